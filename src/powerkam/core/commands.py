@@ -1,0 +1,79 @@
+"""Base class for PowerKAM management commands.
+
+Every command that prints results takes ``--format text|json``. Domain errors
+(:class:`~powerkam.core.errors.ApplicationError`) become a clear message on stderr and a
+non-zero exit code; no traceback reaches the user.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import json
+import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from powerkam.core.errors import ApplicationError
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if hasattr(value, "__str__"):
+        return str(value)
+    raise TypeError(type(value))
+
+
+def to_json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2, default=_json_default)
+
+
+class PowerKAMCommand(BaseCommand):
+    """A command with ``--format`` and clean error handling.
+
+    Subclasses implement :meth:`run`, returning the result (a JSON-able structure) and
+    :meth:`render_text` for the human form.
+    """
+
+    exit_code_on_error = 1
+
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        parser.add_argument(
+            "--format",
+            choices=["text", "json"],
+            default="text",
+            help="Output format (text for people, json for scripts).",
+        )
+        return parser
+
+    def run(self, *args: Any, **options: Any) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def render_text(self, result: Any) -> str:
+        return str(result)
+
+    def emit(self, result: Any, fmt: str) -> None:
+        if fmt == "json":
+            self.stdout.write(to_json(result))
+        else:
+            text = self.render_text(result)
+            if text:
+                self.stdout.write(text)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        fmt = options.get("format", "text")
+        try:
+            result = self.run(*args, **options)
+        except ApplicationError as exc:
+            if fmt == "json":
+                self.stdout.write(to_json({"error": exc.message, **exc.extra}))
+            self.stderr.write(self.style.ERROR(exc.message))
+            sys.exit(self.exit_code_on_error)
+        except CommandError:
+            raise
+        self.emit(result, fmt)
