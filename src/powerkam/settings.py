@@ -72,6 +72,9 @@ INSTALLED_APPS = [
     "powerkam.visits",
     "powerkam.prospects",
     "powerkam.imports",
+    "powerkam.workdays",
+    "powerkam.grading",
+    "powerkam.demo",
     "powerkam.web",
 ]
 

@@ -1,0 +1,115 @@
+"""The analytics store: one Parquet file per kind of whole-customer-base data.
+
+Layout under ``$POWERKAM_DATA_DIR/store``::
+
+    customers.parquet  billing.parquet  payments.parquet  loads.parquet  outages.parquet
+
+Each file is replaced atomically (written beside, then renamed), so readers always see a
+complete dataset. Column types are fixed by :data:`SCHEMAS` (the contract of
+``docs/data-formats.md`` after validation and normalisation):
+
+- money is ``decimal(18,2)`` (exact to the fen); energy/power/capacity ``double``;
+- enum values are stored in their English form (``large_industrial``, ``first`` …);
+- ``period`` is the text ``YYYY-MM``; dates are ``date``; timestamps are naive local time
+  (Asia/Shanghai), as the metering system writes them.
+
+This module never imports Django; callers pass the store directory.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+
+MONEY = pa.decimal128(18, 2)
+
+SCHEMAS: dict[str, pa.Schema] = {
+    "customers": pa.schema(
+        [
+            ("customer_id", pa.string()),
+            ("name", pa.string()),
+            ("parent_id", pa.string()),
+            ("industry", pa.string()),
+            ("voltage_kv", pa.float64()),
+            ("contract_capacity_kva", pa.float64()),
+            ("tariff", pa.string()),
+            ("basic_charge_mode", pa.string()),
+            ("feeders", pa.string()),
+            ("important_grade", pa.string()),
+            ("district", pa.string()),
+            ("address", pa.string()),
+            ("latitude", pa.float64()),
+            ("longitude", pa.float64()),
+            ("connected_on", pa.date32()),
+        ]
+    ),
+    "billing": pa.schema(
+        [
+            ("customer_id", pa.string()),
+            ("period", pa.string()),
+            ("kwh", pa.float64()),
+            ("kwh_peak", pa.float64()),
+            ("kwh_flat", pa.float64()),
+            ("kwh_valley", pa.float64()),
+            ("kwh_critical", pa.float64()),
+            ("kvarh", pa.float64()),
+            ("max_demand_kw", pa.float64()),
+            ("amount_yuan", MONEY),
+            ("due_date", pa.date32()),
+        ]
+    ),
+    "payments": pa.schema(
+        [
+            ("customer_id", pa.string()),
+            ("period", pa.string()),
+            ("paid_on", pa.date32()),
+            ("amount_yuan", MONEY),
+            # Payments have no natural key: identical payments of one bill on one day are
+            # told apart by their occurrence number, so re-importing a file changes nothing.
+            ("seq", pa.int32()),
+        ]
+    ),
+    "loads": pa.schema(
+        [
+            ("customer_id", pa.string()),
+            ("ts", pa.timestamp("us")),
+            ("kw", pa.float64()),
+        ]
+    ),
+    "outages": pa.schema(
+        [
+            ("outage_id", pa.string()),
+            ("feeder_id", pa.string()),
+            ("start", pa.timestamp("us")),
+            ("end", pa.timestamp("us")),
+            ("planned", pa.bool_()),
+            ("cause", pa.string()),
+        ]
+    ),
+}
+
+#: The key each kind is upserted by.
+KEYS: dict[str, tuple[str, ...]] = {
+    "customers": ("customer_id",),
+    "billing": ("customer_id", "period"),
+    "payments": ("customer_id", "period", "paid_on", "amount_yuan", "seq"),
+    "loads": ("customer_id", "ts"),
+    "outages": ("outage_id",),
+}
+
+STORE_KINDS = tuple(SCHEMAS)
+
+
+def dataset_path(store_dir: Path, kind: str) -> Path:
+    if kind not in SCHEMAS:
+        raise KeyError(kind)
+    return Path(store_dir) / f"{kind}.parquet"
+
+
+def has_dataset(store_dir: Path, kind: str) -> bool:
+    return dataset_path(store_dir, kind).exists()
+
+
+def empty_table(kind: str) -> pa.Table:
+    return SCHEMAS[kind].empty_table()

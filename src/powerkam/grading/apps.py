@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class GradingConfig(AppConfig):
+    name = "powerkam.grading"
+    verbose_name = _("Grading")
