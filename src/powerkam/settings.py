@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "powerkam.workdays",
     "powerkam.grading",
     "powerkam.demo",
+    "powerkam.service",
+    "powerkam.api",
     "powerkam.web",
 ]
 

@@ -1,8 +1,17 @@
+"""URL map. Each domain app mounts its own ``urls.py`` under a fixed prefix that the
+navigation menu links to; the API lives under /api/v1."""
+
 from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include(("powerkam.api.urls", "api"), namespace="api")),
+    path("accounts/", include("powerkam.accounts.urls")),
+    path("grading/", include("powerkam.grading.urls")),
+    path("service/", include("powerkam.service.urls")),
+    path("calendar/", include("powerkam.workdays.urls")),
+    path("imports/", include("powerkam.imports.urls")),
     path("", include("powerkam.web.urls")),
 ]

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ServiceConfig(AppConfig):
+    name = "powerkam.service"
+    verbose_name = _("Service tickets")
