@@ -1,0 +1,220 @@
+"""The data contract, as data: every kind, its columns, their Chinese aliases, types and rules.
+
+This is the single source the validator, the user documentation test and the demo builder
+read; docs/data-formats.md describes the same contract for people.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+ColumnType = Literal["text", "decimal", "money", "integer", "date", "period", "timestamp", "bool", "enum"]
+Bound = Literal["positive", "non_negative"] | None
+Choices = dict[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: ColumnType
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+    bound: Bound = None
+    #: enum values: canonical English value → accepted spellings (Chinese etc.)
+    choices: Choices = field(default_factory=dict)
+    max_length: int | None = None
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    kind: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    #: where it lands: the Parquet analytics store, the CRM database, or both
+    target: Literal["store", "crm", "both"]
+    #: rows sharing a key inside one file are an error (False: they are kept, numbered by seq)
+    unique_key: bool = True
+
+    def column(self, name: str) -> Column:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(name)
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+TARIFFS: Choices = {
+    "large_industrial": ("大工业", "大工业用电"),
+    "general_commercial": ("一般工商业", "一般工商业用电", "工商业"),
+    "residential": ("居民", "居民生活", "居民生活用电"),
+    "agricultural": ("农业", "农业生产", "农业生产用电"),
+}
+BASIC_CHARGE_MODES: Choices = {"capacity": ("按容量",), "demand": ("按需量",)}
+IMPORTANT_GRADES: Choices = {
+    "special": ("特级",),
+    "first": ("一级",),
+    "second": ("二级",),
+    "temporary": ("临时性", "临时"),
+}
+PROJECT_STAGES: Choices = {"planned": ("规划中", "规划"), "approved": ("已立项", "立项")}
+ROLES: Choices = {
+    "manager": ("客户经理",),
+    "supervisor": ("主管",),
+    "planner": ("停电计划", "计划员"),
+    "viewer": ("只读",),
+    "admin": ("管理员",),
+}
+ASSIGNMENT_ROLES: Choices = {"primary": ("主经理",), "secondary": ("副经理",)}
+INDUSTRY_SECTIONS: Choices = {chr(c): () for c in range(ord("A"), ord("T") + 1)}
+
+CUSTOMER_ID = Column("customer_id", "text", required=True, aliases=("户号", "客户编号"), max_length=40)
+
+CONTRACT: dict[str, KindSpec] = {
+    "customers": KindSpec(
+        "customers",
+        (
+            CUSTOMER_ID,
+            Column("name", "text", required=True, aliases=("户名", "客户名称"), max_length=200),
+            Column("parent_id", "text", aliases=("集团户号",), max_length=40),
+            Column("industry", "enum", aliases=("行业",), choices=INDUSTRY_SECTIONS),
+            Column("voltage_kv", "decimal", required=True, aliases=("电压等级",), bound="positive"),
+            Column("contract_capacity_kva", "decimal", required=True, aliases=("合同容量",), bound="non_negative"),
+            Column("tariff", "enum", required=True, aliases=("电价类别",), choices=TARIFFS),
+            Column("basic_charge_mode", "enum", aliases=("基本电费计收方式",), choices=BASIC_CHARGE_MODES),
+            Column("feeders", "text", aliases=("供电线路",), max_length=200),
+            Column("important_grade", "enum", aliases=("重要用户等级",), choices=IMPORTANT_GRADES),
+            Column("district", "text", aliases=("区县",), max_length=100),
+            Column("address", "text", aliases=("地址",), max_length=300),
+            Column("latitude", "decimal", aliases=("纬度",)),
+            Column("longitude", "decimal", aliases=("经度",)),
+            Column("connected_on", "date", aliases=("立户日期",)),
+        ),
+        key=("customer_id",),
+        target="both",
+    ),
+    "billing": KindSpec(
+        "billing",
+        (
+            CUSTOMER_ID,
+            Column("period", "period", required=True, aliases=("电费年月",)),
+            Column("kwh", "decimal", required=True, aliases=("有功电量",), bound="non_negative"),
+            Column("kwh_peak", "decimal", aliases=("峰电量",), bound="non_negative"),
+            Column("kwh_flat", "decimal", aliases=("平电量",), bound="non_negative"),
+            Column("kwh_valley", "decimal", aliases=("谷电量",), bound="non_negative"),
+            Column("kwh_critical", "decimal", aliases=("尖峰电量",), bound="non_negative"),
+            Column("kvarh", "decimal", aliases=("无功电量",), bound="non_negative"),
+            Column("max_demand_kw", "decimal", aliases=("最大需量",), bound="non_negative"),
+            Column("amount_yuan", "money", required=True, aliases=("应收电费",), bound="non_negative"),
+            Column("due_date", "date", required=True, aliases=("缴费截止日",)),
+        ),
+        key=("customer_id", "period"),
+        target="store",
+    ),
+    "payments": KindSpec(
+        "payments",
+        (
+            CUSTOMER_ID,
+            Column("period", "period", required=True, aliases=("电费年月",)),
+            Column("paid_on", "date", required=True, aliases=("缴费日期",)),
+            Column("amount_yuan", "money", required=True, aliases=("实收金额",), bound="positive"),
+        ),
+        key=("customer_id", "period", "paid_on", "amount_yuan"),
+        target="store",
+        unique_key=False,
+    ),
+    "loads": KindSpec(
+        "loads",
+        (
+            CUSTOMER_ID,
+            Column("ts", "timestamp", required=True, aliases=("时间", "采集时间")),
+            Column("kw", "decimal", required=True, aliases=("有功功率", "负荷")),
+        ),
+        key=("customer_id", "ts"),
+        target="store",
+    ),
+    "feeders": KindSpec(
+        "feeders",
+        (
+            Column("feeder_id", "text", required=True, aliases=("线路编号",), max_length=40),
+            Column("name", "text", required=True, aliases=("线路名称",), max_length=200),
+            Column("substation_id", "text", required=True, aliases=("变电站编号",), max_length=40),
+            Column("substation_name", "text", required=True, aliases=("变电站名称",), max_length=200),
+            Column("voltage_kv", "decimal", required=True, aliases=("电压等级",), bound="positive"),
+            Column("rated_capacity_kva", "decimal", aliases=("额定容量",), bound="non_negative"),
+            Column("peak_load_kw", "decimal", aliases=("最大负荷",), bound="non_negative"),
+        ),
+        key=("feeder_id",),
+        target="crm",
+    ),
+    "outages": KindSpec(
+        "outages",
+        (
+            Column("outage_id", "text", required=True, aliases=("停电编号",), max_length=40),
+            Column("feeder_id", "text", required=True, aliases=("线路编号",), max_length=40),
+            Column("start", "timestamp", required=True, aliases=("开始时间",)),
+            Column("end", "timestamp", required=True, aliases=("结束时间",)),
+            Column("planned", "bool", required=True, aliases=("计划停电",)),
+            Column("cause", "text", aliases=("原因", "停电原因")),
+        ),
+        key=("outage_id",),
+        target="store",
+    ),
+    "projects": KindSpec(
+        "projects",
+        (
+            Column("project_id", "text", required=True, aliases=("项目编号",), max_length=40),
+            Column("name", "text", required=True, aliases=("项目名称",), max_length=300),
+            Column("stage", "enum", required=True, aliases=("阶段",), choices=PROJECT_STAGES),
+            Column("industry", "text", aliases=("行业",), max_length=100),
+            Column("district", "text", aliases=("区县",), max_length=100),
+            Column("expected_capacity_kva", "decimal", aliases=("预计容量",), bound="non_negative"),
+            Column("expected_annual_kwh", "decimal", aliases=("预计年用电量",), bound="non_negative"),
+            Column("expected_energize_on", "date", aliases=("预计投产日期",)),
+            Column("government_contact", "text", aliases=("政府联系人",), max_length=200),
+        ),
+        key=("project_id",),
+        target="crm",
+    ),
+    "staff": KindSpec(
+        "staff",
+        (
+            Column("username", "text", required=True, aliases=("用户名", "登录名"), max_length=150),
+            Column("name", "text", required=True, aliases=("姓名",), max_length=100),
+            Column("email", "text", aliases=("邮箱", "电子邮件"), max_length=254),
+            Column("phone", "text", aliases=("电话", "手机"), max_length=40),
+            Column("district", "text", aliases=("区县",), max_length=100),
+            Column("role", "enum", required=True, aliases=("角色",), choices=ROLES),
+            Column("supervisor", "text", aliases=("上级", "主管"), max_length=150),
+            Column("daily_visit_capacity", "integer", aliases=("日走访能力", "每日走访上限"), bound="positive"),
+        ),
+        key=("username",),
+        target="crm",
+    ),
+    "assignments": KindSpec(
+        "assignments",
+        (
+            CUSTOMER_ID,
+            Column("username", "text", required=True, aliases=("用户名", "客户经理"), max_length=150),
+            Column("role", "enum", required=True, aliases=("角色",), choices=ASSIGNMENT_ROLES),
+        ),
+        key=("customer_id", "role"),
+        target="crm",
+    ),
+    "visits": KindSpec(
+        "visits",
+        (
+            CUSTOMER_ID,
+            Column("visited_on", "date", required=True, aliases=("走访日期",)),
+            Column("username", "text", aliases=("用户名", "走访人"), max_length=150),
+            Column("summary", "text", aliases=("摘要", "走访内容")),
+        ),
+        key=("customer_id", "visited_on", "username"),
+        target="crm",
+    ),
+}
+
+KINDS = tuple(CONTRACT)

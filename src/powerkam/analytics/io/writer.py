@@ -1,0 +1,106 @@
+"""Land a validated, typed table in the Parquet analytics store: upsert by key, atomically.
+
+The new dataset is written beside the old one and renamed over it, so a reader (or an import
+killed half-way) never sees a partial file. When nothing would change, nothing is written.
+An exclusive lock serialises concurrent imports into one store.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from powerkam.analytics.io.readers import _quote, sql_literal
+from powerkam.analytics.store import KEYS, SCHEMAS, dataset_path
+
+
+@dataclass(frozen=True)
+class UpsertCounts:
+    inserted: int
+    updated: int
+    unchanged: int
+    total: int
+
+
+@contextmanager
+def store_lock(store_dir: Path) -> Iterator[None]:
+    store_dir.mkdir(parents=True, exist_ok=True)
+    with (store_dir / ".lock").open("w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _write_atomically(con: duckdb.DuckDBPyConnection, select_sql: str, path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        con.execute(
+            f"COPY ({select_sql}) TO {sql_literal(tmp)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 262144)"
+        )
+        with tmp.open("rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def _remove_stale_temporaries(store_dir: Path) -> None:
+    """A killed import leaves its temporary file behind; the dataset itself is intact."""
+    for stale in store_dir.glob(".*.parquet.*.tmp"):
+        try:
+            pid = int(stale.name.rsplit(".", 2)[-2])
+        except ValueError:
+            continue
+        if pid != os.getpid() and not Path(f"/proc/{pid}").exists():
+            stale.unlink(missing_ok=True)
+
+
+def upsert_dataset(con: duckdb.DuckDBPyConnection, kind: str, store_dir: Path, *, table: str = "typed") -> UpsertCounts:
+    """Merge ``table`` into the store's dataset of ``kind``, rows replaced by key."""
+    store_dir = Path(store_dir)
+    path = dataset_path(store_dir, kind)
+    columns = [f.name for f in SCHEMAS[kind]]
+    cols = ", ".join(_quote(c) for c in columns)
+    keys = KEYS[kind]
+    with store_lock(store_dir):
+        _remove_stale_temporaries(store_dir)
+        new_rows = int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
+        order = ", ".join(_quote(k) for k in keys)
+        if not path.exists():
+            _write_atomically(con, f"SELECT {cols} FROM {table} ORDER BY {order}", path)
+            return UpsertCounts(inserted=new_rows, updated=0, unchanged=0, total=new_rows)
+        old = f"read_parquet({sql_literal(path)})"
+        join = " AND ".join(f"n.{_quote(k)} = o.{_quote(k)}" for k in keys)
+        same = " AND ".join(f"n.{_quote(c)} IS NOT DISTINCT FROM o.{_quote(c)}" for c in columns)
+        first_key = _quote(keys[0])
+        inserted, updated, unchanged = con.execute(
+            f"SELECT count(*) FILTER (WHERE o.{first_key} IS NULL), "
+            f"count(*) FILTER (WHERE o.{first_key} IS NOT NULL AND NOT ({same})), "
+            f"count(*) FILTER (WHERE o.{first_key} IS NOT NULL AND ({same})) "
+            f"FROM {table} n LEFT JOIN {old} o ON {join}"
+        ).fetchall()[0]
+        old_total = int(con.execute(f"SELECT count(*) FROM {old}").fetchall()[0][0])
+        total = old_total + int(inserted)
+        if inserted == 0 and updated == 0:
+            return UpsertCounts(inserted=0, updated=0, unchanged=int(unchanged), total=total)
+        key_list = ", ".join(_quote(k) for k in keys)
+        merged = (
+            f"SELECT {cols} FROM (SELECT {cols} FROM {old} o ANTI JOIN {table} n USING ({key_list}) "
+            f"UNION ALL SELECT {cols} FROM {table}) ORDER BY {order}"
+        )
+        _write_atomically(con, merged, path)
+        return UpsertCounts(inserted=int(inserted), updated=int(updated), unchanged=int(unchanged), total=total)

@@ -1,0 +1,31 @@
+"""Reads about imported data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow.parquet as pq
+from django.conf import settings
+
+from powerkam.accounts.models import Account, Assignment
+from powerkam.analytics.store import STORE_KINDS, dataset_path
+from powerkam.grid.models import Feeder
+from powerkam.prospects.models import Project
+from powerkam.staff.models import StaffProfile
+from powerkam.visits.models import Visit
+
+
+def data_summary() -> dict[str, int]:
+    """Row counts per kind: the analytics store's datasets and the CRM's tables."""
+    store = Path(settings.ANALYTICS_DIR)
+    counts: dict[str, int] = {}
+    for kind in STORE_KINDS:
+        path = dataset_path(store, kind)
+        counts[kind] = pq.ParquetFile(path).metadata.num_rows if path.exists() else 0
+    counts["feeders"] = Feeder.objects.count()
+    counts["projects"] = Project.objects.count()
+    counts["staff"] = StaffProfile.objects.count()
+    counts["assignments"] = Assignment.objects.filter(active=True).count()
+    counts["visits"] = Visit.objects.count()
+    counts["crm_accounts"] = Account.objects.count()
+    return counts

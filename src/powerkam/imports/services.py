@@ -1,0 +1,536 @@
+"""Import an extract: validate all of it, then land all of it or nothing.
+
+Whole-customer-base data (customers, billing, payments, loads, outages) lands in the Parquet
+analytics store; CRM data (staff, assignments, visits, feeders, projects) in the database;
+customers at 10 kV and above (and the group companies above them) also become CRM accounts.
+Every import, landed or refused, is logged as an :class:`~powerkam.imports.models.ImportRun`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from django.conf import settings
+from django.contrib.auth.models import Group, User
+from django.db import models, transaction
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from powerkam.accounts.models import CRM_MIN_VOLTAGE_KV, Account, Assignment
+from powerkam.analytics.io import CONTRACT, FileRefused, RowError, read_raw, upsert_dataset, validate
+from powerkam.analytics.io.validate import Reference
+from powerkam.analytics.store import dataset_path
+from powerkam.core.errors import ApplicationError
+from powerkam.grid.models import Feeder, Substation
+from powerkam.imports.models import ImportRun, ImportStatus
+from powerkam.prospects.models import Project, Stage
+from powerkam.staff.models import Role, StaffProfile
+from powerkam.visits.models import Visit, VisitSource
+
+Progress = Callable[[str, float], None]
+BATCH = 500
+
+
+class ImportRefused(ApplicationError):
+    """The file was refused whole; ``errors`` lists every bad row (capped), ``error_count`` all of them."""
+
+    def __init__(self, message: str, errors: list[RowError], error_count: int | None = None) -> None:
+        super().__init__(message, {"errors": [e.as_dict() for e in errors]})
+        self.errors = errors
+        self.error_count = len(errors) if error_count is None else error_count
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    file: str
+    rows: int
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    ignored_columns: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    encoding: str | None = None
+    file_format: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class _Counts:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _store_dir() -> Path:
+    return Path(settings.ANALYTICS_DIR)
+
+
+def _known_customers_sql() -> str | None:
+    path = dataset_path(_store_dir(), "customers")
+    if not path.exists():
+        return None
+    literal = "'" + str(path).replace("'", "''") + "'"
+    return f"SELECT customer_id FROM read_parquet({literal})"
+
+
+def _references(kind: str) -> dict[str, Reference]:
+    if kind in {"billing", "payments", "loads"}:
+        sql = _known_customers_sql()
+        return {"customer_id": Reference("customer", sql=sql, values=None if sql else [])}
+    if kind == "customers":
+        sql = _known_customers_sql()
+        return {"parent_id": Reference("customer (group company)", sql=sql)} if sql else {}
+    if kind == "outages":
+        return {"feeder_id": Reference("feeder", values=list(Feeder.objects.values_list("feeder_id", flat=True)))}
+    if kind == "staff":
+        return {"supervisor": Reference("staff member", values=list(User.objects.values_list("username", flat=True)))}
+    if kind in {"assignments", "visits"}:
+        return {
+            "customer_id": Reference(
+                "customer (not a CRM account: import customers first)",
+                values=list(Account.objects.values_list("customer_id", flat=True)),
+            ),
+            "username": Reference(
+                "staff member", values=list(StaffProfile.objects.values_list("user__username", flat=True))
+            ),
+        }
+    return {}
+
+
+def _decimal(value: float | None, places: int = 2) -> Decimal | None:
+    if value is None:
+        return None
+    return Decimal(str(value)).quantize(Decimal(1).scaleb(-places))
+
+
+def _upsert(
+    model: type[models.Model],
+    key_field: str,
+    rows: dict[str, dict[str, Any]],
+    fields: Iterable[str],
+    counts: _Counts,
+    user: User | None,
+) -> dict[str, Any]:
+    """Create or update ``model`` rows by ``key_field``; only changed rows are written (with history)."""
+    fields = list(fields)
+    existing = model._default_manager.in_bulk(list(rows), field_name=key_field)
+    to_create, to_update = [], []
+    for key, values in rows.items():
+        obj = existing.get(key)
+        if obj is None:
+            to_create.append(model(**{key_field: key}, **values))
+        elif any(getattr(obj, f) != values[f] for f in fields):
+            for f in fields:
+                setattr(obj, f, values[f])
+            to_update.append(obj)
+        else:
+            counts.unchanged += 1
+    for obj in to_create:
+        if isinstance(obj, User):
+            obj.set_unusable_password()  # staff log in once an administrator sets a password
+    for obj in to_create + to_update:
+        obj.full_clean(validate_unique=False, validate_constraints=False)
+    tracked = hasattr(model, "history")
+    if to_create:
+        if tracked:
+            bulk_create_with_history(
+                to_create, model, batch_size=BATCH, default_user=user, default_change_reason="import"
+            )
+        else:
+            model._default_manager.bulk_create(to_create, batch_size=BATCH)
+    if to_update:
+        if tracked:
+            bulk_update_with_history(
+                to_update, model, fields, batch_size=BATCH, default_user=user, default_change_reason="import"
+            )
+        else:
+            model._default_manager.bulk_update(to_update, fields, batch_size=BATCH)
+    counts.inserted += len(to_create)
+    counts.updated += len(to_update)
+    return model._default_manager.in_bulk(list(rows), field_name=key_field)
+
+
+def _rows(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    return con.sql("SELECT * FROM typed").to_arrow_table().to_pylist()
+
+
+# --- CRM writers -------------------------------------------------------------------------
+
+
+def _land_accounts(con: duckdb.DuckDBPyConnection, counts: _Counts, user: User | None) -> None:
+    """Customers at ≥ 10 kV (and the group companies above them, and accounts already in the CRM)."""
+    rows = {r["customer_id"]: r for r in _rows(con)}
+    in_crm = set(Account.objects.filter(customer_id__in=list(rows)).values_list("customer_id", flat=True))
+    wanted = {cid for cid, r in rows.items() if Decimal(str(r["voltage_kv"])) >= CRM_MIN_VOLTAGE_KV} | in_crm
+    frontier = list(wanted)
+    while frontier:  # climb the group hierarchy inside the file
+        parents = {rows[c]["parent_id"] for c in frontier if rows[c]["parent_id"] in rows} - wanted
+        wanted |= parents
+        frontier = list(parents)
+    fields = [
+        "name", "industry", "voltage_kv", "contract_capacity_kva", "tariff", "basic_charge_mode", "feeders",
+        "important_grade", "district", "address", "latitude", "longitude", "connected_on", "archived",
+    ]  # fmt: skip
+    values = {
+        cid: {
+            "name": r["name"],
+            "industry": r["industry"] or "",
+            "voltage_kv": _decimal(r["voltage_kv"]),
+            "contract_capacity_kva": _decimal(r["contract_capacity_kva"]),
+            "tariff": r["tariff"],
+            "basic_charge_mode": r["basic_charge_mode"] or "",
+            "feeders": r["feeders"] or "",
+            "important_grade": r["important_grade"] or "",
+            "district": r["district"] or "",
+            "address": r["address"] or "",
+            "latitude": _decimal(r["latitude"], 6),
+            "longitude": _decimal(r["longitude"], 6),
+            "connected_on": r["connected_on"],
+            "archived": False,
+        }
+        for cid, r in rows.items()
+        if cid in wanted
+    }
+    accounts = _upsert(Account, "customer_id", values, fields, counts, user)
+    known_parents = Account.objects.in_bulk(
+        [r["parent_id"] for c, r in rows.items() if c in wanted and r["parent_id"]], field_name="customer_id"
+    )
+    relink = []
+    for cid in wanted:
+        parent_id = rows[cid]["parent_id"]
+        parent = accounts.get(parent_id) or known_parents.get(parent_id) if parent_id else None
+        account = accounts[cid]
+        if account.parent_id != (parent.pk if parent else None):
+            account.parent = parent
+            relink.append(account)
+    if relink:
+        bulk_update_with_history(
+            relink, Account, ["parent"], batch_size=BATCH, default_user=user, default_change_reason="import"
+        )
+
+
+def _land_staff(con: duckdb.DuckDBPyConnection, counts: _Counts, user: User | None) -> None:
+    rows = {r["username"]: r for r in _rows(con)}
+    users = _upsert(
+        User,
+        "username",
+        {u: {"email": r["email"] or "", "is_active": True} for u, r in rows.items()},
+        ["email", "is_active"],
+        _Counts(),
+        None,
+    )
+    # Django admin for the data administrator; everyone else works in PowerKAM's own pages.
+    for username, r in rows.items():
+        account = users[username]
+        admin = r["role"] == Role.ADMIN
+        if account.is_staff != admin or account.is_superuser != admin:
+            account.is_staff = account.is_superuser = admin
+            account.save(update_fields=["is_staff", "is_superuser"])
+    existing = {
+        p.user.username: p for p in StaffProfile.objects.select_related("user").filter(user__username__in=list(rows))
+    }
+    profile_fields = ["name", "phone", "district", "role", "daily_visit_capacity", "archived"]
+    to_create, to_update = [], []
+    for username, r in rows.items():
+        values = {
+            "name": r["name"],
+            "phone": r["phone"] or "",
+            "district": r["district"] or "",
+            "role": r["role"],
+            "daily_visit_capacity": int(r["daily_visit_capacity"]) if r["daily_visit_capacity"] is not None else 3,
+            "archived": False,
+        }
+        profile = existing.get(username)
+        if profile is None:
+            to_create.append(StaffProfile(user=users[username], **values))
+        elif any(getattr(profile, f) != v for f, v in values.items()):
+            for f, v in values.items():
+                setattr(profile, f, v)
+            to_update.append(profile)
+        else:
+            counts.unchanged += 1
+    if to_create:
+        bulk_create_with_history(
+            to_create, StaffProfile, batch_size=BATCH, default_user=user, default_change_reason="import"
+        )
+    if to_update:
+        bulk_update_with_history(
+            to_update, StaffProfile, profile_fields, batch_size=BATCH, default_user=user, default_change_reason="import"
+        )
+    counts.inserted += len(to_create)
+    counts.updated += len(to_update)
+    profiles = {p.user.username: p for p in StaffProfile.objects.select_related("user")}
+    relink = []
+    for username, r in rows.items():
+        profile = profiles[username]
+        supervisor = profiles.get(r["supervisor"]) if r["supervisor"] else None
+        if profile.supervisor_id != (supervisor.pk if supervisor else None):
+            profile.supervisor = supervisor
+            relink.append(profile)
+    if relink:
+        bulk_update_with_history(
+            relink, StaffProfile, ["supervisor"], batch_size=BATCH, default_user=user, default_change_reason="import"
+        )
+    groups = {role: Group.objects.get_or_create(name=role)[0] for role in Role.values}
+    for username, r in rows.items():
+        account = users[username]
+        wanted = groups[r["role"]]
+        current = set(account.groups.filter(name__in=Role.values))
+        if current != {wanted}:
+            account.groups.remove(*(current - {wanted}))
+            account.groups.add(wanted)
+
+
+def _land_assignments(con: duckdb.DuckDBPyConnection, counts: _Counts, user: User | None) -> None:
+    rows = _rows(con)
+    accounts = Account.objects.in_bulk([r["customer_id"] for r in rows], field_name="customer_id")
+    users = User.objects.in_bulk([r["username"] for r in rows], field_name="username")
+    active = {
+        (a.account_id, a.role): a for a in Assignment.objects.filter(active=True, account__in=list(accounts.values()))
+    }
+    ended, created = [], []
+    for r in rows:
+        account, staff = accounts[r["customer_id"]], users[r["username"]]
+        current = active.get((account.pk, r["role"]))
+        if current is not None and current.staff_id == staff.pk:
+            counts.unchanged += 1
+            continue
+        if current is not None:
+            current.active = False  # ended, never deleted: the history shows who managed it before
+            ended.append(current)
+            counts.updated += 1
+        else:
+            counts.inserted += 1
+        created.append(Assignment(account=account, staff=staff, role=r["role"], active=True))
+    if ended:
+        bulk_update_with_history(
+            ended, Assignment, ["active"], batch_size=BATCH, default_user=user, default_change_reason="import"
+        )
+    if created:
+        bulk_create_with_history(
+            created, Assignment, batch_size=BATCH, default_user=user, default_change_reason="import"
+        )
+
+
+def _land_visits(con: duckdb.DuckDBPyConnection, counts: _Counts, user: User | None) -> None:
+    rows = _rows(con)
+    accounts = Account.objects.in_bulk([r["customer_id"] for r in rows], field_name="customer_id")
+    users = User.objects.in_bulk([r["username"] for r in rows if r["username"]], field_name="username")
+    existing = {
+        (v.account_id, v.visited_on, v.staff_id): v
+        for v in Visit.objects.filter(account__in=list(accounts.values()), source=VisitSource.IMPORTED)
+    }
+    created, updated = [], []
+    for r in rows:
+        account = accounts[r["customer_id"]]
+        staff = users.get(r["username"]) if r["username"] else None
+        summary = r["summary"] or ""
+        visit = existing.get((account.pk, r["visited_on"], staff.pk if staff else None))
+        if visit is None:
+            created.append(
+                Visit(
+                    account=account,
+                    visited_on=r["visited_on"],
+                    staff=staff,
+                    summary=summary,
+                    source=VisitSource.IMPORTED,
+                )
+            )
+        elif visit.summary != summary:
+            visit.summary = summary
+            updated.append(visit)
+        else:
+            counts.unchanged += 1
+    if created:
+        bulk_create_with_history(created, Visit, batch_size=BATCH, default_user=user, default_change_reason="import")
+    if updated:
+        bulk_update_with_history(
+            updated, Visit, ["summary"], batch_size=BATCH, default_user=user, default_change_reason="import"
+        )
+    counts.inserted += len(created)
+    counts.updated += len(updated)
+
+
+def _land_feeders(con: duckdb.DuckDBPyConnection, counts: _Counts, user: User | None) -> None:
+    rows = _rows(con)
+    substations = _upsert(
+        Substation,
+        "substation_id",
+        {r["substation_id"]: {"name": r["substation_name"], "archived": False} for r in rows},
+        ["name", "archived"],
+        _Counts(),
+        user,
+    )
+    values = {
+        r["feeder_id"]: {
+            "name": r["name"],
+            "substation": substations[r["substation_id"]],
+            "voltage_kv": _decimal(r["voltage_kv"]),
+            "rated_capacity_kva": _decimal(r["rated_capacity_kva"]),
+            "peak_load_kw": _decimal(r["peak_load_kw"]),
+            "archived": False,
+        }
+        for r in rows
+    }
+    _upsert(
+        Feeder,
+        "feeder_id",
+        values,
+        ["name", "substation", "voltage_kv", "rated_capacity_kva", "peak_load_kw", "archived"],
+        counts,
+        user,
+    )
+
+
+_IMPORTABLE_STAGES = {Stage.PLANNED, Stage.APPROVED}
+
+
+def _land_projects(con: duckdb.DuckDBPyConnection, counts: _Counts, user: User | None, warnings: list[str]) -> None:
+    rows = _rows(con)
+    existing = Project.objects.in_bulk([r["project_id"] for r in rows], field_name="project_id")
+    values = {}
+    for r in rows:
+        stage = r["stage"]
+        current = existing.get(r["project_id"])
+        if current is not None and current.stage not in _IMPORTABLE_STAGES:
+            # The pipeline moved on inside PowerKAM; a government list never moves a project back.
+            warnings.append(f"{r['project_id']}: kept stage '{current.stage}' (file says '{stage}')")
+            stage = current.stage
+        elif current is not None and current.stage == Stage.APPROVED and stage == Stage.PLANNED:
+            warnings.append(f"{r['project_id']}: kept stage 'approved' (file says 'planned')")
+            stage = current.stage
+        values[r["project_id"]] = {
+            "name": r["name"],
+            "stage": stage,
+            "industry": r["industry"] or "",
+            "district": r["district"] or "",
+            "expected_capacity_kva": _decimal(r["expected_capacity_kva"]),
+            "expected_annual_kwh": _decimal(r["expected_annual_kwh"]),
+            "expected_energize_on": r["expected_energize_on"],
+            "government_contact": r["government_contact"] or "",
+            "archived": False,
+        }
+    _upsert(Project, "project_id", values, list(next(iter(values.values()), {}).keys()), counts, user)
+
+
+# --- the service -------------------------------------------------------------------------
+
+
+def _log(
+    *, kind: str, path: Path, sha: str, status: str, started: dt.datetime, by: User | None, **fields: Any
+) -> ImportRun:
+    return ImportRun.objects.create(
+        kind=kind,
+        file_name=path.name,
+        sha256=sha,
+        status=status,
+        started_at=started,
+        finished_at=timezone.now(),
+        by=by,
+        **fields,
+    )
+
+
+def import_file(*, kind: str, path: Path, by: User | None = None, progress: Progress | None = None) -> ImportReport:
+    """Validate ``path`` as ``kind`` and land every row, or none (raising :class:`ImportRefused`)."""
+    if kind not in CONTRACT:
+        raise ApplicationError(f"Unknown kind '{kind}'. Kinds: {', '.join(CONTRACT)}.")
+    spec = CONTRACT[kind]
+    path = Path(path)
+    started = timezone.now()
+    sha = _sha256(path) if path.is_file() else ""
+    tmp_dir = Path(settings.DATA_DIR) / "tmp"
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=tmp_dir) as spill:
+        con = duckdb.connect(config={"temp_directory": spill, "preserve_insertion_order": True})
+        try:
+            try:
+                raw = read_raw(con, path, spec, progress=progress)
+            except FileRefused as exc:
+                _log(kind=kind, path=path, sha=sha, status=ImportStatus.REFUSED, started=started, by=by,
+                     errors=[e.as_dict() for e in exc.errors] or [{"row": None, "column": None, "value": None, "reason": exc.message}])  # fmt: skip
+                raise ImportRefused(exc.message, exc.errors) from exc
+            if progress:
+                progress("validating", 0.0)
+            checked = validate(con, raw, spec, _references(kind))
+            report = ImportReport(
+                kind=kind,
+                file=str(path),
+                rows=raw.rows,
+                ignored_columns=checked.ignored_columns,
+                encoding=raw.encoding,
+                file_format=raw.file_format,
+            )
+            if not checked.ok:
+                _log(kind=kind, path=path, sha=sha, status=ImportStatus.REFUSED, started=started, by=by,
+                     rows=raw.rows, errors=[e.as_dict() for e in checked.errors[:1000]],
+                     ignored_columns=checked.ignored_columns)  # fmt: skip
+                raise ImportRefused(
+                    f"{path.name}: {checked.error_count} problem(s) found; nothing was imported.",
+                    checked.errors,
+                    checked.error_count,
+                )
+            if progress:
+                progress("writing", 0.0)
+            counts = _Counts()
+            with transaction.atomic():
+                if kind == "customers":
+                    _land_accounts(con, _Counts(), by)
+                if spec.target in {"store", "both"}:
+                    # The rename is the last step inside the transaction: if it fails, the CRM rolls back.
+                    result = upsert_dataset(con, kind, _store_dir())
+                    counts = _Counts(result.inserted, result.updated, result.unchanged)
+                elif kind == "staff":
+                    _land_staff(con, counts, by)
+                elif kind == "assignments":
+                    _land_assignments(con, counts, by)
+                elif kind == "visits":
+                    _land_visits(con, counts, by)
+                elif kind == "feeders":
+                    _land_feeders(con, counts, by)
+                elif kind == "projects":
+                    _land_projects(con, counts, by, report.warnings)
+            if kind == "customers" and (unknown := _unknown_feeders(con)):
+                report.warnings.append(
+                    f"{len(unknown)} feeder id(s) not in the topology yet (import feeders): {', '.join(unknown[:10])}"
+                    + (" …" if len(unknown) > 10 else "")
+                )
+            report.inserted, report.updated, report.unchanged = counts.inserted, counts.updated, counts.unchanged
+            _log(kind=kind, path=path, sha=sha, status=ImportStatus.SUCCEEDED, started=started, by=by,
+                 rows=raw.rows, inserted=counts.inserted, updated=counts.updated, unchanged=counts.unchanged,
+                 ignored_columns=checked.ignored_columns, warnings=report.warnings)  # fmt: skip
+            if progress:
+                progress("done", 1.0)
+            return report
+        finally:
+            con.close()
+
+
+def _unknown_feeders(con: duckdb.DuckDBPyConnection) -> list[str]:
+    used = [
+        r[0]
+        for r in con.execute(
+            "SELECT DISTINCT unnest(string_split(feeders, ';')) AS f FROM typed WHERE feeders IS NOT NULL ORDER BY f"
+        ).fetchall()
+    ]
+    known = set(Feeder.objects.filter(feeder_id__in=used).values_list("feeder_id", flat=True))
+    return [f for f in used if f not in known]
