@@ -12,14 +12,20 @@ Other test packages import ``UserFactory``, ``StaffFactory``, ``AccountFactory``
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import factory
+import pyarrow as pa
+import pyarrow.parquet as pq
 from django.contrib.auth.models import Group, User
 from factory.django import DjangoModelFactory
 
 from powerkam.accounts.models import Account, Assignment, AssignmentRole, Contact, ContactRole, Tariff
+from powerkam.analytics import store
 from powerkam.staff.models import Role, StaffProfile
 
 DEFAULT_PASSWORD = "pw"
@@ -95,3 +101,116 @@ class AssignmentFactory(DjangoModelFactory[Assignment]):
     staff = factory.SubFactory(UserFactory)
     role = AssignmentRole.PRIMARY
     active = True
+
+
+def write_dataset(store_dir: Path, kind: str, rows: list[dict[str, Any]]) -> Path:
+    """Write ``rows`` as the store's ``kind`` dataset (columns not given are null), as the importer would."""
+    schema = store.SCHEMAS[kind]
+    columns = {name: [row.get(name) for row in rows] for name in schema.names}
+    if kind == "payments":
+        columns["seq"] = [row.get("seq", 0) for row in rows]
+    table = pa.table(columns, schema=schema)
+    path = store.dataset_path(store_dir, kind)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, path)
+    return path
+
+
+def monthly_bills(
+    customer_id: str, *, last_period: str, months: int, kwh: float = 100_000.0, price: str = "0.70", due_day: int = 15
+) -> list[dict[str, Any]]:
+    """``months`` consecutive bills ending with ``last_period``, each due on ``due_day`` of the next month."""
+    year, month = int(last_period[:4]), int(last_period[5:7])
+    rows = []
+    for offset in range(months - 1, -1, -1):
+        index = year * 12 + month - 1 - offset
+        y, m = divmod(index, 12)
+        due_y, due_m = divmod(index + 1, 12)
+        rows.append(
+            {
+                "customer_id": customer_id,
+                "period": f"{y:04d}-{m + 1:02d}",
+                "kwh": kwh,
+                "amount_yuan": (Decimal(str(kwh)) * Decimal(price)).quantize(Decimal("0.01")),
+                "due_date": dt.date(due_y, due_m + 1, due_day),
+            }
+        )
+    return rows
+
+
+@dataclass
+class Team:
+    """A small supply area: a supervisor, two managers, a viewer, a planner and their accounts.
+
+    - ``mine``: E100 (primary: manager, secondary: other) and E101 (primary: manager)
+    - ``theirs``: E200 (primary: other)
+    - ``nobody``: E300 (no manager), E301 archived (never listed)
+    """
+
+    supervisor: StaffProfile
+    manager: StaffProfile
+    other: StaffProfile
+    viewer: StaffProfile
+    planner: StaffProfile
+    accounts: dict[str, Account]
+
+
+def build_team() -> Team:
+    supervisor = StaffFactory(user__username="zhangwei", name="张伟", role=Role.SUPERVISOR)
+    manager = StaffFactory(user__username="m01", name="李娜", role=Role.MANAGER, supervisor=supervisor)
+    other = StaffFactory(user__username="m02", name="王强", role=Role.MANAGER, supervisor=supervisor)
+    viewer = StaffFactory(user__username="viewer", name="赵敏", role=Role.VIEWER)
+    planner = StaffFactory(user__username="planner", name="陈刚", role=Role.PLANNER)
+    accounts = {
+        "E100": AccountFactory(
+            customer_id="E100",
+            name="示范钢铁有限公司",
+            grade="A",
+            credit_score=100,
+            key_status="key",
+            voltage_kv=Decimal("110"),
+            contract_capacity_kva=Decimal("40000"),
+            feeders="F001;F002",
+            important_grade="first",
+            district="东城区",
+            industry="C",
+        ),
+        "E101": AccountFactory(
+            customer_id="E101",
+            name="示范医院",
+            grade="B",
+            credit_score=90,
+            key_status="key",
+            voltage_kv=Decimal("10"),
+            contract_capacity_kva=Decimal("2500"),
+            district="西城区",
+            industry="Q",
+        ),
+        "E200": AccountFactory(
+            customer_id="E200",
+            name="示范化工有限公司",
+            grade="C",
+            credit_score=50,
+            key_status="key",
+            voltage_kv=Decimal("35"),
+            contract_capacity_kva=Decimal("8000"),
+            district="东城区",
+            industry="C",
+        ),
+        "E300": AccountFactory(
+            customer_id="E300",
+            name="示范商场",
+            voltage_kv=Decimal("10"),
+            contract_capacity_kva=Decimal("1600"),
+            district="西城区",
+            industry="F",
+        ),
+        "E301": AccountFactory(customer_id="E301", name="已归档客户", archived=True),
+    }
+    AssignmentFactory(account=accounts["E100"], staff=manager.user, role=AssignmentRole.PRIMARY)
+    AssignmentFactory(account=accounts["E100"], staff=other.user, role=AssignmentRole.SECONDARY)
+    AssignmentFactory(account=accounts["E101"], staff=manager.user, role=AssignmentRole.PRIMARY)
+    AssignmentFactory(account=accounts["E200"], staff=other.user, role=AssignmentRole.PRIMARY)
+    # An ended assignment gives no visibility.
+    AssignmentFactory(account=accounts["E300"], staff=manager.user, role=AssignmentRole.PRIMARY, active=False)
+    return Team(supervisor, manager, other, viewer, planner, accounts)

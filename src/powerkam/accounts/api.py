@@ -1,3 +1,253 @@
-from ninja import Router
+"""Accounts API: the list (same filters and visibility as the web page) and one account's 360 data.
 
-router = Router()
+A manager sees only the accounts they manage: another account answers 403, an unknown one 404.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from decimal import Decimal
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+from ninja.errors import HttpError
+
+from powerkam.accounts import selectors
+from powerkam.accounts.models import Account
+
+router = Router(tags=["accounts"])
+
+MAX_PAGE_SIZE = 200
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+class ManagerOut(Schema):
+    role: str = Field(description="primary or secondary")
+    username: str
+    name: str
+
+
+class AccountOut(Schema):
+    customer_id: str
+    name: str
+    grade: str = Field(description="A, B, C, or empty when not graded")
+    credit_score: int | None
+    value_rank: float | None
+    key_status: str
+    voltage_kv: Decimal
+    contract_capacity_kva: Decimal
+    tariff: str
+    industry: str
+    district: str
+    important_grade: str
+    feeders: list[str]
+    multiple_supply: bool
+    managers: list[ManagerOut]
+
+
+class ContactOut(Schema):
+    name: str
+    title: str
+    role: str
+    influence: str
+    phone: str
+    email: str
+
+
+class AccountDetailOut(AccountOut):
+    parent_id: str | None
+    basic_charge_mode: str
+    address: str
+    latitude: Decimal | None
+    longitude: Decimal | None
+    connected_on: dt.date | None
+    key_since: dt.date | None
+    contacts: list[ContactOut]
+
+
+class AccountPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    pages: int
+    results: list[AccountOut]
+
+
+class AccountQuery(Schema):
+    q: str = Field("", description="part of the customer id or name")
+    grade: str = Field("", description="A, B, C, or 'none' for accounts not graded")
+    district: str = ""
+    industry: str = Field("", description="GB/T 4754-2017 section letter")
+    manager: str = Field("", description="username of an active manager")
+    voltage_kv: Decimal | None = None
+    key_status: str = Field("", description="candidate, key or former")
+    sort: str = Field(selectors.DEFAULT_SORT, description=f"one of {', '.join(selectors.SORTS)}; prefix '-' to reverse")
+    page: int = Field(1, ge=1)
+    page_size: int = Field(25, ge=1, le=MAX_PAGE_SIZE)
+
+
+class MonthOut(Schema):
+    period: str
+    kwh: float | None
+    amount_yuan: Decimal | None
+
+
+class BillOut(Schema):
+    period: str
+    amount_yuan: Decimal
+    due_date: dt.date
+    paid_yuan: Decimal
+    settled_on: dt.date | None
+    days_late: int
+    outstanding_yuan: Decimal
+    in_arrears: bool
+
+
+class PaymentRecordOut(Schema):
+    as_of: dt.date
+    arrears_yuan: Decimal
+    late_bills: int
+    max_days_late: int
+    bills: list[BillOut]
+
+
+def _managers(account: Account) -> list[ManagerOut]:
+    assignments = getattr(account, "active_assignments", None)
+    if assignments is None:
+        return [
+            ManagerOut(role=m.role, username=m.username, name=m.name)
+            for m in selectors.account_managers(account=account)
+        ]
+    rows = []
+    for a in assignments:
+        profile = getattr(a.staff, "staff", None)
+        rows.append(
+            ManagerOut(
+                role=a.role, username=a.staff.get_username(), name=profile.name if profile else a.staff.get_username()
+            )
+        )
+    return rows
+
+
+def _account_fields(account: Account) -> dict[str, Any]:
+    return {
+        "customer_id": account.customer_id,
+        "name": account.name,
+        "grade": account.grade,
+        "credit_score": account.credit_score,
+        "value_rank": account.value_rank,
+        "key_status": account.key_status,
+        "voltage_kv": account.voltage_kv,
+        "contract_capacity_kva": account.contract_capacity_kva,
+        "tariff": account.tariff,
+        "industry": account.industry,
+        "district": account.district,
+        "important_grade": account.important_grade,
+        "feeders": account.feeder_list,
+        "multiple_supply": account.multiple_supply,
+        "managers": _managers(account),
+    }
+
+
+def _get(request: HttpRequest, customer_id: str) -> Account:
+    try:
+        return selectors.account_get(user=request.user, customer_id=customer_id)
+    except Account.DoesNotExist:
+        raise HttpError(404, "No account with this customer id.") from None
+    except selectors.AccountNotVisible as exc:
+        raise HttpError(403, str(exc)) from None
+
+
+@router.get("/", response=AccountPage, summary="List accounts", operation_id="accounts_list")
+def accounts_list(request: HttpRequest, query: Query[AccountQuery]) -> AccountPage:
+    filters = selectors.AccountFilters(
+        q=query.q.strip(),
+        grade=query.grade,
+        district=query.district,
+        industry=query.industry,
+        manager=query.manager,
+        voltage_kv=query.voltage_kv,
+        key_status=query.key_status,
+        sort=selectors.normalise_sort(query.sort),
+    )
+    accounts = selectors.account_list(user=request.user, filters=filters)
+    paginator = Paginator(accounts, query.page_size)
+    page = paginator.get_page(query.page)
+    return AccountPage(
+        count=paginator.count,
+        page=page.number,
+        page_size=query.page_size,
+        pages=max(1, math.ceil(paginator.count / query.page_size)),
+        results=[AccountOut(**_account_fields(a)) for a in page.object_list],
+    )
+
+
+@router.get(
+    "/{customer_id}",
+    response={200: AccountDetailOut, 403: ErrorOut, 404: ErrorOut},
+    summary="One account",
+    operation_id="accounts_detail",
+)
+def accounts_detail(request: HttpRequest, customer_id: str) -> AccountDetailOut:
+    account = _get(request, customer_id)
+    return AccountDetailOut(
+        **_account_fields(account),
+        parent_id=account.parent.customer_id if account.parent else None,
+        basic_charge_mode=account.basic_charge_mode,
+        address=account.address,
+        latitude=account.latitude,
+        longitude=account.longitude,
+        connected_on=account.connected_on,
+        key_since=account.key_since,
+        contacts=[ContactOut.from_orm(c) for c in selectors.account_contacts(account=account)],
+    )
+
+
+@router.get(
+    "/{customer_id}/consumption",
+    response={200: list[MonthOut], 403: ErrorOut, 404: ErrorOut},
+    summary="Monthly consumption and billed revenue, 36 months",
+    operation_id="accounts_consumption",
+)
+def accounts_consumption(request: HttpRequest, customer_id: str) -> list[MonthOut]:
+    account = _get(request, customer_id)
+    return [
+        MonthOut(period=m.period, kwh=m.kwh, amount_yuan=m.amount_yuan)
+        for m in selectors.account_monthly_history(account=account)
+    ]
+
+
+@router.get(
+    "/{customer_id}/payments",
+    response={200: PaymentRecordOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Bills, payments and arrears",
+    operation_id="accounts_payments",
+)
+def accounts_payments(request: HttpRequest, customer_id: str, as_of: dt.date | None = None) -> PaymentRecordOut:
+    account = _get(request, customer_id)
+    record = selectors.account_payment_record(account=account, as_of=as_of)
+    return PaymentRecordOut(
+        as_of=record.as_of,
+        arrears_yuan=record.arrears_yuan,
+        late_bills=record.late_bills,
+        max_days_late=record.max_days_late,
+        bills=[
+            BillOut(
+                period=b.period,
+                amount_yuan=b.amount_yuan,
+                due_date=b.due_date,
+                paid_yuan=b.paid_yuan,
+                settled_on=b.settled_on,
+                days_late=b.days_late,
+                outstanding_yuan=b.outstanding_yuan,
+                in_arrears=b.in_arrears,
+            )
+            for b in record.bills
+        ],
+    )

@@ -1,5 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from powerkam.accounts import views
 
 app_name = "accounts"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.account_list, name="list"),
+    path("export.xlsx", views.account_export, name="export"),
+    path("<str:customer_id>/", views.account_detail, name="detail"),
+    path("<str:customer_id>/consumption/", views.account_consumption, name="consumption"),
+    path("<str:customer_id>/load/", views.account_load, name="load"),
+    path("<str:customer_id>/payments/", views.account_payments, name="payments"),
+    path("<str:customer_id>/contacts/", views.account_contact_add, name="contact-add"),
+]

@@ -1,7 +1,43 @@
+"""The shell's own pages: "My work", settings and the placeholder for areas still to come."""
+
+from __future__ import annotations
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+from powerkam.accounts import selectors as account_selectors
+from powerkam.web.navigation import menu_item
+
+#: What each area will offer (ux.md), shown on its "coming soon" page.
+AREA_PLANS = {
+    "grading": [_("Grading runs"), _("Accounts that joined, left, went up or down"), _("Grading rules")],
+    "visits": [_("Visit plan calendar"), _("Visit records"), _("Visit compliance")],
+    "service": [_("Tickets with SLA clocks"), _("New-connection cases"), _("One-time notification letters")],
+    "grid": [_("Supply topology"), _("Reliability"), _("Planned outages and notices"), _("Upgrade candidates")],
+    "prospects": [_("Government projects pipeline"), _("Capacity reservations"), _("Weekly report")],
+    "insights": [_("Dashboards for the marketing head"), _("Health and churn risk"), _("Tariff advice")],
+}
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("PowerKAM")
+    summary = account_selectors.account_summary(user=request.user)
+    recent = account_selectors.account_list(user=request.user, filters=account_selectors.AccountFilters())[:8]
+    context = {
+        "summary": summary,
+        "recent": recent,
+        "user_sees_all": account_selectors.user_sees_all_accounts(request.user),
+    }
+    return render(request, "web/home.html", context)
+
+
+@login_required
+def settings_home(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/settings.html", {"area": menu_item("settings")})
+
+
+@login_required
+def coming_soon(request: HttpRequest, area: str) -> HttpResponse:
+    return render(request, "web/coming_soon.html", {"area": menu_item(area), "plans": AREA_PLANS.get(area, [])})

@@ -1,0 +1,99 @@
+"""Forms of the account pages: the list's filter bar and the contact form on the 360 page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from powerkam.accounts.models import Contact, Grade, KeyStatus
+from powerkam.accounts.selectors import NO_GRADE, SORTS, AccountFilters, normalise_sort, parse_voltage
+
+INDUSTRY_LABELS = {
+    "A": _("A · Agriculture, forestry, fishing"),
+    "B": _("B · Mining"),
+    "C": _("C · Manufacturing"),
+    "D": _("D · Electricity, heat, gas and water"),
+    "E": _("E · Construction"),
+    "F": _("F · Wholesale and retail"),
+    "G": _("G · Transport, storage and post"),
+    "H": _("H · Hotels and catering"),
+    "I": _("I · Information technology"),
+    "J": _("J · Finance"),
+    "K": _("K · Real estate"),
+    "L": _("L · Leasing and business services"),
+    "M": _("M · Research and technical services"),
+    "N": _("N · Water, environment and public facilities"),
+    "O": _("O · Resident and other services"),
+    "P": _("P · Education"),
+    "Q": _("Q · Health and social work"),
+    "R": _("R · Culture, sports and entertainment"),
+    "S": _("S · Public administration"),
+    "T": _("T · International organisations"),
+}
+
+
+class AccountFilterForm(forms.Form):
+    q = forms.CharField(label=_("Customer id or name"), required=False, max_length=100)
+    grade = forms.ChoiceField(label=_("Grade"), required=False)
+    district = forms.ChoiceField(label=_("District"), required=False)
+    industry = forms.ChoiceField(label=_("Industry"), required=False)
+    manager = forms.ChoiceField(label=_("Manager"), required=False)
+    voltage = forms.ChoiceField(label=_("Voltage"), required=False)
+    key_status = forms.ChoiceField(label=_("Status"), required=False)
+    sort = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, choices: dict[str, list[Any]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        everything = [("", _("All"))]
+        self._set_choices("grade", [*everything, *Grade.choices, (NO_GRADE, _("Not graded"))])
+        self._set_choices("district", [*everything, *((d, d) for d in choices["districts"])])
+        self._set_choices(
+            "industry",
+            [
+                *everything,
+                *((i, INDUSTRY_LABELS.get(i, i)) for i in choices["industries"]),
+            ],
+        )
+        self._set_choices("manager", [*everything, *choices["managers"]])
+        self._set_choices(
+            "voltage",
+            [
+                *everything,
+                *((format(v.normalize(), "f"), f"{format(v.normalize(), 'f')} kV") for v in choices["voltages"]),
+            ],
+        )
+        self._set_choices("key_status", [*everything, *KeyStatus.choices])
+
+    def _set_choices(self, name: str, choices: list[Any]) -> None:
+        field = self.fields[name]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = choices
+
+    def filters(self) -> AccountFilters:
+        """The filters as given; values that are not offered are ignored rather than refused."""
+        data = self.cleaned_data if self.is_valid() else {}
+        if not self.is_valid():
+            # Keep whatever parts are valid: an outdated link must still show a list.
+            data = {name: self.data.get(name, "") for name in self.fields if name not in self.errors}
+        return AccountFilters(
+            q=(data.get("q") or "").strip(),
+            grade=data.get("grade") or "",
+            district=data.get("district") or "",
+            industry=data.get("industry") or "",
+            manager=data.get("manager") or "",
+            voltage_kv=parse_voltage(data.get("voltage")),
+            key_status=data.get("key_status") or "",
+            sort=normalise_sort(self.data.get("sort")),
+        )
+
+
+SORTABLE = tuple(SORTS)
+
+
+class ContactForm(forms.ModelForm):
+    class Meta:
+        model = Contact
+        fields = ["name", "title", "role", "influence", "phone", "email", "notes"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 2})}

@@ -1,0 +1,349 @@
+"""Reads of accounts for the web pages, the API and the CLI — one place for the visibility rule.
+
+Visibility: an account manager sees the accounts they manage (an active :class:`Assignment`);
+supervisors, planners, viewers and administrators see every account; a user without a staff
+profile sees none unless they are a superuser. Archived accounts are not listed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Prefetch, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from powerkam.accounts.models import Account, AccountQuerySet, Assignment, AssignmentRole, Contact
+from powerkam.analytics import accounts as account_figures
+from powerkam.grid.models import Feeder
+from powerkam.staff.models import StaffProfile
+
+AnyUser = User | AbstractBaseUser | AnonymousUser
+
+#: Sort keys the list accepts (prefix ``-`` for descending) and the columns they order by.
+SORTS: dict[str, tuple[str, ...]] = {
+    "customer_id": ("customer_id",),
+    "name": ("name", "customer_id"),
+    "grade": ("grade", "customer_id"),
+    "credit_score": ("credit_score", "customer_id"),
+    "voltage_kv": ("voltage_kv", "customer_id"),
+    "contract_capacity_kva": ("contract_capacity_kva", "customer_id"),
+    "district": ("district", "customer_id"),
+    "industry": ("industry", "customer_id"),
+}
+DEFAULT_SORT = "customer_id"
+NO_GRADE = "none"
+
+
+class AccountNotVisible(PermissionDenied):
+    """The account exists but the user may not see it (a manager asking for someone else's account)."""
+
+
+def staff_profile(user: AnyUser) -> StaffProfile | None:
+    return getattr(user, "staff", None)
+
+
+def user_sees_all_accounts(user: AnyUser) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if getattr(user, "is_superuser", False):
+        return True
+    profile = staff_profile(user)
+    return profile is not None and not profile.archived and profile.sees_all_accounts
+
+
+def user_can_edit(user: AnyUser) -> bool:
+    """Viewers are read-only; everybody else with a staff profile (and superusers) may change data."""
+    if getattr(user, "is_superuser", False):
+        return True
+    profile = staff_profile(user)
+    return profile is not None and not profile.archived and profile.can_edit
+
+
+def accounts_visible_to(user: AnyUser) -> AccountQuerySet:
+    accounts = Account.objects.active()
+    if user_sees_all_accounts(user):
+        return accounts
+    profile = staff_profile(user)
+    if profile is None or profile.archived or not user.is_active:
+        return accounts.none()
+    managed = Assignment.objects.filter(staff_id=user.pk, active=True).values("account_id")
+    return accounts.filter(pk__in=managed)
+
+
+@dataclass(frozen=True)
+class AccountFilters:
+    q: str = ""
+    grade: str = ""  # A, B, C or "none" (not graded)
+    district: str = ""
+    industry: str = ""
+    manager: str = ""  # username of an active primary or secondary manager
+    voltage_kv: Decimal | None = None
+    key_status: str = ""
+    sort: str = DEFAULT_SORT
+
+    def active(self) -> dict[str, Any]:
+        """The filters that narrow the list (for "n filters applied" and the export file name)."""
+        return {k: v for k, v in self.__dict__.items() if k != "sort" and v not in ("", None)}
+
+
+def parse_voltage(raw: str | None) -> Decimal | None:
+    if raw is None or str(raw).strip() == "":
+        return None
+    try:
+        return Decimal(str(raw).strip())
+    except InvalidOperation:
+        return None
+
+
+def normalise_sort(raw: str | None) -> str:
+    if not raw:
+        return DEFAULT_SORT
+    key = raw.lstrip("-")
+    return raw if key in SORTS else DEFAULT_SORT
+
+
+def account_list(*, user: AnyUser, filters: AccountFilters) -> AccountQuerySet:
+    """The accounts ``user`` may see, narrowed by ``filters`` and sorted, managers prefetched."""
+    accounts = accounts_visible_to(user)
+    if filters.q:
+        term = filters.q.strip()
+        accounts = accounts.filter(Q(customer_id__icontains=term) | Q(name__icontains=term))
+    if filters.grade == NO_GRADE:
+        accounts = accounts.filter(grade="")
+    elif filters.grade:
+        accounts = accounts.filter(grade=filters.grade)
+    if filters.district:
+        accounts = accounts.filter(district=filters.district)
+    if filters.industry:
+        accounts = accounts.filter(industry=filters.industry)
+    if filters.voltage_kv is not None:
+        accounts = accounts.filter(voltage_kv=filters.voltage_kv)
+    if filters.key_status:
+        accounts = accounts.filter(key_status=filters.key_status)
+    if filters.manager:
+        managed = Assignment.objects.filter(staff__username=filters.manager, active=True).values("account_id")
+        accounts = accounts.filter(pk__in=managed)
+    sort = normalise_sort(filters.sort)
+    columns = SORTS[sort.lstrip("-")]
+    if sort.startswith("-"):
+        columns = tuple(f"-{c}" for c in columns)
+    return accounts.order_by(*columns).prefetch_related(
+        Prefetch(
+            "assignments",
+            queryset=Assignment.objects.filter(active=True).select_related("staff__staff").order_by("role"),
+            to_attr="active_assignments",
+        )
+    )
+
+
+def account_get(*, user: AnyUser, customer_id: str) -> Account:
+    """The account with ``customer_id``; :class:`Account.DoesNotExist` if there is none (or it is
+    archived), :class:`AccountNotVisible` if ``user`` may not see it."""
+    account = Account.objects.active().select_related("parent").get(customer_id=customer_id)
+    if not accounts_visible_to(user).filter(pk=account.pk).exists():
+        raise AccountNotVisible(_("You do not manage this account."))
+    return account
+
+
+@dataclass(frozen=True)
+class AccountSummary:
+    total: int
+    key_accounts: int
+    grade_a: int
+    grade_b: int
+    grade_c: int
+    multiple_supply: int
+    important_users: int
+
+
+def account_summary(*, user: AnyUser) -> AccountSummary:
+    """KPI figures over the accounts ``user`` sees."""
+    figures = accounts_visible_to(user).aggregate(
+        total=Count("pk"),
+        key_accounts=Count("pk", filter=Q(key_status="key")),
+        grade_a=Count("pk", filter=Q(grade="A")),
+        grade_b=Count("pk", filter=Q(grade="B")),
+        grade_c=Count("pk", filter=Q(grade="C")),
+        multiple_supply=Count("pk", filter=Q(feeders__contains=";")),
+        important_users=Count("pk", filter=~Q(important_grade="")),
+    )
+    return AccountSummary(**figures)
+
+
+def filter_choices(*, user: AnyUser) -> dict[str, list[Any]]:
+    """Values offered by the list's filter drop-downs, from the accounts the user sees."""
+    visible = accounts_visible_to(user)
+    districts = list(visible.exclude(district="").order_by("district").values_list("district", flat=True).distinct())
+    industries = list(visible.exclude(industry="").order_by("industry").values_list("industry", flat=True).distinct())
+    voltages = list(visible.order_by("voltage_kv").values_list("voltage_kv", flat=True).distinct())
+    managers = list(
+        StaffProfile.objects.filter(
+            user__assignments__active=True, user__assignments__account__in=visible, archived=False
+        )
+        .distinct()
+        .order_by("name")
+        .values_list("user__username", "name")
+    )
+    return {"districts": districts, "industries": industries, "voltages": voltages, "managers": managers}
+
+
+@dataclass(frozen=True)
+class ManagerRow:
+    role: str
+    role_label: str
+    username: str
+    name: str
+    phone: str
+
+
+def account_managers(*, account: Account) -> list[ManagerRow]:
+    rows = []
+    for assignment in account.assignments.filter(active=True).select_related("staff__staff").order_by("role"):
+        profile = getattr(assignment.staff, "staff", None)
+        rows.append(
+            ManagerRow(
+                role=assignment.role,
+                role_label=str(AssignmentRole(assignment.role).label),
+                username=assignment.staff.get_username(),
+                name=profile.name if profile else assignment.staff.get_full_name() or assignment.staff.get_username(),
+                phone=profile.phone if profile else "",
+            )
+        )
+    return rows
+
+
+def account_contacts(*, account: Account) -> list[Contact]:
+    return list(account.contacts.filter(archived=False).order_by("name"))
+
+
+@dataclass(frozen=True)
+class SupplyFeeder:
+    feeder_id: str
+    feeder: Feeder | None
+
+
+def account_feeders(*, account: Account) -> list[SupplyFeeder]:
+    ids = account.feeder_list
+    known = {f.feeder_id: f for f in Feeder.objects.filter(feeder_id__in=ids).select_related("substation")}
+    return [SupplyFeeder(feeder_id=i, feeder=known.get(i)) for i in ids]
+
+
+@dataclass
+class HistoryEntry:
+    when: dt.datetime
+    who: str
+    what: str
+    fields: list[str] = field(default_factory=list)
+
+
+def _who(record: Any) -> str:
+    user = record.history_user
+    if user is None:
+        return _("system")
+    profile = getattr(user, "staff", None)
+    return profile.name if profile is not None else user.get_username()
+
+
+_ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
+
+
+def account_history(*, account: Account, limit: int = 20) -> list[HistoryEntry]:
+    """Recent changes to the account, its contacts and its managers, newest first."""
+    entries: list[HistoryEntry] = []
+    records = list(account.history.select_related("history_user__staff").order_by("-history_date")[: limit + 1])
+    for newer, older in zip(records, [*records[1:], None], strict=True):
+        if len(entries) >= limit:
+            break
+        if older is None or newer.history_type == "+":
+            entries.append(HistoryEntry(newer.history_date, _who(newer), _("Account created")))
+            continue
+        delta = newer.diff_against(older)
+        changed = [
+            str(getattr(Account._meta.get_field(change.field), "verbose_name", change.field))
+            for change in delta.changes
+        ]
+        if changed:
+            entries.append(HistoryEntry(newer.history_date, _who(newer), _("Account changed"), changed))
+    contact_messages = {
+        "+": _("Contact added: %(name)s"),
+        "~": _("Contact changed: %(name)s"),
+        "-": _("Contact removed: %(name)s"),
+    }
+    for record in (
+        Contact.history.filter(account_id=account.pk)
+        .select_related("history_user__staff")
+        .order_by("-history_date")[:limit]
+    ):
+        entries.append(
+            HistoryEntry(
+                record.history_date, _who(record), contact_messages[record.history_type] % {"name": record.name}
+            )
+        )
+    assignment_messages = {
+        "+": _("Manager assigned: %(name)s (%(role)s)"),
+        "~": _("Assignment changed: %(name)s (%(role)s)"),
+        "-": _("Assignment removed: %(name)s (%(role)s)"),
+    }
+    for record in (
+        Assignment.history.filter(account_id=account.pk)
+        .select_related("history_user__staff", "staff__staff")
+        .order_by("-history_date")[:limit]
+    ):
+        staff = record.staff
+        profile = getattr(staff, "staff", None)
+        name = profile.name if profile is not None else staff.get_username()
+        message = assignment_messages[record.history_type]
+        if record.history_type == "~" and not record.active:
+            message = _("Assignment ended: %(name)s (%(role)s)")
+        entries.append(
+            HistoryEntry(
+                record.history_date,
+                _who(record),
+                message % {"name": name, "role": AssignmentRole(record.role).label},
+            )
+        )
+    entries.sort(key=lambda e: e.when, reverse=True)
+    return entries[:limit]
+
+
+# ---- figures from the analytics store ------------------------------------------------------------
+
+
+def account_monthly_history(*, account: Account) -> list[account_figures.MonthFigures]:
+    return account_figures.monthly_history(settings.ANALYTICS_DIR, account.customer_id)
+
+
+def account_load_curve(*, account: Account) -> account_figures.LoadCurve:
+    return account_figures.typical_load_curve(settings.ANALYTICS_DIR, account.customer_id)
+
+
+@dataclass(frozen=True)
+class PaymentRecord:
+    as_of: dt.date
+    bills: list[account_figures.Bill]
+    billed_yuan: Decimal
+    outstanding_yuan: Decimal
+    arrears_yuan: Decimal
+    late_bills: int
+    max_days_late: int
+
+
+def account_payment_record(*, account: Account, as_of: dt.date | None = None, months: int = 36) -> PaymentRecord:
+    as_of = as_of or timezone.localdate()
+    bills = account_figures.bill_record(settings.ANALYTICS_DIR, account.customer_id, as_of=as_of, months=months)
+    return PaymentRecord(
+        as_of=as_of,
+        bills=bills,
+        billed_yuan=sum((b.amount_yuan for b in bills), Decimal("0")),
+        outstanding_yuan=sum((b.outstanding_yuan for b in bills), Decimal("0")),
+        arrears_yuan=sum((b.outstanding_yuan for b in bills if b.in_arrears), Decimal("0")),
+        late_bills=sum(1 for b in bills if b.late),
+        max_days_late=max((b.days_late for b in bills), default=0),
+    )

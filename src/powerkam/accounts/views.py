@@ -1,0 +1,209 @@
+"""Account pages: the list (filters, sort, pages, Excel export) and the 360 page with its sections.
+
+Views are thin: they parse the request, call a selector or service and render. The 360 page's
+store-backed sections (consumption, load curve, payments) load as HTMX fragments so the header
+shows at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.middleware import HtmxDetails
+
+from powerkam.accounts import selectors, services
+from powerkam.accounts.forms import INDUSTRY_LABELS, AccountFilterForm, ContactForm
+from powerkam.accounts.models import Account, Assignment
+from powerkam.core.errors import ApplicationError
+from powerkam.web import charts
+from powerkam.web.excel import XLSX_CONTENT_TYPE, workbook_bytes
+
+PAGE_SIZE = 25
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+#: The export carries everything filtered, up to this many rows (beyond: narrow the filters).
+EXPORT_LIMIT = 200_000
+
+
+def _filters(request: HttpRequest) -> tuple[AccountFilterForm, selectors.AccountFilters]:
+    form = AccountFilterForm(request.GET, choices=selectors.filter_choices(user=request.user))
+    return form, form.filters()
+
+
+@login_required
+@require_GET
+def account_list(request: HtmxHttpRequest) -> HttpResponse:
+    form, filters = _filters(request)
+    accounts = selectors.account_list(user=request.user, filters=filters)
+    page = Paginator(accounts, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "filters": filters,
+        "page": page,
+        "sort": filters.sort,
+        "columns": _columns(),
+        "industry_labels": INDUSTRY_LABELS,
+    }
+    template = "accounts/list.html#table" if request.htmx else "accounts/list.html"
+    return render(request, template, context)
+
+
+def _columns() -> list[tuple[str, str, bool]]:
+    """(sort key, header, numeric) of the sortable columns, in display order."""
+    return [
+        ("customer_id", _("Customer id"), False),
+        ("name", _("Name"), False),
+        ("grade", _("Grade"), False),
+        ("credit_score", _("Credit score"), True),
+        ("voltage_kv", _("Voltage"), True),
+        ("contract_capacity_kva", _("Contract capacity"), True),
+        ("industry", _("Industry"), False),
+        ("district", _("District"), False),
+    ]
+
+
+@login_required
+@require_GET
+def account_export(request: HttpRequest) -> HttpResponse:
+    _form, filters = _filters(request)
+    accounts = selectors.account_list(user=request.user, filters=filters)[:EXPORT_LIMIT]
+    headers = [
+        _("Customer id"),
+        _("Name"),
+        _("Grade"),
+        _("Credit score"),
+        _("Key-account status"),
+        _("Voltage (kV)"),
+        _("Contract capacity (kVA)"),
+        _("Tariff"),
+        _("Industry"),
+        _("District"),
+        _("Important-user grade"),
+        _("Supply feeders"),
+        _("Primary manager"),
+        _("Secondary manager"),
+    ]
+
+    def rows() -> Iterator[list[Any]]:
+        for account in accounts.iterator(chunk_size=2000):
+            managers = {a.role: _manager_name(a) for a in getattr(account, "active_assignments", [])}
+            yield [
+                account.customer_id,
+                account.name,
+                account.grade,
+                account.credit_score,
+                account.get_key_status_display(),
+                float(account.voltage_kv),
+                float(account.contract_capacity_kva),
+                account.get_tariff_display(),
+                account.industry,
+                account.district,
+                account.get_important_grade_display(),
+                account.feeders,
+                managers.get("primary", ""),
+                managers.get("secondary", ""),
+            ]
+
+    content = workbook_bytes(title=_("Key accounts"), headers=headers, rows=rows())
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="powerkam-accounts-{stamp}.xlsx"'
+    return response
+
+
+def _manager_name(assignment: Assignment) -> str:
+    profile = getattr(assignment.staff, "staff", None)
+    return profile.name if profile is not None else assignment.staff.get_username()
+
+
+def _get_account(request: HttpRequest, customer_id: str) -> Account:
+    try:
+        return selectors.account_get(user=request.user, customer_id=customer_id)
+    except Account.DoesNotExist:
+        raise Http404(_("No account with this customer id.")) from None
+
+
+@login_required
+@require_GET
+def account_detail(request: HttpRequest, customer_id: str) -> HttpResponse:
+    account = _get_account(request, customer_id)
+    context = {
+        "account": account,
+        "managers": selectors.account_managers(account=account),
+        "contacts": selectors.account_contacts(account=account),
+        "feeders": selectors.account_feeders(account=account),
+        "history": selectors.account_history(account=account),
+        "can_edit": selectors.user_can_edit(request.user),
+        "contact_form": ContactForm(),
+        "industry_label": INDUSTRY_LABELS.get(account.industry, account.industry),
+    }
+    return render(request, "accounts/detail.html", context)
+
+
+@login_required
+@require_GET
+def account_consumption(request: HttpRequest, customer_id: str) -> HttpResponse:
+    account = _get_account(request, customer_id)
+    months = selectors.account_monthly_history(account=account)
+    known = [m for m in months if m.kwh is not None]
+    context = {
+        "account": account,
+        "months": months,
+        "chart": charts.consumption_chart(months) if known else None,
+        "total_kwh_12": sum(m.kwh or 0 for m in months[-12:]),
+        "total_yuan_12": sum((m.amount_yuan or 0) for m in months[-12:]),
+    }
+    return render(request, "accounts/detail.html#consumption", context)
+
+
+@login_required
+@require_GET
+def account_load(request: HttpRequest, customer_id: str) -> HttpResponse:
+    account = _get_account(request, customer_id)
+    curve = selectors.account_load_curve(account=account)
+    context = {"account": account, "curve": curve, "chart": None if curve.empty else charts.load_curve_chart(curve)}
+    return render(request, "accounts/detail.html#load", context)
+
+
+@login_required
+@require_GET
+def account_payments(request: HttpRequest, customer_id: str) -> HttpResponse:
+    account = _get_account(request, customer_id)
+    record = selectors.account_payment_record(account=account)
+    return render(request, "accounts/detail.html#payments", {"account": account, "record": record})
+
+
+@login_required
+@require_POST
+def account_contact_add(request: HttpRequest, customer_id: str) -> HttpResponse:
+    account = _get_account(request, customer_id)
+    form = ContactForm(request.POST)
+    error = ""
+    if form.is_valid():
+        try:
+            services.contact_create(account=account, by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        except ApplicationError as exc:
+            error = exc.message
+        else:
+            form = ContactForm()
+    context = {
+        "account": account,
+        "contacts": selectors.account_contacts(account=account),
+        "can_edit": selectors.user_can_edit(request.user),
+        "contact_form": form,
+        "contact_error": error,
+    }
+    status = 403 if error else 200
+    return render(request, "accounts/detail.html#contacts", context, status=status)

@@ -1,0 +1,79 @@
+"""ECharts options built on the server, so labels are translated and units chosen per language.
+
+Templates embed an option with ``json_script`` next to ``<div class="chart" data-chart="ID">``;
+``static/web/powerkam.js`` draws it. An axis may carry ``"unit"``: the script formats its labels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from powerkam.analytics.accounts import LoadCurve, MonthFigures
+
+PALETTE = ["#00706b", "#e8590c", "#1c7ed6", "#7048e8"]
+
+
+def _scale() -> tuple[float, str, float, str]:
+    """(energy divisor, energy unit, money divisor, money unit) for the current language."""
+    if (get_language() or "").lower().startswith("zh"):
+        return 10_000, "万kWh", 10_000, "万元"
+    return 1_000, "MWh", 1_000, "k¥"
+
+
+def _scaled(values: Sequence[Any], divisor: float) -> list[float | None]:
+    return [None if v is None else round(float(v) / divisor, 2) for v in values]
+
+
+def consumption_chart(months: Sequence[MonthFigures]) -> dict[str, Any]:
+    energy_div, energy_unit, money_div, money_unit = _scale()
+    energy_name = _("Consumption")
+    revenue_name = _("Billed revenue")
+    return {
+        "color": PALETTE,
+        "tooltip": {"trigger": "axis"},
+        "legend": {"data": [energy_name, revenue_name], "top": 0},
+        "grid": {"left": 56, "right": 64, "top": 40, "bottom": 48},
+        "xAxis": {"type": "category", "data": [m.period for m in months], "axisTick": {"alignWithLabel": True}},
+        "yAxis": [
+            {"type": "value", "name": energy_unit, "unit": ""},
+            {"type": "value", "name": money_unit, "unit": "", "splitLine": {"show": False}},
+        ],
+        "dataZoom": [{"type": "inside"}],
+        "series": [
+            {"name": energy_name, "type": "bar", "data": _scaled([m.kwh for m in months], energy_div)},
+            {
+                "name": revenue_name,
+                "type": "line",
+                "yAxisIndex": 1,
+                "smooth": True,
+                "data": _scaled([m.amount_yuan for m in months], money_div),
+            },
+        ],
+    }
+
+
+def load_curve_chart(curve: LoadCurve) -> dict[str, Any]:
+    working = _("Working day")
+    non_working = _("Non-working day")
+    return {
+        "color": PALETTE,
+        "tooltip": {"trigger": "axis"},
+        "legend": {"data": [working, non_working], "top": 0},
+        "grid": {"left": 56, "right": 24, "top": 40, "bottom": 40},
+        "xAxis": {"type": "category", "data": LoadCurve.slot_labels(), "boundaryGap": False},
+        "yAxis": [{"type": "value", "name": "kW", "unit": ""}],
+        "series": [
+            {
+                "name": working,
+                "type": "line",
+                "showSymbol": False,
+                "data": curve.working_kw,
+                "areaStyle": {"opacity": 0.08},
+            },
+            {"name": non_working, "type": "line", "showSymbol": False, "data": curve.non_working_kw},
+        ],
+    }

@@ -1,0 +1,41 @@
+/* PowerKAM page behaviour: the phone menu drawer and ECharts charts declared in the HTML.
+   A chart is <div class="chart" data-chart="ID"> next to <script type="application/json" id="ID">,
+   whose JSON is an ECharts option built by the server (labels already translated). Charts are drawn
+   on page load and again whenever HTMX swaps in a fragment that contains one. */
+(function () {
+  "use strict";
+
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest("[data-nav-toggle]");
+    if (toggle) { document.body.classList.toggle("nav-open"); return; }
+    if (event.target.closest("[data-nav-close]")) { document.body.classList.remove("nav-open"); }
+  });
+
+  function unitFormatter(unit) {
+    return function (value) {
+      if (value === null || value === undefined) { return "—"; }
+      return Number(value).toLocaleString(document.documentElement.lang, { maximumFractionDigits: 1 }) + (unit ? " " + unit : "");
+    };
+  }
+
+  function drawCharts(root) {
+    if (typeof window.echarts === "undefined") { return; }
+    (root || document).querySelectorAll("[data-chart]").forEach(function (el) {
+      if (el.dataset.drawn) { return; }
+      var source = document.getElementById(el.dataset.chart);
+      if (!source) { return; }
+      var option = JSON.parse(source.textContent);
+      (option.yAxis || []).forEach(function (axis) {
+        if (axis.unit) { axis.axisLabel = { formatter: unitFormatter(axis.unit) }; delete axis.unit; }
+      });
+      var chart = window.echarts.init(el, null, { renderer: "canvas" });
+      chart.setOption(option);
+      el.dataset.drawn = "1";
+      if (window.ResizeObserver) { new ResizeObserver(function () { chart.resize(); }).observe(el); }
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { drawCharts(document); });
+  document.addEventListener("htmx:afterSettle", function (event) { drawCharts(event.target); });
+  window.PowerKAM = { drawCharts: drawCharts };
+})();
