@@ -1,19 +1,12 @@
 """Shared fixtures.
 
-Settings come from the environment: tests run with a throw-away data directory and a test
-secret key, never against the developer's ./var.
+The environment (data directory, secret key) is set by tests/environment.py, a plugin that
+pytest loads before Django starts.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
-
-_TEST_DATA_DIR = Path(tempfile.mkdtemp(prefix="powerkam-test-"))
-os.environ.setdefault("POWERKAM_DATA_DIR", str(_TEST_DATA_DIR))
-os.environ.setdefault("POWERKAM_SECRET_KEY", "test-secret-key-not-for-production")
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SAMPLES = SHARED / "samples"
