@@ -11,7 +11,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from tests.conftest import SAMPLES
 
 pytestmark = pytest.mark.slow

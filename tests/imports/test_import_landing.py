@@ -9,6 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 from django.contrib.auth.models import User
 from openpyxl import Workbook
+from tests.imports.conftest import write
 
 from powerkam.accounts.models import Account, Assignment
 from powerkam.analytics.store import SCHEMAS, dataset_path
@@ -18,7 +19,6 @@ from powerkam.imports.services import import_file
 from powerkam.prospects.models import Project
 from powerkam.staff.models import StaffProfile
 from powerkam.visits.models import Visit
-from tests.imports.conftest import write
 
 pytestmark = pytest.mark.django_db
 
