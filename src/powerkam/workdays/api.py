@@ -1,3 +1,84 @@
-from ninja import Router
+"""/api/v1/calendar: the working-day calendar for other systems and the web UI's scripts."""
 
-router = Router()
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema, Status
+from ninja.security import django_auth
+
+from powerkam.core.errors import ApplicationError
+from powerkam.workdays import selectors
+
+router = Router(tags=["calendar"], auth=django_auth)
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+class AddWorkdaysIn(Schema):
+    date: dt.date
+    n: int
+    strict: bool = False
+
+
+class AddWorkdaysOut(Schema):
+    date: dt.date
+    provisional: bool
+    warning: str = ""
+
+
+class DayOut(Schema):
+    date: dt.date
+    is_workday: bool
+    provisional: bool
+    kind: str
+    name: str
+    source: str
+    warning: str = ""
+
+
+class YearOut(Schema):
+    year: int
+    known: bool
+    source: str
+    overrides: int
+    source_note: str
+    declared_by: str
+    declared_at: dt.datetime | None
+
+
+class StatusOut(Schema):
+    library_years: list[int]
+    years: list[YearOut]
+    needs_attention: list[int]
+
+
+@router.get(
+    "/add-workdays",
+    response={200: AddWorkdaysOut, 400: ErrorOut},
+    summary="The N-th working day strictly after a date (rules.md §3)",
+)
+def add_workdays(request: HttpRequest, params: Query[AddWorkdaysIn]) -> Status[object]:
+    try:
+        result = selectors.workdays_add(start=params.date, n=params.n, strict=params.strict)
+    except ApplicationError as exc:
+        return Status(400, {"detail": exc.message})
+    return Status(200, result.as_dict())
+
+
+@router.get("/days/{day}", response={200: DayOut, 400: ErrorOut}, summary="Is a date a working day?")
+def day_status(request: HttpRequest, day: dt.date, strict: bool = False) -> Status[object]:
+    try:
+        status = selectors.workday_status(day=day, strict=strict)
+    except ApplicationError as exc:
+        return Status(400, {"detail": exc.message})
+    return Status(200, status.as_dict())
+
+
+@router.get("/status", response=StatusOut, summary="Which years the calendar knows, and from where")
+def status(request: HttpRequest) -> dict[str, object]:
+    data = selectors.calendar_status()
+    return {**data, "years": [y.as_dict() for y in data["years"]]}
