@@ -13,6 +13,7 @@ Other test packages import ``UserFactory``, ``StaffFactory``, ``AccountFactory``
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -21,6 +22,7 @@ from typing import Any
 import factory
 import pyarrow as pa
 import pyarrow.parquet as pq
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, User
 from factory.django import DjangoModelFactory
 
@@ -29,6 +31,12 @@ from powerkam.analytics import store
 from powerkam.staff.models import Role, StaffProfile
 
 DEFAULT_PASSWORD = "pw"
+
+
+@functools.cache
+def _hashed(raw: str) -> str:
+    """Hash each test password once: the real hasher is deliberately slow."""
+    return make_password(raw)
 
 
 class UserFactory(DjangoModelFactory[User]):
@@ -45,7 +53,7 @@ class UserFactory(DjangoModelFactory[User]):
     @factory.post_generation
     def password(obj: User, create: bool, extracted: str | None, **kwargs: Any) -> None:
         raw = extracted or DEFAULT_PASSWORD
-        obj.set_password(raw)
+        obj.password = _hashed(raw)
         obj.raw_password = raw  # type: ignore[attr-defined]
         if create:
             obj.save(update_fields=["password"])

@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, F, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -131,10 +131,13 @@ def account_list(*, user: AnyUser, filters: AccountFilters) -> AccountQuerySet:
         managed = Assignment.objects.filter(staff__username=filters.manager, active=True).values("account_id")
         accounts = accounts.filter(pk__in=managed)
     sort = normalise_sort(filters.sort)
-    columns = SORTS[sort.lstrip("-")]
-    if sort.startswith("-"):
-        columns = tuple(f"-{c}" for c in columns)
-    return accounts.order_by(*columns).prefetch_related(
+    descending = sort.startswith("-")
+    # Accounts without a value (not graded yet) come last either way, on SQLite and PostgreSQL alike.
+    ordering = [
+        F(column).desc(nulls_last=True) if descending else F(column).asc(nulls_last=True)
+        for column in SORTS[sort.lstrip("-")]
+    ]
+    return accounts.order_by(*ordering).prefetch_related(
         Prefetch(
             "assignments",
             queryset=Assignment.objects.filter(active=True).select_related("staff__staff").order_by("role"),

@@ -1,0 +1,137 @@
+"""The account list: search, filters, sorting, pagination, HTMX fragments and the Excel export."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from openpyxl import load_workbook
+
+from factories import AccountFactory, AssignmentFactory, Team
+
+pytestmark = pytest.mark.django_db
+
+
+def listed(client: Client, **params: str) -> list[str]:
+    response = client.get("/accounts/", params)
+    assert response.status_code == 200
+    return [a.customer_id for a in response.context["page"].object_list]
+
+
+@pytest.fixture
+def supervisor(client: Client, team: Team) -> Client:
+    client.force_login(team.supervisor.user)
+    return client
+
+
+def test_search_by_customer_id_or_by_name(supervisor: Client) -> None:
+    assert listed(supervisor, q="e20") == ["E200"]
+    assert listed(supervisor, q="医院") == ["E101"]
+    assert listed(supervisor, q="  示范  ") == ["E100", "E101", "E200", "E300"]
+    assert listed(supervisor, q="nothing like it") == []
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"grade": "A"}, ["E100"]),
+        ({"grade": "none"}, ["E300"]),
+        ({"district": "东城区"}, ["E100", "E200"]),
+        ({"industry": "C"}, ["E100", "E200"]),
+        ({"manager": "m01"}, ["E100", "E101"]),
+        ({"manager": "m02"}, ["E100", "E200"]),
+        ({"voltage": "10"}, ["E101", "E300"]),
+        ({"voltage": "110"}, ["E100"]),
+        ({"key_status": "key"}, ["E100", "E101", "E200"]),
+        ({"district": "东城区", "grade": "C"}, ["E200"]),
+    ],
+)
+def test_filters(supervisor: Client, params: dict[str, str], expected: list[str]) -> None:
+    assert listed(supervisor, **params) == expected
+
+
+def test_an_unknown_filter_value_is_ignored_not_an_error(supervisor: Client) -> None:
+    assert listed(supervisor, grade="Z", voltage="abc", sort="password") == ["E100", "E101", "E200", "E300"]
+
+
+def test_sorting(supervisor: Client) -> None:
+    assert listed(supervisor, sort="-contract_capacity_kva") == ["E100", "E200", "E101", "E300"]
+    assert listed(supervisor, sort="credit_score")[:3] == ["E200", "E101", "E100"]
+    assert listed(supervisor, sort="-customer_id") == ["E300", "E200", "E101", "E100"]
+
+
+def test_the_filter_drop_downs_offer_what_the_user_sees(client: Client, team: Team) -> None:
+    client.force_login(team.manager.user)
+    form = client.get("/accounts/").context["form"]
+    assert [c[0] for c in form.fields["district"].choices] == ["", "东城区", "西城区"]
+    assert [c[0] for c in form.fields["voltage"].choices] == ["", "10", "110"]
+    assert {c[0] for c in form.fields["manager"].choices} == {"", "m01", "m02"}
+
+
+def test_pagination_counts_everything_and_keeps_the_filters(supervisor: Client) -> None:
+    for n in range(60):
+        AccountFactory(customer_id=f"P{n:03d}", district="南区")
+    response = supervisor.get("/accounts/", {"district": "南区", "page": "2"})
+    page = response.context["page"]
+    assert page.paginator.count == 60
+    assert [a.customer_id for a in page.object_list][:2] == ["P025", "P026"]
+    html = response.content.decode()
+    assert "district=%E5%8D%97%E5%8C%BA&amp;page=3" in html  # the next link keeps the filter
+    assert 'data-count="60"' in html
+
+
+def test_an_htmx_request_gets_only_the_table(supervisor: Client) -> None:
+    response = supervisor.get("/accounts/", {"grade": "B"}, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert "<html" not in html
+    assert html.strip().startswith('<div class="card table-card" id="account-table"')
+    assert "E101" in html
+    assert "E100" not in html
+    full = supervisor.get("/accounts/", {"grade": "B"}).content.decode()
+    assert "<html" in full
+    assert 'id="account-filters"' in full
+
+
+def test_managers_are_shown_on_each_row(supervisor: Client) -> None:
+    html = supervisor.get("/accounts/", {"q": "E100"}).content.decode()
+    assert "李娜" in html
+    assert "王强" in html
+
+
+def export(client: Client, **params: str) -> list[tuple]:
+    response = client.get("/accounts/export.xlsx", params)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert "attachment;" in response["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    return list(sheet.iter_rows(values_only=True))
+
+
+def test_the_export_holds_exactly_what_is_filtered(supervisor: Client) -> None:
+    rows = export(supervisor, district="东城区", sort="-customer_id")
+    assert rows[0][:3] == ("户号", "户名", "等级")
+    assert [r[0] for r in rows[1:]] == ["E200", "E100"]
+    e100 = rows[2]
+    assert e100[1] == "示范钢铁有限公司"
+    assert e100[5] == 110
+    assert e100[-2:] == ("李娜", "王强")
+
+
+def test_the_export_of_a_manager_holds_only_their_accounts(client: Client, team: Team) -> None:
+    client.force_login(team.manager.user)
+    assert [r[0] for r in export(client)[1:]] == ["E100", "E101"]
+
+
+def test_the_export_is_not_limited_to_one_page(supervisor: Client, team: Team) -> None:
+    for n in range(40):
+        account = AccountFactory(customer_id=f"X{n:03d}", voltage_kv=Decimal("20"))
+        AssignmentFactory(account=account, staff=team.manager.user)
+    assert len(export(supervisor, voltage="20")) == 41
+
+
+def test_headers_are_english_in_english(supervisor: Client) -> None:
+    supervisor.cookies["django_language"] = "en"
+    rows = export(supervisor, q="E100")
+    assert rows[0][:3] == ("Customer id", "Name", "Grade")
