@@ -6,12 +6,11 @@ import datetime as dt
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
-from ninja.security import django_auth
 
 from powerkam.core.errors import ApplicationError
 from powerkam.workdays import selectors
 
-router = Router(tags=["calendar"], auth=django_auth)
+router = Router(tags=["calendar"])  # authentication: the API-wide AUTH (token or session)
 
 
 class ErrorOut(Schema):

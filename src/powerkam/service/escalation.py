@@ -1,0 +1,102 @@
+"""Escalation of tickets that are due soon or breached: in-app notifications and email."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.mail import EmailMessage, get_connection
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from powerkam.service import clock
+from powerkam.service.models import EventKind, Notification, NotificationKind, Ticket, TicketEvent, TicketStatus
+from powerkam.service.selectors import ticket_sla
+from powerkam.workdays.selectors import work_calendar
+
+
+@dataclass
+class EscalationReport:
+    checked: int = 0
+    notified: int = 0
+    emails: int = 0
+    tickets: list[int] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"checked": self.checked, "notified": self.notified, "emails": self.emails, "tickets": self.tickets}
+
+
+def _recipients(ticket: Ticket) -> list[User]:
+    people = [ticket.owner]
+    profile = getattr(ticket.owner, "staff", None)
+    if profile is not None and profile.supervisor is not None and profile.supervisor.user_id != ticket.owner_id:
+        people.append(profile.supervisor.user)
+    return people
+
+
+def _message(ticket: Ticket, sla: clock.Sla) -> tuple[str, str]:
+    account = ticket.account.name if ticket.account else ""
+    if sla.state == clock.SlaState.BREACHED:
+        subject = _("Breached: ticket #%(id)s %(title)s") % {"id": ticket.pk, "title": ticket.title}
+        body = _("Ticket #%(id)s (%(kind)s%(account)s) was due on %(due)s and is not closed. Owner: %(owner)s.")
+    else:
+        subject = _("Due soon: ticket #%(id)s %(title)s") % {"id": ticket.pk, "title": ticket.title}
+        body = _(
+            "Ticket #%(id)s (%(kind)s%(account)s) is due on %(due)s: %(left)s working day(s) left. Owner: %(owner)s."
+        )
+    body = body % {
+        "id": ticket.pk,
+        "kind": ticket.get_kind_display(),
+        "account": f" · {account}" if account else "",
+        "due": ticket.due_on.isoformat(),
+        "left": sla.days_left,
+        "owner": ticket.owner.get_username(),
+    }
+    return subject, body
+
+
+def escalate_tickets(*, today: dt.date | None = None) -> EscalationReport:
+    """Notify owners and supervisors of running tickets that are due soon or breached (once per state)."""
+    today = today or timezone.localdate()
+    calendar = work_calendar()
+    report = EscalationReport()
+    tickets = (
+        Ticket.objects.filter(status=TicketStatus.OPEN)
+        .select_related("account", "owner", "owner__staff", "owner__staff__supervisor__user")
+        .prefetch_related("pauses")
+    )
+    outbox: list[tuple[Notification, EmailMessage]] = []
+    with translation.override(settings.LANGUAGE_CODE):
+        for ticket in tickets:
+            report.checked += 1
+            sla = ticket_sla(ticket, today=today, calendar=calendar)
+            if sla.state not in (clock.SlaState.DUE_SOON, clock.SlaState.BREACHED):
+                continue
+            kind = NotificationKind.BREACHED if sla.state == clock.SlaState.BREACHED else NotificationKind.DUE_SOON
+            subject, body = _message(ticket, sla)
+            told = []
+            for person in _recipients(ticket):
+                try:
+                    with transaction.atomic():
+                        note = Notification.objects.create(user=person, ticket=ticket, kind=kind, message=subject)
+                except IntegrityError:
+                    continue  # already told about this state
+                told.append(person.get_username())
+                report.notified += 1
+                if person.email:
+                    outbox.append((note, EmailMessage(subject, body, to=[person.email])))
+            if told:
+                report.tickets.append(ticket.pk)
+                TicketEvent.objects.create(
+                    ticket=ticket, kind=EventKind.ESCALATED, detail=subject[:500], data={"state": kind, "to": told}
+                )
+    if outbox:
+        # Sent after the notifications are recorded; a mail failure leaves them with emailed=False.
+        with get_connection() as connection:
+            report.emails = connection.send_messages([message for _note, message in outbox]) or 0
+        Notification.objects.filter(pk__in=[note.pk for note, _message in outbox]).update(emailed=True)
+    return report

@@ -1,0 +1,432 @@
+"""Service tickets for key accounts on the official working-day clock (rules.md §3, paper §3(二)②③).
+
+- :class:`Ticket` — one request with an owner and an SLA clock counted in working days from the
+  day its input was accepted. A new-connection / capacity-change application is a :class:`Case`
+  whose steps (scheme reply, design review, inspections, energisation) are tickets, each with its
+  own clock.
+- :class:`TimeLimit` — the administrator's time limits; where no row exists the defaults in
+  :data:`DEFAULT_LIMITS` apply (green channel: :data:`DEFAULT_GREEN_LIMITS`).
+- :class:`ClockPause` — waiting on the customer; paused working days do not count.
+- :class:`Transfer` — first-inquiry responsibility: ownership moves only when the receiver accepts.
+- :class:`TicketEvent` — the ticket's timeline; every model also keeps its full change history.
+- :class:`NoticeTemplate` / :class:`NoticeDelivery` — the one-time notification letter (一次性告知书).
+- :class:`Notification` — in-app escalation messages (due soon, breached).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class TicketKind(models.TextChoices):
+    # New connection / capacity change (业扩报装) steps, in their order
+    SCHEME_REPLY = "scheme_reply", _("Supply scheme reply")
+    DESIGN_REVIEW = "design_review", _("Design review")
+    MID_INSPECTION = "mid_inspection", _("Mid-construction inspection")
+    COMPLETION_INSPECTION = "completion_inspection", _("Completion inspection")
+    ENERGISATION = "energisation", _("Metering and energisation")
+    # Other business
+    CAPACITY_REDUCTION = "capacity_reduction", _("Capacity reduction / suspension")
+    FAULT_REPAIR = "fault_repair", _("Fault repair")
+    MAINTENANCE = "maintenance", _("Maintenance")
+    ARREARS_COLLECTION = "arrears_collection", _("Arrears collection")
+    COMPLAINT = "complaint", _("Complaint")
+    CONSULTATION = "consultation", _("Consultation")
+    ENGINEERING_DESIGN = "engineering_design", _("Engineering service: design")
+    ENGINEERING_CONSTRUCTION = "engineering_construction", _("Engineering service: construction")
+    ENGINEERING_SUPERVISION = "engineering_supervision", _("Engineering service: supervision")
+    EQUIPMENT_SUPPLY = "equipment_supply", _("Engineering service: equipment supply")
+
+
+#: The steps of a new-connection / capacity-change case, in order.
+CASE_STEPS: tuple[str, ...] = (
+    TicketKind.SCHEME_REPLY,
+    TicketKind.DESIGN_REVIEW,
+    TicketKind.MID_INSPECTION,
+    TicketKind.COMPLETION_INSPECTION,
+    TicketKind.ENERGISATION,
+)
+
+
+class SupplyVariant(models.TextChoices):
+    ANY = "", _("Any supply")
+    SINGLE = "single", _("Single supply")
+    DUAL = "dual", _("Dual supply")
+
+
+#: Default limits in working days (rules.md §3 for the new-connection steps; the rest are the
+#: defaults a utility's key-account team expects — see docs/service.md). Key: (kind, variant).
+DEFAULT_LIMITS: dict[tuple[str, str], int] = {
+    (TicketKind.SCHEME_REPLY, SupplyVariant.SINGLE): 15,
+    (TicketKind.SCHEME_REPLY, SupplyVariant.DUAL): 30,
+    (TicketKind.DESIGN_REVIEW, ""): 10,
+    (TicketKind.MID_INSPECTION, ""): 5,
+    (TicketKind.COMPLETION_INSPECTION, ""): 5,
+    (TicketKind.ENERGISATION, ""): 5,
+    (TicketKind.CAPACITY_REDUCTION, ""): 5,
+    (TicketKind.FAULT_REPAIR, ""): 1,
+    (TicketKind.MAINTENANCE, ""): 5,
+    (TicketKind.ARREARS_COLLECTION, ""): 10,
+    (TicketKind.COMPLAINT, ""): 5,
+    (TicketKind.CONSULTATION, ""): 1,
+    (TicketKind.ENGINEERING_DESIGN, ""): 10,
+    (TicketKind.ENGINEERING_CONSTRUCTION, ""): 30,
+    (TicketKind.ENGINEERING_SUPERVISION, ""): 30,
+    (TicketKind.EQUIPMENT_SUPPLY, ""): 15,
+}
+
+#: Green channel (绿色通道) defaults: shorter where the work allows it.
+DEFAULT_GREEN_LIMITS: dict[tuple[str, str], int] = {
+    (TicketKind.SCHEME_REPLY, SupplyVariant.SINGLE): 10,
+    (TicketKind.SCHEME_REPLY, SupplyVariant.DUAL): 20,
+    (TicketKind.DESIGN_REVIEW, ""): 5,
+    (TicketKind.MID_INSPECTION, ""): 3,
+    (TicketKind.COMPLETION_INSPECTION, ""): 3,
+    (TicketKind.ENERGISATION, ""): 3,
+    (TicketKind.CAPACITY_REDUCTION, ""): 3,
+    (TicketKind.FAULT_REPAIR, ""): 1,
+    (TicketKind.MAINTENANCE, ""): 3,
+    (TicketKind.ARREARS_COLLECTION, ""): 10,
+    (TicketKind.COMPLAINT, ""): 3,
+    (TicketKind.CONSULTATION, ""): 1,
+    (TicketKind.ENGINEERING_DESIGN, ""): 7,
+    (TicketKind.ENGINEERING_CONSTRUCTION, ""): 20,
+    (TicketKind.ENGINEERING_SUPERVISION, ""): 20,
+    (TicketKind.EQUIPMENT_SUPPLY, ""): 10,
+}
+
+
+class TimeLimit(models.Model):
+    """An administrator's time limit for one kind of ticket (replaces the default)."""
+
+    kind = models.CharField(_("kind"), max_length=40, choices=TicketKind.choices)
+    supply = models.CharField(
+        _("supply"),
+        max_length=10,
+        choices=SupplyVariant.choices,
+        blank=True,
+        default="",
+        help_text=_("Only the supply scheme reply differs by single or dual supply."),
+    )
+    green_channel = models.BooleanField(_("green channel"), default=False)
+    working_days = models.PositiveSmallIntegerField(_("working days"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("time limit")
+        verbose_name_plural = _("time limits")
+        ordering = ["kind", "supply", "green_channel"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "supply", "green_channel"], name="one_time_limit_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.supply} {'green' if self.green_channel else ''}: {self.working_days}"
+
+
+class CaseStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    COMPLETED = "completed", _("Completed")
+
+
+class Case(models.Model):
+    """A new-connection or capacity-change application moving through its steps."""
+
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.PROTECT, related_name="service_cases", verbose_name=_("account")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    dual_supply = models.BooleanField(_("dual supply"), default=False)
+    green_channel = models.BooleanField(_("green channel"), default=False)
+    status = models.CharField(_("status"), max_length=20, choices=CaseStatus.choices, default=CaseStatus.OPEN)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("new-connection case")
+        verbose_name_plural = _("new-connection cases")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class TicketStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    PAUSED = "paused", _("Paused (waiting on the customer)")
+    CLOSED = "closed", _("Closed")
+
+
+class Ticket(models.Model):
+    kind = models.CharField(_("kind"), max_length=40, choices=TicketKind.choices, db_index=True)
+    account = models.ForeignKey(
+        "accounts.Account",
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        null=True,
+        blank=True,
+        verbose_name=_("account"),
+    )
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, related_name="steps", null=True, blank=True, verbose_name=_("case")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    green_channel = models.BooleanField(_("green channel"), default=False)
+    dual_supply = models.BooleanField(_("dual supply"), default=False)
+
+    accepted_on = models.DateField(_("accepted on"), help_text=_("The day the request's input was accepted."))
+    limit_days = models.PositiveSmallIntegerField(_("time limit (working days)"))
+    due_on = models.DateField(_("due on"), db_index=True)
+    due_provisional = models.BooleanField(
+        _("due date provisional"),
+        default=False,
+        help_text=_("The due date lies in a year whose holiday notice is not known yet."),
+    )
+    paused_workdays = models.PositiveIntegerField(_("paused working days"), default=0)
+
+    status = models.CharField(
+        _("status"), max_length=20, choices=TicketStatus.choices, default=TicketStatus.OPEN, db_index=True
+    )
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    resolution = models.TextField(_("resolution"), blank=True)
+
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("received by"),
+        help_text=_("The staff member who first received the request (first-inquiry responsibility)."),
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_tickets", verbose_name=_("owner")
+    )
+    version = models.PositiveIntegerField(
+        _("version"), default=1, help_text=_("Raised on every change; an edit based on an older version is refused.")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        ordering = ["due_on", "id"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.title}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == TicketStatus.CLOSED
+
+    @property
+    def is_paused(self) -> bool:
+        return self.status == TicketStatus.PAUSED
+
+
+class ClockPause(models.Model):
+    """The clock waits on the customer from ``paused_on`` (counted) to ``resumed_on``.
+
+    The working days in (paused_on, resumed_on] do not count: the clock runs again from the
+    working day after the resume, as it started from the working day after acceptance.
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="pauses", verbose_name=_("ticket"))
+    paused_on = models.DateField(_("paused on"))
+    resumed_on = models.DateField(_("resumed on"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=300)
+    paused_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("paused by")
+    )
+    resumed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("resumed by"),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("clock pause")
+        verbose_name_plural = _("clock pauses")
+        ordering = ["paused_on", "id"]
+
+    def __str__(self) -> str:
+        return f"#{self.ticket_id} {self.paused_on} – {self.resumed_on or '…'}"
+
+
+class TransferStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for the receiver")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Transfer(models.Model):
+    """A request to hand a ticket over; the first owner stays responsible until it is accepted."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="transfers", verbose_name=_("ticket"))
+    from_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("from")
+    )
+    to_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="incoming_transfers", verbose_name=_("to")
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=TransferStatus.choices, default=TransferStatus.PENDING, db_index=True
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.CharField(_("reason"), max_length=300, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("transfer")
+        verbose_name_plural = _("transfers")
+        ordering = ["requested_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket"], condition=models.Q(status="pending"), name="one_pending_transfer_per_ticket"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.ticket_id} → {self.to_user_id} ({self.status})"
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", _("Created")
+    UPDATED = "updated", _("Updated")
+    TRANSFER_REQUESTED = "transfer_requested", _("Transfer requested")
+    TRANSFER_ACCEPTED = "transfer_accepted", _("Transfer accepted")
+    TRANSFER_DECLINED = "transfer_declined", _("Transfer declined")
+    TRANSFER_CANCELLED = "transfer_cancelled", _("Transfer cancelled")
+    PAUSED = "paused", _("Clock paused")
+    RESUMED = "resumed", _("Clock resumed")
+    CLOSED = "closed", _("Closed")
+    NOTICE_DELIVERED = "notice_delivered", _("One-time notification delivered")
+    ESCALATED = "escalated", _("Escalated")
+
+
+class TicketEvent(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events", verbose_name=_("ticket"))
+    kind = models.CharField(_("kind"), max_length=30, choices=EventKind.choices)
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("by"),
+    )
+    detail = models.CharField(_("detail"), max_length=500, blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("ticket event")
+        verbose_name_plural = _("ticket events")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"#{self.ticket_id} {self.kind}"
+
+
+class NoticeTemplate(models.Model):
+    """The editable content of a one-time notification letter for one kind of business."""
+
+    kind = models.CharField(_("business"), max_length=40, choices=TicketKind.choices, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    introduction = models.TextField(_("introduction"), blank=True)
+    documents = models.TextField(_("documents"), help_text=_("One document the customer provides per line."))
+    steps = models.TextField(_("steps"), help_text=_("One step of the process per line."))
+    closing = models.TextField(_("closing"), blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("notification template")
+        verbose_name_plural = _("notification templates")
+        ordering = ["kind"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def document_list(self) -> list[str]:
+        return [line.strip() for line in self.documents.splitlines() if line.strip()]
+
+    @property
+    def step_list(self) -> list[str]:
+        return [line.strip() for line in self.steps.splitlines() if line.strip()]
+
+
+class NoticeDelivery(models.Model):
+    """A one-time notification letter as it was delivered (the rendered text is kept)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="notices", verbose_name=_("ticket"))
+    template = models.ForeignKey(NoticeTemplate, on_delete=models.PROTECT, related_name="+", verbose_name=_("template"))
+    html = models.TextField(_("letter (HTML)"))
+    delivered_on = models.DateField(_("delivered on"))
+    delivered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("delivered by")
+    )
+    recipient = models.CharField(_("recipient"), max_length=200, blank=True)
+    channel = models.CharField(_("channel"), max_length=40, blank=True, help_text=_("In person, email, post …"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("notification delivery")
+        verbose_name_plural = _("notification deliveries")
+        ordering = ["-delivered_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"#{self.ticket_id} {self.delivered_on}"
+
+
+class NotificationKind(models.TextChoices):
+    DUE_SOON = "due_soon", _("Due soon")
+    BREACHED = "breached", _("Breached")
+    TRANSFER = "transfer", _("Transfer waiting for you")
+
+
+class Notification(models.Model):
+    """An in-app message; escalations are sent once per ticket, state and recipient."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="service_notifications", verbose_name=_("user")
+    )
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="notifications", verbose_name=_("ticket"))
+    kind = models.CharField(_("kind"), max_length=20, choices=NotificationKind.choices)
+    message = models.CharField(_("message"), max_length=500)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    emailed = models.BooleanField(_("emailed"), default=False)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "ticket", "kind"],
+                condition=~models.Q(kind="transfer"),
+                name="one_escalation_per_ticket_state_user",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.message

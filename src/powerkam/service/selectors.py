@@ -1,0 +1,271 @@
+"""Reads of service tickets: time limits, SLA clocks, "my tickets" by urgency, the chain of owners,
+the timeline, and SLA compliance for supervisors."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from powerkam.analytics.workcal import WorkCalendar
+from powerkam.service import clock
+from powerkam.service.models import (
+    DEFAULT_GREEN_LIMITS,
+    DEFAULT_LIMITS,
+    Notification,
+    SupplyVariant,
+    Ticket,
+    TicketKind,
+    TicketStatus,
+    TimeLimit,
+    Transfer,
+    TransferStatus,
+)
+from powerkam.staff.models import Role
+from powerkam.workdays.selectors import work_calendar
+
+AnyUser = User | AbstractBaseUser | AnonymousUser
+
+
+def _variant(kind: str, dual_supply: bool) -> str:
+    if kind == TicketKind.SCHEME_REPLY:
+        return SupplyVariant.DUAL if dual_supply else SupplyVariant.SINGLE
+    return ""
+
+
+def time_limit(*, kind: str, green_channel: bool = False, dual_supply: bool = False) -> int:
+    """Working days allowed for a kind of ticket: the administrator's table, else the defaults."""
+    variant = _variant(kind, dual_supply)
+    row = TimeLimit.objects.filter(kind=kind, supply=variant, green_channel=green_channel).first()
+    if row is None and variant:
+        row = TimeLimit.objects.filter(kind=kind, supply="", green_channel=green_channel).first()
+    if row is not None:
+        return row.working_days
+    defaults = DEFAULT_GREEN_LIMITS if green_channel else DEFAULT_LIMITS
+    return defaults[(kind, variant)]
+
+
+@dataclass(frozen=True)
+class LimitRow:
+    kind: str
+    label: str
+    supply: str
+    normal: int
+    green: int
+    configured: bool
+
+
+def time_limit_table() -> list[LimitRow]:
+    """Every kind with its normal and green-channel limit, as they apply now."""
+    configured = {(t.kind, t.supply, t.green_channel) for t in TimeLimit.objects.all()}
+    rows = []
+    for kind, supply in DEFAULT_LIMITS:
+        rows.append(
+            LimitRow(
+                kind=kind,
+                label=str(TicketKind(kind).label),
+                supply=supply,
+                normal=time_limit(kind=kind, dual_supply=supply == SupplyVariant.DUAL),
+                green=time_limit(kind=kind, green_channel=True, dual_supply=supply == SupplyVariant.DUAL),
+                configured=(kind, supply, False) in configured or (kind, supply, True) in configured,
+            )
+        )
+    return rows
+
+
+def ticket_sla(ticket: Ticket, *, today: dt.date | None = None, calendar: WorkCalendar | None = None) -> clock.Sla:
+    calendar = calendar or work_calendar()
+    today = today or timezone.localdate()
+    pauses = list(ticket.pauses.all())
+    open_pause = next((clock.PauseSpan(p.paused_on, None) for p in pauses if p.resumed_on is None), None)
+    due = clock.Due(ticket.due_on, ticket.due_provisional, ticket.paused_workdays)
+    return clock.sla(calendar, due=due, today=today, open_pause=open_pause, closed_on=ticket.closed_on)
+
+
+@dataclass(frozen=True)
+class TicketRow:
+    ticket: Ticket
+    sla: clock.Sla
+    pending_transfer: Transfer | None
+
+
+def _rows(tickets: QuerySet[Ticket], today: dt.date | None) -> list[TicketRow]:
+    calendar = work_calendar()
+    today = today or timezone.localdate()
+    tickets = tickets.select_related("account", "owner", "owner__staff").prefetch_related("pauses", "transfers")
+    rows = []
+    for ticket in tickets:
+        pending = next((t for t in ticket.transfers.all() if t.status == TransferStatus.PENDING), None)
+        rows.append(TicketRow(ticket, ticket_sla(ticket, today=today, calendar=calendar), pending))
+    return rows
+
+
+def _profile_role(user: AnyUser) -> str | None:
+    profile = getattr(user, "staff", None)
+    return profile.role if profile is not None else None
+
+
+def user_sees_all_tickets(user: AnyUser) -> bool:
+    if not user.is_authenticated:
+        return False
+    if getattr(user, "is_superuser", False):
+        return True
+    return _profile_role(user) in (Role.SUPERVISOR, Role.ADMIN, Role.VIEWER, Role.PLANNER)
+
+
+def tickets_visible_to(user: AnyUser) -> QuerySet[Ticket]:
+    """Supervisors and administrators see every ticket; others the tickets they own, received,
+    or are asked to take over."""
+    if user_sees_all_tickets(user):
+        return Ticket.objects.all()
+    if not user.is_authenticated:
+        return Ticket.objects.none()
+    return Ticket.objects.filter(
+        Q(owner=user)
+        | Q(received_by=user)
+        | Q(transfers__to_user=user, transfers__status=TransferStatus.PENDING)
+        | Q(account__assignments__staff=user, account__assignments__active=True)
+    ).distinct()
+
+
+def my_tickets(*, user: AnyUser, today: dt.date | None = None, include_closed: bool = False) -> list[TicketRow]:
+    """The tickets I own (and transfers waiting for me), most urgent first."""
+    if not user.is_authenticated:
+        return []
+    query = Ticket.objects.filter(
+        Q(owner=user) | Q(transfers__to_user=user, transfers__status=TransferStatus.PENDING)
+    ).distinct()
+    if not include_closed:
+        query = query.exclude(status=TicketStatus.CLOSED)
+    rows = _rows(query, today)
+    rows.sort(key=lambda r: (*r.sla.urgency, r.ticket.due_on, r.ticket.pk))
+    return rows
+
+
+def ticket_list(
+    *, user: AnyUser, today: dt.date | None = None, status: str = "open", kind: str = "", owner: str = ""
+) -> list[TicketRow]:
+    query = tickets_visible_to(user)
+    if status == "open":
+        query = query.exclude(status=TicketStatus.CLOSED)
+    elif status in TicketStatus.values:
+        query = query.filter(status=status)
+    if kind:
+        query = query.filter(kind=kind)
+    if owner:
+        query = query.filter(owner__username=owner)
+    rows = _rows(query, today)
+    rows.sort(key=lambda r: (*r.sla.urgency, r.ticket.due_on, r.ticket.pk))
+    return rows
+
+
+def tickets_for_account(*, account: Any, today: dt.date | None = None, limit: int = 50) -> list[TicketRow]:
+    """An account's tickets for its 360 page: open ones by urgency, then the latest closed."""
+    rows = _rows(Ticket.objects.filter(account=account).order_by("-accepted_on")[:limit], today)
+    rows.sort(key=lambda r: (r.ticket.is_closed, *r.sla.urgency))
+    return rows
+
+
+def ticket_get(*, user: AnyUser, pk: int) -> Ticket:
+    return tickets_visible_to(user).select_related("account", "owner", "received_by", "case").get(pk=pk)
+
+
+@dataclass(frozen=True)
+class OwnerLink:
+    user: User
+    since: dt.datetime
+    via: str  # "received" | "assigned" | "transfer"
+
+
+def owner_chain(ticket: Ticket) -> list[OwnerLink]:
+    """Who has owned the ticket, in order: the first owner, then every accepted transfer."""
+    first = ticket.events.filter(kind="created").first()
+    accepted = ticket.transfers.filter(status=TransferStatus.ACCEPTED).select_related("to_user", "from_user")
+    accepted_list = list(accepted.order_by("decided_at", "id"))
+    first_owner = accepted_list[0].from_user if accepted_list else ticket.owner
+    since = first.at if first is not None else ticket.created_at
+    via = "received" if first_owner.pk == ticket.received_by_id else "assigned"
+    chain = [OwnerLink(first_owner, since, via)]
+    for transfer in accepted_list:
+        chain.append(OwnerLink(transfer.to_user, transfer.decided_at or transfer.requested_at, "transfer"))
+    return chain
+
+
+def ticket_timeline(ticket: Ticket) -> list[Any]:
+    return list(ticket.events.select_related("by").order_by("at", "id"))
+
+
+def pending_transfer(ticket: Ticket) -> Transfer | None:
+    return ticket.transfers.filter(status=TransferStatus.PENDING).select_related("to_user", "requested_by").first()
+
+
+def notifications_for(*, user: AnyUser, unread_only: bool = True) -> QuerySet[Notification]:
+    if not user.is_authenticated:
+        return Notification.objects.none()
+    query = Notification.objects.filter(user_id=user.pk).select_related("ticket")
+    return query.filter(read_at=None) if unread_only else query
+
+
+@dataclass
+class ComplianceCell:
+    closed: int = 0
+    met: int = 0
+    open_breached: int = 0
+
+    @property
+    def rate(self) -> float | None:
+        return round(100 * self.met / self.closed, 1) if self.closed else None
+
+
+def sla_compliance(
+    *, user: AnyUser, first_month: dt.date, last_month: dt.date, today: dt.date | None = None
+) -> dict[str, Any]:
+    """SLA compliance by kind and month of closing (met = closed on or before the due date), and
+    the tickets open and already breached today. For the supervisor's view."""
+    today = today or timezone.localdate()
+    months = []
+    month = first_month.replace(day=1)
+    while month <= last_month:
+        months.append(month.strftime("%Y-%m"))
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    cells: dict[tuple[str, str], ComplianceCell] = defaultdict(ComplianceCell)
+    totals: dict[str, ComplianceCell] = defaultdict(ComplianceCell)
+    closed = tickets_visible_to(user).filter(
+        status=TicketStatus.CLOSED, closed_on__gte=first_month.replace(day=1), closed_on__lt=month
+    )
+    for kind, due_on, closed_on in closed.values_list("kind", "due_on", "closed_on"):
+        if closed_on is None:  # pragma: no cover - a closed ticket has a closing date
+            continue
+        key = closed_on.strftime("%Y-%m")
+        for cell in (cells[(kind, key)], totals[kind], totals["*"]):
+            cell.closed += 1
+            cell.met += closed_on <= due_on
+    for (kind,) in (
+        tickets_visible_to(user)
+        .exclude(status=TicketStatus.CLOSED)
+        .filter(due_on__lt=today)
+        .exclude(status=TicketStatus.PAUSED)
+        .values_list("kind")
+    ):
+        totals[kind].open_breached += 1
+        totals["*"].open_breached += 1
+    kinds = [k for k in TicketKind.values if totals.get(k)]
+    return {
+        "months": months,
+        "kinds": [(k, str(TicketKind(k).label)) for k in kinds],
+        "cells": {f"{k}|{m}": cells[(k, m)] for k in kinds for m in months if (k, m) in cells},
+        "totals": dict(totals),
+        "series": [
+            {
+                "kind": k,
+                "label": str(TicketKind(k).label),
+                "rates": [cells[(k, m)].rate if (k, m) in cells else None for m in months],
+            }
+            for k in kinds
+        ],
+    }

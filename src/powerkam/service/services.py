@@ -1,0 +1,550 @@
+"""Use cases that change service tickets. Every one is a transaction that changes everything or nothing.
+
+Optimistic locking: each change names the ``version`` of the ticket the person saw; if someone
+else changed the ticket since, the change is refused with :data:`CONFLICT` and nothing is lost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from powerkam.accounts.models import Account, Assignment, AssignmentRole
+from powerkam.analytics.workcal import WorkCalendarError
+from powerkam.core.errors import ApplicationError
+from powerkam.service import clock
+from powerkam.service.models import (
+    CASE_STEPS,
+    Case,
+    CaseStatus,
+    ClockPause,
+    EventKind,
+    NoticeDelivery,
+    NoticeTemplate,
+    Ticket,
+    TicketEvent,
+    TicketKind,
+    TicketStatus,
+    Transfer,
+    TransferStatus,
+)
+from powerkam.service.selectors import time_limit
+from powerkam.staff.models import Role, StaffProfile
+from powerkam.workdays.selectors import calendar_error_message, work_calendar
+
+# Messages the tests (and API clients) can rely on.
+CONFLICT = gettext_lazy(
+    "Someone else changed this ticket while you were editing it. Reload it to see their change, then try again."
+)
+ALREADY_CLOSED = gettext_lazy("This ticket is already closed.")
+ALREADY_PAUSED = gettext_lazy("The clock is already paused.")
+NOT_PAUSED = gettext_lazy("The clock is not paused.")
+BEFORE_ACCEPTANCE = gettext_lazy("The date %(date)s is before the request was accepted (%(accepted)s).")
+NOT_STAFF = gettext_lazy("%(user)s is not a PowerKAM staff member: a ticket can only go to staff.")
+TO_SELF = gettext_lazy("The ticket is already owned by %(user)s.")
+TRANSFER_PENDING = gettext_lazy("A transfer of this ticket is already waiting for %(user)s.")
+NOT_RECEIVER = gettext_lazy("Only %(user)s can accept or decline this transfer.")
+TRANSFER_DECIDED = gettext_lazy("This transfer was already decided.")
+NOT_ALLOWED = gettext_lazy("Only the ticket's owner or a supervisor can do this.")
+VIEWER = gettext_lazy("Your role can view tickets but not change them.")
+
+
+def _staff(user: User | None) -> StaffProfile | None:
+    if user is None or not user.is_active:
+        return None
+    profile: StaffProfile | None = getattr(user, "staff", None)
+    if profile is None or profile.archived:
+        return None
+    return profile
+
+
+def _require_staff_editor(user: User) -> StaffProfile | None:
+    profile = _staff(user)
+    if profile is None and not user.is_superuser:
+        raise ApplicationError(str(NOT_STAFF) % {"user": user.get_username()})
+    if profile is not None and not profile.can_edit:
+        raise ApplicationError(str(VIEWER))
+    return profile
+
+
+def _may_manage(ticket: Ticket, user: User) -> bool:
+    if user.pk == ticket.owner_id or user.is_superuser:
+        return True
+    profile = _staff(user)
+    return profile is not None and profile.role in (Role.SUPERVISOR, Role.ADMIN)
+
+
+def _lock(ticket: Ticket, version: int | None) -> Ticket:
+    """The current row, locked for this transaction; refused if it moved on since ``version``."""
+    current = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if version is not None and current.version != version:
+        raise ApplicationError(str(CONFLICT), {"current_version": current.version, "your_version": version})
+    return current
+
+
+def _save(ticket: Ticket, original: Ticket) -> None:
+    ticket.version = ticket.version + 1
+    ticket.full_clean()
+    ticket.save()
+    original.__dict__.update({k: v for k, v in ticket.__dict__.items() if not k.startswith("_")})
+
+
+def _event(ticket: Ticket, kind: str, by: User | None, detail: str = "", **data: Any) -> TicketEvent:
+    return TicketEvent.objects.create(ticket=ticket, kind=kind, by=by, detail=detail[:500], data=data)
+
+
+def _check_date(ticket: Ticket, day: dt.date) -> None:
+    if day < ticket.accepted_on:
+        raise ApplicationError(
+            str(BEFORE_ACCEPTANCE) % {"date": day.isoformat(), "accepted": ticket.accepted_on.isoformat()}
+        )
+
+
+def _pauses(ticket: Ticket) -> list[clock.PauseSpan]:
+    if ticket.pk is None:
+        return []
+    return [clock.PauseSpan(p.paused_on, p.resumed_on) for p in ticket.pauses.all()]
+
+
+def _recompute_due(ticket: Ticket) -> None:
+    try:
+        due = clock.due_date(
+            work_calendar(), accepted_on=ticket.accepted_on, limit_days=ticket.limit_days, pauses=_pauses(ticket)
+        )
+    except WorkCalendarError as exc:
+        raise ApplicationError(calendar_error_message(exc)) from None
+    ticket.due_on = due.due_on
+    ticket.due_provisional = due.provisional
+    ticket.paused_workdays = due.paused_workdays
+
+
+def primary_manager(account: Account | None) -> User | None:
+    """The account's active primary manager, if they are active staff."""
+    if account is None:
+        return None
+    assignment = (
+        Assignment.objects.filter(account=account, role=AssignmentRole.PRIMARY, active=True)
+        .select_related("staff")
+        .first()
+    )
+    if assignment is None or _staff(assignment.staff) is None:
+        return None
+    return assignment.staff
+
+
+@transaction.atomic
+def ticket_create(
+    *,
+    kind: str,
+    title: str,
+    by: User,
+    accepted_on: dt.date,
+    account: Account | None = None,
+    description: str = "",
+    green_channel: bool = False,
+    dual_supply: bool = False,
+    owner: User | None = None,
+    case: Case | None = None,
+) -> Ticket:
+    """Record a request. Whoever records it received it (first inquiry); the owner is, in order:
+    the owner named, the key account's primary manager, the person who recorded it."""
+    _require_staff_editor(by)
+    if kind not in TicketKind.values:
+        raise ApplicationError(_("Unknown kind of ticket: %(kind)s.") % {"kind": kind})
+    if not title.strip():
+        raise ApplicationError(_("Give the ticket a title."))
+    if account is not None and account.archived:
+        raise ApplicationError(_("%(account)s is archived.") % {"account": account})
+    if owner is not None and _staff(owner) is None:
+        raise ApplicationError(str(NOT_STAFF) % {"user": owner.get_username()})
+    owner = owner or primary_manager(account) or by
+    limit = time_limit(kind=kind, green_channel=green_channel, dual_supply=dual_supply)
+    ticket = Ticket(
+        kind=kind,
+        account=account,
+        case=case,
+        title=title.strip(),
+        description=description.strip(),
+        green_channel=green_channel,
+        dual_supply=dual_supply,
+        accepted_on=accepted_on,
+        limit_days=limit,
+        received_by=by,
+        owner=owner,
+    )
+    _recompute_due(ticket)
+    ticket.full_clean()
+    ticket.save()
+    _event(
+        ticket,
+        EventKind.CREATED,
+        by,
+        owner=owner.get_username(),
+        limit_days=limit,
+        due_on=ticket.due_on.isoformat(),
+        provisional=ticket.due_provisional,
+    )
+    return ticket
+
+
+@transaction.atomic
+def ticket_update(
+    *,
+    ticket: Ticket,
+    version: int | None,
+    by: User,
+    title: str | None = None,
+    description: str | None = None,
+    green_channel: bool | None = None,
+) -> Ticket:
+    """Edit what the request is about; switching the green channel changes the time limit."""
+    _require_staff_editor(by)
+    current = _lock(ticket, version)
+    if current.is_closed:
+        raise ApplicationError(str(ALREADY_CLOSED))
+    if not _may_manage(current, by):
+        raise ApplicationError(str(NOT_ALLOWED))
+    changed: dict[str, Any] = {}
+    if title is not None and title.strip() != current.title:
+        if not title.strip():
+            raise ApplicationError(_("Give the ticket a title."))
+        current.title = title.strip()
+        changed["title"] = current.title
+    if description is not None and description.strip() != current.description:
+        current.description = description.strip()
+        changed["description"] = True
+    if green_channel is not None and green_channel != current.green_channel:
+        current.green_channel = green_channel
+        current.limit_days = time_limit(kind=current.kind, green_channel=green_channel, dual_supply=current.dual_supply)
+        _recompute_due(current)
+        changed.update(green_channel=green_channel, limit_days=current.limit_days, due_on=current.due_on.isoformat())
+    if not changed:
+        return current
+    _save(current, ticket)
+    _event(current, EventKind.UPDATED, by, **changed)
+    return current
+
+
+@transaction.atomic
+def ticket_pause(*, ticket: Ticket, version: int | None, by: User, on: dt.date, reason: str) -> ClockPause:
+    """Stop the clock while the request waits on the customer (documents missing, site not ready)."""
+    _require_staff_editor(by)
+    current = _lock(ticket, version)
+    if current.is_closed:
+        raise ApplicationError(str(ALREADY_CLOSED))
+    if current.is_paused:
+        raise ApplicationError(str(ALREADY_PAUSED))
+    if not _may_manage(current, by):
+        raise ApplicationError(str(NOT_ALLOWED))
+    _check_date(current, on)
+    last = current.pauses.exclude(resumed_on=None).order_by("-resumed_on").first()
+    if last is not None and last.resumed_on is not None and on < last.resumed_on:
+        raise ApplicationError(
+            _("The clock was resumed on %(resumed)s; a new pause cannot start before that.")
+            % {"resumed": last.resumed_on.isoformat()}
+        )
+    if not reason.strip():
+        raise ApplicationError(_("Say what the request is waiting for."))
+    pause = ClockPause.objects.create(ticket=current, paused_on=on, reason=reason.strip(), paused_by=by)
+    current.status = TicketStatus.PAUSED
+    _save(current, ticket)
+    _event(current, EventKind.PAUSED, by, reason.strip(), on=on.isoformat())
+    return pause
+
+
+@transaction.atomic
+def ticket_resume(*, ticket: Ticket, version: int | None, by: User, on: dt.date) -> Ticket:
+    """Restart the clock; the working days of the pause are added to the due date."""
+    _require_staff_editor(by)
+    current = _lock(ticket, version)
+    if current.is_closed:
+        raise ApplicationError(str(ALREADY_CLOSED))
+    if not current.is_paused:
+        raise ApplicationError(str(NOT_PAUSED))
+    if not _may_manage(current, by):
+        raise ApplicationError(str(NOT_ALLOWED))
+    pause = current.pauses.get(resumed_on=None)
+    if on < pause.paused_on:
+        raise ApplicationError(
+            _("The clock was paused on %(paused)s; it cannot resume before that.")
+            % {"paused": pause.paused_on.isoformat()}
+        )
+    pause.resumed_on = on
+    pause.resumed_by = by
+    pause.save()
+    current.status = TicketStatus.OPEN
+    before = current.due_on
+    _recompute_due(current)
+    _save(current, ticket)
+    _event(
+        current,
+        EventKind.RESUMED,
+        by,
+        on=on.isoformat(),
+        due_before=before.isoformat(),
+        due_on=current.due_on.isoformat(),
+        paused_workdays=current.paused_workdays,
+    )
+    return current
+
+
+@transaction.atomic
+def ticket_close(
+    *, ticket: Ticket, version: int | None, by: User, on: dt.date | None = None, resolution: str = ""
+) -> Ticket:
+    """Close the ticket (a paused clock ends its pause on the closing day)."""
+    _require_staff_editor(by)
+    current = _lock(ticket, version)
+    if current.is_closed:
+        raise ApplicationError(str(ALREADY_CLOSED))
+    if not _may_manage(current, by):
+        raise ApplicationError(str(NOT_ALLOWED))
+    on = on or timezone.localdate()
+    _check_date(current, on)
+    if current.is_paused:
+        pause = current.pauses.get(resumed_on=None)
+        if on < pause.paused_on:
+            raise ApplicationError(
+                _("The clock was paused on %(paused)s; the ticket cannot close before that.")
+                % {"paused": pause.paused_on.isoformat()}
+            )
+        pause.resumed_on = on
+        pause.resumed_by = by
+        pause.save()
+        _recompute_due(current)
+    current.status = TicketStatus.CLOSED
+    current.closed_on = on
+    current.resolution = resolution.strip()
+    _save(current, ticket)
+    met = on <= current.due_on
+    _event(current, EventKind.CLOSED, by, resolution.strip(), on=on.isoformat(), in_time=met)
+    for transfer in current.transfers.filter(status=TransferStatus.PENDING):
+        transfer.status = TransferStatus.CANCELLED
+        transfer.decided_at = timezone.now()
+        transfer.decision_note = _("The ticket was closed.")
+        transfer.save()
+    if current.case_id is not None:
+        _case_after_step_closed(current)
+    return current
+
+
+# -- first-inquiry responsibility --------------------------------------------------------------
+
+
+@transaction.atomic
+def ticket_transfer_request(
+    *, ticket: Ticket, version: int | None, to_user: User, by: User, note: str = ""
+) -> Transfer:
+    """Ask ``to_user`` to take the ticket over; the current owner stays responsible until they accept."""
+    _require_staff_editor(by)
+    current = _lock(ticket, version)
+    if current.is_closed:
+        raise ApplicationError(str(ALREADY_CLOSED))
+    if not _may_manage(current, by):
+        raise ApplicationError(str(NOT_ALLOWED))
+    if _staff(to_user) is None:
+        raise ApplicationError(str(NOT_STAFF) % {"user": to_user.get_username()})
+    if to_user.pk == current.owner_id:
+        raise ApplicationError(str(TO_SELF) % {"user": to_user.get_username()})
+    pending = current.transfers.filter(status=TransferStatus.PENDING).select_related("to_user").first()
+    if pending is not None:
+        raise ApplicationError(str(TRANSFER_PENDING) % {"user": pending.to_user.get_username()})
+    try:
+        with transaction.atomic():
+            transfer = Transfer.objects.create(
+                ticket=current, from_user=current.owner, to_user=to_user, requested_by=by, note=note.strip()
+            )
+    except IntegrityError:  # a concurrent request won the race
+        raise ApplicationError(str(CONFLICT)) from None
+    _save(current, ticket)
+    _event(current, EventKind.TRANSFER_REQUESTED, by, note.strip(), to=to_user.get_username())
+    from powerkam.service.models import Notification, NotificationKind
+
+    Notification.objects.create(
+        user=to_user,
+        ticket=current,
+        kind=NotificationKind.TRANSFER,
+        message=_("%(who)s asks you to take over ticket #%(id)s: %(title)s")
+        % {"who": by.get_username(), "id": current.pk, "title": current.title},
+    )
+    return transfer
+
+
+def _decide(transfer: Transfer, by: User) -> tuple[Transfer, Ticket]:
+    current_transfer = Transfer.objects.select_for_update().select_related("to_user").get(pk=transfer.pk)
+    if current_transfer.status != TransferStatus.PENDING:
+        raise ApplicationError(str(TRANSFER_DECIDED))
+    ticket = _lock(current_transfer.ticket, None)
+    return current_transfer, ticket
+
+
+@transaction.atomic
+def ticket_transfer_accept(*, transfer: Transfer, by: User) -> Ticket:
+    """The receiver takes the ticket over; the chain of owners grows by one."""
+    current, ticket = _decide(transfer, by)
+    if by.pk != current.to_user_id:
+        raise ApplicationError(str(NOT_RECEIVER) % {"user": current.to_user.get_username()})
+    if _staff(by) is None:
+        raise ApplicationError(str(NOT_STAFF) % {"user": by.get_username()})
+    current.status = TransferStatus.ACCEPTED
+    current.decided_at = timezone.now()
+    current.save()
+    previous = ticket.owner
+    ticket.owner = by
+    _save(ticket, transfer.ticket)
+    transfer.__dict__.update({k: v for k, v in current.__dict__.items() if not k.startswith("_")})
+    _event(ticket, EventKind.TRANSFER_ACCEPTED, by, frm=previous.get_username(), to=by.get_username())
+    return ticket
+
+
+@transaction.atomic
+def ticket_transfer_decline(*, transfer: Transfer, by: User, reason: str = "") -> Transfer:
+    """The receiver refuses; the ticket stays with its owner."""
+    current, ticket = _decide(transfer, by)
+    if by.pk != current.to_user_id:
+        raise ApplicationError(str(NOT_RECEIVER) % {"user": current.to_user.get_username()})
+    current.status = TransferStatus.DECLINED
+    current.decided_at = timezone.now()
+    current.decision_note = reason.strip()
+    current.save()
+    _save(ticket, transfer.ticket)
+    transfer.__dict__.update({k: v for k, v in current.__dict__.items() if not k.startswith("_")})
+    _event(ticket, EventKind.TRANSFER_DECLINED, by, reason.strip(), to=by.get_username())
+    return current
+
+
+@transaction.atomic
+def ticket_transfer_cancel(*, transfer: Transfer, by: User) -> Transfer:
+    current, ticket = _decide(transfer, by)
+    if by.pk not in (current.requested_by_id, current.from_user_id) and not _may_manage(ticket, by):
+        raise ApplicationError(str(NOT_ALLOWED))
+    current.status = TransferStatus.CANCELLED
+    current.decided_at = timezone.now()
+    current.save()
+    _save(ticket, transfer.ticket)
+    transfer.__dict__.update({k: v for k, v in current.__dict__.items() if not k.startswith("_")})
+    _event(ticket, EventKind.TRANSFER_CANCELLED, by, to=current.to_user.get_username())
+    return current
+
+
+# -- new-connection cases ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def case_create(
+    *,
+    account: Account,
+    title: str,
+    by: User,
+    accepted_on: dt.date,
+    dual_supply: bool = False,
+    green_channel: bool = False,
+    owner: User | None = None,
+) -> Case:
+    """Open a new-connection / capacity-change application with its first step (scheme reply)."""
+    _require_staff_editor(by)
+    case = Case(
+        account=account, title=title.strip(), dual_supply=dual_supply, green_channel=green_channel, created_by=by
+    )
+    case.full_clean()
+    case.save()
+    ticket_create(
+        kind=CASE_STEPS[0],
+        title=f"{case.title} · {TicketKind(CASE_STEPS[0]).label}",
+        by=by,
+        accepted_on=accepted_on,
+        account=account,
+        green_channel=green_channel,
+        dual_supply=dual_supply,
+        owner=owner,
+        case=case,
+    )
+    return case
+
+
+def case_next_step(case: Case) -> str | None:
+    done = set(case.steps.values_list("kind", flat=True))
+    return next((step for step in CASE_STEPS if step not in done), None)
+
+
+@transaction.atomic
+def case_step_open(*, case: Case, by: User, accepted_on: dt.date) -> Ticket:
+    """Open the case's next step once the previous one is closed and its input is accepted."""
+    _require_staff_editor(by)
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if case.status != CaseStatus.OPEN:
+        raise ApplicationError(_("This case is completed."))
+    open_step = case.steps.exclude(status=TicketStatus.CLOSED).first()
+    if open_step is not None:
+        raise ApplicationError(_("Finish the current step first: %(step)s.") % {"step": open_step.get_kind_display()})
+    last = case.steps.order_by("-closed_on").first()
+    if last is not None and last.closed_on is not None and accepted_on < last.closed_on:
+        raise ApplicationError(
+            _("The next step cannot be accepted before the previous one closed (%(closed)s).")
+            % {"closed": last.closed_on.isoformat()}
+        )
+    kind = case_next_step(case)
+    if kind is None:  # pragma: no cover - a case without a next step is completed
+        raise ApplicationError(_("This case is completed."))
+    owner = last.owner if last is not None else None
+    return ticket_create(
+        kind=kind,
+        title=f"{case.title} · {TicketKind(kind).label}",
+        by=by,
+        accepted_on=accepted_on,
+        account=case.account,
+        green_channel=case.green_channel,
+        dual_supply=case.dual_supply,
+        owner=owner if owner is not None and _staff(owner) is not None else None,
+        case=case,
+    )
+
+
+def _case_after_step_closed(ticket: Ticket) -> None:
+    assert ticket.case_id is not None
+    case = Case.objects.select_for_update().get(pk=ticket.case_id)
+    if case_next_step(case) is None and not case.steps.exclude(status=TicketStatus.CLOSED).exists():
+        case.status = CaseStatus.COMPLETED
+        case.save()
+
+
+# -- one-time notification letter ---------------------------------------------------------------
+
+
+@transaction.atomic
+def notice_deliver(
+    *,
+    ticket: Ticket,
+    by: User,
+    delivered_on: dt.date | None = None,
+    recipient: str = "",
+    channel: str = "",
+) -> NoticeDelivery:
+    """Record that the one-time notification letter was handed to the customer (the text is kept)."""
+    from powerkam.service.letters import render_notice_html
+
+    _require_staff_editor(by)
+    template = NoticeTemplate.objects.filter(kind=ticket.kind).first()
+    if template is None:
+        raise ApplicationError(
+            _("There is no one-time notification template for %(kind)s yet.") % {"kind": ticket.get_kind_display()}
+        )
+    delivered_on = delivered_on or timezone.localdate()
+    _check_date(ticket, delivered_on)
+    delivery = NoticeDelivery.objects.create(
+        ticket=ticket,
+        template=template,
+        html=render_notice_html(ticket=ticket, template=template, on=delivered_on),
+        delivered_on=delivered_on,
+        delivered_by=by,
+        recipient=recipient.strip(),
+        channel=channel.strip(),
+    )
+    _event(ticket, EventKind.NOTICE_DELIVERED, by, recipient.strip(), on=delivered_on.isoformat(), channel=channel)
+    return delivery
