@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
@@ -159,7 +160,7 @@ def _get(request: HttpRequest, customer_id: str) -> Account:
     try:
         return selectors.account_get(user=request.user, customer_id=customer_id)
     except Account.DoesNotExist:
-        raise HttpError(404, "No account with this customer id.") from None
+        raise HttpError(404, _("No account with this customer id.")) from None
     except selectors.AccountNotVisible as exc:
         raise HttpError(403, str(exc)) from None
 

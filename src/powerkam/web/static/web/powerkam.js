@@ -11,6 +11,14 @@
     if (event.target.closest("[data-nav-close]")) { document.body.classList.remove("nav-open"); }
   });
 
+  // "Show older bills": a <details> that reveals the table body holding them.
+  document.addEventListener("toggle", function (event) {
+    var details = event.target;
+    if (!details.matches || !details.matches("[data-older-bills]")) { return; }
+    var older = details.parentElement.querySelector(".older-bills");
+    if (older) { older.hidden = !details.open; }
+  }, true);
+
   function unitFormatter(unit) {
     return function (value) {
       if (value === null || value === undefined) { return "—"; }
