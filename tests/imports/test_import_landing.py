@@ -200,3 +200,31 @@ def test_staff_admins_get_django_admin_and_no_one_else(store, tmp_path):
     import_file(kind="staff", path=path)
     assert User.objects.get(username="root1").is_staff
     assert not User.objects.get(username="mgr").is_staff
+
+
+def test_lenient_spellings_that_excel_produces_are_accepted(store, tmp_path, samples):
+    import_file(kind="customers", path=samples / "customers.csv")
+    path = write(
+        tmp_path / "b.csv",
+        "户号,电费年月,有功电量,应收电费,缴费截止日\n"
+        'E001,2026-10,"1,234.5","12,345.678",2026/11/5\n'
+        "E001,2026-09,10,1,2026-10-15 00:00:00\n",
+    )
+    assert import_file(kind="billing", path=path).inserted == 2
+    rows = duckdb.sql(
+        f"select period, kwh, amount_yuan, due_date from read_parquet('{dataset_path(store, 'billing')}') order by period"
+    ).fetchall()
+    assert [(p, k, a, str(d)) for p, k, a, d in rows] == [
+        ("2026-09", 10.0, Decimal("1.00"), "2026-10-15"),
+        ("2026-10", 1234.5, Decimal("12345.68"), "2026-11-05"),
+    ]
+
+
+def test_timestamps_with_an_offset_are_converted_to_shanghai_time(store, tmp_path, samples):
+    import_file(kind="customers", path=samples / "customers.csv")
+    path = write(tmp_path / "l.csv", "customer_id,ts,kw\nE001,2026-10-01T00:00:00Z,5\nE001,2026-10-01T08:15,6\n")
+    import_file(kind="loads", path=path)
+    rows = duckdb.sql(
+        f"select strftime(ts, '%Y-%m-%d %H:%M'), kw from read_parquet('{dataset_path(store, 'loads')}') order by ts"
+    ).fetchall()
+    assert rows == [("2026-10-01 08:00", 5.0), ("2026-10-01 08:15", 6.0)]

@@ -178,3 +178,31 @@ def test_self_reference_and_unknown_group_company(store, tmp_path):
         (4, "parent_id", "unknown customer id"),
         (5, "parent_id", "refers to itself"),
     ]
+
+
+def test_infinite_and_not_a_number_values_are_refused(store, tmp_path, samples):
+    import_file(kind="customers", path=samples / "customers.csv")
+    path = write(
+        tmp_path / "b.csv",
+        "customer_id,period,kwh,amount_yuan,due_date\nE001,2026-10,inf,1,2026-11-15\nE001,2026-09,NaN,1,2026-10-15\n",
+    )
+    assert [(r, c) for r, c, _, _ in refusal("billing", path)] == [(2, "kwh"), (3, "kwh")]
+
+
+def test_typed_parquet_with_wrong_values_is_refused_by_row(store, tmp_path, samples):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    import_file(kind="customers", path=samples / "customers.csv")
+    table = pa.table(
+        {
+            "customer_id": ["E001", "E001", "E001"],
+            "ts": pa.array(["2026-10-01 00:00", "2026-10-01 00:15", "yesterday"]),
+            "kw": pa.array([1.0, -2.5, 3.0]),
+        }
+    )
+    path = tmp_path / "loads.parquet"
+    pq.write_table(table, path)
+    errors = refusal("loads", path)
+    # Parquet has no header row: its first record is row 1.
+    assert [(r, c, v) for r, c, v, _ in errors] == [(3, "ts", "yesterday")]

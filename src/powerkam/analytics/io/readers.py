@@ -39,6 +39,8 @@ class RawTable:
     ignored_columns: list[str] = field(default_factory=list)
     encoding: str | None = None
     file_format: str = "csv"
+    #: DuckDB type of each raw column: VARCHAR for text files, the native type for Parquet
+    types: dict[str, str] = field(default_factory=dict)
 
 
 def _quote(identifier: str) -> str:
@@ -141,18 +143,41 @@ def _load_projection(
     con: duckdb.DuckDBPyConnection,
     table: str,
     source_sql: str,
-    headers: list[str],
+    columns: list[tuple[str, str]],
     spec: KindSpec,
     row_offset: int,
     row_expr: str = "rowid",
+    *,
+    materialize: bool = True,
 ) -> RawTable:
-    mapping, ignored = map_headers(headers, spec)
+    """Project the source onto contract column names.
+
+    Text is trimmed and empty text becomes NULL; typed (Parquet) columns keep their type, so
+    validation does not print numbers to text only to parse them back.
+    """
+    types = dict(columns)
+    mapping, ignored = map_headers([name for name, _ in columns], spec)
     select = [f"CAST({row_expr} + {row_offset} AS BIGINT) AS __row"]
+    raw_types: dict[str, str] = {}
     for header, canonical in mapping.items():
-        select.append(f"NULLIF(trim(CAST({_quote(header)} AS VARCHAR)), '') AS {_quote(canonical)}")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {', '.join(select)} FROM {source_sql}")
+        if types[header] == "VARCHAR":
+            select.append(f"NULLIF(trim({_quote(header)}), '') AS {_quote(canonical)}")
+            raw_types[canonical] = "VARCHAR"
+        else:
+            select.append(f"{_quote(header)} AS {_quote(canonical)}")
+            raw_types[canonical] = types[header]
+    if row_expr == "rowid":
+        # A text file has no row numbers of its own: land it in a table (rows keep file order),
+        # whose rowid then gives the row number.
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table}_data AS SELECT {', '.join(select[1:])} FROM {source_sql}")
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT {select[0]}, * FROM {table}_data")
+    else:
+        kind = "TABLE" if materialize else "VIEW"
+        con.execute(f"CREATE OR REPLACE TEMP {kind} {table} AS SELECT {', '.join(select)} FROM {source_sql}")
     rows = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
-    return RawTable(table=table, rows=int(rows), columns=list(mapping.values()), ignored_columns=ignored)
+    return RawTable(
+        table=table, rows=int(rows), columns=list(mapping.values()), ignored_columns=ignored, types=raw_types
+    )
 
 
 def _read_csv(
@@ -162,18 +187,17 @@ def _read_csv(
         utf8_path, encoding = _detect_and_transcode(path, Path(tmp), progress)
         if progress:
             progress("reading", 0.0)
+        source = (
+            f"read_csv({sql_literal(utf8_path)}, all_varchar=true, header=true, auto_detect=true, "
+            "strict_mode=true, null_padding=false)"
+        )
         try:
-            con.execute(
-                "CREATE OR REPLACE TEMP TABLE __csv AS SELECT * FROM read_csv(?, all_varchar=true, header=true, "
-                "auto_detect=true, strict_mode=true, null_padding=false)",
-                [str(utf8_path)],
-            )
+            columns = [(row[0], "VARCHAR") for row in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()]
+            # One pass over the file: rows land in file order, so rowid + 2 is the row the user sees.
+            raw = _load_projection(con, table, source, columns, spec, row_offset=2)
         except duckdb.Error as exc:
             first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise FileRefused(f"{path.name}: the CSV file could not be read: {first_line}") from exc
-    headers = [row[0] for row in con.execute("DESCRIBE __csv").fetchall()]
-    raw = _load_projection(con, table, "__csv", headers, spec, row_offset=2)
-    con.execute("DROP TABLE __csv")
     raw.encoding = encoding
     raw.file_format = "csv"
     return raw
@@ -234,25 +258,26 @@ def _read_xlsx(
         | {n: pa.array(c, pa.string()) for n, c in zip(names, columns, strict=True)}
     )
     con.register("__xlsx_arrow", arrow)
-    raw = _load_projection(
-        con, table, "__xlsx_arrow", [n for n in names if not n.startswith("__blank")], spec, 0, "__sheet_row"
-    )
+    columns = [(n, "VARCHAR") for n in names if not n.startswith("__blank")]
+    raw = _load_projection(con, table, "__xlsx_arrow", columns, spec, 0, "__sheet_row")
     con.unregister("__xlsx_arrow")
     raw.file_format = "xlsx"
     return raw
 
 
 def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path, spec: KindSpec, table: str) -> RawTable:
+    source = f"read_parquet({sql_literal(path)}, file_row_number=true)"
     try:
-        con.execute(
-            f"CREATE OR REPLACE TEMP VIEW __pq AS SELECT * FROM read_parquet({sql_literal(path)}, file_row_number=true)"
+        described = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
+        columns = [(row[0], "VARCHAR" if row[1] == "VARCHAR" else str(row[1])) for row in described]
+        columns = [c for c in columns if c[0] != "file_row_number"]
+        # Parquet is typed and already on disk: validate straight from the file, no copy.
+        raw = _load_projection(
+            con, table, source, columns, spec, row_offset=1, row_expr="file_row_number", materialize=False
         )
-        headers = [row[0] for row in con.execute("DESCRIBE __pq").fetchall() if row[0] != "file_row_number"]
     except duckdb.Error as exc:
         first_line = str(exc).splitlines()[0]
         raise FileRefused(f"{path.name}: not a readable Parquet file: {first_line}") from exc
-    raw = _load_projection(con, table, "__pq", headers, spec, row_offset=1, row_expr="file_row_number")
-    con.execute("DROP VIEW __pq")
     raw.file_format = "parquet"
     return raw
 
