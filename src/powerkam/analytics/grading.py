@@ -1,0 +1,337 @@
+"""Key-account identification and A/B/C grading (rules.md §1) as Ibis expressions.
+
+The functions here build *expressions* over three store tables (``customers``, ``billing``,
+``payments``, schemas in :mod:`powerkam.analytics.store`) and never depend on one engine:
+DuckDB executes them by default, PySpark runs the very same expressions (see
+:mod:`powerkam.analytics.backends`). Nothing here imports Django.
+
+How a period P is graded (every number comes from :class:`~powerkam.analytics.rules.GradingRules`):
+
+1. The window W is the ``window.months`` billing periods ending with P; ``as_of`` is the last
+   day of P. Only payments with ``paid_on <= as_of`` are *known*.
+2. Each bill's known payments are summed per day and accumulated in date order; the bill is
+   *settled* on the first day the running total reaches its amount within
+   ``settlement.tolerance_yuan``. A zero bill is settled on its due date.
+3. A bill in W that fell due by ``as_of`` is *late* when it was not settled by its due date;
+   its days late run to the settlement date, or to ``as_of`` when it is still open.
+4. Arrears (``overdue_yuan``) look at every bill, not only W, that fell due before ``as_of``.
+5. Credit score, key-account rule, value rank (``percent_rank`` of the revenue among the key
+   accounts) and grade follow; each row also carries ``reason_codes`` (see
+   :mod:`powerkam.analytics.grading_reasons` for the words).
+
+``annual_revenue`` is a sum of ``decimal(18,2)`` amounts and so exact to the fen.
+``annual_kwh`` is summed in float64 and rounded to :data:`KWH_DECIMALS` places before it is
+compared, so the order in which an engine adds the months cannot move a customer across the
+1,000,000 kWh line.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+
+from powerkam.analytics import store
+from powerkam.analytics.rules import DEFAULT_RULES, GradingRules
+
+#: annual_kwh is rounded to a millionth of a kWh before any comparison (see module docstring).
+KWH_DECIMALS = 6
+
+#: Columns of a grading result, in order.
+RESULT_COLUMNS = (
+    "customer_id",
+    "key_account",
+    "grade",
+    "credit_score",
+    "value_rank",
+    "annual_kwh",
+    "annual_revenue",
+    "active_months",
+    "late_payments",
+    "max_days_late",
+    "overdue_yuan",
+    "voltage_kv",
+    "contract_capacity_kva",
+    "important_grade",
+    "reason_codes",
+)
+
+#: Every code the engine can put in ``reason_codes`` (grading_reasons.MESSAGES has words for each).
+REASON_CODES = (
+    "key_by_kwh",
+    "key_by_capacity",
+    "key_by_important",
+    "not_key_voltage",
+    "not_key_inactive",
+    "not_key_small",
+    "credit_late",
+    "credit_overdue",
+    "credit_long_late",
+    "credit_clean",
+    "grade_a",
+    "grade_b_rank",
+    "grade_b_credit",
+    "grade_c",
+)
+
+#: Separator of the codes in the ``reason_codes`` column.
+REASON_SEPARATOR = ";"
+
+_PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+class GradingError(ValueError):
+    """The grading cannot run as asked (malformed period, no billing data …)."""
+
+
+@dataclass(frozen=True)
+class Period:
+    """A billing period ``YYYY-MM``."""
+
+    year: int
+    month: int
+
+    @classmethod
+    def parse(cls, text: str) -> Period:
+        match = _PERIOD.match(text.strip()) if isinstance(text, str) else None
+        if not match:
+            raise GradingError(f"'{text}' is not a billing period; write it as YYYY-MM, e.g. 2026-10")
+        return cls(int(match.group(1)), int(match.group(2)))
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+    def shift(self, months: int) -> Period:
+        index = self.year * 12 + (self.month - 1) + months
+        return Period(index // 12, index % 12 + 1)
+
+    @property
+    def last_day(self) -> dt.date:
+        return dt.date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
+
+
+@dataclass(frozen=True)
+class GradingTables:
+    customers: ir.Table
+    billing: ir.Table
+    payments: ir.Table
+
+
+def window_bounds(period: Period, rules: GradingRules = DEFAULT_RULES) -> tuple[str, str, dt.date]:
+    """First and last period of the window W (as ``YYYY-MM`` text) and ``as_of``."""
+    return str(period.shift(-(rules.window.months - 1))), str(period), period.last_day
+
+
+def load_tables(con: Any, store_dir: Path) -> GradingTables:
+    """The three store datasets as Ibis tables of connection *con* (DuckDB or PySpark)."""
+    tables = {}
+    for kind in ("customers", "billing", "payments"):
+        path = store.dataset_path(store_dir, kind)
+        if not path.exists():
+            raise GradingError(f"the analytics store has no {kind} data yet ({path}); import a {kind} file first")
+        tables[kind] = con.read_parquet(str(path))
+    return GradingTables(**tables)
+
+
+def _days_between(later: ir.DateValue, earlier: ir.DateValue) -> ir.IntegerValue:
+    return later.delta(earlier, unit="day")
+
+
+def bill_settlement(tables: GradingTables, *, as_of: dt.date, rules: GradingRules = DEFAULT_RULES) -> ir.Table:
+    """Every bill with its known payments (``paid_yuan``) and the day it was settled (``settled_on``).
+
+    ``settled_on`` is null while the known payments do not reach the amount.
+    """
+    bills = tables.billing.select("customer_id", "period", "amount_yuan", "due_date")
+    known = tables.payments.filter(tables.payments.paid_on <= ibis.literal(as_of))
+    daily = known.group_by(["customer_id", "period", "paid_on"]).aggregate(day_yuan=known.amount_yuan.sum())
+    running = daily.mutate(
+        paid_to_date=daily.day_yuan.sum().over(
+            ibis.cumulative_window(group_by=[daily.customer_id, daily.period], order_by=daily.paid_on)
+        )
+    )
+    tolerance = ibis.literal(rules.settlement.tolerance_yuan, type="decimal(18,2)")
+    joined = bills.join(running, ["customer_id", "period"])
+    per_bill = joined.group_by(["customer_id", "period"]).aggregate(
+        paid_yuan=joined.day_yuan.sum(),
+        paid_off_on=(joined.paid_to_date >= joined.amount_yuan - tolerance).ifelse(joined.paid_on, ibis.null()).min(),
+    )
+    result = bills.left_join(per_bill, ["customer_id", "period"]).select(
+        "customer_id",
+        "period",
+        "amount_yuan",
+        "due_date",
+        paid_yuan=ibis.coalesce(per_bill.paid_yuan, ibis.literal(Decimal("0.00"), type="decimal(18,2)")),
+        settled_on=(bills.amount_yuan == 0).ifelse(bills.due_date, per_bill.paid_off_on),
+    )
+    return result
+
+
+def grading_table(tables: GradingTables, period: Period | str, rules: GradingRules = DEFAULT_RULES) -> ir.Table:
+    """The grading of every customer in *tables* for *period*: one row per customer (:data:`RESULT_COLUMNS`)."""
+    if isinstance(period, str):
+        period = Period.parse(period)
+    first, last, as_of = window_bounds(period, rules)
+    as_of_lit = ibis.literal(as_of)
+    zero_yuan = ibis.literal(Decimal("0.00"), type="decimal(18,2)")
+
+    bills = bill_settlement(tables, as_of=as_of, rules=rules)
+
+    # Arrears: every bill that fell due before as_of, in or out of the window.
+    arrears = bills.filter(bills.due_date < as_of_lit)
+    arrears = arrears.mutate(owed=ibis.greatest(zero_yuan, arrears.amount_yuan - arrears.paid_yuan))
+    arrears_by_customer = arrears.group_by("customer_id").aggregate(overdue_yuan=arrears.owed.sum())
+
+    # The window: consumption, revenue, activity and lateness.
+    billing = tables.billing
+    in_window = billing.filter((billing.period >= first) & (billing.period <= last))
+    usage = in_window.group_by("customer_id").aggregate(
+        annual_kwh=in_window.kwh.sum(),
+        annual_revenue=in_window.amount_yuan.sum(),
+        active_months=(in_window.kwh > 0).sum(),
+    )
+    due = bills.filter((bills.period >= first) & (bills.period <= last) & (bills.due_date <= as_of_lit))
+    due = due.mutate(late=due.settled_on.isnull() | (due.settled_on > due.due_date))
+    due = due.mutate(days_late=_days_between(ibis.coalesce(due.settled_on, as_of_lit), due.due_date))
+    lateness = (
+        due.filter(due.late)
+        .group_by("customer_id")
+        .aggregate(
+            late_payments=due.late.count(),  # every row here is late
+            max_days_late=due.days_late.max(),
+        )
+    )
+
+    customers = tables.customers
+    base = (
+        customers.left_join(usage, "customer_id")
+        .left_join(lateness, "customer_id")
+        .left_join(arrears_by_customer, "customer_id")
+        .select(
+            customers.customer_id,
+            customers.voltage_kv,
+            customers.contract_capacity_kva,
+            important_grade=customers.important_grade,
+            annual_kwh=ibis.coalesce(usage.annual_kwh, 0.0).round(KWH_DECIMALS),
+            annual_revenue=ibis.coalesce(usage.annual_revenue, zero_yuan).round(2),
+            active_months=ibis.coalesce(usage.active_months, 0).cast("int64"),
+            late_payments=ibis.coalesce(lateness.late_payments, 0).cast("int64"),
+            max_days_late=ibis.coalesce(lateness.max_days_late, 0).cast("int64"),
+            overdue_yuan=ibis.coalesce(arrears_by_customer.overdue_yuan, zero_yuan),
+        )
+    )
+    return _score(base, rules)
+
+
+def _score(base: ir.Table, rules: GradingRules) -> ir.Table:
+    credit, key, grade = rules.credit, rules.key_account, rules.grade
+
+    has_arrears = base.overdue_yuan > 0
+    long_late = base.max_days_late > credit.long_late_days
+    raw_credit = (
+        credit.base
+        - credit.late_payment_deduction * base.late_payments
+        - has_arrears.ifelse(credit.overdue_deduction, 0)
+        - long_late.ifelse(credit.long_late_deduction, 0)
+    )
+    credit_score = ibis.greatest(credit.floor, ibis.least(credit.ceiling, raw_credit)).cast("int64")
+
+    high_voltage = base.voltage_kv >= key.min_voltage_kv
+    active = base.active_months >= key.min_active_months
+    by_kwh = base.annual_kwh >= key.min_annual_kwh
+    by_capacity = base.contract_capacity_kva >= key.min_contract_capacity_kva
+    by_important = (
+        base.important_grade.isin(list(key.important_grades)).fill_null(False)
+        if key.important_grades
+        else ibis.literal(False)
+    )
+    key_account = high_voltage & active & (by_kwh | by_capacity | by_important)
+
+    scored = base.mutate(
+        credit_score=credit_score,
+        key_account=key_account.fill_null(False),
+        _has_arrears=has_arrears,
+        _long_late=long_late,
+        _high_voltage=high_voltage.fill_null(False),
+        _active=active,
+        _by_kwh=by_kwh,
+        _by_capacity=by_capacity.fill_null(False),
+        _by_important=by_important,
+    )
+    # percent_rank within the key accounts only: partition by the key flag, null it for the others.
+    rank = ibis.percent_rank().over(group_by=scored.key_account, order_by=scored.annual_revenue)
+    scored = scored.mutate(value_rank=scored.key_account.ifelse(rank.cast("float64"), ibis.null("float64")))
+    grade_expr = ibis.cases(
+        (scored.credit_score < grade.c_below_credit, "C"),
+        (
+            (scored.value_rank >= grade.a_min_value_rank) & (scored.credit_score >= grade.a_min_credit),
+            "A",
+        ),
+        else_="B",
+    )
+    scored = scored.mutate(grade=scored.key_account.ifelse(grade_expr, ibis.null("string")))
+    return scored.select(*RESULT_COLUMNS[:-1], reason_codes=_reason_codes(scored, rules))
+
+
+def _reason_codes(t: ir.Table, rules: GradingRules) -> ir.StringValue:
+    """Which rules decided this row, as codes joined by :data:`REASON_SEPARATOR`.
+
+    The words (zh/en) and the numbers behind each code are produced by
+    :func:`powerkam.analytics.grading_reasons.explain` from the row and the rules.
+    """
+
+    def code(condition: ir.BooleanValue, name: str) -> ir.StringValue:
+        assert name in REASON_CODES, name
+        return condition.ifelse(name + REASON_SEPARATOR, "")
+
+    grade = rules.grade
+    parts = [
+        # Why it is (or is not) a key account.
+        code(t.key_account & t._by_kwh, "key_by_kwh"),
+        code(t.key_account & t._by_capacity, "key_by_capacity"),
+        code(t.key_account & t._by_important, "key_by_important"),
+        code(~t._high_voltage, "not_key_voltage"),
+        code(~t._active, "not_key_inactive"),
+        code(~(t._by_kwh | t._by_capacity | t._by_important), "not_key_small"),
+        # What lowered the credit score.
+        code(t.late_payments > 0, "credit_late"),
+        code(t._has_arrears, "credit_overdue"),
+        code(t._long_late, "credit_long_late"),
+        code((t.late_payments == 0) & ~t._has_arrears & ~t._long_late, "credit_clean"),
+        # Why it got its grade.
+        code(t.grade == "C", "grade_c"),
+        code(t.grade == "A", "grade_a"),
+        code((t.grade == "B") & (t.value_rank < grade.a_min_value_rank), "grade_b_rank"),
+        code((t.grade == "B") & (t.value_rank >= grade.a_min_value_rank), "grade_b_credit"),
+    ]
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = joined.concat(part)
+    return joined.re_replace(REASON_SEPARATOR + "$", "")
+
+
+def has_billing(tables: GradingTables, period: Period | str) -> bool:
+    """Whether the store holds any bill for *period* (a run for a period without bills is refused)."""
+    count = tables.billing.filter(tables.billing.period == str(period)).count().execute()
+    return bool(count)
+
+
+def evaluate(tables: GradingTables, period: Period | str, rules: GradingRules = DEFAULT_RULES) -> pa.Table:
+    """Run the grading of *period* and fetch it as an Arrow table ordered by customer id.
+
+    Refuses a period for which the store holds no bill at all: grading it would call every
+    customer inactive and silently drop every key account.
+    """
+    if isinstance(period, str):
+        period = Period.parse(period)
+    if not has_billing(tables, period):
+        raise GradingError(f"the analytics store has no billing data for {period}; import that month's billing first")
+    return grading_table(tables, period, rules).order_by("customer_id").to_pyarrow()

@@ -1,0 +1,66 @@
+"""Where the grading expressions run: an Ibis connection to DuckDB (default) or PySpark.
+
+DuckDB is embedded and needs nothing. PySpark is the optional ``spark`` extra
+(``uv sync --extra spark``); the session is configured from the environment so that the same
+command runs in local mode on one machine or against a cluster:
+
+- ``POWERKAM_SPARK_MASTER``: the Spark master URL (default ``local[2]``); e.g. ``spark://host:7077``,
+  ``yarn`` or ``k8s://https://…``. In local mode the driver binds to 127.0.0.1 so no network
+  interface is needed.
+- Everything else (executor memory, cores, shuffle partitions …) comes from Spark's own
+  configuration: ``$SPARK_CONF_DIR/spark-defaults.conf`` or ``spark-submit --conf``; an existing
+  session (e.g. inside ``spark-submit`` or a notebook) is reused as is.
+
+See ``docs/grading.md`` for a cluster set-up.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import ibis
+
+BACKENDS = ("duckdb", "pyspark")
+
+
+class BackendError(RuntimeError):
+    """The requested analytics backend cannot be used here."""
+
+
+def spark_session() -> Any:
+    """The process's Spark session: the one already running, or a new one configured from the environment."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as exc:  # pragma: no cover - depends on the installed extras
+        raise BackendError(
+            "the pyspark backend needs the optional 'spark' extra (uv sync --extra spark) and Java"
+        ) from exc
+
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active
+    master = os.environ.get("POWERKAM_SPARK_MASTER", "local[2]")
+    builder = SparkSession.builder.appName("powerkam-grading").master(master)
+    if master.startswith("local"):
+        # Loopback only: a laptop or a CI box may have no routable interface (stack-notes.md).
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+        builder = (
+            builder.config("spark.driver.bindAddress", "127.0.0.1")
+            .config("spark.driver.host", "127.0.0.1")
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.shuffle.partitions", os.environ.get("POWERKAM_SPARK_SHUFFLE_PARTITIONS", "8"))
+        )
+    builder = builder.config("spark.ui.showConsoleProgress", "false").config("spark.sql.session.timeZone", "UTC")
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel(os.environ.get("POWERKAM_SPARK_LOG_LEVEL", "ERROR"))
+    return session
+
+
+def connect(backend: str = "duckdb") -> Any:
+    """An Ibis connection to *backend* (``duckdb`` or ``pyspark``)."""
+    if backend == "duckdb":
+        return ibis.duckdb.connect()
+    if backend == "pyspark":
+        return ibis.pyspark.connect(spark_session())
+    raise BackendError(f"unknown analytics backend '{backend}' (choose one of: {', '.join(BACKENDS)})")

@@ -1,0 +1,49 @@
+"""Fixtures for the grading tests: one analytics connection per backend, the same cases on each.
+
+``analytics_con`` is parametrised over DuckDB and PySpark; the PySpark cases carry the ``spark``
+and ``slow`` marks (a Spark session takes seconds to start, so one is shared by the session).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from powerkam.analytics.grading import evaluate, load_tables
+from powerkam.analytics.grading_backends import connect
+from powerkam.analytics.rules import DEFAULT_RULES, GradingRules
+
+BACKEND_PARAMS = [
+    "duckdb",
+    pytest.param("pyspark", marks=[pytest.mark.spark, pytest.mark.slow]),
+]
+
+
+@pytest.fixture(scope="session")
+def spark_con() -> Any:
+    pytest.importorskip("pyspark")
+    return connect("pyspark")
+
+
+@pytest.fixture(params=BACKEND_PARAMS)
+def analytics_con(request: pytest.FixtureRequest) -> Any:
+    if request.param == "pyspark":
+        return request.getfixturevalue("spark_con")
+    return connect("duckdb")
+
+
+GradeFn = Callable[..., dict[str, dict[str, Any]]]
+
+
+@pytest.fixture
+def grade(analytics_con: Any) -> GradeFn:
+    """``grade(store_dir, period, rules=…)`` → {customer_id: result row} on the test's backend."""
+
+    def run(store_dir: Path, period: str, rules: GradingRules = DEFAULT_RULES) -> dict[str, dict[str, Any]]:
+        result = evaluate(load_tables(analytics_con, store_dir), period, rules)
+        return {row["customer_id"]: row for row in result.to_pylist()}
+
+    return run
