@@ -1,0 +1,166 @@
+"""Build the demo province: generate its extract files and load them through the ordinary importer.
+
+The files go through exactly the path a utility's real extracts take
+(:func:`powerkam.imports.services.import_file`), so the demo exercises the importer end to end.
+The staff get a documented demo password; a marker file in the data directory records the build.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from powerkam.core.errors import ApplicationError
+from powerkam.demo.generator import MAX_MONTHS, MIN_CUSTOMERS, DemoSpec, generate
+from powerkam.demo.generator.crm import ADMIN_USERNAME
+from powerkam.demo.selectors import DEMO_PASSWORD, demo_marker, demo_marker_path
+from powerkam.imports.services import ImportRefused, import_file
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class DemoBuildResult:
+    built: bool
+    data_dir: str
+    files_dir: str = ""
+    spec: dict[str, Any] = field(default_factory=dict)
+    periods: list[str] = field(default_factory=list)
+    rows: dict[str, int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    logins: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _same_demo(marker: dict[str, Any], spec: DemoSpec) -> bool:
+    built = marker.get("spec", {})
+    return all(built.get(k) == getattr(spec, k) for k in ("customers", "seed", "months", "load_months"))
+
+
+def demo_build(
+    *,
+    customers: int = 20_000,
+    seed: int = 2026,
+    months: int = 36,
+    load_months: int = 2,
+    out_dir: Path | None = None,
+    today: dt.date | None = None,
+    if_missing: bool = False,
+    by: User | None = None,
+    progress: Progress | None = None,
+) -> DemoBuildResult:
+    """Generate the demo province's files and import them; with ``if_missing``, do nothing if already built."""
+    data_dir = Path(settings.DATA_DIR)
+    marker = demo_marker()
+    if if_missing and marker is not None:
+        return DemoBuildResult(built=False, data_dir=str(data_dir), **_from_marker(marker))
+    if customers < MIN_CUSTOMERS:
+        raise ApplicationError(_("The demo province needs at least %(n)s customers.") % {"n": MIN_CUSTOMERS})
+    if not 1 <= months <= MAX_MONTHS:
+        raise ApplicationError(_("Months of billing must be between 1 and %(n)s.") % {"n": MAX_MONTHS})
+    if load_months > months:
+        raise ApplicationError(_("Months of 15-minute loads cannot exceed the months of billing."))
+    spec = DemoSpec(
+        today=today or timezone.localdate(),
+        customers=customers,
+        seed=seed,
+        months=months,
+        load_months=load_months,
+    )
+    if marker is not None and not _same_demo(marker, spec):
+        built = marker["spec"]
+        raise ApplicationError(
+            _(
+                "A different demo province (%(customers)s customers, seed %(seed)s) is already built in %(dir)s. "
+                "Build another one into a fresh data directory (set POWERKAM_DATA_DIR)."
+            )
+            % {"customers": built.get("customers"), "seed": built.get("seed"), "dir": data_dir}
+        )
+
+    files_dir = Path(out_dir) if out_dir else data_dir / "demo"
+    seconds: dict[str, float] = {}
+    started = time.perf_counter()
+    if progress:
+        progress(_("Generating the demo province (%(n)s customers) in %(dir)s …") % {"n": customers, "dir": files_dir})
+    files = generate(spec, files_dir)
+    seconds["generate"] = round(time.perf_counter() - started, 2)
+
+    for kind, path in files.ordered():
+        if progress:
+            progress(_("Importing %(kind)s from %(file)s (%(rows)s rows) …") % {
+                "kind": kind, "file": path.name, "rows": f"{files.rows[kind]:,}"
+            })  # fmt: skip
+        step = time.perf_counter()
+        try:
+            import_file(kind=kind, path=path, by=by)
+        except ImportRefused as exc:
+            raise ApplicationError(
+                _("The importer refused the demo file %(file)s: %(message)s")
+                % {"file": path.name, "message": exc.message},
+                {"errors": [e.as_dict() for e in exc.errors[:20]]},
+            ) from exc
+        seconds[kind] = round(time.perf_counter() - step, 2)
+
+    usernames = _usernames(files.paths["staff"])
+    password_hash = _set_demo_passwords(usernames=usernames)
+    seconds["total"] = round(time.perf_counter() - started, 2)
+    record = {
+        "spec": {**asdict(spec), "today": spec.today.isoformat()},
+        "files_dir": str(files_dir),
+        "periods": list(files.periods),
+        "rows": files.rows,
+        "seconds": seconds,
+        "logins": usernames,
+        "password_hash": password_hash,
+        "built_at": timezone.now().isoformat(),
+    }
+    _write_marker(record)
+    return DemoBuildResult(built=True, data_dir=str(data_dir), **_from_marker(record))
+
+
+def _from_marker(marker: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "files_dir": marker.get("files_dir", ""),
+        "spec": marker.get("spec", {}),
+        "periods": marker.get("periods", []),
+        "rows": marker.get("rows", {}),
+        "seconds": marker.get("seconds", {}),
+        "logins": marker.get("logins", []),
+    }
+
+
+def _usernames(staff_csv: Path) -> list[str]:
+    with staff_csv.open(encoding="utf-8-sig", newline="") as fh:
+        return [row["username"] for row in csv.DictReader(fh)]
+
+
+@transaction.atomic
+def _set_demo_passwords(*, usernames: list[str]) -> str:
+    """Give every demo login the demo password (hashed once: one slow hash, not one per user)."""
+    password_hash = make_password(DEMO_PASSWORD)
+    User.objects.filter(username__in=usernames).update(password=password_hash, is_active=True)
+    # The data administrator is the Django superuser (the importer makes role "admin" staff + superuser).
+    User.objects.filter(username=ADMIN_USERNAME).update(is_staff=True, is_superuser=True)
+    return password_hash
+
+
+def _write_marker(record: dict[str, Any]) -> None:
+    path = demo_marker_path()
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")
+    tmp.replace(path)
