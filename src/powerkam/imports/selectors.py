@@ -29,3 +29,11 @@ def data_summary() -> dict[str, int]:
     counts["visits"] = Visit.objects.count()
     counts["crm_accounts"] = Account.objects.count()
     return counts
+
+
+def user_may_import(user: object) -> bool:
+    """Imports change the whole base: data administrators (role admin) and superusers only."""
+    if getattr(user, "is_superuser", False):
+        return True
+    profile = getattr(user, "staff", None)
+    return bool(profile is not None and profile.role == "admin" and not profile.archived)

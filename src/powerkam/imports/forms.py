@@ -1,0 +1,22 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from powerkam.analytics.io.contract import KINDS
+
+KIND_LABELS = {
+    "customers": _("Customers (whole base)"),
+    "billing": _("Monthly billing"),
+    "payments": _("Payments"),
+    "loads": _("15-minute loads"),
+    "feeders": _("Feeders and substations"),
+    "outages": _("Outage history"),
+    "projects": _("Government key projects"),
+    "staff": _("Staff"),
+    "assignments": _("Account managers (1+1)"),
+    "visits": _("Past visits"),
+}
+
+
+class ImportForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind of data"), choices=[(k, KIND_LABELS[k]) for k in KINDS])
+    file = forms.FileField(label=_("File (.csv, .xlsx or .parquet)"))

@@ -1,0 +1,61 @@
+"""Imports in the browser, for the data administrator: upload an extract, see what it did."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.text import get_valid_filename
+
+from powerkam.imports.forms import ImportForm
+from powerkam.imports.models import ImportRun
+from powerkam.imports.selectors import data_summary, user_may_import
+from powerkam.imports.services import ImportRefused, import_file
+
+
+def _require_importer(request: HttpRequest) -> None:
+    if not user_may_import(request.user):
+        raise PermissionDenied
+
+
+def _save_upload(upload) -> Path:  # type: ignore[no-untyped-def]
+    """Keep the uploaded file: it is what was imported (the log refers to it by name and hash)."""
+    folder = Path(settings.DATA_DIR) / "uploads" / timezone.localtime().strftime("%Y%m%d-%H%M%S-%f")
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / get_valid_filename(Path(upload.name).name)
+    with path.open("wb") as fh:
+        for chunk in upload.chunks():
+            fh.write(chunk)
+    return path
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    _require_importer(request)
+    report = refusal = None
+    if request.method == "POST":
+        form = ImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            path = _save_upload(form.cleaned_data["file"])
+            try:
+                report = import_file(kind=form.cleaned_data["kind"], path=path, by=request.user)  # type: ignore[arg-type]
+            except ImportRefused as exc:
+                refusal = exc
+    else:
+        form = ImportForm()
+    runs = Paginator(ImportRun.objects.select_related("by"), 25).get_page(request.GET.get("page"))
+    context = {"form": form, "report": report, "refusal": refusal, "runs": runs, "summary": data_summary()}
+    return render(request, "imports/index.html", context)
+
+
+@login_required
+def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_importer(request)
+    run = get_object_or_404(ImportRun, pk=pk)
+    return render(request, "imports/run_detail.html", {"run": run})
