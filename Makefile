@@ -42,7 +42,7 @@ $(SECRET_FILE):
 	@python3 -c "import secrets; print(secrets.token_urlsafe(50))" > $(SECRET_FILE)
 
 i18n: system-deps
-	@cd src/powerkam && POWERKAM_DEBUG=1 uv run --frozen powerkam compilemessages -v 0
+	@cd src/powerkam && POWERKAM_DEBUG=1 POWERKAM_DATA_DIR=$$(mktemp -d) uv run --frozen powerkam compilemessages -v 0
 
 migrate: sync i18n $(SECRET_FILE)
 	POWERKAM_SECRET_KEY=$$(cat $(SECRET_FILE)) $(PK) migrate --verbosity 0
