@@ -1,3 +1,507 @@
-from ninja import Router
+"""/api/v1/service: tickets with their SLA clocks, transfers, pauses, cases, limits and compliance.
 
-router = Router()
+Authentication is the API-wide one (bearer token or session). Domain errors answer 400 with
+``detail``; an edit based on an old ``version`` answers 409 (someone else changed the ticket).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema, Status
+from ninja.errors import HttpError
+
+from powerkam.accounts.models import Account
+from powerkam.core.errors import ApplicationError
+from powerkam.service import selectors, services
+from powerkam.service.models import Case, Ticket, TicketKind, Transfer
+
+router = Router(tags=["service"])
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+class ConflictOut(Schema):
+    detail: str
+    current_version: int
+    your_version: int
+
+
+class SlaOut(Schema):
+    state: str = Field(description="on_track, due_soon (≤ 2 working days left), breached, or met")
+    due_on: dt.date
+    provisional: bool = Field(description="The due date lies in a year whose holiday notice is not known yet")
+    days_left: int | None = Field(description="Working days left (negative: overdue); null once closed")
+    paused: bool
+    closed: bool
+
+
+class TransferOut(Schema):
+    id: int
+    from_user: str
+    to_user: str
+    requested_by: str
+    status: str
+    note: str
+    requested_at: dt.datetime
+    decided_at: dt.datetime | None
+    decision_note: str
+
+
+class TicketOut(Schema):
+    id: int
+    kind: str
+    kind_label: str
+    title: str
+    description: str
+    customer_id: str | None
+    account_name: str | None
+    case_id: int | None
+    green_channel: bool
+    dual_supply: bool
+    accepted_on: dt.date
+    limit_days: int
+    paused_workdays: int
+    status: str
+    closed_on: dt.date | None
+    resolution: str
+    owner: str
+    received_by: str
+    version: int
+    sla: SlaOut
+    pending_transfer: TransferOut | None
+
+
+class OwnerOut(Schema):
+    username: str
+    since: dt.datetime
+    via: str
+
+
+class EventOut(Schema):
+    kind: str
+    at: dt.datetime
+    by: str | None
+    detail: str
+    data: dict[str, Any]
+
+
+class TicketDetailOut(TicketOut):
+    owners: list[OwnerOut]
+    timeline: list[EventOut]
+
+
+class TicketIn(Schema):
+    kind: TicketKind
+    title: str
+    accepted_on: dt.date
+    customer_id: str | None = None
+    description: str = ""
+    green_channel: bool = False
+    dual_supply: bool = False
+    owner: str | None = Field(None, description="Username; default: the account's primary manager, else you")
+
+
+class TicketPatchIn(Schema):
+    version: int
+    title: str | None = None
+    description: str | None = None
+    green_channel: bool | None = None
+
+
+class TransferIn(Schema):
+    version: int
+    to: str = Field(description="Username of the staff member asked to take over")
+    note: str = ""
+
+
+class DecisionIn(Schema):
+    reason: str = ""
+
+
+class PauseIn(Schema):
+    version: int
+    on: dt.date
+    reason: str
+
+
+class ResumeIn(Schema):
+    version: int
+    on: dt.date
+
+
+class CloseIn(Schema):
+    version: int
+    on: dt.date
+    resolution: str = ""
+
+
+class CaseIn(Schema):
+    customer_id: str
+    title: str
+    accepted_on: dt.date
+    dual_supply: bool = False
+    green_channel: bool = False
+
+
+class CaseOut(Schema):
+    id: int
+    title: str
+    status: str
+    customer_id: str
+    dual_supply: bool
+    green_channel: bool
+    steps: list[TicketOut]
+
+
+class NextStepIn(Schema):
+    accepted_on: dt.date
+
+
+class LimitOut(Schema):
+    kind: str
+    label: str
+    supply: str
+    normal: int
+    green: int
+
+
+class ListFilters(Schema):
+    scope: str = Field("mine", description="mine (owned or waiting for me, by urgency) or all (visible to me)")
+    status: str = Field("open", description="open (incl. paused), paused, closed, or all")
+    kind: str = ""
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    if not isinstance(user, User):  # pragma: no cover - the API-wide auth guarantees a user
+        raise HttpError(401, "Unauthorized")
+    return user
+
+
+def _sla(row: selectors.TicketRow) -> dict[str, Any]:
+    s = row.sla
+    return {
+        "state": str(s.state),
+        "due_on": s.due_on,
+        "provisional": s.provisional,
+        "days_left": s.days_left,
+        "paused": s.paused,
+        "closed": s.closed,
+    }
+
+
+def _transfer(t: Transfer | None) -> dict[str, Any] | None:
+    if t is None:
+        return None
+    return {
+        "id": t.pk,
+        "from_user": t.from_user.get_username(),
+        "to_user": t.to_user.get_username(),
+        "requested_by": t.requested_by.get_username(),
+        "status": t.status,
+        "note": t.note,
+        "requested_at": t.requested_at,
+        "decided_at": t.decided_at,
+        "decision_note": t.decision_note,
+    }
+
+
+def _ticket(row: selectors.TicketRow) -> dict[str, Any]:
+    t = row.ticket
+    return {
+        "id": t.pk,
+        "kind": t.kind,
+        "kind_label": t.get_kind_display(),
+        "title": t.title,
+        "description": t.description,
+        "customer_id": t.account.customer_id if t.account else None,
+        "account_name": t.account.name if t.account else None,
+        "case_id": t.case_id,
+        "green_channel": t.green_channel,
+        "dual_supply": t.dual_supply,
+        "accepted_on": t.accepted_on,
+        "limit_days": t.limit_days,
+        "paused_workdays": t.paused_workdays,
+        "status": t.status,
+        "closed_on": t.closed_on,
+        "resolution": t.resolution,
+        "owner": t.owner.get_username(),
+        "received_by": t.received_by.get_username(),
+        "version": t.version,
+        "sla": _sla(row),
+        "pending_transfer": _transfer(row.pending_transfer),
+    }
+
+
+def _row(ticket: Ticket) -> selectors.TicketRow:
+    return selectors.TicketRow(ticket, selectors.ticket_sla(ticket), selectors.pending_transfer(ticket))
+
+
+def _get(request: HttpRequest, ticket_id: int) -> Ticket:
+    try:
+        return selectors.ticket_get(user=request.user, pk=ticket_id)
+    except Ticket.DoesNotExist:
+        raise HttpError(404, _("No such ticket (or you may not see it).")) from None
+
+
+def _detail(ticket: Ticket) -> dict[str, Any]:
+    ticket.refresh_from_db()
+    data = _ticket(_row(ticket))
+    data["owners"] = [
+        {"username": link.user.get_username(), "since": link.since, "via": link.via}
+        for link in selectors.owner_chain(ticket)
+    ]
+    data["timeline"] = [
+        {"kind": e.kind, "at": e.at, "by": e.by.get_username() if e.by else None, "detail": e.detail, "data": e.data}
+        for e in selectors.ticket_timeline(ticket)
+    ]
+    return data
+
+
+def _staff_user(username: str) -> User:
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        raise ApplicationError(_("There is no user %(name)r.") % {"name": username})
+    return user
+
+
+def _account(customer_id: str) -> Account:
+    account = Account.objects.filter(customer_id=customer_id).first()
+    if account is None:
+        raise ApplicationError(_("There is no account with customer id %(id)r.") % {"id": customer_id})
+    return account
+
+
+def _guard(call: Any) -> Any:
+    """Run a service; a version conflict answers 409, other domain errors 400 (API-wide handler)."""
+    try:
+        return call()
+    except ApplicationError as exc:
+        if "current_version" in exc.extra:
+            return Status(409, {"detail": exc.message, **exc.extra})
+        raise
+
+
+@router.get("/tickets", response=list[TicketOut], summary="My tickets by urgency, or every ticket I may see")
+def list_tickets(request: HttpRequest, filters: Query[ListFilters]) -> list[dict[str, Any]]:
+    user = request.user
+    if filters.scope == "all":
+        rows = selectors.ticket_list(user=user, status=filters.status, kind=filters.kind)
+    else:
+        rows = selectors.my_tickets(user=user, include_closed=filters.status in ("all", "closed"))
+        if filters.kind:
+            rows = [r for r in rows if r.ticket.kind == filters.kind]
+        if filters.status == "closed":
+            rows = [r for r in rows if r.ticket.is_closed]
+        elif filters.status == "paused":
+            rows = [r for r in rows if r.ticket.is_paused]
+    return [_ticket(r) for r in rows]
+
+
+@router.post("/tickets", response={201: TicketDetailOut, 400: ErrorOut}, summary="Record a request")
+def create_ticket(request: HttpRequest, payload: TicketIn) -> Status[dict[str, Any]]:
+    ticket = services.ticket_create(
+        kind=payload.kind,
+        title=payload.title,
+        by=_user(request),
+        accepted_on=payload.accepted_on,
+        account=_account(payload.customer_id) if payload.customer_id else None,
+        description=payload.description,
+        green_channel=payload.green_channel,
+        dual_supply=payload.dual_supply,
+        owner=_staff_user(payload.owner) if payload.owner else None,
+    )
+    return Status(201, _detail(ticket))
+
+
+@router.get(
+    "/tickets/{ticket_id}",
+    response={200: TicketDetailOut, 404: ErrorOut},
+    summary="A ticket with its owners and timeline",
+)
+def get_ticket(request: HttpRequest, ticket_id: int) -> dict[str, Any]:
+    return _detail(_get(request, ticket_id))
+
+
+@router.patch("/tickets/{ticket_id}", response={200: TicketDetailOut, 400: ErrorOut, 404: ErrorOut, 409: ConflictOut})
+def update_ticket(request: HttpRequest, ticket_id: int, payload: TicketPatchIn) -> Any:
+    ticket = _get(request, ticket_id)
+    result = _guard(
+        lambda: services.ticket_update(
+            ticket=ticket,
+            version=payload.version,
+            by=_user(request),
+            title=payload.title,
+            description=payload.description,
+            green_channel=payload.green_channel,
+        )
+    )
+    return result if isinstance(result, Status) else _detail(ticket)
+
+
+@router.post(
+    "/tickets/{ticket_id}/transfer",
+    response={201: TransferOut, 400: ErrorOut, 404: ErrorOut, 409: ConflictOut},
+    summary="Ask a colleague to take the ticket over (they must accept)",
+)
+def request_transfer(request: HttpRequest, ticket_id: int, payload: TransferIn) -> Any:
+    ticket = _get(request, ticket_id)
+    result = _guard(
+        lambda: services.ticket_transfer_request(
+            ticket=ticket,
+            version=payload.version,
+            to_user=_staff_user(payload.to),
+            by=_user(request),
+            note=payload.note,
+        )
+    )
+    return result if isinstance(result, Status) else Status(201, _transfer(result))
+
+
+def _transfer_for(request: HttpRequest, transfer_id: int) -> Transfer:
+    transfer = get_object_or_404(
+        Transfer.objects.select_related("to_user", "from_user", "requested_by"), pk=transfer_id
+    )
+    if transfer.to_user_id != request.user.pk:
+        _get(request, transfer.ticket_id)  # visible to the requester side, else 404
+    return transfer
+
+
+@router.post("/transfers/{transfer_id}/accept", response={200: TicketDetailOut, 400: ErrorOut, 404: ErrorOut})
+def accept_transfer(request: HttpRequest, transfer_id: int) -> dict[str, Any]:
+    ticket = services.ticket_transfer_accept(transfer=_transfer_for(request, transfer_id), by=_user(request))
+    return _detail(ticket)
+
+
+@router.post("/transfers/{transfer_id}/decline", response={200: TransferOut, 400: ErrorOut, 404: ErrorOut})
+def decline_transfer(request: HttpRequest, transfer_id: int, payload: DecisionIn) -> dict[str, Any] | None:
+    transfer = services.ticket_transfer_decline(
+        transfer=_transfer_for(request, transfer_id), by=_user(request), reason=payload.reason
+    )
+    return _transfer(transfer)
+
+
+@router.post("/transfers/{transfer_id}/cancel", response={200: TransferOut, 400: ErrorOut, 404: ErrorOut})
+def cancel_transfer(request: HttpRequest, transfer_id: int) -> dict[str, Any] | None:
+    transfer = services.ticket_transfer_cancel(transfer=_transfer_for(request, transfer_id), by=_user(request))
+    return _transfer(transfer)
+
+
+@router.post(
+    "/tickets/{ticket_id}/pause", response={200: TicketDetailOut, 400: ErrorOut, 404: ErrorOut, 409: ConflictOut}
+)
+def pause_ticket(request: HttpRequest, ticket_id: int, payload: PauseIn) -> Any:
+    ticket = _get(request, ticket_id)
+    result = _guard(
+        lambda: services.ticket_pause(
+            ticket=ticket, version=payload.version, by=_user(request), on=payload.on, reason=payload.reason
+        )
+    )
+    return result if isinstance(result, Status) else _detail(ticket)
+
+
+@router.post(
+    "/tickets/{ticket_id}/resume", response={200: TicketDetailOut, 400: ErrorOut, 404: ErrorOut, 409: ConflictOut}
+)
+def resume_ticket(request: HttpRequest, ticket_id: int, payload: ResumeIn) -> Any:
+    ticket = _get(request, ticket_id)
+    result = _guard(
+        lambda: services.ticket_resume(ticket=ticket, version=payload.version, by=_user(request), on=payload.on)
+    )
+    return result if isinstance(result, Status) else _detail(ticket)
+
+
+@router.post(
+    "/tickets/{ticket_id}/close", response={200: TicketDetailOut, 400: ErrorOut, 404: ErrorOut, 409: ConflictOut}
+)
+def close_ticket(request: HttpRequest, ticket_id: int, payload: CloseIn) -> Any:
+    ticket = _get(request, ticket_id)
+    result = _guard(
+        lambda: services.ticket_close(
+            ticket=ticket, version=payload.version, by=_user(request), on=payload.on, resolution=payload.resolution
+        )
+    )
+    return result if isinstance(result, Status) else _detail(ticket)
+
+
+def _case(case: Case) -> dict[str, Any]:
+    return {
+        "id": case.pk,
+        "title": case.title,
+        "status": case.status,
+        "customer_id": case.account.customer_id,
+        "dual_supply": case.dual_supply,
+        "green_channel": case.green_channel,
+        "steps": [_ticket(_row(t)) for t in case.steps.order_by("accepted_on", "id")],
+    }
+
+
+@router.post("/cases", response={201: CaseOut, 400: ErrorOut}, summary="Open a new-connection / capacity-change case")
+def create_case(request: HttpRequest, payload: CaseIn) -> Status[dict[str, Any]]:
+    case = services.case_create(
+        account=_account(payload.customer_id),
+        title=payload.title,
+        by=_user(request),
+        accepted_on=payload.accepted_on,
+        dual_supply=payload.dual_supply,
+        green_channel=payload.green_channel,
+    )
+    return Status(201, _case(case))
+
+
+@router.get("/cases/{case_id}", response={200: CaseOut, 404: ErrorOut})
+def get_case(request: HttpRequest, case_id: int) -> dict[str, Any]:
+    case = get_object_or_404(Case.objects.select_related("account"), pk=case_id)
+    if not selectors.tickets_visible_to(request.user).filter(case=case).exists():
+        raise HttpError(404, _("No such case (or you may not see it)."))
+    return _case(case)
+
+
+@router.post("/cases/{case_id}/next-step", response={201: TicketDetailOut, 400: ErrorOut, 404: ErrorOut})
+def open_next_step(request: HttpRequest, case_id: int, payload: NextStepIn) -> Status[dict[str, Any]]:
+    case = get_object_or_404(Case, pk=case_id)
+    if not selectors.tickets_visible_to(request.user).filter(case=case).exists():
+        raise HttpError(404, _("No such case (or you may not see it)."))
+    ticket = services.case_step_open(case=case, by=_user(request), accepted_on=payload.accepted_on)
+    return Status(201, _detail(ticket))
+
+
+@router.get("/limits", response=list[LimitOut], summary="Time limits in working days, normal and green channel")
+def limits(request: HttpRequest) -> list[dict[str, Any]]:
+    return [
+        {"kind": r.kind, "label": r.label, "supply": r.supply, "normal": r.normal, "green": r.green}
+        for r in selectors.time_limit_table()
+    ]
+
+
+class ComplianceIn(Schema):
+    first: str = Field(description="First month, YYYY-MM")
+    last: str = Field(description="Last month, YYYY-MM")
+
+
+def _month(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(f"{text}-01")
+    except ValueError:
+        raise ApplicationError(_("%(value)r is not a month in the form YYYY-MM.") % {"value": text}) from None
+
+
+@router.get("/compliance", summary="SLA compliance by kind and month of closing")
+def compliance(request: HttpRequest, params: Query[ComplianceIn]) -> dict[str, Any]:
+    data = selectors.sla_compliance(user=request.user, first_month=_month(params.first), last_month=_month(params.last))
+    return {
+        "months": data["months"],
+        "series": data["series"],
+        "totals": {
+            k: {"closed": c.closed, "met": c.met, "rate": c.rate, "open_breached": c.open_breached}
+            for k, c in data["totals"].items()
+        },
+    }

@@ -54,6 +54,11 @@ class Sla:
     closed: bool
 
     @property
+    def overdue_days(self) -> int:
+        """Working days past the due date (0 while not overdue)."""
+        return max(0, -(self.days_left or 0))
+
+    @property
     def urgency(self) -> tuple[int, int]:
         """Sort key, most urgent first: breached, then fewest days left."""
         order = {SlaState.BREACHED: 0, SlaState.DUE_SOON: 1, SlaState.ON_TRACK: 2, SlaState.MET: 3}

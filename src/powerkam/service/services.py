@@ -73,7 +73,7 @@ def _require_staff_editor(user: User) -> StaffProfile | None:
     return profile
 
 
-def _may_manage(ticket: Ticket, user: User) -> bool:
+def may_manage(ticket: Ticket, user: User) -> bool:
     if user.pk == ticket.owner_id or user.is_superuser:
         return True
     profile = _staff(user)
@@ -208,7 +208,7 @@ def ticket_update(
     current = _lock(ticket, version)
     if current.is_closed:
         raise ApplicationError(str(ALREADY_CLOSED))
-    if not _may_manage(current, by):
+    if not may_manage(current, by):
         raise ApplicationError(str(NOT_ALLOWED))
     changed: dict[str, Any] = {}
     if title is not None and title.strip() != current.title:
@@ -240,7 +240,7 @@ def ticket_pause(*, ticket: Ticket, version: int | None, by: User, on: dt.date, 
         raise ApplicationError(str(ALREADY_CLOSED))
     if current.is_paused:
         raise ApplicationError(str(ALREADY_PAUSED))
-    if not _may_manage(current, by):
+    if not may_manage(current, by):
         raise ApplicationError(str(NOT_ALLOWED))
     _check_date(current, on)
     last = current.pauses.exclude(resumed_on=None).order_by("-resumed_on").first()
@@ -267,7 +267,7 @@ def ticket_resume(*, ticket: Ticket, version: int | None, by: User, on: dt.date)
         raise ApplicationError(str(ALREADY_CLOSED))
     if not current.is_paused:
         raise ApplicationError(str(NOT_PAUSED))
-    if not _may_manage(current, by):
+    if not may_manage(current, by):
         raise ApplicationError(str(NOT_ALLOWED))
     pause = current.pauses.get(resumed_on=None)
     if on < pause.paused_on:
@@ -303,7 +303,7 @@ def ticket_close(
     current = _lock(ticket, version)
     if current.is_closed:
         raise ApplicationError(str(ALREADY_CLOSED))
-    if not _may_manage(current, by):
+    if not may_manage(current, by):
         raise ApplicationError(str(NOT_ALLOWED))
     on = on or timezone.localdate()
     _check_date(current, on)
@@ -346,7 +346,7 @@ def ticket_transfer_request(
     current = _lock(ticket, version)
     if current.is_closed:
         raise ApplicationError(str(ALREADY_CLOSED))
-    if not _may_manage(current, by):
+    if not may_manage(current, by):
         raise ApplicationError(str(NOT_ALLOWED))
     if _staff(to_user) is None:
         raise ApplicationError(str(NOT_STAFF) % {"user": to_user.get_username()})
@@ -422,7 +422,7 @@ def ticket_transfer_decline(*, transfer: Transfer, by: User, reason: str = "") -
 @transaction.atomic
 def ticket_transfer_cancel(*, transfer: Transfer, by: User) -> Transfer:
     current, ticket = _decide(transfer, by)
-    if by.pk not in (current.requested_by_id, current.from_user_id) and not _may_manage(ticket, by):
+    if by.pk not in (current.requested_by_id, current.from_user_id) and not may_manage(ticket, by):
         raise ApplicationError(str(NOT_ALLOWED))
     current.status = TransferStatus.CANCELLED
     current.decided_at = timezone.now()

@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.models import User
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from powerkam.service.models import TicketKind
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+def _today() -> Any:
+    return timezone.localdate()
+
+
+class TicketCreateForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Business"), choices=TicketKind.choices)
+    customer_id = forms.CharField(
+        label=_("Customer id"),
+        max_length=40,
+        required=False,
+        help_text=_("Leave empty for a request without an account."),
+    )
+    title = forms.CharField(label=_("Title"), max_length=200)
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    accepted_on = forms.DateField(label=_("Accepted on"), initial=_today, widget=DateInput)
+    green_channel = forms.BooleanField(label=_("Green channel"), required=False)
+    dual_supply = forms.BooleanField(
+        label=_("Dual supply"), required=False, help_text=_("Only changes the supply scheme reply limit.")
+    )
+
+
+class CaseCreateForm(forms.Form):
+    customer_id = forms.CharField(label=_("Customer id"), max_length=40)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    accepted_on = forms.DateField(label=_("Application accepted on"), initial=_today, widget=DateInput)
+    dual_supply = forms.BooleanField(label=_("Dual supply"), required=False)
+    green_channel = forms.BooleanField(label=_("Green channel"), required=False)
+
+
+class VersionedForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        profile = getattr(obj, "staff", None)
+        return f"{profile.name} ({obj.username})" if profile else obj.username
+
+
+class TransferForm(VersionedForm):
+    to_user = StaffChoiceField(
+        label=_("Hand over to"),
+        queryset=User.objects.filter(is_active=True, staff__isnull=False, staff__archived=False).select_related(
+            "staff"
+        ),
+    )
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+
+class PauseForm(VersionedForm):
+    on = forms.DateField(label=_("Paused on"), initial=_today, widget=DateInput)
+    reason = forms.CharField(label=_("Waiting for"), max_length=300)
+
+
+class ResumeForm(VersionedForm):
+    on = forms.DateField(label=_("Resumed on"), initial=_today, widget=DateInput)
+
+
+class CloseForm(VersionedForm):
+    on = forms.DateField(label=_("Closed on"), initial=_today, widget=DateInput)
+    resolution = forms.CharField(label=_("Resolution"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class EditForm(VersionedForm):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    green_channel = forms.BooleanField(label=_("Green channel"), required=False)
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
+
+
+class NoticeForm(forms.Form):
+    delivered_on = forms.DateField(label=_("Delivered on"), initial=_today, widget=DateInput)
+    recipient = forms.CharField(label=_("Recipient"), max_length=200, required=False)
+    channel = forms.CharField(
+        label=_("Channel"), max_length=40, required=False, help_text=_("In person, email, post …")
+    )
+
+
+class NextStepForm(forms.Form):
+    accepted_on = forms.DateField(label=_("Input accepted on"), initial=_today, widget=DateInput)

@@ -1,0 +1,384 @@
+"""Service pages: my tickets by urgency, a ticket with its timeline and actions, cases, letters,
+and SLA compliance for supervisors. Thin: parse, call one service or selector, render."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from powerkam.accounts.models import Account
+from powerkam.core.errors import ApplicationError
+from powerkam.service import forms, selectors, services
+from powerkam.service.letters import render_notice_html, render_pdf
+from powerkam.service.models import Case, NoticeDelivery, NoticeTemplate, Ticket, TicketKind, TicketStatus, Transfer
+from powerkam.web.charts import PALETTE
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)  # every view here is login_required
+    return request.user
+
+
+def _ticket(request: HttpRequest, pk: int) -> Ticket:
+    try:
+        return selectors.ticket_get(user=request.user, pk=pk)
+    except Ticket.DoesNotExist:
+        raise Http404(_("No such ticket (or you may not see it).")) from None
+
+
+def _detail_url(ticket: Ticket) -> str:
+    return reverse("service:ticket", args=[ticket.pk])
+
+
+def _form_errors(request: HttpRequest, form: Any) -> None:
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        messages.error(request, f"{label}: {' '.join(str(e) for e in errors)}" if label else " ".join(errors))
+
+
+def _account_or_error(customer_id: str) -> Account | None:
+    if not customer_id.strip():
+        return None
+    account = Account.objects.filter(customer_id=customer_id.strip()).first()
+    if account is None:
+        raise ApplicationError(_("There is no account with customer id %(id)r.") % {"id": customer_id.strip()})
+    return account
+
+
+@login_required
+def my_tickets(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    scope = request.GET.get("scope", "mine")
+    kind = request.GET.get("kind", "")
+    status = request.GET.get("status", "open")
+    sees_all = selectors.user_sees_all_tickets(user)
+    if scope == "all":
+        rows = selectors.ticket_list(user=user, status=status, kind=kind)
+    else:
+        rows = selectors.my_tickets(user=user)
+        if kind:
+            rows = [r for r in rows if r.ticket.kind == kind]
+    context = {
+        "rows": rows,
+        "scope": scope,
+        "kind": kind,
+        "status": status,
+        "sees_all": sees_all,
+        "kinds": TicketKind.choices,
+        "statuses": [("open", _("Open")), ("paused", _("Paused")), ("closed", _("Closed")), ("all", _("All"))],
+        "notifications": list(selectors.notifications_for(user=user)[:20]),
+        "counts": {
+            state: sum(1 for r in rows if r.sla.state == state) for state in ("breached", "due_soon", "on_track")
+        },
+    }
+    return render(request, "service/my_tickets.html", context)
+
+
+@login_required
+@require_POST
+def notifications_read(request: HttpRequest) -> HttpResponse:
+    selectors.notifications_for(user=request.user).update(read_at=timezone.now())
+    return HttpResponseRedirect(reverse("service:mine"))
+
+
+@login_required
+def ticket_new(request: HttpRequest) -> HttpResponse:
+    form = forms.TicketCreateForm(request.POST or None, initial={"customer_id": request.GET.get("customer_id", "")})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            ticket = services.ticket_create(
+                kind=data["kind"],
+                title=data["title"],
+                by=_user(request),
+                accepted_on=data["accepted_on"],
+                account=_account_or_error(data["customer_id"]),
+                description=data["description"],
+                green_channel=data["green_channel"],
+                dual_supply=data["dual_supply"],
+            )
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request, _("Ticket #%(id)s recorded; due %(due)s.") % {"id": ticket.pk, "due": ticket.due_on}
+            )
+            return HttpResponseRedirect(_detail_url(ticket))
+    return render(request, "service/ticket_form.html", {"form": form})
+
+
+@login_required
+def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = _ticket(request, pk)
+    user = _user(request)
+    sla = selectors.ticket_sla(ticket)
+    pending = selectors.pending_transfer(ticket)
+    v = {"version": ticket.version}
+    transfer_form = forms.TransferForm(initial=v)
+    transfer_form.fields["to_user"].queryset = transfer_form.fields["to_user"].queryset.exclude(pk=ticket.owner_id)  # type: ignore[attr-defined]
+    context = {
+        "ticket": ticket,
+        "sla": sla,
+        "pending": pending,
+        "owners": selectors.owner_chain(ticket),
+        "timeline": selectors.ticket_timeline(ticket),
+        "pauses": list(ticket.pauses.all()),
+        "notices": list(ticket.notices.select_related("delivered_by")),
+        "has_template": NoticeTemplate.objects.filter(kind=ticket.kind).exists(),
+        "can_manage": services.may_manage(ticket, user) and not ticket.is_closed,
+        "is_receiver": pending is not None and pending.to_user_id == user.pk,
+        "transfer_form": transfer_form,
+        "pause_form": forms.PauseForm(initial=v),
+        "resume_form": forms.ResumeForm(initial=v),
+        "close_form": forms.CloseForm(initial=v),
+        "edit_form": forms.EditForm(
+            initial={
+                **v,
+                "title": ticket.title,
+                "description": ticket.description,
+                "green_channel": ticket.green_channel,
+            }
+        ),
+        "decline_form": forms.DeclineForm(),
+        "notice_form": forms.NoticeForm(),
+        "next_step_form": forms.NextStepForm(),
+        "case_next": services.case_next_step(ticket.case) if ticket.case else None,
+        "history": list(ticket.history.select_related("history_user").order_by("-history_id")[:30]),
+    }
+    return render(request, "service/ticket_detail.html", context)
+
+
+_ACTIONS = {
+    "transfer": forms.TransferForm,
+    "pause": forms.PauseForm,
+    "resume": forms.ResumeForm,
+    "close": forms.CloseForm,
+    "edit": forms.EditForm,
+}
+
+
+@login_required
+@require_POST
+def ticket_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    ticket = _ticket(request, pk)
+    form_class = _ACTIONS.get(action)
+    if form_class is None:
+        raise Http404
+    form = form_class(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return HttpResponseRedirect(_detail_url(ticket))
+    data = form.cleaned_data
+    by = _user(request)
+    try:
+        if action == "transfer":
+            services.ticket_transfer_request(
+                ticket=ticket, version=data["version"], to_user=data["to_user"], by=by, note=data["note"]
+            )
+            done = _("Transfer requested: %(user)s must accept it; until then you stay responsible.") % {
+                "user": data["to_user"].get_username()
+            }
+        elif action == "pause":
+            services.ticket_pause(ticket=ticket, version=data["version"], by=by, on=data["on"], reason=data["reason"])
+            done = _("The clock is paused.")
+        elif action == "resume":
+            services.ticket_resume(ticket=ticket, version=data["version"], by=by, on=data["on"])
+            done = _("The clock runs again; new due date %(due)s.") % {"due": ticket.due_on}
+        elif action == "close":
+            services.ticket_close(
+                ticket=ticket, version=data["version"], by=by, on=data["on"], resolution=data["resolution"]
+            )
+            done = _("Ticket closed.")
+        else:
+            services.ticket_update(
+                ticket=ticket,
+                version=data["version"],
+                by=by,
+                title=data["title"],
+                description=data["description"],
+                green_channel=data["green_channel"],
+            )
+            done = _("Ticket saved.")
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done)
+    return HttpResponseRedirect(_detail_url(ticket))
+
+
+@login_required
+@require_POST
+def transfer_decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
+    transfer = get_object_or_404(Transfer.objects.select_related("ticket"), pk=pk)
+    by = _user(request)
+    try:
+        if decision == "accept":
+            services.ticket_transfer_accept(transfer=transfer, by=by)
+            messages.success(request, _("You now own this ticket."))
+        elif decision == "decline":
+            form = forms.DeclineForm(request.POST)
+            reason = form.cleaned_data["reason"] if form.is_valid() else ""
+            services.ticket_transfer_decline(transfer=transfer, by=by, reason=reason)
+            messages.success(request, _("Transfer declined; the ticket stays with its owner."))
+        elif decision == "cancel":
+            services.ticket_transfer_cancel(transfer=transfer, by=by)
+            messages.success(request, _("Transfer request withdrawn."))
+        else:
+            raise Http404
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    if selectors.tickets_visible_to(by).filter(pk=transfer.ticket_id).exists():
+        return HttpResponseRedirect(_detail_url(transfer.ticket))
+    return HttpResponseRedirect(reverse("service:mine"))
+
+
+# -- one-time notification letters -------------------------------------------------------------
+
+
+@login_required
+def notice_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = _ticket(request, pk)
+    template = NoticeTemplate.objects.filter(kind=ticket.kind).first()
+    if template is None:
+        raise Http404(_("There is no one-time notification template for this business yet."))
+    html = render_notice_html(ticket=ticket, template=template, on=timezone.localdate())
+    if request.GET.get("format") == "pdf":
+        return _pdf_response(html, f"notice-{ticket.pk}.pdf")
+    return HttpResponse(html)
+
+
+@login_required
+@require_POST
+def notice_deliver(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = _ticket(request, pk)
+    form = forms.NoticeForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return HttpResponseRedirect(_detail_url(ticket))
+    try:
+        delivery = services.notice_deliver(ticket=ticket, by=_user(request), **form.cleaned_data)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, _("One-time notification recorded as delivered on %(on)s.") % {"on": delivery.delivered_on}
+        )
+    return HttpResponseRedirect(_detail_url(ticket))
+
+
+def _pdf_response(html: str, filename: str) -> HttpResponse:
+    response = HttpResponse(render_pdf(html), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+@login_required
+def notice_view(request: HttpRequest, pk: int) -> HttpResponse:
+    delivery = get_object_or_404(NoticeDelivery, pk=pk)
+    _ticket(request, delivery.ticket_id)  # visibility
+    if request.GET.get("format") == "pdf":
+        return _pdf_response(delivery.html, f"notice-{delivery.ticket_id}-{delivery.delivered_on}.pdf")
+    return HttpResponse(delivery.html)
+
+
+# -- cases ---------------------------------------------------------------------------------------
+
+
+@login_required
+def case_new(request: HttpRequest) -> HttpResponse:
+    form = forms.CaseCreateForm(request.POST or None, initial={"customer_id": request.GET.get("customer_id", "")})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            account = _account_or_error(data["customer_id"])
+            assert account is not None
+            case = services.case_create(
+                account=account,
+                title=data["title"],
+                by=_user(request),
+                accepted_on=data["accepted_on"],
+                dual_supply=data["dual_supply"],
+                green_channel=data["green_channel"],
+            )
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return HttpResponseRedirect(reverse("service:case", args=[case.pk]))
+    return render(request, "service/case_form.html", {"form": form})
+
+
+@login_required
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = get_object_or_404(Case.objects.select_related("account"), pk=pk)
+    visible = selectors.tickets_visible_to(request.user).filter(case=case)
+    if not visible.exists():
+        raise Http404
+    steps = [selectors.TicketRow(t, selectors.ticket_sla(t), None) for t in case.steps.order_by("accepted_on", "id")]
+    next_kind = services.case_next_step(case)
+    context = {
+        "case": case,
+        "steps": steps,
+        "next_kind": TicketKind(next_kind).label if next_kind else None,
+        "can_open_next": next_kind is not None and all(r.ticket.status == TicketStatus.CLOSED for r in steps),
+        "next_step_form": forms.NextStepForm(),
+    }
+    return render(request, "service/case_detail.html", context)
+
+
+@login_required
+@require_POST
+def case_next_step(request: HttpRequest, pk: int) -> HttpResponse:
+    case = get_object_or_404(Case, pk=pk)
+    if not selectors.tickets_visible_to(request.user).filter(case=case).exists():
+        raise Http404
+    form = forms.NextStepForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return HttpResponseRedirect(reverse("service:case", args=[case.pk]))
+    try:
+        ticket = services.case_step_open(case=case, by=_user(request), accepted_on=form.cleaned_data["accepted_on"])
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return HttpResponseRedirect(reverse("service:case", args=[case.pk]))
+    return HttpResponseRedirect(_detail_url(ticket))
+
+
+# -- supervisor view --------------------------------------------------------------------------
+
+
+@login_required
+def compliance(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    try:
+        months = max(1, min(36, int(request.GET.get("months", 12))))
+    except ValueError:
+        months = 12
+    first = (today.replace(day=1) - dt.timedelta(days=31 * (months - 1))).replace(day=1)
+    data = selectors.sla_compliance(user=request.user, first_month=first, last_month=today)
+    chart = {
+        "color": [*PALETTE, "#2f9e44", "#c6362b", "#66768a", "#d9730d"],
+        "tooltip": {"trigger": "axis"},
+        "legend": {"type": "scroll", "top": 0},
+        "grid": {"left": 48, "right": 24, "top": 40, "bottom": 40},
+        "xAxis": {"type": "category", "data": data["months"]},
+        "yAxis": [{"type": "value", "name": "%", "min": 0, "max": 100, "unit": "%"}],
+        "series": [
+            {"name": s["label"], "type": "line", "connectNulls": True, "data": s["rates"]} for s in data["series"]
+        ],
+    }
+    rows = [(label, data["totals"].get(kind)) for kind, label in data["kinds"]]
+    return render(
+        request,
+        "service/compliance.html",
+        {"data": data, "chart": chart, "rows": rows, "total": data["totals"].get("*"), "months": months},
+    )
