@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 
 from factories import Team, build_team
 
@@ -18,3 +19,9 @@ def store_dir(settings: pytest.FixtureRequest, tmp_path: Path) -> Path:
     path.mkdir()
     settings.ANALYTICS_DIR = path  # type: ignore[attr-defined]
     return path
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Filter choices are cached for a minute; every test starts from an empty cache."""
+    cache.clear()

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 
 from factories import Team, build_team, monthly_bills, write_dataset
 
@@ -84,3 +85,9 @@ def demo_team(transactional_db: None, store_dir: Path) -> Team:
         loads.append({"customer_id": "E100", "ts": ts, "kw": (9000.0 if working else 4000.0) * shape})
     write_dataset(store_dir, "loads", loads)
     return team
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Filter choices are cached for a minute; every test starts from an empty cache."""
+    cache.clear()

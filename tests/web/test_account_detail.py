@@ -13,6 +13,7 @@ import pytest
 from django.test import Client
 
 from factories import ContactFactory, Team, monthly_bills, write_dataset
+from powerkam.accounts.models import Account
 from powerkam.grid.models import Feeder, Substation
 
 pytestmark = pytest.mark.django_db
@@ -161,3 +162,19 @@ def test_payment_record_highlights_arrears(manager: Client, store_dir: Path) -> 
     assert "4,000.00 元" in html
     # 2026-08 was due 2026-09-15 and paid 2026-09-20: 5 days late.
     assert re.search(r'data-period="2026-08">.*?<span class="badge badge-warn">5</span>', html, re.S)
+
+
+def test_an_account_loaded_in_bulk_has_an_empty_history_not_an_error(client: Client, team: Team) -> None:
+    # Bulk loads (imports, benchmarks) write no history records.
+    Account.objects.bulk_create(
+        [
+            Account(
+                customer_id="BULK1", name="批量客户", voltage_kv=10, contract_capacity_kva=1, tariff="large_industrial"
+            )
+        ]
+    )
+    client.force_login(team.supervisor.user)
+    response = client.get("/accounts/BULK1/")
+    assert response.status_code == 200
+    assert response.context["history"] == []
+    assert "暂无变更记录" in response.content.decode()

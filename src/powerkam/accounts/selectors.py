@@ -14,8 +14,9 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -180,17 +181,32 @@ def account_summary(*, user: AnyUser) -> AccountSummary:
     return AccountSummary(**figures)
 
 
+#: Filter drop-downs change only when data is imported or managers reassigned; a minute's delay is fine
+#: and spares five scans of the whole account table on every list request.
+FILTER_CHOICES_SECONDS = 60
+
+
 def filter_choices(*, user: AnyUser) -> dict[str, list[Any]]:
-    """Values offered by the list's filter drop-downs, from the accounts the user sees."""
+    """Values offered by the list's filter drop-downs, from the accounts the user sees (cached briefly)."""
+    sees_all = user_sees_all_accounts(user)
+    key = "accounts:filter-choices:" + ("all" if sees_all else f"user:{user.pk}")
+    choices = cache.get(key)
+    if choices is None:
+        choices = _filter_choices(user=user, sees_all=sees_all)
+        cache.set(key, choices, FILTER_CHOICES_SECONDS)
+    return choices
+
+
+def _filter_choices(*, user: AnyUser, sees_all: bool) -> dict[str, list[Any]]:
     visible = accounts_visible_to(user)
     districts = list(visible.exclude(district="").order_by("district").values_list("district", flat=True).distinct())
     industries = list(visible.exclude(industry="").order_by("industry").values_list("industry", flat=True).distinct())
     voltages = list(visible.order_by("voltage_kv").values_list("voltage_kv", flat=True).distinct())
+    assignments = Assignment.objects.filter(staff_id=OuterRef("user_id"), active=True)
+    if not sees_all:
+        assignments = assignments.filter(account__in=visible)
     managers = list(
-        StaffProfile.objects.filter(
-            user__assignments__active=True, user__assignments__account__in=visible, archived=False
-        )
-        .distinct()
+        StaffProfile.objects.filter(Exists(assignments), archived=False)
         .order_by("name")
         .values_list("user__username", "name")
     )
@@ -261,7 +277,8 @@ def account_history(*, account: Account, limit: int = 20) -> list[HistoryEntry]:
     """Recent changes to the account, its contacts and its managers, newest first."""
     entries: list[HistoryEntry] = []
     records = list(account.history.select_related("history_user__staff").order_by("-history_date")[: limit + 1])
-    for newer, older in zip(records, [*records[1:], None], strict=True):
+    # Each record against the one before it; the oldest shown has none (or was created in bulk).
+    for newer, older in zip(records, [*records[1:], None][: len(records)], strict=True):
         if len(entries) >= limit:
             break
         if older is None or newer.history_type == "+":

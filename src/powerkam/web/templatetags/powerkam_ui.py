@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import template
+from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -91,9 +92,14 @@ def yuan_short(value: Any) -> str:
     return f"{number:,.0f} 元" if _in_chinese() else f"¥{number:,.0f}"
 
 
-@register.inclusion_tag("web/_grade_badge.html")
-def grade_badge(grade: str | None, title: str = "") -> dict[str, Any]:
-    return {"grade": grade or "", "title": title}
+@register.simple_tag
+def grade_badge(grade: str | None, title: str = "") -> str:
+    """A coloured grade badge (A green, B blue, C orange); a dash when not graded yet."""
+    if grade:
+        if title:
+            return format_html('<span class="badge grade grade-{}" title="{}">{}</span>', grade, title, grade)
+        return format_html('<span class="badge grade grade-{}">{}</span>', grade, grade)
+    return format_html('<span class="badge grade grade-none" title="{}">—</span>', _("Not graded yet"))
 
 
 @register.simple_tag
