@@ -24,7 +24,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         worker = None
         if not options["no_worker"]:
-            worker = subprocess.Popen([sys.executable, "-m", "powerkam.cli", "worker"])  # noqa: S603
+            worker = subprocess.Popen([sys.executable, "-m", "powerkam.cli", "worker"])
             self.stdout.write(f"Background worker started (pid {worker.pid}).")
         try:
             call_command("runserver", options["addrport"], use_reloader=False, use_threading=True)
