@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+
 from tests.conftest import SAMPLES
 
 pytestmark = pytest.mark.slow

@@ -9,7 +9,6 @@ import pyarrow.parquet as pq
 import pytest
 from django.contrib.auth.models import User
 from openpyxl import Workbook
-from tests.imports.conftest import write
 
 from powerkam.accounts.models import Account, Assignment
 from powerkam.analytics.store import SCHEMAS, dataset_path
@@ -19,6 +18,7 @@ from powerkam.imports.services import import_file
 from powerkam.prospects.models import Project
 from powerkam.staff.models import StaffProfile
 from powerkam.visits.models import Visit
+from tests.imports.conftest import write
 
 pytestmark = pytest.mark.django_db
 

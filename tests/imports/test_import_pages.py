@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from tests.factories import StaffFactory
 
 from powerkam.accounts.models import Account
 from powerkam.imports.models import ImportRun
 from powerkam.staff.models import Role
+from tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.imports.conftest import write
 
 from powerkam.accounts.models import Account
 from powerkam.analytics.store import dataset_path
 from powerkam.imports.models import ImportRun, ImportStatus
 from powerkam.imports.services import ImportRefused, import_file
+from tests.imports.conftest import write
 
 pytestmark = pytest.mark.django_db
 
