@@ -11,7 +11,6 @@ import pytest
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import User
 from django.core.management import call_command
-from tests.demo.conftest import TODAY, read_csv, read_customers
 
 from powerkam.accounts.models import Account, Assignment
 from powerkam.demo.selectors import DEMO_PASSWORD, demo_marker
@@ -19,6 +18,7 @@ from powerkam.demo.services import demo_build
 from powerkam.imports.models import ImportRun, ImportStatus
 from powerkam.imports.selectors import data_summary
 from powerkam.staff.models import StaffProfile
+from tests.demo.conftest import TODAY, read_csv, read_customers
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 import pytest
-from tests.demo.conftest import TODAY, read_customers
 
 from powerkam.demo.generator import DemoSpec, generate
+from tests.demo.conftest import TODAY, read_customers
 
 GRADES_SQL = """
 WITH w AS (

@@ -8,14 +8,15 @@ from decimal import Decimal
 from pathlib import Path
 
 import chinese_calendar
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
-from tests.demo.conftest import TODAY, Demo, read_csv, read_xlsx
 
 from powerkam.analytics.store import SCHEMAS
 from powerkam.demo import generator
 from powerkam.demo.generator import IMPORT_ORDER, DemoSpec, generate
+from tests.demo.conftest import TODAY, Demo, read_csv, read_customers, read_xlsx
 
 
 def test_same_seed_gives_identical_files_and_another_seed_does_not(tmp_path: Path) -> None:
@@ -376,3 +377,35 @@ def test_a_large_base_writes_customers_as_parquet(tmp_path: Path, monkeypatch: p
         "residential",
         "agricultural",
     }
+
+
+def test_tou_split_of_the_load_months_is_what_the_loads_show(small_demo: Demo) -> None:
+    loads = small_demo.loads
+    hour = pc.hour(loads.column("ts")).to_numpy()
+    period = [generator.cat.TOU_HOURS[h] for h in range(24)]
+    peak = pa.array([period[h] == "peak" for h in hour])
+    table = loads.append_column("peak", peak).append_column("period", pc.strftime(loads.column("ts"), "%Y-%m"))
+    peak_kwh = (
+        table.filter(table.column("peak")).group_by(["customer_id", "period"]).aggregate([("kw", "sum")]).to_pylist()
+    )
+    bills = {
+        (r["customer_id"], r["period"]): r
+        for r in small_demo.billing.select(["customer_id", "period", "kwh", "kwh_peak"]).to_pylist()
+    }
+    checked = 0
+    for row in peak_kwh:
+        bill = bills[(row["customer_id"], row["period"])]
+        if bill["kwh_peak"] is None or bill["kwh"] == 0:
+            continue
+        assert bill["kwh_peak"] == pytest.approx(row["kw_sum"] * 0.25, rel=0.002, abs=2)
+        checked += 1
+    assert checked > 50
+
+
+def test_loads_go_to_at_most_the_limit_important_users_first(tmp_path: Path) -> None:
+    files = generate(DemoSpec(today=TODAY, customers=2000, months=3, load_months=1, load_customers=20), tmp_path)
+    metered = set(pq.read_table(files.paths["loads"], columns=["customer_id"]).column("customer_id").to_pylist())
+    customers = read_customers(files.paths["customers"])
+    important = {c["customer_id"] for c in customers if c["important_grade"] and c["connected_on"] < "2026-10-01"}
+    assert len(metered) <= 20
+    assert metered <= important or important <= metered

@@ -49,7 +49,9 @@ class DemoBuildResult:
 
 def _same_demo(marker: dict[str, Any], spec: DemoSpec) -> bool:
     built = marker.get("spec", {})
-    return all(built.get(k) == getattr(spec, k) for k in ("customers", "seed", "months", "load_months"))
+    return all(
+        built.get(k) == getattr(spec, k) for k in ("customers", "seed", "months", "load_months", "load_customers")
+    )
 
 
 def demo_build(
@@ -58,6 +60,7 @@ def demo_build(
     seed: int = 2026,
     months: int = 36,
     load_months: int = 2,
+    load_customers: int = 5_000,
     out_dir: Path | None = None,
     today: dt.date | None = None,
     if_missing: bool = False,
@@ -81,6 +84,7 @@ def demo_build(
         seed=seed,
         months=months,
         load_months=load_months,
+        load_customers=load_customers,
     )
     if marker is not None and not _same_demo(marker, spec):
         built = marker["spec"]

@@ -110,6 +110,7 @@ class DemoSpec:
     seed: int = 2026
     months: int = 36
     load_months: int = 2
+    load_customers: int = 5_000
 
     def __post_init__(self) -> None:
         if self.customers < MIN_CUSTOMERS:
@@ -118,6 +119,8 @@ class DemoSpec:
             raise ValueError(f"months must be between 1 and {MAX_MONTHS}")
         if not 0 <= self.load_months <= self.months:
             raise ValueError("load_months must be between 0 and months")
+        if self.load_customers < 0:
+            raise ValueError("load_customers must not be negative")
 
 
 @dataclass
@@ -266,8 +269,20 @@ def _write_customers(files: DemoFiles, population: Population, grid: Grid) -> No
     files.paths["customers"] = path
 
 
+def interval_metered(population: Population, limit: int) -> np.ndarray:
+    """Who gets 15-minute loads: customers at 10 kV and above, at most ``limit`` of them —
+    important users first, then the largest (a million-customer base keeps its loads file sane)."""
+    p = population
+    hv = np.flatnonzero(p.hv)
+    order = np.lexsort((hv, -p.capacity[hv], p.important[hv] < 0))
+    metered = np.zeros(p.size, dtype=bool)
+    metered[hv[order[:limit]]] = True
+    return metered
+
+
 def _write_bills(files: DemoFiles, spec: DemoSpec, population: Population, periods: Periods) -> None:
     window = LoadWindow.last_months(periods, spec.load_months)
+    metered = interval_metered(population, spec.load_customers)
     payments_schema = pa.schema([f for f in SCHEMAS["payments"] if f.name != "seq"])
     billing = ParquetAppender(files.directory / "billing.parquet", SCHEMAS["billing"])
     payments = ParquetAppender(files.directory / "payments.parquet", payments_schema)
@@ -279,6 +294,7 @@ def _write_bills(files: DemoFiles, spec: DemoSpec, population: Population, perio
             index=np.arange(start, min(n, start + CHUNK_CUSTOMERS)),
             periods=periods,
             window=window,
+            interval_metered=metered[start : start + CHUNK_CUSTOMERS],
             today=spec.today,
             rng=_rng(spec.seed, "bills", chunk),
         )

@@ -154,10 +154,13 @@ def bill_chunk(
     index: np.ndarray,
     periods: Periods,
     window: LoadWindow | None,
+    interval_metered: np.ndarray,
     today: dt.date,
     rng: np.random.Generator,
     load_batch: int = 1000,
 ) -> ChunkResult:
+    """Bills, payments and loads of the customers ``index``; ``interval_metered`` (per customer of
+    the chunk) says who gets 15-minute loads."""
     p = population
     c, m_count = len(index), periods.count
     hv = p.hv[index]
@@ -201,10 +204,6 @@ def bill_chunk(
     shares = share_table[shape_idx[:, None], with_critical.astype(int)]  # (c, m, 4)
     shares = shares * rng.lognormal(0.0, 0.06, (c, 1, 4))
     shares = shares / shares.sum(axis=2, keepdims=True)
-    kwh_peak = np.floor(kwh * shares[..., 0])
-    kwh_valley = np.floor(kwh * shares[..., 2])
-    kwh_critical = np.floor(kwh * shares[..., 3])
-    kwh_flat = kwh - kwh_peak - kwh_valley - kwh_critical
 
     # --- reactive energy and maximum demand ---------------------------------------------------------
     pf = np.clip(p.power_factor[index][:, None] + rng.normal(0, 0.012, (c, m_count)), 0.55, 0.995)
@@ -214,22 +213,30 @@ def bill_chunk(
     max_demand = kwh / hours[None, :] * peak_ratio[:, None] * rng.lognormal(0.0, 0.05, (c, m_count))
     max_demand = np.minimum(max_demand, capacity[:, None] * 0.98)
 
-    # --- 15-minute loads (they set the maximum demand of their months) -------------------------------
+    # --- 15-minute loads: they set the maximum demand and the TOU split of their months ----------------
     loads: list[pa.Table] = []
     if window is not None:
         window_start = window.days[0]
-        has_loads = np.flatnonzero(hv & (p.connected_on[index] < window_start))
+        has_loads = np.flatnonzero(interval_metered & (p.connected_on[index] < window_start))
         for start in range(0, len(has_loads), load_batch):
             rows = has_loads[start : start + load_batch]
-            table, demand = _loads(
+            table, demand, period_energy = _loads(
                 ids=p.ids.take(pa.array(index[rows])),
                 shape_idx=shape_idx[rows],
                 kwh=kwh[rows],
+                critical=with_critical[rows, window.first_month :],
                 window=window,
                 rng=rng,
             )
             max_demand[rows, window.first_month :] = demand
+            total = period_energy.sum(axis=2, keepdims=True)
+            measured = np.divide(period_energy, total, out=np.zeros_like(period_energy), where=total > 0)
+            shares[rows, window.first_month :] = np.where(total > 0, measured, shares[rows, window.first_month :])
             loads.append(table)
+    kwh_peak = np.floor(kwh * shares[..., 0])
+    kwh_valley = np.floor(kwh * shares[..., 2])
+    kwh_critical = np.floor(kwh * shares[..., 3])
+    kwh_flat = kwh - kwh_peak - kwh_valley - kwh_critical
     max_demand = np.round(max_demand, 1)
 
     # --- amounts ---------------------------------------------------------------------------------------
@@ -367,12 +374,15 @@ def _loads(
     ids: pa.Array,
     shape_idx: np.ndarray,
     kwh: np.ndarray,
+    critical: np.ndarray,
     window: LoadWindow,
     rng: np.random.Generator,
-) -> tuple[pa.Table, np.ndarray]:
+) -> tuple[pa.Table, np.ndarray, np.ndarray]:
     """15-minute loads of some customers over the window, scaled to their monthly kWh.
 
-    Returns the table and the maximum demand (kW) per customer and window month.
+    Returns the table, the maximum demand (kW) per customer and window month, and the energy
+    (kWh) per customer, window month and TOU period (peak, flat, valley, critical; ``critical``
+    says per customer and window month whether critical peak hours apply).
     """
     c = len(shape_idx)
     n_days = len(window.days)
@@ -385,6 +395,8 @@ def _loads(
     window_months = np.unique(month_of_day)
     kw = np.empty_like(relative)
     demand = np.zeros((c, len(window_months)))
+    period_energy = np.zeros((c, len(window_months), 4))
+    slot_periods = np.stack([shapes.tou_slot_periods(False), shapes.tou_slot_periods(True)])
     for k, month in enumerate(window_months):
         days = month_of_day == month
         part = relative[:, days, :]
@@ -392,6 +404,10 @@ def _loads(
         scale = np.divide(kwh[:, month], energy, out=np.zeros(c), where=energy > 0)
         kw[:, days, :] = np.round(part * scale[:, None, None], 2)
         demand[:, k] = kw[:, days, :].max(axis=(1, 2))
+        by_slot = kw[:, days, :].sum(axis=1) * 0.25  # (c, 96)
+        for period in range(4):
+            mask = slot_periods[critical[:, k].astype(int)] == period  # (c, 96)
+            period_energy[:, k, period] = (by_slot * mask).sum(axis=1)
     start = window.days[0].astype("datetime64[us]")
     ts = start + (np.arange(n_days * slots) * 15 * 60 * 1_000_000).astype("timedelta64[us]")
     table = pa.table(
@@ -401,4 +417,4 @@ def _loads(
             "kw": pa.array(kw.reshape(-1), pa.float64()),
         }
     )
-    return table, demand
+    return table, demand, period_energy

@@ -47,6 +47,15 @@ class Command(PowerKAMCommand):
             help=_("Months of 15-minute loads for customers at 10 kV and above (default 2; 0 for none)."),
         )
         build.add_argument(
+            "--load-customers",
+            type=_positive,
+            default=5_000,
+            help=_(
+                "At most this many customers get 15-minute loads: important users first, then the largest "
+                "(default 5,000)."
+            ),
+        )
+        build.add_argument(
             "--out", type=Path, default=None, help=_("Where to write the files (default DATA_DIR/demo).")
         )
         build.add_argument("--today", type=_date, default=None, help=_("Pretend today is this date (default: today)."))
@@ -69,6 +78,7 @@ class Command(PowerKAMCommand):
             seed=options["seed"],
             months=options["months"],
             load_months=options["load_months"],
+            load_customers=options["load_customers"],
             out_dir=options["out"],
             today=options["today"],
             if_missing=options["if_missing"],
