@@ -80,3 +80,16 @@ def test_the_task_runs_the_escalation(smtp: SmtpSink, ticket: Ticket) -> None:
     result = escalate.call(today="2026-10-19")
     assert result["notified"] == 2
     assert len(smtp.messages) == 2
+
+
+def test_the_command(smtp: SmtpSink, ticket: Ticket) -> None:
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("escalate", "--date", "2026-10-19", "--format", "json", stdout=out)
+    assert json.loads(out.getvalue())["notified"] == 2
+    with pytest.raises(SystemExit):
+        call_command("escalate", "--date", "2026-13-01", stdout=StringIO(), stderr=StringIO())

@@ -17,8 +17,8 @@ D = dt.date
 pytestmark = pytest.mark.django_db
 
 
-def login(user: User) -> Client:
-    client = Client()
+def login(user: User, language: str = "en") -> Client:
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
     client.force_login(user)
     return client
 
@@ -121,3 +121,13 @@ def test_compliance_page_for_supervisors(supervisor: User, manager: User) -> Non
 def test_a_manager_cannot_open_someone_elses_ticket(desk: User, colleague: User) -> None:
     ticket = services.ticket_create(kind=TicketKind.COMPLAINT, title="投诉", by=desk, accepted_on=D(2026, 9, 28))
     assert login(colleague).get(f"/service/tickets/{ticket.pk}/").status_code == 404
+
+
+def test_the_pages_speak_chinese_by_default(manager: User) -> None:
+    services.ticket_create(kind=TicketKind.DESIGN_REVIEW, title="设计审核", by=manager, accepted_on=D(2026, 9, 28))
+    client = Client()
+    client.force_login(manager)
+    page = client.get("/service/").content.decode()  # no language asked for: the default, zh-Hans
+    assert "我的工单" in page
+    assert "设计审核" in page
+    assert "超时" in page  # the 2026-10-16 due date is long past
