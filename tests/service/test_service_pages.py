@@ -131,3 +131,13 @@ def test_the_pages_speak_chinese_by_default(manager: User) -> None:
     assert "我的工单" in page
     assert "设计审核" in page
     assert "超时" in page  # the 2026-10-16 due date is long past
+
+
+def test_the_admin_edits_limits_and_templates(db: None) -> None:
+    from django.contrib.auth.models import User as DjangoUser
+
+    admin_user = DjangoUser.objects.create_superuser("root", "root@example.com", "pw")
+    client = login(admin_user)
+    assert client.get("/admin/service/timelimit/add/").status_code == 200
+    assert "供电方案答复" in login(admin_user, "zh-hans").get("/admin/service/noticetemplate/").content.decode()
+    assert client.get("/admin/service/ticket/").status_code == 200
