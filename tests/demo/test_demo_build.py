@@ -165,3 +165,14 @@ def test_a_2000_customer_province_passes_the_importer(data_dir: Path) -> None:
     assert summary["billing"] == result["rows"]["billing"]
     assert summary["loads"] == result["rows"]["loads"] > 500_000
     assert summary["crm_accounts"] == 150
+
+
+def test_if_missing_builds_when_the_database_does_not_hold_the_demo(data_dir: Path) -> None:
+    # A data directory whose marker names users this (fresh) database does not have.
+    spec = {"customers": 300, "seed": 2026, "months": 13, "load_months": 1, "load_customers": 5000}
+    (data_dir / "demo-province.json").write_text(json.dumps({"spec": spec, "logins": ["nobody"]}))
+
+    result = demo("build", *SMALL, "--if-missing")
+
+    assert result["built"] is True
+    assert User.objects.filter(username="admin").exists()

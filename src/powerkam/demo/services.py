@@ -67,10 +67,15 @@ def demo_build(
     by: User | None = None,
     progress: Progress | None = None,
 ) -> DemoBuildResult:
-    """Generate the demo province's files and import them; with ``if_missing``, do nothing if already built."""
+    """Generate the demo province's files and import them; with ``if_missing``, do nothing if already built.
+
+    Not one transaction: each import is all-or-nothing on its own (the analytics store's files
+    cannot roll back with the database), and importing the same files again changes nothing, so
+    a build that stopped half-way is finished by running it again.
+    """
     data_dir = Path(settings.DATA_DIR)
     marker = demo_marker()
-    if if_missing and marker is not None:
+    if if_missing and marker is not None and _logins_exist(marker):
         return DemoBuildResult(built=False, data_dir=str(data_dir), **_from_marker(marker))
     if customers < MIN_CUSTOMERS:
         raise ApplicationError(_("The demo province needs at least %(n)s customers.") % {"n": MIN_CUSTOMERS})
@@ -135,6 +140,11 @@ def demo_build(
     }
     _write_marker(record)
     return DemoBuildResult(built=True, data_dir=str(data_dir), **_from_marker(record))
+
+
+def _logins_exist(marker: dict[str, Any]) -> bool:
+    """The marker's users are in the database (a fresh database beside an old data directory is not built)."""
+    return User.objects.filter(username__in=marker.get("logins", [])).exists()
 
 
 def _from_marker(marker: dict[str, Any]) -> dict[str, Any]:
