@@ -116,6 +116,13 @@ class Account(models.Model):
         verbose_name = _("account")
         verbose_name_plural = _("accounts")
         ordering = ["customer_id"]
+        # The account list sorts by these with customer_id as the tie-breaker (stable pages).
+        indexes = [
+            models.Index(fields=["contract_capacity_kva", "customer_id"], name="account_capacity_idx"),
+            models.Index(fields=["credit_score", "customer_id"], name="account_credit_idx"),
+            models.Index(fields=["voltage_kv", "customer_id"], name="account_voltage_idx"),
+            models.Index(fields=["name", "customer_id"], name="account_name_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.customer_id})"
@@ -187,6 +194,7 @@ class Assignment(models.Model):
     class Meta:
         verbose_name = _("assignment")
         verbose_name_plural = _("assignments")
+        indexes = [models.Index(fields=["staff", "active", "account"], name="assignment_staff_idx")]
         constraints = [
             models.UniqueConstraint(
                 fields=["account", "role"],
