@@ -176,7 +176,7 @@ def _brute_force_add(start: dt.date, n: int) -> dt.date:
 
 @settings(max_examples=300, deadline=None)
 @given(
-    start=st.dates(min_value=D(2004, 1, 1), max_value=D(2025, 6, 30)),
+    start=st.dates(min_value=D(2004, 1, 1), max_value=D(2024, 12, 31)),  # + 400 working days stays in 2026
     n=st.integers(min_value=0, max_value=400),
 )
 def test_arithmetic_matches_a_day_by_day_count(start: dt.date, n: int) -> None:
