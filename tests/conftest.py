@@ -22,3 +22,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         fixtures = set(getattr(item, "fixturenames", ()))
         if item.get_closest_marker("django_db") or fixtures & _DB_FIXTURES:
             item.add_marker(pytest.mark.db)
+
+
+pytest_plugins = ["tests.smtp"]
