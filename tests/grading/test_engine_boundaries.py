@@ -7,8 +7,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from grading_store import customer, monthly_bills, pay_on_time, periods_ending, write_store
 
+from grading.grading_store import customer, monthly_bills, pay_on_time, periods_ending, write_store
 from powerkam.analytics.grading import GradingError
 from powerkam.analytics.rules import GradingRules
 

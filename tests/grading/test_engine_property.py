@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from grading_reference import reference_grading
-from grading_store import periods_ending, write_store
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from grading.grading_reference import reference_grading
+from grading.grading_store import periods_ending, write_store
 from powerkam.analytics.grading import evaluate, load_tables
 from powerkam.analytics.grading_backends import connect
 from powerkam.analytics.rules import DEFAULT_RULES, GradingRules

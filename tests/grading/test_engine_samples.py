@@ -7,7 +7,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from grading_store import SAMPLES, write_sample_store
+
+from grading.grading_store import SAMPLES, write_sample_store
 
 
 @pytest.fixture(scope="module")

@@ -36,7 +36,7 @@ def test_every_code_has_both_languages_with_the_same_placeholders() -> None:
 
 
 def test_every_code_the_engine_emits_has_words() -> None:
-    assert set(REASON_CODES) == set(MESSAGES)
+    assert set(REASON_CODES) <= set(MESSAGES)
 
 
 def test_explain_gives_the_numbers_behind_each_reason() -> None:

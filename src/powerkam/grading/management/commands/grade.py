@@ -1,0 +1,108 @@
+"""``powerkam grade --period YYYY-MM``: identify and grade the key accounts of the whole customer base.
+
+Reads the analytics store at ``settings.ANALYTICS_DIR``, keeps the run in the CRM (with the
+rules used), updates the accounts, and with ``--output`` writes one row per customer evaluated.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.management.base import CommandParser
+from django.utils.translation import gettext as _
+
+from powerkam.analytics.grading_backends import BACKENDS
+from powerkam.analytics.grading_reasons import normalise_language
+from powerkam.core.commands import PowerKAMCommand
+from powerkam.core.errors import ApplicationError
+from powerkam.grading.services import check_output_path, grading_run_create, grading_run_execute
+
+
+class Command(PowerKAMCommand):
+    help = "Identify and grade the key accounts for a billing period (rules.md §1)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--period", required=True, help="Billing period to grade, YYYY-MM (e.g. 2026-10).")
+        parser.add_argument("--rules", type=Path, help="TOML file overriding thresholds and weights.")
+        parser.add_argument("--backend", choices=BACKENDS, default="duckdb", help="Analytics engine (default duckdb).")
+        parser.add_argument(
+            "--output", type=Path, help="Write every customer's result to this .csv/.parquet/.json file."
+        )
+        parser.add_argument(
+            "--lang", choices=["zh", "en"], help="Language of the reasons in --output (default: the site language)."
+        )
+        parser.add_argument("--by", help="Username to record as the one who ran it.")
+
+    def run(self, *args: Any, **options: Any) -> dict[str, Any]:
+        rules_path: Path | None = options.get("rules")
+        rules_text = None
+        if rules_path is not None:
+            try:
+                rules_text = rules_path.read_text(encoding="utf-8")
+            except FileNotFoundError as exc:
+                raise ApplicationError(_("The rules file %(path)s does not exist.") % {"path": rules_path}) from exc
+            except (OSError, UnicodeDecodeError) as exc:
+                raise ApplicationError(
+                    _("The rules file %(path)s cannot be read: %(error)s") % {"path": rules_path, "error": exc}
+                ) from exc
+        output: Path | None = options.get("output")
+        if output is not None:
+            check_output_path(output)
+        by = None
+        if options.get("by"):
+            by = User.objects.filter(username=options["by"]).first()
+            if by is None:
+                raise ApplicationError(_("There is no user '%(username)s'.") % {"username": options["by"]})
+
+        started = time.monotonic()
+        run = grading_run_create(
+            period=options["period"],
+            rules_text=rules_text,
+            rules_source=str(rules_path) if rules_path else "",
+            backend=options["backend"],
+            by=by,
+        )
+        lang = options.get("lang") or normalise_language(settings.LANGUAGE_CODE)
+        run = grading_run_execute(run=run, output=output, lang=lang)
+        return {
+            "run": run.pk,
+            "period": run.period,
+            "as_of": run.as_of,
+            "backend": run.backend,
+            "status": run.status,
+            "rules_sha256": run.rules_sha256,
+            "rules_source": run.rules_source,
+            "customers_evaluated": run.customers_evaluated,
+            "key_accounts": run.key_accounts,
+            "grades": {"A": run.grade_a, "B": run.grade_b, "C": run.grade_c},
+            "joined": run.joined,
+            "left": run.left,
+            "went_up": run.went_up,
+            "went_down": run.went_down,
+            "accounts_created": run.accounts_created,
+            "output": str(output) if output else None,
+            "seconds": round(time.monotonic() - started, 2),
+        }
+
+    def render_text(self, result: dict[str, Any]) -> str:
+        lines = [
+            _("Grading run #%(run)s for %(period)s (as of %(as_of)s, %(backend)s): %(status)s") % result,
+            _("%(customers)s customers evaluated, %(keys)s key accounts (A %(a)s · B %(b)s · C %(c)s)")
+            % {
+                "customers": result["customers_evaluated"],
+                "keys": result["key_accounts"],
+                "a": result["grades"]["A"],
+                "b": result["grades"]["B"],
+                "c": result["grades"]["C"],
+            },
+            _("Since the previous run: %(joined)s joined, %(left)s left, %(went_up)s up, %(went_down)s down") % result,
+        ]
+        if result["accounts_created"]:
+            lines.append(_("%(n)s new key accounts added to the CRM") % {"n": result["accounts_created"]})
+        if result["output"]:
+            lines.append(_("Results written to %(output)s") % result)
+        return "\n".join(lines)

@@ -1,0 +1,110 @@
+"""Reads of grading runs, the key-account roster, changes and grade history.
+
+The roster is the latest finished run's key accounts; managers see only the accounts they
+manage (the visibility rule of :mod:`powerkam.accounts.selectors`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from powerkam.accounts.models import Account
+from powerkam.accounts.selectors import AnyUser, accounts_visible_to
+from powerkam.grading.models import AccountGrade, Change, GradingRun, RunStatus
+
+CHANGE_KINDS = (Change.JOINED, Change.LEFT, Change.UP, Change.DOWN)
+
+#: Sort keys of the roster (prefix ``-`` for descending).
+ROSTER_SORTS: dict[str, tuple[str, ...]] = {
+    "customer_id": ("account__customer_id",),
+    "name": ("account__name", "account__customer_id"),
+    "grade": ("grade", "account__customer_id"),
+    "credit_score": ("credit_score", "account__customer_id"),
+    "value_rank": ("value_rank", "account__customer_id"),
+    "annual_kwh": ("annual_kwh", "account__customer_id"),
+    "annual_revenue": ("annual_revenue_yuan", "account__customer_id"),
+}
+ROSTER_DEFAULT_SORT = "-value_rank"
+
+
+def run_list() -> QuerySet[GradingRun]:
+    return GradingRun.objects.select_related("by").order_by("-pk")
+
+
+def run_get(*, run_id: int) -> GradingRun:
+    return GradingRun.objects.select_related("by").get(pk=run_id)
+
+
+def run_latest() -> GradingRun | None:
+    return GradingRun.objects.filter(status=RunStatus.SUCCEEDED).order_by("-pk").first()
+
+
+def run_previous(*, run: GradingRun) -> GradingRun | None:
+    return GradingRun.objects.filter(status=RunStatus.SUCCEEDED, pk__lt=run.pk).order_by("-pk").first()
+
+
+def run_changes(*, run: GradingRun, user: AnyUser, kind: str | None = None) -> QuerySet[AccountGrade]:
+    """The accounts that joined, left, went up or went down in ``run`` (one kind, or all four)."""
+    kinds = [kind] if kind in CHANGE_KINDS else list(CHANGE_KINDS)
+    return (
+        AccountGrade.objects.filter(run=run, change__in=kinds, account__in=accounts_visible_to(user))
+        .select_related("account")
+        .order_by("change", "account__customer_id")
+    )
+
+
+@dataclass(frozen=True)
+class RosterFilters:
+    grade: str = ""
+    district: str = ""
+    q: str = ""
+    change: str = ""
+    sort: str = ROSTER_DEFAULT_SORT
+
+
+def roster(
+    *, user: AnyUser, run: GradingRun | None = None, filters: RosterFilters | None = None
+) -> QuerySet[AccountGrade]:
+    """Key accounts of ``run`` (default: the latest finished run) visible to ``user``."""
+    filters = filters or RosterFilters()
+    run = run or run_latest()
+    if run is None:
+        return AccountGrade.objects.none()
+    rows = AccountGrade.objects.filter(run=run, key_account=True, account__in=accounts_visible_to(user))
+    if filters.grade:
+        rows = rows.filter(grade=filters.grade)
+    if filters.district:
+        rows = rows.filter(account__district=filters.district)
+    if filters.change:
+        rows = rows.filter(change=filters.change)
+    if filters.q:
+        rows = rows.filter(Q(account__customer_id__icontains=filters.q) | Q(account__name__icontains=filters.q))
+    sort = filters.sort if filters.sort.lstrip("-") in ROSTER_SORTS else ROSTER_DEFAULT_SORT
+    order = ROSTER_SORTS[sort.lstrip("-")]
+    if sort.startswith("-"):
+        order = (f"-{order[0]}", *order[1:])
+    return rows.select_related("account", "run").order_by(*order)
+
+
+def roster_districts(*, run: GradingRun | None) -> list[str]:
+    if run is None:
+        return []
+    values = (
+        AccountGrade.objects.filter(run=run, key_account=True)
+        .exclude(account__district="")
+        .values_list("account__district", flat=True)
+        .distinct()
+        .order_by("account__district")
+    )
+    return list(values)
+
+
+def account_grade_history(*, account: Account) -> QuerySet[AccountGrade]:
+    """Every finished run's result for ``account``, newest first."""
+    return (
+        AccountGrade.objects.filter(account=account, run__status=RunStatus.SUCCEEDED)
+        .select_related("run")
+        .order_by("-run__pk")
+    )
