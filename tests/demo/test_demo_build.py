@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import collections
 import io
 import json
 from pathlib import Path
 from typing import Any
 
+import ibis
 import pytest
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import User
 from django.core.management import call_command
 
 from powerkam.accounts.models import Account, Assignment
+from powerkam.analytics.grading import evaluate, load_tables
 from powerkam.demo.selectors import DEMO_PASSWORD, demo_marker
 from powerkam.demo.services import demo_build
 from powerkam.imports.models import ImportRun, ImportStatus
@@ -165,6 +168,15 @@ def test_a_2000_customer_province_passes_the_importer(data_dir: Path) -> None:
     assert summary["billing"] == result["rows"]["billing"]
     assert summary["loads"] == result["rows"]["loads"] > 500_000
     assert summary["crm_accounts"] == 150
+
+    # PowerKAM's own grading engine finds key accounts of every grade in it.
+    graded = evaluate(load_tables(ibis.duckdb.connect(), data_dir / "store"), "2026-10").to_pylist()
+    grades = collections.Counter(r["grade"] for r in graded if r["key_account"])
+    key_accounts = sum(grades.values())
+    assert 0.5 * 150 < key_accounts < 0.95 * 150
+    assert 0.1 <= grades["A"] / key_accounts <= 0.25
+    assert grades["B"] > grades["A"]
+    assert grades["C"] > 0
 
 
 def test_if_missing_builds_when_the_database_does_not_hold_the_demo(data_dir: Path) -> None:
