@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "powerkam.grading",
     "powerkam.demo",
     "powerkam.service",
+    "powerkam.outages",
     "powerkam.api",
     "powerkam.web",
 ]

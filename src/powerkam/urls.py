@@ -13,5 +13,8 @@ urlpatterns = [
     path("service/", include("powerkam.service.urls")),
     path("calendar/", include("powerkam.workdays.urls")),
     path("imports/", include("powerkam.imports.urls")),
+    path("visits/", include("powerkam.visits.urls")),
+    path("grid/", include("powerkam.grid.urls")),
+    path("prospects/", include("powerkam.prospects.urls")),
     path("", include("powerkam.web.urls")),
 ]

@@ -29,6 +29,9 @@ api.add_router("/accounts", "powerkam.accounts.api.router")
 api.add_router("/grading", "powerkam.grading.api.router")
 api.add_router("/service", "powerkam.service.api.router")
 api.add_router("/calendar", "powerkam.workdays.api.router")
+api.add_router("/visits", "powerkam.visits.api.router")
+api.add_router("/grid", "powerkam.grid.api.router")
+api.add_router("/prospects", "powerkam.prospects.api.router")
 
 urlpatterns = [
     *api.urls[0],
