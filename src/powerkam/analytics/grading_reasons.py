@@ -87,6 +87,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Grade C (low credit): credit {credit_score} is below {c_below_credit}.",
         "zh": "C 级（信誉评价较低）：信用 {credit_score} 分，低于 {c_below_credit} 分。",
     },
+    # Recorded by the CRM side, not by the engine: a key account missing from the customer base.
+    "not_in_customer_base": {
+        "en": "No longer a key account: the customer is not in the customer base any more.",
+        "zh": "不再是大客户：客户档案中已无此客户。",
+    },
 }
 
 IMPORTANT_GRADE_NAMES = {
@@ -209,6 +214,6 @@ def render_one(reason: Mapping[str, Any], lang: str = "zh") -> str:
 
 
 def render(reasons: Iterable[Mapping[str, Any]], lang: str = "zh") -> str:
-    """All reasons in one line (``；`` between them in Chinese, a space in English)."""
+    """All reasons in one line (each sentence ends with its own full stop)."""
     texts = [render_one(r, lang) for r in reasons]
     return ("" if normalise_language(lang) == "zh" else " ").join(texts)
