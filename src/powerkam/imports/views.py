@@ -6,7 +6,9 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -24,7 +26,7 @@ def _require_importer(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
-def _save_upload(upload) -> Path:  # type: ignore[no-untyped-def]
+def _save_upload(upload: UploadedFile) -> Path:
     """Keep the uploaded file: it is what was imported (the log refers to it by name and hash)."""
     folder = Path(settings.DATA_DIR) / "uploads" / timezone.localtime().strftime("%Y%m%d-%H%M%S-%f")
     folder.mkdir(parents=True, exist_ok=True)
@@ -44,7 +46,11 @@ def index(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             path = _save_upload(form.cleaned_data["file"])
             try:
-                report = import_file(kind=form.cleaned_data["kind"], path=path, by=request.user)  # type: ignore[arg-type]
+                report = import_file(
+                    kind=form.cleaned_data["kind"],
+                    path=path,
+                    by=request.user if isinstance(request.user, User) else None,
+                )
             except ImportRefused as exc:
                 refusal = exc
     else:

@@ -258,8 +258,8 @@ def _read_xlsx(
         | {n: pa.array(c, pa.string()) for n, c in zip(names, columns, strict=True)}
     )
     con.register("__xlsx_arrow", arrow)
-    columns = [(n, "VARCHAR") for n in names if not n.startswith("__blank")]
-    raw = _load_projection(con, table, "__xlsx_arrow", columns, spec, 0, "__sheet_row")
+    header_types = [(n, "VARCHAR") for n in names if not n.startswith("__blank")]
+    raw = _load_projection(con, table, "__xlsx_arrow", header_types, spec, 0, "__sheet_row")
     con.unregister("__xlsx_arrow")
     raw.file_format = "xlsx"
     return raw
