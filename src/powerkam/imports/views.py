@@ -30,7 +30,7 @@ def _save_upload(upload: UploadedFile) -> Path:
     """Keep the uploaded file: it is what was imported (the log refers to it by name and hash)."""
     folder = Path(settings.DATA_DIR) / "uploads" / timezone.localtime().strftime("%Y%m%d-%H%M%S-%f")
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / get_valid_filename(Path(upload.name).name)
+    path = folder / get_valid_filename(Path(upload.name or "upload").name)
     with path.open("wb") as fh:
         for chunk in upload.chunks():
             fh.write(chunk)
