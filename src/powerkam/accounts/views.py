@@ -25,6 +25,7 @@ from powerkam.accounts.models import Account, Assignment
 from powerkam.core.errors import ApplicationError
 from powerkam.web import charts
 from powerkam.web.excel import XLSX_CONTENT_TYPE, workbook_bytes
+from powerkam.web.panels import panels_for
 
 PAGE_SIZE = 25
 
@@ -148,6 +149,7 @@ def account_detail(request: HttpRequest, customer_id: str) -> HttpResponse:
         "can_edit": selectors.user_can_edit(request.user),
         "contact_form": ContactForm(),
         "industry_label": INDUSTRY_LABELS.get(account.industry, account.industry),
+        "panels": panels_for("account", request, account),
     }
     return render(request, "accounts/detail.html", context)
 

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class ServiceConfig(AppConfig):
     name = "powerkam.service"
     verbose_name = _("Service tickets")
+
+    def ready(self) -> None:
+        from powerkam.service.panels import register_panels
+
+        register_panels()

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from powerkam.accounts import selectors as account_selectors
 from powerkam.web.navigation import menu_item
+from powerkam.web.panels import panels_for
 
 #: What each area will offer (ux.md), shown on its "coming soon" page.
 AREA_PLANS = {
@@ -29,6 +30,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "summary": summary,
         "recent": recent,
         "user_sees_all": account_selectors.user_sees_all_accounts(request.user),
+        "panels": panels_for("home", request, request.user),
     }
     return render(request, "web/home.html", context)
 

@@ -1,0 +1,44 @@
+"""The service desk's panels on the account 360 page and on "My work"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from powerkam.accounts.models import Account
+from powerkam.service import selectors
+from powerkam.web.panels import Panel, register
+
+
+def _account_tickets(request: HttpRequest, account: Account) -> dict[str, Any]:
+    return {
+        "rows": selectors.tickets_for_account(account=account),
+        "empty_text": _("No service request for this account yet."),
+        "new_url": reverse("service:ticket-new") + "?" + urlencode({"customer_id": account.customer_id}),
+    }
+
+
+def _my_tickets(request: HttpRequest, user: Any) -> dict[str, Any] | None:
+    rows = selectors.my_tickets(user=user)
+    return {
+        "rows": rows[:10],
+        "empty_text": _("No open ticket: nothing waits on you."),
+        "new_url": reverse("service:ticket-new"),
+        "all_url": reverse("service:mine"),
+    }
+
+
+def register_panels() -> None:
+    register(
+        "account",
+        Panel("tickets", gettext_lazy("Service tickets"), "service/_panel_tickets.html", _account_tickets, order=40),
+    )
+    register(
+        "home",
+        Panel("tickets", gettext_lazy("My tickets by urgency"), "service/_panel_tickets.html", _my_tickets, order=20),
+    )

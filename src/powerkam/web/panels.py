@@ -1,0 +1,51 @@
+"""Panels other apps contribute to shared pages: the account 360 page and "My work".
+
+An app registers a :class:`Panel` in its ``AppConfig.ready()``; the page asks each registered
+panel for its context and includes the panel's template with ``panel`` in the context. This
+keeps the accounts and web apps free of imports from the apps that extend them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from django.utils.functional import Promise
+
+Page = Literal["account", "home"]
+
+
+@dataclass(frozen=True)
+class Panel:
+    key: str
+    title: str | Promise
+    template: str
+    #: (request, subject) → the panel's context, or None to leave the panel out for this subject
+    context: Callable[[HttpRequest, Any], dict[str, Any] | None]
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class RenderedPanel:
+    key: str
+    title: str | Promise
+    template: str
+    data: dict[str, Any]
+
+
+_PANELS: dict[Page, dict[str, Panel]] = {"account": {}, "home": {}}
+
+
+def register(page: Page, panel: Panel) -> None:
+    _PANELS[page][panel.key] = panel
+
+
+def panels_for(page: Page, request: HttpRequest, subject: Any) -> list[RenderedPanel]:
+    rendered = []
+    for panel in sorted(_PANELS[page].values(), key=lambda p: (p.order, p.key)):
+        data = panel.context(request, subject)
+        if data is not None:
+            rendered.append(RenderedPanel(panel.key, panel.title, panel.template, data))
+    return rendered
