@@ -4,37 +4,26 @@ in the app and by email through a real (local) SMTP server."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-from django.test import override_settings
-from smtp_sink import SmtpSink, start
 
 from powerkam.service import services
 from powerkam.service.escalation import escalate_tickets
 from powerkam.service.models import EventKind, Notification, NotificationKind, Ticket, TicketKind
 from powerkam.service.tasks import escalate
+from tests.smtp import SmtpServer
 
 D = dt.date
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def smtp() -> Iterator[SmtpSink]:
-    sink, server = start()
-    with override_settings(
-        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-        EMAIL_HOST=sink.host,
-        EMAIL_PORT=sink.port,
-        EMAIL_USE_TLS=False,
-        EMAIL_HOST_USER="",
-        EMAIL_HOST_PASSWORD="",
-        LANGUAGE_CODE="en",
-    ):
-        yield sink
-    server.shutdown()
-    server.server_close()
+def smtp(smtp_server: SmtpServer, settings: Any) -> SmtpServer:
+    """The real SMTP server of tests/smtp.py, with mails written in English for the assertions."""
+    settings.LANGUAGE_CODE = "en"
+    return smtp_server
 
 
 @pytest.fixture
@@ -44,7 +33,7 @@ def ticket(manager: User) -> Ticket:
     )
 
 
-def test_breach_notification_received_by_the_smtp_server(smtp: SmtpSink, ticket: Ticket, manager: User) -> None:
+def test_breach_notification_received_by_the_smtp_server(smtp: SmtpServer, ticket: Ticket, manager: User) -> None:
     report = escalate_tickets(today=D(2026, 10, 19))
     assert (report.notified, report.emails, report.tickets) == (2, 2, [ticket.pk])
     assert sorted(r for m in smtp.messages for r in m.recipients) == ["li@example.com", "sup@example.com"]
@@ -60,7 +49,7 @@ def test_breach_notification_received_by_the_smtp_server(smtp: SmtpSink, ticket:
     assert len(smtp.messages) == 2
 
 
-def test_due_soon_then_breached(smtp: SmtpSink, ticket: Ticket) -> None:
+def test_due_soon_then_breached(smtp: SmtpServer, ticket: Ticket) -> None:
     assert escalate_tickets(today=D(2026, 10, 13)).notified == 0  # 3 working days left: on track
     assert escalate_tickets(today=D(2026, 10, 14)).notified == 2  # 2 left: due soon
     assert "Due soon" in smtp.messages[-1].message["Subject"]
@@ -68,7 +57,7 @@ def test_due_soon_then_breached(smtp: SmtpSink, ticket: Ticket) -> None:
     assert len(smtp.messages) == 4
 
 
-def test_paused_and_closed_tickets_are_not_escalated(smtp: SmtpSink, ticket: Ticket, manager: User) -> None:
+def test_paused_and_closed_tickets_are_not_escalated(smtp: SmtpServer, ticket: Ticket, manager: User) -> None:
     services.ticket_pause(ticket=ticket, version=None, by=manager, on=D(2026, 10, 12), reason="等待客户资料")
     assert escalate_tickets(today=D(2026, 10, 30)).checked == 0
     services.ticket_close(ticket=ticket, version=None, by=manager, on=D(2026, 10, 13))
@@ -76,13 +65,13 @@ def test_paused_and_closed_tickets_are_not_escalated(smtp: SmtpSink, ticket: Tic
     assert smtp.messages == []
 
 
-def test_the_task_runs_the_escalation(smtp: SmtpSink, ticket: Ticket) -> None:
+def test_the_task_runs_the_escalation(smtp: SmtpServer, ticket: Ticket) -> None:
     result = escalate.call(today="2026-10-19")
     assert result["notified"] == 2
     assert len(smtp.messages) == 2
 
 
-def test_the_command(smtp: SmtpSink, ticket: Ticket) -> None:
+def test_the_command(smtp: SmtpServer, ticket: Ticket) -> None:
     import json
     from io import StringIO
 
