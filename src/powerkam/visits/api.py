@@ -1,3 +1,326 @@
-from ninja import Router
+"""/api/v1/visits: what is due, the plan, moving a planned visit, visit records and follow-ups.
 
-router = Router()
+Authentication is the API-wide one (bearer token or session). A manager sees the accounts they
+manage; supervisors and the office roles see all. Domain errors answer 400 with ``detail``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema, Status
+from ninja.errors import HttpError
+
+from powerkam.accounts.models import Account, Contact
+from powerkam.accounts.selectors import AccountNotVisible, account_get
+from powerkam.core.errors import ApplicationError
+from powerkam.visits import selectors, services
+from powerkam.visits.models import FollowUp, PlannedVisit, Visit
+
+router = Router(tags=["visits"])
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+class DueOut(Schema):
+    customer_id: str
+    name: str
+    grade: str
+    username: str | None = Field(description="The manager who visits (primary, else secondary); null: none")
+    last_visit_on: dt.date | None
+    due_on: dt.date
+    overdue: bool
+    district: str
+
+
+class DueFilters(Schema):
+    as_of: dt.date | None = None
+    manager: str = ""
+
+
+class PlannedOut(Schema):
+    id: int
+    customer_id: str
+    name: str
+    username: str | None
+    planned_on: dt.date | None
+    due_on: dt.date
+    grade: str
+    district: str
+    late: bool
+    reason: str = Field(description="overdue, no_capacity, no_workday, unassigned, moved — or empty when on time")
+    occurrence: int
+    moved_by_hand: bool
+    status: str
+    plan_id: int
+
+
+class PlanFilters(Schema):
+    first_day: dt.date = Field(alias="from")
+    last_day: dt.date = Field(alias="to")
+    manager: str = ""
+
+
+class PlanIn(Schema):
+    first_day: dt.date = Field(alias="from")
+    last_day: dt.date = Field(alias="to")
+
+
+class PlanOut(Schema):
+    id: int
+    first_day: dt.date
+    last_day: dt.date
+    visits: int
+    late: int
+    unassigned: int
+
+
+class MoveIn(Schema):
+    day: dt.date
+    username: str | None = Field(None, description="Another manager; default: the one planned")
+
+
+class VisitOut(Schema):
+    id: int
+    customer_id: str
+    visited_on: dt.date
+    username: str | None
+    source: str
+    topics: str
+    needs: list[str]
+    satisfaction: int | None
+    attendees: list[str]
+    summary: str
+
+
+class VisitFilters(Schema):
+    customer_id: str = ""
+    first_day: dt.date | None = Field(None, alias="from")
+    last_day: dt.date | None = Field(None, alias="to")
+    limit: int = Field(100, ge=1, le=1000)
+
+
+class NeedIn(Schema):
+    text: str
+    owner: str | None = Field(None, description="Username of the follow-up's owner")
+    due_on: dt.date | None = None
+
+
+class VisitIn(Schema):
+    customer_id: str
+    visited_on: dt.date
+    topics: str = ""
+    needs: list[NeedIn] = []
+    satisfaction: int | None = Field(None, ge=1, le=5)
+    attendee_ids: list[int] = Field([], description="Contact ids of the account")
+    summary: str = ""
+    planned_id: int | None = None
+
+
+class FollowUpOut(Schema):
+    id: int
+    customer_id: str
+    need: str
+    owner: str
+    due_on: dt.date
+    status: str
+    done_at: dt.datetime | None
+    visit_id: int | None
+
+
+class FollowUpFilters(Schema):
+    status: str = "open"
+    scope: str = Field("mine", description="mine (I own them) or all (every one I may see)")
+    customer_id: str = ""
+
+
+class CloseIn(Schema):
+    note: str = ""
+    cancel: bool = False
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    if not isinstance(user, User):  # pragma: no cover - the API-wide auth guarantees a user
+        raise HttpError(401, "Unauthorized")
+    return user
+
+
+def _planned(p: PlannedVisit) -> dict[str, Any]:
+    return {
+        "id": p.pk,
+        "customer_id": p.account.customer_id,
+        "name": p.account.name,
+        "username": p.manager.get_username() if p.manager else None,
+        "planned_on": p.planned_on,
+        "due_on": p.due_on,
+        "grade": p.grade,
+        "district": p.district,
+        "late": p.late,
+        "reason": p.reason,
+        "occurrence": p.occurrence,
+        "moved_by_hand": p.moved_by_hand,
+        "status": p.status,
+        "plan_id": p.plan_id,
+    }
+
+
+def _visit(v: Visit) -> dict[str, Any]:
+    return {
+        "id": v.pk,
+        "customer_id": v.account.customer_id,
+        "visited_on": v.visited_on,
+        "username": v.staff.get_username() if v.staff else None,
+        "source": v.source,
+        "topics": v.topics,
+        "needs": v.need_list,
+        "satisfaction": v.satisfaction,
+        "attendees": [c.name for c in v.attendees.all()],
+        "summary": v.summary,
+    }
+
+
+def _followup(f: FollowUp) -> dict[str, Any]:
+    return {
+        "id": f.pk,
+        "customer_id": f.account.customer_id,
+        "need": f.need,
+        "owner": f.owner.get_username(),
+        "due_on": f.due_on,
+        "status": f.status,
+        "done_at": f.done_at,
+        "visit_id": f.visit_id,
+    }
+
+
+def _account(request: HttpRequest, customer_id: str) -> Account:
+    try:
+        return account_get(user=request.user, customer_id=customer_id)
+    except (Account.DoesNotExist, AccountNotVisible):
+        raise HttpError(404, _("No such account (or you may not see it).")) from None
+
+
+@router.get("/due", response=list[DueOut], summary="The next visit due of every key account I may see")
+def due(request: HttpRequest, filters: Query[DueFilters]) -> list[dict[str, Any]]:
+    rows = selectors.visits_due(user=request.user, as_of=filters.as_of, manager=filters.manager)
+    return [r.as_dict() for r in rows]
+
+
+@router.get("/plan", response=list[PlannedOut], summary="Planned visits in a period (active plans)")
+def plan(request: HttpRequest, filters: Query[PlanFilters]) -> list[dict[str, Any]]:
+    planned = selectors.planned_visits_visible_to(request.user).filter(
+        planned_on__range=(filters.first_day, filters.last_day)
+    )
+    if filters.manager:
+        planned = planned.filter(manager__username=filters.manager)
+    return [_planned(p) for p in planned.order_by("planned_on", "manager__username", "district", "due_on")]
+
+
+@router.post("/plan", response={201: PlanOut, 400: ErrorOut, 403: ErrorOut}, summary="Make and save a plan")
+def make_plan(request: HttpRequest, payload: PlanIn) -> Status[dict[str, Any]]:
+    user = _user(request)
+    if not selectors.user_is_supervisor(user):
+        return Status(403, {"detail": _("Only a supervisor may make the team's visit plan.")})
+    made = services.plan_generate(first_day=payload.first_day, last_day=payload.last_day, by=user)
+    visits = made.visits.all()
+    return Status(
+        201,
+        {
+            "id": made.pk,
+            "first_day": made.first_day,
+            "last_day": made.last_day,
+            "visits": visits.count(),
+            "late": visits.filter(late=True).count(),
+            "unassigned": visits.filter(manager__isnull=True).count(),
+        },
+    )
+
+
+@router.post(
+    "/planned/{planned_id}/move",
+    response={200: PlannedOut, 400: ErrorOut, 404: ErrorOut},
+    summary="Move one planned visit (refused onto a non-working day, past capacity, to an unknown manager)",
+)
+def move(request: HttpRequest, planned_id: int, payload: MoveIn) -> dict[str, Any]:
+    try:
+        planned = selectors.planned_visits_visible_to(request.user).get(pk=planned_id)
+    except PlannedVisit.DoesNotExist:
+        raise HttpError(404, _("No such planned visit (or you may not see it).")) from None
+    moved = services.planned_visit_move(planned=planned, day=payload.day, username=payload.username, by=_user(request))
+    return _planned(moved)
+
+
+@router.get("/visits", response=list[VisitOut], summary="Visit records I may see, newest first")
+def visits(request: HttpRequest, filters: Query[VisitFilters]) -> list[dict[str, Any]]:
+    records = selectors.visits_visible_to(request.user).prefetch_related("attendees")
+    if filters.customer_id:
+        records = records.filter(account__customer_id=filters.customer_id)
+    if filters.first_day:
+        records = records.filter(visited_on__gte=filters.first_day)
+    if filters.last_day:
+        records = records.filter(visited_on__lte=filters.last_day)
+    return [_visit(v) for v in records.order_by("-visited_on", "-pk")[: filters.limit]]
+
+
+@router.post("/visits", response={201: VisitOut, 400: ErrorOut, 404: ErrorOut}, summary="Record a visit")
+def record_visit(request: HttpRequest, payload: VisitIn) -> Status[dict[str, Any]]:
+    user = _user(request)
+    account = _account(request, payload.customer_id)
+    attendees = list(Contact.objects.filter(pk__in=payload.attendee_ids))
+    if len(attendees) != len(set(payload.attendee_ids)):
+        raise ApplicationError(_("Some attendees are not known contacts."))
+    owners = {
+        u.get_username(): u for u in User.objects.filter(username__in=[n.owner for n in payload.needs if n.owner])
+    }
+    needs = []
+    for n in payload.needs:
+        if n.owner and n.owner not in owners:
+            raise ApplicationError(_("There is no user %(name)r.") % {"name": n.owner})
+        needs.append(services.NeedInput(text=n.text, owner=owners.get(n.owner or ""), due_on=n.due_on))
+    planned = None
+    if payload.planned_id:
+        planned = selectors.planned_visits_visible_to(user).filter(pk=payload.planned_id).first()
+        if planned is None:
+            raise HttpError(404, _("No such planned visit (or you may not see it)."))
+    visit = services.visit_record(
+        account=account,
+        visited_on=payload.visited_on,
+        by=user,
+        attendees=attendees,
+        topics=payload.topics,
+        needs=needs,
+        satisfaction=payload.satisfaction,
+        summary=payload.summary,
+        planned=planned,
+    )
+    return Status(201, _visit(visit))
+
+
+@router.get("/followups", response=list[FollowUpOut], summary="Follow-ups: mine, or all I may see")
+def followups(request: HttpRequest, filters: Query[FollowUpFilters]) -> list[dict[str, Any]]:
+    items = selectors.followups_visible_to(request.user)
+    if filters.scope != "all":
+        items = items.filter(owner_id=request.user.pk)
+    if filters.status != "all":
+        items = items.filter(status=filters.status)
+    if filters.customer_id:
+        items = items.filter(account__customer_id=filters.customer_id)
+    return [_followup(f) for f in items.order_by("due_on", "pk")[:1000]]
+
+
+@router.post(
+    "/followups/{followup_id}/close", response={200: FollowUpOut, 400: ErrorOut, 404: ErrorOut}, summary="Done"
+)
+def close_followup(request: HttpRequest, followup_id: int, payload: CloseIn) -> dict[str, Any]:
+    found = selectors.followups_visible_to(request.user).filter(pk=followup_id).first()
+    if found is None:
+        raise HttpError(404, _("No such follow-up (or you may not see it)."))
+    return _followup(
+        services.followup_close(followup=found, by=_user(request), note=payload.note, cancel=payload.cancel)
+    )

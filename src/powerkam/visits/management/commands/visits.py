@@ -1,0 +1,143 @@
+"""``powerkam visits``: due dates, plans and the weekly digest from the command line.
+
+powerkam visits due [--as-of DATE] [--manager USERNAME] [--format json]
+    → items {customer_id, grade, username, last_visit_on, due_on}
+powerkam visits plan --from DATE --to DATE [--dry-run] [--format json]
+    → items {customer_id, username, planned_on, due_on, late, reason, district}; saved unless --dry-run
+powerkam visits digest [--today DATE] [--enqueue]
+    → the weekly email to every manager (run it each Monday from cron, or queue it for the worker)
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from typing import Any
+
+from django.core.management.base import CommandParser
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from powerkam.analytics.visits import PlanItem
+from powerkam.core.commands import PowerKAMCommand
+from powerkam.core.errors import ApplicationError
+from powerkam.visits import digest, selectors, services
+from powerkam.visits.models import LateReason
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise ApplicationError(_("%(value)r is not a date in the form YYYY-MM-DD.") % {"value": text}) from None
+
+
+def _plan_item(item: PlanItem) -> dict[str, Any]:
+    return {
+        "customer_id": item.customer_id,
+        "username": item.username,
+        "planned_on": item.planned_on,
+        "due_on": item.due_on,
+        "grade": item.grade,
+        "late": item.late,
+        "reason": item.reason,
+        "district": item.district,
+        "occurrence": item.occurrence,
+    }
+
+
+class Command(PowerKAMCommand):
+    help = "Visit cadence per grade: what is due, the plan for a period, the weekly digest."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        subparsers = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+        def sub(name: str, help_text: str) -> argparse.ArgumentParser:
+            p = subparsers.add_parser(name, help=help_text, description=help_text)
+            p.add_argument("--format", choices=["text", "json"], default=argparse.SUPPRESS, help="Output format.")
+            return p
+
+        due = sub("due", "The next visit due of every graded key account, soonest first.")
+        due.add_argument("--as-of", default=None, help="YYYY-MM-DD (default: today)")
+        due.add_argument("--manager", default="", help="Only the accounts of this manager (user name).")
+
+        plan = sub("plan", "Plan every visit due in a period on working days within each manager's capacity.")
+        plan.add_argument("--from", dest="first", required=True, help="YYYY-MM-DD")
+        plan.add_argument("--to", dest="last", required=True, help="YYYY-MM-DD")
+        plan.add_argument("--dry-run", action="store_true", help="Show the plan without saving it.")
+
+        dig = sub("digest", "Send the weekly digest (this week's visits, overdue visits, open follow-ups).")
+        dig.add_argument("--today", default=None, help="YYYY-MM-DD (default: today)")
+        dig.add_argument("--enqueue", action="store_true", help="Queue it for the worker instead of sending now.")
+
+    def run(self, *args: Any, **options: Any) -> Any:
+        self._action = action = options["action"]
+        if action == "due":
+            as_of = _date(options["as_of"]) if options["as_of"] else None
+            rows = selectors.all_visits_due(as_of=as_of, manager=options["manager"])
+            return {
+                "as_of": rows[0].as_of if rows else as_of,
+                "items": [
+                    {
+                        "customer_id": r.customer_id,
+                        "grade": r.grade,
+                        "username": r.username,
+                        "last_visit_on": r.last_visit_on,
+                        "due_on": r.due_on,
+                        "overdue": r.overdue,
+                    }
+                    for r in rows
+                ],
+            }
+        if action == "plan":
+            first, last = _date(options["first"]), _date(options["last"])
+            as_of = timezone.localdate()
+            computed = services.plan_compute(first_day=first, last_day=last, as_of=as_of)
+            plan_id = None
+            if not options["dry_run"]:
+                plan_id = services.plan_save(computed=computed, as_of=as_of).pk
+            return {
+                "from": first,
+                "to": last,
+                "plan": plan_id,
+                "late": len(computed.late),
+                "unassigned": len(computed.unassigned),
+                "items": [_plan_item(i) for i in computed.items],
+            }
+        today = _date(options["today"]) if options["today"] else None
+        if options["enqueue"]:
+            from powerkam.visits.tasks import weekly_digest
+
+            result = weekly_digest.enqueue(today.isoformat() if today else None)
+            return {"queued": str(result.id)}
+        return digest.send_weekly_digests(today=today).as_dict()
+
+    def render_text(self, result: Any) -> str:
+        if self._action == "due":
+            lines = [f"{'customer_id':<14}{'grade':<6}{'manager':<14}{'last visit':<12}{'due':<12}"]
+            for item in result["items"]:
+                mark = "  " + _("overdue") if item["overdue"] else ""
+                lines.append(
+                    f"{item['customer_id']:<14}{item['grade']:<6}{item['username'] or '—':<14}"
+                    f"{item['last_visit_on'] or '—'!s:<12}{item['due_on']!s:<12}{mark}"
+                )
+            lines.append(_("%(n)s accounts") % {"n": len(result["items"])})
+            return "\n".join(lines)
+        if self._action == "plan":
+            lines = [f"{'planned':<12}{'manager':<14}{'district':<10}{'customer_id':<14}{'due':<12}"]
+            for item in result["items"]:
+                note = str(LateReason(item["reason"]).label) if item["reason"] else ""
+                lines.append(
+                    f"{item['planned_on'] or '—'!s:<12}{item['username'] or '—':<14}{item['district'] or '—':<10}"
+                    f"{item['customer_id']:<14}{item['due_on']!s:<12}{note}"
+                )
+            lines.append(
+                _("%(n)s visits, %(late)s late, %(unassigned)s without a manager")
+                % {"n": len(result["items"]), "late": result["late"], "unassigned": result["unassigned"]}
+            )
+            if result["plan"]:
+                lines.append(_("Saved as plan #%(id)s.") % {"id": result["plan"]})
+            return "\n".join(lines)
+        if "queued" in result:
+            return _("Digest queued (task %(id)s).") % {"id": result["queued"]}
+        return _("Digest sent to %(n)s manager(s).") % {"n": result["sent"]}

@@ -1,0 +1,399 @@
+"""Reads for visits: due dates, plans, visit records, follow-ups and compliance.
+
+Visibility follows :mod:`powerkam.accounts.selectors`: a manager sees the accounts they manage,
+supervisors and the other office roles see every account.
+
+The due date of an account comes from :func:`powerkam.analytics.visits.replay` over its grade
+history (succeeded grading runs; the grade of the account itself as the latest word) and its
+completed visits, imported ones included. The day it became a key account is
+``Account.key_since`` (set by grading), else the earliest run that found it key, else the day it
+entered the CRM.
+"""
+
+from __future__ import annotations
+
+import calendar as pycalendar
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from powerkam.accounts.models import Account, AccountQuerySet, Assignment, AssignmentRole, KeyStatus
+from powerkam.accounts.selectors import AnyUser, accounts_visible_to, user_sees_all_accounts
+from powerkam.analytics import visits as cadence
+from powerkam.staff.models import Role, StaffProfile
+from powerkam.visits.models import (
+    FollowUp,
+    FollowUpStatus,
+    PlannedStatus,
+    PlannedVisit,
+    PlanStatus,
+    Visit,
+    VisitPlan,
+)
+
+
+@dataclass(frozen=True)
+class DueRow:
+    account: Account
+    grade: str
+    username: str | None
+    manager_name: str
+    key_since: dt.date
+    last_visit_on: dt.date | None
+    due_on: dt.date
+    as_of: dt.date
+
+    @property
+    def customer_id(self) -> str:
+        return self.account.customer_id
+
+    @property
+    def overdue(self) -> bool:
+        return self.due_on < self.as_of
+
+    @property
+    def days_overdue(self) -> int:
+        return max(0, (self.as_of - self.due_on).days)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "customer_id": self.customer_id,
+            "name": self.account.name,
+            "grade": self.grade,
+            "username": self.username,
+            "last_visit_on": self.last_visit_on,
+            "due_on": self.due_on,
+            "overdue": self.overdue,
+            "district": self.account.district,
+        }
+
+
+@dataclass
+class _History:
+    key_since: dt.date
+    grades: list[cadence.GradeChange] = field(default_factory=list)
+    visits: list[dt.date] = field(default_factory=list)
+
+
+def managers_of(account_ids: Iterable[int]) -> dict[int, User]:
+    """The visiting manager of each account: the active primary manager, else the secondary."""
+    chosen: dict[int, tuple[int, User]] = {}
+    rank = {AssignmentRole.PRIMARY: 0, AssignmentRole.SECONDARY: 1}
+    for assignment in Assignment.objects.filter(account_id__in=list(account_ids), active=True).select_related(
+        "staff__staff"
+    ):
+        order = rank.get(AssignmentRole(assignment.role), 2)
+        current = chosen.get(assignment.account_id)
+        if current is None or order < current[0]:
+            chosen[assignment.account_id] = (order, assignment.staff)
+    return {account_id: user for account_id, (_order, user) in chosen.items()}
+
+
+def display_name(user: User | None) -> str:
+    if user is None:
+        return ""
+    profile = getattr(user, "staff", None)
+    return profile.name if profile is not None else (user.get_full_name() or user.get_username())
+
+
+def _histories(accounts: list[Account], as_of: dt.date | None) -> dict[int, _History]:
+    from powerkam.grading.models import AccountGrade, RunStatus
+
+    ids = [a.pk for a in accounts]
+    rows = (
+        AccountGrade.objects.filter(account_id__in=ids, run__status=RunStatus.SUCCEEDED, key_account=True)
+        .exclude(grade="")
+        .order_by("run__as_of", "run_id")
+        .values_list("account_id", "run__as_of", "grade")
+    )
+    grades: dict[int, list[cadence.GradeChange]] = defaultdict(list)
+    for account_id, on, grade in rows:
+        grades[account_id].append(cadence.GradeChange(on, grade))
+    visits: dict[int, list[dt.date]] = defaultdict(list)
+    completed = Visit.objects.completed().filter(account_id__in=ids)
+    if as_of is not None:
+        completed = completed.filter(visited_on__lte=as_of)
+    for account_id, visited_on in completed.values_list("account_id", "visited_on"):
+        visits[account_id].append(visited_on)
+    histories = {}
+    for account in accounts:
+        timeline = grades.get(account.pk, [])
+        key_since = account.key_since or (timeline[0].on if timeline else timezone.localdate(account.created_at))
+        if not timeline or timeline[-1].grade != account.grade:
+            # The account's own grade is the latest word (set by the last run, or by hand).
+            timeline.append(cadence.GradeChange(timeline[-1].on if timeline else key_since, account.grade))
+        histories[account.pk] = _History(key_since, timeline, visits.get(account.pk, []))
+    return histories
+
+
+def key_accounts_with_cadence(accounts: AccountQuerySet) -> AccountQuerySet:
+    return accounts.filter(key_status=KeyStatus.KEY).exclude(grade="")
+
+
+def due_rows(*, accounts: AccountQuerySet, as_of: dt.date | None = None) -> list[DueRow]:
+    """The next visit due of every graded key account in ``accounts``, soonest first."""
+    as_of = as_of or timezone.localdate()
+    chosen = list(key_accounts_with_cadence(accounts).order_by("customer_id"))
+    histories = _histories(chosen, as_of)
+    managers = managers_of(a.pk for a in chosen)
+    rows = []
+    for account in chosen:
+        history = histories[account.pk]
+        state = cadence.replay(key_since=history.key_since, grades=history.grades, visits=history.visits, as_of=as_of)
+        manager = managers.get(account.pk)
+        rows.append(
+            DueRow(
+                account=account,
+                grade=state.grade,
+                username=manager.get_username() if manager else None,
+                manager_name=display_name(manager),
+                key_since=history.key_since,
+                last_visit_on=state.last_visit_on,
+                due_on=state.due_on,
+                as_of=as_of,
+            )
+        )
+    rows.sort(key=lambda r: (r.due_on, r.customer_id))
+    return rows
+
+
+def visits_due(*, user: AnyUser, as_of: dt.date | None = None, manager: str = "") -> list[DueRow]:
+    accounts = accounts_visible_to(user)
+    if manager:
+        managed = Assignment.objects.filter(staff__username=manager, active=True).values("account_id")
+        accounts = accounts.filter(pk__in=managed)
+    return due_rows(accounts=accounts, as_of=as_of)
+
+
+def all_visits_due(*, as_of: dt.date | None = None, manager: str = "") -> list[DueRow]:
+    """Every graded key account (the CLI and background work; no user)."""
+    accounts = Account.objects.active()
+    if manager:
+        managed = Assignment.objects.filter(staff__username=manager, active=True).values("account_id")
+        accounts = accounts.filter(pk__in=managed)
+    return due_rows(accounts=accounts, as_of=as_of)
+
+
+def manager_capacities() -> dict[str, int]:
+    """Daily visit capacity of every active staff member, by username."""
+    return dict(
+        StaffProfile.objects.filter(archived=False, user__is_active=True).values_list(
+            "user__username", "daily_visit_capacity"
+        )
+    )
+
+
+# ---- plans ---------------------------------------------------------------------------------------
+
+
+def active_planned_visits() -> QuerySet[PlannedVisit]:
+    return PlannedVisit.objects.filter(plan__status=PlanStatus.ACTIVE).select_related(
+        "account", "manager__staff", "plan", "visit"
+    )
+
+
+def planned_visits_visible_to(user: AnyUser) -> QuerySet[PlannedVisit]:
+    planned = active_planned_visits()
+    if user_sees_all_accounts(user):
+        return planned
+    return planned.filter(account__in=accounts_visible_to(user))
+
+
+def plan_latest() -> VisitPlan | None:
+    return VisitPlan.objects.filter(status=PlanStatus.ACTIVE).order_by("-pk").first()
+
+
+@dataclass
+class CalendarDay:
+    day: dt.date
+    in_month: bool
+    workday: bool
+    holiday_name: str
+    visits: list[PlannedVisit]
+    today: bool = False
+
+
+def plan_month(
+    *, user: AnyUser, year: int, month: int, manager: str = "", today: dt.date | None = None
+) -> list[list[CalendarDay]]:
+    """Weeks (Monday first) of a month with the planned visits of each day."""
+    from powerkam.workdays.selectors import work_calendar
+
+    today = today or timezone.localdate()
+    weeks = pycalendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
+    first, last = weeks[0][0], weeks[-1][-1]
+    planned = planned_visits_visible_to(user).filter(planned_on__range=(first, last))
+    if manager:
+        planned = planned.filter(manager__username=manager)
+    by_day: dict[dt.date, list[PlannedVisit]] = defaultdict(list)
+    for visit in planned.order_by("planned_on", "manager__username", "district", "due_on", "account__customer_id"):
+        assert visit.planned_on is not None
+        by_day[visit.planned_on].append(visit)
+    cal = work_calendar()
+    grid = []
+    for week in weeks:
+        row = []
+        for day in week:
+            info = cal.day_info(day)
+            row.append(CalendarDay(day, day.month == month, info.workday, info.name, by_day.get(day, []), day == today))
+        grid.append(row)
+    return grid
+
+
+def unplaced_visits(*, user: AnyUser) -> QuerySet[PlannedVisit]:
+    """Planned visits without a day: accounts without a manager (or a manager with no capacity)."""
+    return planned_visits_visible_to(user).filter(planned_on__isnull=True, status=PlannedStatus.PLANNED)
+
+
+# ---- visit records -------------------------------------------------------------------------------
+
+
+def visits_visible_to(user: AnyUser) -> QuerySet[Visit]:
+    visits = Visit.objects.filter(archived=False).select_related("account", "staff__staff")
+    if user_sees_all_accounts(user):
+        return visits
+    return visits.filter(account__in=accounts_visible_to(user))
+
+
+def visit_list(*, user: AnyUser, q: str = "", source: str = "", manager: str = "") -> QuerySet[Visit]:
+    visits = visits_visible_to(user)
+    if q:
+        visits = visits.filter(
+            Q(account__customer_id__icontains=q) | Q(account__name__icontains=q) | Q(topics__icontains=q)
+        )
+    if source:
+        visits = visits.filter(source=source)
+    if manager:
+        visits = visits.filter(staff__username=manager)
+    return visits.order_by("-visited_on", "-pk")
+
+
+# ---- follow-ups ----------------------------------------------------------------------------------
+
+
+def open_followups_for_account(account: Account) -> QuerySet[FollowUp]:
+    """Open follow-ups of an account, soonest due first (for the 360 page)."""
+    return (
+        FollowUp.objects.filter(account=account, status=FollowUpStatus.OPEN)
+        .select_related("owner__staff", "visit")
+        .order_by("due_on", "pk")
+    )
+
+
+def followups_visible_to(user: AnyUser) -> QuerySet[FollowUp]:
+    followups = FollowUp.objects.select_related("account", "owner__staff", "visit")
+    if user_sees_all_accounts(user):
+        return followups
+    return followups.filter(Q(account__in=accounts_visible_to(user)) | Q(owner_id=user.pk))
+
+
+@dataclass(frozen=True)
+class MyWork:
+    today: dt.date
+    week_start: dt.date
+    week_end: dt.date
+    visits_today: list[PlannedVisit]
+    visits_this_week: list[PlannedVisit]
+    overdue: list[DueRow]
+    followups: list[FollowUp]
+
+    @property
+    def followups_overdue(self) -> int:
+        return sum(1 for f in self.followups if f.due_on < self.today)
+
+
+def my_visits_and_followups(user: AnyUser, today: dt.date | None = None) -> MyWork:
+    """What a manager has to do: this week's planned visits, overdue accounts, open follow-ups."""
+    today = today or timezone.localdate()
+    week_start = today - dt.timedelta(days=today.weekday())
+    week_end = week_start + dt.timedelta(days=6)
+    week = list(
+        active_planned_visits()
+        .filter(manager_id=user.pk, planned_on__range=(week_start, week_end), status=PlannedStatus.PLANNED)
+        .order_by("planned_on", "district", "account__customer_id")
+    )
+    managed = Account.objects.active().filter(
+        pk__in=Assignment.objects.filter(staff_id=user.pk, active=True).values("account_id")
+    )
+    overdue = [r for r in due_rows(accounts=managed, as_of=today) if r.overdue]
+    followups = list(
+        FollowUp.objects.filter(owner_id=user.pk, status=FollowUpStatus.OPEN)
+        .select_related("account", "visit")
+        .order_by("due_on", "pk")
+    )
+    return MyWork(
+        today=today,
+        week_start=week_start,
+        week_end=week_end,
+        visits_today=[v for v in week if v.planned_on == today],
+        visits_this_week=week,
+        overdue=overdue,
+        followups=followups,
+    )
+
+
+# ---- compliance ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ComplianceReport:
+    first_day: dt.date
+    last_day: dt.date
+    managers: list[tuple[str, str]]  # (username, name)
+    cells: dict[tuple[str, str], cadence.ComplianceCell]
+    overdue: list[DueRow]
+
+    def cell(self, manager: str, grade: str) -> cadence.ComplianceCell | None:
+        return self.cells.get((manager, grade))
+
+
+def visit_compliance(*, user: AnyUser, first_day: dt.date, last_day: dt.date) -> ComplianceReport:
+    """Share of visits made on or before their due date in [first_day, last_day], by manager
+    (who made the visit; the account's manager when not recorded) and grade; and the accounts
+    overdue on ``last_day``."""
+    accounts = list(key_accounts_with_cadence(accounts_visible_to(user)).order_by("customer_id"))
+    histories = _histories(accounts, None)
+    managers = managers_of(a.pk for a in accounts)
+    visitors: dict[tuple[int, dt.date], str] = {}
+    for account_id, visited_on, username in (
+        Visit.objects.completed()
+        .filter(account__in=accounts, staff__isnull=False)
+        .order_by("pk")
+        .values_list("account_id", "visited_on", "staff__username")
+    ):
+        visitors.setdefault((account_id, visited_on), username)
+    checks: list[tuple[str, cadence.VisitCheck]] = []
+    for account in accounts:
+        history = histories[account.pk]
+        state = cadence.replay(key_since=history.key_since, grades=history.grades, visits=history.visits)
+        fallback = managers.get(account.pk)
+        for check in state.visits:
+            who = visitors.get((account.pk, check.visited_on)) or (fallback.get_username() if fallback else "")
+            checks.append((who, check))
+    cells = cadence.compliance(checks, first_day=first_day, last_day=last_day)
+    names = dict(StaffProfile.objects.values_list("user__username", "name"))
+    usernames = sorted({m for m, _g in cells if m != "*"}, key=lambda u: (names.get(u, u), u))
+    overdue = [r for r in due_rows(accounts=accounts_visible_to(user), as_of=last_day) if r.overdue]
+    return ComplianceReport(
+        first_day, last_day, [(u, names.get(u, u) if u else "—") for u in usernames], cells, overdue
+    )
+
+
+def user_is_supervisor(user: AnyUser) -> bool:
+    """Supervisors and administrators make the team's plan and reassign accounts."""
+    profile = getattr(user, "staff", None)
+    return bool(
+        getattr(user, "is_superuser", False)
+        or (profile is not None and not profile.archived and profile.role in (Role.SUPERVISOR, Role.ADMIN))
+    )
+
+
+def staff_managers() -> QuerySet[StaffProfile]:
+    """Account managers who can be given accounts."""
+    return StaffProfile.objects.filter(archived=False, role=Role.MANAGER, user__is_active=True).select_related("user")
