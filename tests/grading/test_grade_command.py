@@ -7,18 +7,27 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from io import StringIO
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 
 from grading.grading_store import SAMPLES, write_sample_store
 from powerkam.analytics.grading_export import EXPORT_COLUMNS
 from powerkam.grading.models import GradingRun, RunStatus
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """Messages are checked in English here (the site default, Chinese, is checked in the pages' tests)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
+from django.utils import translation
 
 from factories import AccountFactory, UserFactory
 from grading.grading_store import SAMPLES, customer, monthly_bills, pay_on_time, periods_ending, write_store
@@ -20,6 +22,14 @@ from powerkam.grading.services import grading_run_create, grading_run_execute
 from powerkam.imports.services import import_file
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """Messages are checked in English here (the site default, Chinese, is checked in the pages' tests)."""
+    with translation.override("en"):
+        yield
+
 
 W = periods_ending("2026-10", 12)
 
