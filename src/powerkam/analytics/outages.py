@@ -252,7 +252,7 @@ def parse_feeders(text: str | Iterable[str]) -> list[str]:
 def check_feeders(feeders: str | Iterable[str], known: Iterable[str]) -> tuple[str, ...]:
     wanted = parse_feeders(feeders)
     if not wanted:
-        raise BadWindowError("Name at least one feeder that goes out.", feeders=[])
+        raise BadWindowError("Name at least one feeder that goes out.", reason="no_feeders", feeders=[])
     known_set = set(known)
     unknown = [f for f in wanted if f not in known_set]
     if unknown:
@@ -430,7 +430,7 @@ def window_ens(
     ``None`` for a customer without a typical value in some slot of the window (never a silent zero).
     """
     if end <= start:
-        raise BadWindowError("The outage must end after it starts.", start=start, end=end)
+        raise BadWindowError("The outage must end after it starts.", reason="end_before_start", start=start, end=end)
     types = DayTypes(calendar)
     day_types, slots, covered = _window_slots(start, end, types)
     result: dict[str, float | None] = {}
@@ -513,7 +513,7 @@ def outage_impact(
     """
     out = check_feeders(feeders, known_feeders)
     if end <= start:
-        raise BadWindowError("The outage must end after it starts.", start=start, end=end)
+        raise BadWindowError("The outage must end after it starts.", reason="end_before_start", start=start, end=end)
     hit = interrupted_by(points, out)
     if loads is None:
         if store_dir is None:
@@ -553,10 +553,10 @@ class HoursOfDay:
     def parse(cls, text: str) -> HoursOfDay:
         match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*[-–~]\s*(\d{1,2}):(\d{2})\s*", text or "")
         if not match:
-            raise BadWindowError(f"Hours {text!r} are not in the form HH:MM-HH:MM.", hours=text)
+            raise BadWindowError(f"Hours {text!r} are not in the form HH:MM-HH:MM.", reason="hours", hours=text)
         h1, m1, h2, m2 = (int(g) for g in match.groups())
         if h1 > 23 or m1 > 59 or m2 > 59 or h2 > 24 or (h2 == 24 and m2):
-            raise BadWindowError(f"Hours {text!r} are not times of day.", hours=text)
+            raise BadWindowError(f"Hours {text!r} are not times of day.", reason="hours", hours=text)
         start, end = h1 * 60 + m1, h2 * 60 + m2
         return cls(start, end + 1440 if end <= start else end)
 
@@ -569,10 +569,14 @@ def duration_minutes(hours: float | str) -> int:
     try:
         value = float(hours)
     except (TypeError, ValueError):
-        raise BadWindowError(f"Duration {hours!r} is not a number of hours.", duration=hours) from None
+        raise BadWindowError(
+            f"Duration {hours!r} is not a number of hours.", reason="duration", duration=hours
+        ) from None
     minutes = round(value * 60)
     if not math.isfinite(value) or minutes <= 0:
-        raise BadWindowError(f"The duration must be more than zero hours, not {hours!r}.", duration=hours)
+        raise BadWindowError(
+            f"The duration must be more than zero hours, not {hours!r}.", reason="duration", duration=hours
+        )
     return minutes
 
 
@@ -580,7 +584,9 @@ def candidate_starts(first: dt.date, last: dt.date, minutes: int, hours: HoursOf
     """Starts (in 15-minute slots from ``first`` 00:00) of every window of ``minutes`` that fits
     inside the allowed dates and hours; sorted, each once."""
     if last < first:
-        raise BadWindowError(f"The period ends ({last}) before it starts ({first}).", first=first, last=last)
+        raise BadWindowError(
+            f"The period ends ({last}) before it starts ({first}).", reason="dates", first=first, last=last
+        )
     days = (last - first).days + 1
     if hours is None:
         intervals = [(0, days * 1440)]
@@ -868,11 +874,13 @@ def _prepare(
     typical_days: int,
 ) -> _Prepared:
     if not jobs:
-        raise BadWindowError("The plan has no jobs.")
+        raise BadWindowError("The plan has no jobs.", reason="no_jobs")
     ids = [j.job_id for j in jobs]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
-        raise BadWindowError(f"Job id(s) used twice: {', '.join(duplicates)}.", jobs=duplicates)
+        raise BadWindowError(
+            f"Job id(s) used twice: {', '.join(duplicates)}.", reason="duplicate_jobs", jobs=duplicates
+        )
     known = set(known_feeders)
     origin_day = min(j.first for j in jobs)
     feeders, minutes, starts, hit = [], [], [], []

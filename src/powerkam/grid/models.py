@@ -10,6 +10,15 @@ from simple_history.models import HistoricalRecords
 class Substation(models.Model):
     substation_id = models.CharField(_("substation id"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=200)
+    district = models.CharField(_("district"), max_length=100, blank=True)
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    commissioned_on = models.DateField(
+        _("commissioned on"),
+        null=True,
+        blank=True,
+        help_text=_("When the substation went (or goes) into service; a new one gets a connection priority list."),
+    )
     archived = models.BooleanField(_("archived"), default=False)
     history = HistoricalRecords()
 
@@ -33,6 +42,7 @@ class Feeder(models.Model):
         _("rated capacity (kVA)"), max_digits=12, decimal_places=2, null=True, blank=True
     )
     peak_load_kw = models.DecimalField(_("peak load (kW)"), max_digits=12, decimal_places=2, null=True, blank=True)
+    commissioned_on = models.DateField(_("commissioned on"), null=True, blank=True)
     archived = models.BooleanField(_("archived"), default=False)
     history = HistoricalRecords()
 

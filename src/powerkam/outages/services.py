@@ -1,0 +1,367 @@
+"""Writes for planned outages: draft → scheduled → notified → done (or cancelled).
+
+- :func:`outage_create` / :func:`outage_update` — a draft: feeders that exist, an end after the start.
+- :func:`outage_schedule` — fixes the impact: which accounts the window interrupts, each one's ENS.
+- :func:`outage_notify` — notices to every affected key account: an email to each of its contacts
+  with an address, and a printable letter; notifying after the deadline (7 days for planned,
+  24 hours for temporary outages) is allowed but flagged late.
+- :func:`notice_acknowledge` — a contact (link in the email) or a staff member records the receipt.
+- :func:`outage_complete` — the work is done: one follow-up task per affected key account, due
+  3 working days after the end, for its primary manager.
+- :func:`outage_cancel` — keeps the record, marked cancelled.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from powerkam.accounts.models import Account, Assignment, AssignmentRole, Contact
+from powerkam.analytics import outages as engine
+from powerkam.core.errors import ApplicationError
+from powerkam.outages import selectors
+from powerkam.outages.models import (
+    AffectedAccount,
+    FollowUpStatus,
+    NoticeChannel,
+    OutageFollowUp,
+    OutageKind,
+    OutageNotice,
+    OutageRulesVersion,
+    OutageStatus,
+    PlannedOutage,
+)
+from powerkam.staff.models import Role
+from powerkam.workdays.selectors import work_calendar
+
+AnyUser = User | AbstractBaseUser | AnonymousUser
+#: Follow-ups are due this many working days after the outage ends.
+FOLLOW_UP_WORKDAYS = 3
+PLANNER_ROLES = (Role.PLANNER, Role.SUPERVISOR, Role.ADMIN)
+
+
+def user_can_plan_outages(user: AnyUser) -> bool:
+    """Outage planners, supervisors and administrators (and superusers) change outage records."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if getattr(user, "is_superuser", False):
+        return True
+    profile = getattr(user, "staff", None)
+    return profile is not None and not profile.archived and profile.role in PLANNER_ROLES
+
+
+def _require_planner(user: AnyUser | None) -> None:
+    if user is not None and not user_can_plan_outages(user):
+        raise ApplicationError(_("Only outage planners, supervisors and administrators may change outage records."))
+
+
+def _check(feeders: str, start: dt.datetime, end: dt.datetime) -> tuple[str, ...]:
+    try:
+        out = engine.check_feeders(feeders, selectors.known_feeder_ids())
+    except engine.OutageError as exc:
+        raise selectors.application_error(exc) from exc
+    if end <= start:
+        raise ApplicationError(_("The outage must end after it starts."), {"field": "end"})
+    return out
+
+
+def _status_error(outage: PlannedOutage, action: str) -> ApplicationError:
+    return ApplicationError(
+        _("An outage that is %(status)s cannot be %(action)s.")
+        % {"status": outage.get_status_display(), "action": action},
+        {"status": outage.status},
+    )
+
+
+@transaction.atomic
+def outage_create(
+    *,
+    title: str,
+    feeders: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    kind: str = OutageKind.PLANNED,
+    crew: str = "",
+    reason: str = "",
+    by: User | None = None,
+) -> PlannedOutage:
+    _require_planner(by)
+    start, end = selectors.to_aware(start), selectors.to_aware(end)
+    out = _check(feeders, start, end)
+    if kind not in OutageKind.values:
+        raise ApplicationError(_("Unknown outage kind %(kind)r.") % {"kind": kind}, {"field": "kind"})
+    outage = PlannedOutage(
+        title=title.strip() or _("Outage of %(feeders)s") % {"feeders": ", ".join(out)},
+        kind=kind,
+        feeders=";".join(out),
+        start=start,
+        end=end,
+        crew=crew.strip(),
+        reason=reason.strip(),
+        created_by=by,
+    )
+    outage.full_clean()
+    outage.save()
+    return outage
+
+
+@transaction.atomic
+def outage_update(
+    *,
+    outage: PlannedOutage,
+    by: User | None = None,
+    title: str | None = None,
+    feeders: str | None = None,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+    kind: str | None = None,
+    crew: str | None = None,
+    reason: str | None = None,
+) -> PlannedOutage:
+    """Change a draft or scheduled outage; a scheduled one goes back to draft (its impact must be fixed again)."""
+    _require_planner(by)
+    outage = PlannedOutage.objects.select_for_update().get(pk=outage.pk)
+    if not outage.editable:
+        raise _status_error(outage, _("changed"))
+    new_start = selectors.to_aware(start) if start is not None else outage.start
+    new_end = selectors.to_aware(end) if end is not None else outage.end
+    out = _check(feeders if feeders is not None else outage.feeders, new_start, new_end)
+    outage.feeders, outage.start, outage.end = ";".join(out), new_start, new_end
+    if title is not None:
+        outage.title = title.strip() or outage.title
+    if kind is not None:
+        if kind not in OutageKind.values:
+            raise ApplicationError(_("Unknown outage kind %(kind)r.") % {"kind": kind}, {"field": "kind"})
+        outage.kind = kind
+    if crew is not None:
+        outage.crew = crew.strip()
+    if reason is not None:
+        outage.reason = reason.strip()
+    if outage.status == OutageStatus.SCHEDULED:
+        outage.status = OutageStatus.DRAFT
+        outage.scheduled_at = None
+        outage.affected.all().delete()  # a derived snapshot, recomputed on scheduling
+    outage.full_clean()
+    outage.save()
+    return outage
+
+
+@transaction.atomic
+def outage_schedule(*, outage: PlannedOutage, by: User | None = None) -> PlannedOutage:
+    """Fix the window: record every interrupted account with its ENS (unknown ones stay empty)."""
+    _require_planner(by)
+    outage = PlannedOutage.objects.select_for_update().get(pk=outage.pk)
+    if outage.status not in (OutageStatus.DRAFT, OutageStatus.SCHEDULED):
+        raise _status_error(outage, _("scheduled"))
+    report = selectors.outage_impact(feeders=outage.feeders, start=outage.start, end=outage.end)
+    accounts = Account.objects.in_bulk([row["customer_id"] for row in report.interrupted], field_name="customer_id")
+    outage.affected.all().delete()
+    AffectedAccount.objects.bulk_create(
+        [
+            AffectedAccount(
+                outage=outage,
+                account=accounts[row["customer_id"]],
+                key_account=row["key_account"],
+                ens_kwh=row["ens_kwh"],
+                weight=row["weight"],
+            )
+            for row in report.interrupted
+        ]
+    )
+    outage.ens_kwh = report.ens_kwh
+    outage.weighted_ens_kwh = report.weighted_ens_kwh
+    outage.unknown_ens = ";".join(report.unknown)
+    outage.status = OutageStatus.SCHEDULED
+    outage.scheduled_at = timezone.now()
+    outage.save()
+    return outage
+
+
+def _notice_text(outage: PlannedOutage, account: Account, ack_url: str, code: str) -> tuple[str, str]:
+    local_start = timezone.localtime(outage.start)
+    local_end = timezone.localtime(outage.end)
+    subject = _("Power outage notice: %(start)s – %(end)s") % {
+        "start": f"{local_start:%Y-%m-%d %H:%M}",
+        "end": f"{local_end:%Y-%m-%d %H:%M}",
+    }
+    lines = [
+        _("Dear %(name)s,") % {"name": account.name},
+        "",
+        _(
+            "Because of work on the supply network (%(work)s), the supply of your premises (customer id "
+            "%(customer_id)s) will be interrupted from %(start)s to %(end)s."
+        )
+        % {
+            "work": outage.reason or outage.title,
+            "customer_id": account.customer_id,
+            "start": f"{local_start:%Y-%m-%d %H:%M}",
+            "end": f"{local_end:%Y-%m-%d %H:%M}",
+        },
+        _("Please arrange your production and any standby supply accordingly."),
+        "",
+        _("Please confirm that you received this notice: %(url)s") % {"url": ack_url}
+        if ack_url
+        else _("Please confirm that you received this notice to your account manager (code %(code)s).")
+        % {"code": code},
+    ]
+    return subject, "\n".join(lines)
+
+
+def _primary_manager(account: Account) -> User | None:
+    assignment = (
+        Assignment.objects.filter(account=account, active=True, role=AssignmentRole.PRIMARY)
+        .select_related("staff")
+        .first()
+    )
+    return assignment.staff if assignment else None
+
+
+def outage_notify(
+    *, outage: PlannedOutage, by: User | None = None, now: dt.datetime | None = None, ack_base_url: str = ""
+) -> PlannedOutage:
+    """Send the notices of a scheduled outage (email to each contact with an address, a letter per key
+    account) and record them; notifying after the deadline is flagged late."""
+    _require_planner(by)
+    now = now or timezone.now()
+    outage = PlannedOutage.objects.get(pk=outage.pk)
+    if outage.status != OutageStatus.SCHEDULED:
+        raise _status_error(outage, _("notified"))
+    rules = selectors.outage_rules()
+    late = engine.notice_is_late(
+        selectors.to_local_naive(outage.start), selectors.to_local_naive(now), temporary=outage.temporary, rules=rules
+    )
+    key_accounts = [a.account for a in outage.affected.filter(key_account=True).select_related("account")]
+    outbox: list[EmailMessage] = []
+    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
+        for account in key_accounts:
+            OutageNotice.objects.create(
+                outage=outage,
+                account=account,
+                channel=NoticeChannel.LETTER,
+                recipient=account.name,
+                sent_at=now,
+                late=late,
+            )
+            contacts = Contact.objects.filter(account=account, archived=False).exclude(email="")
+            for contact in contacts:
+                notice = OutageNotice.objects.create(
+                    outage=outage,
+                    account=account,
+                    contact=contact,
+                    channel=NoticeChannel.EMAIL,
+                    recipient=contact.email,
+                    sent_at=now,
+                    late=late,
+                )
+                ack_url = f"{ack_base_url.rstrip('/')}/grid/notices/{notice.token}/ack/" if ack_base_url else ""
+                subject, body = _notice_text(outage, account, ack_url, notice.token[:8])
+                outbox.append(EmailMessage(subject, body, to=[contact.email]))
+        outage.status = OutageStatus.NOTIFIED
+        outage.notified_at = now
+        outage.notice_late = late
+        outage.save()
+    if outbox:
+        # Sent after the notices are recorded: a mail failure is reported and can be retried by hand.
+        with get_connection() as connection:
+            connection.send_messages(outbox)
+    return outage
+
+
+def letter_html(*, outage: PlannedOutage, account: Account) -> str:
+    """The printable notice letter for one affected account (HTML, A4)."""
+    notice = outage.notices.filter(account=account, channel=NoticeChannel.LETTER).first()
+    return render_to_string(
+        "outages/letter.html",
+        {
+            "outage": outage,
+            "account": account,
+            "notice": notice,
+            "affected": outage.affected.filter(account=account).first(),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@transaction.atomic
+def notice_acknowledge(*, notice: OutageNotice, by_name: str, at: dt.datetime | None = None) -> OutageNotice:
+    """Record that the customer received the notice (the first acknowledgement counts)."""
+    notice = OutageNotice.objects.select_for_update().get(pk=notice.pk)
+    if notice.acknowledged_at is None:
+        notice.acknowledged_at = at or timezone.now()
+        notice.acknowledged_by = (by_name or "").strip()[:200] or notice.recipient
+        notice.save()
+    return notice
+
+
+@transaction.atomic
+def outage_complete(*, outage: PlannedOutage, by: User | None = None) -> PlannedOutage:
+    """The work is done: one follow-up per affected key account for its primary manager."""
+    _require_planner(by)
+    outage = PlannedOutage.objects.select_for_update().get(pk=outage.pk)
+    if outage.status not in (OutageStatus.SCHEDULED, OutageStatus.NOTIFIED):
+        raise _status_error(outage, _("marked done"))
+    end_day = timezone.localtime(outage.end).date()
+    due = work_calendar().add_workdays(end_day, FOLLOW_UP_WORKDAYS).date
+    for affected in outage.affected.filter(key_account=True).select_related("account"):
+        OutageFollowUp.objects.get_or_create(
+            outage=outage,
+            account=affected.account,
+            defaults={"assignee": _primary_manager(affected.account), "due_on": due},
+        )
+    outage.status = OutageStatus.DONE
+    outage.done_at = timezone.now()
+    outage.save()
+    return outage
+
+
+@transaction.atomic
+def outage_cancel(*, outage: PlannedOutage, by: User | None = None) -> PlannedOutage:
+    _require_planner(by)
+    outage = PlannedOutage.objects.select_for_update().get(pk=outage.pk)
+    if outage.status in (OutageStatus.DONE, OutageStatus.CANCELLED):
+        raise _status_error(outage, _("cancelled"))
+    outage.status = OutageStatus.CANCELLED
+    outage.cancelled_at = timezone.now()
+    outage.save()
+    return outage
+
+
+@transaction.atomic
+def follow_up_close(*, follow_up: OutageFollowUp, note: str = "", by: User | None = None) -> OutageFollowUp:
+    follow_up = OutageFollowUp.objects.select_for_update().get(pk=follow_up.pk)
+    if follow_up.status != FollowUpStatus.DONE:
+        follow_up.status = FollowUpStatus.DONE
+        follow_up.done_at = timezone.now()
+    if note:
+        follow_up.note = note.strip()
+    follow_up.save()
+    return follow_up
+
+
+@transaction.atomic
+def outage_rules_set(*, rules_toml: str, note: str = "", by: User | None = None) -> OutageRulesVersion:
+    """Save new outage rules (checked first); the newest rules apply from now on."""
+    if by is not None and not user_can_plan_outages(by):
+        raise ApplicationError(_("Only outage planners, supervisors and administrators may change the outage rules."))
+    try:
+        engine.OutageRules.from_toml(rules_toml, source=_("the outage rules"))
+    except engine.OutageError as exc:
+        raise ApplicationError(exc.message, {"field": "rules_toml"}) from exc
+    return OutageRulesVersion.objects.create(rules_toml=rules_toml, note=note, created_by=by)
+
+
+def affected_summary(outage: PlannedOutage) -> dict[str, Any]:
+    rows = list(outage.affected.select_related("account"))
+    return {
+        "accounts": len(rows),
+        "key_accounts": sum(1 for r in rows if r.key_account),
+        "unknown": outage.unknown_list,
+    }
