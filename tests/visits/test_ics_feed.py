@@ -28,15 +28,17 @@ def planned(manager: User, colleague: User) -> None:
 
 def test_feed_lists_my_visits_and_followups(client: Client, manager: User, planned: None) -> None:
     token = services.feed_for(user=manager).token
-    response = client.get(f"/visits/feed/{token}.ics")  # no login: calendar apps cannot log in
+    # No login (calendar apps cannot log in); an English-speaking app still gets the site's language.
+    response = client.get(f"/visits/feed/{token}.ics", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/calendar")
     cal = Calendar.from_ical(response.content)
     events = sorted((e.get("dtstart").dt, str(e.get("summary"))) for e in cal.walk("VEVENT"))
+    # In the site's language (zh-Hans), whatever the calendar app asks for.
     assert events == [
-        (D(2026, 11, 11), "Visit: 客户K2 (K2)"),
-        (D(2026, 11, 13), "Visit: 示范钢铁 (K1)"),
-        (D(2026, 11, 20), "Follow-up: 无功补偿方案 (客户K4)"),
+        (D(2026, 11, 11), "走访:客户K2(K2)"),
+        (D(2026, 11, 13), "走访:示范钢铁(K1)"),
+        (D(2026, 11, 20), "跟进:无功补偿方案(客户K4)"),
     ]
     uids = [str(e.get("uid")) for e in cal.walk("VEVENT")]
     assert len(set(uids)) == 3

@@ -19,7 +19,10 @@ pytestmark = pytest.mark.django_db
 
 
 def bearer(user: User) -> dict[str, str]:
-    return {"HTTP_AUTHORIZATION": f"Bearer {api_token_issue(username=user.get_username()).token}"}
+    return {
+        "HTTP_AUTHORIZATION": f"Bearer {api_token_issue(username=user.get_username()).token}",
+        "HTTP_ACCEPT_LANGUAGE": "en",  # assertions read the English messages
+    }
 
 
 @pytest.fixture

@@ -80,6 +80,8 @@ def test_log_a_visit_on_a_phone(browser: Browser, live_server: Any, transactiona
     expect(page.locator("[data-testid=followups]")).to_contain_text("新增一台2000kVA变压器")
     expect(page.locator("[data-testid=attachments] img")).to_have_count(1)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.wait_for_load_state("networkidle")  # the photo has loaded: no request is left for the live server
+    context.close()
 
     saved = Visit.objects.get()
     assert (saved.visited_on, saved.satisfaction, saved.staff_id) == (dt.date(2026, 11, 10), 4, manager.pk)

@@ -189,3 +189,17 @@ def test_feed_settings_page(client: Client, manager: User) -> None:
 
 def test_pages_need_a_login(client: Client) -> None:
     assert client.get("/visits/").status_code == 302
+
+
+def test_pages_speak_chinese_by_default(client: Client, manager: User, planned: None) -> None:
+    client.force_login(manager)
+    html = client.get("/visits/?month=2026-11", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "走访计划" in html
+    assert "计划日历" in html
+    planned_visit = PlannedVisit.objects.get(account__customer_id="K1")
+    refused = client.post(
+        f"/visits/planned/{planned_visit.pk}/move/",
+        {"day": "2026-11-15", "username": "m1"},
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    assert "2026-11-15 不是法定工作日,请选择工作日。" in refused.content.decode()

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.middleware import HtmxDetails
@@ -425,7 +426,8 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
     found = CalendarFeed.objects.select_related("user").filter(token=token).first()
     if found is None or not found.user.is_active:
         raise Http404
-    body = ics.manager_calendar(user=found.user, host=request.get_host().split(":")[0] or "powerkam")
+    with translation.override(settings.LANGUAGE_CODE):  # calendar apps send no useful language
+        body = ics.manager_calendar(user=found.user, host=request.get_host().split(":")[0] or "powerkam")
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="powerkam-visits.ics"'
     response["Cache-Control"] = "private, max-age=300"
