@@ -155,6 +155,16 @@ class Project(models.Model):
         return self.stage in FINAL
 
     @property
+    def in_progress(self) -> bool:
+        """Approved and still on its way to energisation."""
+        return self.stage in IN_PROGRESS and not self.archived
+
+    @property
+    def needs_managers(self) -> bool:
+        """An approved project on its way without both "1+1" managers."""
+        return self.stage in IN_PROGRESS and bool(self.missing_managers)
+
+    @property
     def missing_managers(self) -> list[str]:
         """The "1+1" roles not filled yet ("primary", "secondary")."""
         missing = []
