@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -169,6 +169,12 @@ def _upsert(
     return model._default_manager.in_bulk(list(rows), field_name=key_field)
 
 
+def _chunks(values: list[Any], size: int = 20_000) -> Iterator[list[Any]]:
+    """Keep ``IN (...)`` lists under every database's limit on query parameters."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
 def _rows(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     return con.sql("SELECT * FROM typed").to_arrow_table().to_pylist()
 
@@ -179,7 +185,7 @@ def _rows(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
 def _land_accounts(con: duckdb.DuckDBPyConnection, counts: _Counts, user: User | None) -> None:
     """Customers at ≥ 10 kV (and the group companies above them, and accounts already in the CRM)."""
     rows = {r["customer_id"]: r for r in _rows(con)}
-    in_crm = set(Account.objects.filter(customer_id__in=list(rows)).values_list("customer_id", flat=True))
+    in_crm = set(Account.objects.values_list("customer_id", flat=True)) & rows.keys()
     wanted = {cid for cid, r in rows.items() if Decimal(str(r["voltage_kv"])) >= CRM_MIN_VOLTAGE_KV} | in_crm
     frontier = list(wanted)
     while frontier:  # climb the group hierarchy inside the file
@@ -305,7 +311,9 @@ def _land_assignments(con: duckdb.DuckDBPyConnection, counts: _Counts, user: Use
     accounts = Account.objects.in_bulk([r["customer_id"] for r in rows], field_name="customer_id")
     users = User.objects.in_bulk([r["username"] for r in rows], field_name="username")
     active = {
-        (a.account_id, a.role): a for a in Assignment.objects.filter(active=True, account__in=list(accounts.values()))
+        (a.account_id, a.role): a
+        for chunk in _chunks([a.pk for a in accounts.values()])
+        for a in Assignment.objects.filter(active=True, account_id__in=chunk)
     }
     ended, created = [], []
     for r in rows:
@@ -337,7 +345,8 @@ def _land_visits(con: duckdb.DuckDBPyConnection, counts: _Counts, user: User | N
     users = User.objects.in_bulk([r["username"] for r in rows if r["username"]], field_name="username")
     existing = {
         (v.account_id, v.visited_on, v.staff_id): v
-        for v in Visit.objects.filter(account__in=list(accounts.values()), source=VisitSource.IMPORTED)
+        for chunk in _chunks([a.pk for a in accounts.values()])
+        for v in Visit.objects.filter(account_id__in=chunk, source=VisitSource.IMPORTED)
     }
     created, updated = [], []
     for r in rows:
