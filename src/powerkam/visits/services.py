@@ -147,7 +147,9 @@ def planned_visit_move(*, planned: PlannedVisit, day: dt.date, username: str | N
     or to an unknown manager. No other planned visit moves.
     """
     _refuse_viewer(by)
-    planned = PlannedVisit.objects.select_for_update().select_related("manager", "account").get(pk=planned.pk)
+    planned = (
+        PlannedVisit.objects.select_for_update(of=("self",)).select_related("manager", "account").get(pk=planned.pk)
+    )
     if planned.status != PlannedStatus.PLANNED:
         raise ApplicationError(_(MOVE_COMPLETED))
     if not user_sees_all_accounts(by) and not accounts_visible_to(by).filter(pk=planned.account_id).exists():
