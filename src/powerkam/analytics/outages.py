@@ -1197,3 +1197,31 @@ def plan_month(
         bound=min(bound_wh / _WH, sum(float(prep.wens[j][k]) for j, k in enumerate(choice) if k is not None)),
         seconds=time.perf_counter() - began,
     )
+
+
+def window_curves(
+    loads: TypicalLoads,
+    customer_ids: Sequence[str],
+    start: dt.datetime,
+    end: dt.datetime,
+    calendar: WorkCalendar,
+    *,
+    margin: dt.timedelta = dt.timedelta(hours=2),
+) -> tuple[list[dt.datetime], dict[str, list[float | None]]]:
+    """Typical kW of each customer, slot by slot, from ``margin`` before the window to ``margin`` after
+    (each slot on its own day's type) — what the impact view draws."""
+    origin = dt.datetime.combine(start.date(), dt.time())
+    first = int((start - margin - origin) // SLOT)
+    last = math.ceil((end + margin - origin) / SLOT)
+    types = DayTypes(calendar)
+    times = [origin + SLOT * i for i in range(first, last)]
+    day_types = np.array([types.of(t.date()) for t in times], dtype=np.int64)
+    slots = np.array([(t.hour * 60 + t.minute) // SLOT_MINUTES for t in times], dtype=np.int64)
+    curves: dict[str, list[float | None]] = {}
+    for cid in customer_ids:
+        profile = loads.profile(cid)
+        if profile is None:
+            continue
+        values = profile[day_types, slots]
+        curves[cid] = [None if np.isnan(v) else round(float(v), 2) for v in values]
+    return times, curves
