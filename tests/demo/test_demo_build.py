@@ -188,3 +188,17 @@ def test_if_missing_builds_when_the_database_does_not_hold_the_demo(data_dir: Pa
 
     assert result["built"] is True
     assert User.objects.filter(username="admin").exists()
+
+
+def test_the_demo_is_graded_so_key_accounts_show_at_once(data_dir: Path) -> None:
+    result = demo("build", *SMALL)
+
+    from powerkam.grading.models import GradingRun
+
+    run = GradingRun.objects.get()
+    assert run.period == result["periods"][-1]
+    key = Account.objects.filter(key_status="key")
+    assert key.exists()
+    assert set(key.values_list("grade", flat=True)) <= {"A", "B", "C"}
+    assert not key.filter(grade="").exists()
+    assert not Account.objects.exclude(key_status="key").exclude(grade="").exists()

@@ -27,6 +27,7 @@ from powerkam.core.errors import ApplicationError
 from powerkam.demo.generator import MAX_MONTHS, MIN_CUSTOMERS, DemoSpec, generate
 from powerkam.demo.generator.crm import ADMIN_USERNAME
 from powerkam.demo.selectors import DEMO_PASSWORD, demo_marker, demo_marker_path
+from powerkam.grading.services import grading_run_create, grading_run_execute
 from powerkam.imports.services import ImportRefused, import_file
 
 Progress = Callable[[str], None]
@@ -124,6 +125,14 @@ def demo_build(
                 {"errors": [e.as_dict() for e in exc.errors[:20]]},
             ) from exc
         seconds[kind] = round(time.perf_counter() - step, 2)
+
+    # A demo shows key accounts with their grades at once: grade the last billed month, as a
+    # supervisor would after the monthly billing extract.
+    step = time.perf_counter()
+    if progress:
+        progress(_("Grading the key accounts for %(period)s …") % {"period": files.periods[-1]})
+    grading_run_execute(run=grading_run_create(period=files.periods[-1], rules_source="demo", by=by))
+    seconds["grading"] = round(time.perf_counter() - step, 2)
 
     usernames = _usernames(files.paths["staff"])
     password_hash = _set_demo_passwords(usernames=usernames)
