@@ -56,6 +56,8 @@ def test_team_calendar_and_htmx_month(client: Client, supervisor: User, planned:
 
 
 def test_supervisor_makes_a_plan(client: Client, supervisor: User, planned: None) -> None:
+    form = login(client, supervisor).get("/visits/?month=2026-12", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert 'value="2026-12-01"' in form  # ISO for the native date picker, whatever the language
     response = login(client, supervisor).post("/visits/plan/", {"first_day": "2026-12-01", "last_day": "2026-12-31"})
     assert response.status_code == 302
     assert PlannedVisit.objects.filter(plan__first_day=D(2026, 12, 1)).count() == 3

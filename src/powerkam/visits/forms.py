@@ -11,7 +11,12 @@ from powerkam.accounts.models import Account, Contact
 
 
 class DateInput(forms.DateInput):
+    """A native date picker; its value must be ISO (YYYY-MM-DD) whatever the language's format."""
+
     input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 def _today() -> Any:
