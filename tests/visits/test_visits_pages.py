@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -205,3 +206,24 @@ def test_pages_speak_chinese_by_default(client: Client, manager: User, planned: 
         HTTP_ACCEPT_LANGUAGE="zh-hans",
     )
     assert "2026-11-15 不是法定工作日,请选择工作日。" in refused.content.decode()
+
+
+def test_partials_for_the_360_page_and_my_work(rf: Any, manager: User, planned: None) -> None:
+    from django.template.loader import render_to_string
+
+    from powerkam.visits.selectors import my_visits_and_followups
+
+    account = PlannedVisit.objects.get(account__customer_id="K1").account
+    services.followup_create(account=account, need="电能质量监测", owner=manager, due_on=D(2026, 11, 20), by=manager)
+    request = rf.get("/")
+    request.user = manager
+    html = render_to_string(
+        "visits/_followups.html", {"followups": open_followups_for_account(account), "today": D(2026, 11, 21)}, request
+    )
+    assert "电能质量监测" in html
+    assert "due overdue" in html
+    html = render_to_string(
+        "visits/_my_work.html", {"work": my_visits_and_followups(manager, D(2026, 11, 11))}, request
+    )
+    assert "示范钢铁" in html
+    assert "电能质量监测" in html
