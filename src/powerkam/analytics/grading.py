@@ -148,9 +148,10 @@ def _days_between(later: ir.DateValue, earlier: ir.DateValue) -> ir.IntegerValue
 def bill_settlement(tables: GradingTables, *, as_of: dt.date, rules: GradingRules = DEFAULT_RULES) -> ir.Table:
     """Every bill with its known payments (``paid_yuan``) and the day it was settled (``settled_on``).
 
-    ``settled_on`` is null while the known payments do not reach the amount.
+    ``settled_on`` is null while the known payments do not reach the amount. Known payments are
+    summed per day and accumulated in date order (a window over the payments alone), then joined
+    to the bills once: one join and one aggregation per bill.
     """
-    bills = tables.billing.select("customer_id", "period", "amount_yuan", "due_date")
     known = tables.payments.filter(tables.payments.paid_on <= ibis.literal(as_of))
     daily = known.group_by(["customer_id", "period", "paid_on"]).aggregate(day_yuan=known.amount_yuan.sum())
     running = daily.mutate(
@@ -158,21 +159,17 @@ def bill_settlement(tables: GradingTables, *, as_of: dt.date, rules: GradingRule
             ibis.cumulative_window(group_by=[daily.customer_id, daily.period], order_by=daily.paid_on)
         )
     )
+    bills = tables.billing.select("customer_id", "period", "kwh", "amount_yuan", "due_date")
     tolerance = ibis.literal(rules.settlement.tolerance_yuan, type="decimal(18,2)")
-    joined = bills.join(running, ["customer_id", "period"])
-    per_bill = joined.group_by(["customer_id", "period"]).aggregate(
-        paid_yuan=joined.day_yuan.sum(),
-        paid_off_on=(joined.paid_to_date >= joined.amount_yuan - tolerance).ifelse(joined.paid_on, ibis.null()).min(),
+    joined = bills.left_join(running, ["customer_id", "period"])
+    reached = joined.paid_to_date >= joined.amount_yuan - tolerance
+    per_bill = joined.group_by(["customer_id", "period", "kwh", "amount_yuan", "due_date"]).aggregate(
+        paid_yuan=ibis.coalesce(joined.day_yuan.sum(), ibis.literal(Decimal("0.00"), type="decimal(18,2)")),
+        paid_off_on=reached.ifelse(joined.paid_on, ibis.null()).min(),
     )
-    result = bills.left_join(per_bill, ["customer_id", "period"]).select(
-        "customer_id",
-        "period",
-        "amount_yuan",
-        "due_date",
-        paid_yuan=ibis.coalesce(per_bill.paid_yuan, ibis.literal(Decimal("0.00"), type="decimal(18,2)")),
-        settled_on=(bills.amount_yuan == 0).ifelse(bills.due_date, per_bill.paid_off_on),
+    return per_bill.mutate(settled_on=(per_bill.amount_yuan == 0).ifelse(per_bill.due_date, per_bill.paid_off_on)).drop(
+        "paid_off_on"
     )
-    return result
 
 
 def grading_table(tables: GradingTables, period: Period | str, rules: GradingRules = DEFAULT_RULES) -> ir.Table:
@@ -184,49 +181,33 @@ def grading_table(tables: GradingTables, period: Period | str, rules: GradingRul
     zero_yuan = ibis.literal(Decimal("0.00"), type="decimal(18,2)")
 
     bills = bill_settlement(tables, as_of=as_of, rules=rules)
-
+    in_window = (bills.period >= first) & (bills.period <= last)
+    # A bill of W that fell due by as_of is late unless settled by its due date.
+    late = in_window & (bills.due_date <= as_of_lit) & (bills.settled_on.isnull() | (bills.settled_on > bills.due_date))
+    days_late = _days_between(ibis.coalesce(bills.settled_on, as_of_lit), bills.due_date)
     # Arrears: every bill that fell due before as_of, in or out of the window.
-    arrears = bills.filter(bills.due_date < as_of_lit)
-    arrears = arrears.mutate(owed=ibis.greatest(zero_yuan, arrears.amount_yuan - arrears.paid_yuan))
-    arrears_by_customer = arrears.group_by("customer_id").aggregate(overdue_yuan=arrears.owed.sum())
-
-    # The window: consumption, revenue, activity and lateness.
-    billing = tables.billing
-    in_window = billing.filter((billing.period >= first) & (billing.period <= last))
-    usage = in_window.group_by("customer_id").aggregate(
-        annual_kwh=in_window.kwh.sum(),
-        annual_revenue=in_window.amount_yuan.sum(),
-        active_months=(in_window.kwh > 0).sum(),
-    )
-    due = bills.filter((bills.period >= first) & (bills.period <= last) & (bills.due_date <= as_of_lit))
-    due = due.mutate(late=due.settled_on.isnull() | (due.settled_on > due.due_date))
-    due = due.mutate(days_late=_days_between(ibis.coalesce(due.settled_on, as_of_lit), due.due_date))
-    lateness = (
-        due.filter(due.late)
-        .group_by("customer_id")
-        .aggregate(
-            late_payments=due.late.count(),  # every row here is late
-            max_days_late=due.days_late.max(),
-        )
+    owed = (bills.due_date < as_of_lit).ifelse(ibis.greatest(zero_yuan, bills.amount_yuan - bills.paid_yuan), zero_yuan)
+    per_customer = bills.group_by("customer_id").aggregate(
+        annual_kwh=in_window.ifelse(bills.kwh, 0.0).sum(),
+        annual_revenue=in_window.ifelse(bills.amount_yuan, zero_yuan).sum(),
+        active_months=(in_window & (bills.kwh > 0)).ifelse(1, 0).sum(),
+        late_payments=late.ifelse(1, 0).sum(),
+        max_days_late=late.ifelse(days_late, 0).max(),
+        overdue_yuan=owed.sum(),
     )
 
     customers = tables.customers
-    base = (
-        customers.left_join(usage, "customer_id")
-        .left_join(lateness, "customer_id")
-        .left_join(arrears_by_customer, "customer_id")
-        .select(
-            customers.customer_id,
-            customers.voltage_kv,
-            customers.contract_capacity_kva,
-            important_grade=customers.important_grade,
-            annual_kwh=ibis.coalesce(usage.annual_kwh, 0.0).round(KWH_DECIMALS),
-            annual_revenue=ibis.coalesce(usage.annual_revenue, zero_yuan).round(2),
-            active_months=ibis.coalesce(usage.active_months, 0).cast("int64"),
-            late_payments=ibis.coalesce(lateness.late_payments, 0).cast("int64"),
-            max_days_late=ibis.coalesce(lateness.max_days_late, 0).cast("int64"),
-            overdue_yuan=ibis.coalesce(arrears_by_customer.overdue_yuan, zero_yuan),
-        )
+    base = customers.left_join(per_customer, "customer_id").select(
+        customers.customer_id,
+        customers.voltage_kv,
+        customers.contract_capacity_kva,
+        important_grade=customers.important_grade,
+        annual_kwh=ibis.coalesce(per_customer.annual_kwh, 0.0).round(KWH_DECIMALS),
+        annual_revenue=ibis.coalesce(per_customer.annual_revenue, zero_yuan).round(2),
+        active_months=ibis.coalesce(per_customer.active_months, 0).cast("int64"),
+        late_payments=ibis.coalesce(per_customer.late_payments, 0).cast("int64"),
+        max_days_late=ibis.coalesce(per_customer.max_days_late, 0).cast("int64"),
+        overdue_yuan=ibis.coalesce(per_customer.overdue_yuan, zero_yuan),
     )
     return _score(base, rules)
 

@@ -1,6 +1,13 @@
 """Where the grading expressions run: an Ibis connection to DuckDB (default) or PySpark.
 
-DuckDB is embedded and needs nothing. PySpark is the optional ``spark`` extra
+DuckDB is embedded and needs nothing; on a shared server its memory and threads can be bounded
+(it then spills to disk):
+
+- ``POWERKAM_DUCKDB_MEMORY_LIMIT``: e.g. ``4GB`` (default: DuckDB's own, 80 % of RAM);
+- ``POWERKAM_DUCKDB_THREADS``: worker threads (default: one per core);
+- ``POWERKAM_DUCKDB_TEMP_DIR``: where it spills (default: DuckDB's own, ``.tmp`` beside the database).
+
+PySpark is the optional ``spark`` extra
 (``uv sync --extra spark``); the session is configured from the environment so that the same
 command runs in local mode on one machine or against a cluster:
 
@@ -60,7 +67,16 @@ def spark_session() -> Any:
 def connect(backend: str = "duckdb") -> Any:
     """An Ibis connection to *backend* (``duckdb`` or ``pyspark``)."""
     if backend == "duckdb":
-        return ibis.duckdb.connect()
+        config = {
+            key: os.environ[variable]
+            for key, variable in (
+                ("memory_limit", "POWERKAM_DUCKDB_MEMORY_LIMIT"),
+                ("threads", "POWERKAM_DUCKDB_THREADS"),
+                ("temp_directory", "POWERKAM_DUCKDB_TEMP_DIR"),
+            )
+            if os.environ.get(variable)
+        }
+        return ibis.duckdb.connect(**config)
     if backend == "pyspark":
         return ibis.pyspark.connect(spark_session())
     raise BackendError(f"unknown analytics backend '{backend}' (choose one of: {', '.join(BACKENDS)})")
