@@ -25,7 +25,7 @@ from powerkam.accounts.models import Account, Assignment
 from powerkam.core.errors import ApplicationError
 from powerkam.web import charts
 from powerkam.web.excel import XLSX_CONTENT_TYPE, workbook_bytes
-from powerkam.web.panels import panels_for
+from powerkam.web.panels import panel_stylesheets, panels_for
 
 PAGE_SIZE = 25
 
@@ -140,6 +140,7 @@ def _get_account(request: HttpRequest, customer_id: str) -> Account:
 @require_GET
 def account_detail(request: HttpRequest, customer_id: str) -> HttpResponse:
     account = _get_account(request, customer_id)
+    panels = panels_for("account", request, account)
     context = {
         "account": account,
         "managers": selectors.account_managers(account=account),
@@ -149,7 +150,8 @@ def account_detail(request: HttpRequest, customer_id: str) -> HttpResponse:
         "can_edit": selectors.user_can_edit(request.user),
         "contact_form": ContactForm(),
         "industry_label": INDUSTRY_LABELS.get(account.industry, account.industry),
-        "panels": panels_for("account", request, account),
+        "panels": panels,
+        "panel_css": panel_stylesheets(panels),
     }
     return render(request, "accounts/detail.html", context)
 

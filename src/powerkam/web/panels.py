@@ -25,6 +25,8 @@ class Panel:
     #: (request, subject) → the panel's context, or None to leave the panel out for this subject
     context: Callable[[HttpRequest, Any], dict[str, Any] | None]
     order: int = 100
+    #: static stylesheets the panel's template needs
+    css: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class RenderedPanel:
     title: str | Promise
     template: str
     data: dict[str, Any]
+    css: tuple[str, ...] = ()
 
 
 _PANELS: dict[Page, dict[str, Panel]] = {"account": {}, "home": {}}
@@ -42,10 +45,14 @@ def register(page: Page, panel: Panel) -> None:
     _PANELS[page][panel.key] = panel
 
 
+def panel_stylesheets(panels: list[RenderedPanel]) -> list[str]:
+    return list(dict.fromkeys(css for panel in panels for css in panel.css))
+
+
 def panels_for(page: Page, request: HttpRequest, subject: Any) -> list[RenderedPanel]:
     rendered = []
     for panel in sorted(_PANELS[page].values(), key=lambda p: (p.order, p.key)):
         data = panel.context(request, subject)
         if data is not None:
-            rendered.append(RenderedPanel(panel.key, panel.title, panel.template, data))
+            rendered.append(RenderedPanel(panel.key, panel.title, panel.template, data, panel.css))
     return rendered

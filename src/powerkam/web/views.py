@@ -9,12 +9,11 @@ from django.utils.translation import gettext_lazy as _
 
 from powerkam.accounts import selectors as account_selectors
 from powerkam.web.navigation import menu_item
-from powerkam.web.panels import panels_for
+from powerkam.web.panels import panel_stylesheets, panels_for
 
 #: What each area will offer (ux.md), shown on its "coming soon" page.
 AREA_PLANS = {
     "grading": [_("Grading runs"), _("Accounts that joined, left, went up or down"), _("Grading rules")],
-    "visits": [_("Visit plan calendar"), _("Visit records"), _("Visit compliance")],
     "service": [_("Tickets with SLA clocks"), _("New-connection cases"), _("One-time notification letters")],
     "grid": [_("Supply topology"), _("Reliability"), _("Planned outages and notices"), _("Upgrade candidates")],
     "prospects": [_("Government projects pipeline"), _("Capacity reservations"), _("Weekly report")],
@@ -26,11 +25,13 @@ AREA_PLANS = {
 def home(request: HttpRequest) -> HttpResponse:
     summary = account_selectors.account_summary(user=request.user)
     recent = account_selectors.account_list(user=request.user, filters=account_selectors.AccountFilters())[:8]
+    panels = panels_for("home", request, request.user)
     context = {
         "summary": summary,
         "recent": recent,
         "user_sees_all": account_selectors.user_sees_all_accounts(request.user),
-        "panels": panels_for("home", request, request.user),
+        "panels": panels,
+        "panel_css": panel_stylesheets(panels),
     }
     return render(request, "web/home.html", context)
 
