@@ -111,7 +111,8 @@ def test_expired_reservations_are_released_and_the_managers_told(
     message = smtp_server.messages[0]
     assert "2,000 kVA" in message.subject
     assert "F001线 (F001)" in message.subject
-    assert "was valid until 2026-11-30 and has been released on 2026-12-01" in message.text
+    # Mail goes out in the site language (zh-Hans).
+    assert "容量有效期至 2026-11-30，已于 2026-12-01 释放" in message.text
     # Running again tells nobody twice.
     assert services.reservations_release_expired(today=D(2026, 12, 2)).released == 0
     assert len(smtp_server.messages) == 2

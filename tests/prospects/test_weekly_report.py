@@ -155,7 +155,7 @@ def test_report_is_mailed_to_the_supervisors(week: dict[str, Project], smtp_serv
     assert (run.week_start, run.projects, run.recipients) == (D(2026, 11, 23), 3, ["sup@example.com"])
     [message] = smtp_server.messages
     assert message.recipients == ["sup@example.com"]
-    assert "2026-11-23" in message.subject
+    assert message.subject.strip() == "重点项目周报 2026-11-23 – 2026-11-27"  # the site language
     assert "征地手续未完成" in message.text
     attachments = {part.get_filename(): part.get_content() for part in message.message.iter_attachments()}
     assert sorted(attachments) == ["weekly-report-2026-11-27.pdf", "weekly-report-2026-11-27.xlsx"]

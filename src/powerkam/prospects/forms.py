@@ -13,7 +13,12 @@ from powerkam.prospects.models import Channel, Party, Project, Stage
 
 
 class DateInput(forms.DateInput):
+    """An HTML date input; its value is always ISO (a localised format would leave it empty)."""
+
     input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None, format: str | None = None) -> None:
+        super().__init__(attrs, format or "%Y-%m-%d")
 
 
 def _today() -> Any:
@@ -125,6 +130,12 @@ class StageForm(forms.Form):
     )
     tariff = forms.ChoiceField(
         label=_("Tariff"), choices=Tariff.choices, initial=Tariff.LARGE_INDUSTRIAL, required=False
+    )
+    voltage_kv = forms.DecimalField(
+        label=_("Supply voltage (kV)"), required=False, help_text=_("Default: the likely supply voltage.")
+    )
+    capacity_kva = forms.DecimalField(
+        label=_("Capacity applied for (kVA)"), required=False, help_text=_("Default: the expected capacity.")
     )
 
 

@@ -253,7 +253,10 @@ def project_action(request: HttpRequest, project_id: str, action: str) -> HttpRe
             connection = None
             if data["to_stage"] == Stage.APPLIED:
                 connection = services.Connection(
-                    customer_id=data["customer_id"], tariff=data["tariff"] or "large_industrial"
+                    customer_id=data["customer_id"],
+                    tariff=data["tariff"] or "large_industrial",
+                    voltage_kv=data["voltage_kv"],
+                    capacity_kva=data["capacity_kva"],
                 )
             services.project_advance(
                 project=project, to_stage=data["to_stage"], by=by, on=data["on"], note=data["note"],
