@@ -15,7 +15,7 @@ from powerkam.api.services import api_token_issue
 @pytest.fixture
 def api(planner: User) -> Any:
     token = api_token_issue(username=planner.username).token
-    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_ACCEPT_LANGUAGE="en")
 
     def call(method: str, path: str, data: Any = None) -> Any:
         kwargs = {"content_type": "application/json"} if data is not None else {}

@@ -16,7 +16,8 @@ from tests.factories import StaffFactory
 
 
 @pytest.fixture
-def planner_client(client: Client, planner: User) -> Client:
+def planner_client(planner: User) -> Client:
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(planner)
     return client
 
@@ -131,8 +132,9 @@ def test_late_notice_is_flagged_on_the_calendar(planner_client: Client, small_gr
     assert "Notice overdue" in page
 
 
-def test_a_manager_may_look_but_not_plan(client: Client, small_grid: dict[str, Account]) -> None:
+def test_a_manager_may_look_but_not_plan(small_grid: dict[str, Account]) -> None:
     manager = StaffFactory(role=Role.MANAGER, user__username="someone").user
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(manager)
     assert client.get("/grid/outages/").status_code == 200
     client.post("/grid/outages/new/", {"feeders": "F1", "start": "2030-06-10T08:00", "end": "2030-06-10T12:00"})

@@ -360,47 +360,56 @@ def typical_loads(
     if not ids or not path.exists():
         return result
     where_before = "AND ts < $before" if before is not None else ""
-    sql = f"""
-        WITH mine AS (
-            SELECT customer_id, ts, kw FROM read_parquet($path)
-            WHERE customer_id IN (SELECT customer_id FROM wanted) {where_before}
-        ),
-        latest AS (SELECT customer_id, max(ts)::DATE AS last_day FROM mine GROUP BY customer_id)
-        SELECT m.customer_id, m.ts::DATE AS day,
-               (extract(hour FROM m.ts) * 4 + extract(minute FROM m.ts) // 15)::INTEGER AS slot,
-               sum(m.kw) AS kw_sum, count(m.kw)::INTEGER AS n
-        FROM mine m JOIN latest l USING (customer_id)
-        WHERE m.ts >= l.last_day - ($days - 1) * INTERVAL 1 DAY
-        GROUP BY ALL
-    """
     params: dict[str, Any] = {"path": str(path), "days": days}
     if before is not None:
         params["before"] = before
     with duckdb.connect(":memory:") as con:
         con.register("wanted", pa.table({"customer_id": pa.array(ids, pa.string())}))
-        table = con.sql(sql, params=params).to_arrow_table()
-    if table.num_rows == 0:
-        return result
-    cids = table.column("customer_id").to_pylist()
-    day_values = table.column("day").to_pylist()
-    slots = table.column("slot").to_numpy()
-    sums = table.column("kw_sum").to_numpy(zero_copy_only=False).astype(np.float64)
-    counts = table.column("n").to_numpy()
-    types = DayTypes(calendar)
-    day_index = {d: types.of(d) for d in set(day_values)}
-    rows = np.fromiter((result._index[c] for c in cids), dtype=np.int64, count=len(cids))
-    dtypes = np.fromiter((day_index[d] for d in day_values), dtype=np.int64, count=len(day_values))
-    total = np.zeros_like(kw)
-    n = np.zeros(kw.shape, dtype=np.int64)
-    np.add.at(total, (rows, dtypes, slots), sums)
-    np.add.at(n, (rows, dtypes, slots), counts)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        result.kw = np.where(n > 0, total / np.maximum(n, 1), np.nan)
-    for cid, day in zip(cids, day_values, strict=True):
-        if cid not in result.last_day or day > result.last_day[cid]:
-            result.last_day[cid] = day
-        if cid not in result.first_day or day < result.first_day[cid]:
-            result.first_day[cid] = day
+        # The readings of each customer's last ``days`` days, kept once; then the calendar's day
+        # type of each of their dates joins in and DuckDB averages per (customer, day type, slot).
+        con.execute(
+            f"""
+            CREATE TEMP TABLE recent AS
+            WITH mine AS (
+                SELECT customer_id, ts, kw FROM read_parquet($path)
+                WHERE customer_id IN (SELECT customer_id FROM wanted) {where_before}
+            ),
+            latest AS (SELECT customer_id, max(ts)::DATE AS last_day FROM mine GROUP BY customer_id)
+            SELECT m.customer_id, m.ts::DATE AS day,
+                   (extract(hour FROM m.ts) * 4 + extract(minute FROM m.ts) // 15)::INTEGER AS slot, m.kw
+            FROM mine m JOIN latest l USING (customer_id)
+            WHERE m.ts >= l.last_day - ($days - 1) * INTERVAL 1 DAY
+            """,
+            params,
+        )
+        spans = con.execute("SELECT customer_id, min(day), max(day) FROM recent GROUP BY customer_id").fetchall()
+        if not spans:
+            return result
+        first_all = min(row[1] for row in spans)
+        last_all = max(row[2] for row in spans)
+        types = DayTypes(calendar)
+        n_days = (last_all - first_all).days + 1
+        con.register(
+            "day_types",
+            pa.table(
+                {
+                    "day": pa.array([first_all + dt.timedelta(days=d) for d in range(n_days)], pa.date32()),
+                    "day_type": pa.array(types.span(first_all, n_days).astype(np.int32)),
+                }
+            ),
+        )
+        table = con.sql(
+            "SELECT r.customer_id, t.day_type, r.slot, avg(r.kw) AS kw FROM recent r "
+            "JOIN day_types t USING (day) WHERE r.kw IS NOT NULL GROUP BY ALL"
+        ).to_arrow_table()
+    rows = np.array([result._index[c] for c in table.column("customer_id").to_pylist()], dtype=np.int64)
+    kw[rows, table.column("day_type").to_numpy(), table.column("slot").to_numpy()] = table.column("kw").to_numpy(
+        zero_copy_only=False
+    )
+    result.kw = kw
+    for cid, first_day, last_day in spans:
+        result.first_day[cid] = first_day
+        result.last_day[cid] = last_day
     result.provisional = types.provisional
     return result
 
