@@ -1,0 +1,215 @@
+"""Outage benchmarks (issue 7): the least-harmful-window search and the CP-SAT month plan.
+
+1. Suggestion: 500 interrupted key accounts, 14 days, a 4-hour outage on the 15-minute grid
+   (target ≤ 50 ms). Measured: the search on typical loads already in memory, and end to end
+   with the typical loads read from a Parquet store of 500 × 28 days of 15-minute readings.
+   Baseline in the same run: the same search written as plain Python loops (start × account × slot).
+2. Month plan: 300 jobs, 20 crews, 120 feeders, 500 accounts (every fifth on dual supply), each
+   job allowed 7–21 days of December 2026 (half of them 08:00–18:00 only), 30 s limit
+   (target: optimal or ≤ 1 % gap). Baseline: the earliest-start plan.
+
+``python -m benchmarks outages [--dry-run]`` (``--dry-run`` prints without rewriting docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from benchmarks.report import machine, today, write_section
+from powerkam.analytics import outages as o
+from powerkam.analytics import store
+from powerkam.analytics.workcal import WorkCalendar
+
+CAL = WorkCalendar()
+SHAPE = np.concatenate([np.full(28, 0.35), np.full(8, 0.7), np.full(40, 1.0), np.full(20, 0.6)])
+
+
+def _profiles(n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    out = {}
+    for i in range(n):
+        base = rng.uniform(200, 3000)
+        work = base * SHAPE * rng.uniform(0.9, 1.1, 96)
+        off = work * rng.uniform(0.3, 0.7)
+        out[f"K{i:04d}"] = np.stack([work, off])
+    return out
+
+
+def _write_loads(store_dir: Path, profiles: dict[str, np.ndarray], last: dt.date) -> None:
+    first = last - dt.timedelta(days=27)
+    day_types = o.DayTypes(CAL).span(first, 28)
+    slots = np.arange(28 * 96)
+    ts0 = np.datetime64(first.isoformat(), "us")
+    ts = ts0 + slots.astype("timedelta64[m]") * 15
+    ids, tss, kws = [], [], []
+    for cid, p in profiles.items():
+        ids.append(np.full(len(slots), cid))
+        tss.append(ts)
+        kws.append(p[day_types.repeat(96), slots % 96])
+    table = pa.table(
+        {"customer_id": np.concatenate(ids), "ts": np.concatenate(tss), "kw": np.concatenate(kws)},
+        schema=store.SCHEMAS["loads"],
+    )
+    pq.write_table(table, store.dataset_path(store_dir, "loads"))
+
+
+def _naive_search(loads: o.TypicalLoads, ids: list[str], first: dt.date, days: int, minutes: int) -> tuple[int, float]:
+    """The obvious implementation: for each start, for each account, add its slots."""
+    types = o.DayTypes(CAL)
+    n_slots = minutes // 15
+    best = (-1, float("inf"))
+    for k in range(days * 96 - n_slots + 1):
+        total = 0.0
+        for cid in ids:
+            profile = loads.kw[loads.row(cid)]
+            for s in range(k, k + n_slots):
+                day = first + dt.timedelta(days=s // 96)
+                total += float(profile[types.of(day), s % 96]) * 0.25
+        if total < best[1] - 1e-6:
+            best = (k, total)
+    return best
+
+
+def bench_suggest() -> dict:
+    rng = np.random.default_rng(7)
+    profiles = _profiles(500, rng)
+    points = [o.SupplyPoint(cid, ("F1",)) for cid in profiles]
+    loads = o.TypicalLoads(tuple(profiles), np.stack(list(profiles.values())))
+    first, last = dt.date(2026, 12, 1), dt.date(2026, 12, 14)
+    kwargs = {
+        "points": points,
+        "known_feeders": ["F1"],
+        "feeders": "F1",
+        "duration_hours": 4,
+        "first": first,
+        "last": last,
+        "calendar": CAL,
+    }
+    o.suggest_windows(**kwargs, loads=loads)  # warm-up
+    runs = []
+    for _ in range(30):
+        t = time.perf_counter()
+        result = o.suggest_windows(**kwargs, loads=loads)
+        runs.append(time.perf_counter() - t)
+    with tempfile.TemporaryDirectory() as tmp:
+        _write_loads(Path(tmp), profiles, dt.date(2026, 11, 30))
+        e2e = []
+        for _ in range(5):
+            t = time.perf_counter()
+            from_store = o.suggest_windows(**kwargs, store_dir=Path(tmp))
+            e2e.append(time.perf_counter() - t)
+    t = time.perf_counter()
+    k, naive_ens = _naive_search(loads, list(profiles), first, 14, 240)
+    naive_s = time.perf_counter() - t
+    best = result.windows[0]
+    origin = dt.datetime.combine(first, dt.time())
+    assert best.start == origin + dt.timedelta(minutes=15 * k), (best.start, k)
+    assert abs(best.ens_kwh - naive_ens) < 1e-3 * max(1.0, naive_ens)
+    assert from_store.windows[0].start == best.start
+    return {
+        "candidates": result.candidates,
+        "search_ms": statistics.median(runs) * 1000,
+        "e2e_ms": statistics.median(e2e) * 1000,
+        "naive_s": naive_s,
+    }
+
+
+def _plan_instance(seed: int = 1) -> tuple[list[o.Job], list[o.SupplyPoint], o.TypicalLoads, list[str]]:
+    rng = np.random.default_rng(seed)
+    pick = random.Random(seed)
+    feeders = [f"F{i:03d}" for i in range(120)]
+    profiles = _profiles(500, rng)
+    points = []
+    for i, cid in enumerate(profiles):
+        fs = tuple(pick.sample(feeders, 2)) if i % 5 == 0 else (pick.choice(feeders),)
+        points.append(o.SupplyPoint(cid, fs, cid, float(1 + i % 3)))
+    loads = o.TypicalLoads(tuple(profiles), np.stack(list(profiles.values())))
+    jobs = []
+    for j in range(300):
+        span = pick.randint(7, 21)
+        start = dt.date(2026, 12, 1) + dt.timedelta(days=pick.randint(0, 31 - span))
+        jobs.append(
+            o.Job(
+                f"J{j:03d}",
+                (pick.choice(feeders),),
+                pick.choice([2, 3, 4, 6, 8]),
+                start,
+                start + dt.timedelta(days=span - 1),
+                f"crew{j % 20:02d}",
+                o.HoursOfDay.parse("08:00-18:00") if j % 2 else None,
+            )
+        )
+    return jobs, points, loads, feeders
+
+
+def bench_plan(time_limit: float = 30.0) -> dict:
+    jobs, points, loads, feeders = _plan_instance()
+    common = {"jobs": jobs, "points": points, "known_feeders": feeders, "calendar": CAL, "loads": loads}
+    t = time.perf_counter()
+    naive = o.naive_plan(**common)
+    naive_s = time.perf_counter() - t
+    t = time.perf_counter()
+    plan = o.plan_month(**common, time_limit_s=time_limit)
+    plan_s = time.perf_counter() - t
+    return {
+        "status": plan.status,
+        "plan_kwh": plan.weighted_ens_kwh,
+        "bound_kwh": plan.bound_weighted_ens_kwh,
+        "gap": plan.gap,
+        "plan_s": plan_s,
+        "naive_kwh": naive.weighted_ens_kwh,
+        "naive_s": naive_s,
+        "conflicts": len(plan.conflicts),
+    }
+
+
+def main(argv: list[str]) -> None:
+    s = bench_suggest()
+    print(f"suggest: {s}", flush=True)
+    p = bench_plan()
+    print(f"plan: {p}", flush=True)
+    body = f"""
+Machine: {machine()}. Date: {today()}.
+
+Run: `make bench` (or `uv run --frozen python -m benchmarks outages`).
+
+**Least-harmful window** — 500 interrupted key accounts, 14 days, a 4-hour outage, every start on the
+15-minute grid ({s["candidates"]:,} candidates); target ≤ 50 ms.
+
+| step | time | target met |
+|---|---:|:---:|
+| search on typical loads in memory (median of 30) | {s["search_ms"]:.1f} ms | {"yes" if s["search_ms"] <= 50 else "no"} |
+| end to end: typical loads read from Parquet (500 × 28 days × 96 readings) + search (median of 5) | {s["e2e_ms"]:.0f} ms | — |
+| baseline: the same search as plain Python loops (start × account × slot) | {s["naive_s"]:.1f} s | — |
+
+Both find the same window; the search aggregates the accounts' weighted typical profiles first
+(2 × 96 values), lays them over the days by day type and sums every window with one
+sliding-window pass, so its cost hardly grows with the number of accounts.
+
+**Month plan** — 300 jobs, 20 crews, 120 feeders, 500 accounts (every fifth on dual supply:
+{p["conflicts"]} pairs of jobs must not overlap), 7–21 allowed days each in December 2026, half of
+them 08:00–18:00 only; CP-SAT with a 30 s limit on 2 workers; target optimal or ≤ 1 % gap.
+
+| plan | weighted ENS | time | gap to the bound |
+|---|---:|---:|---:|
+| CP-SAT ({p["status"]}) | {p["plan_kwh"]:,.0f} kWh | {p["plan_s"]:.1f} s | {p["gap"] * 100:.2f} % |
+| baseline: earliest feasible start per job | {p["naive_kwh"]:,.0f} kWh | {p["naive_s"]:.2f} s | — |
+| bound (proven) | {p["bound_kwh"]:,.0f} kWh | — | — |
+
+Target met: {"yes" if p["status"] == "optimal" or p["gap"] <= 0.01 else "no"}. When the instance is too large for an exact model
+in time, each job keeps its 24 cheapest starts and the bound is the sum of every job's best window
+alone (see docs/outages.md): the plan is never worse than the greedy plans, and the reported gap
+is against that weak bound.
+"""
+    if "--dry-run" in argv:
+        print(body)
+    else:
+        write_section("Outages", body)
