@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -7,6 +9,8 @@ class ServiceConfig(AppConfig):
     verbose_name = _("Service tickets")
 
     def ready(self) -> None:
+        from powerkam.core.schedule import Job, register
         from powerkam.service.panels import register_panels
 
         register_panels()
+        register(Job("service.escalate", "powerkam.service.tasks.escalate", at=dt.time(7, 0)))

@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -7,6 +9,8 @@ class VisitsConfig(AppConfig):
     verbose_name = _("Visits")
 
     def ready(self) -> None:
+        from powerkam.core.schedule import Job, register
         from powerkam.visits.panels import register_panels
 
         register_panels()
+        register(Job("visits.weekly_digest", "powerkam.visits.tasks.weekly_digest", at=dt.time(7, 30), weekday=0))

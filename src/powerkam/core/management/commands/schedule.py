@@ -1,0 +1,33 @@
+"""``powerkam schedule``: queue the periodic jobs that are due now (the worker does this every minute)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from powerkam.core.commands import PowerKAMCommand
+from powerkam.core.schedule import jobs, queue_due_jobs
+
+
+class Command(PowerKAMCommand):
+    help = "Queue the periodic jobs (escalations, digests, reports) that are due now; list them with --list."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--list", action="store_true", help="list the periodic jobs instead")
+
+    def run(self, *args: Any, **options: Any) -> dict[str, Any]:
+        if options["list"]:
+            return {
+                "jobs": [
+                    {"name": j.name, "task": j.task, "at": j.at.strftime("%H:%M"), "weekday": j.weekday} for j in jobs()
+                ]
+            }
+        return {"queued": queue_due_jobs()}
+
+    def render_text(self, result: dict[str, Any]) -> str:
+        if "jobs" in result:
+            days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+            return "\n".join(
+                f"{j['name']:<28} {j['at']} {'daily' if j['weekday'] is None else days[j['weekday']]}  {j['task']}"
+                for j in result["jobs"]
+            )
+        return "Queued: " + (", ".join(result["queued"]) or "nothing due")

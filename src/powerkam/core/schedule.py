@@ -1,0 +1,72 @@
+"""Periodic jobs, queued by the worker: escalations and reservation expiry every working morning,
+the visit digest and the prospects' weekly report on Mondays.
+
+Apps register their jobs in ``AppConfig.ready()``. ``powerkam worker`` checks once a minute
+(``queue_due_jobs``) and queues each job at most once per due day: the job's row is locked while it
+is checked, so several workers never queue the same job twice. ``powerkam schedule`` does one
+check by hand (or from cron, where no worker runs).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from powerkam.core.models import ScheduledRun
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    #: dotted path of a django-tasks task, e.g. "powerkam.service.tasks.escalate"
+    task: str
+    at: dt.time = dt.time(7, 0)
+    #: None: every day; 0–6: that weekday only (Monday = 0)
+    weekday: int | None = None
+
+    def due_on(self, now: dt.datetime) -> dt.date | None:
+        """The day this job should have been queued for by ``now`` (local time), if any."""
+        today = now.date()
+        if self.weekday is not None and today.weekday() != self.weekday:
+            return None
+        return today if now.time() >= self.at else None
+
+
+_JOBS: dict[str, Job] = {}
+
+
+def register(job: Job) -> None:
+    _JOBS[job.name] = job
+
+
+def jobs() -> list[Job]:
+    return sorted(_JOBS.values(), key=lambda j: j.name)
+
+
+def _task(path: str):  # type: ignore[no-untyped-def]
+    module, _, attr = path.rpartition(".")
+    return getattr(importlib.import_module(module), attr)
+
+
+def queue_due_jobs(now: dt.datetime | None = None) -> list[str]:
+    """Queue every job due and not yet queued for its day; return the names queued."""
+    now = timezone.localtime(now)
+    queued = []
+    for job in jobs():
+        day = job.due_on(now)
+        if day is None:
+            continue
+        with transaction.atomic():
+            row, _ = ScheduledRun.objects.select_for_update().get_or_create(name=job.name)
+            if row.last_run_on is not None and row.last_run_on >= day:
+                continue
+            _task(job.task).enqueue()
+            row.last_run_on = day
+            row.last_queued_at = timezone.now()
+            row.save()
+            queued.append(job.name)
+    return queued
