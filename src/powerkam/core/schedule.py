@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -47,7 +48,7 @@ def jobs() -> list[Job]:
     return sorted(_JOBS.values(), key=lambda j: j.name)
 
 
-def _task(path: str):  # type: ignore[no-untyped-def]
+def _task(path: str) -> Any:
     module, _, attr = path.rpartition(".")
     return getattr(importlib.import_module(module), attr)
 
