@@ -139,3 +139,12 @@ def test_funnel_page(team: Team, pipeline: list[Project], grid: Grid) -> None:
     assert [cell.split(">")[1].split("<")[0] for cell in approved.split("<td")[1:]] == [
         "Approved", "1", "0", "0.0%", "1", "0", "30.0 / 30.0",
     ]  # fmt: skip
+
+
+def test_stage_labels_in_chinese_are_the_pipeline_words(team: Team, pipeline: list[Project]) -> None:
+    web = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    web.force_login(team.business)
+    page = web.get("/prospects/").content.decode()
+    assert '<span class="stage stage-planned" data-stage="planned">规划中</span>' in page
+    assert '<span class="stage stage-approved" data-stage="approved">已立项</span>' in page
+    assert "计划停电" not in page  # the same English word for a planned outage

@@ -20,16 +20,18 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 
 class Stage(models.TextChoices):
-    PLANNED = "planned", _("Planned")
-    APPROVED = "approved", _("Approved")
-    APPLIED = "applied", _("Applied for connection")
-    UNDER_CONSTRUCTION = "under_construction", _("Under construction")
-    ENERGISED = "energised", _("Energised")
-    LOST = "lost", _("Lost")
+    # A context keeps these apart from the same English words elsewhere ("Planned" outage).
+    PLANNED = "planned", pgettext_lazy("prospect stage", "Planned")
+    APPROVED = "approved", pgettext_lazy("prospect stage", "Approved")
+    APPLIED = "applied", pgettext_lazy("prospect stage", "Applied for connection")
+    UNDER_CONSTRUCTION = "under_construction", pgettext_lazy("prospect stage", "Under construction")
+    ENERGISED = "energised", pgettext_lazy("prospect stage", "Energised")
+    LOST = "lost", pgettext_lazy("prospect stage", "Lost")
 
 
 #: The pipeline in order (lost can happen at any stage before energised).

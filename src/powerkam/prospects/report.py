@@ -152,10 +152,13 @@ def _row(project: Project, start: dt.date, as_of: dt.date) -> ReportRow:
     )
     done: list[tuple[dt.date, str]] = []
     for change in project.stage_changes.filter(on__gte=start, on__lte=as_of).order_by("on", "id"):
-        text = _("%(from)s → %(to)s") % {
-            "from": change.get_from_stage_display() or "—",
-            "to": change.get_to_stage_display(),
-        }
+        if change.from_stage:
+            text = _("%(from)s → %(to)s") % {
+                "from": change.get_from_stage_display(),
+                "to": change.get_to_stage_display(),
+            }
+        else:
+            text = _("registered as %(stage)s") % {"stage": change.get_to_stage_display()}
         done.append((change.on, f"{change.on:%m-%d} {text}" + (f" ({change.note})" if change.note else "")))
     for task in project.follow_ups.filter(status=FollowUpStatus.DONE, done_on__gte=start, done_on__lte=as_of):
         assert task.done_on is not None

@@ -8,6 +8,7 @@ powerkam prospects sync                                      record stage change
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 from pathlib import Path
 from typing import Any
@@ -35,18 +36,23 @@ class Command(PowerKAMCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
-        release = sub.add_parser("release-expired", help="Release reservations past their last valid day.")
+        # Also accept --format after the action (`powerkam prospects report --format json`).
+        fmt = CommandParser(add_help=False)
+        fmt.add_argument("--format", choices=["text", "json"], default=argparse.SUPPRESS, help="Output format.")
+        release = sub.add_parser(
+            "release-expired", parents=[fmt], help="Release reservations past their last valid day."
+        )
         release.add_argument("--date", default=None, help="As of this day (YYYY-MM-DD); default today.")
         release.add_argument("--enqueue", action="store_true", help="Queue the task for `powerkam worker` instead.")
-        report = sub.add_parser("report", help="The weekly progress report of approved prospects.")
+        report = sub.add_parser("report", parents=[fmt], help="The weekly progress report of approved prospects.")
         report.add_argument("--date", default=None, help="Report day (YYYY-MM-DD); the week starts on its Monday.")
         report.add_argument("--send", action="store_true", help="Mail it to the supervisors (workbook and PDF).")
         report.add_argument("--xlsx", default=None, help="Also write the workbook to this file.")
         report.add_argument("--pdf", default=None, help="Also write the PDF to this file.")
         report.add_argument("--enqueue", action="store_true", help="Queue the mailing for `powerkam worker`.")
-        headroom = sub.add_parser("headroom", help="Feeders with prospects and their headroom.")
+        headroom = sub.add_parser("headroom", parents=[fmt], help="Feeders with prospects and their headroom.")
         headroom.add_argument("--all", action="store_true", help="Every feeder, not only those with prospects.")
-        sub.add_parser("sync", help="Record stage changes that imports made, with their dates.")
+        sub.add_parser("sync", parents=[fmt], help="Record stage changes that imports made, with their dates.")
 
     def run(self, *args: Any, **options: Any) -> Any:
         action = options["action"]
