@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class GridConfig(AppConfig):
     name = "powerkam.grid"
     verbose_name = _("Grid")
+
+    def ready(self) -> None:
+        from powerkam.grid.panels import register_panels
+
+        register_panels()

@@ -13,9 +13,6 @@ from powerkam.web.panels import panel_stylesheets, panels_for
 
 #: What each area will offer (ux.md), shown on its "coming soon" page.
 AREA_PLANS = {
-    "grading": [_("Grading runs"), _("Accounts that joined, left, went up or down"), _("Grading rules")],
-    "service": [_("Tickets with SLA clocks"), _("New-connection cases"), _("One-time notification letters")],
-    "grid": [_("Supply topology"), _("Reliability"), _("Planned outages and notices"), _("Upgrade candidates")],
     "prospects": [_("Government projects pipeline"), _("Capacity reservations"), _("Weekly report")],
     "insights": [_("Dashboards for the marketing head"), _("Health and churn risk"), _("Tariff advice")],
 }

@@ -1,0 +1,33 @@
+"""Supply reliability and planned outages on the account 360 page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from powerkam.accounts.models import Account
+from powerkam.core.errors import ApplicationError
+from powerkam.grid import selectors
+from powerkam.web.panels import Panel, register
+
+
+def _account_reliability(request: HttpRequest, account: Account) -> dict[str, Any]:
+    try:
+        reliability = selectors.account_reliability(account=account) if account.feeders else None
+    except ApplicationError as exc:  # e.g. no outage history imported yet
+        reliability, problem = None, exc.message
+    else:
+        problem = ""
+    outages = account.outages_affecting.select_related("outage").order_by("-outage__start")[:10]  # type: ignore[attr-defined]
+    return {"reliability": reliability, "problem": problem, "outages": outages}
+
+
+def register_panels() -> None:
+    register(
+        "account",
+        Panel(
+            "reliability", _("Reliability and outages"), "grid/_panel_reliability.html", _account_reliability, order=50
+        ),
+    )
