@@ -59,7 +59,10 @@ def main(argv: list[str]) -> None:
             ours = run_child("benchmarks.import_steps", "powerkam", str(path), str(known))
             base = run_child("benchmarks.import_steps", "pandas", str(path), str(known))
             ours_rate, base_rate = ours["rows"] / ours["seconds"], base["rows"] / base["seconds"]
-            print(f"{label}: powerkam {ours_rate:,.0f} rows/s ({ours['peak_mib']:,.0f} MiB), pandas {base_rate:,.0f} rows/s ({base['peak_mib']:,.0f} MiB), ratio {ours_rate / base_rate:.1f}x", flush=True)
+            print(
+                f"{label}: powerkam {ours_rate:,.0f} rows/s ({ours['peak_mib']:,.0f} MiB), pandas {base_rate:,.0f} rows/s ({base['peak_mib']:,.0f} MiB), ratio {ours_rate / base_rate:.1f}x",
+                flush=True,
+            )
             lines.append(
                 f"| {label} | {ours_rate:,.0f} | {ours['peak_mib']:,.0f} | {base_rate:,.0f} | {base['peak_mib']:,.0f} | {ours_rate / base_rate:.1f}× |"
             )

@@ -22,7 +22,9 @@ def powerkam_validate(path: Path, customers: Path) -> int:
     spec = CONTRACT["billing"]
     raw = read_raw(con, path, spec)
     literal = str(customers).replace("'", "''")
-    checked = validate(con, raw, spec, {"customer_id": Reference("customer", sql=f"SELECT customer_id FROM read_parquet('{literal}')")})
+    checked = validate(
+        con, raw, spec, {"customer_id": Reference("customer", sql=f"SELECT customer_id FROM read_parquet('{literal}')")}
+    )
     assert checked.ok, checked.errors[:5]
     return raw.rows
 
