@@ -148,3 +148,14 @@ def test_stage_labels_in_chinese_are_the_pipeline_words(team: Team, pipeline: li
     assert '<span class="stage stage-planned" data-stage="planned">规划中</span>' in page
     assert '<span class="stage stage-approved" data-stage="approved">已立项</span>' in page
     assert "计划停电" not in page  # the same English word for a planned outage
+
+
+def test_admin_lists_the_prospect_models(approved: Project, django_user_model: type[User]) -> None:
+    admin = django_user_model.objects.create_superuser("root", "root@example.com", "pw")
+    web = Client(HTTP_ACCEPT_LANGUAGE="en")
+    web.force_login(admin)
+    change = web.get(f"/admin/prospects/project/{approved.pk}/change/")
+    assert change.status_code == 200
+    assert "Stage changes" in change.content.decode()  # the dated changes, read-only
+    for model in ("reservation", "followup", "contactentry", "weeklyreportrun"):
+        assert web.get(f"/admin/prospects/{model}/").status_code == 200
