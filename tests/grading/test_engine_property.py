@@ -121,12 +121,25 @@ def _with_a_bill_in_the_period(data: dict[str, list[dict[str, Any]]]) -> dict[st
     return data
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=datasets(), rules=rules_strategy)
-def test_engine_equals_the_reference_on_duckdb(data: dict[str, list[dict[str, Any]]], rules: GradingRules) -> None:
+def _engine_equals_the_reference(data: dict[str, list[dict[str, Any]]], rules: GradingRules) -> None:
     data = _with_a_bill_in_the_period(data)
     reference = reference_grading(PERIOD, data["customers"], data["billing"], data["payments"], rules)
     _assert_same(_engine(connect("duckdb"), data, rules), reference)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=datasets(), rules=rules_strategy)
+def test_engine_equals_the_reference_on_duckdb(data: dict[str, list[dict[str, Any]]], rules: GradingRules) -> None:
+    _engine_equals_the_reference(data, rules)
+
+
+@pytest.mark.slow
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=datasets(), rules=rules_strategy)
+def test_engine_equals_the_reference_on_duckdb_at_length(
+    data: dict[str, list[dict[str, Any]]], rules: GradingRules
+) -> None:
+    _engine_equals_the_reference(data, rules)
 
 
 @pytest.mark.spark
