@@ -159,3 +159,32 @@ def test_admin_lists_the_prospect_models(approved: Project, django_user_model: t
     assert "Stage changes" in change.content.decode()  # the dated changes, read-only
     for model in ("reservation", "followup", "contactentry", "weeklyreportrun"):
         assert web.get(f"/admin/prospects/{model}/").status_code == 200
+
+
+def test_the_key_account_keeps_the_project_history_on_its_360_page(team: Team, approved: Project) -> None:
+    services.contact_log_add(
+        project=approved, by=team.business, on=D(2026, 3, 5), party="government", summary="立项批复"
+    )
+    services.project_advance(
+        project=approved, to_stage=Stage.APPLIED, by=team.business, on=D(2026, 9, 28),
+        connection=services.Connection("C8800001"),
+    )  # fmt: skip
+    services.project_advance(project=approved, to_stage=Stage.UNDER_CONSTRUCTION, by=team.business, on=D(2026, 10, 9))
+    services.project_advance(project=approved, to_stage=Stage.ENERGISED, by=team.business, on=D(2026, 11, 9))
+    page = client_for(team.supervisor).get("/accounts/C8800001/").content.decode()
+    panel = page.split('data-testid="prospect-panel"')[1].split("</ol>")[0]
+    assert "P2026-001" in panel
+    assert "1 contact logged" in panel
+    assert panel.count("<li>") == 4  # registered approved, applied, under construction, energised
+    assert "2026-03-02" in panel
+
+
+def test_my_work_lists_the_projects_i_co_manage(team: Team, approved: Project) -> None:
+    services.follow_up_create(project=approved, by=team.business, title="落实施工用电", due_on=D(2026, 12, 4))
+    services.follow_up_create(project=approved, by=team.business, title="征地手续未完成", blocker=True)
+    home = client_for(team.technical).get("/").content.decode()
+    table = home.split('data-testid="my-prospects"')[1].split("</table>")[0]
+    assert "示范区新能源汽车零部件产业园" in table
+    assert "落实施工用电" in table
+    assert '<span class="badge badge-danger">1</span>' in table
+    assert 'data-testid="my-prospects"' not in client_for(team.viewer).get("/").content.decode()

@@ -12,6 +12,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from django.utils import timezone
 
 from powerkam.prospects import report as weekly
 from powerkam.prospects import services
@@ -174,3 +175,21 @@ def test_weekly_report_task(week: dict[str, Project], smtp_server: Any, settings
         "week_start": "2026-11-23", "as_of": "2026-11-27", "projects": 3, "recipients": ["sup@example.com"],
     }  # fmt: skip
     assert len(smtp_server.messages) == 1
+
+
+def test_the_schedule_runs_the_report_on_monday_for_the_week_just_finished(
+    week: dict[str, Project], smtp_server: Any, settings: Any
+) -> None:
+    from powerkam.core.schedule import jobs
+    from powerkam.prospects.tasks import last_finished_week_end, weekly_report
+
+    registered = {job.name: job for job in jobs()}
+    assert registered["prospects.weekly_report"].weekday == 0
+    assert registered["prospects.release_expired"].weekday is None
+    assert last_finished_week_end(D(2026, 11, 30)) == D(2026, 11, 29)  # Monday → the Sunday before
+    assert last_finished_week_end(D(2026, 11, 27)) == D(2026, 11, 22)
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    result = weekly_report.enqueue()
+    week_end = last_finished_week_end(timezone.localdate())
+    assert result.return_value["as_of"] == week_end.isoformat()
+    assert result.return_value["week_start"] == (week_end - dt.timedelta(days=6)).isoformat()

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import CommandParser
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from powerkam.core.commands import PowerKAMCommand
@@ -69,7 +70,7 @@ class Command(PowerKAMCommand):
             if options["enqueue"]:
                 from powerkam.prospects.tasks import weekly_report
 
-                result = weekly_report.enqueue(as_of=day.isoformat() if day else None)
+                result = weekly_report.enqueue(as_of=(day or timezone.localdate()).isoformat())
                 return {"action": action, "queued": str(result.id)}
             built = weekly.build_weekly_report(as_of=day)
             if options["xlsx"]:
