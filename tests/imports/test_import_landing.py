@@ -228,3 +228,13 @@ def test_timestamps_with_an_offset_are_converted_to_shanghai_time(store, tmp_pat
         f"select strftime(ts, '%Y-%m-%d %H:%M'), kw from read_parquet('{dataset_path(store, 'loads')}') order by ts"
     ).fetchall()
     assert rows == [("2026-10-01 08:00", 5.0), ("2026-10-01 08:15", 6.0)]
+
+
+def test_imported_projects_have_their_stage_logged_at_once(store, samples):
+    from powerkam.prospects.models import StageChange
+
+    import_file(kind="projects", path=samples / "projects.xlsx")
+    logged = StageChange.objects.filter(project__project_id="P2026-001")
+    assert [c.to_stage for c in logged] == ["approved"]
+    import_file(kind="projects", path=samples / "projects.xlsx")
+    assert StageChange.objects.filter(project__project_id="P2026-001").count() == 1

@@ -32,6 +32,7 @@ from powerkam.core.errors import ApplicationError
 from powerkam.grid.models import Feeder, Substation
 from powerkam.imports.models import ImportRun, ImportStatus
 from powerkam.prospects.models import Project, Stage
+from powerkam.prospects.services import stage_log_sync
 from powerkam.staff.models import Role, StaffProfile
 from powerkam.visits.models import Visit, VisitSource
 
@@ -438,7 +439,9 @@ def _land_projects(con: duckdb.DuckDBPyConnection, counts: _Counts, user: User |
             "government_contact": r["government_contact"] or "",
             "archived": False,
         }
-    _upsert(Project, "project_id", values, list(next(iter(values.values()), {}).keys()), counts, user)
+    projects = _upsert(Project, "project_id", values, list(next(iter(values.values()), {}).keys()), counts, user)
+    # The pipeline's dated stage log learns of stages that arrived by import at once.
+    stage_log_sync(projects=list(projects.values()))
 
 
 # --- the service -------------------------------------------------------------------------

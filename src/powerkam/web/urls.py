@@ -14,6 +14,5 @@ urlpatterns = [
     path("settings/", views.settings_home, name="settings"),
     # Areas whose apps are still being built: a tidy page instead of a 404. When an app mounts its
     # own urls on one of these prefixes in powerkam/urls.py (before this module), it takes over.
-    path("prospects/", views.coming_soon, {"area": "prospects"}, name="prospects-soon"),
     path("insights/", views.coming_soon, {"area": "insights"}, name="insights-soon"),
 ]

@@ -13,7 +13,6 @@ from powerkam.web.panels import panel_stylesheets, panels_for
 
 #: What each area will offer (ux.md), shown on its "coming soon" page.
 AREA_PLANS = {
-    "prospects": [_("Government projects pipeline"), _("Capacity reservations"), _("Weekly report")],
     "insights": [_("Dashboards for the marketing head"), _("Health and churn risk"), _("Tariff advice")],
 }
 
