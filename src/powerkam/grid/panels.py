@@ -20,7 +20,7 @@ def _account_reliability(request: HttpRequest, account: Account) -> dict[str, An
         reliability, problem = None, exc.message
     else:
         problem = ""
-    outages = account.outages_affecting.select_related("outage").order_by("-outage__start")[:10]  # type: ignore[attr-defined]
+    outages = account.outages_affecting.select_related("outage").order_by("-outage__start")[:10]
     return {"reliability": reliability, "problem": problem, "outages": outages}
 
 
