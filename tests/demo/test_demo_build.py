@@ -202,3 +202,16 @@ def test_the_demo_is_graded_so_key_accounts_show_at_once(data_dir: Path) -> None
     assert set(key.values_list("grade", flat=True)) <= {"A", "B", "C"}
     assert not key.filter(grade="").exists()
     assert not Account.objects.exclude(key_status="key").exclude(grade="").exists()
+
+
+def test_every_demo_account_has_a_stakeholder_map(data_dir: Path) -> None:
+    from powerkam.accounts.models import Contact
+
+    demo("build", *SMALL)
+    accounts = Account.objects.count()
+    assert accounts > 0
+    assert Contact.objects.values("account").distinct().count() == accounts
+    assert Contact.objects.filter(role="decision_maker", influence="high").count() >= accounts
+    before = Contact.objects.count()
+    demo("build", *SMALL)  # building again adds nobody twice
+    assert Contact.objects.count() == before

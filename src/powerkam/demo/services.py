@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from powerkam.core.errors import ApplicationError
+from powerkam.demo.contacts import add_demo_contacts
 from powerkam.demo.generator import MAX_MONTHS, MIN_CUSTOMERS, DemoSpec, generate
 from powerkam.demo.generator.crm import ADMIN_USERNAME
 from powerkam.demo.selectors import DEMO_PASSWORD, demo_marker, demo_marker_path
@@ -125,6 +126,10 @@ def demo_build(
                 {"errors": [e.as_dict() for e in exc.errors[:20]]},
             ) from exc
         seconds[kind] = round(time.perf_counter() - step, 2)
+
+    step = time.perf_counter()
+    add_demo_contacts(seed=seed)
+    seconds["contacts"] = round(time.perf_counter() - step, 2)
 
     # A demo shows key accounts with their grades at once: grade the last billed month, as a
     # supervisor would after the monthly billing extract.
