@@ -111,6 +111,7 @@ def test_from_approval_to_energised_the_account_keeps_the_project_history(team: 
     assert (account.key_status, account.key_since, account.connected_on) == (
         KeyStatus.KEY, D(2026, 11, 20), D(2026, 11, 20),
     )  # fmt: skip
+    assert account.grade == "B"  # no bills yet: medium until a grading run can judge it
     assert list(account.prospect_projects.all()) == [approved]
     kept = [(c.from_stage, c.to_stage, c.on) for c in approved.stage_changes.order_by("on", "id")]
     assert kept == [

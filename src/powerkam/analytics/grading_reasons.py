@@ -87,6 +87,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Grade C (low credit): credit {credit_score} is below {c_below_credit}.",
         "zh": "C 级（信誉评价较低）：信用 {credit_score} 分，低于 {c_below_credit} 分。",
     },
+    # Recorded by the CRM side: a government key project energised less than a year ago stays a
+    # key account while it builds the billing history the rules need (paper §3(三)).
+    "key_new_project": {
+        "en": "Key account: energised on {energised_on} from government key project {project}; "
+        "kept as a key account until {until} while its billing history builds up.",
+        "zh": "大客户：由政府重点项目 {project} 于 {energised_on} 送电转入，在 {until} 前保留大客户身份，待积累用电记录后按规则评定。",
+    },
     # Recorded by the CRM side, not by the engine: a key account missing from the customer base.
     "not_in_customer_base": {
         "en": "No longer a key account: the customer is not in the customer base any more.",

@@ -20,6 +20,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.db import transaction
@@ -37,6 +38,7 @@ from powerkam.analytics.grading_reasons import Reason, explain
 from powerkam.analytics.rules import DEFAULT_RULES, GradingRules, RulesError
 from powerkam.core.errors import ApplicationError
 from powerkam.grading.models import AccountGrade, Change, GradingRun, RunStatus
+from powerkam.prospects.models import Project, Stage
 from powerkam.staff.models import Role
 
 logger = logging.getLogger(__name__)
@@ -288,18 +290,26 @@ def _record(*, run: GradingRun, result: pa.Table, rules: GradingRules) -> None:
         changed: list[Account] = []
         counts = {"joined": 0, "left": 0, "went_up": 0, "went_down": 0, "grade_a": 0, "grade_b": 0, "grade_c": 0}
         seen: set[str] = set()
+        new_projects = _recently_energised(run)
         for row in rows.to_pylist():
             account = crm[row["customer_id"]]
             seen.add(account.customer_id)
             key, grade = bool(row["key_account"]), row["grade"] or ""
+            reasons = explain(row, rules)
+            if not key and account.key_status == KeyStatus.KEY and account.pk in new_projects:
+                key, grade = True, account.grade  # its grace year: keep it, and its grade, as it is
+                reasons = [new_projects[account.pk], *reasons]
             change = _change(account.key_status == KeyStatus.KEY, account.grade, key, grade)
-            grades.append(_grade_row(run, account, row, explain(row, rules), change))
+            grades.append(_grade_row(run, account, row, reasons, change))
             _count(counts, change, grade)
             if _apply(account, run, key=key, grade=grade, credit=row["credit_score"], rank=row["value_rank"]):
                 changed.append(account)
         # Key accounts the store no longer knows at all drop out too.
         for account in crm.values():
             if account.customer_id in seen or account.key_status != KeyStatus.KEY:
+                continue
+            if account.pk in new_projects:  # energised lately: not in the billing extracts yet
+                grades.append(_grade_row(run, account, {}, [new_projects[account.pk]], Change.SAME))
                 continue
             gone: list[Reason] = [{"code": NOT_IN_CUSTOMER_BASE, "params": {}}]
             grades.append(_grade_row(run, account, {}, gone, Change.LEFT))
@@ -338,6 +348,34 @@ def _count(counts: dict[str, int], change: str, grade: str) -> None:
         counts[key] += 1
     if grade:
         counts[f"grade_{grade.lower()}"] += 1
+
+
+#: How long an account energised from a government key project stays a key account whatever the rules say.
+NEW_PROJECT_GRACE_MONTHS = 12
+
+
+def _recently_energised(run: GradingRun) -> dict[int, Reason]:
+    """Accounts energised from a prospect within the grace period before the run's as_of.
+
+    Such an account has few or no bills yet, so the rules (6 active months, 12-month sums) would
+    drop it the month after it became a key account; the paper wants it served as one from day one.
+    """
+    since = run.as_of - relativedelta(months=NEW_PROJECT_GRACE_MONTHS)
+    projects = Project.objects.filter(
+        stage=Stage.ENERGISED, account__isnull=False, stage_since__gt=since, stage_since__lte=run.as_of
+    )
+    return {
+        p.account_id: {
+            "code": "key_new_project",
+            "params": {
+                "project": p.name,
+                "energised_on": p.stage_since.isoformat(),
+                "until": (p.stage_since + relativedelta(months=NEW_PROJECT_GRACE_MONTHS)).isoformat(),
+            },
+        }
+        for p in projects
+        if p.account_id is not None and p.stage_since is not None
+    }
 
 
 def _grade_row(

@@ -29,7 +29,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from powerkam.accounts.models import Account, Assignment, AssignmentRole, KeyStatus, Tariff
+from powerkam.accounts.models import Account, Assignment, AssignmentRole, Grade, KeyStatus, Tariff
 from powerkam.analytics.headroom import POWER_FACTOR, Headroom
 from powerkam.core.errors import ApplicationError
 from powerkam.grid.models import Feeder, Substation
@@ -372,6 +372,9 @@ def _energise(project: Project, *, by: User, on: dt.date) -> None:
     account = Account.objects.select_for_update().get(pk=account.pk)
     account.key_status = KeyStatus.KEY
     account.key_since = on
+    # No bills yet, so the rules cannot grade it: start as medium (B, visited quarterly) until a
+    # grading run can (grading keeps it a key account for its first year).
+    account.grade = account.grade or Grade.B
     account.connected_on = account.connected_on or on
     _save(account, by, f"energised: prospect {project.project_id}")
     project.account = account
