@@ -223,7 +223,7 @@ def test_partials_for_the_360_page_and_my_work(rf: Any, manager: User, planned: 
     assert "电能质量监测" in html
     assert "due overdue" in html
     html = render_to_string(
-        "visits/_my_work.html", {"work": my_visits_and_followups(manager, D(2026, 11, 11))}, request
+        "visits/_my_work.html", {"panel": {"work": my_visits_and_followups(manager, D(2026, 11, 11))}}, request
     )
     assert "示范钢铁" in html
     assert "电能质量监测" in html
