@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class GradingConfig(AppConfig):
     name = "powerkam.grading"
     verbose_name = _("Grading")
+
+    def ready(self) -> None:
+        from powerkam.grading.panels import register_panels
+
+        register_panels()
