@@ -4,7 +4,6 @@ case), is built and energised — and is a key account keeping its history."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,29 +12,9 @@ from playwright.sync_api import Browser, Page, expect
 from powerkam.accounts.models import Account, KeyStatus
 from powerkam.imports.services import import_file
 from powerkam.prospects.models import Project, Stage
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, SCREENSHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
-    """Debian's Chromium, headless, offline (stack-notes.md)."""
-    return {
-        **browser_type_launch_args,
-        "executable_path": "/usr/bin/chromium",
-        "headless": True,
-        "args": [
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--disable-quic",
-        ],
-    }
 
 
 def log_in(browser: Browser, base: str, username: str) -> Page:

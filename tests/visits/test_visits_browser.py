@@ -9,28 +9,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, expect
 
+from tests.conftest import SCREENSHOTS
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
-    """Debian's Chromium, headless, offline (stack-notes.md)."""
-    return {
-        **browser_type_launch_args,
-        "executable_path": "/usr/bin/chromium",
-        "headless": True,
-        "args": [
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--disable-quic",
-        ],
-    }
 
 
 def test_log_a_visit_on_a_phone(browser: Browser, live_server: Any, transactional_db: None, tmp_path: Path) -> None:
