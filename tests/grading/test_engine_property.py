@@ -19,6 +19,7 @@ from grading.grading_store import periods_ending, write_store
 from powerkam.analytics.grading import evaluate, load_tables
 from powerkam.analytics.grading_backends import connect
 from powerkam.analytics.rules import DEFAULT_RULES, GradingRules
+from powerkam.analytics.settlement import build_settlements
 
 PERIOD = "2026-10"
 AS_OF = dt.date(2026, 10, 31)
@@ -92,7 +93,12 @@ rules_strategy = st.one_of(
 def _engine(con: Any, data: dict[str, list[dict[str, Any]]], rules: GradingRules) -> dict[str, dict[str, Any]]:
     with tempfile.TemporaryDirectory() as tmp:
         store_dir = write_store(Path(tmp), **data)
-        result = evaluate(load_tables(con, store_dir), PERIOD, rules)
+        result = evaluate(load_tables(con, store_dir, use_settlements=False), PERIOD, rules)
+        # The same store settled once by the importer: the engine must give the very same table.
+        build_settlements(store_dir, tolerance=rules.settlement.tolerance_yuan)
+        tables = load_tables(con, store_dir)
+        assert tables.settlements is not None
+        assert evaluate(tables, PERIOD, rules).equals(result)
         return {row["customer_id"]: row for row in result.to_pylist()}
 
 

@@ -39,7 +39,7 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
-from powerkam.analytics import store
+from powerkam.analytics import settlement, store
 from powerkam.analytics.rules import DEFAULT_RULES, GradingRules
 
 #: annual_kwh is rounded to a millionth of a kWh before any comparison (see module docstring).
@@ -123,6 +123,10 @@ class GradingTables:
     customers: ir.Table
     billing: ir.Table
     payments: ir.Table
+    #: The store's ``settlements`` (see :mod:`powerkam.analytics.settlement`) when current, else ``None``.
+    settlements: ir.Table | None = None
+    #: The tolerance the settlements were built with (they are used only by rules with the same one).
+    settlements_tolerance: Decimal | None = None
 
 
 def window_bounds(period: Period, rules: GradingRules = DEFAULT_RULES) -> tuple[str, str, dt.date]:
@@ -130,46 +134,81 @@ def window_bounds(period: Period, rules: GradingRules = DEFAULT_RULES) -> tuple[
     return str(period.shift(-(rules.window.months - 1))), str(period), period.last_day
 
 
-def load_tables(con: Any, store_dir: Path) -> GradingTables:
-    """The three store datasets as Ibis tables of connection *con* (DuckDB or PySpark)."""
+def load_tables(con: Any, store_dir: Path, *, use_settlements: bool = True) -> GradingTables:
+    """The store datasets as Ibis tables of connection *con* (DuckDB or PySpark).
+
+    The derived ``settlements`` dataset is used when it is current (built from the very billing
+    and payments files now in the store); ``use_settlements=False`` forces the reference path.
+    """
     tables = {}
     for kind in ("customers", "billing", "payments"):
         path = store.dataset_path(store_dir, kind)
         if not path.exists():
             raise GradingError(f"the analytics store has no {kind} data yet ({path}); import a {kind} file first")
         tables[kind] = con.read_parquet(str(path))
-    return GradingTables(**tables)
+    tolerance = settlement.current_tolerance(store_dir) if use_settlements else None
+    if tolerance is None:
+        return GradingTables(**tables)
+    settled = con.read_parquet(str(store.dataset_path(store_dir, settlement.KIND)))
+    return GradingTables(**tables, settlements=settled, settlements_tolerance=tolerance)
 
 
 def _days_between(later: ir.DateValue, earlier: ir.DateValue) -> ir.IntegerValue:
     return later.delta(earlier, unit="day")
 
 
-def bill_settlement(tables: GradingTables, *, as_of: dt.date, rules: GradingRules = DEFAULT_RULES) -> ir.Table:
-    """Every bill with its known payments (``paid_yuan``) and the day it was settled (``settled_on``).
+_BILL_COLUMNS = ("customer_id", "period", "kwh", "amount_yuan", "due_date")
+_PAID_TYPE = "decimal(38,2)"
 
-    ``settled_on`` is null while the known payments do not reach the amount. Known payments are
-    summed per day and accumulated in date order (a window over the payments alone), then joined
-    to the bills once: one join and one aggregation per bill.
-    """
-    known = tables.payments.filter(tables.payments.paid_on <= ibis.literal(as_of))
+
+def _settle(bills: ir.Table, payments: ir.Table, *, as_of: dt.date, rules: GradingRules) -> ir.Table:
+    """*bills* with their known payments (``paid_yuan``) and the day they were settled (``settled_on``)."""
+    known = payments.filter(payments.paid_on <= ibis.literal(as_of))
     daily = known.group_by(["customer_id", "period", "paid_on"]).aggregate(day_yuan=known.amount_yuan.sum())
     running = daily.mutate(
         paid_to_date=daily.day_yuan.sum().over(
             ibis.cumulative_window(group_by=[daily.customer_id, daily.period], order_by=daily.paid_on)
         )
     )
-    bills = tables.billing.select("customer_id", "period", "kwh", "amount_yuan", "due_date")
+    bills = bills.select(*_BILL_COLUMNS)
     tolerance = ibis.literal(rules.settlement.tolerance_yuan, type="decimal(18,2)")
     joined = bills.left_join(running, ["customer_id", "period"])
     reached = joined.paid_to_date >= joined.amount_yuan - tolerance
-    per_bill = joined.group_by(["customer_id", "period", "kwh", "amount_yuan", "due_date"]).aggregate(
+    per_bill = joined.group_by(list(_BILL_COLUMNS)).aggregate(
         paid_yuan=ibis.coalesce(joined.day_yuan.sum(), ibis.literal(Decimal("0.00"), type="decimal(18,2)")),
         paid_off_on=reached.ifelse(joined.paid_on, ibis.null()).min(),
     )
     return per_bill.mutate(settled_on=(per_bill.amount_yuan == 0).ifelse(per_bill.due_date, per_bill.paid_off_on)).drop(
         "paid_off_on"
     )
+
+
+def bill_settlement(tables: GradingTables, *, as_of: dt.date, rules: GradingRules = DEFAULT_RULES) -> ir.Table:
+    """Every bill with its known payments (``paid_yuan``) and the day it was settled (``settled_on``).
+
+    ``settled_on`` is null while the known payments do not reach the amount. Known payments are
+    summed per day and accumulated in date order.
+
+    With current ``settlements`` (same tolerance), a bill whose last payment is on or before
+    ``as_of`` (or that has none) takes its precomputed answer; only the bills with a payment after
+    ``as_of`` are settled from the payments table. Otherwise (the reference path) every bill is
+    joined to its known payments: one join and one aggregation per bill.
+    """
+    settled = tables.settlements
+    if settled is None or tables.settlements_tolerance != rules.settlement.tolerance_yuan:
+        return _settle(tables.billing, tables.payments, as_of=as_of, rules=rules)
+    as_of_lit = ibis.literal(as_of)
+    complete = settled.filter(settled.last_paid_on.isnull() | (settled.last_paid_on <= as_of_lit))
+    reopened = settled.filter(settled.last_paid_on > as_of_lit).select(*_BILL_COLUMNS)
+    payments = tables.payments.semi_join(reopened, ["customer_id", "period"])
+    resettled = _settle(reopened, payments, as_of=as_of, rules=rules)
+    columns = (*_BILL_COLUMNS, "paid_yuan", "settled_on")
+    return _cast_paid(complete.select(*columns)).union(_cast_paid(resettled.select(*columns)))
+
+
+def _cast_paid(bills: ir.Table) -> ir.Table:
+    """``paid_yuan`` typed as the reference path types it (a sum of ``decimal(18,2)``)."""
+    return bills.mutate(paid_yuan=bills.paid_yuan.cast(_PAID_TYPE))
 
 
 def grading_table(tables: GradingTables, period: Period | str, rules: GradingRules = DEFAULT_RULES) -> ir.Table:
@@ -181,6 +220,10 @@ def grading_table(tables: GradingTables, period: Period | str, rules: GradingRul
     zero_yuan = ibis.literal(Decimal("0.00"), type="decimal(18,2)")
 
     bills = bill_settlement(tables, as_of=as_of, rules=rules)
+    # Only bills of W and unpaid bills that fell due count; dropping the others (paid bills of
+    # older months, the bulk of the history) changes no sum, count or maximum below.
+    in_w = (bills.period >= first) & (bills.period <= last)
+    bills = bills.filter(in_w | ((bills.due_date < as_of_lit) & (bills.amount_yuan > bills.paid_yuan)))
     in_window = (bills.period >= first) & (bills.period <= last)
     # A bill of W that fell due by as_of is late unless settled by its due date.
     late = in_window & (bills.due_date <= as_of_lit) & (bills.settled_on.isnull() | (bills.settled_on > bills.due_date))
@@ -301,7 +344,8 @@ def _reason_codes(t: ir.Table, rules: GradingRules) -> ir.StringValue:
 
 def has_billing(tables: GradingTables, period: Period | str) -> bool:
     """Whether the store holds any bill for *period* (a run for a period without bills is refused)."""
-    count = tables.billing.filter(tables.billing.period == str(period)).count().execute()
+    # One bill is enough: stop at the first (a scan of the whole column only when there is none).
+    count = tables.billing.filter(tables.billing.period == str(period)).limit(1).count().execute()
     return bool(count)
 
 

@@ -100,9 +100,31 @@ KEYS: dict[str, tuple[str, ...]] = {
 
 STORE_KINDS = tuple(SCHEMAS)
 
+#: Datasets derived from the imported ones (never imported themselves): ``settlements`` is one
+#: row per bill with its payments settled over *all* payments (built by
+#: :mod:`powerkam.analytics.settlement` from ``billing`` and ``payments``).
+DERIVED_SCHEMAS: dict[str, pa.Schema] = {
+    "settlements": pa.schema(
+        [
+            ("customer_id", pa.string()),
+            ("period", pa.string()),
+            ("kwh", pa.float64()),
+            ("amount_yuan", MONEY),
+            ("due_date", pa.date32()),
+            # Sum of all the bill's payments; 0.00 when none.
+            ("paid_yuan", MONEY),
+            # First day the running total of all payments reaches the amount (within the
+            # tolerance); the due date for a zero bill; null while not reached.
+            ("settled_on", pa.date32()),
+            # Latest payment day; null when the bill has no payment.
+            ("last_paid_on", pa.date32()),
+        ]
+    ),
+}
+
 
 def dataset_path(store_dir: Path, kind: str) -> Path:
-    if kind not in SCHEMAS:
+    if kind not in SCHEMAS and kind not in DERIVED_SCHEMAS:
         raise KeyError(kind)
     return Path(store_dir) / f"{kind}.parquet"
 

@@ -27,6 +27,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from powerkam.accounts.models import CRM_MIN_VOLTAGE_KV, Account, Assignment
 from powerkam.analytics.io import CONTRACT, FileRefused, RowError, read_raw, upsert_dataset, validate
 from powerkam.analytics.io.validate import Reference
+from powerkam.analytics.settlement import ensure_settlements
 from powerkam.analytics.store import dataset_path
 from powerkam.core.errors import ApplicationError
 from powerkam.grid.models import Feeder, Substation
@@ -521,6 +522,8 @@ def import_file(*, kind: str, path: Path, by: User | None = None, progress: Prog
                     _land_feeders(con, counts, by)
                 elif kind == "projects":
                     _land_projects(con, counts, by, report.warnings)
+            if kind in {"billing", "payments"}:
+                _rebuild_settlements(report)
             if kind == "customers" and (unknown := _unknown_feeders(con)):
                 report.warnings.append(
                     f"{len(unknown)} feeder id(s) not in the topology yet (import feeders): {', '.join(unknown[:10])}"
@@ -535,6 +538,14 @@ def import_file(*, kind: str, path: Path, by: User | None = None, progress: Prog
             return report
         finally:
             con.close()
+
+
+def _rebuild_settlements(report: ImportReport) -> None:
+    """Settle every bill again over its payments (the grading reads it; a stale one is ignored, never wrong)."""
+    try:
+        ensure_settlements(_store_dir())
+    except (duckdb.Error, OSError) as exc:
+        report.warnings.append(f"bill settlements not rebuilt ({exc}); grading settles the bills itself until then")
 
 
 def _unknown_feeders(con: duckdb.DuckDBPyConnection) -> list[str]:
