@@ -78,7 +78,7 @@ test-slow: sync-all test-deps i18n
 
 # The database tests again, on the PostgreSQL server at 127.0.0.1:5432 (CI).
 test-postgres: sync-all test-deps i18n
-	DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres $(PYTEST) -m "db and not browser" -n 2 --dist loadfile || [ $$? -eq 5 ]
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/powerkam_ci $(PYTEST) --create-db -m "db and not browser" -n 2 --dist loadfile || [ $$? -eq 5 ]
 
 bench: sync-all
 	uv run --frozen python -m benchmarks
