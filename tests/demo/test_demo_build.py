@@ -215,3 +215,14 @@ def test_every_demo_account_has_a_stakeholder_map(data_dir: Path) -> None:
     before = Contact.objects.count()
     demo("build", *SMALL)  # building again adds nobody twice
     assert Contact.objects.count() == before
+
+
+def test_the_demo_has_a_visit_plan_for_the_next_two_months(data_dir: Path) -> None:
+    from powerkam.visits.models import PlannedVisit, VisitPlan
+
+    demo("build", *SMALL)
+    plan = VisitPlan.objects.get()
+    assert plan.first_day == TODAY
+    planned = PlannedVisit.objects.filter(plan=plan)
+    assert planned.exists()
+    assert all(p.planned_on >= TODAY for p in planned)

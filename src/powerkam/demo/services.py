@@ -30,6 +30,7 @@ from powerkam.demo.generator.crm import ADMIN_USERNAME
 from powerkam.demo.selectors import DEMO_PASSWORD, demo_marker, demo_marker_path
 from powerkam.grading.services import grading_run_create, grading_run_execute
 from powerkam.imports.services import ImportRefused, import_file
+from powerkam.visits.services import plan_generate
 
 Progress = Callable[[str], None]
 
@@ -138,6 +139,11 @@ def demo_build(
         progress(_("Grading the key accounts for %(period)s …") % {"period": files.periods[-1]})
     grading_run_execute(run=grading_run_create(period=files.periods[-1], rules_source="demo", by=by))
     seconds["grading"] = round(time.perf_counter() - step, 2)
+
+    # …and its managers' visit plan for the next two months, on the official working days.
+    step = time.perf_counter()
+    plan_generate(first_day=spec.today, last_day=spec.today + dt.timedelta(days=61), by=by, as_of=spec.today)
+    seconds["visit_plan"] = round(time.perf_counter() - step, 2)
 
     usernames = _usernames(files.paths["staff"])
     password_hash = _set_demo_passwords(usernames=usernames)
