@@ -19,6 +19,10 @@ How a period P is graded (every number comes from :class:`~powerkam.analytics.ru
    accounts) and grade follow; each row also carries ``reason_codes`` (see
    :mod:`powerkam.analytics.grading_reasons` for the words).
 
+Step 2 is nearly all of the cost; when the store holds current ``settlements`` (every bill settled
+once at import, :mod:`powerkam.analytics.settlement`) only the bills with a payment after
+``as_of`` are settled here, the others take their stored answer (see :func:`bill_settlement`).
+
 ``annual_revenue`` is a sum of ``decimal(18,2)`` amounts and so exact to the fen.
 ``annual_kwh`` is summed in float64 and rounded to :data:`KWH_DECIMALS` places before it is
 compared, so the order in which an engine adds the months cannot move a customer across the
@@ -345,8 +349,9 @@ def _reason_codes(t: ir.Table, rules: GradingRules) -> ir.StringValue:
 def has_billing(tables: GradingTables, period: Period | str) -> bool:
     """Whether the store holds any bill for *period* (a run for a period without bills is refused)."""
     # One bill is enough: stop at the first (a scan of the whole column only when there is none).
-    count = tables.billing.filter(tables.billing.period == str(period)).limit(1).count().execute()
-    return bool(count)
+    # (to_pyarrow, not execute: no pandas needed for one number.)
+    count = tables.billing.filter(tables.billing.period == str(period)).limit(1).count().to_pyarrow()
+    return bool(count.as_py())
 
 
 def evaluate(tables: GradingTables, period: Period | str, rules: GradingRules = DEFAULT_RULES) -> pa.Table:
