@@ -21,7 +21,6 @@ bill (:func:`powerkam.analytics.grading.bill_settlement`). Nothing here imports 
 
 from __future__ import annotations
 
-import os
 from decimal import Decimal
 from pathlib import Path
 
@@ -30,7 +29,7 @@ import pyarrow.parquet as pq
 
 from powerkam.analytics import store
 from powerkam.analytics.io.readers import sql_literal
-from powerkam.analytics.io.writer import store_lock
+from powerkam.analytics.io.writer import store_lock, write_atomically
 from powerkam.analytics.rules import DEFAULT_RULES
 
 KIND = "settlements"
@@ -115,28 +114,15 @@ def build_settlements(store_dir: Path, *, tolerance: Decimal | None = None) -> i
             return None
         built_from = fingerprint(store_dir)  # before reading: a later change makes the result stale
         meta = {f"powerkam_{k}": v for k, v in built_from.items()} | {"powerkam_tolerance_yuan": str(tolerance)}
-        kv = ", ".join(f"{k}: {sql_literal(v)}" for k, v in meta.items())
         path = store.dataset_path(store_dir, KIND)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        con = duckdb.connect(config={"preserve_insertion_order": False})
+        # Spill to disk rather than hold a million customers' bills and payments in memory.
+        spill = store_dir / ".spill"
+        spill.mkdir(exist_ok=True)
+        con = duckdb.connect(config={"preserve_insertion_order": False, "temp_directory": str(spill)})
         try:
-            con.execute(
-                f"COPY ({settlements_sql(store_dir, tolerance)}) TO {sql_literal(tmp)} "
-                f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 262144, KV_METADATA {{{kv}}})"
-            )
-            rows = pq.read_metadata(tmp).num_rows
-            with tmp.open("rb") as fh:
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-            dir_fd = os.open(path.parent, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
+            rows = write_atomically(con, settlements_sql(store_dir, tolerance), path, metadata=meta)
         finally:
             con.close()
-            if tmp.exists():
-                tmp.unlink()
         return rows
 
 

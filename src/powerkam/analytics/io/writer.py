@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 
 from powerkam.analytics.io.readers import _quote, sql_literal
 from powerkam.analytics.store import KEYS, SCHEMAS, dataset_path
@@ -39,12 +40,22 @@ def store_lock(store_dir: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _write_atomically(con: duckdb.DuckDBPyConnection, select_sql: str, path: Path) -> None:
+def write_atomically(
+    con: duckdb.DuckDBPyConnection, select_sql: str, path: Path, *, metadata: dict[str, str] | None = None
+) -> int:
+    """Write ``select_sql`` to ``path`` as Parquet beside it, fsync, rename over it; the rows written.
+
+    ``metadata`` goes into the file's key-value metadata. Readers never see a partial file.
+    """
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    kv = ""
+    if metadata:
+        kv = ", KV_METADATA {" + ", ".join(f"{k}: {sql_literal(v)}" for k, v in metadata.items()) + "}"
     try:
         con.execute(
-            f"COPY ({select_sql}) TO {sql_literal(tmp)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 262144)"
+            f"COPY ({select_sql}) TO {sql_literal(tmp)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 262144{kv})"
         )
+        rows = pq.read_metadata(tmp).num_rows
         with tmp.open("rb") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -53,6 +64,7 @@ def _write_atomically(con: duckdb.DuckDBPyConnection, select_sql: str, path: Pat
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
+        return rows
     finally:
         if tmp.exists():
             tmp.unlink()
@@ -81,7 +93,7 @@ def upsert_dataset(con: duckdb.DuckDBPyConnection, kind: str, store_dir: Path, *
         new_rows = int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
         order = ", ".join(_quote(k) for k in keys)
         if not path.exists():
-            _write_atomically(con, f"SELECT {cols} FROM {table} ORDER BY {order}", path)
+            write_atomically(con, f"SELECT {cols} FROM {table} ORDER BY {order}", path)
             return UpsertCounts(inserted=new_rows, updated=0, unchanged=0, total=new_rows)
         old = f"read_parquet({sql_literal(path)})"
         join = " AND ".join(f"n.{_quote(k)} = o.{_quote(k)}" for k in keys)
@@ -102,5 +114,5 @@ def upsert_dataset(con: duckdb.DuckDBPyConnection, kind: str, store_dir: Path, *
             f"SELECT {cols} FROM (SELECT {cols} FROM {old} o ANTI JOIN {table} n USING ({key_list}) "
             f"UNION ALL SELECT {cols} FROM {table}) ORDER BY {order}"
         )
-        _write_atomically(con, merged, path)
+        write_atomically(con, merged, path)
         return UpsertCounts(inserted=int(inserted), updated=int(updated), unchanged=int(unchanged), total=total)
