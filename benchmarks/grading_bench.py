@@ -19,14 +19,13 @@ from __future__ import annotations
 
 import importlib
 import json
-import resource
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.report import machine, run_child, today, write_section
+from benchmarks.report import machine, peak_mib, run_child, today, write_section
 
 MONTHS = 36
 PERIOD = "2026-10"
@@ -318,19 +317,7 @@ def _child(argv: list[str]) -> None:
     started = time.perf_counter()
     summary = STEPS[step](store)
     seconds = time.perf_counter() - started
-    print(json.dumps({**summary, "seconds": seconds, "peak_mib": _peak_mib()}))
-
-
-def _peak_mib() -> float:
-    """This process's own peak RSS (``VmHWM``: reset by exec, unlike ``ru_maxrss``, which a child
-    inherits from the parent that forked it — the benchmark's data generation ran there)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({**summary, "seconds": seconds, "peak_mib": peak_mib()}))
 
 
 # --- the benchmark ---------------------------------------------------------------------------

@@ -50,7 +50,7 @@ def main(argv: list[str]) -> None:
             "",
             f"{rows:,} billing rows ({size_mib:,.0f} MiB CSV), validated against the data contract "
             "(required values, numbers, non-negative, period, date, duplicate keys, known customers). "
-            "Each step in its own process; time excludes interpreter start; peak = max RSS of that process.",
+            "Each step in its own process; time excludes interpreter start; peak = that process's own VmHWM (not ru_maxrss, which a child inherits from the benchmark process).",
             "",
             "| file | PowerKAM rows/s | PowerKAM peak MiB | pandas rows/s | pandas peak MiB | speed-up |",
             "|---|---:|---:|---:|---:|---:|",

@@ -6,12 +6,13 @@ Prints one JSON line: rows, the step's own time (excluding interpreter start) an
 from __future__ import annotations
 
 import json
-import resource
 import sys
 import time
 from pathlib import Path
 
 import duckdb
+
+from benchmarks.report import peak_mib
 
 
 def powerkam_validate(path: Path, customers: Path) -> int:
@@ -62,8 +63,7 @@ def main(argv: list[str]) -> None:
     start = time.perf_counter()
     rows = {"powerkam": powerkam_validate, "pandas": pandas_validate}[step](path, customers)
     seconds = time.perf_counter() - start
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"rows": rows, "seconds": seconds, "peak_mib": peak_kib / 1024}))
+    print(json.dumps({"rows": rows, "seconds": seconds, "peak_mib": peak_mib()}))
 
 
 if __name__ == "__main__":
