@@ -20,8 +20,9 @@ from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from powerkam.accounts.models import Account, AccountQuerySet, Assignment, AssignmentRole, Contact
+from powerkam.accounts.models import Account, AccountQuerySet, Assignment, AssignmentRole, Contact, Tariff
 from powerkam.analytics import accounts as account_figures
+from powerkam.analytics.charges import late_payment_penalty
 from powerkam.grid.models import Feeder
 from powerkam.staff.models import StaffProfile
 
@@ -353,6 +354,8 @@ class PaymentRecord:
     arrears_yuan: Decimal
     late_bills: int
     max_days_late: int
+    #: Late-payment penalty accrued on the bills in arrears as of ``as_of`` (《供电营业规则》, rules.md §6)
+    penalty_yuan: Decimal = Decimal("0")
 
 
 def account_payment_record(*, account: Account, as_of: dt.date | None = None, months: int = 36) -> PaymentRecord:
@@ -366,4 +369,17 @@ def account_payment_record(*, account: Account, as_of: dt.date | None = None, mo
         arrears_yuan=sum((b.outstanding_yuan for b in bills if b.in_arrears), Decimal("0")),
         late_bills=sum(1 for b in bills if b.late),
         max_days_late=max((b.days_late for b in bills), default=0),
+        penalty_yuan=sum(
+            (
+                late_payment_penalty(
+                    arrears_yuan=b.outstanding_yuan,
+                    due_date=b.due_date,
+                    as_of=as_of,
+                    residential=account.tariff == Tariff.RESIDENTIAL,
+                )
+                for b in bills
+                if b.in_arrears
+            ),
+            Decimal("0"),
+        ),
     )
