@@ -40,21 +40,25 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import numpy as np
-import pyarrow as pa
 from numpy.lib.stride_tricks import sliding_window_view
 
-from powerkam.analytics import store
+# The typical loads live in their own module (with their derived dataset); re-exported here.
+from powerkam.analytics.typical import NON_WORKING as NON_WORKING
+from powerkam.analytics.typical import (
+    SLOTS_PER_DAY,
+    TYPICAL_DAYS,
+    DayTypes,
+    TypicalLoads,
+    typical_loads,
+)
+from powerkam.analytics.typical import WORKING as WORKING
 from powerkam.analytics.workcal import WorkCalendar
 
 SLOT_MINUTES = 15
 SLOT = dt.timedelta(minutes=SLOT_MINUTES)
 SLOT_HOURS = 0.25
-SLOTS_PER_DAY = 96
-WORKING, NON_WORKING = 0, 1
 DAY_TYPES = ("working", "non-working")
-TYPICAL_DAYS = 28
 #: ENS values closer than this (kWh) are a tie; the earlier start wins.
 TIE_KWH = 1e-6
 
@@ -273,145 +277,6 @@ def riding_through(points: Iterable[SupplyPoint], out: Iterable[str]) -> list[Su
 
 
 # -- typical load --------------------------------------------------------------------------------
-
-
-@dataclass
-class TypicalLoads:
-    """Typical kW per (customer, day type, slot of day); NaN where the customer has no reading."""
-
-    customer_ids: tuple[str, ...]
-    #: shape (customers, 2, 96): [:, WORKING] and [:, NON_WORKING]
-    kw: np.ndarray
-    first_day: dict[str, dt.date] = field(default_factory=dict)
-    last_day: dict[str, dt.date] = field(default_factory=dict)
-    #: True when a day type came from a year the calendar does not know yet.
-    provisional: bool = False
-
-    def __post_init__(self) -> None:
-        self._index = {c: i for i, c in enumerate(self.customer_ids)}
-
-    def row(self, customer_id: str) -> int | None:
-        return self._index.get(customer_id)
-
-    def profile(self, customer_id: str) -> np.ndarray | None:
-        i = self.row(customer_id)
-        return None if i is None else self.kw[i]
-
-    @property
-    def without_data(self) -> list[str]:
-        """Customers with no interval data at all."""
-        return [c for c in self.customer_ids if c not in self.last_day]
-
-    def complete(self, customer_id: str) -> bool:
-        i = self.row(customer_id)
-        return i is not None and not bool(np.isnan(self.kw[i]).any())
-
-    @classmethod
-    def from_profiles(cls, profiles: Mapping[str, Sequence[Sequence[float | None]]]) -> TypicalLoads:
-        """Build from ``{customer_id: [working 96 kW, non-working 96 kW]}`` (None → no reading)."""
-        ids = tuple(profiles)
-        kw = np.full((len(ids), 2, SLOTS_PER_DAY), np.nan)
-        for i, cid in enumerate(ids):
-            for t in (WORKING, NON_WORKING):
-                kw[i, t] = [np.nan if v is None else float(v) for v in profiles[cid][t]]
-        today = dt.date.min
-        return cls(ids, kw, dict.fromkeys(ids, today), dict.fromkeys(ids, today))
-
-
-class DayTypes:
-    """Day type (0 working, 1 non-working) of consecutive days, asked of the calendar once per day."""
-
-    def __init__(self, calendar: WorkCalendar) -> None:
-        self.calendar = calendar
-        self.provisional = False
-        self._cache: dict[dt.date, int] = {}
-
-    def of(self, day: dt.date) -> int:
-        cached = self._cache.get(day)
-        if cached is None:
-            answer = self.calendar.is_workday(day)
-            self.provisional |= answer.provisional
-            cached = self._cache[day] = WORKING if answer.workday else NON_WORKING
-        return cached
-
-    def span(self, first: dt.date, days: int) -> np.ndarray:
-        return np.array([self.of(first + dt.timedelta(days=d)) for d in range(days)], dtype=np.int8)
-
-
-def typical_loads(
-    store_dir: Path,
-    customer_ids: Iterable[str],
-    calendar: WorkCalendar,
-    *,
-    days: int = TYPICAL_DAYS,
-    before: dt.datetime | None = None,
-) -> TypicalLoads:
-    """Typical load of each customer from the store's ``loads`` dataset (DuckDB).
-
-    For each customer: its readings on the ``days`` calendar days ending with the day of its
-    latest reading (readings at or after ``before`` are ignored when given), averaged per
-    (day type, 15-minute slot of day). A customer without readings keeps NaN everywhere and is
-    listed by :attr:`TypicalLoads.without_data`.
-    """
-    ids = tuple(dict.fromkeys(customer_ids))
-    kw = np.full((len(ids), 2, SLOTS_PER_DAY), np.nan)
-    result = TypicalLoads(ids, kw)
-    path = store.dataset_path(store_dir, "loads")
-    if not ids or not path.exists():
-        return result
-    where_before = "AND ts < $before" if before is not None else ""
-    params: dict[str, Any] = {"path": str(path), "days": days}
-    if before is not None:
-        params["before"] = before
-    with duckdb.connect(":memory:") as con:
-        con.register("wanted", pa.table({"customer_id": pa.array(ids, pa.string())}))
-        # The readings of each customer's last ``days`` days, kept once; then the calendar's day
-        # type of each of their dates joins in and DuckDB averages per (customer, day type, slot).
-        con.execute(
-            f"""
-            CREATE TEMP TABLE recent AS
-            WITH mine AS (
-                SELECT customer_id, ts, kw FROM read_parquet($path)
-                WHERE customer_id IN (SELECT customer_id FROM wanted) {where_before}
-            ),
-            latest AS (SELECT customer_id, max(ts)::DATE AS last_day FROM mine GROUP BY customer_id)
-            SELECT m.customer_id, m.ts::DATE AS day,
-                   (extract(hour FROM m.ts) * 4 + extract(minute FROM m.ts) // 15)::INTEGER AS slot, m.kw
-            FROM mine m JOIN latest l USING (customer_id)
-            WHERE m.ts >= l.last_day - ($days - 1) * INTERVAL 1 DAY
-            """,
-            params,
-        )
-        spans = con.execute("SELECT customer_id, min(day), max(day) FROM recent GROUP BY customer_id").fetchall()
-        if not spans:
-            return result
-        first_all = min(row[1] for row in spans)
-        last_all = max(row[2] for row in spans)
-        types = DayTypes(calendar)
-        n_days = (last_all - first_all).days + 1
-        con.register(
-            "day_types",
-            pa.table(
-                {
-                    "day": pa.array([first_all + dt.timedelta(days=d) for d in range(n_days)], pa.date32()),
-                    "day_type": pa.array(types.span(first_all, n_days).astype(np.int32)),
-                }
-            ),
-        )
-        table = con.sql(
-            "SELECT r.customer_id, t.day_type, r.slot, avg(r.kw) AS kw FROM recent r "
-            "JOIN day_types t USING (day) WHERE r.kw IS NOT NULL GROUP BY ALL"
-        ).to_arrow_table()
-    rows = np.array([result._index[c] for c in table.column("customer_id").to_pylist()], dtype=np.int64)
-    kw[rows, table.column("day_type").to_numpy(), table.column("slot").to_numpy()] = table.column("kw").to_numpy(
-        zero_copy_only=False
-    )
-    result.kw = kw
-    for cid, first_day, last_day in spans:
-        result.first_day[cid] = first_day
-        result.last_day[cid] = last_day
-    result.provisional = types.provisional
-    return result
 
 
 # -- energy not supplied ------------------------------------------------------------------------

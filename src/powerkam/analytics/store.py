@@ -102,7 +102,8 @@ STORE_KINDS = tuple(SCHEMAS)
 
 #: Datasets derived from the imported ones (never imported themselves): ``settlements`` is one
 #: row per bill with its payments settled over *all* payments (built by
-#: :mod:`powerkam.analytics.settlement` from ``billing`` and ``payments``).
+#: :mod:`powerkam.analytics.settlement` from ``billing`` and ``payments``); ``typical_loads`` is
+#: each customer's typical load profile (built by :mod:`powerkam.analytics.typical` from ``loads``).
 DERIVED_SCHEMAS: dict[str, pa.Schema] = {
     "settlements": pa.schema(
         [
@@ -118,6 +119,20 @@ DERIVED_SCHEMAS: dict[str, pa.Schema] = {
             ("settled_on", pa.date32()),
             # Latest payment day; null when the bill has no payment.
             ("last_paid_on", pa.date32()),
+            # max(0, amount - paid_yuan): what is still owed once every payment is counted.
+            ("unpaid_yuan", MONEY),
+        ]
+    ),
+    # One row per customer with interval data, sorted by customer_id: its typical kW per 15-minute
+    # slot of a working and of a non-working day (rules.md §4; null: no reading in that slot),
+    # over the days first_day … last_day (built by :mod:`powerkam.analytics.typical` from ``loads``).
+    "typical_loads": pa.schema(
+        [
+            ("customer_id", pa.string()),
+            ("first_day", pa.date32()),
+            ("last_day", pa.date32()),
+            ("working", pa.list_(pa.float64(), 96)),
+            ("non_working", pa.list_(pa.float64(), 96)),
         ]
     ),
 }

@@ -524,6 +524,8 @@ def import_file(*, kind: str, path: Path, by: User | None = None, progress: Prog
                     _land_projects(con, counts, by, report.warnings)
             if kind in {"billing", "payments"}:
                 _rebuild_settlements(report)
+            if kind == "loads":
+                _rebuild_typical_loads(report)
             if kind == "customers" and (unknown := _unknown_feeders(con)):
                 report.warnings.append(
                     f"{len(unknown)} feeder id(s) not in the topology yet (import feeders): {', '.join(unknown[:10])}"
@@ -546,6 +548,20 @@ def _rebuild_settlements(report: ImportReport) -> None:
         ensure_settlements(_store_dir())
     except (duckdb.Error, OSError) as exc:
         report.warnings.append(f"bill settlements not rebuilt ({exc}); grading settles the bills itself until then")
+
+
+def _rebuild_typical_loads(report: ImportReport) -> None:
+    """Each customer's typical load again from its readings (outage windows read it; a stale one is
+    ignored, never wrong)."""
+    from powerkam.outages.services import typical_loads_refresh
+
+    try:
+        typical_loads_refresh()
+    except (duckdb.Error, OSError, ApplicationError) as exc:
+        message = exc.message if isinstance(exc, ApplicationError) else str(exc)
+        report.warnings.append(
+            f"typical loads not rebuilt ({message}); outage windows compute them from the readings until then"
+        )
 
 
 def _unknown_feeders(con: duckdb.DuckDBPyConnection) -> list[str]:

@@ -9,6 +9,8 @@
 - :func:`outage_complete` — the work is done: one follow-up task per affected key account, due
   3 working days after the end, for its primary manager.
 - :func:`outage_cancel` — keeps the record, marked cancelled.
+- :func:`typical_loads_refresh` — rebuild the derived typical loads (after a loads import, a
+  calendar or rules change: :func:`queue_typical_loads_refresh`; ``powerkam data rebuild``).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from powerkam.accounts.models import Account, Assignment, AssignmentRole, Contact
 from powerkam.analytics import outages as engine
+from powerkam.analytics import typical
 from powerkam.core.errors import ApplicationError
 from powerkam.outages import selectors
 from powerkam.outages.models import (
@@ -365,3 +368,30 @@ def affected_summary(outage: PlannedOutage) -> dict[str, Any]:
         "key_accounts": sum(1 for r in rows if r.key_account),
         "unknown": outage.unknown_list,
     }
+
+
+def typical_loads_refresh(*, force: bool = False) -> int | None:
+    """Build the derived typical loads from the store's readings with today's calendar and rules
+    (``load.days``) unless they are current already (``force``: always). The customers written, or
+    ``None`` when nothing was (current already, or no interval data yet)."""
+    days = selectors.outage_rules().typical_days
+    calendar = work_calendar()
+    if not force and typical.is_current(selectors.store_dir(), calendar, days=days):
+        return None
+    return typical.build_typical_loads(selectors.store_dir(), calendar, days=days)
+
+
+def _enqueue_typical_loads_refresh() -> None:
+    from powerkam.outages.tasks import refresh_typical_loads
+
+    refresh_typical_loads.enqueue()
+
+
+def queue_typical_loads_refresh() -> None:
+    """Queue one background rebuild of the typical loads once the current transaction commits (a
+    calendar or outage-rules change makes them stale; until the worker rebuilds them, outage
+    windows compute from the readings). Several changes in one transaction queue it once."""
+    connection = transaction.get_connection()
+    if any(entry[1] is _enqueue_typical_loads_refresh for entry in connection.run_on_commit):
+        return
+    transaction.on_commit(_enqueue_typical_loads_refresh, robust=True)
