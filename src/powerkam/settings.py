@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "powerkam.demo",
     "powerkam.service",
     "powerkam.outages",
+    "powerkam.insights",
     "powerkam.api",
     "powerkam.web",
 ]

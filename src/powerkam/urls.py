@@ -16,5 +16,6 @@ urlpatterns = [
     path("visits/", include("powerkam.visits.urls")),
     path("grid/", include("powerkam.grid.urls")),
     path("prospects/", include("powerkam.prospects.urls")),
+    path("insights/", include("powerkam.insights.urls")),
     path("", include("powerkam.web.urls")),
 ]

@@ -127,7 +127,7 @@ def test_the_phone_menu_is_a_drawer(browser: Browser, live_server: Any, demo_tea
     context.close()
 
 
-def test_a_viewer_sees_no_edit_form_and_a_coming_soon_area_is_tidy(
+def test_a_viewer_sees_no_edit_form_and_the_insights_area(
     browser: Browser, live_server: Any, demo_team: Team, screenshots: Path
 ) -> None:
     context = browser.new_context(viewport=VIEWPORTS["desktop"], locale="zh-CN")
@@ -137,6 +137,6 @@ def test_a_viewer_sees_no_edit_form_and_a_coming_soon_area_is_tidy(
     expect(page.locator(".account-title h1")).to_have_text("示范化工有限公司")
     expect(page.locator("text=新增联系人")).to_have_count(0)
     page.goto(f"{live_server.url}/insights/")
-    expect(page.locator("h1")).to_have_text("分析")
-    page.screenshot(path=str(screenshots / "desktop-07-coming-soon.png"))
+    expect(page.locator("h1")).to_have_text("电价优化建议")
+    page.screenshot(path=str(screenshots / "desktop-07-insights.png"))
     context.close()

@@ -12,7 +12,4 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("settings/", views.settings_home, name="settings"),
-    # Areas whose apps are still being built: a tidy page instead of a 404. When an app mounts its
-    # own urls on one of these prefixes in powerkam/urls.py (before this module), it takes over.
-    path("insights/", views.coming_soon, {"area": "insights"}, name="insights-soon"),
 ]

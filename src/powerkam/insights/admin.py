@@ -1,0 +1,41 @@
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.forms import ModelForm
+from django.http import HttpRequest
+
+from powerkam.analytics.tariff import TariffRules, TariffRulesError
+from powerkam.insights.models import TariffRulesVersion
+
+
+class TariffRulesForm(ModelForm):
+    class Meta:
+        model = TariffRulesVersion
+        fields = ("rules_toml", "note")
+
+    def clean_rules_toml(self) -> str:
+        text = str(self.cleaned_data["rules_toml"])
+        try:
+            TariffRules.from_toml(text)
+        except TariffRulesError as exc:
+            raise ValidationError(str(exc)) from exc
+        return text
+
+
+@admin.register(TariffRulesVersion)
+class TariffRulesAdmin(admin.ModelAdmin):
+    """New versions only: the history of the rules stays as it was."""
+
+    form = TariffRulesForm
+    list_display = ("created_at", "note", "created_by")
+    readonly_fields = ("created_by", "created_at")
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: TariffRulesVersion, form: ModelForm, change: bool) -> None:
+        if not change:
+            obj.created_by = request.user  # type: ignore[assignment]
+        super().save_model(request, obj, form, change)

@@ -1,0 +1,148 @@
+"""/api/v1/insights: tariff advice for one account and the opportunities across the key accounts
+the caller sees (rules.md §5). Domain errors answer 400 with ``detail``."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Router, Schema
+from ninja.errors import HttpError
+
+from powerkam.accounts import selectors as account_selectors
+from powerkam.accounts.models import Account
+from powerkam.analytics.tariff import Advice
+from powerkam.insights import selectors
+
+router = Router(tags=["insights"])
+
+
+class BasicChargeOut(Schema):
+    current_mode: str
+    months: int
+    capacity_cost_yuan: float
+    contract_demand_kw: int
+    demand_cost_yuan: float
+    current_cost_yuan: float
+    advised_mode: str
+    saving_yuan: float
+    annual_saving_yuan: float
+    peak_demand_kw: float
+    mode_effective: dt.date | None
+    mode_apply_by: dt.date | None
+    demand_effective: dt.date | None
+    demand_apply_by: dt.date | None
+
+
+class TouOut(Schema):
+    months: int
+    kwh: dict[str, float]
+    peak_share: float
+    flat_price: float
+    energy_cost_yuan: float
+    shift_share: float
+    annual_saving_yuan: float
+
+
+class PowerFactorOut(Schema):
+    standard: Decimal
+    months: int
+    lowest: Decimal
+    average: Decimal
+    adjustment_yuan: float
+    target: Decimal
+    annual_saving_yuan: float
+
+
+class SavingOut(Schema):
+    kind: str
+    annual_saving_yuan: float
+
+
+class AdviceOut(Schema):
+    customer_id: str
+    period: str
+    annual_saving_yuan: float
+    advice: list[SavingOut]
+    basic_charge: BasicChargeOut | None
+    time_of_use: TouOut | None
+    power_factor: PowerFactorOut | None
+
+
+def advice_out(advice: Advice) -> dict[str, Any]:
+    def plain(part: Any) -> dict[str, Any] | None:
+        return None if part is None else dataclasses.asdict(part)
+
+    return {
+        "customer_id": advice.customer_id,
+        "period": advice.period,
+        "annual_saving_yuan": advice.annual_saving_yuan,
+        "advice": [{"kind": k, "annual_saving_yuan": y} for k, y in advice.items],
+        "basic_charge": plain(advice.basic),
+        "time_of_use": plain(advice.tou),
+        "power_factor": plain(advice.power_factor),
+    }
+
+
+@router.get("/tariff/{customer_id}", response=AdviceOut, summary="Tariff advice for one account")
+def account_tariff(request: HttpRequest, customer_id: str, period: str | None = None) -> dict[str, Any]:
+    try:
+        account = account_selectors.account_get(user=request.user, customer_id=customer_id)
+    except Account.DoesNotExist:
+        raise HttpError(404, _("No account with this customer id.")) from None
+    except account_selectors.AccountNotVisible as exc:
+        raise HttpError(403, str(exc)) from None
+    return advice_out(selectors.account_tariff_advice(account=account, period=period))
+
+
+class KindTotalOut(Schema):
+    kind: str
+    accounts: int
+    annual_saving_yuan: float
+
+
+class OpportunityOut(Schema):
+    customer_id: str
+    name: str
+    district: str
+    grade: str
+    manager: str
+    annual_saving_yuan: float
+    advice: list[SavingOut]
+
+
+class OpportunitiesOut(Schema):
+    period: str
+    evaluated: int
+    annual_saving_yuan: float
+    by_kind: list[KindTotalOut]
+    accounts: list[OpportunityOut]
+
+
+@router.get("/tariff", response=OpportunitiesOut, summary="Key accounts with tariff advice, largest saving first")
+def tariff_opportunities(
+    request: HttpRequest, period: str | None = None, district: str = "", kind: str = ""
+) -> dict[str, Any]:
+    found = selectors.tariff_opportunities(user=request.user, period=period, district=district, kind=kind)
+    return {
+        "period": found.period,
+        "evaluated": found.evaluated,
+        "annual_saving_yuan": found.total_yuan,
+        "by_kind": [{"kind": k, "accounts": n, "annual_saving_yuan": y} for k, n, y in found.by_kind()],
+        "accounts": [
+            {
+                "customer_id": r.customer_id,
+                "name": r.name,
+                "district": r.district,
+                "grade": r.grade,
+                "manager": r.manager,
+                "annual_saving_yuan": r.advice.annual_saving_yuan,
+                "advice": [{"kind": k, "annual_saving_yuan": y} for k, y in r.advice.items],
+            }
+            for r in found.rows
+        ],
+    }

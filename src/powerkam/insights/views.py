@@ -1,0 +1,41 @@
+"""Insights pages: tariff advice across the key accounts and for one account (rules.md §5)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from powerkam.accounts import selectors as account_selectors
+from powerkam.accounts.models import Account
+from powerkam.core.errors import ApplicationError
+from powerkam.insights import selectors
+
+
+@login_required
+def tariff_opportunities(request: HttpRequest) -> HttpResponse:
+    district = request.GET.get("district", "").strip()
+    kind = request.GET.get("kind", "").strip()
+    context: dict[str, object] = {"district": district, "kind": kind, "kinds": selectors.KINDS}
+    try:
+        context["opportunities"] = selectors.tariff_opportunities(user=request.user, district=district, kind=kind)
+        context["rules"] = selectors.tariff_rules()
+    except ApplicationError as exc:
+        context["problem"] = exc.message
+    context["districts"] = selectors.districts(user=request.user)
+    return render(request, "insights/tariff.html", context)
+
+
+@login_required
+def account_tariff(request: HttpRequest, customer_id: str) -> HttpResponse:
+    try:
+        account = account_selectors.account_get(user=request.user, customer_id=customer_id)
+    except Account.DoesNotExist:
+        raise Http404 from None
+    context: dict[str, object] = {"account": account}
+    try:
+        context["advice"] = selectors.account_tariff_advice(account=account)
+        context["rules"] = selectors.tariff_rules()
+    except ApplicationError as exc:
+        context["problem"] = exc.message
+    return render(request, "insights/_account_tariff.html", context)
