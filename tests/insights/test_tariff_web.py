@@ -127,3 +127,18 @@ def test_saved_rules_apply_and_bad_ones_are_refused(team: Team, billed: Path) ->
     e100 = selectors.tariff_opportunities(user=team.supervisor.user).rows[0]
     # 15 × 40,000 × 12 = 7,200,000 < 7,372,800 by demand: capacity is now the cheaper mode, nothing to save.
     assert e100.customer_id != "E100" or "basic_charge" not in e100.savings
+
+
+@pytest.mark.parametrize("url", ["/insights/", "/insights/?kind=power_factor", "/insights/tariff/E100/"])
+def test_pages_with_advice_show_no_english_label_in_chinese(client: Client, team: Team, billed: Path, url: str) -> None:
+    from tests.web.test_i18n import english_labels, visible_texts
+
+    html = login(client, team).get(url).content.decode()
+    assert sorted(set(visible_texts(html)) & english_labels()) == []
+
+
+def test_pages_in_english(client: Client, team: Team, billed: Path) -> None:
+    login(client, team)
+    html = client.get("/insights/tariff/E100/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Switch to billing by maximum demand with a contract demand of 16,000.0 kW" in html
+    assert "Tariff advice" in client.get("/insights/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
