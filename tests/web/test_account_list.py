@@ -10,6 +10,7 @@ from django.test import Client
 from openpyxl import load_workbook
 
 from factories import AccountFactory, AssignmentFactory, Team
+from powerkam.accounts.models import Account, Assignment
 
 pytestmark = pytest.mark.django_db
 
@@ -135,3 +136,41 @@ def test_headers_are_english_in_english(supervisor: Client) -> None:
     supervisor.cookies["django_language"] = "en"
     rows = export(supervisor, q="E100")
     assert rows[0][:3] == ("Customer id", "Name", "Grade")
+
+
+def test_credit_score_sorts_not_graded_last_both_ways(supervisor: Client) -> None:
+    assert listed(supervisor, sort="credit_score") == ["E200", "E101", "E100", "E300"]
+    assert listed(supervisor, sort="-credit_score") == ["E100", "E101", "E200", "E300"]
+
+
+def test_a_deep_page_holds_the_right_accounts_in_order(supervisor: Client) -> None:
+    for n in range(60):
+        AccountFactory(customer_id=f"D{n:03d}", contract_capacity_kva=Decimal(1000 + n % 7))
+    everything = [a.customer_id for a in Account.objects.active().order_by("-contract_capacity_kva", "-customer_id")]
+    pages = [listed(supervisor, sort="-contract_capacity_kva", page=str(n)) for n in (1, 2, 3)]
+    assert pages[0] + pages[1] + pages[2] == everything
+    assert listed(supervisor, sort="-contract_capacity_kva", page="99") == everything[50:]  # past the end: last page
+
+
+def test_the_count_follows_every_change_at_once(client: Client, team: Team) -> None:
+    client.force_login(team.manager.user)
+    count = lambda: client.get("/accounts/").context["page"].paginator.count  # noqa: E731
+    assert count() == 2
+    account = AccountFactory(customer_id="N001")
+    AssignmentFactory(account=account, staff=team.manager.user)
+    assert count() == 3  # a new assignment
+    account.archived = True
+    account.save()
+    assert count() == 2  # an archived account
+    Assignment.objects.get(account=team.accounts["E101"], active=True).delete()
+    assert count() == 1  # an assignment ended
+
+
+def test_the_filter_drop_downs_keep_the_choice_and_escape_names(supervisor: Client, team: Team) -> None:
+    AccountFactory(customer_id="S001", district="<北区>")
+    html = supervisor.get("/accounts/", {"district": "东城区", "grade": "none"}).content.decode()
+    assert '<select name="district" id="id_district">' in html
+    assert '<option value="东城区" selected>东城区</option>' in html
+    assert '<option value="none" selected>' in html
+    assert '<option value="&lt;北区&gt;">&lt;北区&gt;</option>' in html
+    assert "<北区>" not in html

@@ -10,7 +10,6 @@ import math
 from decimal import Decimal
 from typing import Any
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
@@ -177,14 +176,12 @@ def accounts_list(request: HttpRequest, query: Query[AccountQuery]) -> AccountPa
         key_status=query.key_status,
         sort=selectors.normalise_sort(query.sort),
     )
-    accounts = selectors.account_list(user=request.user, filters=filters)
-    paginator = Paginator(accounts, query.page_size)
-    page = paginator.get_page(query.page)
+    page = selectors.account_page(user=request.user, filters=filters, number=query.page, per_page=query.page_size)
     return AccountPage(
-        count=paginator.count,
+        count=page.paginator.count,
         page=page.number,
         page_size=query.page_size,
-        pages=max(1, math.ceil(paginator.count / query.page_size)),
+        pages=max(1, math.ceil(page.paginator.count / query.page_size)),
         results=[AccountOut(**_account_fields(a)) for a in page.object_list],
     )
 

@@ -5,6 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.forms.renderers import BaseRenderer
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from powerkam.accounts.models import Contact, Grade, KeyStatus
@@ -34,14 +38,36 @@ INDUSTRY_LABELS = {
 }
 
 
+class PlainSelect(forms.Select):
+    """A drop-down written in one go. Django's widget templates render every option through a template
+    of its own, which made the filter bar (a hundred managers, sixteen districts…) cost more than the
+    table of accounts; the markup is the same."""
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: BaseRenderer | None = None
+    ) -> SafeString:
+        selected = set(self.format_value(value))
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (option, mark_safe(" selected") if str(option) in selected else "", label)
+                for option, label in self.choices
+            ),
+        )
+        return format_html(
+            '<select name="{}"{}>{}</select>', name, flatatt(self.build_attrs(self.attrs, attrs)), options
+        )
+
+
 class AccountFilterForm(forms.Form):
     q = forms.CharField(label=_("Customer id or name"), required=False, max_length=100)
-    grade = forms.ChoiceField(label=_("Grade"), required=False)
-    district = forms.ChoiceField(label=_("District"), required=False)
-    industry = forms.ChoiceField(label=_("Industry"), required=False)
-    manager = forms.ChoiceField(label=_("Manager"), required=False)
-    voltage = forms.ChoiceField(label=_("Voltage"), required=False)
-    key_status = forms.ChoiceField(label=_("Status"), required=False)
+    grade = forms.ChoiceField(label=_("Grade"), required=False, widget=PlainSelect)
+    district = forms.ChoiceField(label=_("District"), required=False, widget=PlainSelect)
+    industry = forms.ChoiceField(label=_("Industry"), required=False, widget=PlainSelect)
+    manager = forms.ChoiceField(label=_("Manager"), required=False, widget=PlainSelect)
+    voltage = forms.ChoiceField(label=_("Voltage"), required=False, widget=PlainSelect)
+    key_status = forms.ChoiceField(label=_("Status"), required=False, widget=PlainSelect)
     sort = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, choices: dict[str, list[Any]], **kwargs: Any) -> None:

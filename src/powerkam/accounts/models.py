@@ -51,6 +51,10 @@ class Grade(models.TextChoices):
     C = "C", _("C · low credit")
 
 
+#: The accounts the list shows (archived ones are kept but not listed).
+LISTED = models.Q(archived=False)
+
+
 class AccountQuerySet(models.QuerySet["Account"]):
     def active(self) -> AccountQuerySet:
         return self.filter(archived=False)
@@ -116,12 +120,25 @@ class Account(models.Model):
         verbose_name = _("account")
         verbose_name_plural = _("accounts")
         ordering = ["customer_id"]
-        # The account list sorts by these with customer_id as the tie-breaker (stable pages).
+        # The account list sorts by each of these with customer_id as the tie-breaker (stable pages).
+        # Over the listed (not archived) accounts and ending with the id, they give a page's ids from
+        # the index alone, even 50,000 rows deep. On PostgreSQL, migration 0004 adds credit_score
+        # descending (NULLS LAST: not graded yet comes last either way) and trigram indexes for search.
         indexes = [
-            models.Index(fields=["contract_capacity_kva", "customer_id"], name="account_capacity_idx"),
-            models.Index(fields=["credit_score", "customer_id"], name="account_credit_idx"),
-            models.Index(fields=["voltage_kv", "customer_id"], name="account_voltage_idx"),
-            models.Index(fields=["name", "customer_id"], name="account_name_idx"),
+            models.Index(fields=["customer_id", "id"], name="account_sort_customer_idx", condition=LISTED),
+            models.Index(fields=["name", "customer_id", "id"], name="account_sort_name_idx", condition=LISTED),
+            models.Index(fields=["grade", "customer_id", "id"], name="account_sort_grade_idx", condition=LISTED),
+            models.Index(
+                fields=["credit_score", "customer_id", "id"], name="account_sort_credit_idx", condition=LISTED
+            ),
+            models.Index(fields=["voltage_kv", "customer_id", "id"], name="account_sort_voltage_idx", condition=LISTED),
+            models.Index(
+                fields=["contract_capacity_kva", "customer_id", "id"],
+                name="account_sort_capacity_idx",
+                condition=LISTED,
+            ),
+            models.Index(fields=["district", "customer_id", "id"], name="account_sort_district_idx", condition=LISTED),
+            models.Index(fields=["industry", "customer_id", "id"], name="account_sort_industry_idx", condition=LISTED),
         ]
 
     def __str__(self) -> str:

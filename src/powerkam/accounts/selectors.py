@@ -8,6 +8,7 @@ profile sees none unless they are a superuser. Archived accounts are not listed.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -16,7 +17,9 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
+from django.core.paginator import Page, Paginator
+from django.db import connection
+from django.db.models import Count, Exists, F, OrderBy, OuterRef, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -132,20 +135,101 @@ def account_list(*, user: AnyUser, filters: AccountFilters) -> AccountQuerySet:
     if filters.manager:
         managed = Assignment.objects.filter(staff__username=filters.manager, active=True).values("account_id")
         accounts = accounts.filter(pk__in=managed)
-    sort = normalise_sort(filters.sort)
+    return accounts.order_by(*sort_ordering(filters.sort)).prefetch_related(_active_assignments())
+
+
+def sort_ordering(sort: str) -> list[OrderBy]:
+    """ORDER BY of a sort key. Accounts without a value (not graded yet) come last either way, on SQLite
+    and PostgreSQL alike; columns that cannot be NULL get a plain ASC/DESC, so that the sort indexes
+    (migration 0003) serve the order instead of a sort of every account."""
+    sort = normalise_sort(sort)
     descending = sort.startswith("-")
-    # Accounts without a value (not graded yet) come last either way, on SQLite and PostgreSQL alike.
-    ordering = [
-        F(column).desc(nulls_last=True) if descending else F(column).asc(nulls_last=True)
-        for column in SORTS[sort.lstrip("-")]
-    ]
-    return accounts.order_by(*ordering).prefetch_related(
-        Prefetch(
-            "assignments",
-            queryset=Assignment.objects.filter(active=True).select_related("staff__staff").order_by("role"),
-            to_attr="active_assignments",
-        )
+    ordering = []
+    for column in SORTS[sort.lstrip("-")]:
+        nulls_last = True if getattr(Account._meta.get_field(column), "null", False) else None
+        ordering.append(F(column).desc(nulls_last=nulls_last) if descending else F(column).asc(nulls_last=nulls_last))
+    return ordering
+
+
+def _active_assignments() -> Prefetch:
+    return Prefetch(
+        "assignments",
+        queryset=Assignment.objects.filter(active=True).select_related("staff__staff").order_by("role"),
+        to_attr="active_assignments",
     )
+
+
+# ---- the list's pages ------------------------------------------------------------------------------
+#
+# Counting 100,000 accounts (or a manager's 2,000 through their assignments) costs more than the rest
+# of the page, and the figure changes only when accounts, assignments or staff change. Every such
+# change goes through django-simple-history (saves, imports, grading: bulk_*_with_history), so the
+# newest history ids are a version of the list: counts and filter choices are cached under it, and a
+# change shows at once. Writes that bypass the history (raw SQL) show within LIST_CACHE_SECONDS.
+
+#: Upper bound on how long a cached count or filter choice may lag a change made outside the history.
+LIST_CACHE_SECONDS = 60
+
+
+def accounts_version() -> str:
+    """A stamp that changes whenever an account, an assignment or a staff profile is saved (one cheap
+    query: the newest id of each history table, read from its primary key)."""
+    tables = [model.history.model._meta.db_table for model in (Account, Assignment, StaffProfile)]
+    quote = connection.ops.quote_name
+    # Table names from the models' own meta, quoted: no user input reaches this SQL.
+    sql = "SELECT " + ", ".join(f"(SELECT MAX(history_id) FROM {quote(t)})" for t in tables)  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        row = cursor.fetchone()
+    return ".".join(str(v or 0) for v in row)
+
+
+def _scope(user: AnyUser) -> str:
+    return "all" if user_sees_all_accounts(user) else f"user:{user.pk}"
+
+
+def account_count(*, user: AnyUser, filters: AccountFilters, version: str | None = None) -> int:
+    """How many accounts ``user`` sees with ``filters`` — exact, cached per version of the accounts."""
+    version = version or accounts_version()
+    criteria = repr(sorted((k, str(v)) for k, v in filters.active().items()))
+    digest = hashlib.blake2b(criteria.encode(), digest_size=16).hexdigest()  # a key safe for any cache backend
+    key = f"accounts:count:{version}:{_scope(user)}:{digest}"
+    count = cache.get(key)
+    if count is None:
+        count = account_list(user=user, filters=filters).count()
+        cache.set(key, count, LIST_CACHE_SECONDS)
+    return int(count)
+
+
+class _AccountPaginator(Paginator):
+    """Pages of the account list with a known count, read in two steps: the ids of the page first
+    (an index-only walk of the sort index, even 50,000 rows deep), then those 25 accounts."""
+
+    def __init__(self, accounts: AccountQuerySet, per_page: int, *, count: int) -> None:
+        super().__init__(accounts, per_page)
+        self.accounts = accounts
+        self.known_count = count
+
+    @property
+    def count(self) -> int:
+        return self.known_count
+
+    def page(self, number: int | str) -> Page:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        ids = list(self.accounts.values_list("pk", flat=True)[bottom : bottom + self.per_page])
+        rows = Account.objects.filter(pk__in=ids).prefetch_related(_active_assignments()).in_bulk()
+        return Page([rows[pk] for pk in ids if pk in rows], number, self)
+
+
+def account_page(
+    *, user: AnyUser, filters: AccountFilters, number: int | str | None, per_page: int, version: str | None = None
+) -> Page:
+    """One page of the accounts ``user`` sees (a wrong or past-the-end page number gives the first or
+    the last page, as Django's ``get_page``)."""
+    accounts = account_list(user=user, filters=filters)
+    count = account_count(user=user, filters=filters, version=version)
+    return _AccountPaginator(accounts, per_page, count=count).get_page(number)
 
 
 def account_get(*, user: AnyUser, customer_id: str) -> Account:
@@ -182,19 +266,15 @@ def account_summary(*, user: AnyUser) -> AccountSummary:
     return AccountSummary(**figures)
 
 
-#: Filter drop-downs change only when data is imported or managers reassigned; a minute's delay is fine
-#: and spares five scans of the whole account table on every list request.
-FILTER_CHOICES_SECONDS = 60
-
-
-def filter_choices(*, user: AnyUser) -> dict[str, list[Any]]:
-    """Values offered by the list's filter drop-downs, from the accounts the user sees (cached briefly)."""
+def filter_choices(*, user: AnyUser, version: str | None = None) -> dict[str, list[Any]]:
+    """Values offered by the list's filter drop-downs, from the accounts the user sees (cached per
+    version of the accounts, see :func:`accounts_version`: they spare four scans of the whole table)."""
     sees_all = user_sees_all_accounts(user)
-    key = "accounts:filter-choices:" + ("all" if sees_all else f"user:{user.pk}")
+    key = f"accounts:filter-choices:{version or accounts_version()}:{_scope(user)}"
     choices = cache.get(key)
     if choices is None:
         choices = _filter_choices(user=user, sees_all=sees_all)
-        cache.set(key, choices, FILTER_CHOICES_SECONDS)
+        cache.set(key, choices, LIST_CACHE_SECONDS)
     return choices
 
 

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -38,17 +37,19 @@ class HtmxHttpRequest(HttpRequest):
 EXPORT_LIMIT = 200_000
 
 
-def _filters(request: HttpRequest) -> tuple[AccountFilterForm, selectors.AccountFilters]:
-    form = AccountFilterForm(request.GET, choices=selectors.filter_choices(user=request.user))
+def _filters(request: HttpRequest, version: str | None = None) -> tuple[AccountFilterForm, selectors.AccountFilters]:
+    form = AccountFilterForm(request.GET, choices=selectors.filter_choices(user=request.user, version=version))
     return form, form.filters()
 
 
 @login_required
 @require_GET
 def account_list(request: HtmxHttpRequest) -> HttpResponse:
-    form, filters = _filters(request)
-    accounts = selectors.account_list(user=request.user, filters=filters)
-    page = Paginator(accounts, PAGE_SIZE).get_page(request.GET.get("page"))
+    version = selectors.accounts_version()
+    form, filters = _filters(request, version)
+    page = selectors.account_page(
+        user=request.user, filters=filters, number=request.GET.get("page"), per_page=PAGE_SIZE, version=version
+    )
     context = {
         "form": form,
         "filters": filters,
