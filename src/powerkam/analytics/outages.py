@@ -43,6 +43,8 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from powerkam.analytics.outage_bound import lagrangian_bound
+
 # The typical loads live in their own module (with their derived dataset); re-exported here.
 from powerkam.analytics.typical import NON_WORKING as NON_WORKING
 from powerkam.analytics.typical import (
@@ -939,6 +941,8 @@ def plan_month(
     relative_gap: float = 0.0,
     max_model_starts: int = 20_000,
     max_starts_per_job: int = 24,
+    bound_iterations: int = 400,
+    bound_share: float = 0.4,
 ) -> Plan:
     """The plan with the least total weighted ENS (OR-Tools CP-SAT), within ``time_limit_s``.
 
@@ -946,11 +950,16 @@ def plan_month(
     overlap; jobs in :func:`dual_supply_conflicts` never overlap. The naive plan seeds the search.
     Stops at the time limit with the best plan found and the solver's bound (``status`` "feasible").
 
-    Exactness: the best of two greedy plans (cheapest-first, earliest-first) is the incumbent;
+    Exactness: the best of two greedy plans (cheapest-first, earliest-first) is the incumbent *U*;
     starts that no plan as good as it can use are dropped (exact). If more than
-    ``max_model_starts`` starts remain, each job keeps only its ``max_starts_per_job`` cheapest
-    (and the incumbent's): the result is then never worse than the greedy plans, but its bound is
-    the sum of each job's best window (reported, with the gap to it).
+    ``max_model_starts`` starts remain, a Lagrangian relaxation of the crew and dual-supply
+    constraints (:func:`~powerkam.analytics.outage_bound.lagrangian_bound`, at most
+    ``bound_iterations`` steps and ``bound_share`` of the time) gives a lower bound *L* of the
+    full problem (every 15-minute start) and reduced costs, which drop every start no plan as
+    good as *U* can use (still exact). If the model is still too big, each job keeps its
+    ``max_starts_per_job`` cheapest starts, as many of the cheapest at the relaxation's prices, and
+    the incumbent's: the plan is then never worse than the greedy plans and the reported bound
+    is *L* (or the per-job sum, if larger) — never the restricted model's own bound.
     """
     import time
 
@@ -976,22 +985,50 @@ def plan_month(
     keep = [
         np.flatnonzero(c <= int(c.min()) + (upper - lower)) if upper is not None else np.arange(len(c)) for c in costs
     ]
-    # Too many starts left for the solver in time: keep each job's cheapest ``max_starts_per_job``
-    # (ties → earliest) and the incumbent's. The plan is then the best among those, and only the
-    # sum of every job's best window stays a proven bound.
     exact = sum(len(k) for k in keep) <= max_model_starts
     if not exact:
-        keep = [
-            np.unique(
-                np.concatenate(
-                    [
-                        k[np.lexsort((k, c[k]))[:max_starts_per_job]],
-                        [incumbent[j]] if incumbent is not None and incumbent[j] is not None else [],
-                    ]
-                ).astype(np.int64)
-            )
-            for j, (k, c) in enumerate(zip(keep, costs, strict=True))
-        ]
+        # Too big for an exact model as it stands: a Lagrangian relaxation of the crew and pair
+        # constraints (powerkam.analytics.outage_bound) gives a much better bound L of the full
+        # problem, and with it reduced costs: a plan with job j at start s costs at least
+        # L + reduced_j(s), so starts above U are dropped — still exact.
+        crew_numbers: dict[str, int] = {}
+        crew_of = [crew_numbers.setdefault(job.crew, len(crew_numbers)) for job in prep.jobs]
+        relaxed = lagrangian_bound(
+            starts=prep.starts,
+            slots=prep.slots,
+            costs=[c.astype(np.float64) for c in costs],
+            crews=crew_of,
+            pairs=[(a, b) for a, b in prep.conflicts if crew_of[a] != crew_of[b]],
+            upper=float(upper) if upper is not None else None,
+            time_limit_s=bound_share * time_limit_s,
+            max_iterations=bound_iterations,
+        )
+        # Integer costs: any plan costs a whole number of Wh ≥ L.
+        lower = max(lower, math.ceil(relaxed.bound - 1e-6 * max(1.0, abs(relaxed.bound))))
+        if upper is not None:
+            keep = [
+                k[relaxed.bound + r[k] <= upper + 1e-6 * upper]
+                for k, r in zip(keep, relaxed.reduced, strict=True)
+            ]
+        exact = sum(len(k) for k in keep) <= max_model_starts
+        if not exact:
+            # Still too many: each job keeps its cheapest ``max_starts_per_job`` starts, as many
+            # of the cheapest at the relaxation's prices (those that fit with the others), and
+            # the incumbent's. The plan is the best among those; the bound stays L (never the
+            # restricted model's, which is not a bound of the full problem).
+            keep = [
+                np.unique(
+                    np.concatenate(
+                        [
+                            k[np.lexsort((k, c[k]))[:max_starts_per_job]],
+                            k[np.lexsort((k, r[k]))[:max_starts_per_job]],
+                            [incumbent[j]] if incumbent is not None and incumbent[j] is not None else [],
+                        ]
+                    ).astype(np.int64)
+                )
+                for j, (k, c, r) in enumerate(zip(keep, costs, relaxed.reduced, strict=True))
+            ]
+    remaining = max(0.1, time_limit_s - (time.perf_counter() - began))
     # Time-indexed model: x[j][k] = job j starts at its k-th kept start. Two windows overlap
     # exactly when they share a 15-minute slot, so "one job at a time" is an at-most-one per slot
     # over the starts that cover it — per crew, and per pair of dual-supply conflicting jobs.
@@ -1033,7 +1070,7 @@ def plan_month(
             for kk, var in enumerate(chosen[j]):
                 model.add_hint(var, kk == position)
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = float(time_limit_s)
+    solver.parameters.max_time_in_seconds = float(remaining)
     solver.parameters.num_workers = max(1, int(workers))
     if relative_gap:
         solver.parameters.relative_gap_limit = float(relative_gap)
@@ -1056,8 +1093,10 @@ def plan_month(
     choice: list[int | None] = [
         int(keep[j][next(k for k, var in enumerate(x) if solver.value(var))]) for j, x in enumerate(chosen)
     ]
-    optimal = exact and status == cp_model.OPTIMAL
     chosen_cost = _cost_wh(prep, choice) or 0
+    if incumbent is not None and upper is not None and chosen_cost > upper:
+        choice, chosen_cost = list(incumbent), upper  # the solver stopped before matching its hint
+    optimal = exact and status == cp_model.OPTIMAL
     if optimal:
         bound_wh = chosen_cost
     elif exact:
