@@ -3,8 +3,9 @@ from django.core.exceptions import ValidationError
 from django.forms import ModelForm
 from django.http import HttpRequest
 
+from powerkam.analytics.health import HealthRules, HealthRulesError
 from powerkam.analytics.tariff import TariffRules, TariffRulesError
-from powerkam.insights.models import TariffRulesVersion
+from powerkam.insights.models import HealthRulesVersion, TariffRulesVersion
 
 
 class TariffRulesForm(ModelForm):
@@ -39,3 +40,22 @@ class TariffRulesAdmin(admin.ModelAdmin):
         if not change:
             obj.created_by = request.user  # type: ignore[assignment]
         super().save_model(request, obj, form, change)
+
+
+class HealthRulesForm(ModelForm):
+    class Meta:
+        model = HealthRulesVersion
+        fields = ("rules_toml", "note")
+
+    def clean_rules_toml(self) -> str:
+        text = str(self.cleaned_data["rules_toml"])
+        try:
+            HealthRules.from_toml(text)
+        except HealthRulesError as exc:
+            raise ValidationError(str(exc)) from exc
+        return text
+
+
+@admin.register(HealthRulesVersion)
+class HealthRulesAdmin(TariffRulesAdmin):
+    form = HealthRulesForm  # type: ignore[assignment]

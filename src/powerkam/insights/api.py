@@ -16,7 +16,7 @@ from ninja.errors import HttpError
 from powerkam.accounts import selectors as account_selectors
 from powerkam.accounts.models import Account
 from powerkam.analytics.tariff import Advice
-from powerkam.insights import selectors
+from powerkam.insights import health, selectors
 
 router = Router(tags=["insights"])
 
@@ -146,3 +146,60 @@ def tariff_opportunities(
             for r in found.rows
         ],
     }
+
+
+class ReasonOut(Schema):
+    part: str
+    code: str
+    points: float
+    figures: dict[str, Any]
+    action: str
+
+
+class HealthOut(Schema):
+    customer_id: str
+    name: str
+    score: float
+    risk: str
+    parts: dict[str, float | None]
+    consumption_change: float | None
+    reasons: list[ReasonOut]
+
+
+def health_out(account: Account, found: Any) -> dict[str, Any]:
+    return {
+        "customer_id": account.customer_id,
+        "name": account.name,
+        "score": found.score,
+        "risk": found.risk,
+        "parts": found.parts,
+        "consumption_change": found.consumption_change,
+        "reasons": [dataclasses.asdict(r) for r in found.reasons],
+    }
+
+
+class HealthReportOut(Schema):
+    period: str | None
+    counts: dict[str, int]
+    accounts: list[HealthOut]
+
+
+@router.get("/health", response=HealthReportOut, summary="Health and churn risk of the key accounts, riskiest first")
+def health_report(request: HttpRequest, risk: str = "", district: str = "") -> dict[str, Any]:
+    report = health.key_account_health(user=request.user, risk=risk, district=district)
+    return {
+        "period": report.period,
+        "counts": dict(report.counts),
+        "accounts": [health_out(r.account, r.health) for r in report.rows],
+    }
+
+
+@router.get("/health/{customer_id}", response=HealthOut, summary="Health and churn risk of one account")
+def account_health(request: HttpRequest, customer_id: str) -> dict[str, Any]:
+    try:
+        account = account_selectors.account_get(user=request.user, customer_id=customer_id)
+    except Account.DoesNotExist:
+        raise HttpError(404, _("No account with this customer id.")) from None
+    except account_selectors.AccountNotVisible as exc:
+        raise HttpError(403, str(exc)) from None
+    return health_out(account, health.account_health(account=account))

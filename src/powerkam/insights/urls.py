@@ -8,4 +8,7 @@ urlpatterns = [
     path("", views.tariff_opportunities, name="home"),
     path("tariff/", views.tariff_opportunities, name="tariff"),
     path("tariff/<str:customer_id>/", views.account_tariff, name="account-tariff"),
+    path("health/", views.health_report, name="health"),
+    path("health/mine/", views.my_accounts_at_risk, name="my-risk"),
+    path("health/<str:customer_id>/", views.account_health, name="account-health"),
 ]

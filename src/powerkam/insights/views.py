@@ -9,7 +9,7 @@ from django.shortcuts import render
 from powerkam.accounts import selectors as account_selectors
 from powerkam.accounts.models import Account
 from powerkam.core.errors import ApplicationError
-from powerkam.insights import selectors
+from powerkam.insights import health, selectors
 
 
 @login_required
@@ -39,3 +39,43 @@ def account_tariff(request: HttpRequest, customer_id: str) -> HttpResponse:
     except ApplicationError as exc:
         context["problem"] = exc.message
     return render(request, "insights/_account_tariff.html", context)
+
+
+@login_required
+def health_report(request: HttpRequest) -> HttpResponse:
+    district = request.GET.get("district", "").strip()
+    risk = request.GET.get("risk", "").strip()
+    context: dict[str, object] = {"district": district, "risk": risk, "risks": health.engine.RISKS}
+    try:
+        context["report"] = health.key_account_health(user=request.user, risk=risk, district=district)
+    except ApplicationError as exc:
+        context["problem"] = exc.message
+    context["districts"] = selectors.districts(user=request.user)
+    return render(request, "insights/health.html", context)
+
+
+@login_required
+def account_health(request: HttpRequest, customer_id: str) -> HttpResponse:
+    try:
+        account = account_selectors.account_get(user=request.user, customer_id=customer_id)
+    except Account.DoesNotExist:
+        raise Http404 from None
+    context: dict[str, object] = {"account": account}
+    try:
+        context["health"] = health.account_health(account=account)
+    except ApplicationError as exc:
+        context["problem"] = exc.message
+    return render(request, "insights/_account_health.html", context)
+
+
+@login_required
+def my_accounts_at_risk(request: HttpRequest) -> HttpResponse:
+    """The "My work" panel: the user's key accounts at high or medium risk."""
+    context: dict[str, object] = {}
+    try:
+        report = health.key_account_health(user=request.user)
+        context["rows"] = [r for r in report.rows if r.health.risk != "low"][:8]
+        context["total"] = len(report.rows)
+    except ApplicationError as exc:
+        context["problem"] = exc.message
+    return render(request, "insights/_my_risk.html", context)

@@ -1,0 +1,336 @@
+"""Key-account health score and churn risk, with reasons and what to do (paper §2(三) and its
+conclusion: "zero loss" of key accounts; domain.md: health score and churn risk with reasons,
+service-strategy recommendations).
+
+rules.md has no section for this, so PowerKAM's own model is documented in docs/health.md and
+every weight and threshold is a :class:`HealthRules` field (TOML overrides them). A score of
+0–100 is the sum of five parts, each between 0 and its weight:
+
+- **consumption** — the last 3 billed months against the same 3 months a year earlier (seasons
+  cancel out): full at or above ``full_ratio``, nothing at or below ``zero_ratio``, linear between;
+- **payment** — the credit score of the latest grading run (rules.md §1), scaled to the weight;
+- **service** — each complaint in the last 12 months and each service request finished late (or
+  still open past its due day) takes a share of the weight;
+- **reliability** — each unplanned interruption and each hour without supply in 12 months takes
+  a share of the weight;
+- **relationship** — the visit cadence of the grade: full when no visit is overdue, nothing at
+  ``visit_zero_days`` overdue, linear between.
+
+A part without data (a new account has no year-ago months; an account without feeders has no
+reliability record) is left out and the others are scaled up to 100, so a gap neither helps nor
+hurts. Churn risk: *high* below ``high_below`` or with consumption down by ``high_drop`` or more,
+*medium* below ``medium_below`` or down by ``medium_drop``, else *low*. Each lost point becomes a
+reason (code + figures, worded by the web layer) with a recommended action. No Django here.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from powerkam.analytics import store
+
+PARTS = ("consumption", "payment", "service", "reliability", "relationship")
+RISKS = ("high", "medium", "low")
+
+
+class HealthRulesError(ValueError):
+    """A health rules file that cannot be used; the message names the key."""
+
+
+@dataclass(frozen=True)
+class HealthRules:
+    weights: dict[str, float] = field(
+        default_factory=lambda: {
+            "consumption": 30.0,
+            "payment": 20.0,
+            "service": 20.0,
+            "reliability": 15.0,
+            "relationship": 15.0,
+        }
+    )
+    #: Consumption ratio (last 3 months ÷ the same months a year before) for the full and for no points.
+    full_ratio: float = 1.0
+    zero_ratio: float = 0.7
+    compare_months: int = 3
+    #: Share of the service weight each complaint / each late request takes.
+    complaint_share: float = 0.25
+    late_request_share: float = 0.25
+    #: Share of the reliability weight each unplanned interruption / each hour without supply takes.
+    interruption_share: float = 0.2
+    hour_share: float = 0.05
+    #: Days a visit is overdue at which the relationship part reaches 0.
+    visit_zero_days: int = 90
+    #: Churn risk thresholds.
+    high_below: float = 50.0
+    medium_below: float = 70.0
+    high_drop: float = 0.30
+    medium_drop: float = 0.15
+
+    def __post_init__(self) -> None:
+        problems = []
+        unknown = sorted(set(self.weights) - set(PARTS))
+        if unknown:
+            problems.append(f"weights: unknown part(s) {', '.join(unknown)}")
+        if any(w < 0 for w in self.weights.values()) or sum(self.weights.values()) <= 0:
+            problems.append("weights must be 0 or more and not all 0")
+        if not 0 <= self.zero_ratio < self.full_ratio:
+            problems.append("zero_ratio must be 0 or more and below full_ratio")
+        if self.compare_months < 1:
+            problems.append("compare_months must be 1 or more")
+        if self.visit_zero_days < 1:
+            problems.append("visit_zero_days must be 1 or more")
+        if not self.high_below <= self.medium_below:
+            problems.append("high_below must not be above medium_below")
+        if not 0 < self.medium_drop <= self.high_drop < 1:
+            problems.append("drops must satisfy 0 < medium_drop ≤ high_drop < 1")
+        for name in ("complaint_share", "late_request_share", "interruption_share", "hour_share"):
+            if not 0 <= getattr(self, name) <= 1:
+                problems.append(f"{name} must be between 0 and 1")
+        if problems:
+            raise HealthRulesError("; ".join(problems))
+
+    def weight(self, part: str) -> float:
+        return float(self.weights.get(part, 0.0))
+
+    @classmethod
+    def from_toml(cls, text: str) -> HealthRules:
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise HealthRulesError(f"not valid TOML: {exc}") from exc
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise HealthRulesError(f"unknown key(s): {', '.join(unknown)}")
+        values: dict[str, Any] = {}
+        for key, value in data.items():
+            if key == "weights":
+                if not isinstance(value, dict):
+                    raise HealthRulesError("weights must be a table")
+                values[key] = {**cls().weights, **{k: _number(f"weights.{k}", v) for k, v in value.items()}}
+            elif key in ("compare_months", "visit_zero_days"):
+                if isinstance(value, bool) or not isinstance(value, int):
+                    raise HealthRulesError(f"{key} must be a whole number, not {value!r}")
+                values[key] = value
+            else:
+                values[key] = _number(key, value)
+        return replace(cls(), **values)
+
+    @classmethod
+    def from_file(cls, path: Path) -> HealthRules:
+        try:
+            return cls.from_toml(Path(path).read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise HealthRulesError(f"cannot read {path}: {exc.strerror}") from exc
+
+
+def _number(key: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise HealthRulesError(f"{key} must be a number, not {value!r}")
+    return float(value)
+
+
+DEFAULT_RULES = HealthRules()
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What PowerKAM knows of one key account, gathered by the CRM side."""
+
+    customer_id: str
+    recent_kwh: float | None = None  # the last compare_months billed months
+    year_ago_kwh: float | None = None  # the same months a year earlier
+    credit_score: float | None = None
+    complaints: int = 0
+    late_requests: int = 0
+    unplanned_interruptions: int | None = None  # None: no reliability record (no feeders)
+    unplanned_hours: float = 0.0
+    visit_days_overdue: int | None = None  # None: no cadence (not graded)
+
+    @property
+    def consumption_ratio(self) -> float | None:
+        if self.recent_kwh is None or not self.year_ago_kwh:
+            return None
+        return self.recent_kwh / self.year_ago_kwh
+
+
+@dataclass(frozen=True)
+class Reason:
+    """A lost point: ``code`` names it, ``figures`` fill its sentence, ``action`` is what to do."""
+
+    part: str
+    code: str
+    points: float  # lost, on the 0–100 scale
+    figures: dict[str, Any]
+    action: str
+
+
+@dataclass(frozen=True)
+class Health:
+    customer_id: str
+    score: float  # 0–100
+    risk: str  # high / medium / low
+    parts: dict[str, float | None]  # each part on 0–100 of its own (None: no data)
+    reasons: tuple[Reason, ...]
+    signals: Signals
+
+    @property
+    def consumption_change(self) -> float | None:
+        ratio = self.signals.consumption_ratio
+        return None if ratio is None else ratio - 1.0
+
+
+def _clamp(value: float) -> float:
+    return min(max(value, 0.0), 1.0)
+
+
+def assess(signals: Signals, rules: HealthRules = DEFAULT_RULES) -> Health:
+    """Score, risk and reasons of one account."""
+    fraction: dict[str, float | None] = {}
+    reasons: list[tuple[str, str, float, dict[str, Any], str]] = []
+
+    ratio = signals.consumption_ratio
+    if ratio is None:
+        fraction["consumption"] = None
+    else:
+        kept = fraction["consumption"] = _clamp((ratio - rules.zero_ratio) / (rules.full_ratio - rules.zero_ratio))
+        if ratio < rules.full_ratio:
+            change = round((1 - ratio) * 100, 1)
+            reasons.append(("consumption", "consumption_down", 1 - kept, {"percent": change}, "visit_why"))
+
+    if signals.credit_score is None:
+        fraction["payment"] = None
+    else:
+        kept = fraction["payment"] = _clamp(signals.credit_score / 100)
+        if signals.credit_score < 100:
+            reasons.append(("payment", "credit_low", 1 - kept, {"score": signals.credit_score}, "arrears_plan"))
+
+    by_complaints = signals.complaints * rules.complaint_share
+    by_late = signals.late_requests * rules.late_request_share
+    lost_service = by_complaints + by_late
+    fraction["service"] = _clamp(1 - lost_service)
+    # The part cannot lose more than its weight: both reasons share what it lost.
+    share = min(lost_service, 1.0) / lost_service if lost_service else 0.0
+    if signals.complaints:
+        reasons.append(("service", "complaints", by_complaints * share, {"n": signals.complaints}, "close_complaints"))
+    if signals.late_requests:
+        reasons.append(("service", "late_requests", by_late * share, {"n": signals.late_requests}, "service_review"))
+
+    if signals.unplanned_interruptions is None:
+        fraction["reliability"] = None
+    else:
+        lost_supply = (
+            signals.unplanned_interruptions * rules.interruption_share + signals.unplanned_hours * rules.hour_share
+        )
+        fraction["reliability"] = _clamp(1 - lost_supply)
+        if lost_supply > 0:
+            reasons.append(
+                (
+                    "reliability",
+                    "interruptions",
+                    min(lost_supply, 1.0),
+                    {"n": signals.unplanned_interruptions, "hours": round(signals.unplanned_hours, 1)},
+                    "grid_upgrade",
+                )
+            )
+
+    if signals.visit_days_overdue is None:
+        fraction["relationship"] = None
+    else:
+        kept = fraction["relationship"] = _clamp(1 - signals.visit_days_overdue / rules.visit_zero_days)
+        if signals.visit_days_overdue > 0:
+            reasons.append(
+                (
+                    "relationship",
+                    "visit_overdue",
+                    1 - kept,
+                    {"days": signals.visit_days_overdue},
+                    "visit_now",
+                )
+            )
+
+    present = {p: f for p, f in fraction.items() if f is not None and rules.weight(p) > 0}
+    total_weight = sum(rules.weight(p) for p in present)
+    if total_weight:
+        score = 100 * sum(rules.weight(p) * f for p, f in present.items()) / total_weight
+        scale = 100 / total_weight
+    else:
+        score, scale = 100.0, 0.0
+    lost_points = [
+        Reason(part, code, round(lost * rules.weight(part) * scale, 1), figures, action)
+        for part, code, lost, figures, action in reasons
+        if part in present
+    ]
+    lost_points.sort(key=lambda r: -r.points)
+    drop = None if ratio is None else 1 - ratio
+    if score < rules.high_below or (drop is not None and drop >= rules.high_drop):
+        risk = "high"
+    elif score < rules.medium_below or (drop is not None and drop >= rules.medium_drop):
+        risk = "medium"
+    else:
+        risk = "low"
+    return Health(
+        customer_id=signals.customer_id,
+        score=round(score, 1),
+        risk=risk,
+        parts={p: None if f is None else round(100 * f, 1) for p, f in fraction.items()},
+        reasons=tuple(lost_points),
+        signals=signals,
+    )
+
+
+def assess_many(signals: Iterable[Signals], rules: HealthRules = DEFAULT_RULES) -> list[Health]:
+    """Every account's health, the riskiest first (risk, then score, then id)."""
+    order = {r: i for i, r in enumerate(RISKS)}
+    found = [assess(s, rules) for s in signals]
+    return sorted(found, key=lambda h: (order[h.risk], h.score, h.customer_id))
+
+
+def shift_period(period: str, months: int) -> str:
+    year, month = int(period[:4]), int(period[5:7])
+    index = year * 12 + month - 1 + months
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def consumption_comparison(
+    store_dir: Path, customer_ids: Sequence[str], *, period: str, months: int = 3
+) -> dict[str, tuple[float | None, float | None]]:
+    """``{customer_id: (kWh of the months ending period, kWh of the same months a year before)}``.
+
+    A side is None when any of its months has no bill (a new account, a gap in the data)."""
+    path = store.dataset_path(store_dir, "billing")
+    ids = list(dict.fromkeys(customer_ids))
+    if not ids or not path.exists():
+        return {}
+    recent = (shift_period(period, -(months - 1)), period)
+    earlier = (shift_period(period, -(months - 1) - 12), shift_period(period, -12))
+    with duckdb.connect(":memory:") as con:
+        rows = con.execute(
+            """
+            SELECT customer_id,
+                   CASE WHEN count(*) FILTER (WHERE period BETWEEN $r0 AND $r1) = $m
+                        THEN sum(kwh) FILTER (WHERE period BETWEEN $r0 AND $r1) END,
+                   CASE WHEN count(*) FILTER (WHERE period BETWEEN $e0 AND $e1) = $m
+                        THEN sum(kwh) FILTER (WHERE period BETWEEN $e0 AND $e1) END
+            FROM read_parquet($path)
+            WHERE customer_id IN (SELECT unnest($ids))
+              AND (period BETWEEN $r0 AND $r1 OR period BETWEEN $e0 AND $e1)
+            GROUP BY customer_id
+            """,
+            {
+                "path": str(path),
+                "ids": ids,
+                "r0": recent[0],
+                "r1": recent[1],
+                "e0": earlier[0],
+                "e1": earlier[1],
+                "m": months,
+            },
+        ).fetchall()
+    return {cid: (r, e) for cid, r, e in rows}

@@ -1,0 +1,141 @@
+"""Health score and churn risk of the key accounts (docs/health.md): the CRM side gathers each
+account's signals — consumption from the store, credit from the latest grading, complaints and
+late service requests, unplanned interruptions, overdue visits — and
+:mod:`powerkam.analytics.health` scores them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from powerkam.accounts.models import Account
+from powerkam.accounts.selectors import AnyUser, accounts_visible_to
+from powerkam.analytics import health as engine
+from powerkam.analytics import store
+from powerkam.analytics import tariff as tariff_engine
+from powerkam.core.errors import ApplicationError
+from powerkam.grid import selectors as grid_selectors
+from powerkam.insights.models import HealthRulesVersion
+from powerkam.insights.selectors import store_dir
+from powerkam.service.models import Ticket, TicketKind, TicketStatus
+from powerkam.visits import selectors as visit_selectors
+
+
+def health_rules() -> engine.HealthRules:
+    latest = HealthRulesVersion.objects.first()
+    if latest is None:
+        return engine.DEFAULT_RULES
+    try:
+        return engine.HealthRules.from_toml(latest.rules_toml)
+    except engine.HealthRulesError as exc:
+        raise ApplicationError(_("The saved health rules cannot be used: %(error)s") % {"error": exc}) from exc
+
+
+def _service_counts(account_ids: list[int], today: dt.date) -> tuple[Counter[int], Counter[int]]:
+    """(complaints, requests finished late or open past due) per account over the last 12 months."""
+    since = today - dt.timedelta(days=365)
+    tickets = Ticket.objects.filter(account_id__in=account_ids, accepted_on__gt=since)
+    complaints = Counter(tickets.filter(kind=TicketKind.COMPLAINT).values_list("account_id", flat=True))
+    late = Counter(
+        tickets.filter(
+            Q(closed_on__isnull=False, closed_on__gt=F("due_on")) | Q(status=TicketStatus.OPEN, due_on__lt=today)
+        ).values_list("account_id", flat=True)
+    )
+    return complaints, late
+
+
+def _reliability(accounts: list[Account]) -> dict[str, tuple[int, float]]:
+    if not store.dataset_path(store_dir(), "outages").exists():
+        return {}
+    try:
+        table = grid_selectors.reliability_table()
+    except ApplicationError:
+        return {}
+    return {r.customer_id: (r.unplanned_interruptions, r.unplanned_hours) for r in table}
+
+
+def _overdue(accounts: list[Account], today: dt.date) -> dict[int, int]:
+    qs = Account.objects.filter(pk__in=[a.pk for a in accounts])
+    return {row.account.pk: row.days_overdue for row in visit_selectors.due_rows(accounts=qs, as_of=today)}
+
+
+def signals_for(accounts: list[Account], *, today: dt.date, period: str | None) -> list[engine.Signals]:
+    rules = health_rules()
+    ids = [a.pk for a in accounts]
+    kwh = (
+        engine.consumption_comparison(
+            store_dir(), [a.customer_id for a in accounts], period=period, months=rules.compare_months
+        )
+        if period
+        else {}
+    )
+    complaints, late = _service_counts(ids, today)
+    supply = _reliability(accounts)
+    overdue = _overdue(accounts, today)
+    result = []
+    for a in accounts:
+        recent, year_ago = kwh.get(a.customer_id, (None, None))
+        interruptions, hours = supply.get(a.customer_id, (None, 0.0)) if a.feeders else (None, 0.0)
+        result.append(
+            engine.Signals(
+                customer_id=a.customer_id,
+                recent_kwh=recent,
+                year_ago_kwh=year_ago,
+                credit_score=a.credit_score,
+                complaints=complaints[a.pk],
+                late_requests=late[a.pk],
+                unplanned_interruptions=interruptions,
+                unplanned_hours=hours,
+                visit_days_overdue=overdue.get(a.pk),
+            )
+        )
+    return result
+
+
+@dataclass(frozen=True)
+class HealthRow:
+    account: Account
+    health: engine.Health
+
+
+@dataclass(frozen=True)
+class HealthReport:
+    period: str | None
+    rows: list[HealthRow]
+
+    def count(self, risk: str) -> int:
+        return sum(1 for r in self.rows if r.health.risk == risk)
+
+    @property
+    def counts(self) -> list[tuple[str, int]]:
+        return [(risk, self.count(risk)) for risk in engine.RISKS]
+
+
+def key_account_health(
+    *, user: AnyUser | None, risk: str = "", district: str = "", today: dt.date | None = None
+) -> HealthReport:
+    """Health of the key accounts ``user`` sees (all for ``None``: the command line), riskiest first."""
+    if risk and risk not in engine.RISKS:
+        raise ApplicationError(_("Unknown risk level %(risk)r.") % {"risk": risk})
+    today = today or timezone.localdate()
+    accounts = Account.objects.key_accounts().active() if user is None else accounts_visible_to(user).key_accounts()
+    if district:
+        accounts = accounts.filter(district=district)
+    chosen = list(accounts.order_by("customer_id"))
+    period = tariff_engine.latest_period(store_dir())
+    assessed = engine.assess_many(signals_for(chosen, today=today, period=period), health_rules())
+    by_id = {a.customer_id: a for a in chosen}
+    rows = [HealthRow(by_id[h.customer_id], h) for h in assessed if not risk or h.risk == risk]
+    return HealthReport(period=period, rows=rows)
+
+
+def account_health(*, account: Account, today: dt.date | None = None) -> engine.Health:
+    today = today or timezone.localdate()
+    period = tariff_engine.latest_period(store_dir())
+    (signals,) = signals_for([account], today=today, period=period)
+    return engine.assess(signals, health_rules())

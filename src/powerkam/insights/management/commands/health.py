@@ -1,0 +1,53 @@
+"""``powerkam health``: health score and churn risk of the key accounts (docs/health.md).
+
+powerkam health [--risk high|medium|low] [--district D] [--limit N] [--format json]
+powerkam health --customer CUSTOMER_ID [--format json]
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import CommandParser
+from django.utils.translation import gettext as _
+
+from powerkam.accounts.models import Account
+from powerkam.analytics.health import RISKS
+from powerkam.core.commands import PowerKAMCommand
+from powerkam.core.errors import ApplicationError
+from powerkam.insights import health
+from powerkam.insights.api import health_out
+
+
+class Command(PowerKAMCommand):
+    help = "Health score (0-100) and churn risk of the key accounts, riskiest first, with reasons."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--customer", help="One account's health.")
+        parser.add_argument("--risk", default="", choices=["", *RISKS])
+        parser.add_argument("--district", default="")
+        parser.add_argument("--limit", type=int, default=50)
+
+    def run(self, *args: Any, **options: Any) -> Any:
+        if options.get("customer"):
+            try:
+                account = Account.objects.active().get(customer_id=options["customer"])
+            except Account.DoesNotExist:
+                raise ApplicationError(_("No account %(id)s.") % {"id": options["customer"]}) from None
+            return health_out(account, health.account_health(account=account))
+        report = health.key_account_health(user=None, risk=options["risk"], district=options["district"])
+        return {
+            "period": report.period,
+            "counts": dict(report.counts),
+            "accounts": [health_out(r.account, r.health) for r in report.rows[: max(options["limit"], 0)]],
+        }
+
+    def render_text(self, result: Any) -> str:
+        rows = result.get("accounts", [result])
+        lines = []
+        if "counts" in result:
+            lines.append(", ".join(f"{risk}: {n}" for risk, n in result["counts"].items()))
+        for r in rows:
+            why = "; ".join(f"{x['code']} (-{x['points']})" for x in r["reasons"][:3])
+            lines.append(f"{r['customer_id']}  {r['name']}  {r['score']:.0f}  {r['risk']}  {why}")
+        return "\n".join(lines)
