@@ -112,6 +112,14 @@ def test_consumption_chart_in_english_uses_mwh(manager: Client, store_dir: Path)
     assert option["series"][0]["data"][-1] == 2000.0
 
 
+def test_the_sections_read_the_store_as_it_is_now(manager: Client, store_dir: Path) -> None:
+    """The store sections share one DuckDB database between requests: a re-imported file must show at once."""
+    for kwh in (1_000_000.0, 3_000_000.0):
+        write_dataset(store_dir, "billing", monthly_bills("E100", last_period="2026-10", months=2, kwh=kwh))
+        option = chart_option(manager.get("/accounts/E100/consumption/").content.decode(), "chart-consumption-data")
+        assert option["series"][0]["data"][-1] == kwh / 10_000
+
+
 def test_load_curve_chart_splits_working_and_non_working_days(manager: Client, store_dir: Path) -> None:
     start = dt.datetime(2026, 10, 1)
     rows = []

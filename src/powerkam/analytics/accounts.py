@@ -2,7 +2,7 @@
 
 Pure functions over the Parquet store (DuckDB reads it); no Django. Every function takes the
 store directory and a customer id and returns plain Python values, empty when the store does not
-hold the dataset yet.
+hold the dataset yet; ``con`` lets a caller share one DuckDB connection between calls.
 
 - :func:`monthly_history` — consumption (kWh) and billed revenue (yuan) per month, 36 months.
 - :func:`typical_load_curve` — mean kW per 15-minute slot over the customer's last 28 days of
@@ -14,6 +14,8 @@ hold the dataset yet.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -78,8 +80,15 @@ class Bill:
         return self.outstanding_yuan > 0 and self.days_late > 0
 
 
-def _connect() -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(database=":memory:")
+@contextmanager
+def _connect(con: duckdb.DuckDBPyConnection | None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The caller's connection (a web server shares one: opening a database costs more than these
+    queries), or a fresh in-memory one closed afterwards."""
+    if con is not None:
+        yield con
+        return
+    with duckdb.connect(database=":memory:") as own:
+        yield own
 
 
 def _source(store_dir: Path, kind: str) -> str | None:
@@ -94,7 +103,12 @@ def _shift_period(period: str, months: int) -> str:
 
 
 def monthly_history(
-    store_dir: Path, customer_id: str, *, months: int = HISTORY_MONTHS, end_period: str | None = None
+    store_dir: Path,
+    customer_id: str,
+    *,
+    months: int = HISTORY_MONTHS,
+    end_period: str | None = None,
+    con: duckdb.DuckDBPyConnection | None = None,
 ) -> list[MonthFigures]:
     """The ``months`` billing periods ending with ``end_period`` (default: the customer's latest bill).
 
@@ -103,7 +117,7 @@ def monthly_history(
     source = _source(store_dir, "billing")
     if source is None:
         return []
-    with _connect() as con:
+    with _connect(con) as con:
         rows = con.execute(
             "SELECT period, sum(kwh) AS kwh, sum(amount_yuan) AS amount_yuan "
             "FROM read_parquet(?) WHERE customer_id = ? GROUP BY period ORDER BY period",
@@ -132,13 +146,15 @@ def is_working_day(day: dt.date) -> bool:
     return day.weekday() < 5
 
 
-def typical_load_curve(store_dir: Path, customer_id: str, *, days: int = LOAD_DAYS) -> LoadCurve:
+def typical_load_curve(
+    store_dir: Path, customer_id: str, *, days: int = LOAD_DAYS, con: duckdb.DuckDBPyConnection | None = None
+) -> LoadCurve:
     """Mean kW per 15-minute slot of day over the customer's last ``days`` days of readings."""
     empty = LoadCurve(None, None, 0, 0, [None] * SLOTS_PER_DAY, [None] * SLOTS_PER_DAY)
     source = _source(store_dir, "loads")
     if source is None:
         return empty
-    with _connect() as con:
+    with _connect(con) as con:
         rows = con.execute(
             """
             WITH mine AS (SELECT ts, kw FROM read_parquet(?) WHERE customer_id = ?),
@@ -176,7 +192,14 @@ def typical_load_curve(store_dir: Path, customer_id: str, *, days: int = LOAD_DA
     )
 
 
-def bill_record(store_dir: Path, customer_id: str, *, as_of: dt.date, months: int | None = None) -> list[Bill]:
+def bill_record(
+    store_dir: Path,
+    customer_id: str,
+    *,
+    as_of: dt.date,
+    months: int | None = None,
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> list[Bill]:
     """Every bill of the customer (newest first), with the payments known on ``as_of``.
 
     A bill is settled on the first date on which its known payments add up to its amount (within
@@ -187,7 +210,7 @@ def bill_record(store_dir: Path, customer_id: str, *, as_of: dt.date, months: in
     if billing is None:
         return []
     payments = _source(store_dir, "payments")
-    with _connect() as con:
+    with _connect(con) as con:
         bills = con.execute(
             "SELECT period, sum(amount_yuan), min(due_date) FROM read_parquet(?) "
             "WHERE customer_id = ? GROUP BY period ORDER BY period DESC",
