@@ -1006,10 +1006,7 @@ def plan_month(
         # Integer costs: any plan costs a whole number of Wh ≥ L.
         lower = max(lower, math.ceil(relaxed.bound - 1e-6 * max(1.0, abs(relaxed.bound))))
         if upper is not None:
-            keep = [
-                k[relaxed.bound + r[k] <= upper + 1e-6 * upper]
-                for k, r in zip(keep, relaxed.reduced, strict=True)
-            ]
+            keep = [k[relaxed.bound + r[k] <= upper + 1e-6 * upper] for k, r in zip(keep, relaxed.reduced, strict=True)]
         exact = sum(len(k) for k in keep) <= max_model_starts
         if not exact:
             # Still too many: each job keeps its cheapest ``max_starts_per_job`` starts, as many
@@ -1028,7 +1025,6 @@ def plan_month(
                 )
                 for j, (k, c, r) in enumerate(zip(keep, costs, relaxed.reduced, strict=True))
             ]
-    remaining = max(0.1, time_limit_s - (time.perf_counter() - began))
     # Time-indexed model: x[j][k] = job j starts at its k-th kept start. Two windows overlap
     # exactly when they share a 15-minute slot, so "one job at a time" is an at-most-one per slot
     # over the starts that cover it — per crew, and per pair of dual-supply conflicting jobs.
@@ -1070,11 +1066,20 @@ def plan_month(
             for kk, var in enumerate(chosen[j]):
                 model.add_hint(var, kk == position)
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = float(remaining)
     solver.parameters.num_workers = max(1, int(workers))
     if relative_gap:
         solver.parameters.relative_gap_limit = float(relative_gap)
-    status = solver.solve(model)
+    # The clock runs from the call: the model's own building counts against the limit.
+    solver.parameters.max_time_in_seconds = max(0.1, time_limit_s - (time.perf_counter() - began))
+
+    class _CloseEnough(cp_model.CpSolverSolutionCallback):
+        """Stop once a plan is within ``relative_gap`` of the bound proven before the search."""
+
+        def on_solution_callback(self) -> None:
+            if self.objective_value - lower <= relative_gap * self.objective_value:
+                self.stop_search()
+
+    status = solver.solve(model, _CloseEnough() if relative_gap and not exact else None)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         if status == cp_model.INFEASIBLE and exact:
             raise NoWindowError(
