@@ -118,21 +118,10 @@ class PaymentRecordOut(Schema):
 
 
 def _managers(account: Account) -> list[ManagerOut]:
-    assignments = getattr(account, "active_assignments", None)
-    if assignments is None:
-        return [
-            ManagerOut(role=m.role, username=m.username, name=m.name)
-            for m in selectors.account_managers(account=account)
-        ]
-    rows = []
-    for a in assignments:
-        profile = getattr(a.staff, "staff", None)
-        rows.append(
-            ManagerOut(
-                role=a.role, username=a.staff.get_username(), name=profile.name if profile else a.staff.get_username()
-            )
-        )
-    return rows
+    rows = getattr(account, "manager_rows", None)  # a page of the list carries them
+    if rows is None:
+        rows = selectors.account_managers(account=account)
+    return [ManagerOut(role=m.role, username=m.username, name=m.name) for m in rows]
 
 
 def _account_fields(account: Account) -> dict[str, Any]:

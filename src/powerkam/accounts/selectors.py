@@ -221,9 +221,25 @@ class _AccountPaginator(Paginator):
     def page(self, number: int | str) -> Page:
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
-        ids = list(self.accounts.values_list("pk", flat=True)[bottom : bottom + self.per_page])
-        rows = Account.objects.filter(pk__in=ids).prefetch_related(_active_assignments()).in_bulk()
-        return Page([rows[pk] for pk in ids if pk in rows], number, self)
+        ids = self.accounts.values("pk")[bottom : bottom + self.per_page]
+        rows = list(Account.objects.filter(pk__in=ids).order_by(*self.accounts.query.order_by))
+        _attach_manager_rows(rows)
+        return Page(rows, number, self)
+
+
+def _attach_manager_rows(accounts: list[Account]) -> None:
+    """Each account's active managers as ``manager_rows`` (:class:`ManagerRow`, primary first), read in one
+    query of plain values: a prefetch of assignments, users and profiles cost more than the page's rows."""
+    roles = {role.value: str(role.label) for role in AssignmentRole}
+    by_account: dict[int, list[ManagerRow]] = {a.pk: [] for a in accounts}
+    for account_id, role, username, name, phone in (
+        Assignment.objects.filter(active=True, account_id__in=list(by_account))
+        .order_by("account_id", "role")
+        .values_list("account_id", "role", "staff__username", "staff__staff__name", "staff__staff__phone")
+    ):
+        by_account[account_id].append(ManagerRow(role, roles.get(role, role), username, name or username, phone or ""))
+    for account in accounts:
+        account.manager_rows = by_account[account.pk]  # type: ignore[attr-defined]
 
 
 def account_page(
@@ -239,10 +255,12 @@ def account_page(
 def account_get(*, user: AnyUser, customer_id: str) -> Account:
     """The account with ``customer_id``; :class:`Account.DoesNotExist` if there is none (or it is
     archived), :class:`AccountNotVisible` if ``user`` may not see it."""
-    account = Account.objects.active().select_related("parent").get(customer_id=customer_id)
-    if not accounts_visible_to(user).filter(pk=account.pk).exists():
-        raise AccountNotVisible(_("You do not manage this account."))
-    return account
+    try:
+        return accounts_visible_to(user).select_related("parent").get(customer_id=customer_id)
+    except Account.DoesNotExist:
+        if Account.objects.active().filter(customer_id=customer_id).exists():
+            raise AccountNotVisible(_("You do not manage this account.")) from None
+        raise
 
 
 @dataclass(frozen=True)
