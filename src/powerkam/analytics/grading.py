@@ -195,7 +195,7 @@ def bill_settlement(tables: GradingTables, *, as_of: dt.date, rules: GradingRule
 
     With current ``settlements`` (same tolerance), a bill whose last payment is on or before
     ``as_of`` (or that has none) takes its precomputed answer; only the bills with a payment after
-    ``as_of`` are settled from the payments table. Otherwise (the reference path) every bill is
+    ``as_of`` are settled again from their ``payment_days``. Otherwise (the reference path) every bill is
     joined to its known payments: one join and one aggregation per bill.
     """
     settled = tables.settlements
@@ -203,11 +203,82 @@ def bill_settlement(tables: GradingTables, *, as_of: dt.date, rules: GradingRule
         return _settle(tables.billing, tables.payments, as_of=as_of, rules=rules)
     as_of_lit = ibis.literal(as_of)
     complete = settled.filter(settled.last_paid_on.isnull() | (settled.last_paid_on <= as_of_lit))
-    reopened = settled.filter(settled.last_paid_on > as_of_lit).select(*_BILL_COLUMNS)
-    payments = tables.payments.semi_join(reopened, ["customer_id", "period"])
-    resettled = _settle(reopened, payments, as_of=as_of, rules=rules)
+    resettled = _resettle(settled.filter(settled.last_paid_on > as_of_lit), as_of=as_of, rules=rules)
     columns = (*_BILL_COLUMNS, "paid_yuan", "settled_on")
     return _cast_paid(complete.select(*columns)).union(_cast_paid(resettled.select(*columns)))
+
+
+def _resettle(bills: ir.Table, *, as_of: dt.date, rules: GradingRules) -> ir.Table:
+    """*bills* (rows of ``settlements`` with a payment after *as_of*) settled with the payments
+    known on *as_of* only: :func:`_settle` over their ``payment_days`` instead of the payments table.
+
+    A bill paid on one day only (no ``payment_days``) was paid after *as_of*: nothing of it is known.
+    """
+    one_day = bills.filter(bills.payment_days.isnull())
+    unknown = one_day.select(
+        *_BILL_COLUMNS,
+        paid_yuan=ibis.literal(Decimal("0.00"), type=_PAID_TYPE),
+        settled_on=(one_day.amount_yuan == 0).ifelse(one_day.due_date, ibis.null("date")),
+    )
+    several = bills.filter(bills.payment_days.notnull())
+    days = several.select(*_BILL_COLUMNS, day=several.payment_days.unnest())
+    known = days.day.paid_on <= ibis.literal(as_of)
+    tolerance = ibis.literal(rules.settlement.tolerance_yuan, type="decimal(18,2)")
+    reached = known & (days.day.paid_to_date >= days.amount_yuan - tolerance)
+    zero = ibis.literal(Decimal("0.00"), type="decimal(18,2)")
+    per_bill = days.group_by(list(_BILL_COLUMNS)).aggregate(
+        paid_yuan=known.ifelse(days.day.day_yuan, zero).sum(),
+        paid_off_on=reached.ifelse(days.day.paid_on, ibis.null()).min(),
+    )
+    known_days = per_bill.select(
+        *_BILL_COLUMNS,
+        paid_yuan=per_bill.paid_yuan.cast(_PAID_TYPE),
+        settled_on=(per_bill.amount_yuan == 0).ifelse(per_bill.due_date, per_bill.paid_off_on),
+    )
+    return known_days.union(unknown)
+
+
+def bills_that_count(
+    tables: GradingTables, *, first: str, last: str, as_of: dt.date, rules: GradingRules = DEFAULT_RULES
+) -> ir.Table:
+    """The bills a grading of the window ``first`` … ``last`` needs, settled as of *as_of* (as
+    :func:`bill_settlement`, with ``unpaid_yuan`` = max(0, amount − known payments) in place of
+    ``paid_yuan``): every bill of the window, and the other bills that fell due before *as_of* and
+    are not paid in full by then (arrears). The other bills (paid bills of older months, the bulk
+    of the history) change no sum, count or maximum of the grading.
+
+    From current ``settlements`` this reads only what it needs: the window's paid bills (their
+    row groups, by the period statistics), the unpaid ones (by ``unpaid_yuan``), and the bills
+    with a payment after *as_of*, settled again from their ``payment_days``: the payments table
+    is not read at all.
+    """
+    settled = tables.settlements
+    if settled is None or tables.settlements_tolerance != rules.settlement.tolerance_yuan:
+        bills = _unpaid(bill_settlement(tables, as_of=as_of, rules=rules))
+        return bills.filter(_counts(bills, first=first, last=last, as_of=as_of))
+    as_of_lit = ibis.literal(as_of)
+    columns = (*_BILL_COLUMNS, "settled_on", "unpaid_yuan")
+    complete = settled.last_paid_on.isnull() | (settled.last_paid_on <= as_of_lit)
+    in_window = (settled.period >= first) & (settled.period <= last)
+    window = settled.filter(in_window, complete)
+    arrears = settled.filter(settled.unpaid_yuan > 0, settled.due_date < as_of_lit, ~in_window, complete)
+    resettled = _resettle(settled.filter(settled.last_paid_on > as_of_lit), as_of=as_of, rules=rules)
+    resettled = _unpaid(resettled)
+    resettled = resettled.filter(_counts(resettled, first=first, last=last, as_of=as_of))
+    # Settled once and for all (every payment known): the stored unpaid_yuan is the answer.
+    return window.select(*columns).union(arrears.select(*columns)).union(resettled.select(*columns))
+
+
+def _unpaid(bills: ir.Table) -> ir.Table:
+    """Settled *bills* with ``unpaid_yuan`` = max(0, amount − paid_yuan) (never above the amount)."""
+    unpaid = ibis.greatest(ibis.literal(Decimal("0.00"), type="decimal(18,2)"), bills.amount_yuan - bills.paid_yuan)
+    return bills.select(*_BILL_COLUMNS, "settled_on", unpaid_yuan=unpaid.cast("decimal(18,2)"))
+
+
+def _counts(bills: ir.Table, *, first: str, last: str, as_of: dt.date) -> ir.BooleanValue:
+    """Whether a settled bill counts for the grading of the window (see :func:`bills_that_count`)."""
+    in_window = (bills.period >= first) & (bills.period <= last)
+    return in_window | ((bills.due_date < ibis.literal(as_of)) & (bills.unpaid_yuan > 0))
 
 
 def _cast_paid(bills: ir.Table) -> ir.Table:
@@ -223,17 +294,13 @@ def grading_table(tables: GradingTables, period: Period | str, rules: GradingRul
     as_of_lit = ibis.literal(as_of)
     zero_yuan = ibis.literal(Decimal("0.00"), type="decimal(18,2)")
 
-    bills = bill_settlement(tables, as_of=as_of, rules=rules)
-    # Only bills of W and unpaid bills that fell due count; dropping the others (paid bills of
-    # older months, the bulk of the history) changes no sum, count or maximum below.
-    in_w = (bills.period >= first) & (bills.period <= last)
-    bills = bills.filter(in_w | ((bills.due_date < as_of_lit) & (bills.amount_yuan > bills.paid_yuan)))
+    bills = bills_that_count(tables, first=first, last=last, as_of=as_of, rules=rules)
     in_window = (bills.period >= first) & (bills.period <= last)
     # A bill of W that fell due by as_of is late unless settled by its due date.
     late = in_window & (bills.due_date <= as_of_lit) & (bills.settled_on.isnull() | (bills.settled_on > bills.due_date))
     days_late = _days_between(ibis.coalesce(bills.settled_on, as_of_lit), bills.due_date)
     # Arrears: every bill that fell due before as_of, in or out of the window.
-    owed = (bills.due_date < as_of_lit).ifelse(ibis.greatest(zero_yuan, bills.amount_yuan - bills.paid_yuan), zero_yuan)
+    owed = (bills.due_date < as_of_lit).ifelse(bills.unpaid_yuan, zero_yuan)
     per_customer = bills.group_by("customer_id").aggregate(
         annual_kwh=in_window.ifelse(bills.kwh, 0.0).sum(),
         annual_revenue=in_window.ifelse(bills.amount_yuan, zero_yuan).sum(),
@@ -254,7 +321,7 @@ def grading_table(tables: GradingTables, period: Period | str, rules: GradingRul
         active_months=ibis.coalesce(per_customer.active_months, 0).cast("int64"),
         late_payments=ibis.coalesce(per_customer.late_payments, 0).cast("int64"),
         max_days_late=ibis.coalesce(per_customer.max_days_late, 0).cast("int64"),
-        overdue_yuan=ibis.coalesce(per_customer.overdue_yuan, zero_yuan),
+        overdue_yuan=ibis.coalesce(per_customer.overdue_yuan, zero_yuan).cast(_PAID_TYPE),
     )
     return _score(base, rules)
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import fcntl
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from powerkam.analytics.io.readers import _quote, sql_literal
@@ -47,7 +48,7 @@ def write_atomically(
 
     ``metadata`` goes into the file's key-value metadata. Readers never see a partial file.
     """
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = _temporary(path)
     kv = ""
     if metadata:
         kv = ", KV_METADATA {" + ", ".join(f"{k}: {sql_literal(v)}" for k, v in metadata.items()) + "}"
@@ -56,18 +57,55 @@ def write_atomically(
             f"COPY ({select_sql}) TO {sql_literal(tmp)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 262144{kv})"
         )
         rows = pq.read_metadata(tmp).num_rows
-        with tmp.open("rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        _replace(tmp, path)
         return rows
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def write_parts_atomically(
+    parts: Iterable[pa.Table],
+    path: Path,
+    schema: pa.Schema,
+    *,
+    metadata: dict[str, str] | None = None,
+    row_group_size: int = 262144,
+) -> int:
+    """Write the tables of *parts*, one after the other, as one Parquet file (same guarantees as
+    :func:`write_atomically`); the rows written.
+
+    Each part becomes its own row groups (of at most *row_group_size* rows), so a dataset built
+    part by part (e.g. one range of customers at a time) never has to be in memory as a whole.
+    """
+    tmp = _temporary(path)
+    try:
+        with pq.ParquetWriter(tmp, schema.with_metadata(metadata or {}), compression="zstd") as out:
+            for part in parts:
+                out.write_table(part.select(schema.names).cast(schema), row_group_size=row_group_size)
+        rows = pq.read_metadata(tmp).num_rows
+        _replace(tmp, path)
+        return rows
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def _temporary(path: Path) -> Path:
+    """Where *path* is written before it is renamed over (see :func:`_remove_stale_temporaries`)."""
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+
+
+def _replace(tmp: Path, path: Path) -> None:
+    """fsync *tmp*, rename it over *path*, fsync the directory: readers see the old or the new file."""
+    with tmp.open("rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
 
 
 def _remove_stale_temporaries(store_dir: Path) -> None:
