@@ -23,6 +23,7 @@ see docs/tariff.md). Nothing here imports Django.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -107,6 +108,10 @@ class TariffRules:
             problems.append(f"tou_ratio lacks {', '.join(missing)}")
         if problems:
             raise TariffRulesError("; ".join(problems))
+
+    @property
+    def shift_percent(self) -> float:
+        return round(self.shift_share * 100, 1)
 
     def flat_price(self, tariff: str, voltage_kv: float) -> float | None:
         """The flat-period energy price of a tariff at a voltage (None when the rules have none)."""
@@ -290,6 +295,24 @@ def next_effective(
         index += months_step
 
 
+def deadlines(
+    today: dt.date, is_workday: Callable[[dt.date], bool], rules: TariffRules = DEFAULT_RULES
+) -> dict[str, dt.date]:
+    """When a mode change (next quarter) and a contract demand (next month) can take effect, and the apply-by days."""
+    mode_at, mode_by = next_effective(
+        today, months_step=3, notice_workdays=rules.mode_notice_workdays, is_workday=is_workday
+    )
+    demand_at, demand_by = next_effective(
+        today, months_step=1, notice_workdays=rules.demand_notice_workdays, is_workday=is_workday
+    )
+    return {
+        "mode_effective": mode_at,
+        "mode_apply_by": mode_by,
+        "demand_effective": demand_at,
+        "demand_apply_by": demand_by,
+    }
+
+
 @dataclass(frozen=True)
 class BasicChargeAdvice:
     current_mode: str
@@ -350,15 +373,7 @@ def basic_charge_advice(
         peak_demand_kw=max(demands),
     )
     if today is not None and is_workday is not None:
-        mode_at, mode_by = next_effective(
-            today, months_step=3, notice_workdays=rules.mode_notice_workdays, is_workday=is_workday
-        )
-        demand_at, demand_by = next_effective(
-            today, months_step=1, notice_workdays=rules.demand_notice_workdays, is_workday=is_workday
-        )
-        advice = replace(
-            advice, mode_effective=mode_at, mode_apply_by=mode_by, demand_effective=demand_at, demand_apply_by=demand_by
-        )
+        advice = replace(advice, **deadlines(today, is_workday, rules))
     return advice
 
 
@@ -530,6 +545,8 @@ def advise_many(
 ) -> list[Advice]:
     """Advice for many customers from one read of the store."""
     bills = read_bills(store_dir, [c.customer_id for c in customers], period=period)
+    if is_workday is not None:
+        is_workday = functools.lru_cache(maxsize=None)(is_workday)  # the same few days for every customer
     return [
         advise(c, bills.get(c.customer_id, []), period=period, rules=rules, today=today, is_workday=is_workday)
         for c in customers

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -72,8 +72,10 @@ def terms_of(account: Account) -> engine.Terms:
     )
 
 
-def is_workday(day: dt.date) -> bool:
-    return work_calendar().is_workday(day).workday
+def workday_test() -> Callable[[dt.date], bool]:
+    """Whether a day is a working day on the official calendar, looked up once for many days."""
+    calendar = work_calendar()
+    return lambda day: calendar.is_workday(day).workday
 
 
 def account_tariff_advice(
@@ -88,7 +90,7 @@ def account_tariff_advice(
         period=period,
         rules=rules,
         today=today or timezone.localdate(),
-        is_workday=is_workday,
+        is_workday=workday_test(),
     )
 
 
@@ -163,7 +165,7 @@ def _all_advice(period: str, today: dt.date, accounts: Sequence[Account]) -> dic
         period=period,
         rules=tariff_rules(),
         today=today,
-        is_workday=is_workday,
+        is_workday=workday_test(),
     )
     result = {a.customer_id: a for a in advice}
     with _lock:

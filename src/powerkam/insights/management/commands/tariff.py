@@ -92,7 +92,7 @@ class Command(PowerKAMCommand):
             period=period,
             rules=rules,
             today=timezone.localdate(),
-            is_workday=selectors.is_workday,
+            is_workday=selectors.workday_test(),
         )
         return advice_out(advice) | {"name": account.name}
 
