@@ -158,3 +158,17 @@ def test_saved_health_rules_apply(signals: Team) -> None:
     services.health_rules_set(rules_toml="high_drop = 0.5\nmedium_drop = 0.45", by=signals.supervisor.user)
     e200 = health.account_health(account=signals.accounts["E200"], today=TODAY)
     assert e200.risk != "high" or e200.score < 50
+
+
+def test_the_health_list_pages_by_50_keeping_its_filters(client: Client, signals: Team) -> None:
+    from tests.factories import AccountFactory
+
+    for i in range(60):
+        AccountFactory(customer_id=f"K{i:03d}", name=f"大客户{i:03d}", key_status="key", grade="B", district="东城区")
+    client.force_login(signals.supervisor.user)
+    first = client.get("/insights/health/?district=东城区").content.decode()
+    assert first.count("<tr>") - 1 == 50  # header row + 50
+    assert "第 1 / 2 页（共 62 户）" in first
+    assert "district=%E4%B8%9C%E5%9F%8E%E5%8C%BA&amp;page=2" in first
+    second = client.get("/insights/health/?district=东城区&page=2").content.decode()
+    assert "第 2 / 2 页" in second

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -10,6 +11,8 @@ from powerkam.accounts import selectors as account_selectors
 from powerkam.accounts.models import Account
 from powerkam.core.errors import ApplicationError
 from powerkam.insights import health, selectors
+
+HEALTH_PAGE_SIZE = 50
 
 
 @login_required
@@ -47,7 +50,9 @@ def health_report(request: HttpRequest) -> HttpResponse:
     risk = request.GET.get("risk", "").strip()
     context: dict[str, object] = {"district": district, "risk": risk, "risks": health.engine.RISKS}
     try:
-        context["report"] = health.key_account_health(user=request.user, risk=risk, district=district)
+        report = health.key_account_health(user=request.user, risk=risk, district=district)
+        context["report"] = report
+        context["page"] = Paginator(report.rows, HEALTH_PAGE_SIZE).get_page(request.GET.get("page"))
     except ApplicationError as exc:
         context["problem"] = exc.message
     context["districts"] = selectors.districts(user=request.user)
