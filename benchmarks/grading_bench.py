@@ -6,7 +6,11 @@ must agree on the key accounts, grades and credit scores before their times are 
 
 Options: ``--grading-customers=N[,N…]`` (default ``100000,1000000``; add 10000000 for the scaling
 line), ``--grading-pandas-max=N`` (largest base the pandas baseline is run on, default 100,000:
-pandas needs about 3 GB per 100,000 customers of this data, so 1,000,000 does not fit in 24 GB).
+pandas needs about 3 GB per 100,000 customers of this data, so 1,000,000 does not fit in 24 GB),
+``--grading-sql-timeout=S`` (the one-query SQL is stopped after S seconds, default 1800, and
+reported as not completed), ``--grading-dir=DIR`` (where the stores are generated, default the
+system's temporary directory; each is deleted after its line), ``--grading-log=FILE`` (append each
+line's raw figures as JSON).
 Run one step by hand: ``python -m benchmarks.grading_bench STEP STORE_DIR`` (STEP: settle, engine, sql, pandas).
 
 The engine reads the derived ``settlements`` dataset (one row per bill, settled over all its
@@ -19,6 +23,8 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -29,8 +35,12 @@ from benchmarks.report import machine, peak_mib, run_child, today, write_section
 
 MONTHS = 36
 PERIOD = "2026-10"
-#: The engine is also run with DuckDB's memory bounded (it spills to disk), for the ≤ 4 GB target.
-BOUNDED_MEMORY = "3GB"
+#: The engine is also run with DuckDB's memory bounded (it spills to disk): a bound below what it
+#: uses unbounded at 1,000,000 customers, so that it binds.
+BOUNDED_MEMORY = "1GB"
+#: The one-query SQL's DuckDB bound (it spills beyond it): the machine is shared, and at
+#: 10,000,000 customers it would otherwise take 80 % of the RAM.
+SQL_MEMORY = "10GB"
 FIRST_PERIOD = "2023-11"  # 36 months ending with PERIOD
 
 
@@ -38,20 +48,21 @@ FIRST_PERIOD = "2023-11"  # 36 months ending with PERIOD
 
 
 def make_store(store_dir: Path, customers: int) -> dict[str, int]:
-    """A deterministic pseudo-random store in the schemas of ``powerkam.analytics.store``."""
+    """A deterministic pseudo-random store in the schemas of ``powerkam.analytics.store``.
+
+    Streamed: every row is a function of its position in a ``range`` (customer i, month m,
+    payment part), so DuckDB writes each file in one pass, in key order, without holding the
+    bills in memory (10,000,000 customers = 360 M bills fit on a 24 GB machine).
+    """
     import duckdb
 
     store_dir.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(config={"preserve_insertion_order": False})
-    con.execute(
-        f"""
-        CREATE TEMP TABLE c AS
-        SELECT i,
-               'C' || lpad(CAST(i AS VARCHAR), 8, '0') AS customer_id,
-               hash(i, 'v') % 100 AS rv, hash(i, 'k') % 1000 AS rk, hash(i, 'a') % 100 AS ra
-        FROM range({customers}) t(i)
-        """
+    con = duckdb.connect(
+        config={"preserve_insertion_order": True, "memory_limit": "4GB", "temp_directory": str(store_dir / ".gen")}
     )
+    con.execute("SET enable_progress_bar = false")
+    customer = """'C' || lpad(CAST(i AS VARCHAR), 8, '0') AS customer_id,
+               hash(i, 'v') % 100 AS rv, hash(i, 'k') % 1000 AS rk, hash(i, 'a') % 100 AS ra"""
     con.execute(
         f"""
         COPY (
@@ -62,48 +73,48 @@ def make_store(store_dir: Path, customers: int) -> dict[str, int]:
                  CASE WHEN rk < 5 THEN 'first' END AS important_grade, '示范区' AS district,
                  NULL::VARCHAR AS address, NULL::DOUBLE AS latitude, NULL::DOUBLE AS longitude,
                  NULL::DATE AS connected_on
-          FROM c
+          FROM (SELECT {customer} FROM range({customers}) t(i))
         ) TO '{store_dir / "customers.parquet"}' (FORMAT parquet, COMPRESSION zstd)
         """
     )
-    con.execute(
-        f"""
-        CREATE TEMP TABLE b AS
-        SELECT c.customer_id, m,
+    # Bill j is customer j // MONTHS, month j % MONTHS: the range is in (customer_id, period) order.
+    bills = f"""
+        SELECT customer_id, m,
                strftime(DATE '{FIRST_PERIOD}-01' + to_months(m), '%Y-%m') AS period,
-               CASE WHEN hash(c.i, m, 'z') % 20 = 0 THEN 0.0
-                    ELSE CAST(10 + (hash(c.i, m) % 1000) * (1 + rk) AS DOUBLE) END AS kwh,
+               CASE WHEN hash(i, m, 'z') % 20 = 0 THEN 0.0
+                    ELSE CAST(10 + (hash(i, m) % 1000) * (1 + rk) AS DOUBLE) END AS kwh,
                CAST(DATE '{FIRST_PERIOD}-15' + to_months(m + 1) AS DATE) AS due_date,
-               ra, hash(c.i, m, 'p') % 100 AS rp
-        FROM c, range({MONTHS}) s(m)
-        """
-    )
+               ra, hash(i, m, 'p') % 100 AS rp, part
+        FROM (SELECT {{index}}, {customer} FROM range({{rows}}) t(j))
+    """
     con.execute(
         f"""
         COPY (
           SELECT customer_id, period, kwh, NULL::DOUBLE AS kwh_peak, NULL::DOUBLE AS kwh_flat,
                  NULL::DOUBLE AS kwh_valley, NULL::DOUBLE AS kwh_critical, NULL::DOUBLE AS kvarh,
                  NULL::DOUBLE AS max_demand_kw, CAST(round(kwh * 0.7, 2) AS DECIMAL(18,2)) AS amount_yuan, due_date
-          FROM b ORDER BY customer_id, period
+          FROM ({bills.format(index=f"j // {MONTHS} AS i, j % {MONTHS} AS m, 0 AS part", rows=customers * MONTHS)})
         ) TO '{store_dir / "billing.parquet"}' (FORMAT parquet, COMPRESSION zstd)
         """
     )
     # Payments: most bills paid once before the due date; some late, some in two parts, a few never.
+    # Row j is part j % 2 of bill j // 2 (part 1: the second half of a bill paid in two parts,
+    # never before the first), so the range is in (customer_id, period, paid_on) order too.
+    rows = customers * MONTHS * 2
+    index = f"j // {2 * MONTHS} AS i, (j // 2) % {MONTHS} AS m, j % 2 AS part"
     con.execute(
         f"""
         COPY (
-          SELECT customer_id, period, paid_on, CAST(amount_yuan AS DECIMAL(18,2)) AS amount_yuan, 0::INTEGER AS seq
-          FROM (
-            SELECT customer_id, period,
-                   CASE WHEN rp < 85 THEN due_date - 3 WHEN rp < 93 THEN due_date + CAST(rp % 45 AS INTEGER)
-                        ELSE due_date - 10 END AS paid_on,
-                   CASE WHEN rp >= 93 THEN round(kwh * 0.35, 2) ELSE round(kwh * 0.7, 2) END AS amount_yuan
-            FROM b WHERE kwh > 0 AND NOT (ra < 3 AND rp >= 97)
-            UNION ALL
-            SELECT customer_id, period, due_date + CAST(rp % 20 AS INTEGER) AS paid_on,
-                   round(kwh * 0.7, 2) - round(kwh * 0.35, 2) AS amount_yuan
-            FROM b WHERE kwh > 0 AND rp >= 93 AND NOT (ra < 3 AND rp >= 97)
-          ) ORDER BY customer_id, period, paid_on
+          SELECT customer_id, period,
+                 CASE WHEN part = 1 THEN due_date + CAST(rp % 20 AS INTEGER)
+                      WHEN rp < 85 THEN due_date - 3 WHEN rp < 93 THEN due_date + CAST(rp % 45 AS INTEGER)
+                      ELSE due_date - 10 END AS paid_on,
+                 CAST(CASE WHEN part = 1 THEN round(kwh * 0.7, 2) - round(kwh * 0.35, 2)
+                           WHEN rp >= 93 THEN round(kwh * 0.35, 2) ELSE round(kwh * 0.7, 2) END AS DECIMAL(18,2))
+                   AS amount_yuan,
+                 0::INTEGER AS seq
+          FROM ({bills.format(index=index, rows=rows)})
+          WHERE kwh > 0 AND NOT (ra < 3 AND rp >= 97) AND (part = 0 OR rp >= 93)
         ) TO '{store_dir / "payments.parquet"}' (FORMAT parquet, COMPRESSION zstd)
         """
     )
@@ -203,7 +214,9 @@ def step_sql(store: Path) -> dict[str, object]:
     import duckdb
 
     sql = ONE_QUERY_SQL.format(store=store, as_of="2026-10-31", first="2025-11", period=PERIOD)
-    result = duckdb.connect().sql(sql).to_arrow_table()
+    con = duckdb.connect(config={"memory_limit": SQL_MEMORY, "temp_directory": str(store / ".sql-spill")})
+    con.execute("SET enable_progress_bar = false")
+    result = con.sql(sql).to_arrow_table()
     import pyarrow.compute as pc
 
     grades = {g: int(pc.sum(pc.equal(result["grade"], g)).as_py() or 0) for g in "ABC"}
@@ -323,14 +336,54 @@ def _child(argv: list[str]) -> None:
 # --- the benchmark ---------------------------------------------------------------------------
 
 
+def _run_step(step: str, store: Path, *, env: dict[str, str] | None = None, timeout: float | None = None) -> dict:
+    """One step in its own process (:func:`benchmarks.report.run_child`); with *timeout*, a step
+    that does not finish in time (or fails, e.g. out of memory) comes back as ``{"error": why}``."""
+    if timeout is None:
+        return run_child("benchmarks.grading_bench", step, str(store), env=env)
+    started = time.perf_counter()
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "benchmarks.grading_bench", step, str(store)],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=timeout,
+            env={**os.environ, **(env or {})},
+        )
+    except subprocess.TimeoutExpired:
+        return {"error": f"did not complete: stopped after {timeout:,.0f} s"}
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or [f"exit code {proc.returncode}"])[-1]
+        return {"error": f"did not complete after {time.perf_counter() - started:,.0f} s: {last[:200]}"}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _figures(step: dict[str, Any] | None) -> str:
+    if step is None:
+        return "— | —"
+    if "error" in step:
+        return "n/c | n/c"
+    return f"{step['seconds']:.1f} | {step['peak_mib']:,.0f}"
+
+
 def main(argv: list[str]) -> None:
     sizes = [100_000, 1_000_000]
     pandas_max = 100_000  # pandas needs ~3 GB per 100,000 customers here: 1M would not fit in 24 GB
+    sql_timeout = 1800.0
+    workdir: str | None = None
+    log: Path | None = None
     for arg in argv:
         if arg.startswith("--grading-customers="):
             sizes = [int(x) for x in arg.split("=", 1)[1].split(",")]
         if arg.startswith("--grading-pandas-max="):
             pandas_max = int(arg.split("=", 1)[1])
+        if arg.startswith("--grading-sql-timeout="):
+            sql_timeout = float(arg.split("=", 1)[1])
+        if arg.startswith("--grading-dir="):
+            workdir = arg.split("=", 1)[1]
+        if arg.startswith("--grading-log="):
+            log = Path(arg.split("=", 1)[1])
     lines = [
         f"Machine: {machine()}. Date: {today()}.",
         "",
@@ -338,104 +391,172 @@ def main(argv: list[str]) -> None:
         "late and missing payments), Parquet zstd. Each implementation runs in its own process on the same "
         "files; time = the grading itself (reading the Parquet included; interpreter start and importing "
         "the step's libraries excluded); "
-        "peak = max RSS of that process. All implementations agree on key accounts, grades and credit "
+        "peak = the process's own peak RSS (`VmHWM`). All implementations agree on key accounts, grades and credit "
         "scores before their times count. Run: `make bench` or "
-        "`uv run --frozen python -m benchmarks grading --grading-customers=100000,1000000`.",
+        "`uv run --frozen python -m benchmarks grading --grading-customers=100000,1000000,10000000`.",
         "",
-        f"| customers | bills | payments | settle at import s | its peak MiB | engine s | engine peak MiB | engine ≤ {BOUNDED_MEMORY} s | its peak MiB "
+        "| customers | bills | payments | settle at import s | its peak MiB | engine s | engine peak MiB "
+        f"| engine, DuckDB ≤ {BOUNDED_MEMORY} s | its peak MiB "
         "| one-query SQL s | SQL peak MiB | pandas s | pandas peak MiB | vs SQL | vs pandas |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     results: list[dict[str, Any]] = []
     for customers in sizes:
-        with tempfile.TemporaryDirectory(prefix="powerkam-grading-bench-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="powerkam-grading-bench-", dir=workdir) as tmp:
             store = Path(tmp)
             started = time.perf_counter()
             counts = make_store(store, customers)
             print(f"{customers:,} customers: data in {time.perf_counter() - started:.0f} s", flush=True)
-            settle = run_child("benchmarks.grading_bench", "settle", str(store))
-            engine = run_child("benchmarks.grading_bench", "engine", str(store))
-            bounded = run_child(
-                "benchmarks.grading_bench",
+            settle = _run_step("settle", store)
+            engine = _run_step("engine", store)
+            bounded = _run_step(
                 "engine",
-                str(store),
+                store,
                 env={"POWERKAM_DUCKDB_MEMORY_LIMIT": BOUNDED_MEMORY, "POWERKAM_DUCKDB_TEMP_DIR": str(store / "spill")},
             )
-            sql = run_child("benchmarks.grading_bench", "sql", str(store))
-            pandas = run_child("benchmarks.grading_bench", "pandas", str(store)) if customers <= pandas_max else None
+            sql = _run_step("sql", store, timeout=sql_timeout)
+            pandas = _run_step("pandas", store) if customers <= pandas_max else None
             for name, other in (("sql", sql), ("pandas", pandas), ("bounded engine", bounded)):
-                if other is not None and {k: other[k] for k in ("key", "grades", "credit_sum")} != {
+                if other is None or "error" in other:
+                    continue
+                if {k: other[k] for k in ("key", "grades", "credit_sum")} != {
                     k: engine[k] for k in ("key", "grades", "credit_sum")
                 }:
                     raise RuntimeError(f"{name} disagrees with the engine: {other} vs {engine}")
-            results.append({"customers": customers, "engine": engine, "bounded": bounded, "sql": sql, "pandas": pandas})
-            vs_sql = sql["seconds"] / engine["seconds"]
+            row = {
+                "customers": customers,
+                **counts,
+                "settle": settle,
+                "engine": engine,
+                "bounded": bounded,
+                "sql": sql,
+                "pandas": pandas,
+            }
+            results.append(row)
+            if log is not None:
+                with log.open("a", encoding="utf-8") as fh:
+                    fh.write(json.dumps(row) + "\n")
+            vs_sql = f"{sql['seconds'] / engine['seconds']:.1f}×" if "error" not in sql else "—"
             vs_pandas = f"{pandas['seconds'] / engine['seconds']:.1f}×" if pandas else "—"
             print(
-                f"  settle (import-time) {settle['seconds']:.1f} s / {settle['peak_mib']:,.0f} MiB; "
-                f"engine {engine['seconds']:.1f} s / {engine['peak_mib']:,.0f} MiB; "
-                f"engine ≤ {BOUNDED_MEMORY} {bounded['seconds']:.1f} s / {bounded['peak_mib']:,.0f} MiB; "
-                f"SQL {sql['seconds']:.1f} s / {sql['peak_mib']:,.0f} MiB"
-                + (f"; pandas {pandas['seconds']:.1f} s / {pandas['peak_mib']:,.0f} MiB" if pandas else ""),
+                f"  settle (import-time) {_figures(settle)}; engine {_figures(engine)}; "
+                f"engine DuckDB ≤ {BOUNDED_MEMORY} {_figures(bounded)}; SQL {sql.get('error') or _figures(sql)}"
+                + (f"; pandas {_figures(pandas)}" if pandas else "")
+                + " (s | peak MiB)",
                 flush=True,
             )
             lines.append(
-                f"| {customers:,} | {counts['bills']:,} | {counts['payments']:,} | "
-                f"{settle['seconds']:.1f} | {settle['peak_mib']:,.0f} | {engine['seconds']:.1f} | "
-                f"{engine['peak_mib']:,.0f} | {bounded['seconds']:.1f} | {bounded['peak_mib']:,.0f} | "
-                f"{sql['seconds']:.1f} | {sql['peak_mib']:,.0f} | "
-                + (f"{pandas['seconds']:.1f} | {pandas['peak_mib']:,.0f} | " if pandas else "— | — | ")
-                + f"{vs_sql:.1f}× | {vs_pandas} |"
+                f"| {customers:,} | {counts['bills']:,} | {counts['payments']:,} | {_figures(settle)} | "
+                f"{_figures(engine)} | {_figures(bounded)} | {_figures(sql)} | {_figures(pandas)} | {vs_sql} | {vs_pandas} |"
             )
+    lines += _scaling(results)
     lines += _verdict(results)
     write_section("Grading", "\n".join(lines))
 
 
+def _per_customer(step: dict[str, Any] | None, customers: int) -> str:
+    if step is None or "error" in step:
+        return "—"
+    return f"{step['seconds'] / customers * 1e6:.1f}"
+
+
+def _scaling(results: list[dict[str, Any]]) -> list[str]:
+    """Time per customer at each size: flat when the time grows linearly."""
+    lines = [
+        "",
+        "Time per customer (µs; constant = time growing linearly with the customer base):",
+        "",
+        "| customers | settle at import | engine | engine, DuckDB ≤ " + BOUNDED_MEMORY + " | one-query SQL |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        n = r["customers"]
+        lines.append(
+            f"| {n:,} | {_per_customer(r['settle'], n)} | {_per_customer(r['engine'], n)} | "
+            f"{_per_customer(r['bounded'], n)} | {_per_customer(r['sql'], n)} |"
+        )
+    failed = [(r["customers"], r["sql"]["error"]) for r in results if "error" in r["sql"]]
+    lines += [f"\nThe one-query SQL at {n:,} customers {why} (DuckDB bounded to {SQL_MEMORY})." for n, why in failed]
+    return lines
+
+
+def _ok(met: bool) -> str:
+    return "met" if met else "not met"
+
+
 def _verdict(results: list[dict[str, Any]]) -> list[str]:
-    """The issue's targets, met or not, on the largest base measured; and where the time goes."""
+    """The issue's targets, met or not; and how the engine gets there."""
     if not results:
         return []
-    last = results[-1]
-    vs_sql = last["sql"]["seconds"] / last["engine"]["seconds"]
-    checks = [
-        f"- ≥ 3× faster than the one-query SQL: {vs_sql:.1f}× — {'met' if vs_sql >= 3 else 'not met'};",
-        f"- ≤ 4 GB peak at {last['customers']:,} customers: {last['engine']['peak_mib']:,.0f} MiB unbounded, "
-        f"{last['bounded']['peak_mib']:,.0f} MiB with DuckDB bounded to {BOUNDED_MEMORY} — "
-        f"{'met' if min(last['engine']['peak_mib'], last['bounded']['peak_mib']) <= 4096 else 'not met'};",
-    ]
+    checks = []
+    with_sql = [r for r in results if "error" not in r["sql"]]
+    if with_sql:
+        ratios = ", ".join(
+            f"{r['sql']['seconds'] / r['engine']['seconds']:.1f}× at {r['customers']:,}" for r in with_sql
+        )
+        worst = min(r["sql"]["seconds"] / r["engine"]["seconds"] for r in with_sql)
+        checks.append(f"- ≥ 3× faster than the one-query SQL: {ratios} — {_ok(worst >= 3)};")
     with_pandas = [r for r in results if r["pandas"]]
     if with_pandas:
         r = with_pandas[-1]
         ratio = r["pandas"]["seconds"] / r["engine"]["seconds"]
+        checks.append(f"- ≥ 20× faster than pandas (at {r['customers']:,}): {ratio:.1f}× — {_ok(ratio >= 20)};")
+    at_1m = [r for r in results if r["customers"] == 1_000_000]
+    if at_1m:
+        r = at_1m[0]
+        peaks = {"settle at import": r["settle"]["peak_mib"], "engine": r["engine"]["peak_mib"]}
         checks.append(
-            f"- ≥ 20× faster than pandas (at {r['customers']:,}): {ratio:.1f}× — {'met' if ratio >= 20 else 'not met'}."
+            "- ≤ 4 GB peak at 1,000,000 customers: "
+            + ", ".join(f"{name} {mib:,.0f} MiB" for name, mib in peaks.items())
+            + f" (engine with DuckDB ≤ {BOUNDED_MEMORY}: {r['bounded']['peak_mib']:,.0f} MiB) — "
+            + _ok(max(peaks.values()) <= 4096)
+            + ";"
+        )
+    largest = results[-1]
+    if largest["customers"] >= 10_000_000 and len(results) > 1:
+        previous = results[-2]
+        growth = {
+            name: (largest[name]["seconds"] / largest["customers"])
+            / (previous[name]["seconds"] / previous["customers"])
+            for name in ("settle", "engine")
+        }
+        linear = all(g <= 1.5 for g in growth.values())
+        checks.append(
+            f"- {largest['customers']:,} customers complete on this machine, time growing linearly: settle "
+            f"{largest['settle']['seconds']:,.0f} s / {largest['settle']['peak_mib']:,.0f} MiB, engine "
+            f"{largest['engine']['seconds']:,.0f} s / {largest['engine']['peak_mib']:,.0f} MiB; time per customer "
+            f"×{growth['settle']:.2f} (settle) and ×{growth['engine']:.2f} (engine) from {previous['customers']:,} "
+            f"— {_ok(linear)} (linear: at most ×1.5)."
         )
     return [
         "",
-        f"Targets of issue 4, on the largest base measured ({last['customers']:,} customers):",
+        "Targets of issue 4:",
         "",
         *checks,
         "",
         "How: the importer settles every bill once, after each billing or payments import, into the derived "
-        "`settlements` dataset (one row per bill: `paid_yuan`, `settled_on` and `last_paid_on` over all its "
-        "payments; the *settle at import* columns, run here exactly as the importer runs it, not counted in "
-        "the engine's time). The engine reads it instead of joining every bill to its payments: a bill whose "
-        "last payment is on or before `as_of` takes its stored answer; only bills with a payment after "
-        "`as_of` (here the latest month's and some of the month before) are settled again from the payments "
-        "table; paid bills older than the window are dropped before the per-customer aggregation. "
-        "Integer customer keys were measured and not adopted: grouping 36 M rows by an integer key was no "
-        "faster than by the text id here. The one-query SQL and pandas still read the raw billing and "
-        "payments (their cost is what the importer now pays once per import).",
+        "`settlements` dataset (one row per bill: `paid_yuan`, `settled_on`, `last_paid_on`, `unpaid_yuan` over "
+        "all its payments, and the days it was paid when there are several; the *settle at import* columns, run "
+        "here exactly as the importer runs it, not counted in the engine's time). It settles one range of about "
+        "4,000,000 bills' customers at a time (ranges read from the billing file's row-group statistics), with "
+        "DuckDB bounded to 1 GB and spilling beyond it, and appends each range's row groups to the file: its "
+        "memory no longer grows with the customer base. Within a range the paid bills come first, by period, "
+        "then the unpaid ones, so the engine reads only the row groups it needs: the window's paid bills, the "
+        "unpaid bills (arrears), and the bills with a payment after `as_of`, which it settles again from their "
+        "payment days — it does not read the payments table at all. The one-query SQL and pandas still read "
+        "the raw billing and payments (their cost is what the importer now pays once per import).",
         "",
-        "Notes: peak is the step process's own `VmHWM` (until 2026-11-27 it was `ru_maxrss`, which a child "
-        "inherits from the benchmark process that generated the data, so earlier peaks of the engine and SQL "
-        "read about 8 GB whatever they used). The settle step is what every billing or payments import now "
-        "adds; at 1,000,000 customers it needs as much memory as the one-query SQL (DuckDB's bill-to-payments"
-        " join); bounding it is open work. Times vary with the machine's load: an earlier run of this version"
-        " under other sessions' tests, with the library imports still inside the clock (about 1.5 s: this "
-        "environment sets PYTHONDONTWRITEBYTECODE, so pandas and ibis are compiled from source in every "
-        "process), measured 10.0 s for the engine vs 24.3 s for the SQL at 1,000,000 (2.4×). pandas was not "
-        "run at 1,000,000 customers: it needs about 3 GB per 100,000 customers of this data.",
+        "Notes: peaks are each step process's own `VmHWM`. DuckDB's `memory_limit` bounds DuckDB's buffers, "
+        "not the process: the engine's result (one row per customer, fetched as an Arrow table), the Python "
+        "interpreter and the libraries come on top, so the bounded engine's process can peak above its "
+        f"{BOUNDED_MEMORY} (and why the earlier settle step, which fetched nothing but ran without a bound, "
+        "took 8.5 GB at 1,000,000: DuckDB's default bound is 80 % of the RAM). Settling 1,000,000 customers in "
+        "one query bounded to 3 GB took 333 s and peaked at 6.5 GB (the whole result fetched at once), in ranges "
+        "of 8,000,000 bills under 2 GB 143 s / 3.3 GB, of 4,000,000 under 1 GB 119 s / 1.8 GB, of 2,000,000 under "
+        "1 GB 185 s / 1.3 GB (all on a loaded machine, 2026-11-27): ranges of 4,000,000 bills are the default. Times vary "
+        "with the machine's load; this environment sets PYTHONDONTWRITEBYTECODE, so the libraries are imported "
+        "before each step's clock starts. pandas is run up to 100,000 customers: it needs about 3 GB per "
+        "100,000 customers of this data.",
     ]
 
 

@@ -385,7 +385,7 @@ def _reason_codes(t: ir.Table, rules: GradingRules) -> ir.StringValue:
 
     def code(condition: ir.BooleanValue, name: str) -> ir.StringValue:
         assert name in REASON_CODES, name
-        return condition.ifelse(name + REASON_SEPARATOR, "")
+        return condition.ifelse(REASON_SEPARATOR + name, "")
 
     grade = rules.grade
     parts = [
@@ -410,7 +410,7 @@ def _reason_codes(t: ir.Table, rules: GradingRules) -> ir.StringValue:
     joined = parts[0]
     for part in parts[1:]:
         joined = joined.concat(part)
-    return joined.re_replace(REASON_SEPARATOR + "$", "")
+    return joined.substr(len(REASON_SEPARATOR))  # every row has at least one code: drop the first separator
 
 
 def has_billing(tables: GradingTables, period: Period | str) -> bool:
