@@ -34,7 +34,7 @@ def test_a_healthy_account_scores_100_with_no_reasons() -> None:
     assert result.score == 100
     assert result.risk == "low"
     assert result.reasons == ()
-    assert result.parts == dict.fromkeys(health.PARTS, 100.0)
+    assert result.parts == dict.fromkeys(health.PARTS, 100.0) | {"satisfaction": None}
 
 
 def test_consumption_down_a_fifth_loses_two_thirds_of_its_30_points_and_is_medium_risk() -> None:
@@ -172,3 +172,15 @@ def test_rules_from_toml() -> None:
 def test_bad_rules_name_the_key(text: str, message: str) -> None:
     with pytest.raises(HealthRulesError, match=message):
         HealthRules.from_toml(text)
+
+
+def test_satisfaction_counts_only_when_surveyed() -> None:
+    assert health.assess(with_(satisfaction=5)).score == 100
+    # 3 of 5 keeps half of its 10 points; with a survey the weights add up to 110, scaled to 100.
+    result = health.assess(with_(satisfaction=3, surveyed_on="2026-11-02"))
+    assert result.score == pytest.approx(round(100 * 105 / 110, 1))
+    assert result.reasons[0].points == pytest.approx(round(5 * 100 / 110, 1))
+    assert result.reasons[0].code == "satisfaction_low"
+    assert result.reasons[0].figures == {"score": 3, "on": "2026-11-02"}
+    assert result.reasons[0].action == "call_back"
+    assert health.assess(HEALTHY).parts["satisfaction"] is None

@@ -4,7 +4,7 @@ service-strategy recommendations).
 
 rules.md has no section for this, so PowerKAM's own model is documented in docs/health.md and
 every weight and threshold is a :class:`HealthRules` field (TOML overrides them). A score of
-0–100 is the sum of five parts, each between 0 and its weight:
+0–100 is the sum of six parts, each between 0 and its weight:
 
 - **consumption** — the last 3 billed months against the same 3 months a year earlier (seasons
   cancel out): full at or above ``full_ratio``, nothing at or below ``zero_ratio``, linear between;
@@ -14,7 +14,8 @@ every weight and threshold is a :class:`HealthRules` field (TOML overrides them)
 - **reliability** — each unplanned interruption and each hour without supply in 12 months takes
   a share of the weight;
 - **relationship** — the visit cadence of the grade: full when no visit is overdue, nothing at
-  ``visit_zero_days`` overdue, linear between.
+  ``visit_zero_days`` overdue, linear between;
+- **satisfaction** — the latest satisfaction survey of the last 12 months, 1 (nothing) to 5 (full).
 
 A part without data (a new account has no year-ago months; an account without feeders has no
 reliability record) is left out and the others are scaled up to 100, so a gap neither helps nor
@@ -35,7 +36,7 @@ import duckdb
 
 from powerkam.analytics import store
 
-PARTS = ("consumption", "payment", "service", "reliability", "relationship")
+PARTS = ("consumption", "payment", "service", "reliability", "relationship", "satisfaction")
 RISKS = ("high", "medium", "low")
 
 
@@ -52,6 +53,7 @@ class HealthRules:
             "service": 20.0,
             "reliability": 15.0,
             "relationship": 15.0,
+            "satisfaction": 10.0,
         }
     )
     #: Consumption ratio (last 3 months ÷ the same months a year before) for the full and for no points.
@@ -152,6 +154,8 @@ class Signals:
     unplanned_interruptions: int | None = None  # None: no reliability record (no feeders)
     unplanned_hours: float = 0.0
     visit_days_overdue: int | None = None  # None: no cadence (not graded)
+    satisfaction: int | None = None  # the latest survey in 12 months, 1–5 (None: none)
+    surveyed_on: str = ""
 
     @property
     def consumption_ratio(self) -> float | None:
@@ -254,6 +258,14 @@ def assess(signals: Signals, rules: HealthRules = DEFAULT_RULES) -> Health:
                     "visit_now",
                 )
             )
+
+    if signals.satisfaction is None:
+        fraction["satisfaction"] = None
+    else:
+        kept = fraction["satisfaction"] = _clamp((signals.satisfaction - 1) / 4)
+        if signals.satisfaction < 5:
+            figures = {"score": signals.satisfaction, "on": signals.surveyed_on}
+            reasons.append(("satisfaction", "satisfaction_low", 1 - kept, figures, "call_back"))
 
     present = {p: f for p, f in fraction.items() if f is not None and rules.weight(p) > 0}
     total_weight = sum(rules.weight(p) for p in present)

@@ -2,10 +2,11 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.forms import ModelForm
 from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
 
 from powerkam.analytics.health import HealthRules, HealthRulesError
 from powerkam.analytics.tariff import TariffRules, TariffRulesError
-from powerkam.insights.models import HealthRulesVersion, TariffRulesVersion
+from powerkam.insights.models import HealthRulesVersion, SatisfactionSurvey, TariffRulesVersion
 
 
 class TariffRulesForm(ModelForm):
@@ -59,3 +60,15 @@ class HealthRulesForm(ModelForm):
 @admin.register(HealthRulesVersion)
 class HealthRulesAdmin(TariffRulesAdmin):
     form = HealthRulesForm  # type: ignore[assignment]
+
+
+@admin.register(SatisfactionSurvey)
+class SatisfactionSurveyAdmin(SimpleHistoryAdmin):
+    list_display = ("account", "surveyed_on", "score", "channel", "recorded_by", "archived")
+    list_filter = ("score", "channel", "archived")
+    search_fields = ("account__customer_id", "account__name", "respondent")
+    date_hierarchy = "surveyed_on"
+    raw_id_fields = ("account", "recorded_by")
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # archive instead: a survey is business data

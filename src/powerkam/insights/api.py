@@ -10,13 +10,14 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
 from powerkam.accounts import selectors as account_selectors
 from powerkam.accounts.models import Account
 from powerkam.analytics.tariff import Advice
-from powerkam.insights import health, selectors
+from powerkam.insights import health, selectors, services
+from powerkam.insights.models import SatisfactionSurvey, SurveyChannel
 
 router = Router(tags=["insights"])
 
@@ -203,3 +204,70 @@ def account_health(request: HttpRequest, customer_id: str) -> dict[str, Any]:
     except account_selectors.AccountNotVisible as exc:
         raise HttpError(403, str(exc)) from None
     return health_out(account, health.account_health(account=account))
+
+
+class SurveyIn(Schema):
+    customer_id: str
+    surveyed_on: dt.date
+    score: int
+    channel: str = SurveyChannel.VISIT
+    respondent: str = ""
+    comments: str = ""
+
+
+class SurveyOut(Schema):
+    id: int
+    customer_id: str
+    surveyed_on: dt.date
+    score: int
+    channel: str
+    respondent: str
+    comments: str
+    recorded_by: str
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+def survey_out(survey: SatisfactionSurvey) -> dict[str, Any]:
+    return {
+        "id": survey.pk,
+        "customer_id": survey.account.customer_id,
+        "surveyed_on": survey.surveyed_on,
+        "score": survey.score,
+        "channel": survey.channel,
+        "respondent": survey.respondent,
+        "comments": survey.comments,
+        "recorded_by": survey.recorded_by.get_username(),
+    }
+
+
+@router.post("/surveys", response={201: SurveyOut, 400: ErrorOut}, summary="Record a satisfaction survey (1–5)")
+def survey_add(request: HttpRequest, payload: SurveyIn) -> Status:
+    try:
+        account = account_selectors.account_get(user=request.user, customer_id=payload.customer_id)
+    except Account.DoesNotExist:
+        raise HttpError(404, _("No account with this customer id.")) from None
+    except account_selectors.AccountNotVisible as exc:
+        raise HttpError(403, str(exc)) from None
+    survey = services.survey_record(
+        account=account,
+        by=request.user,  # type: ignore[arg-type]
+        surveyed_on=payload.surveyed_on,
+        score=payload.score,
+        channel=payload.channel,
+        respondent=payload.respondent,
+        comments=payload.comments,
+    )
+    return Status(201, survey_out(survey))
+
+
+@router.get("/surveys", response=list[SurveyOut], summary="Satisfaction surveys of the accounts the caller sees")
+def survey_list(request: HttpRequest, customer_id: str = "") -> list[dict[str, Any]]:
+    surveys = SatisfactionSurvey.objects.filter(
+        archived=False, account__in=account_selectors.accounts_visible_to(request.user)
+    ).select_related("account", "recorded_by")
+    if customer_id:
+        surveys = surveys.filter(account__customer_id=customer_id)
+    return [survey_out(s) for s in surveys[:500]]

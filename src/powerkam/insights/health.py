@@ -20,7 +20,7 @@ from powerkam.analytics import store
 from powerkam.analytics import tariff as tariff_engine
 from powerkam.core.errors import ApplicationError
 from powerkam.grid import selectors as grid_selectors
-from powerkam.insights.models import HealthRulesVersion
+from powerkam.insights.models import HealthRulesVersion, SatisfactionSurvey
 from powerkam.insights.selectors import store_dir
 from powerkam.service.models import Ticket, TicketKind, TicketStatus
 from powerkam.visits import selectors as visit_selectors
@@ -64,6 +64,18 @@ def _overdue(accounts: list[Account], today: dt.date) -> dict[int, int]:
     return {row.account.pk: row.days_overdue for row in visit_selectors.due_rows(accounts=qs, as_of=today)}
 
 
+def _latest_surveys(account_ids: list[int], today: dt.date) -> dict[int, SatisfactionSurvey]:
+    """Each account's latest survey of the last 12 months (archived ones left out)."""
+    since = today - dt.timedelta(days=365)
+    latest: dict[int, SatisfactionSurvey] = {}
+    rows = SatisfactionSurvey.objects.filter(
+        account_id__in=account_ids, archived=False, surveyed_on__gt=since, surveyed_on__lte=today
+    ).order_by("account_id", "-surveyed_on", "-id")
+    for survey in rows.only("account_id", "surveyed_on", "score"):
+        latest.setdefault(survey.account_id, survey)
+    return latest
+
+
 def signals_for(accounts: list[Account], *, today: dt.date, period: str | None) -> list[engine.Signals]:
     rules = health_rules()
     ids = [a.pk for a in accounts]
@@ -77,6 +89,7 @@ def signals_for(accounts: list[Account], *, today: dt.date, period: str | None) 
     complaints, late = _service_counts(ids, today)
     supply = _reliability(accounts)
     overdue = _overdue(accounts, today)
+    surveys = _latest_surveys(ids, today)
     result = []
     for a in accounts:
         recent, year_ago = kwh.get(a.customer_id, (None, None))
@@ -92,6 +105,8 @@ def signals_for(accounts: list[Account], *, today: dt.date, period: str | None) 
                 unplanned_interruptions=interruptions,
                 unplanned_hours=hours,
                 visit_days_overdue=overdue.get(a.pk),
+                satisfaction=surveys[a.pk].score if a.pk in surveys else None,
+                surveyed_on=f"{surveys[a.pk].surveyed_on:%Y-%m-%d}" if a.pk in surveys else "",
             )
         )
     return result
@@ -139,3 +154,7 @@ def account_health(*, account: Account, today: dt.date | None = None) -> engine.
     period = tariff_engine.latest_period(store_dir())
     (signals,) = signals_for([account], today=today, period=period)
     return engine.assess(signals, health_rules())
+
+
+def account_surveys(*, account: Account, limit: int = 5) -> list[SatisfactionSurvey]:
+    return list(account.surveys.filter(archived=False).select_related("recorded_by__staff")[:limit])

@@ -1,10 +1,13 @@
-"""Tariff rules an administrator sets (TOML, see docs/tariff.md); the newest one applies."""
+"""The insights area's own records: tariff and health rules (TOML versions; the newest applies)
+and satisfaction surveys of key accounts (a part of their health, docs/health.md)."""
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 class TariffRulesVersion(models.Model):
@@ -51,3 +54,37 @@ class HealthRulesVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M}"
+
+
+class SurveyChannel(models.TextChoices):
+    VISIT = "visit", _("On a visit")
+    PHONE = "phone", _("By phone")
+    ONLINE = "online", _("Online")
+    LETTER = "letter", _("By letter")
+
+
+class SatisfactionSurvey(models.Model):
+    """A key account's answer to "how satisfied are you with our service?" (1 very dissatisfied … 5 very satisfied)."""
+
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.PROTECT, related_name="surveys", verbose_name=_("account")
+    )
+    surveyed_on = models.DateField(_("surveyed on"), db_index=True)
+    channel = models.CharField(_("channel"), max_length=10, choices=SurveyChannel.choices, default=SurveyChannel.VISIT)
+    score = models.PositiveSmallIntegerField(_("satisfaction"), validators=[MinValueValidator(1), MaxValueValidator(5)])
+    respondent = models.CharField(_("respondent"), max_length=100, blank=True)
+    comments = models.TextField(_("comments"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
+    archived = models.BooleanField(_("archived"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("satisfaction survey")
+        verbose_name_plural = _("satisfaction surveys")
+        ordering = ["-surveyed_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.surveyed_on} {self.score}"

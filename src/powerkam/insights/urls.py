@@ -11,4 +11,5 @@ urlpatterns = [
     path("health/", views.health_report, name="health"),
     path("health/mine/", views.my_accounts_at_risk, name="my-risk"),
     path("health/<str:customer_id>/", views.account_health, name="account-health"),
+    path("health/<str:customer_id>/surveys/", views.survey_add, name="survey-add"),
 ]

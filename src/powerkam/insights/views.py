@@ -6,11 +6,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from powerkam.accounts import selectors as account_selectors
 from powerkam.accounts.models import Account
 from powerkam.core.errors import ApplicationError
-from powerkam.insights import health, selectors
+from powerkam.insights import health, selectors, services
+from powerkam.insights.forms import SurveyForm
 
 HEALTH_PAGE_SIZE = 50
 
@@ -65,12 +68,45 @@ def account_health(request: HttpRequest, customer_id: str) -> HttpResponse:
         account = account_selectors.account_get(user=request.user, customer_id=customer_id)
     except Account.DoesNotExist:
         raise Http404 from None
-    context: dict[str, object] = {"account": account}
+    return _health_fragment(request, account, SurveyForm(initial={"surveyed_on": timezone.localdate()}))
+
+
+def _health_fragment(
+    request: HttpRequest, account: Account, form: SurveyForm, status: int = 200, error: str = ""
+) -> HttpResponse:
+    context: dict[str, object] = {
+        "account": account,
+        "survey_error": error,
+        "surveys": health.account_surveys(account=account),
+        "survey_form": form,
+        "can_edit": account_selectors.user_can_edit(request.user),
+    }
     try:
         context["health"] = health.account_health(account=account)
     except ApplicationError as exc:
         context["problem"] = exc.message
-    return render(request, "insights/_account_health.html", context)
+    return render(request, "insights/_account_health.html", context, status=status)
+
+
+@login_required
+@require_POST
+def survey_add(request: HttpRequest, customer_id: str) -> HttpResponse:
+    """Record a satisfaction survey from the 360 page; answers the refreshed health panel."""
+    try:
+        account = account_selectors.account_get(user=request.user, customer_id=customer_id)
+    except Account.DoesNotExist:
+        raise Http404 from None
+    form = SurveyForm(request.POST)
+    if not form.is_valid():
+        return _health_fragment(request, account, form, status=400)
+    try:
+        services.survey_record(account=account, by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+    except ApplicationError as exc:
+        if exc.extra.get("field"):
+            form.add_error(exc.extra["field"], exc.message)
+            return _health_fragment(request, account, form, status=400)
+        return _health_fragment(request, account, form, status=400, error=exc.message)
+    return _health_fragment(request, account, SurveyForm(initial={"surveyed_on": timezone.localdate()}))
 
 
 @login_required
