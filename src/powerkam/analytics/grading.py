@@ -21,7 +21,8 @@ How a period P is graded (every number comes from :class:`~powerkam.analytics.ru
 
 Step 2 is nearly all of the cost; when the store holds current ``settlements`` (every bill settled
 once at import, :mod:`powerkam.analytics.settlement`) only the bills with a payment after
-``as_of`` are settled here, the others take their stored answer (see :func:`bill_settlement`).
+``as_of`` are settled here (from their stored payment days), the others take their stored answer,
+and only the bills that can change a figure are read (see :func:`bills_that_count`).
 
 ``annual_revenue`` is a sum of ``decimal(18,2)`` amounts and so exact to the fen.
 ``annual_kwh`` is summed in float64 and rounded to :data:`KWH_DECIMALS` places before it is
