@@ -226,3 +226,22 @@ def test_the_demo_has_a_visit_plan_for_the_next_two_months(data_dir: Path) -> No
     planned = PlannedVisit.objects.filter(plan=plan)
     assert planned.exists()
     assert all(p.planned_on >= TODAY for p in planned)
+
+
+def test_the_demo_has_recent_service_requests_and_surveys(data_dir: Path) -> None:
+    from powerkam.insights.health import key_account_health
+    from powerkam.insights.models import SatisfactionSurvey
+    from powerkam.service.models import Ticket, TicketStatus
+
+    demo("build", *SMALL)
+    tickets = Ticket.objects.all()
+    assert tickets.filter(status=TicketStatus.CLOSED).exists()
+    assert all(t.closed_on is None or t.accepted_on <= t.closed_on <= TODAY for t in tickets)
+    assert all(t.account is not None and t.account.key_status == "key" for t in tickets)
+    surveys = SatisfactionSurvey.objects.all()
+    assert surveys.exists()
+    assert {s.score for s in surveys} <= {1, 2, 3, 4, 5}
+    assert all(s.surveyed_on <= TODAY for s in surveys)
+    # Every risk level is there for the health page to show.
+    report = key_account_health(user=None, today=TODAY)
+    assert {risk for risk, n in report.counts if n} >= {"medium", "low"}

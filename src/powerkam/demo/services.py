@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from powerkam.core.errors import ApplicationError
+from powerkam.demo.activity import add_demo_surveys, add_demo_tickets
 from powerkam.demo.contacts import add_demo_contacts
 from powerkam.demo.generator import MAX_MONTHS, MIN_CUSTOMERS, DemoSpec, generate
 from powerkam.demo.generator.crm import ADMIN_USERNAME
@@ -144,6 +145,12 @@ def demo_build(
     step = time.perf_counter()
     plan_generate(first_day=spec.today, last_day=spec.today + dt.timedelta(days=61), by=by, as_of=spec.today)
     seconds["visit_plan"] = round(time.perf_counter() - step, 2)
+
+    # …and the recent service requests and satisfaction surveys no extract carries.
+    step = time.perf_counter()
+    add_demo_tickets(seed=seed, today=spec.today)
+    add_demo_surveys(seed=seed, today=spec.today)
+    seconds["activity"] = round(time.perf_counter() - step, 2)
 
     usernames = _usernames(files.paths["staff"])
     password_hash = _set_demo_passwords(usernames=usernames)

@@ -1,0 +1,111 @@
+"""A demo province's recent CRM activity that no extract carries: service requests on the
+working-day clock (some closed on time, some late, some still open) and satisfaction surveys
+taken on visits. Deterministic by seed; it runs after the grading, on the key accounts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+from django.contrib.auth.models import User
+
+from powerkam.accounts.models import Account, Assignment, AssignmentRole
+from powerkam.insights.models import SatisfactionSurvey
+from powerkam.insights.services import survey_record
+from powerkam.service import services as service_services
+from powerkam.service.models import Ticket, TicketKind
+from powerkam.visits.models import Visit
+
+#: (kind, title) of the requests key accounts raise most
+REQUESTS = (
+    (TicketKind.FAULT_REPAIR, "10kV 进线开关跳闸抢修"),
+    (TicketKind.CONSULTATION, "咨询两部制电价计收方式"),
+    (TicketKind.CAPACITY_REDUCTION, "申请减容（暂停一台变压器）"),
+    (TicketKind.ARREARS_COLLECTION, "电费逾期催缴"),
+    (TicketKind.MAINTENANCE, "配电室设备检修配合"),
+    (TicketKind.DESIGN_REVIEW, "增容工程设计审核"),
+    (TicketKind.COMPLAINT, "投诉：计划停电通知不及时"),
+    (TicketKind.COMPLAINT, "投诉：抢修人员到场慢"),
+)
+LOW_SCORE_COMMENTS = ("停电通知不及时", "业扩办理时间长", "抢修到场慢", "电费账单看不懂", "希望提供节能用电建议")
+HIGH_SCORE_COMMENTS = ("客户经理服务周到", "响应及时", "", "", "")
+
+
+def _primary_managers(account_ids: list[int]) -> dict[int, User]:
+    rows = Assignment.objects.filter(account_id__in=account_ids, role=AssignmentRole.PRIMARY, active=True)
+    return {a.account_id: a.staff for a in rows.select_related("staff")}
+
+
+def add_demo_tickets(*, seed: int, today: dt.date, share: float = 0.12) -> int:
+    """Service requests accepted in the last 90 days on ``share`` of the key accounts."""
+    if Ticket.objects.exists():
+        return 0
+    rng = np.random.default_rng(seed + 11)
+    accounts = list(Account.objects.key_accounts().active().order_by("customer_id"))
+    managers = _primary_managers([a.pk for a in accounts])
+    created = 0
+    for account in accounts:
+        manager = managers.get(account.pk)
+        if manager is None or rng.random() >= share:
+            continue
+        for _ in range(1 + int(rng.random() < 0.3)):
+            kind, title = REQUESTS[int(rng.integers(0, len(REQUESTS)))]
+            accepted = today - dt.timedelta(days=int(rng.integers(3, 90)))
+            ticket = service_services.ticket_create(
+                kind=kind, title=title, by=manager, accepted_on=accepted, account=account
+            )
+            created += 1
+            fate = rng.random()
+            if fate < 0.6:  # closed on time
+                closed = accepted + dt.timedelta(
+                    days=int(rng.integers(0, (min(ticket.due_on, today) - accepted).days + 1))
+                )
+            elif fate < 0.75:  # closed late
+                closed = ticket.due_on + dt.timedelta(days=int(rng.integers(1, 8)))
+            else:
+                continue  # still open (late once past its due day)
+            if closed <= today:
+                service_services.ticket_close(
+                    ticket=ticket, version=None, by=manager, on=closed, resolution="已办结（演示数据）"
+                )
+    return created
+
+
+def add_demo_surveys(*, seed: int, today: dt.date, share: float = 0.7) -> int:
+    """A satisfaction survey on the latest visit of the last 12 months of ``share`` of the key accounts."""
+    if SatisfactionSurvey.objects.exists():
+        return 0
+    rng = np.random.default_rng(seed + 13)
+    since = today - dt.timedelta(days=365)
+    latest: dict[int, Visit] = {}
+    visits = (
+        Visit.objects.completed()
+        .filter(visited_on__gt=since, visited_on__lte=today, account__key_status="key", account__archived=False)
+        .select_related("account", "staff")
+        .order_by("account_id", "-visited_on", "-id")
+    )
+    for visit in visits:
+        latest.setdefault(visit.account_id, visit)
+    managers = _primary_managers(list(latest))
+    created = 0
+    for account_id in sorted(latest):
+        visit = latest[account_id]
+        manager = managers.get(account_id)
+        if rng.random() >= share or manager is None:
+            continue
+        credit = visit.account.credit_score or 80
+        weights = np.array([0.02, 0.06, 0.12, 0.35, 0.45]) if credit >= 60 else np.array([0.08, 0.17, 0.3, 0.3, 0.15])
+        score = int(rng.choice(5, p=weights)) + 1
+        comments = LOW_SCORE_COMMENTS if score <= 3 else HIGH_SCORE_COMMENTS
+        contact = visit.account.contacts.filter(archived=False).order_by("id").first()
+        survey_record(
+            account=visit.account,
+            by=manager,
+            surveyed_on=visit.visited_on,
+            score=score,
+            respondent=contact.name if contact else "",
+            comments=comments[int(rng.integers(0, len(comments)))],
+            today=today,
+        )
+        created += 1
+    return created
