@@ -14,5 +14,8 @@ class OutagesConfig(AppConfig):
 
         # A calendar or rules change queues a rebuild of the typical loads at once …
         signals.connect()
+        from powerkam.outages.worklist import register_tasks
+
+        register_tasks()
         # … and every night they are checked (rebuilt only when stale), in case a change was missed.
         register(Job("outages.typical_loads", "powerkam.outages.tasks.refresh_typical_loads", at=dt.time(5, 0)))

@@ -13,6 +13,9 @@ class ProspectsConfig(AppConfig):
         from powerkam.prospects.panels import register_panels
 
         register_panels()
+        from powerkam.prospects.worklist import register_tasks
+
+        register_tasks()
         # Every morning: release reservations past their last valid day and tell the managers.
         register(
             Job("prospects.release_expired", "powerkam.prospects.tasks.release_expired_reservations", at=dt.time(6, 30))

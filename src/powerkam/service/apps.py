@@ -13,4 +13,7 @@ class ServiceConfig(AppConfig):
         from powerkam.service.panels import register_panels
 
         register_panels()
+        from powerkam.service.worklist import register_tasks
+
+        register_tasks()
         register(Job("service.escalate", "powerkam.service.tasks.escalate", at=dt.time(7, 0)))

@@ -13,4 +13,7 @@ class VisitsConfig(AppConfig):
         from powerkam.visits.panels import register_panels
 
         register_panels()
+        from powerkam.visits.worklist import register_tasks
+
+        register_tasks()
         register(Job("visits.weekly_digest", "powerkam.visits.tasks.weekly_digest", at=dt.time(7, 30), weekday=0))

@@ -12,4 +12,5 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("settings/", views.settings_home, name="settings"),
+    path("tasks/", views.work_list, name="work-list"),
 ]

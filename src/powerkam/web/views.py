@@ -5,9 +5,11 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from powerkam.accounts import selectors as account_selectors
+from powerkam.web import worklist
 from powerkam.web.navigation import menu_item
 from powerkam.web.panels import panel_stylesheets, panels_for
 
@@ -23,6 +25,8 @@ def home(request: HttpRequest) -> HttpResponse:
     recent = account_selectors.account_list(user=request.user, filters=account_selectors.AccountFilters())[:8]
     panels = panels_for("home", request, request.user)
     context = {
+        "work": worklist.summary(request.user, timezone.localdate()),
+        "today": timezone.localdate(),
         "summary": summary,
         "recent": recent,
         "user_sees_all": account_selectors.user_sees_all_accounts(request.user),
@@ -40,3 +44,20 @@ def settings_home(request: HttpRequest) -> HttpResponse:
 @login_required
 def coming_soon(request: HttpRequest, area: str) -> HttpResponse:
     return render(request, "web/coming_soon.html", {"area": menu_item(area), "plans": AREA_PLANS.get(area, [])})
+
+
+@login_required
+def work_list(request: HttpRequest) -> HttpResponse:
+    """Every open task the user owns, from every app, most urgent first (web/worklist.py)."""
+    today = timezone.localdate()
+    kind = request.GET.get("kind", "")
+    known = {s.key for s in worklist.sources()}
+    tasks = worklist.tasks_for(request.user, today, kind=kind if kind in known else "")
+    context = {
+        "tasks": tasks,
+        "today": today,
+        "kind": kind,
+        "sources": worklist.sources(),
+        "overdue": sum(1 for t in tasks if t.overdue(today)),
+    }
+    return render(request, "web/work_list.html", context)
