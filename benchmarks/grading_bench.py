@@ -43,6 +43,8 @@ BOUNDED_MEMORY = "1GB"
 #: The one-query SQL's DuckDB bound (it spills beyond it): the machine is shared, and at
 #: 10,000,000 customers it would otherwise take 80 % of the RAM.
 SQL_MEMORY = "10GB"
+#: … and the most it may spill (the disk is shared too).
+SQL_SPILL = "30GB"
 FIRST_PERIOD = "2023-11"  # 36 months ending with PERIOD
 
 
@@ -216,7 +218,13 @@ def step_sql(store: Path) -> dict[str, object]:
     import duckdb
 
     sql = ONE_QUERY_SQL.format(store=store, as_of="2026-10-31", first="2025-11", period=PERIOD)
-    con = duckdb.connect(config={"memory_limit": SQL_MEMORY, "temp_directory": str(store / ".sql-spill")})
+    con = duckdb.connect(
+        config={
+            "memory_limit": SQL_MEMORY,
+            "temp_directory": str(store / ".sql-spill"),
+            "max_temp_directory_size": SQL_SPILL,
+        }
+    )
     con.execute("SET enable_progress_bar = false")
     result = con.sql(sql).to_arrow_table()
     import pyarrow.compute as pc
