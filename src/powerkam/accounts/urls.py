@@ -11,5 +11,6 @@ urlpatterns = [
     path("<str:customer_id>/consumption/", views.account_consumption, name="consumption"),
     path("<str:customer_id>/load/", views.account_load, name="load"),
     path("<str:customer_id>/payments/", views.account_payments, name="payments"),
+    path("<str:customer_id>/history/", views.account_history, name="history"),
     path("<str:customer_id>/contacts/", views.account_contact_add, name="contact-add"),
 ]

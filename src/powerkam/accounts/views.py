@@ -1,8 +1,8 @@
 """Account pages: the list (filters, sort, pages, Excel export) and the 360 page with its sections.
 
 Views are thin: they parse the request, call a selector or service and render. The 360 page's
-store-backed sections (consumption, load curve, payments) load as HTMX fragments so the header
-shows at once.
+store-backed sections (consumption, load curve, payments) and its history of changes load as HTMX
+fragments so the header shows at once.
 """
 
 from __future__ import annotations
@@ -147,7 +147,6 @@ def account_detail(request: HttpRequest, customer_id: str) -> HttpResponse:
         "managers": selectors.account_managers(account=account),
         "contacts": selectors.account_contacts(account=account),
         "feeders": selectors.account_feeders(account=account),
-        "history": selectors.account_history(account=account),
         "can_edit": selectors.user_can_edit(request.user),
         "contact_form": ContactForm(),
         "industry_label": INDUSTRY_LABELS.get(account.industry, account.industry),
@@ -188,6 +187,14 @@ def account_payments(request: HttpRequest, customer_id: str) -> HttpResponse:
     account = _get_account(request, customer_id)
     record = selectors.account_payment_record(account=account)
     return render(request, "accounts/detail.html#payments", {"account": account, "record": record})
+
+
+@login_required
+@require_GET
+def account_history(request: HttpRequest, customer_id: str) -> HttpResponse:
+    account = _get_account(request, customer_id)
+    history = selectors.account_history(account=account)
+    return render(request, "accounts/detail.html#history", {"account": account, "history": history})
 
 
 @login_required
