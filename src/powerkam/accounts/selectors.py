@@ -206,8 +206,9 @@ def account_count(*, user: AnyUser, filters: AccountFilters, version: str | None
 
 
 class _AccountPaginator(Paginator):
-    """Pages of the account list with a known count, read in two steps: the ids of the page first
-    (an index-only walk of the sort index, even 50,000 rows deep), then those 25 accounts."""
+    """Pages of the account list with a known count. One query in two steps: the page's ids first, in a
+    subquery that only needs the sort index (an index-only walk, even 50,000 rows deep), then those
+    25 accounts; the managers of the page come in one more query."""
 
     def __init__(self, accounts: AccountQuerySet, per_page: int, *, count: int) -> None:
         super().__init__(accounts, per_page)
