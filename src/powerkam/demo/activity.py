@@ -50,12 +50,14 @@ def add_demo_tickets(*, seed: int, today: dt.date, share: float = 0.12) -> int:
             continue
         for _ in range(1 + int(rng.random() < 0.3)):
             kind, title = REQUESTS[int(rng.integers(0, len(REQUESTS)))]
-            accepted = today - dt.timedelta(days=int(rng.integers(3, 90)))
+            fate = rng.random()
+            # Requests still open are mostly recent: a few have run past their due day.
+            back = int(rng.integers(0, 15)) if fate >= 0.75 else int(rng.integers(5, 90))
+            accepted = today - dt.timedelta(days=back)
             ticket = service_services.ticket_create(
                 kind=kind, title=title, by=manager, accepted_on=accepted, account=account
             )
             created += 1
-            fate = rng.random()
             if fate < 0.6:  # closed on time
                 closed = accepted + dt.timedelta(
                     days=int(rng.integers(0, (min(ticket.due_on, today) - accepted).days + 1))
