@@ -16,6 +16,9 @@ class ProspectsConfig(AppConfig):
         from powerkam.prospects.worklist import register_tasks
 
         register_tasks()
+        from powerkam.prospects.inbox import register_inbox
+
+        register_inbox()
         # Every morning: release reservations past their last valid day and tell the managers.
         register(
             Job("prospects.release_expired", "powerkam.prospects.tasks.release_expired_reservations", at=dt.time(6, 30))

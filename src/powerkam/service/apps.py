@@ -16,4 +16,7 @@ class ServiceConfig(AppConfig):
         from powerkam.service.worklist import register_tasks
 
         register_tasks()
+        from powerkam.service.inbox import register_inbox
+
+        register_inbox()
         register(Job("service.escalate", "powerkam.service.tasks.escalate", at=dt.time(7, 0)))

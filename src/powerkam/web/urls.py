@@ -13,4 +13,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("settings/", views.settings_home, name="settings"),
     path("tasks/", views.work_list, name="work-list"),
+    path("inbox/", views.inbox_page, name="inbox"),
+    path("inbox/count/", views.inbox_count, name="inbox-count"),
+    path("inbox/read/", views.inbox_read, name="inbox-read"),
 ]

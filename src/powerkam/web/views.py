@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
 from powerkam.accounts import selectors as account_selectors
-from powerkam.web import worklist
+from powerkam.web import inbox, worklist
 from powerkam.web.navigation import menu_item
 from powerkam.web.panels import panel_stylesheets, panels_for
 
@@ -61,3 +62,21 @@ def work_list(request: HttpRequest) -> HttpResponse:
         "overdue": sum(1 for t in tasks if t.overdue(today)),
     }
     return render(request, "web/work_list.html", context)
+
+
+@login_required
+def inbox_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/inbox.html", {"messages_": inbox.messages_for(request.user)})
+
+
+@login_required
+def inbox_count(request: HttpRequest) -> HttpResponse:
+    """The top bar's unread badge, fetched after the page."""
+    return render(request, "web/_inbox_badge.html", {"unread": inbox.unread_count(request.user)})
+
+
+@login_required
+@require_POST
+def inbox_read(request: HttpRequest) -> HttpResponse:
+    inbox.mark_all_read(request.user)
+    return redirect("inbox")

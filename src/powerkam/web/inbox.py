@@ -1,0 +1,63 @@
+"""One inbox across the apps: the in-app messages PowerKAM sends a user (a ticket transferred to
+them or about to breach; a capacity reservation released; a project's stage changed …).
+
+Each app keeps its messages in its own table, next to what they are about; it registers an
+*inbox source* in its ``AppConfig.ready()`` — how many are unread, the recent ones as uniform
+:class:`Message` rows, and how to mark them read. The top bar shows the unread count (loaded after
+the page, so it never slows one), ``/inbox/`` lists them together, newest first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.functional import Promise
+
+
+@dataclass(frozen=True)
+class Message:
+    kind: str
+    kind_label: str | Promise
+    text: str
+    created_at: dt.datetime
+    read: bool
+    url: str
+
+
+@dataclass(frozen=True)
+class InboxSource:
+    key: str
+    label: str | Promise
+    unread: Callable[[Any], int]
+    recent: Callable[[Any, int], list[Message]]
+    mark_read: Callable[[Any], int]
+
+
+_SOURCES: dict[str, InboxSource] = {}
+
+
+def register(source: InboxSource) -> None:
+    _SOURCES[source.key] = source
+
+
+def sources() -> list[InboxSource]:
+    return [_SOURCES[k] for k in sorted(_SOURCES)]
+
+
+def unread_count(user: Any) -> int:
+    return sum(s.unread(user) for s in sources()) if user.is_authenticated else 0
+
+
+def messages_for(user: Any, *, limit: int = 100) -> list[Message]:
+    """The user's newest messages from every source, unread and read, newest first."""
+    if not user.is_authenticated:
+        return []
+    found = [m for s in sources() for m in s.recent(user, limit)]
+    return sorted(found, key=lambda m: m.created_at, reverse=True)[:limit]
+
+
+def mark_all_read(user: Any) -> int:
+    return sum(s.mark_read(user) for s in sources())
