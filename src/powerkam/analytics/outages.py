@@ -953,17 +953,19 @@ def plan_month(
     Exactness: the best of two greedy plans (cheapest-first, earliest-first) is the incumbent *U*;
     starts that no plan as good as it can use are dropped (exact). If more than
     ``max_model_starts`` starts remain, a Lagrangian relaxation of the crew and dual-supply
-    constraints (:func:`~powerkam.analytics.outage_bound.lagrangian_bound`, at most
-    ``bound_iterations`` steps and ``bound_share`` of the time) gives a lower bound *L* of the
-    full problem (every 15-minute start) and reduced costs, which drop every start no plan as
-    good as *U* can use (still exact). If the model is still too big, each job keeps its
-    ``max_starts_per_job`` cheapest starts, as many of the cheapest at the relaxation's prices, and
-    the incumbent's: the plan is then never worse than the greedy plans and the reported bound
-    is *L* (or the per-job sum, if larger) — never the restricted model's own bound.
+    constraints (:func:`~powerkam.analytics.outage_bound.lagrangian_bound`: ``bound_iterations``
+    steps or fewer on convergence — the same bound on every run, whatever the machine's load;
+    ``bound_share`` of the time is only a safety net) gives a lower bound *L* of the full problem
+    (every 15-minute start), reduced costs, and plans placed at its prices, the best of which
+    becomes *U* when cheaper. If *U* is then within ``relative_gap`` of *L*, that plan is returned
+    at once (no search: the same plan on every run). Otherwise starts no plan as good as *U* can
+    use are dropped by reduced cost (still exact); if the model is still too big, each job keeps
+    its ``max_starts_per_job`` cheapest starts, as many of the cheapest at the relaxation's prices,
+    and the incumbent's, and CP-SAT (hinted with *U*) searches those: the plan is then never worse
+    than *U* and the reported bound is *L* (or the per-job sum, if larger) — never the restricted
+    model's own bound.
     """
     import time
-
-    from ortools.sat.python import cp_model
 
     began = time.perf_counter()
     prep = _prepare(jobs, points, known_feeders, calendar, loads, store_dir, typical_days)
@@ -1005,6 +1007,20 @@ def plan_month(
         )
         # Integer costs: any plan costs a whole number of Wh ≥ L.
         lower = max(lower, math.ceil(relaxed.bound - 1e-6 * max(1.0, abs(relaxed.bound))))
+        # The plans the prices lead to are usually far better than the greedy ones.
+        if relaxed.plan is not None:
+            cost = _cost_wh(prep, relaxed.plan)
+            if cost is not None and (upper is None or cost < upper):
+                incumbent, upper = list(relaxed.plan), cost
+        if incumbent is not None and upper is not None and upper - lower <= relative_gap * upper:
+            # Already within the asked gap of the bound: no search needed (and the same plan every run).
+            return _plan_from_choice(
+                prep,
+                incumbent,
+                status="optimal" if upper <= lower else "feasible",
+                bound=min(lower, upper) / _WH,
+                seconds=time.perf_counter() - began,
+            )
         if upper is not None:
             keep = [k[relaxed.bound + r[k] <= upper + 1e-6 * upper] for k, r in zip(keep, relaxed.reduced, strict=True)]
         exact = sum(len(k) for k in keep) <= max_model_starts
@@ -1025,6 +1041,8 @@ def plan_month(
                 )
                 for j, (k, c, r) in enumerate(zip(keep, costs, relaxed.reduced, strict=True))
             ]
+    from ortools.sat.python import cp_model  # imported only when a search is needed (slow to load)
+
     # Time-indexed model: x[j][k] = job j starts at its k-th kept start. Two windows overlap
     # exactly when they share a 15-minute slot, so "one job at a time" is an at-most-one per slot
     # over the starts that cover it — per crew, and per pair of dual-supply conflicting jobs.
