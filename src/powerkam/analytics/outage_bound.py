@@ -248,7 +248,7 @@ def lagrangian_bound(
     time_limit_s: float | None = None,
     max_iterations: int = 400,
     heuristic_every: int = 20,
-    improve_best: int = 5,
+    improve_best: int = 12,
 ) -> LagrangianBound:
     """The Lagrangian bound of the time-indexed plan (see the module docstring).
 
