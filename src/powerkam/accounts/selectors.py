@@ -327,16 +327,29 @@ class ManagerRow:
 
 
 def account_managers(*, account: Account) -> list[ManagerRow]:
+    """The account's active managers, primary first: the staff name, else the user's full name."""
     rows = []
-    for assignment in account.assignments.filter(active=True).select_related("staff__staff").order_by("role"):
-        profile = getattr(assignment.staff, "staff", None)
+    for role, username, first, last, profile_id, name, phone in (
+        account.assignments.filter(active=True)
+        .order_by("role")
+        .values_list(
+            "role",
+            "staff__username",
+            "staff__first_name",
+            "staff__last_name",
+            "staff__staff__id",
+            "staff__staff__name",
+            "staff__staff__phone",
+        )
+    ):
+        full_name = f"{first} {last}".strip()
         rows.append(
             ManagerRow(
-                role=assignment.role,
-                role_label=str(AssignmentRole(assignment.role).label),
-                username=assignment.staff.get_username(),
-                name=profile.name if profile else assignment.staff.get_full_name() or assignment.staff.get_username(),
-                phone=profile.phone if profile else "",
+                role=role,
+                role_label=str(AssignmentRole(role).label),
+                username=username,
+                name=name if profile_id is not None else full_name or username,
+                phone=phone if profile_id is not None else "",
             )
         )
     return rows
