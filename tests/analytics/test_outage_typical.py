@@ -10,8 +10,8 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from powerkam.analytics import store, typical
 from powerkam.analytics import outages as o
+from powerkam.analytics import store, typical
 from powerkam.analytics.workcal import Override, WorkCalendar
 from tests.analytics.outage_data import CALENDAR, FIRST, LAST, write_loads
 from tests.factories import write_dataset
@@ -49,7 +49,8 @@ def test_derived_profiles_equal_the_ones_computed_from_the_readings(built: Path)
     np.testing.assert_allclose(k1[o.WORKING], np.arange(96.0))
     np.testing.assert_allclose(k1[o.NON_WORKING], 1000.0 + np.arange(96.0))
     np.testing.assert_allclose(derived.profile("K2"), k1 / 2)
-    assert derived.first_day["K1"] == FIRST and derived.last_day["K1"] == LAST
+    assert derived.first_day["K1"] == FIRST
+    assert derived.last_day["K1"] == LAST
     assert derived.without_data == ["K3", "NOBODY"]
     assert np.isnan(derived.kw[derived.row("K3")]).all()
 

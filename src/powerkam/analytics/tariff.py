@@ -373,7 +373,14 @@ def basic_charge_advice(
         peak_demand_kw=max(demands),
     )
     if today is not None and is_workday is not None:
-        advice = replace(advice, **deadlines(today, is_workday, rules))
+        when = deadlines(today, is_workday, rules)
+        advice = replace(
+            advice,
+            mode_effective=when["mode_effective"],
+            mode_apply_by=when["mode_apply_by"],
+            demand_effective=when["demand_effective"],
+            demand_apply_by=when["demand_apply_by"],
+        )
     return advice
 
 

@@ -157,4 +157,5 @@ def account_health(*, account: Account, today: dt.date | None = None) -> engine.
 
 
 def account_surveys(*, account: Account, limit: int = 5) -> list[SatisfactionSurvey]:
-    return list(account.surveys.filter(archived=False).select_related("recorded_by__staff")[:limit])
+    surveys = SatisfactionSurvey.objects.filter(account=account, archived=False)
+    return list(surveys.select_related("recorded_by")[:limit])
