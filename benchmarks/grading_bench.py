@@ -364,8 +364,10 @@ def _run_step(step: str, store: Path, *, env: dict[str, str] | None = None, time
     except subprocess.TimeoutExpired:
         return {"error": f"did not complete: stopped after {timeout:,.0f} s"}
     if proc.returncode != 0:
-        last = (proc.stderr.strip().splitlines() or [f"exit code {proc.returncode}"])[-1]
-        return {"error": f"did not complete after {time.perf_counter() - started:,.0f} s: {last[:200]}"}
+        lines = proc.stderr.strip().splitlines() or [f"exit code {proc.returncode}"]
+        # The exception's own line (DuckDB adds a "See also …" line after it), else the last one.
+        why = next((line for line in reversed(lines) if "Error" in line), lines[-1])
+        return {"error": f"did not complete after {time.perf_counter() - started:,.0f} s: {why[:300]}"}
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
