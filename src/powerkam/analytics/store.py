@@ -127,8 +127,6 @@ DERIVED_SCHEMAS: dict[str, pa.Schema] = {
                 "payment_days",
                 pa.list_(pa.struct([("paid_on", pa.date32()), ("day_yuan", MONEY), ("paid_to_date", MONEY)])),
             ),
-            # max(0, amount - paid_yuan): what is still owed once every payment is counted.
-            ("unpaid_yuan", MONEY),
         ]
     ),
     # One row per customer with interval data, sorted by customer_id: its typical kW per 15-minute
