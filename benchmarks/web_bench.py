@@ -178,6 +178,7 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def main(argv: list[str]) -> None:
+    load_before = os.getloadavg()[0]
     accounts, requests = 100_000, 200
     for arg in argv:
         if arg.startswith("--web-accounts="):
@@ -257,7 +258,6 @@ def main(argv: list[str]) -> None:
                 ("360 payment record (store)", "manager", f"/accounts/{one}/payments/", htmx),
                 ("360 history of changes", "manager", f"/accounts/{one}/history/", htmx),
             ]
-            load_before = os.getloadavg()[0]
             results = []
             for label, who, path, extra in pages:
                 timings = _measure(port, sessions[who], path, requests, extra)
@@ -298,8 +298,8 @@ def main(argv: list[str]) -> None:
                 "",
                 *rows,
                 "",
-                f"Data set-up took {setup_s:.0f} s. Load average (1 min) before the requests "
-                f"{load_before:.2f}, after {os.getloadavg()[0]:.2f}: on a shared machine the bare view's own time "
+                f"Data set-up took {setup_s:.0f} s. Load average (1 min) when the run started "
+                f"{load_before:.2f}, at its end {os.getloadavg()[0]:.2f}: on a shared machine the bare view's own time "
                 "shows how quiet it was (4.8 ms p50 when nothing else ran).",
                 "",
                 "Where the time went before the changes of 2026-11-27 (profiled in-process on the same data: "
