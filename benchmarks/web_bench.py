@@ -257,6 +257,10 @@ def main(argv: list[str]) -> None:
                 ("360 typical load curve, 28 days (store)", "manager", f"/accounts/{one}/load/", htmx),
                 ("360 payment record (store)", "manager", f"/accounts/{one}/payments/", htmx),
                 ("360 history of changes", "manager", f"/accounts/{one}/history/", htmx),
+                ("360 panel: open follow-ups (visits)", "manager", f"/accounts/{one}/panels/followups/", htmx),
+                ("360 panel: service tickets", "manager", f"/accounts/{one}/panels/tickets/", htmx),
+                ("360 panel: reliability and outages", "manager", f"/accounts/{one}/panels/reliability/", htmx),
+                ("360 panel: from a government project", "manager", f"/accounts/{one}/panels/prospect/", htmx),
             ]
             results = []
             for label, who, path, extra in pages:
@@ -291,8 +295,9 @@ def main(argv: list[str]) -> None:
                 "autovacuum keeps a server in service. Counts and filter choices are cached per version of the "
                 'accounts (any saved change starts a new one): the row "a new term each request" pays the count '
                 "and the search every time. The HTMX rows send `HX-Request` as the browser does. The 360 page loads "
-                "its three store sections and its history of changes as separate HTMX requests after the header; "
-                "each is measured on its own. "
+                "its three store sections, its history of changes and the panels of other apps (follow-ups, tickets, "
+                "reliability, government project; health and tariff advice likewise) as separate HTMX requests after "
+                "the header; each is measured on its own. "
                 f"Target: p95 ≤ {TARGET_MS:.0f} ms and ≤ {TARGET_RATIO:.0f}× the bare view. Run: `make bench` "
                 "(or `uv run --frozen python -m benchmarks web`).",
                 "",

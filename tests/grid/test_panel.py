@@ -20,6 +20,8 @@ def test_360_page_shows_the_accounts_reliability_from_the_outage_history(client,
     client.force_login(supervisor.user)
 
     page = client.get("/accounts/E006/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "/accounts/E006/panels/reliability/" in page  # loaded after the page
+    page = client.get("/accounts/E006/panels/reliability/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'id="reliability"' in page
     assert 'data-testid="reliability"' in page
     assert "Interruptions, last 12 months" in page

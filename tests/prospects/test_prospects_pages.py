@@ -171,7 +171,9 @@ def test_the_key_account_keeps_the_project_history_on_its_360_page(team: Team, a
     )  # fmt: skip
     services.project_advance(project=approved, to_stage=Stage.UNDER_CONSTRUCTION, by=team.business, on=D(2026, 10, 9))
     services.project_advance(project=approved, to_stage=Stage.ENERGISED, by=team.business, on=D(2026, 11, 9))
-    page = client_for(team.supervisor).get("/accounts/C8800001/").content.decode()
+    client = client_for(team.supervisor)
+    assert "/accounts/C8800001/panels/prospect/" in client.get("/accounts/C8800001/").content.decode()
+    page = client.get("/accounts/C8800001/panels/prospect/").content.decode()
     panel = page.split('data-testid="prospect-panel"')[1].split("</ol>")[0]
     assert "P2026-001" in panel
     assert "1 contact logged" in panel

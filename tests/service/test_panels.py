@@ -25,6 +25,8 @@ def test_account_360_and_my_work_list_the_open_ticket(client):
     client.force_login(team.manager.user)
 
     page = client.get(f"/accounts/{account.customer_id}/").content.decode()
+    assert f"/accounts/{account.customer_id}/panels/tickets/" in page  # loaded after the page
+    page = client.get(f"/accounts/{account.customer_id}/panels/tickets/").content.decode()
     assert 'id="tickets"' in page
     assert "10kV 进线开关跳闸" in page
 
@@ -36,5 +38,5 @@ def test_account_360_and_my_work_list_the_open_ticket(client):
 def test_an_account_without_tickets_says_so_and_offers_to_record_one(client):
     team = build_team()
     client.force_login(team.manager.user)
-    page = client.get("/accounts/E101/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    page = client.get("/accounts/E101/panels/tickets/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "/service/tickets/new/?customer_id=E101" in page

@@ -25,9 +25,11 @@ def test_open_followup_shows_on_the_360_page_and_in_my_work(client):
     client.force_login(team.manager.user)
 
     page = client.get("/accounts/E100/").content.decode()
+    assert "/accounts/E100/panels/followups/" in page  # loaded after the page …
+    assert "visits/visits.css" in page  # … with its stylesheet in the page's head
+    page = client.get("/accounts/E100/panels/followups/").content.decode()
     assert 'id="followups"' in page
     assert "希望提供峰谷电价优化方案" in page
-    assert "visits/visits.css" in page
 
     home = client.get("/").content.decode()
     assert 'data-testid="my-visits"' in home
@@ -37,5 +39,5 @@ def test_open_followup_shows_on_the_360_page_and_in_my_work(client):
 def test_an_account_without_followups_says_so(client):
     team = build_team()
     client.force_login(team.manager.user)
-    page = client.get("/accounts/E101/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    page = client.get("/accounts/E101/panels/followups/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "No open follow-ups." in page

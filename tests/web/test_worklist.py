@@ -74,3 +74,11 @@ def test_my_work_counts_them_and_the_work_list_shows_them(client: Client, tasks:
 def test_a_user_without_tasks_is_told_so(client: Client, tasks: Team) -> None:
     client.force_login(tasks.viewer.user)
     assert "没有待办事项" in client.get("/tasks/").content.decode()
+
+
+def test_a_panel_with_nothing_for_the_account_answers_nothing(client: Client, tasks: Team) -> None:
+    client.force_login(tasks.manager.user)
+    # E100 came from no government project: the prospects panel removes its placeholder.
+    assert client.get("/accounts/E100/panels/prospect/").content == b""
+    assert client.get("/accounts/E100/panels/no-such-panel/").content == b""
+    assert client.get("/accounts/E200/panels/tickets/").status_code == 403  # not theirs

@@ -24,7 +24,7 @@ from powerkam.accounts.models import Account, Assignment
 from powerkam.core.errors import ApplicationError
 from powerkam.web import charts
 from powerkam.web.excel import XLSX_CONTENT_TYPE, workbook_bytes
-from powerkam.web.panels import panel_stylesheets, panels_for
+from powerkam.web.panels import panel_for, panel_stylesheets, panels_for
 
 PAGE_SIZE = 25
 
@@ -154,6 +154,17 @@ def account_detail(request: HttpRequest, customer_id: str) -> HttpResponse:
         "panel_css": panel_stylesheets(panels),
     }
     return render(request, "accounts/detail.html", context)
+
+
+@login_required
+@require_GET
+def account_panel(request: HttpRequest, customer_id: str, key: str) -> HttpResponse:
+    """A panel another app adds to the 360 page, loaded after the page; nothing when it has nothing to show."""
+    account = _get_account(request, customer_id)
+    panel = panel_for("account", key, request, account)
+    if panel is None:
+        return HttpResponse("")
+    return render(request, "accounts/_panel_section.html", {"account": account, "panel": panel})
 
 
 @login_required

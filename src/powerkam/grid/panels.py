@@ -28,6 +28,11 @@ def register_panels() -> None:
     register(
         "account",
         Panel(
-            "reliability", _("Reliability and outages"), "grid/_panel_reliability.html", _account_reliability, order=50
+            "reliability",
+            _("Reliability and outages"),
+            "grid/_panel_reliability.html",
+            _account_reliability,
+            order=50,
+            lazy=True,
         ),
     )

@@ -84,6 +84,7 @@ def register_panels() -> None:
             _account_projects,
             order=15,
             css=CSS,
+            lazy=True,
         ),
     )
     register(

@@ -36,7 +36,14 @@ def _my_tickets(request: HttpRequest, user: Any) -> dict[str, Any] | None:
 def register_panels() -> None:
     register(
         "account",
-        Panel("tickets", gettext_lazy("Service tickets"), "service/_panel_tickets.html", _account_tickets, order=40),
+        Panel(
+            "tickets",
+            gettext_lazy("Service tickets"),
+            "service/_panel_tickets.html",
+            _account_tickets,
+            order=40,
+            lazy=True,
+        ),
     )
     register(
         "home",

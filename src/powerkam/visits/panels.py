@@ -31,7 +31,15 @@ def _my_work(request: HttpRequest, user: Any) -> dict[str, Any]:
 def register_panels() -> None:
     register(
         "account",
-        Panel("followups", _("Open follow-ups"), "visits/_panel_followups.html", _account_followups, order=30, css=CSS),
+        Panel(
+            "followups",
+            _("Open follow-ups"),
+            "visits/_panel_followups.html",
+            _account_followups,
+            order=30,
+            css=CSS,
+            lazy=True,
+        ),
     )
     register(
         "home", Panel("visits", _("My visits and follow-ups"), "visits/_my_work.html", _my_work, order=10, css=CSS)

@@ -27,6 +27,8 @@ class Panel:
     order: int = 100
     #: static stylesheets the panel's template needs
     css: tuple[str, ...] = ()
+    #: loaded after the page (HTMX) from the page's panel endpoint, so it never slows the page
+    lazy: bool = False
 
 
 @dataclass(frozen=True)
@@ -34,8 +36,9 @@ class RenderedPanel:
     key: str
     title: str | Promise
     template: str
-    data: dict[str, Any]
+    data: dict[str, Any] | None  # None for a lazy panel not loaded yet
     css: tuple[str, ...] = ()
+    lazy: bool = False
 
 
 _PANELS: dict[Page, dict[str, Panel]] = {"account": {}, "home": {}}
@@ -50,9 +53,22 @@ def panel_stylesheets(panels: list[RenderedPanel]) -> list[str]:
 
 
 def panels_for(page: Page, request: HttpRequest, subject: Any) -> list[RenderedPanel]:
+    """The page's panels in order; a lazy one is a placeholder the page loads with :func:`panel_for`."""
     rendered = []
     for panel in sorted(_PANELS[page].values(), key=lambda p: (p.order, p.key)):
+        if panel.lazy:
+            rendered.append(RenderedPanel(panel.key, panel.title, panel.template, None, panel.css, lazy=True))
+            continue
         data = panel.context(request, subject)
         if data is not None:
             rendered.append(RenderedPanel(panel.key, panel.title, panel.template, data, panel.css))
     return rendered
+
+
+def panel_for(page: Page, key: str, request: HttpRequest, subject: Any) -> RenderedPanel | None:
+    """One panel with its context (None when there is no such panel or it has nothing for ``subject``)."""
+    panel = _PANELS[page].get(key)
+    if panel is None:
+        return None
+    data = panel.context(request, subject)
+    return None if data is None else RenderedPanel(panel.key, panel.title, panel.template, data, panel.css)
