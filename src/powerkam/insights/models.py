@@ -10,7 +10,9 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 
-class TariffRulesVersion(models.Model):
+class RulesVersion(models.Model):
+    """A version of a rules document (TOML) an administrator saved; the newest applies, none is edited."""
+
     rules_toml = models.TextField(_("rules (TOML)"))
     note = models.CharField(_("note"), max_length=200, blank=True)
     created_by = models.ForeignKey(
@@ -24,36 +26,27 @@ class TariffRulesVersion(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        abstract = True
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M}"
+
+
+class TariffRulesVersion(RulesVersion):
+    """Provincial prices and limits of the tariff advice (docs/tariff.md)."""
+
+    class Meta(RulesVersion.Meta):
         verbose_name = _("tariff rules")
         verbose_name_plural = _("tariff rules")
-        ordering = ["-created_at", "-id"]
-
-    def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M}"
 
 
-class HealthRulesVersion(models.Model):
-    """Weights and thresholds of the health score and churn risk (TOML, see docs/health.md)."""
+class HealthRulesVersion(RulesVersion):
+    """Weights and thresholds of the health score and churn risk (docs/health.md)."""
 
-    rules_toml = models.TextField(_("rules (TOML)"))
-    note = models.CharField(_("note"), max_length=200, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("by"),
-    )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-
-    class Meta:
+    class Meta(RulesVersion.Meta):
         verbose_name = _("health rules")
         verbose_name_plural = _("health rules")
-        ordering = ["-created_at", "-id"]
-
-    def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M}"
 
 
 class SurveyChannel(models.TextChoices):

@@ -18,6 +18,14 @@ from powerkam.insights.forms import SurveyForm
 HEALTH_PAGE_SIZE = 50
 
 
+def _account(request: HttpRequest, customer_id: str) -> Account:
+    """The account if the user sees it (404 if there is none, 403 if it is not theirs)."""
+    try:
+        return account_selectors.account_get(user=request.user, customer_id=customer_id)
+    except Account.DoesNotExist:
+        raise Http404 from None
+
+
 @login_required
 def tariff_opportunities(request: HttpRequest) -> HttpResponse:
     district = request.GET.get("district", "").strip()
@@ -34,10 +42,7 @@ def tariff_opportunities(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def account_tariff(request: HttpRequest, customer_id: str) -> HttpResponse:
-    try:
-        account = account_selectors.account_get(user=request.user, customer_id=customer_id)
-    except Account.DoesNotExist:
-        raise Http404 from None
+    account = _account(request, customer_id)
     context: dict[str, object] = {"account": account}
     try:
         context["advice"] = selectors.account_tariff_advice(account=account)
@@ -64,10 +69,7 @@ def health_report(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def account_health(request: HttpRequest, customer_id: str) -> HttpResponse:
-    try:
-        account = account_selectors.account_get(user=request.user, customer_id=customer_id)
-    except Account.DoesNotExist:
-        raise Http404 from None
+    account = _account(request, customer_id)
     return _health_fragment(request, account, SurveyForm(initial={"surveyed_on": timezone.localdate()}))
 
 
@@ -92,10 +94,7 @@ def _health_fragment(
 @require_POST
 def survey_add(request: HttpRequest, customer_id: str) -> HttpResponse:
     """Record a satisfaction survey from the 360 page; answers the refreshed health panel."""
-    try:
-        account = account_selectors.account_get(user=request.user, customer_id=customer_id)
-    except Account.DoesNotExist:
-        raise Http404 from None
+    account = _account(request, customer_id)
     form = SurveyForm(request.POST)
     if not form.is_valid():
         return _health_fragment(request, account, form, status=400)
