@@ -96,7 +96,7 @@ def _source(store_dir: Path, kind: str) -> str | None:
     return str(path) if path.exists() else None
 
 
-def _shift_period(period: str, months: int) -> str:
+def shift_period(period: str, months: int) -> str:
     year, month = int(period[:4]), int(period[5:7])
     index = year * 12 + (month - 1) + months
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
@@ -127,7 +127,7 @@ def monthly_history(
         return []
     by_period = {period: (kwh, amount) for period, kwh, amount in rows}
     last = end_period or rows[-1][0]
-    periods = [_shift_period(last, -offset) for offset in range(months - 1, -1, -1)]
+    periods = [shift_period(last, -offset) for offset in range(months - 1, -1, -1)]
     result = []
     for period in periods:
         kwh, amount = by_period.get(period, (None, None))

@@ -35,6 +35,7 @@ from typing import Any
 import duckdb
 
 from powerkam.analytics import store
+from powerkam.analytics.accounts import shift_period
 
 PARTS = ("consumption", "payment", "service", "reliability", "relationship", "satisfaction")
 RISKS = ("high", "medium", "low")
@@ -302,12 +303,6 @@ def assess_many(signals: Iterable[Signals], rules: HealthRules = DEFAULT_RULES) 
     order = {r: i for i, r in enumerate(RISKS)}
     found = [assess(s, rules) for s in signals]
     return sorted(found, key=lambda h: (order[h.risk], h.score, h.customer_id))
-
-
-def shift_period(period: str, months: int) -> str:
-    year, month = int(period[:4]), int(period[5:7])
-    index = year * 12 + month - 1 + months
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
 def consumption_comparison(

@@ -35,6 +35,7 @@ from typing import Any
 import duckdb
 
 from powerkam.analytics import store
+from powerkam.analytics.accounts import shift_period
 from powerkam.analytics.charges import pf_adjustment_percent, pf_standard, power_factor
 
 MONTHS = 12
@@ -200,12 +201,6 @@ class MonthBill:
     kwh_critical: float | None = None
     kvarh: float | None = None
     max_demand_kw: float | None = None
-
-
-def shift_period(period: str, months: int) -> str:
-    year, month = int(period[:4]), int(period[5:7])
-    index = year * 12 + month - 1 + months
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
 def read_bills(

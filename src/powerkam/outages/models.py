@@ -16,6 +16,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from powerkam.core.models import RulesVersion
+
 
 class OutageKind(models.TextChoices):
     PLANNED = "planned", _("Planned (7 days' notice)")
@@ -209,25 +211,9 @@ class OutageFollowUp(models.Model):
         return f"{self.outage_id} · {self.account_id} · {self.due_on}"
 
 
-class OutageRulesVersion(models.Model):
+class OutageRulesVersion(RulesVersion):
     """The outage rules an administrator set (TOML, see docs/outages.md); the newest one applies."""
 
-    rules_toml = models.TextField(_("rules (TOML)"))
-    note = models.CharField(_("note"), max_length=200, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("by"),
-    )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-
-    class Meta:
+    class Meta(RulesVersion.Meta):
         verbose_name = _("outage rules")
         verbose_name_plural = _("outage rules")
-        ordering = ["-created_at", "-id"]
-
-    def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M}"
