@@ -34,7 +34,7 @@ def test_supervisor_sees_every_key_account_with_advice_largest_first(client: Cli
     assert e100.manager == "李娜"
     assert e200.savings == pytest.approx({"power_factor": E200_PF})
     assert found.period == "2026-10"
-    page = login(client, team).get("/insights/")
+    page = login(client, team).get("/insights/tariff/")
     html = page.content.decode()
     assert page.status_code == 200
     assert "电价优化建议" in html
@@ -45,7 +45,7 @@ def test_supervisor_sees_every_key_account_with_advice_largest_first(client: Cli
 
 def test_a_manager_sees_only_their_accounts(client: Client, team: Team, billed: Path) -> None:
     assert [r.customer_id for r in selectors.tariff_opportunities(user=team.manager.user).rows] == ["E100"]
-    html = login(client, team, "manager").get("/insights/").content.decode()
+    html = login(client, team, "manager").get("/insights/tariff/").content.decode()
     assert "示范钢铁有限公司" in html
     assert "示范化工有限公司" not in html
 
@@ -71,7 +71,7 @@ def test_the_360_panel_loads_the_advice_as_a_fragment(client: Client, team: Team
 
 
 def test_no_billing_yet_is_a_clear_message_not_an_error(client: Client, team: Team, store_dir: Path) -> None:
-    page = login(client, team).get("/insights/").content.decode()
+    page = login(client, team).get("/insights/tariff/").content.decode()
     assert "尚未导入电费数据" in page
     with pytest.raises(ApplicationError, match="尚未导入电费数据"):
         selectors.tariff_opportunities(user=team.supervisor.user)
@@ -129,7 +129,7 @@ def test_saved_rules_apply_and_bad_ones_are_refused(team: Team, billed: Path) ->
     assert e100.customer_id != "E100" or "basic_charge" not in e100.savings
 
 
-@pytest.mark.parametrize("url", ["/insights/", "/insights/?kind=power_factor", "/insights/tariff/E100/"])
+@pytest.mark.parametrize("url", ["/insights/tariff/", "/insights/tariff/?kind=power_factor", "/insights/tariff/E100/"])
 def test_pages_with_advice_show_no_english_label_in_chinese(client: Client, team: Team, billed: Path, url: str) -> None:
     from tests.web.test_i18n import english_labels, visible_texts
 
@@ -141,4 +141,4 @@ def test_pages_in_english(client: Client, team: Team, billed: Path) -> None:
     login(client, team)
     html = client.get("/insights/tariff/E100/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Switch to billing by maximum demand with a contract demand of 16,000.0 kW" in html
-    assert "Tariff advice" in client.get("/insights/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Tariff advice" in client.get("/insights/tariff/", HTTP_ACCEPT_LANGUAGE="en").content.decode()

@@ -20,7 +20,7 @@ SRC = Path(powerkam.__file__).resolve().parent
 #: Each app keeps its own catalog (src/powerkam/<app>/locale).
 CATALOGS = sorted(SRC.glob("*/locale/zh_Hans/LC_MESSAGES/django.po"))
 #: The catalogs of the pages this suite renders.
-UI_CATALOGS = [SRC / app / "locale/zh_Hans/LC_MESSAGES/django.po" for app in ("web", "accounts", "staff")]
+UI_CATALOGS = [SRC / app / "locale/zh_Hans/LC_MESSAGES/django.po" for app in ("web", "accounts", "staff", "insights")]
 
 
 def _unquote(chunk: str) -> str:
@@ -118,6 +118,12 @@ KEY_PAGES = [
     "/grid/",
     "/prospects/",
     "/insights/",
+    "/insights/overview/portfolio/",
+    "/insights/overview/arrears/",
+    "/insights/overview/service/",
+    "/insights/overview/visits/",
+    "/insights/overview/prospects/",
+    "/insights/overview/retention/",
 ]
 
 

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class AccountsConfig(AppConfig):
     name = "powerkam.accounts"
     verbose_name = _("Key accounts")
+
+    def ready(self) -> None:
+        from powerkam.accounts.overview import register_tiles
+
+        register_tiles()

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from powerkam.accounts.models import Account, AccountQuerySet, Assignment, AssignmentRole, Contact, Tariff
 from powerkam.analytics import accounts as account_figures
+from powerkam.analytics import portfolio, store
 from powerkam.analytics.charges import late_payment_penalty
 from powerkam.grid.models import Feeder
 from powerkam.staff.models import StaffProfile
@@ -526,3 +527,118 @@ def account_payment_record(*, account: Account, as_of: dt.date | None = None, mo
             Decimal("0"),
         ),
     )
+
+
+# ---- the key-account portfolio (the overview) -------------------------------------------------------
+#
+# The overview's store figures read every bill of the base (the portfolio's share) or of the key
+# accounts (their overdue bills): ~1 s on 3.6 million bills. They change only when the billing or
+# payments files, the accounts (a version as for the list's counts) or the day change, so they are
+# cached under all of these.
+
+
+def _store_stamp(*kinds: str) -> str:
+    parts = []
+    for kind in kinds:
+        path = store.dataset_path(settings.ANALYTICS_DIR, kind)
+        stat = path.stat() if path.exists() else None
+        parts.append(f"{stat.st_mtime_ns}-{stat.st_size}" if stat else "none")
+    return ".".join(parts)
+
+
+def _key_customer_ids(user: AnyUser) -> list[str]:
+    return list(accounts_visible_to(user).key_accounts().values_list("customer_id", flat=True))
+
+
+def _cached_store_figures(name: str, user: AnyUser, today: dt.date, kinds: tuple[str, ...], compute: Any) -> Any:
+    key = f"accounts:{name}:{_store_stamp(*kinds)}:{accounts_version()}:{_scope(user)}:{today.isoformat()}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, LIST_CACHE_SECONDS * 10)
+    return value
+
+
+def portfolio_share(*, user: AnyUser, today: dt.date, months: int = 36) -> list[portfolio.ShareMonth]:
+    """The key accounts ``user`` sees against the whole base, month by month (oldest first)."""
+
+    def compute() -> list[portfolio.ShareMonth]:
+        with _store_cursor() as con:
+            return portfolio.portfolio_share(settings.ANALYTICS_DIR, _key_customer_ids(user), months=months, con=con)
+
+    return _cached_store_figures(f"share{months}", user, today, ("billing",), compute)
+
+
+@dataclass(frozen=True)
+class AccountArrears:
+    customer_id: str
+    name: str
+    bills: int
+    outstanding_yuan: Decimal
+    #: Days past the due date of the oldest bill still owed.
+    days_overdue: int
+    #: Late-payment penalty accrued on those bills (rules.md §6).
+    penalty_yuan: Decimal
+
+
+@dataclass(frozen=True)
+class PortfolioArrears:
+    as_of: dt.date
+    accounts: list[AccountArrears]  # most owed first
+    aging: list[portfolio.AgeBucket]
+
+    @property
+    def outstanding_yuan(self) -> Decimal:
+        return sum((a.outstanding_yuan for a in self.accounts), Decimal("0"))
+
+    @property
+    def penalty_yuan(self) -> Decimal:
+        return sum((a.penalty_yuan for a in self.accounts), Decimal("0"))
+
+    @property
+    def bills(self) -> int:
+        return sum(a.bills for a in self.accounts)
+
+
+def portfolio_arrears(*, user: AnyUser, today: dt.date) -> PortfolioArrears:
+    """The key accounts ``user`` sees with bills unpaid after their due date, as of ``today``."""
+
+    def compute() -> PortfolioArrears:
+        with _store_cursor() as con:
+            overdue = portfolio.overdue_bills(settings.ANALYTICS_DIR, _key_customer_ids(user), as_of=today, con=con)
+        by_customer: dict[str, list[portfolio.OverdueBill]] = {}
+        for bill in overdue:
+            by_customer.setdefault(bill.customer_id, []).append(bill)
+        accounts = {
+            a.customer_id: a
+            for a in Account.objects.filter(customer_id__in=by_customer).only("customer_id", "name", "tariff")
+        }
+        rows = []
+        for customer_id, bills in by_customer.items():
+            account = accounts.get(customer_id)
+            residential = account is not None and account.tariff == Tariff.RESIDENTIAL
+            rows.append(
+                AccountArrears(
+                    customer_id=customer_id,
+                    name=account.name if account else customer_id,
+                    bills=len(bills),
+                    outstanding_yuan=sum((b.outstanding_yuan for b in bills), Decimal("0")),
+                    days_overdue=max(b.days_overdue for b in bills),
+                    penalty_yuan=sum(
+                        (
+                            late_payment_penalty(
+                                arrears_yuan=b.outstanding_yuan,
+                                due_date=b.due_date,
+                                as_of=today,
+                                residential=residential,
+                            )
+                            for b in bills
+                        ),
+                        Decimal("0"),
+                    ),
+                )
+            )
+        rows.sort(key=lambda r: (-r.outstanding_yuan, r.customer_id))
+        return PortfolioArrears(as_of=today, accounts=rows, aging=portfolio.aging(overdue))
+
+    return _cached_store_figures("arrears", user, today, ("billing", "payments"), compute)

@@ -81,7 +81,7 @@ class Bill:
 
 
 @contextmanager
-def _connect(con: duckdb.DuckDBPyConnection | None) -> Iterator[duckdb.DuckDBPyConnection]:
+def connection(con: duckdb.DuckDBPyConnection | None) -> Iterator[duckdb.DuckDBPyConnection]:
     """The caller's connection (a web server shares one: opening a database costs more than these
     queries), or a fresh in-memory one closed afterwards."""
     if con is not None:
@@ -91,7 +91,7 @@ def _connect(con: duckdb.DuckDBPyConnection | None) -> Iterator[duckdb.DuckDBPyC
         yield own
 
 
-def _source(store_dir: Path, kind: str) -> str | None:
+def source_path(store_dir: Path, kind: str) -> str | None:
     path = store.dataset_path(store_dir, kind)
     return str(path) if path.exists() else None
 
@@ -114,10 +114,10 @@ def monthly_history(
 
     Every month of the window is present; a month without a bill has ``None`` figures.
     """
-    source = _source(store_dir, "billing")
+    source = source_path(store_dir, "billing")
     if source is None:
         return []
-    with _connect(con) as con:
+    with connection(con) as con:
         rows = con.execute(
             "SELECT period, sum(kwh) AS kwh, sum(amount_yuan) AS amount_yuan "
             "FROM read_parquet(?) WHERE customer_id = ? GROUP BY period ORDER BY period",
@@ -151,10 +151,10 @@ def typical_load_curve(
 ) -> LoadCurve:
     """Mean kW per 15-minute slot of day over the customer's last ``days`` days of readings."""
     empty = LoadCurve(None, None, 0, 0, [None] * SLOTS_PER_DAY, [None] * SLOTS_PER_DAY)
-    source = _source(store_dir, "loads")
+    source = source_path(store_dir, "loads")
     if source is None:
         return empty
-    with _connect(con) as con:
+    with connection(con) as con:
         rows = con.execute(
             """
             WITH mine AS (SELECT ts, kw FROM read_parquet(?) WHERE customer_id = ?),
@@ -206,10 +206,10 @@ def bill_record(
     0.01 yuan); a zero bill is settled on its due date. days_late = (settled date, or ``as_of`` if
     unsettled) − due date, for bills due on or before ``as_of``; 0 when paid on time.
     """
-    billing = _source(store_dir, "billing")
+    billing = source_path(store_dir, "billing")
     if billing is None:
         return []
-    payments = _source(store_dir, "payments")
+    payments = source_path(store_dir, "payments")
     # One round trip for both files (each query costs ~2.5 ms, most of it fixed): bills are the rows
     # with no payment date, payments the rows with one.
     sql = (
@@ -223,7 +223,7 @@ def bill_record(
             "WHERE customer_id = ? AND paid_on <= ? GROUP BY period, paid_on"
         )
         params += [payments, customer_id, as_of]
-    with _connect(con) as con:
+    with connection(con) as con:
         rows = con.execute(f"{sql} ORDER BY period DESC, paid_on NULLS FIRST", params).fetchall()
     bills = []
     paid_by_period: dict[str, list[tuple[dt.date, Decimal]]] = {}  # each period's payments by date

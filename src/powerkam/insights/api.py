@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
@@ -18,6 +19,7 @@ from powerkam.accounts.models import Account
 from powerkam.analytics.tariff import Advice
 from powerkam.insights import health, selectors, services
 from powerkam.insights.models import SatisfactionSurvey, SurveyChannel
+from powerkam.web import dashboard
 
 router = Router(tags=["insights"])
 
@@ -183,6 +185,18 @@ class HealthReportOut(Schema):
     period: str | None
     counts: dict[str, int]
     accounts: list[HealthOut]
+
+
+@router.get(
+    "/overview",
+    response=dict[str, dict[str, Any]],
+    summary="The overview's figures, one object per tile (portfolio, arrears, service, visits, prospects …)",
+)
+def overview(request: HttpRequest, tiles: str = "") -> dict[str, dict[str, Any]]:
+    """Each area's headline figures in the caller's scope (a manager: their accounts), as the Insights
+    overview shows them; ``tiles`` (comma-separated keys) picks some. docs/overview.md lists the figures."""
+    keys = [k.strip() for k in tiles.split(",") if k.strip()] or None
+    return dashboard.figures_for(request.user, timezone.localdate(), keys=keys)
 
 
 @router.get("/health", response=HealthReportOut, summary="Health and churn risk of the key accounts, riskiest first")

@@ -10,3 +10,6 @@ class InsightsConfig(AppConfig):
         from powerkam.insights.panels import register_panels
 
         register_panels()
+        from powerkam.insights.overview import register_tiles
+
+        register_tiles()

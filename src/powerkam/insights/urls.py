@@ -5,7 +5,8 @@ from powerkam.insights import views
 app_name = "insights"
 
 urlpatterns = [
-    path("", views.tariff_opportunities, name="home"),
+    path("", views.overview, name="home"),
+    path("overview/<str:key>/", views.overview_tile, name="overview-tile"),
     path("tariff/", views.tariff_opportunities, name="tariff"),
     path("tariff/<str:customer_id>/", views.account_tariff, name="account-tariff"),
     path("health/", views.health_report, name="health"),

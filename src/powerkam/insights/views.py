@@ -1,4 +1,5 @@
-"""Insights pages: tariff advice across the key accounts and for one account (rules.md §5)."""
+"""Insights pages: the overview of the key-account portfolio (tiles of every area, web/dashboard.py),
+health and churn risk, tariff advice across the key accounts and for one account (rules.md §5)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from powerkam.accounts.models import Account
 from powerkam.core.errors import ApplicationError
 from powerkam.insights import health, selectors, services
 from powerkam.insights.forms import SurveyForm
+from powerkam.web import dashboard
 
 HEALTH_PAGE_SIZE = 50
 
@@ -24,6 +26,36 @@ def _account(request: HttpRequest, customer_id: str) -> Account:
         return account_selectors.account_get(user=request.user, customer_id=customer_id)
     except Account.DoesNotExist:
         raise Http404 from None
+
+
+@login_required
+def overview(request: HttpRequest) -> HttpResponse:
+    """The marketing head's overview: each area's tile loads on its own after the page."""
+    context = {
+        "tiles": dashboard.tiles(),
+        "css": dashboard.stylesheets(),
+        "user_sees_all": account_selectors.user_sees_all_accounts(request.user),
+        "today": timezone.localdate(),
+    }
+    return render(request, "insights/overview.html", context)
+
+
+@login_required
+def overview_tile(request: HttpRequest, key: str) -> HttpResponse:
+    """One tile of the overview, with its figures in the user's scope (an HTMX fragment)."""
+    tile = dashboard.tile(key)
+    if tile is None:
+        raise Http404
+    context: dict[str, object] = {"tile": tile}
+    try:
+        figures = tile.figures(request.user, timezone.localdate())
+    except ApplicationError as exc:
+        context["problem"] = exc.message
+    else:
+        context["figures"] = figures
+        if figures is not None and tile.extra_context is not None:
+            context.update(tile.extra_context(figures))
+    return render(request, "insights/_overview_tile.html", context)
 
 
 @login_required

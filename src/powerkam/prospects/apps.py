@@ -13,6 +13,9 @@ class ProspectsConfig(AppConfig):
         from powerkam.prospects.panels import register_panels
 
         register_panels()
+        from powerkam.prospects.overview import register_tiles
+
+        register_tiles()
         from powerkam.prospects.worklist import register_tasks
 
         register_tasks()

@@ -13,6 +13,9 @@ class ServiceConfig(AppConfig):
         from powerkam.service.panels import register_panels
 
         register_panels()
+        from powerkam.service.overview import register_tiles
+
+        register_tiles()
         from powerkam.service.worklist import register_tasks
 
         register_tasks()

@@ -93,7 +93,10 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def ticket_new(request: HttpRequest) -> HttpResponse:
-    form = forms.TicketCreateForm(request.POST or None, initial={"customer_id": request.GET.get("customer_id", "")})
+    form = forms.TicketCreateForm(
+        request.POST or None,
+        initial={"customer_id": request.GET.get("customer_id", ""), "kind": request.GET.get("kind", "")},
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -296,7 +299,10 @@ def notice_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def case_new(request: HttpRequest) -> HttpResponse:
-    form = forms.CaseCreateForm(request.POST or None, initial={"customer_id": request.GET.get("customer_id", "")})
+    form = forms.CaseCreateForm(
+        request.POST or None,
+        initial={"customer_id": request.GET.get("customer_id", ""), "kind": request.GET.get("kind", "")},
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

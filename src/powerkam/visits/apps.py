@@ -13,6 +13,9 @@ class VisitsConfig(AppConfig):
         from powerkam.visits.panels import register_panels
 
         register_panels()
+        from powerkam.visits.overview import register_tiles
+
+        register_tiles()
         from powerkam.visits.worklist import register_tasks
 
         register_tasks()

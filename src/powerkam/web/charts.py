@@ -77,3 +77,61 @@ def load_curve_chart(curve: LoadCurve) -> dict[str, Any]:
             {"name": non_working, "type": "line", "showSymbol": False, "data": curve.non_working_kw},
         ],
     }
+
+
+#: Grade colours as the badges have them (A green, B blue, C orange; not graded grey).
+GRADE_COLOURS = {"A": "#2f9e44", "B": "#1c7ed6", "C": "#e8590c", "": "#adb5bd"}
+
+
+def grade_mix_chart(counts: dict[str, int]) -> dict[str, Any]:
+    """A doughnut of key accounts by grade (``""`` for not graded yet)."""
+    names = {"A": _("A · premium"), "B": _("B · medium"), "C": _("C · low credit"), "": _("Not graded yet")}
+    return {
+        "tooltip": {"trigger": "item", "formatter": "{b}: {c} ({d}%)"},
+        "legend": {"bottom": 0},
+        "series": [
+            {
+                "type": "pie",
+                "radius": ["45%", "70%"],
+                "center": ["50%", "42%"],
+                "label": {"formatter": "{c}"},
+                "data": [
+                    {"name": names[g], "value": n, "itemStyle": {"color": GRADE_COLOURS[g]}}
+                    for g, n in counts.items()
+                    if n
+                ],
+            }
+        ],
+    }
+
+
+def share_chart(months: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The key accounts' share of the base's consumption and revenue, month by month (percent)."""
+    energy_name = _("Share of consumption")
+    revenue_name = _("Share of revenue")
+
+    def percent(values: list[float | None]) -> list[float | None]:
+        return [None if v is None else round(v * 100, 1) for v in values]
+
+    return {
+        "color": PALETTE,
+        "tooltip": {"trigger": "axis"},
+        "legend": {"data": [energy_name, revenue_name], "top": 0},
+        "grid": {"left": 48, "right": 24, "top": 40, "bottom": 40},
+        "xAxis": {"type": "category", "data": [m["period"] for m in months], "boundaryGap": False},
+        "yAxis": [{"type": "value", "name": "%", "unit": "%", "scale": True}],
+        "series": [
+            {
+                "name": energy_name,
+                "type": "line",
+                "showSymbol": False,
+                "data": percent([m["kwh_share"] for m in months]),
+            },
+            {
+                "name": revenue_name,
+                "type": "line",
+                "showSymbol": False,
+                "data": percent([m["yuan_share"] for m in months]),
+            },
+        ],
+    }

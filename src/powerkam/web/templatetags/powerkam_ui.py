@@ -92,6 +92,15 @@ def yuan_short(value: Any) -> str:
     return f"{number:,.0f} 元" if _in_chinese() else f"¥{number:,.0f}"
 
 
+@register.filter
+def percent(value: Any, digits: int = 1) -> str:
+    """A share 0–1 as a percentage: ``0.4231`` → ``42.3%``; a dash when unknown."""
+    number = _number(value)
+    if number is None:
+        return DASH
+    return f"{number * 100:.{int(digits)}f}%"
+
+
 @register.simple_tag
 def grade_badge(grade: str | None, title: str = "") -> str:
     """A coloured grade badge (A green, B blue, C orange); a dash when not graded yet."""

@@ -1,0 +1,54 @@
+"""The retention tile of the overview (web/dashboard.py): key accounts by churn risk with the
+riskiest named, and the tariff savings there are to offer them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from powerkam.insights import health, selectors
+from powerkam.web.dashboard import Figures, Tile, register
+
+#: Accounts at high risk listed by name.
+TOP_AT_RISK = 5
+
+
+def retention_figures(user: Any, today: dt.date) -> Figures:
+    report = health.key_account_health(user=user, today=today)
+    high = [r for r in report.rows if r.health.risk == "high"]
+    opportunities = selectors.tariff_opportunities(user=user)
+    return {
+        "period": report.period,
+        "assessed": len(report.rows),
+        "risk": dict(report.counts),
+        "at_risk": [
+            {
+                "customer_id": r.account.customer_id,
+                "name": r.account.name,
+                "score": round(r.health.score),
+                "reason": (
+                    {"code": r.health.reasons[0].code, "figures": r.health.reasons[0].figures}
+                    if r.health.reasons
+                    else None
+                ),
+            }
+            for r in high[:TOP_AT_RISK]
+        ],
+        "tariff_savings_yuan": opportunities.total_yuan,
+        "tariff_accounts": len(opportunities.rows),
+    }
+
+
+def register_tiles() -> None:
+    register(
+        Tile(
+            "retention",
+            _("Churn risk and tariff advice"),
+            "insights/_tile_retention.html",
+            retention_figures,
+            order=60,
+            css=("insights/insights.css",),
+        )
+    )

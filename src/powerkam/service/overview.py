@@ -1,0 +1,49 @@
+"""The service tile of the overview (web/dashboard.py): time limits kept over the last three months,
+tickets open and tickets already past their time limit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from powerkam.service import selectors
+from powerkam.service.models import TicketStatus
+from powerkam.web.dashboard import Figures, Tile, register
+
+#: Months of closed tickets the tile counts (this one and the two before).
+MONTHS = 3
+
+
+def service_figures(user: Any, today: dt.date) -> Figures:
+    first = today.replace(day=1)
+    for _month in range(MONTHS - 1):
+        first = (first - dt.timedelta(days=1)).replace(day=1)
+    report = selectors.sla_compliance(user=user, first_month=first, last_month=today, today=today)
+    total = report["totals"].get("*")
+    open_tickets = selectors.tickets_visible_to(user).exclude(status=TicketStatus.CLOSED)
+    return {
+        "first_month": report["months"][0],
+        "last_month": report["months"][-1],
+        "closed": total.closed if total else 0,
+        "met": total.met if total else 0,
+        "rate": total.rate if total else None,
+        "open": open_tickets.count(),
+        "open_breached": total.open_breached if total else 0,
+        "green_channel_open": open_tickets.filter(green_channel=True).count(),
+        "kinds": [
+            {
+                "kind": kind,
+                "label": label,
+                "closed": report["totals"][kind].closed,
+                "rate": report["totals"][kind].rate,
+                "open_breached": report["totals"][kind].open_breached,
+            }
+            for kind, label in report["kinds"]
+        ],
+    }
+
+
+def register_tiles() -> None:
+    register(Tile("service", _("Service time limits"), "service/_tile_service.html", service_figures, order=30))

@@ -1,0 +1,73 @@
+"""Tiles of the overview (分析 → 经营概览): the marketing head's figures, one tile per area.
+
+An app registers a :class:`Tile` in its ``AppConfig.ready()`` (like the panels of
+:mod:`powerkam.web.panels`). A tile's ``figures`` function answers the area's headline figures in
+the scope of a user (a supervisor sees the whole base, a manager their own accounts) as plain,
+JSON-ready values; the same figures feed the tile's template, the API
+(``GET /api/v1/insights/overview``) and ``powerkam overview --format json``. The page loads each
+tile on its own with HTMX, so a slow area never holds up the others.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.functional import Promise
+
+from powerkam.core.errors import ApplicationError
+
+Figures = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Tile:
+    key: str
+    title: str | Promise
+    #: rendered with ``figures`` (and ``tile``) in its context
+    template: str
+    #: (user, today) → the figures in the user's scope, or None when the area has nothing for this user
+    figures: Callable[[Any, dt.date], Figures | None]
+    order: int = 100
+    #: half width (two tiles side by side on a desktop) or the page's full width
+    wide: bool = False
+    #: figures → more template context, e.g. chart options built on the server (web/charts.py)
+    extra_context: Callable[[Figures], dict[str, Any]] | None = None
+    css: tuple[str, ...] = ()
+
+
+_TILES: dict[str, Tile] = {}
+
+
+def register(tile: Tile) -> None:
+    _TILES[tile.key] = tile
+
+
+def tiles() -> list[Tile]:
+    return sorted(_TILES.values(), key=lambda t: (t.order, t.key))
+
+
+def tile(key: str) -> Tile | None:
+    return _TILES.get(key)
+
+
+def stylesheets() -> list[str]:
+    return list(dict.fromkeys(css for t in tiles() for css in t.css))
+
+
+def figures_for(user: Any, today: dt.date, keys: list[str] | None = None) -> dict[str, Figures]:
+    """Every tile's figures for ``user`` (those in ``keys`` if given); a tile whose data is not there
+    yet answers ``{"problem": message}`` instead of failing the whole overview."""
+    result: dict[str, Figures] = {}
+    for t in tiles():
+        if keys and t.key not in keys:
+            continue
+        try:
+            figures = t.figures(user, today)
+        except ApplicationError as exc:
+            figures = {"problem": exc.message}
+        if figures is not None:
+            result[t.key] = figures
+    return result
