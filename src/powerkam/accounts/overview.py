@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from powerkam.accounts import selectors
@@ -22,18 +21,7 @@ def _ratio(part: float, whole: float) -> float | None:
 
 
 def portfolio_figures(user: Any, today: dt.date) -> Figures:
-    mix = (
-        selectors.accounts_visible_to(user)
-        .key_accounts()
-        .aggregate(
-            key_accounts=Count("pk"),
-            grade_a=Count("pk", filter=Q(grade="A")),
-            grade_b=Count("pk", filter=Q(grade="B")),
-            grade_c=Count("pk", filter=Q(grade="C")),
-            important_users=Count("pk", filter=~Q(important_grade="")),
-        )
-    )
-    candidates = selectors.accounts_visible_to(user).filter(key_status="candidate").count()
+    mix = selectors.portfolio_mix(user=user)
     months = selectors.portfolio_share(user=user, today=today)
     year = months[-12:]
     total_kwh = sum(m.total_kwh for m in year)
@@ -43,7 +31,6 @@ def portfolio_figures(user: Any, today: dt.date) -> Figures:
     return {
         **mix,
         "not_graded": mix["key_accounts"] - mix["grade_a"] - mix["grade_b"] - mix["grade_c"],
-        "candidates": candidates,
         "period": year[-1].period if year else None,
         "kwh_12": key_kwh,
         "kwh_share_12": _ratio(key_kwh, total_kwh),

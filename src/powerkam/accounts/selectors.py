@@ -559,6 +559,25 @@ def _cached_store_figures(name: str, user: AnyUser, today: dt.date, kinds: tuple
     return value
 
 
+def portfolio_mix(*, user: AnyUser, version: str | None = None) -> dict[str, int]:
+    """The key accounts ``user`` sees by grade, the important users among them and the candidates:
+    one pass over the accounts, cached per version of the accounts like the list's counts."""
+    key = f"accounts:mix:{version or accounts_version()}:{_scope(user)}"
+    mix = cache.get(key)
+    if mix is None:
+        key_account = Q(key_status="key")
+        mix = accounts_visible_to(user).aggregate(
+            key_accounts=Count("pk", filter=key_account),
+            grade_a=Count("pk", filter=key_account & Q(grade="A")),
+            grade_b=Count("pk", filter=key_account & Q(grade="B")),
+            grade_c=Count("pk", filter=key_account & Q(grade="C")),
+            important_users=Count("pk", filter=key_account & ~Q(important_grade="")),
+            candidates=Count("pk", filter=Q(key_status="candidate")),
+        )
+        cache.set(key, mix, LIST_CACHE_SECONDS)
+    return dict(mix)
+
+
 def portfolio_share(*, user: AnyUser, today: dt.date, months: int = 36) -> list[portfolio.ShareMonth]:
     """The key accounts ``user`` sees against the whole base, month by month (oldest first)."""
 
