@@ -20,7 +20,9 @@ SRC = Path(powerkam.__file__).resolve().parent
 #: Each app keeps its own catalog (src/powerkam/<app>/locale).
 CATALOGS = sorted(SRC.glob("*/locale/zh_Hans/LC_MESSAGES/django.po"))
 #: The catalogs of the pages this suite renders.
-UI_CATALOGS = [SRC / app / "locale/zh_Hans/LC_MESSAGES/django.po" for app in ("web", "accounts", "staff", "insights")]
+UI_CATALOGS = [
+    SRC / app / "locale/zh_Hans/LC_MESSAGES/django.po" for app in ("web", "accounts", "staff", "insights", "service")
+]
 
 
 def _unquote(chunk: str) -> str:
@@ -124,6 +126,7 @@ KEY_PAGES = [
     "/insights/overview/visits/",
     "/insights/overview/prospects/",
     "/insights/overview/retention/",
+    "/service/arrears/",
 ]
 
 

@@ -606,6 +606,8 @@ def portfolio_share(*, user: AnyUser, today: dt.date, months: int = 36) -> list[
 class AccountArrears:
     customer_id: str
     name: str
+    grade: str
+    district: str
     bills: int
     outstanding_yuan: Decimal
     #: Days past the due date of the oldest bill still owed.
@@ -636,7 +638,9 @@ def portfolio_arrears(*, user: AnyUser, today: dt.date) -> PortfolioArrears:
             by_customer.setdefault(bill.customer_id, []).append(bill)
         accounts = {
             a.customer_id: a
-            for a in Account.objects.filter(customer_id__in=by_customer).only("customer_id", "name", "tariff")
+            for a in Account.objects.filter(customer_id__in=by_customer).only(
+                "customer_id", "name", "tariff", "grade", "district"
+            )
         }
         rows = []
         for customer_id, bills in by_customer.items():
@@ -646,6 +650,8 @@ def portfolio_arrears(*, user: AnyUser, today: dt.date) -> PortfolioArrears:
                 AccountArrears(
                     customer_id=customer_id,
                     name=account.name if account else customer_id,
+                    grade=account.grade if account else "",
+                    district=account.district if account else "",
                     bills=len(bills),
                     outstanding_yuan=sum((b.outstanding_yuan for b in bills), Decimal("0")),
                     days_overdue=max(b.days_overdue for b in bills),

@@ -12,6 +12,9 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from powerkam.accounts import selectors as account_selectors
+from powerkam.accounts.models import Assignment, AssignmentRole
+from powerkam.accounts.selectors import AccountArrears
 from powerkam.analytics.workcal import WorkCalendar
 from powerkam.service import clock
 from powerkam.service.models import (
@@ -269,3 +272,92 @@ def sla_compliance(
             for k in kinds
         ],
     }
+
+
+# ---- arrears collection (欠费催缴) -----------------------------------------------------------------
+#
+# The key accounts with bills past their due date (accounts.selectors.portfolio_arrears: the store's
+# bills and the payments known today), with the arrears-collection ticket already open for each, so
+# nobody dunning a customer twice and nobody forgotten.
+
+#: Age filters of the list: days past the due date of the oldest bill owed.
+ARREARS_AGES: dict[str, tuple[int, int | None]] = {
+    "1-30": (1, 30),
+    "31-90": (31, 90),
+    "91-180": (91, 180),
+    "181+": (181, None),
+}
+ARREARS_SORTS = {
+    "owed": lambda a: (-a.outstanding_yuan, a.customer_id),
+    "days": lambda a: (-a.days_overdue, -a.outstanding_yuan, a.customer_id),
+    "penalty": lambda a: (-a.penalty_yuan, a.customer_id),
+}
+
+
+@dataclass(frozen=True)
+class ArrearsFilters:
+    q: str = ""  # customer id or part of the name
+    district: str = ""
+    age: str = ""  # a key of ARREARS_AGES
+    manager: str = ""  # username of an active primary or secondary manager
+    without_ticket: bool = False  # only accounts nobody is collecting from yet
+    sort: str = "owed"
+
+
+@dataclass(frozen=True)
+class ArrearsRow:
+    arrears: AccountArrears
+    primary_manager: str
+    open_ticket: Ticket | None
+
+
+def _open_collection_tickets(customer_ids: list[str]) -> dict[str, Ticket]:
+    """The newest open arrears-collection ticket of each account."""
+    tickets: dict[str, Ticket] = {}
+    for ticket in (
+        Ticket.objects.filter(kind=TicketKind.ARREARS_COLLECTION, account__customer_id__in=customer_ids)
+        .exclude(status=TicketStatus.CLOSED)
+        .select_related("account", "owner", "owner__staff")
+        .order_by("pk")
+    ):
+        if ticket.account is not None:  # always: filtered on the account
+            tickets[ticket.account.customer_id] = ticket
+    return tickets
+
+
+def arrears_accounts(*, user: AnyUser, filters: ArrearsFilters, today: dt.date | None = None) -> list[AccountArrears]:
+    """The key accounts ``user`` sees that owe bills past their due date, filtered and sorted."""
+    today = today or timezone.localdate()
+    rows = account_selectors.portfolio_arrears(user=user, today=today).accounts
+    if filters.q:
+        needle = filters.q.casefold()
+        rows = [a for a in rows if needle in a.customer_id.casefold() or needle in a.name.casefold()]
+    if filters.district:
+        rows = [a for a in rows if a.district == filters.district]
+    if filters.age in ARREARS_AGES:
+        first, last = ARREARS_AGES[filters.age]
+        rows = [a for a in rows if a.days_overdue >= first and (last is None or a.days_overdue <= last)]
+    if filters.manager:
+        managed = set(
+            Assignment.objects.filter(staff__username=filters.manager, active=True).values_list(
+                "account__customer_id", flat=True
+            )
+        )
+        rows = [a for a in rows if a.customer_id in managed]
+    if filters.without_ticket and rows:
+        collecting = set(_open_collection_tickets([a.customer_id for a in rows]))
+        rows = [a for a in rows if a.customer_id not in collecting]
+    return sorted(rows, key=ARREARS_SORTS.get(filters.sort, ARREARS_SORTS["owed"]))
+
+
+def arrears_rows(accounts: list[AccountArrears]) -> list[ArrearsRow]:
+    """A page of the list with each account's primary manager and open collection ticket."""
+    ids = [a.customer_id for a in accounts]
+    tickets = _open_collection_tickets(ids)
+    primaries = {
+        customer_id: (name or username)
+        for customer_id, username, name in Assignment.objects.filter(
+            account__customer_id__in=ids, active=True, role=AssignmentRole.PRIMARY
+        ).values_list("account__customer_id", "staff__username", "staff__staff__name")
+    }
+    return [ArrearsRow(a, primaries.get(a.customer_id, ""), tickets.get(a.customer_id)) for a in accounts]

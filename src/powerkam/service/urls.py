@@ -18,4 +18,5 @@ urlpatterns = [
     path("cases/<int:pk>/", views.case_detail, name="case"),
     path("cases/<int:pk>/next-step/", views.case_next_step, name="case-next-step"),
     path("compliance/", views.compliance, name="compliance"),
+    path("arrears/", views.arrears, name="arrears"),
 ]

@@ -4,11 +4,13 @@ and SLA compliance for supervisors. Thin: parse, call one service or selector, r
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -16,12 +18,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from powerkam.accounts import selectors as account_selectors
 from powerkam.accounts.models import Account
 from powerkam.core.errors import ApplicationError
 from powerkam.service import forms, selectors, services
 from powerkam.service.letters import render_notice_html, render_pdf
 from powerkam.service.models import Case, NoticeDelivery, NoticeTemplate, Ticket, TicketKind, TicketStatus, Transfer
 from powerkam.web.charts import PALETTE
+from powerkam.web.excel import XLSX_CONTENT_TYPE, workbook_bytes
 
 
 def _user(request: HttpRequest) -> User:
@@ -388,3 +392,76 @@ def compliance(request: HttpRequest) -> HttpResponse:
         "service/compliance.html",
         {"data": data, "chart": chart, "rows": rows, "total": data["totals"].get("*"), "months": months},
     )
+
+
+ARREARS_PAGE_SIZE = 50
+
+
+def _arrears_filters(request: HttpRequest) -> selectors.ArrearsFilters:
+    get = request.GET
+    return selectors.ArrearsFilters(
+        q=get.get("q", "").strip(),
+        district=get.get("district", "").strip(),
+        age=get.get("age", "") if get.get("age", "") in selectors.ARREARS_AGES else "",
+        manager=get.get("manager", "").strip(),
+        without_ticket=get.get("without_ticket") == "1",
+        sort=get.get("sort", "owed") if get.get("sort", "owed") in selectors.ARREARS_SORTS else "owed",
+    )
+
+
+@login_required
+def arrears(request: HttpRequest) -> HttpResponse:
+    """Arrears collection: the key accounts owing bills past their due date, with the collection
+    ticket already open for each (or a button to open one); ``?format=xlsx`` exports the filtered list."""
+    today = timezone.localdate()
+    filters = _arrears_filters(request)
+    accounts = selectors.arrears_accounts(user=request.user, filters=filters, today=today)
+    if request.GET.get("format") == "xlsx":
+        return _arrears_workbook(accounts, today)
+    page = Paginator(accounts, ARREARS_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "filters": filters,
+        "page": page,
+        "rows": selectors.arrears_rows(list(page.object_list)),
+        "count": len(accounts),
+        "outstanding_yuan": sum((a.outstanding_yuan for a in accounts), Decimal("0")),
+        "penalty_yuan": sum((a.penalty_yuan for a in accounts), Decimal("0")),
+        "today": today,
+        "ages": list(selectors.ARREARS_AGES),
+        "districts": account_selectors.filter_choices(user=request.user)["districts"],
+        "managers": account_selectors.filter_choices(user=request.user)["managers"],
+        "query": query.urlencode(),
+    }
+    return render(request, "service/arrears.html", context)
+
+
+def _arrears_workbook(accounts: list[Any], today: dt.date) -> HttpResponse:
+    headers = [
+        _("Customer id"),
+        _("Name"),
+        _("Grade"),
+        _("District"),
+        _("Bills"),
+        _("Owed (yuan)"),
+        _("Days past due"),
+        _("Penalty accrued (yuan)"),
+    ]
+    rows = (
+        [
+            a.customer_id,
+            a.name,
+            a.grade,
+            a.district,
+            a.bills,
+            float(a.outstanding_yuan),
+            a.days_overdue,
+            float(a.penalty_yuan),
+        ]
+        for a in accounts
+    )
+    content = workbook_bytes(title=_("Arrears"), headers=headers, rows=rows)
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="arrears-{today.isoformat()}.xlsx"'
+    return response
