@@ -28,11 +28,15 @@ class Job:
     at: dt.time = dt.time(7, 0)
     #: None: every day; 0–6: that weekday only (Monday = 0)
     weekday: int | None = None
+    #: None: every day; 1–28: that day of each month only
+    monthday: int | None = None
 
     def due_on(self, now: dt.datetime) -> dt.date | None:
         """The day this job should have been queued for by ``now`` (local time), if any."""
         today = now.date()
         if self.weekday is not None and today.weekday() != self.weekday:
+            return None
+        if self.monthday is not None and today.day != self.monthday:
             return None
         return today if now.time() >= self.at else None
 

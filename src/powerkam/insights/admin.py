@@ -6,7 +6,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from powerkam.analytics.health import HealthRules, HealthRulesError
 from powerkam.analytics.tariff import TariffRules, TariffRulesError
-from powerkam.insights.models import HealthRulesVersion, SatisfactionSurvey, TariffRulesVersion
+from powerkam.insights.models import HealthRulesVersion, OverviewReportRun, SatisfactionSurvey, TariffRulesVersion
 
 
 class TariffRulesForm(ModelForm):
@@ -72,3 +72,12 @@ class SatisfactionSurveyAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False  # archive instead: a survey is business data
+
+
+@admin.register(OverviewReportRun)
+class OverviewReportRunAdmin(admin.ModelAdmin):
+    list_display = ("as_of", "created_at", "by")
+    readonly_fields = ("as_of", "recipients", "by", "created_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # reports are sent from the overview page, `powerkam overview --send` or the schedule

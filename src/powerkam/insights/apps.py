@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -13,3 +15,8 @@ class InsightsConfig(AppConfig):
         from powerkam.insights.overview import register_tiles
 
         register_tiles()
+        from powerkam.core.schedule import Job, register
+
+        register(
+            Job("insights.monthly_report", "powerkam.insights.tasks.monthly_report", at=dt.time(7, 45), monthday=1)
+        )

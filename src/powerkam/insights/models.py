@@ -60,3 +60,27 @@ class SatisfactionSurvey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.surveyed_on} {self.score}"
+
+
+class OverviewReportRun(models.Model):
+    """A monthly overview report as it was produced (and to whom it was mailed)."""
+
+    as_of = models.DateField(_("as of"))
+    recipients = models.JSONField(_("mailed to"), default=list, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("monthly report sent")
+        verbose_name_plural = _("monthly reports sent")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.as_of} → {len(self.recipients)}"

@@ -6,6 +6,8 @@ app_name = "insights"
 
 urlpatterns = [
     path("", views.overview, name="home"),
+    path("overview.xlsx", views.overview_workbook, name="overview-workbook"),
+    path("overview/send/", views.overview_send, name="overview-send"),
     path("overview/<str:key>/", views.overview_tile, name="overview-tile"),
     path("tariff/", views.tariff_opportunities, name="tariff"),
     path("tariff/<str:customer_id>/", views.account_tariff, name="account-tariff"),

@@ -3,19 +3,23 @@ health and churn risk, tariff advice across the key accounts and for one account
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from powerkam.accounts import selectors as account_selectors
 from powerkam.accounts.models import Account
 from powerkam.core.errors import ApplicationError
-from powerkam.insights import health, selectors, services
+from powerkam.insights import health, report, selectors, services
 from powerkam.insights.forms import SurveyForm
 from powerkam.web import dashboard
+from powerkam.web.excel import XLSX_CONTENT_TYPE
 
 HEALTH_PAGE_SIZE = 50
 
@@ -32,12 +36,38 @@ def _account(request: HttpRequest, customer_id: str) -> Account:
 def overview(request: HttpRequest) -> HttpResponse:
     """The marketing head's overview: each area's tile loads on its own after the page."""
     context = {
+        "can_send": account_selectors.user_sees_all_accounts(request.user)
+        and account_selectors.user_can_edit(request.user),
         "tiles": dashboard.tiles(),
         "css": dashboard.stylesheets(),
         "user_sees_all": account_selectors.user_sees_all_accounts(request.user),
         "today": timezone.localdate(),
     }
     return render(request, "insights/overview.html", context)
+
+
+@login_required
+def overview_workbook(request: HttpRequest) -> HttpResponse:
+    """The overview in the user's scope as the monthly report's workbook."""
+    today = timezone.localdate()
+    figures = dashboard.figures_for(request.user, today)
+    response = HttpResponse(report.report_xlsx(figures, user=request.user, as_of=today), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="key-account-report-{today.isoformat()}.xlsx"'
+    return response
+
+
+@login_required
+@require_POST
+def overview_send(request: HttpRequest) -> HttpResponse:
+    """Mail the monthly report of the whole base to the supervisors now (supervisors and administrators)."""
+    if not account_selectors.user_sees_all_accounts(request.user) or not account_selectors.user_can_edit(request.user):
+        raise PermissionDenied
+    run = report.monthly_report_send(by=request.user)  # type: ignore[arg-type]
+    if run.recipients:
+        messages.success(request, _("The monthly report was mailed to %(n)s supervisors.") % {"n": len(run.recipients)})
+    else:
+        messages.warning(request, _("No supervisor has an email address: the report was not mailed."))
+    return redirect("insights:home")
 
 
 @login_required

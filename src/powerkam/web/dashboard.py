@@ -57,6 +57,14 @@ def stylesheets() -> list[str]:
     return list(dict.fromkeys(css for t in tiles() for css in t.css))
 
 
+def whole_base_user() -> Any:
+    """A user who sees the whole base, for the figures of the command line and the monthly report (an
+    unsaved superuser: it can read everything and is never stored or logged in)."""
+    from django.contrib.auth.models import User
+
+    return User(username="powerkam-report", is_superuser=True, is_active=True)
+
+
 def figures_for(user: Any, today: dt.date, keys: list[str] | None = None) -> dict[str, Figures]:
     """Every tile's figures for ``user`` (those in ``keys`` if given); a tile whose data is not there
     yet answers ``{"problem": message}`` instead of failing the whole overview."""

@@ -18,7 +18,14 @@ class Command(PowerKAMCommand):
         if options["list"]:
             return {
                 "jobs": [
-                    {"name": j.name, "task": j.task, "at": j.at.strftime("%H:%M"), "weekday": j.weekday} for j in jobs()
+                    {
+                        "name": j.name,
+                        "task": j.task,
+                        "at": j.at.strftime("%H:%M"),
+                        "weekday": j.weekday,
+                        "monthday": j.monthday,
+                    }
+                    for j in jobs()
                 ]
             }
         return {"queued": queue_due_jobs()}
@@ -26,8 +33,11 @@ class Command(PowerKAMCommand):
     def render_text(self, result: dict[str, Any]) -> str:
         if "jobs" in result:
             days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-            return "\n".join(
-                f"{j['name']:<28} {j['at']} {'daily' if j['weekday'] is None else days[j['weekday']]}  {j['task']}"
-                for j in result["jobs"]
-            )
+
+            def when(job: dict[str, Any]) -> str:
+                if job.get("monthday"):
+                    return f"day {job['monthday']}"
+                return "daily" if job["weekday"] is None else days[job["weekday"]]
+
+            return "\n".join(f"{j['name']:<28} {j['at']} {when(j)}  {j['task']}" for j in result["jobs"])
         return "Queued: " + (", ".join(result["queued"]) or "nothing due")

@@ -1,0 +1,223 @@
+"""The monthly overview report (大客户经营月报): the overview's figures as an Excel workbook and a
+short text, mailed to the supervisors on the first day of each month (and on demand).
+
+The workbook has the summary (one figure a row, area by area), the key accounts' share of the base
+month by month, every key account in arrears (not only the ten on the page), the service time
+limits by type and the accounts overdue for a visit that the overview names. Figures come from
+:mod:`powerkam.web.dashboard`, so the report, the page, the API and the CLI never disagree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.mail import EmailMessage, get_connection
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+
+from powerkam.accounts import selectors as account_selectors
+from powerkam.insights.models import OverviewReportRun
+from powerkam.staff.models import Role, StaffProfile
+from powerkam.web import dashboard
+from powerkam.web.excel import XLSX_CONTENT_TYPE
+
+
+def report_title(as_of: dt.date) -> str:
+    return _("Key-account monthly report, %(day)s") % {"day": as_of.isoformat()}
+
+
+def _pct(share: float | None) -> str:
+    return "—" if share is None else f"{share * 100:.1f}%"
+
+
+def _rate(rate: float | None) -> str:
+    return "—" if rate is None else f"{rate:.1f}%"
+
+
+def summary_rows(figures: dict[str, dict[str, Any]]) -> Iterator[tuple[str, str, Any]]:
+    """(area, figure, value) for the summary sheet and the mail, area by area."""
+    if p := figures.get("portfolio"):
+        area = _("Key-account portfolio")
+        yield area, _("Key accounts"), p["key_accounts"]
+        yield (
+            area,
+            _("Grade A / B / C / not graded"),
+            f"{p['grade_a']} / {p['grade_b']} / {p['grade_c']} / {p['not_graded']}",
+        )
+        yield area, _("Candidates"), p["candidates"]
+        yield area, _("Share of consumption, last 12 billed months"), _pct(p["kwh_share_12"])
+        yield area, _("Share of revenue, last 12 billed months"), _pct(p["yuan_share_12"])
+        yield area, _("Newest billed month"), p["period"] or "—"
+    if a := figures.get("arrears"):
+        area = _("Arrears of key accounts")
+        yield area, _("Key accounts in arrears"), a["accounts"]
+        yield area, _("Owed (yuan)"), a["outstanding_yuan"]
+        yield area, _("Penalty accrued (yuan)"), a["penalty_yuan"]
+        for bucket in a["aging"]:
+            days = (
+                f"{bucket['first_day']}–{bucket['last_day']}" if bucket["last_day"] else f"> {bucket['first_day'] - 1}"
+            )
+            yield area, _("Owed %(days)s days past due (yuan)") % {"days": days}, bucket["outstanding_yuan"]
+    if s := figures.get("service"):
+        area = _("Service time limits")
+        yield area, _("Closed %(a)s to %(b)s") % {"a": s["first_month"], "b": s["last_month"]}, s["closed"]
+        yield area, _("Closed within the time limit"), _rate(s["rate"])
+        yield area, _("Open tickets"), s["open"]
+        yield area, _("Past the time limit"), s["open_breached"]
+    if v := figures.get("visits"):
+        area = _("Visits on cadence")
+        yield area, _("Visits this quarter"), v["visits"]
+        yield area, _("Visits on time"), _rate(v["rate"])
+        yield area, _("Overdue for a visit"), v["overdue_accounts"]
+    if r := figures.get("prospects"):
+        area = _("Prospect pipeline")
+        yield area, _("Projects in progress"), r["in_progress"]
+        yield area, _("Capacity in the pipeline (kVA)"), r["pipeline_kva"]
+        yield area, _("Without two managers"), r["missing_managers"]
+    if h := figures.get("retention"):
+        area = _("Churn risk and tariff advice")
+        yield (
+            area,
+            _("High / medium / low risk"),
+            " / ".join(str(h["risk"].get(k, 0)) for k in ("high", "medium", "low")),
+        )
+        yield area, _("Tariff savings to offer (yuan a year)"), h["tariff_savings_yuan"]
+    for key, tile_figures in figures.items():
+        if "problem" in tile_figures:
+            yield key, _("Not available"), tile_figures["problem"]
+
+
+def _cell(value: Any) -> Any:
+    return float(value) if isinstance(value, Decimal) else value
+
+
+def _sheet(workbook: Workbook, title: str, headers: list[str], rows: Any) -> None:
+    sheet = workbook.create_sheet(title[:31])
+    sheet.append(headers)
+    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBEA")
+    for cell in sheet[1]:
+        cell.font, cell.fill = bold, fill
+    for row in rows:
+        sheet.append([_cell(v) for v in row])
+    sheet.freeze_panes = "A2"
+    for column, width in zip("ABCDEFGH", (14, 30, 10, 12, 10, 16, 12, 16), strict=True):
+        sheet.column_dimensions[column].width = width
+
+
+def report_xlsx(figures: dict[str, dict[str, Any]], *, user: Any, as_of: dt.date) -> bytes:
+    workbook = Workbook()
+    summary = workbook.active
+    assert summary is not None
+    summary.title = _("Summary")[:31]
+    summary["A1"] = report_title(as_of)
+    summary["A1"].font = Font(bold=True, size=14)
+    summary.append([])
+    summary.append([_("Area"), _("Figure"), _("Value")])
+    for cell in summary[3]:
+        cell.font, cell.fill = Font(bold=True), PatternFill("solid", fgColor="DDEBEA")
+    for row in summary_rows(figures):
+        summary.append([_cell(v) for v in row])
+    for column, width in zip("ABC", (22, 40, 22), strict=True):
+        summary.column_dimensions[column].width = width
+    if p := figures.get("portfolio"):
+        _sheet(
+            workbook,
+            _("Share by month"),
+            [_("Period"), _("Share of consumption"), _("Share of revenue")],
+            ([m["period"], m["kwh_share"], m["yuan_share"]] for m in p["months"]),
+        )
+    if "arrears" in figures:
+        arrears = account_selectors.portfolio_arrears(user=user, today=as_of)
+        _sheet(
+            workbook,
+            _("Arrears"),
+            [
+                _("Customer id"),
+                _("Name"),
+                _("Grade"),
+                _("District"),
+                _("Bills"),
+                _("Owed (yuan)"),
+                _("Days past due"),
+                _("Penalty accrued (yuan)"),
+            ],
+            (
+                [
+                    a.customer_id,
+                    a.name,
+                    a.grade,
+                    a.district,
+                    a.bills,
+                    a.outstanding_yuan,
+                    a.days_overdue,
+                    a.penalty_yuan,
+                ]
+                for a in arrears.accounts
+            ),
+        )
+    if s := figures.get("service"):
+        _sheet(
+            workbook,
+            _("Service by type"),
+            [_("Type"), _("Closed"), _("On time"), _("Past the time limit")],
+            ([k["label"], k["closed"], _rate(k["rate"]), k["open_breached"]] for k in s["kinds"]),
+        )
+    if v := figures.get("visits"):
+        _sheet(
+            workbook,
+            _("Overdue visits"),
+            [_("Customer id"), _("Name"), _("Grade"), _("Days overdue")],
+            ([r["customer_id"], r["name"], r["grade"], r["days_overdue"]] for r in v["overdue"]),
+        )
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def report_text(figures: dict[str, dict[str, Any]], *, as_of: dt.date) -> str:
+    lines = [report_title(as_of), ""]
+    area = None
+    for row_area, label, value in summary_rows(figures):
+        if row_area != area:
+            lines += ["", f"【{row_area}】"]
+            area = row_area
+        shown = f"{value:,.2f}" if isinstance(value, Decimal) else value
+        lines.append(f"  {label}: {shown}")
+    lines += ["", _("The workbook is attached; the overview is in PowerKAM under Insights.")]
+    return "\n".join(lines).replace("\n\n\n", "\n\n")
+
+
+def supervisors() -> list[User]:
+    """Who gets the report: active supervisors with an email address."""
+    profiles = StaffProfile.objects.filter(role=Role.SUPERVISOR, archived=False, user__is_active=True).exclude(
+        user__email=""
+    )
+    return [p.user for p in profiles.select_related("user").order_by("user__username")]
+
+
+def monthly_report_send(*, as_of: dt.date | None = None, by: User | None = None) -> OverviewReportRun:
+    """The whole base's overview as of ``as_of`` (today by default), in the site language, mailed with
+    its workbook to the supervisors; a record of it is kept."""
+    as_of = as_of or timezone.localdate()
+    whole_base = dashboard.whole_base_user()
+    with translation.override(settings.LANGUAGE_CODE):
+        figures = dashboard.figures_for(whole_base, as_of)
+        recipients = [u.email for u in supervisors()]
+        if recipients:
+            message = EmailMessage(report_title(as_of), report_text(figures, as_of=as_of), to=recipients)
+            message.attach(
+                f"key-account-report-{as_of.isoformat()}.xlsx",
+                report_xlsx(figures, user=whole_base, as_of=as_of),
+                XLSX_CONTENT_TYPE,
+            )
+            with get_connection() as connection:
+                connection.send_messages([message])
+    return OverviewReportRun.objects.create(as_of=as_of, recipients=recipients, by=by)

@@ -1,0 +1,22 @@
+"""Background work for insights (``powerkam worker`` runs it).
+
+- :func:`monthly_report` — on the first day of each month: the overview of the whole base as a
+  workbook mailed to the supervisors (:mod:`powerkam.insights.report`), registered with the schedule
+  in ``apps.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django_tasks import task
+
+from powerkam.insights.report import monthly_report_send
+
+
+@task()
+def monthly_report(as_of: str | None = None) -> dict[str, Any]:
+    """Build and mail the monthly overview as of ``as_of`` (YYYY-MM-DD; today by default)."""
+    run = monthly_report_send(as_of=dt.date.fromisoformat(as_of) if as_of else None)
+    return {"as_of": run.as_of.isoformat(), "recipients": run.recipients}

@@ -1,0 +1,118 @@
+"""The monthly overview report: the workbook, the mail to the supervisors (a real SMTP exchange),
+the button on the overview, the command line and the schedule."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+from django.test import Client
+from openpyxl import load_workbook
+
+from factories import Team, build_team, monthly_bills, write_dataset
+from powerkam.core.schedule import jobs
+from powerkam.insights.models import OverviewReportRun
+from powerkam.insights.report import monthly_report_send, report_xlsx
+from powerkam.web import dashboard
+
+pytestmark = pytest.mark.django_db
+
+AS_OF = dt.date(2026, 12, 1)
+
+
+@pytest.fixture
+def team(db: None, settings: Any, tmp_path: Path) -> Team:
+    """The test team; E100 (a key account) owes its September bill, E200 nothing; a non-key customer
+    makes the base twice as large as the key accounts' consumption."""
+    cache.clear()
+    settings.ANALYTICS_DIR = tmp_path
+    bills = []
+    for customer_id in ("E100", "E200", "X1", "X2"):
+        bills += monthly_bills(customer_id, last_period="2026-10", months=3, kwh=100_000.0, price="1.00")
+    write_dataset(tmp_path, "billing", bills)
+    write_dataset(
+        tmp_path,
+        "payments",
+        [
+            {
+                "customer_id": b["customer_id"],
+                "period": b["period"],
+                "paid_on": b["due_date"],
+                "amount_yuan": b["amount_yuan"],
+            }
+            for b in bills
+            if not (b["customer_id"] == "E100" and b["period"] == "2026-09")
+        ],
+    )
+    return build_team()
+
+
+def _summary(workbook_bytes: bytes) -> dict[str, Any]:
+    sheet = load_workbook(io.BytesIO(workbook_bytes))["概览"]
+    return {row[1]: row[2] for row in sheet.iter_rows(min_row=4, values_only=True)}
+
+
+def test_the_workbook_has_the_summary_and_every_account_in_arrears(team: Team) -> None:
+    user = dashboard.whole_base_user()
+    data = report_xlsx(dashboard.figures_for(user, AS_OF), user=user, as_of=AS_OF)
+    workbook = load_workbook(io.BytesIO(data))
+    assert workbook.sheetnames == ["概览", "逐月占比", "欠费", "按类型的服务时限", "逾期未访"]
+    summary = _summary(data)
+    assert summary["大客户"] == 3
+    assert summary["用电量占比（近 12 个已出账月份）"] == "50.0%"
+    assert summary["逾期欠费的大客户"] == 1
+    assert summary["欠费金额（元）"] == 100000.0
+    arrears = list(workbook["欠费"].iter_rows(min_row=2, values_only=True))
+    assert [(r[0], r[5], r[6]) for r in arrears] == [("E100", 100000.0, 47)]  # due 2026-10-15
+
+
+def test_the_report_is_mailed_to_the_supervisors_and_recorded(team: Team, smtp_server: Any) -> None:
+    run = monthly_report_send(as_of=AS_OF)
+    assert run.recipients == ["zhangwei@example.com"]
+    assert len(smtp_server.messages) == 1
+    message = smtp_server.messages[0].message
+    assert str(message["Subject"]) == "大客户经营月报（2026-12-01）"
+    assert "【大客户欠费】" in smtp_server.messages[0].text
+    attachment = next(message.iter_attachments())
+    assert attachment.get_filename() == "key-account-report-2026-12-01.xlsx"
+    assert _summary(attachment.get_content())["大客户"] == 3
+    assert OverviewReportRun.objects.get().as_of == AS_OF
+
+
+def test_supervisors_mail_it_from_the_overview_and_managers_cannot(
+    client: Client, team: Team, smtp_server: Any
+) -> None:
+    client.force_login(team.manager.user)
+    assert client.post("/insights/overview/send/").status_code == 403
+    assert "overview/send" not in client.get("/insights/").content.decode()
+    client.force_login(team.supervisor.user)
+    page = client.post("/insights/overview/send/", follow=True).content.decode()
+    assert "月报已发送给 1 位主管" in page
+    assert len(smtp_server.messages) == 1
+
+
+def test_the_workbook_download_has_the_users_scope(client: Client, team: Team) -> None:
+    client.force_login(team.other.user)  # manages E100 (secondary) and E200
+    response = client.get("/insights/overview.xlsx")
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert _summary(response.content)["大客户"] == 2
+
+
+def test_the_command_writes_the_workbook_and_sends(team: Team, smtp_server: Any, tmp_path: Path) -> None:
+    target = tmp_path / "report.xlsx"
+    call_command("overview", "--user", "m01", "--xlsx", str(target), "--format", "json", stdout=io.StringIO())
+    assert _summary(target.read_bytes())["大客户"] == 2
+    call_command("overview", "--send", stdout=io.StringIO())
+    assert len(smtp_server.messages) == 1
+
+
+def test_the_schedule_sends_it_on_the_first_day_of_each_month() -> None:
+    job = next(j for j in jobs() if j.name == "insights.monthly_report")
+    assert job.due_on(dt.datetime(2026, 12, 1, 8, 0)) == dt.date(2026, 12, 1)
+    assert job.due_on(dt.datetime(2026, 12, 1, 7, 0)) is None  # before 07:45
+    assert job.due_on(dt.datetime(2026, 12, 2, 8, 0)) is None
