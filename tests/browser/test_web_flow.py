@@ -137,6 +137,8 @@ def test_a_viewer_sees_no_edit_form_and_the_insights_area(
     expect(page.locator(".account-title h1")).to_have_text("示范化工有限公司")
     expect(page.locator("text=新增联系人")).to_have_count(0)
     page.goto(f"{live_server.url}/insights/")
-    expect(page.locator("h1")).to_have_text("电价优化建议")
+    expect(page.locator("h1")).to_have_text("经营概览")
+    expect(page.locator("[data-tile-body=portfolio]")).to_be_visible()
+    expect(page.locator("text=发送月报")).to_have_count(0)  # viewers read, they do not send
     page.screenshot(path=str(screenshots / "desktop-07-insights.png"))
     context.close()

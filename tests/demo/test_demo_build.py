@@ -245,3 +245,16 @@ def test_the_demo_has_recent_service_requests_and_surveys(data_dir: Path) -> Non
     # Every risk level is there for the health page to show.
     report = key_account_health(user=None, today=TODAY)
     assert {risk for risk, n in report.counts if n} >= {"medium", "low"}
+    # This quarter's campaign asks every grade-A key account; the surveys of the quarter count.
+    from powerkam.accounts.models import Account
+    from powerkam.insights.campaigns import campaign_progress
+    from powerkam.insights.models import SurveyCampaign
+
+    campaign = SurveyCampaign.objects.get()
+    assert campaign.starts_on <= TODAY <= campaign.due_on
+    asked = set(campaign.targets.values_list("account__customer_id", flat=True))
+    assert asked == set(Account.objects.key_accounts().active().filter(grade="A").values_list("customer_id", flat=True))
+    progress = campaign_progress(campaign=campaign, user=campaign.created_by)
+    assert progress.done == sum(
+        1 for s in surveys if s.account.customer_id in asked and campaign.starts_on <= s.surveyed_on
+    )

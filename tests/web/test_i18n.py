@@ -127,6 +127,7 @@ KEY_PAGES = [
     "/insights/overview/prospects/",
     "/insights/overview/retention/",
     "/service/arrears/",
+    "/insights/surveys/",
 ]
 
 

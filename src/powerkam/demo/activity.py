@@ -1,6 +1,6 @@
 """A demo province's recent CRM activity that no extract carries: service requests on the
 working-day clock (some closed on time, some late, some still open) and satisfaction surveys
-taken on visits. Deterministic by seed; it runs after the grading, on the key accounts."""
+taken on visits, and this quarter's survey campaign of the grade-A accounts. Deterministic by seed; it runs after the grading, on the key accounts."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ import numpy as np
 from django.contrib.auth.models import User
 
 from powerkam.accounts.models import Account, Assignment, AssignmentRole
-from powerkam.insights.models import SatisfactionSurvey
-from powerkam.insights.services import survey_record
+from powerkam.insights.models import SatisfactionSurvey, SurveyCampaign
+from powerkam.insights.services import campaign_launch, survey_record
 from powerkam.service import services as service_services
 from powerkam.service.models import Ticket, TicketKind
+from powerkam.staff.models import Role, StaffProfile
 from powerkam.visits.models import Visit
 
 #: (kind, title) of the requests key accounts raise most
@@ -111,3 +112,29 @@ def add_demo_surveys(*, seed: int, today: dt.date, share: float = 0.7) -> int:
         )
         created += 1
     return created
+
+
+def add_demo_campaign(*, today: dt.date) -> int:
+    """This quarter's satisfaction campaign of the grade-A accounts, launched by the first supervisor
+    (the surveys already taken this quarter count); the number of accounts it asks."""
+    if SurveyCampaign.objects.exists():
+        return 0
+    supervisor = (
+        StaffProfile.objects.filter(role=Role.SUPERVISOR, archived=False, user__is_active=True)
+        .select_related("user")
+        .order_by("user__username")
+        .first()
+    )
+    if supervisor is None or not Account.objects.key_accounts().filter(grade="A").exists():
+        return 0
+    quarter = 3 * ((today.month - 1) // 3)
+    starts_on = dt.date(today.year, quarter + 1, 1)
+    due_on = dt.date(today.year + (quarter + 3) // 12, (quarter + 3) % 12 + 1, 1) - dt.timedelta(days=1)
+    campaign = campaign_launch(
+        name=f"{today.year} 年第 {quarter // 3 + 1} 季度 A 级客户满意度回访",
+        starts_on=starts_on,
+        due_on=due_on,
+        grades=["A"],
+        by=supervisor.user,
+    )
+    return campaign.targets.count()

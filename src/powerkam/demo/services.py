@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from powerkam.core.errors import ApplicationError
-from powerkam.demo.activity import add_demo_surveys, add_demo_tickets
+from powerkam.demo.activity import add_demo_campaign, add_demo_surveys, add_demo_tickets
 from powerkam.demo.contacts import add_demo_contacts
 from powerkam.demo.generator import MAX_MONTHS, MIN_CUSTOMERS, DemoSpec, generate
 from powerkam.demo.generator.crm import ADMIN_USERNAME
@@ -150,6 +150,7 @@ def demo_build(
     step = time.perf_counter()
     add_demo_tickets(seed=seed, today=spec.today)
     add_demo_surveys(seed=seed, today=spec.today)
+    add_demo_campaign(today=spec.today)
     seconds["activity"] = round(time.perf_counter() - step, 2)
 
     usernames = _usernames(files.paths["staff"])

@@ -6,7 +6,14 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from powerkam.analytics.health import HealthRules, HealthRulesError
 from powerkam.analytics.tariff import TariffRules, TariffRulesError
-from powerkam.insights.models import HealthRulesVersion, OverviewReportRun, SatisfactionSurvey, TariffRulesVersion
+from powerkam.insights.models import (
+    CampaignAccount,
+    HealthRulesVersion,
+    OverviewReportRun,
+    SatisfactionSurvey,
+    SurveyCampaign,
+    TariffRulesVersion,
+)
 
 
 class TariffRulesForm(ModelForm):
@@ -81,3 +88,28 @@ class OverviewReportRunAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # reports are sent from the overview page, `powerkam overview --send` or the schedule
+
+
+class CampaignAccountInline(admin.TabularInline):
+    model = CampaignAccount
+    extra = 0
+    can_delete = False
+    fields = ("account", "assigned_to")
+    raw_id_fields = ("account", "assigned_to")
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # the accounts are fixed at launch; a manager who leaves is replaced here
+
+
+@admin.register(SurveyCampaign)
+class SurveyCampaignAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "starts_on", "due_on", "archived", "created_by")
+    list_filter = ("archived",)
+    readonly_fields = ("grades", "created_by", "created_at")
+    inlines = [CampaignAccountInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # launched from Insights → Satisfaction surveys, which fixes the accounts
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # close it instead (archived): its accounts and surveys are kept

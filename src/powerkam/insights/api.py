@@ -17,7 +17,7 @@ from ninja.errors import HttpError
 from powerkam.accounts import selectors as account_selectors
 from powerkam.accounts.models import Account
 from powerkam.analytics.tariff import Advice
-from powerkam.insights import health, selectors, services
+from powerkam.insights import campaigns, health, selectors, services
 from powerkam.insights.models import SatisfactionSurvey, SurveyChannel
 from powerkam.web import dashboard
 
@@ -197,6 +197,20 @@ def overview(request: HttpRequest, tiles: str = "") -> dict[str, dict[str, Any]]
     overview shows them; ``tiles`` (comma-separated keys) picks some. docs/overview.md lists the figures."""
     keys = [k.strip() for k in tiles.split(",") if k.strip()] or None
     return dashboard.figures_for(request.user, timezone.localdate(), keys=keys)
+
+
+@router.get(
+    "/campaigns",
+    response=list[dict[str, Any]],
+    summary="Satisfaction survey campaigns with their progress (in the caller's scope)",
+)
+def survey_campaigns(request: HttpRequest, archived: bool = False) -> list[dict[str, Any]]:
+    """Each campaign: its dates and grades, accounts asked and surveyed, the average score, the score
+    distribution, the dissatisfied (1–2) and the accounts not surveyed yet (docs/health.md)."""
+    return [
+        campaigns.progress_out(campaigns.campaign_progress(campaign=c, user=request.user))
+        for c in campaigns.campaigns(include_archived=archived)
+    ]
 
 
 @router.get("/health", response=HealthReportOut, summary="Health and churn risk of the key accounts, riskiest first")

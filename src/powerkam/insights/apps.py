@@ -15,6 +15,9 @@ class InsightsConfig(AppConfig):
         from powerkam.insights.overview import register_tiles
 
         register_tiles()
+        from powerkam.insights.campaigns import register_tasks
+
+        register_tasks()
         from powerkam.core.schedule import Job, register
 
         register(

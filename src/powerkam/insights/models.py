@@ -62,6 +62,60 @@ class SatisfactionSurvey(models.Model):
         return f"{self.account_id} {self.surveyed_on} {self.score}"
 
 
+class SurveyCampaign(models.Model):
+    """A satisfaction survey of a set of key accounts in a window (e.g. every grade-A account this
+    quarter). The accounts are fixed when it is launched, each with the manager who asks it; an account
+    is surveyed when a survey of it is dated within the window, however it was recorded."""
+
+    name = models.CharField(_("name"), max_length=200)
+    starts_on = models.DateField(_("from"))
+    due_on = models.DateField(_("due"))
+    #: grades surveyed ("A", "B", "C"); empty: every key account
+    grades = models.JSONField(_("grades"), default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("launched by")
+    )
+    archived = models.BooleanField(_("archived"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("survey campaign")
+        verbose_name_plural = _("survey campaigns")
+        ordering = ["-starts_on", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CampaignAccount(models.Model):
+    """An account of a campaign and the manager who asks it (the primary manager at launch)."""
+
+    campaign = models.ForeignKey(
+        SurveyCampaign, on_delete=models.PROTECT, related_name="targets", verbose_name=_("campaign")
+    )
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.PROTECT, related_name="+", verbose_name=_("account")
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("asked by"),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("account of a campaign")
+        verbose_name_plural = _("accounts of a campaign")
+        constraints = [models.UniqueConstraint(fields=["campaign", "account"], name="campaign_account_once")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}:{self.account_id}"
+
+
 class OverviewReportRun(models.Model):
     """A monthly overview report as it was produced (and to whom it was mailed)."""
 

@@ -6,15 +6,24 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth.models import User
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
-from powerkam.accounts.models import Account
+from powerkam.accounts.models import Account, Assignment
 from powerkam.accounts.selectors import accounts_visible_to, user_can_edit, user_sees_all_accounts
 from powerkam.analytics.health import HealthRules, HealthRulesError
 from powerkam.analytics.tariff import TariffRules, TariffRulesError
 from powerkam.core.errors import ApplicationError
-from powerkam.insights.models import HealthRulesVersion, SatisfactionSurvey, SurveyChannel, TariffRulesVersion
+from powerkam.insights.models import (
+    CampaignAccount,
+    HealthRulesVersion,
+    SatisfactionSurvey,
+    SurveyCampaign,
+    SurveyChannel,
+    TariffRulesVersion,
+)
 
 
 def _require_supervisor(by: User | None) -> None:
@@ -84,3 +93,60 @@ def survey_archive(*, survey: SatisfactionSurvey, by: User) -> SatisfactionSurve
     survey.archived = True
     survey.save(update_fields=["archived"])
     return survey
+
+
+# ---- survey campaigns ----------------------------------------------------------------------------
+
+GRADES = ("A", "B", "C")
+
+
+def _require_campaign_owner(by: User) -> None:
+    if not (by.is_superuser or (user_sees_all_accounts(by) and user_can_edit(by))):
+        raise ApplicationError(_("Only supervisors and administrators may launch or close survey campaigns."))
+
+
+@transaction.atomic
+def campaign_launch(*, name: str, starts_on: dt.date, due_on: dt.date, grades: list[str], by: User) -> SurveyCampaign:
+    """Launch a survey of the key accounts of ``grades`` (all key accounts when empty) between
+    ``starts_on`` and ``due_on``: each account is given to its primary manager (the secondary one when
+    it has no primary; nobody when it has neither, shown as such)."""
+    _require_campaign_owner(by)
+    name = name.strip()
+    if not name:
+        raise ApplicationError(_("Give the campaign a name."), {"field": "name"})
+    if due_on < starts_on:
+        raise ApplicationError(_("The campaign cannot end before it starts."), {"field": "due_on"})
+    unknown = sorted(set(grades) - set(GRADES))
+    if unknown:
+        raise ApplicationError(_("Unknown grade %(g)s.") % {"g": ", ".join(unknown)}, {"field": "grades"})
+    accounts = Account.objects.active().key_accounts()
+    if grades:
+        accounts = accounts.filter(grade__in=grades)
+    account_ids = list(accounts.order_by("customer_id").values_list("pk", flat=True))
+    if not account_ids:
+        raise ApplicationError(_("No key account of these grades to survey."), {"field": "grades"})
+    askers: dict[int, int] = {}
+    for account_id, staff_id in (
+        Assignment.objects.filter(account_id__in=account_ids, active=True)
+        .order_by("account_id", "role")  # "primary" before "secondary"
+        .values_list("account_id", "staff_id")
+    ):
+        askers.setdefault(account_id, staff_id)
+    campaign = SurveyCampaign.objects.create(
+        name=name, starts_on=starts_on, due_on=due_on, grades=sorted(set(grades)), created_by=by
+    )
+    bulk_create_with_history(
+        [CampaignAccount(campaign=campaign, account_id=a, assigned_to_id=askers.get(a)) for a in account_ids],
+        CampaignAccount,
+        batch_size=2000,
+        default_user=by,
+    )
+    return campaign
+
+
+def campaign_archive(*, campaign: SurveyCampaign, by: User) -> SurveyCampaign:
+    """Close a campaign: it leaves the work lists; its accounts and surveys are kept."""
+    _require_campaign_owner(by)
+    campaign.archived = True
+    campaign.save(update_fields=["archived"])
+    return campaign

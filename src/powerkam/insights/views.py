@@ -3,12 +3,14 @@ health and churn risk, tariff advice across the key accounts and for one account
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -16,10 +18,11 @@ from django.views.decorators.http import require_POST
 from powerkam.accounts import selectors as account_selectors
 from powerkam.accounts.models import Account
 from powerkam.core.errors import ApplicationError
-from powerkam.insights import health, report, selectors, services
-from powerkam.insights.forms import SurveyForm
+from powerkam.insights import campaigns, health, report, selectors, services
+from powerkam.insights.forms import CampaignForm, SurveyForm
+from powerkam.insights.models import SurveyCampaign
 from powerkam.web import dashboard
-from powerkam.web.excel import XLSX_CONTENT_TYPE
+from powerkam.web.excel import XLSX_CONTENT_TYPE, workbook_bytes
 
 HEALTH_PAGE_SIZE = 50
 
@@ -181,3 +184,81 @@ def my_accounts_at_risk(request: HttpRequest) -> HttpResponse:
     except ApplicationError as exc:
         context["problem"] = exc.message
     return render(request, "insights/_my_risk.html", context)
+
+
+# ---- survey campaigns ----------------------------------------------------------------------------
+
+
+def _can_run_campaigns(user: object) -> bool:
+    return account_selectors.user_sees_all_accounts(user) and account_selectors.user_can_edit(user)  # type: ignore[arg-type]
+
+
+@login_required
+def survey_campaigns(request: HttpRequest) -> HttpResponse:
+    """Survey campaigns with their progress; supervisors launch new ones here."""
+    can_launch = _can_run_campaigns(request.user)
+    today = timezone.localdate()
+    form = CampaignForm(request.POST or None, initial={"starts_on": today, "due_on": today + dt.timedelta(days=30)})
+    if request.method == "POST":
+        if not can_launch:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                campaign = services.campaign_launch(by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            except ApplicationError as exc:
+                form.add_error(exc.extra.get("field"), exc.message)
+            else:
+                messages.success(
+                    request,
+                    _("Campaign launched: %(n)s key accounts to survey.") % {"n": campaign.targets.count()},
+                )
+                return redirect("insights:campaign", pk=campaign.pk)
+    show_archived = request.GET.get("archived") == "1"
+    rows = [
+        campaigns.campaign_progress(campaign=c, user=request.user)
+        for c in campaigns.campaigns(include_archived=show_archived)
+    ]
+    context = {"rows": rows, "form": form, "can_launch": can_launch, "show_archived": show_archived}
+    return render(request, "insights/campaigns.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def survey_campaign(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = get_object_or_404(SurveyCampaign, pk=pk)
+    if request.method == "POST":
+        if not _can_run_campaigns(request.user):
+            raise PermissionDenied
+        services.campaign_archive(campaign=campaign, by=request.user)  # type: ignore[arg-type]
+        messages.success(request, _("Campaign closed; its surveys are kept."))
+        return redirect("insights:surveys")
+    progress = campaigns.campaign_progress(campaign=campaign, user=request.user)
+    if request.GET.get("format") == "xlsx":
+        content = workbook_bytes(
+            title=campaign.name,
+            headers=[
+                _("Customer id"),
+                _("Name"),
+                _("Grade"),
+                _("Asked by"),
+                _("Surveyed on"),
+                _("Satisfaction"),
+                _("Comments"),
+            ],
+            rows=(
+                [
+                    r.target.account.customer_id,
+                    r.target.account.name,
+                    r.target.account.grade,
+                    r.asker,
+                    r.survey.surveyed_on if r.survey else None,
+                    r.survey.score if r.survey else None,
+                    r.survey.comments if r.survey else "",
+                ]
+                for r in progress.rows
+            ),
+        )
+        response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+        response["Content-Disposition"] = f'attachment; filename="survey-campaign-{campaign.pk}.xlsx"'
+        return response
+    context = {"progress": progress, "campaign": campaign, "can_close": _can_run_campaigns(request.user)}
+    return render(request, "insights/campaign.html", context)

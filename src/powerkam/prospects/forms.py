@@ -10,15 +10,7 @@ from powerkam.accounts.models import Tariff
 from powerkam.grid.models import Feeder, Substation
 from powerkam.prospects import selectors
 from powerkam.prospects.models import Channel, Party, Project, Stage
-
-
-class DateInput(forms.DateInput):
-    """An HTML date input; its value is always ISO (a localised format would leave it empty)."""
-
-    input_type = "date"
-
-    def __init__(self, attrs: dict[str, Any] | None = None, format: str | None = None) -> None:
-        super().__init__(attrs, format or "%Y-%m-%d")
+from powerkam.web.widgets import DateInput
 
 
 def _today() -> Any:

@@ -8,15 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from powerkam.service.models import TicketKind
-
-
-class DateInput(forms.DateInput):
-    """A browser date picker; it only understands ISO dates, whatever the UI language formats."""
-
-    input_type = "date"
-
-    def __init__(self, attrs: dict[str, Any] | None = None, format: str | None = None) -> None:
-        super().__init__(attrs, format=format or "%Y-%m-%d")
+from powerkam.web.widgets import DateInput
 
 
 def _today() -> Any:

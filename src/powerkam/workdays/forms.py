@@ -3,9 +3,11 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from powerkam.web.widgets import DateInput
+
 
 class OverrideForm(forms.Form):
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("Date"), widget=DateInput())
     is_workday = forms.TypedChoiceField(
         label=_("This day is"),
         choices=[("0", _("a day off (holiday)")), ("1", _("an adjusted working day"))],
