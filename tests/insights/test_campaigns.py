@@ -152,3 +152,19 @@ def test_the_api_lists_campaigns_with_their_progress(client: Client, team: Team)
     token = api_token_issue(username="zhangwei").token
     body = client.get("/api/v1/insights/campaigns", HTTP_AUTHORIZATION=f"Bearer {token}").json()
     assert (body[0]["surveyed"], body[0]["dissatisfied"], body[0]["average_score"]) == (1, ["E200"], 2.0)
+
+
+def test_the_accounts_of_a_campaign_are_paged_and_filtered(client: Client, team: Team) -> None:
+    import re
+
+    campaign = launch(team)
+    survey(team, "E200", 2, dt.date(2026, 11, 2))
+    client.force_login(team.supervisor.user)
+
+    def shown(query: str) -> list[str]:
+        html = client.get(f"/insights/surveys/{campaign.pk}/{query}").content.decode()
+        return re.findall(r'<tr data-customer="([^"]+)"', html)
+
+    assert shown("") == ["E100", "E101", "E200"]
+    assert shown("?status=todo") == ["E100", "E101"]
+    assert shown("?status=dissatisfied") == ["E200"]

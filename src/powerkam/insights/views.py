@@ -25,6 +25,7 @@ from powerkam.web import dashboard
 from powerkam.web.excel import XLSX_CONTENT_TYPE, workbook_bytes
 
 HEALTH_PAGE_SIZE = 50
+CAMPAIGN_PAGE_SIZE = 50
 
 
 def _account(request: HttpRequest, customer_id: str) -> Account:
@@ -260,5 +261,17 @@ def survey_campaign(request: HttpRequest, pk: int) -> HttpResponse:
         response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
         response["Content-Disposition"] = f'attachment; filename="survey-campaign-{campaign.pk}.xlsx"'
         return response
-    context = {"progress": progress, "campaign": campaign, "can_close": _can_run_campaigns(request.user)}
+    status = request.GET.get("status", "")
+    rows = {
+        "todo": [r for r in progress.rows if r.survey is None],
+        "done": [r for r in progress.rows if r.survey is not None],
+        "dissatisfied": progress.dissatisfied,
+    }.get(status, progress.rows)
+    context = {
+        "progress": progress,
+        "campaign": campaign,
+        "can_close": _can_run_campaigns(request.user),
+        "status": status if status in ("todo", "done", "dissatisfied") else "",
+        "page": Paginator(rows, CAMPAIGN_PAGE_SIZE).get_page(request.GET.get("page")),
+    }
     return render(request, "insights/campaign.html", context)
