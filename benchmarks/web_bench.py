@@ -281,6 +281,14 @@ def main(argv: list[str]) -> None:
                     htmx,
                 ),
                 ("overview tile: the manager's arrears (store)", "manager", "/insights/overview/arrears/", htmx),
+                ("overview tile: service time limits (kept 5 min)", "supervisor", "/insights/overview/service/", htmx),
+                ("overview tile: visits on cadence (kept 10 min)", "supervisor", "/insights/overview/visits/", htmx),
+                (
+                    "overview tile: churn risk and tariff advice (kept 10 min)",
+                    "supervisor",
+                    "/insights/overview/retention/",
+                    htmx,
+                ),
             ]
             results = []
             for label, who, path, extra in pages:
@@ -323,7 +331,10 @@ def main(argv: list[str]) -> None:
                 "the header; each is measured on its own. The overview's store tiles read every bill of the base "
                 "(share) or of the key accounts (arrears: here 10 % of all bills are unpaid, far more than in "
                 "service) and cache their figures per store files, version of the accounts and day: their "
-                '"first request" column is the computing, the percentiles the cached answer. '
+                '"first request" column is the computing, the percentiles the cached answer. The visits, service '
+                "and churn-risk tiles keep their figures a few minutes per user and day (they replay every key "
+                "account's visits, health and tariff advice: here 66,000 key accounts); their first request is that "
+                "computing. "
                 '"First request" is the very first request of each row, before the warm-up (cold caches). '
                 f"Target: p95 ≤ {TARGET_MS:.0f} ms and ≤ {TARGET_RATIO:.0f}× the bare view. Run: `make bench` "
                 "(or `uv run --frozen python -m benchmarks web`).",

@@ -191,3 +191,19 @@ def test_the_command_prints_json_for_the_whole_base_or_one_user(team: Team, bill
     with pytest.raises(SystemExit):
         call_command("overview", "--tiles", "nonsense", stdout=StringIO(), stderr=err)
     assert "nonsense" in err.getvalue()
+
+
+def test_slow_tiles_keep_their_figures_for_a_while_and_say_when_they_were_computed(client: Client, team: Team) -> None:
+    from powerkam.service import services
+    from powerkam.service.models import TicketKind
+
+    tile = dashboard.tile("service")
+    assert tile is not None
+    assert tile.cache_seconds > 0
+    first = dashboard.tile_figures(tile, team.manager.user, TODAY)
+    services.ticket_create(kind=TicketKind.COMPLAINT, title="投诉", by=team.manager.user, accepted_on=TODAY)
+    assert dashboard.tile_figures(tile, team.manager.user, TODAY) == first  # kept
+    assert dashboard.tile_figures(tile, team.manager.user, TODAY + dt.timedelta(days=1)).figures["open"] == 1
+    client.force_login(team.manager.user)
+    assert "tile-stamp" in client.get("/insights/overview/service/").content.decode()
+    assert "tile-stamp" not in client.get("/insights/overview/portfolio/").content.decode()  # exact, not kept

@@ -82,11 +82,13 @@ def overview_tile(request: HttpRequest, key: str) -> HttpResponse:
         raise Http404
     context: dict[str, object] = {"tile": tile}
     try:
-        figures = tile.figures(request.user, timezone.localdate())
+        found = dashboard.tile_figures(tile, request.user, timezone.localdate())
     except ApplicationError as exc:
         context["problem"] = exc.message
     else:
+        figures = found.figures
         context["figures"] = figures
+        context["computed_at"] = found.computed_at if tile.cache_seconds else None
         if figures is not None and tile.extra_context is not None:
             context.update(tile.extra_context(figures))
     return render(request, "insights/_overview_tile.html", context)

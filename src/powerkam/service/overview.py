@@ -12,6 +12,8 @@ from powerkam.service import selectors
 from powerkam.service.models import TicketStatus
 from powerkam.web.dashboard import Figures, Tile, register
 
+#: Seconds the figures are kept (a supervisor's whole area: ~1 s on 100,000 accounts).
+CACHE_SECONDS = 300
 #: Months of closed tickets the tile counts (this one and the two before).
 MONTHS = 3
 
@@ -46,4 +48,13 @@ def service_figures(user: Any, today: dt.date) -> Figures:
 
 
 def register_tiles() -> None:
-    register(Tile("service", _("Service time limits"), "service/_tile_service.html", service_figures, order=30))
+    register(
+        Tile(
+            "service",
+            _("Service time limits"),
+            "service/_tile_service.html",
+            service_figures,
+            order=30,
+            cache_seconds=CACHE_SECONDS,
+        )
+    )

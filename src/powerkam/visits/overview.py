@@ -11,6 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from powerkam.visits import selectors
 from powerkam.web.dashboard import Figures, Tile, register
 
+#: Seconds the figures are kept: replaying every key account's visits costs ~0.3 ms an account
+#: (18 s for 66,000); visits are recorded a few a day per manager.
+CACHE_SECONDS = 600
 #: Overdue accounts listed by name (the rest are in the count).
 TOP_OVERDUE = 5
 
@@ -37,4 +40,13 @@ def visits_figures(user: Any, today: dt.date) -> Figures:
 
 
 def register_tiles() -> None:
-    register(Tile("visits", _("Visits on cadence"), "visits/_tile_visits.html", visits_figures, order=40))
+    register(
+        Tile(
+            "visits",
+            _("Visits on cadence"),
+            "visits/_tile_visits.html",
+            visits_figures,
+            order=40,
+            cache_seconds=CACHE_SECONDS,
+        )
+    )

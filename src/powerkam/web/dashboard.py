@@ -5,7 +5,8 @@ An app registers a :class:`Tile` in its ``AppConfig.ready()`` (like the panels o
 the scope of a user (a supervisor sees the whole base, a manager their own accounts) as plain,
 JSON-ready values; the same figures feed the tile's template, the API
 (``GET /api/v1/insights/overview``) and ``powerkam overview --format json``. The page loads each
-tile on its own with HTMX, so a slow area never holds up the others.
+tile on its own with HTMX, so a slow area never holds up the others. A tile may keep its figures
+for a while (``cache_seconds``): the tile then says when they were computed.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
+from django.core.cache import cache
+from django.utils import timezone
 from django.utils.functional import Promise
 
 from powerkam.core.errors import ApplicationError
@@ -36,6 +39,9 @@ class Tile:
     #: figures → more template context, e.g. chart options built on the server (web/charts.py)
     extra_context: Callable[[Figures], dict[str, Any]] | None = None
     css: tuple[str, ...] = ()
+    #: keep the figures this long per user and day (for areas whose figures cost seconds on a large
+    #: base and move slowly: visit compliance, health); 0: computed on every request
+    cache_seconds: int = 0
 
 
 _TILES: dict[str, Tile] = {}
@@ -65,6 +71,27 @@ def whole_base_user() -> Any:
     return User(username="powerkam-report", is_superuser=True, is_active=True)
 
 
+@dataclass(frozen=True)
+class TileFigures:
+    figures: Figures | None
+    #: when they were computed (a cached tile shows it)
+    computed_at: dt.datetime
+
+
+def tile_figures(t: Tile, user: Any, today: dt.date) -> TileFigures:
+    """The tile's figures for ``user``, from the cache when the tile keeps them. A domain error
+    (data not there yet) propagates: nothing is cached then."""
+    key = f"dashboard:{t.key}:{user.pk or 'base'}:{today.isoformat()}"
+    if t.cache_seconds:
+        cached = cache.get(key)
+        if cached is not None:
+            return cast(TileFigures, cached)
+    found = TileFigures(t.figures(user, today), timezone.now())
+    if t.cache_seconds:
+        cache.set(key, found, t.cache_seconds)
+    return found
+
+
 def figures_for(user: Any, today: dt.date, keys: list[str] | None = None) -> dict[str, Figures]:
     """Every tile's figures for ``user`` (those in ``keys`` if given); a tile whose data is not there
     yet answers ``{"problem": message}`` instead of failing the whole overview."""
@@ -73,7 +100,7 @@ def figures_for(user: Any, today: dt.date, keys: list[str] | None = None) -> dic
         if keys and t.key not in keys:
             continue
         try:
-            figures = t.figures(user, today)
+            figures = tile_figures(t, user, today).figures
         except ApplicationError as exc:
             figures = {"problem": exc.message}
         if figures is not None:
