@@ -335,6 +335,9 @@ def main(argv: list[str]) -> None:
                 "and churn-risk tiles keep their figures a few minutes per user and day (they replay every key "
                 "account's visits, health and tariff advice: here 66,000 key accounts); their first request is that "
                 "computing. "
+                "A page 1,000 rows deep or more starts after the boundary row its previous reading remembered (a "
+                "keyset seek, under the same version of the accounts as the counts); its first request walks the "
+                "sort index. "
                 '"First request" is the very first request of each row, before the warm-up (cold caches). '
                 f"Target: p95 ≤ {TARGET_MS:.0f} ms and ≤ {TARGET_RATIO:.0f}× the bare view. Run: `make bench` "
                 "(or `uv run --frozen python -m benchmarks web`).",
