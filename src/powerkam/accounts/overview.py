@@ -4,8 +4,10 @@ which grades, what share of the base's consumption and revenue — and its arrea
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Iterator
 from typing import Any
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from powerkam.accounts import selectors
@@ -103,3 +105,32 @@ def register_tiles() -> None:
         )
     )
     register(Tile("arrears", _("Arrears of key accounts"), "accounts/_tile_arrears.html", arrears_figures, order=20))
+
+
+def arrears_table(accounts: Iterable[selectors.AccountArrears]) -> tuple[list[str], Iterator[list[Any]]]:
+    """Headers and rows of the key accounts in arrears, as the workbooks give them (the arrears page's
+    export and the monthly report's sheet)."""
+    headers = [
+        gettext("Customer id"),
+        gettext("Name"),
+        gettext("Grade"),
+        gettext("District"),
+        gettext("Bills"),
+        gettext("Owed (yuan)"),
+        gettext("Days past due"),
+        gettext("Penalty accrued (yuan)"),
+    ]
+    rows = (
+        [
+            a.customer_id,
+            a.name,
+            a.grade,
+            a.district,
+            a.bills,
+            float(a.outstanding_yuan),
+            a.days_overdue,
+            float(a.penalty_yuan),
+        ]
+        for a in accounts
+    )
+    return headers, rows

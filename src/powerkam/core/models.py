@@ -41,3 +41,26 @@ class RulesVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M}"
+
+
+class MailedReport(models.Model):
+    """A report as it was produced on ``as_of`` and to whom it was mailed (a record, never edited)."""
+
+    as_of = models.DateField(_("as of"))
+    recipients = models.JSONField(_("mailed to"), default=list, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.as_of} → {len(self.recipients)}"

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from powerkam.accounts.selectors import AnyUser, accounts_visible_to, user_sees_all_accounts
 from powerkam.insights.models import CampaignAccount, SatisfactionSurvey, SurveyCampaign
+from powerkam.staff.selectors import person_name
 from powerkam.web.worklist import Task, TaskSource, register
 
 #: A score at or under this is a dissatisfied customer to call back.
@@ -57,11 +58,7 @@ class TargetRow:
 
     @property
     def asker(self) -> str:
-        user = self.target.assigned_to
-        if user is None:
-            return ""
-        profile = getattr(user, "staff", None)
-        return profile.name if profile is not None else user.get_username()
+        return person_name(self.target.assigned_to)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from powerkam.core.models import RulesVersion
+from powerkam.core.models import MailedReport, RulesVersion
 
 
 class TariffRulesVersion(RulesVersion):
@@ -116,25 +116,9 @@ class CampaignAccount(models.Model):
         return f"{self.campaign_id}:{self.account_id}"
 
 
-class OverviewReportRun(models.Model):
+class OverviewReportRun(MailedReport):
     """A monthly overview report as it was produced (and to whom it was mailed)."""
 
-    as_of = models.DateField(_("as of"))
-    recipients = models.JSONField(_("mailed to"), default=list, blank=True)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("by"),
-    )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-
-    class Meta:
+    class Meta(MailedReport.Meta):
         verbose_name = _("monthly report sent")
         verbose_name_plural = _("monthly reports sent")
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return f"{self.as_of} → {len(self.recipients)}"

@@ -24,8 +24,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
 from powerkam.accounts import selectors as account_selectors
+from powerkam.accounts.overview import arrears_table
 from powerkam.insights.models import OverviewReportRun
-from powerkam.staff.models import Role, StaffProfile
+from powerkam.staff.selectors import supervisors_to_mail
 from powerkam.web import dashboard
 from powerkam.web.excel import XLSX_CONTENT_TYPE
 
@@ -135,34 +136,8 @@ def report_xlsx(figures: dict[str, dict[str, Any]], *, user: Any, as_of: dt.date
             ([m["period"], m["kwh_share"], m["yuan_share"]] for m in p["months"]),
         )
     if "arrears" in figures:
-        arrears = account_selectors.portfolio_arrears(user=user, today=as_of)
-        _sheet(
-            workbook,
-            _("Arrears"),
-            [
-                _("Customer id"),
-                _("Name"),
-                _("Grade"),
-                _("District"),
-                _("Bills"),
-                _("Owed (yuan)"),
-                _("Days past due"),
-                _("Penalty accrued (yuan)"),
-            ],
-            (
-                [
-                    a.customer_id,
-                    a.name,
-                    a.grade,
-                    a.district,
-                    a.bills,
-                    a.outstanding_yuan,
-                    a.days_overdue,
-                    a.penalty_yuan,
-                ]
-                for a in arrears.accounts
-            ),
-        )
+        headers, rows = arrears_table(account_selectors.portfolio_arrears(user=user, today=as_of).accounts)
+        _sheet(workbook, _("Arrears"), headers, rows)
     if s := figures.get("service"):
         _sheet(
             workbook,
@@ -195,14 +170,6 @@ def report_text(figures: dict[str, dict[str, Any]], *, as_of: dt.date) -> str:
     return "\n".join(lines).replace("\n\n\n", "\n\n")
 
 
-def supervisors() -> list[User]:
-    """Who gets the report: active supervisors with an email address."""
-    profiles = StaffProfile.objects.filter(role=Role.SUPERVISOR, archived=False, user__is_active=True).exclude(
-        user__email=""
-    )
-    return [p.user for p in profiles.select_related("user").order_by("user__username")]
-
-
 def monthly_report_send(*, as_of: dt.date | None = None, by: User | None = None) -> OverviewReportRun:
     """The whole base's overview as of ``as_of`` (today by default), in the site language, mailed with
     its workbook to the supervisors; a record of it is kept."""
@@ -210,7 +177,7 @@ def monthly_report_send(*, as_of: dt.date | None = None, by: User | None = None)
     whole_base = dashboard.whole_base_user()
     with translation.override(settings.LANGUAGE_CODE):
         figures = dashboard.figures_for(whole_base, as_of)
-        recipients = [u.email for u in supervisors()]
+        recipients = [u.email for u in supervisors_to_mail()]
         if recipients:
             message = EmailMessage(report_title(as_of), report_text(figures, as_of=as_of), to=recipients)
             message.attach(

@@ -23,6 +23,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from powerkam.core.models import MailedReport
+
 
 class Stage(models.TextChoices):
     # A context keeps these apart from the same English words elsewhere ("Planned" outage).
@@ -421,27 +423,15 @@ class ProspectNote(models.Model):
         return self.message
 
 
-class WeeklyReportRun(models.Model):
+class WeeklyReportRun(MailedReport):
     """A weekly progress report as it was produced (and to whom it was mailed)."""
 
     week_start = models.DateField(_("week from"))
-    as_of = models.DateField(_("as of"))
     projects = models.PositiveIntegerField(_("projects"), default=0)
-    recipients = models.JSONField(_("mailed to"), default=list, blank=True)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("by"),
-    )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
-    class Meta:
+    class Meta(MailedReport.Meta):
         verbose_name = _("weekly report")
         verbose_name_plural = _("weekly reports")
-        ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.week_start} – {self.as_of}"

@@ -36,7 +36,7 @@ from powerkam.prospects.models import (
     WeeklyReportRun,
 )
 from powerkam.prospects.services import fmt_number, stage_log_sync
-from powerkam.staff.models import Role, StaffProfile
+from powerkam.staff.selectors import person_name, supervisors_to_mail
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -46,10 +46,7 @@ def week_start(day: dt.date) -> dt.date:
 
 
 def _person(user: User | None) -> str:
-    if user is None:
-        return "—"
-    profile = getattr(user, "staff", None)
-    return profile.name if profile is not None else user.get_username()
+    return person_name(user) or "—"
 
 
 @dataclass(frozen=True)
@@ -396,20 +393,12 @@ def report_text(report: WeeklyReport) -> str:
     return "\n".join(lines)
 
 
-def supervisors() -> list[User]:
-    """Who gets the report: active supervisors with an email address."""
-    profiles = StaffProfile.objects.filter(role=Role.SUPERVISOR, archived=False, user__is_active=True).exclude(
-        user__email=""
-    )
-    return [p.user for p in profiles.select_related("user").order_by("user__username")]
-
-
 def weekly_report_send(*, as_of: dt.date | None = None, by: User | None = None) -> WeeklyReportRun:
     """Build the report in the site language, mail it with the workbook and the PDF to the supervisors,
     and keep a record of it."""
     with translation.override(settings.LANGUAGE_CODE):
         report = build_weekly_report(as_of=as_of)
-        recipients = [u.email for u in supervisors()]
+        recipients = [u.email for u in supervisors_to_mail()]
         if recipients:
             message = EmailMessage(report.title, report_text(report), to=recipients)
             stem = f"weekly-report-{report.as_of.isoformat()}"

@@ -23,6 +23,7 @@ from powerkam.prospects import charts, forms, selectors, services
 from powerkam.prospects import funnel as funnel_math
 from powerkam.prospects import report as weekly
 from powerkam.prospects.models import FollowUp, Project, Reservation, Stage
+from powerkam.staff.selectors import supervisors_to_mail
 from powerkam.web.excel import XLSX_CONTENT_TYPE, workbook_bytes
 
 
@@ -357,7 +358,7 @@ def weekly_report(request: HttpRequest) -> HttpResponse:
         return response
     context = {
         **weekly.report_context(report),
-        "supervisors": weekly.supervisors(),
+        "supervisors": supervisors_to_mail(),
         "last_runs": list(weekly.WeeklyReportRun.objects.all()[:5]),
         "can_edit": selectors.user_can_edit_prospects(request.user),
     }

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from powerkam.accounts import selectors as account_selectors
 from powerkam.accounts.models import Account
+from powerkam.accounts.overview import arrears_table
 from powerkam.core.errors import ApplicationError
 from powerkam.service import forms, selectors, services
 from powerkam.service.letters import render_notice_html, render_pdf
@@ -438,29 +439,7 @@ def arrears(request: HttpRequest) -> HttpResponse:
 
 
 def _arrears_workbook(accounts: list[Any], today: dt.date) -> HttpResponse:
-    headers = [
-        _("Customer id"),
-        _("Name"),
-        _("Grade"),
-        _("District"),
-        _("Bills"),
-        _("Owed (yuan)"),
-        _("Days past due"),
-        _("Penalty accrued (yuan)"),
-    ]
-    rows = (
-        [
-            a.customer_id,
-            a.name,
-            a.grade,
-            a.district,
-            a.bills,
-            float(a.outstanding_yuan),
-            a.days_overdue,
-            float(a.penalty_yuan),
-        ]
-        for a in accounts
-    )
+    headers, rows = arrears_table(accounts)
     content = workbook_bytes(title=_("Arrears"), headers=headers, rows=rows)
     response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="arrears-{today.isoformat()}.xlsx"'

@@ -27,6 +27,7 @@ from powerkam.accounts.models import Account, AccountQuerySet, Assignment, Assig
 from powerkam.accounts.selectors import AnyUser, accounts_visible_to, user_sees_all_accounts
 from powerkam.analytics import visits as cadence
 from powerkam.staff.models import Role, StaffProfile
+from powerkam.staff.selectors import person_name
 from powerkam.visits.models import (
     FollowUp,
     FollowUpStatus,
@@ -96,10 +97,7 @@ def managers_of(account_ids: Iterable[int]) -> dict[int, User]:
 
 
 def display_name(user: User | None) -> str:
-    if user is None:
-        return ""
-    profile = getattr(user, "staff", None)
-    return profile.name if profile is not None else (user.get_full_name() or user.get_username())
+    return person_name(user)
 
 
 def _histories(accounts: list[Account], as_of: dt.date | None) -> dict[int, _History]:

@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'monthly report sent',
                 'verbose_name_plural': 'monthly reports sent',
-                'ordering': ['-created_at'],
+                'ordering': ['-created_at', '-id'],
             },
         ),
     ]

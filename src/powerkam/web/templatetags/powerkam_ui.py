@@ -13,6 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from powerkam.staff.selectors import person_name
 from powerkam.web.navigation import MENU
 
 register = template.Library()
@@ -124,10 +125,7 @@ def role_label(user: Any) -> str:
 
 @register.simple_tag
 def display_name(user: Any) -> str:
-    profile = getattr(user, "staff", None) if user is not None else None
-    if profile is not None and profile.name:
-        return str(profile.name)
-    return str(user.get_full_name() or user.get_username())
+    return person_name(user)
 
 
 @register.filter
