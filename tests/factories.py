@@ -146,6 +146,20 @@ def monthly_bills(
     return rows
 
 
+def paid_on_time(bills: list[dict[str, Any]], *, except_: set[tuple[str, str]] = frozenset()) -> list[dict[str, Any]]:
+    """A payment of each bill in full on its due date, except the (customer id, period) left unpaid."""
+    return [
+        {
+            "customer_id": b["customer_id"],
+            "period": b["period"],
+            "paid_on": b["due_date"],
+            "amount_yuan": b["amount_yuan"],
+        }
+        for b in bills
+        if (b["customer_id"], b["period"]) not in except_
+    ]
+
+
 @dataclass
 class Team:
     """A small supply area: a supervisor, two managers, a viewer, a planner and their accounts.

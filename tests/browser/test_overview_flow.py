@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, expect
 
-from factories import Team, monthly_bills, write_dataset
+from factories import Team, monthly_bills, paid_on_time, write_dataset
 from tests.browser.test_web_flow import VIEWPORTS, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -25,20 +25,7 @@ def test_supervisor_reads_the_overview_and_starts_collecting(
     )
     write_dataset(store_dir, "billing", bills)
     # Every bill paid on its due date except E100's July bill, long overdue now.
-    write_dataset(
-        store_dir,
-        "payments",
-        [
-            {
-                "customer_id": b["customer_id"],
-                "period": b["period"],
-                "paid_on": b["due_date"],
-                "amount_yuan": b["amount_yuan"],
-            }
-            for b in bills
-            if not (b["customer_id"] == "E100" and b["period"] == "2026-07")
-        ],
-    )
+    write_dataset(store_dir, "payments", paid_on_time(bills, except_={("E100", "2026-07")}))
     assert dt.date.today() > dt.date(2026, 8, 15)
 
     context = browser.new_context(viewport=VIEWPORTS[viewport], locale="zh-CN")

@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.test import Client
 from openpyxl import load_workbook
 
-from factories import Team, build_team, monthly_bills, write_dataset
+from factories import Team, build_team, monthly_bills, paid_on_time, write_dataset
 from powerkam.core.schedule import jobs
 from powerkam.insights.models import OverviewReportRun
 from powerkam.insights.report import monthly_report_send, report_xlsx
@@ -35,20 +35,7 @@ def team(db: None, settings: Any, tmp_path: Path) -> Team:
     for customer_id in ("E100", "E200", "X1", "X2"):
         bills += monthly_bills(customer_id, last_period="2026-10", months=3, kwh=100_000.0, price="1.00")
     write_dataset(tmp_path, "billing", bills)
-    write_dataset(
-        tmp_path,
-        "payments",
-        [
-            {
-                "customer_id": b["customer_id"],
-                "period": b["period"],
-                "paid_on": b["due_date"],
-                "amount_yuan": b["amount_yuan"],
-            }
-            for b in bills
-            if not (b["customer_id"] == "E100" and b["period"] == "2026-09")
-        ],
-    )
+    write_dataset(tmp_path, "payments", paid_on_time(bills, except_={("E100", "2026-09")}))
     return build_team()
 
 

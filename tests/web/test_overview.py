@@ -13,7 +13,7 @@ from django.test import Client
 
 from factories import Team
 from powerkam.web import dashboard
-from tests.factories import monthly_bills, write_dataset
+from tests.factories import monthly_bills, paid_on_time, write_dataset
 
 pytestmark = pytest.mark.django_db
 
@@ -28,19 +28,12 @@ def bills(store_dir: Path) -> Path:
     for customer_id, kwh in (("E100", 100_000.0), ("E200", 50_000.0), ("E300", 250_000.0), ("X999", 100_000.0)):
         rows += monthly_bills(customer_id, last_period="2026-09", months=3, kwh=kwh, price="1.00")
     write_dataset(store_dir, "billing", rows)
-    paid = [
-        {
-            "customer_id": r["customer_id"],
-            "period": r["period"],
-            "paid_on": r["due_date"],
-            "amount_yuan": r["amount_yuan"],
-        }
-        for r in rows
-        if not (r["customer_id"] == "E100" and r["period"] == "2026-09")
-        and not (r["customer_id"] == "E200" and r["period"] == "2026-07")
-        and r["customer_id"] != "E300"
-    ]
-    write_dataset(store_dir, "payments", paid)
+    unpaid = {
+        ("E100", "2026-09"),
+        ("E200", "2026-07"),
+        *((r["customer_id"], r["period"]) for r in rows if r["customer_id"] == "E300"),
+    }
+    write_dataset(store_dir, "payments", paid_on_time(rows, except_=unpaid))
     return store_dir
 
 
