@@ -8,5 +8,7 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from powerkam.accounts.overview import register_tiles
+        from powerkam.accounts.panels import register_panels
 
         register_tiles()
+        register_panels()

@@ -25,12 +25,21 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Count, Exists, F, OrderBy, OuterRef, Prefetch, Q
+from django.db.models import Case, Count, Exists, F, OrderBy, OuterRef, Prefetch, Q, Value, When
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from powerkam.accounts.models import Account, AccountQuerySet, Assignment, AssignmentRole, Contact, Tariff
+from powerkam.accounts.models import (
+    Account,
+    AccountQuerySet,
+    Assignment,
+    AssignmentRole,
+    Contact,
+    ContactRole,
+    InfluenceLevel,
+    Tariff,
+)
 from powerkam.analytics import accounts as account_figures
 from powerkam.analytics import portfolio, store
 from powerkam.analytics.charges import late_payment_penalty
@@ -419,7 +428,16 @@ def account_managers(*, account: Account) -> list[ManagerRow]:
 
 
 def account_contacts(*, account: Account) -> list[Contact]:
-    return list(account.contacts.filter(archived=False).order_by("name"))
+    """The account's people as a stakeholder map reads: most influential first, the decision maker
+    before the other roles, then by name."""
+    influence = Case(
+        *(When(influence=level, then=Value(i)) for i, level in enumerate(InfluenceLevel.values)),
+        default=Value(len(InfluenceLevel.values)),
+    )
+    role = Case(
+        *(When(role=r, then=Value(i)) for i, r in enumerate(ContactRole.values)), default=Value(len(ContactRole.values))
+    )
+    return list(account.contacts.filter(archived=False).order_by(influence, role, "name"))
 
 
 @dataclass(frozen=True)
@@ -741,3 +759,47 @@ def portfolio_arrears(*, user: AnyUser, today: dt.date) -> PortfolioArrears:
         )
 
     return _cached_store_figures("arrears", user, today, ("billing", "payments"), compute)
+
+
+# ---- group companies (集团客户) ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GroupMember:
+    account: Account
+    #: the base's last 12 billed months (None: no bills then)
+    kwh_12: float | None
+    yuan_12: Decimal | None
+
+
+@dataclass(frozen=True)
+class AccountGroup:
+    head: Account
+    #: the head first, then its member accounts, as far as the user may see them
+    members: list[GroupMember]
+    #: member accounts the user may not see (counted, not named)
+    hidden: int
+
+    @property
+    def kwh_12(self) -> float:
+        return sum(m.kwh_12 or 0.0 for m in self.members)
+
+    @property
+    def yuan_12(self) -> Decimal:
+        return sum((m.yuan_12 or Decimal("0") for m in self.members), Decimal("0"))
+
+
+def account_group(*, user: AnyUser, account: Account) -> AccountGroup | None:
+    """The group company the account heads or belongs to, with its accounts' last 12 months; None
+    for an account in no group. A manager sees the figures of the accounts they may see."""
+    head = account.parent or account
+    in_group = [head, *Account.objects.active().filter(parent=head).order_by("customer_id")]
+    if len(in_group) == 1:
+        return None
+    visible = set(accounts_visible_to(user).filter(pk__in=[a.pk for a in in_group]).values_list("pk", flat=True))
+    shown = [a for a in in_group if a.pk in visible]
+    with _store_cursor() as con:
+        totals = portfolio.customer_totals(settings.ANALYTICS_DIR, [a.customer_id for a in shown], con=con)
+    none: tuple[float | None, Decimal | None] = (None, None)
+    members = [GroupMember(a, *totals.get(a.customer_id, none)) for a in shown]
+    return AccountGroup(head=head, members=members, hidden=len(in_group) - len(shown))

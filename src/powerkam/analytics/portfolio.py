@@ -174,3 +174,32 @@ def aging(bills: Sequence[OverdueBill], buckets: Sequence[tuple[int, int | None]
             )
         )
     return result
+
+
+def customer_totals(
+    store_dir: Path,
+    customer_ids: Sequence[str],
+    *,
+    months: int = 12,
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> dict[str, tuple[float, Decimal]]:
+    """Each customer's consumption (kWh) and billed revenue (yuan) over the base's last ``months``
+    billed months (ending with the newest period in the billing file); customers without bills then
+    are left out."""
+    billing = source_path(store_dir, "billing")
+    if billing is None or not customer_ids:
+        return {}
+    with connection(con) as con:
+        ids = _portfolio_table(con, customer_ids)
+        rows = con.execute(
+            f"""
+            WITH last AS (SELECT max(period) AS p FROM read_parquet(?))
+            SELECT b.customer_id, coalesce(sum(b.kwh), 0), coalesce(sum(b.amount_yuan), 0)
+            FROM read_parquet(?) b SEMI JOIN {ids} i ON i.customer_id = b.customer_id, last
+            WHERE b.period > strftime(strptime(last.p || '-01', '%Y-%m-%d') - to_months(?), '%Y-%m')
+              AND b.period <= last.p
+            GROUP BY b.customer_id
+            """,
+            [billing, billing, months],
+        ).fetchall()
+    return {cid: (float(kwh), Decimal(yuan).quantize(FEN)) for cid, kwh, yuan in rows}
