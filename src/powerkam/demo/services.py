@@ -31,6 +31,7 @@ from powerkam.demo.generator.crm import ADMIN_USERNAME
 from powerkam.demo.selectors import DEMO_PASSWORD, demo_marker, demo_marker_path
 from powerkam.grading.services import grading_run_create, grading_run_execute
 from powerkam.imports.services import ImportRefused, import_file
+from powerkam.insights.health import health_snapshot_take
 from powerkam.visits.services import plan_generate
 
 Progress = Callable[[str], None]
@@ -151,6 +152,7 @@ def demo_build(
     add_demo_tickets(seed=seed, today=spec.today)
     add_demo_surveys(seed=seed, today=spec.today)
     add_demo_campaign(today=spec.today)
+    health_snapshot_take(today=spec.today)  # the first point of every key account's health trend
     seconds["activity"] = round(time.perf_counter() - step, 2)
 
     usernames = _usernames(files.paths["staff"])

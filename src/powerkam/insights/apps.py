@@ -23,3 +23,4 @@ class InsightsConfig(AppConfig):
         register(
             Job("insights.monthly_report", "powerkam.insights.tasks.monthly_report", at=dt.time(7, 45), monthday=1)
         )
+        register(Job("insights.health_snapshot", "powerkam.insights.tasks.health_snapshot", at=dt.time(6, 15)))

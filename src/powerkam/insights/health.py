@@ -20,7 +20,7 @@ from powerkam.analytics import store
 from powerkam.analytics import tariff as tariff_engine
 from powerkam.core.errors import ApplicationError
 from powerkam.grid import selectors as grid_selectors
-from powerkam.insights.models import HealthRulesVersion, SatisfactionSurvey
+from powerkam.insights.models import HealthRulesVersion, HealthSnapshot, SatisfactionSurvey
 from powerkam.insights.selectors import store_dir
 from powerkam.service.models import Ticket, TicketKind, TicketStatus
 from powerkam.visits import selectors as visit_selectors
@@ -159,3 +159,90 @@ def account_health(*, account: Account, today: dt.date | None = None) -> engine.
 def account_surveys(*, account: Account, limit: int = 5) -> list[SatisfactionSurvey]:
     surveys = SatisfactionSurvey.objects.filter(account=account, archived=False)
     return list(surveys.select_related("recorded_by")[:limit])
+
+
+# ---- snapshots: the trend and the accounts whose risk is rising ------------------------------------
+
+#: Churn risks from the least to the most worrying.
+RISK_ORDER = {"low": 0, "medium": 1, "high": 2}
+#: A score this many points lower than before counts as rising risk even at the same level.
+SCORE_DROP = 15.0
+#: How far back "rising" looks, in days.
+RISING_DAYS = 30
+
+
+def health_snapshot_take(*, today: dt.date | None = None) -> int:
+    """Record today's health of every key account (taking a day again replaces its rows); how many."""
+    today = today or timezone.localdate()
+    report = key_account_health(user=None, today=today)
+    rows = [
+        HealthSnapshot(
+            account=r.account,
+            taken_on=today,
+            score=round(r.health.score, 1),
+            risk=r.health.risk,
+            reason=r.health.reasons[0].code if r.health.reasons else "",
+        )
+        for r in report.rows
+    ]
+    HealthSnapshot.objects.bulk_create(
+        rows,
+        batch_size=2000,
+        update_conflicts=True,
+        unique_fields=["account", "taken_on"],
+        update_fields=["score", "risk", "reason"],
+    )
+    return len(rows)
+
+
+def score_trend(*, account: Account, today: dt.date | None = None, days: int = 365) -> list[HealthSnapshot]:
+    """The account's snapshots of the last ``days`` days, oldest first."""
+    today = today or timezone.localdate()
+    return list(
+        HealthSnapshot.objects.filter(
+            account=account, taken_on__gt=today - dt.timedelta(days=days), taken_on__lte=today
+        ).order_by("taken_on")
+    )
+
+
+@dataclass(frozen=True)
+class RisingRow:
+    account: Account
+    before: HealthSnapshot
+    now: HealthSnapshot
+
+    @property
+    def drop(self) -> float:
+        return round(self.before.score - self.now.score, 1)
+
+
+def risk_rising(*, user: AnyUser | None, today: dt.date | None = None, days: int = RISING_DAYS) -> list[RisingRow]:
+    """Key accounts whose churn risk rose (or whose score fell by :data:`SCORE_DROP` points or more)
+    between the snapshot ``days`` days ago and the latest one, the most worrying first."""
+    today = today or timezone.localdate()
+    taken = HealthSnapshot.objects.filter(taken_on__lte=today)
+    latest = taken.order_by("-taken_on").values_list("taken_on", flat=True).first()
+    earlier = (
+        taken.filter(taken_on__lte=today - dt.timedelta(days=days))
+        .order_by("-taken_on")
+        .values_list("taken_on", flat=True)
+        .first()
+    )
+    if latest is None or earlier is None:
+        return []
+    accounts = Account.objects.key_accounts().active() if user is None else accounts_visible_to(user).key_accounts()
+    snaps = HealthSnapshot.objects.filter(taken_on__in=[latest, earlier], account__in=accounts).select_related(
+        "account"
+    )
+    by_day: dict[dt.date, dict[int, HealthSnapshot]] = {latest: {}, earlier: {}}
+    for snap in snaps:
+        by_day[snap.taken_on][snap.account_id] = snap
+    rows = []
+    for account_id, now in by_day[latest].items():
+        before = by_day[earlier].get(account_id)
+        if before is None:
+            continue
+        if RISK_ORDER[now.risk] > RISK_ORDER[before.risk] or before.score - now.score >= SCORE_DROP:
+            rows.append(RisingRow(now.account, before, now))
+    rows.sort(key=lambda r: (-RISK_ORDER[r.now.risk], -r.drop, r.account.customer_id))
+    return rows

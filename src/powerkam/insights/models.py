@@ -62,6 +62,29 @@ class SatisfactionSurvey(models.Model):
         return f"{self.account_id} {self.surveyed_on} {self.score}"
 
 
+class HealthSnapshot(models.Model):
+    """An account's health score as it was on a day (taken every morning for every key account): the
+    trend on the 360 page and the accounts whose risk is rising. Derived data: taking the day again
+    replaces that day's row."""
+
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.PROTECT, related_name="+", verbose_name=_("account")
+    )
+    taken_on = models.DateField(_("day"), db_index=True)
+    score = models.FloatField(_("health score"))
+    risk = models.CharField(_("churn risk"), max_length=10)
+    #: the code of the reason that cost the most points ("" when none)
+    reason = models.CharField(_("main reason"), max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("health snapshot")
+        verbose_name_plural = _("health snapshots")
+        constraints = [models.UniqueConstraint(fields=["account", "taken_on"], name="health_snapshot_once_a_day")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.taken_on} {self.score:.0f}"
+
+
 class SurveyCampaign(models.Model):
     """A satisfaction survey of a set of key accounts in a window (e.g. every grade-A account this
     quarter). The accounts are fixed when it is launched, each with the manager who asks it; an account

@@ -39,6 +39,8 @@ def retention_figures(user: Any, today: dt.date) -> Figures:
             }
             for r in high[:TOP_AT_RISK]
         ],
+        "rising": len(health.risk_rising(user=user, today=today)),
+        "rising_days": health.RISING_DAYS,
         "tariff_savings_yuan": opportunities.total_yuan,
         "tariff_accounts": len(opportunities.rows),
     }

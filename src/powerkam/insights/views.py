@@ -21,7 +21,7 @@ from powerkam.core.errors import ApplicationError
 from powerkam.insights import campaigns, health, report, selectors, services
 from powerkam.insights.forms import CampaignForm, SurveyForm
 from powerkam.insights.models import SurveyCampaign
-from powerkam.web import dashboard
+from powerkam.web import charts, dashboard
 from powerkam.web.excel import XLSX_CONTENT_TYPE, workbook_bytes
 
 HEALTH_PAGE_SIZE = 50
@@ -129,6 +129,8 @@ def health_report(request: HttpRequest) -> HttpResponse:
         report = health.key_account_health(user=request.user, risk=risk, district=district)
         context["report"] = report
         context["page"] = Paginator(report.rows, HEALTH_PAGE_SIZE).get_page(request.GET.get("page"))
+        context["rising"] = health.risk_rising(user=request.user)
+        context["rising_days"] = health.RISING_DAYS
     except ApplicationError as exc:
         context["problem"] = exc.message
     context["districts"] = selectors.districts(user=request.user)
@@ -155,6 +157,9 @@ def _health_fragment(
         context["health"] = health.account_health(account=account)
     except ApplicationError as exc:
         context["problem"] = exc.message
+    trend = health.score_trend(account=account)
+    if len(trend) >= 2:
+        context["trend_chart"] = charts.score_trend_chart([(t.taken_on, t.score) for t in trend])
     return render(request, "insights/_account_health.html", context, status=status)
 
 

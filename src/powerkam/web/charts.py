@@ -135,3 +135,30 @@ def share_chart(months: Sequence[dict[str, Any]]) -> dict[str, Any]:
             },
         ],
     }
+
+
+def score_trend_chart(points: Sequence[tuple[Any, float]]) -> dict[str, Any]:
+    """An account's health score day by day (0–100), the risk bands shaded."""
+    name = _("Health score")
+    return {
+        "color": PALETTE,
+        "tooltip": {"trigger": "axis"},
+        "grid": {"left": 40, "right": 16, "top": 16, "bottom": 32},
+        "xAxis": {"type": "category", "data": [f"{day:%Y-%m-%d}" for day, _score in points], "boundaryGap": False},
+        "yAxis": [{"type": "value", "min": 0, "max": 100, "unit": ""}],
+        "series": [
+            {
+                "name": name,
+                "type": "line",
+                "showSymbol": len(points) < 40,
+                "data": [score for _day, score in points],
+                "markArea": {
+                    "silent": True,
+                    "data": [
+                        [{"yAxis": 0, "itemStyle": {"color": "rgba(201,42,42,0.06)"}}, {"yAxis": 50}],
+                        [{"yAxis": 50, "itemStyle": {"color": "rgba(232,89,12,0.05)"}}, {"yAxis": 70}],
+                    ],
+                },
+            }
+        ],
+    }

@@ -2,6 +2,8 @@
 
 powerkam health [--risk high|medium|low] [--district D] [--limit N] [--format json]
 powerkam health --customer CUSTOMER_ID [--format json]
+powerkam health --snapshot          record today's health of every key account (the worker does it each morning)
+powerkam health --rising            key accounts whose risk rose in the last 30 days
 """
 
 from __future__ import annotations
@@ -27,8 +29,24 @@ class Command(PowerKAMCommand):
         parser.add_argument("--risk", default="", choices=["", *RISKS])
         parser.add_argument("--district", default="")
         parser.add_argument("--limit", type=int, default=50)
+        parser.add_argument("--snapshot", action="store_true", help="Record today's health of every key account.")
+        parser.add_argument("--rising", action="store_true", help="Key accounts whose risk rose in 30 days.")
 
     def run(self, *args: Any, **options: Any) -> Any:
+        if options.get("snapshot"):
+            return {"snapshot": health.health_snapshot_take()}
+        if options.get("rising"):
+            return {
+                "rising": [
+                    {
+                        "customer_id": r.account.customer_id,
+                        "name": r.account.name,
+                        "before": {"on": r.before.taken_on, "score": r.before.score, "risk": r.before.risk},
+                        "now": {"on": r.now.taken_on, "score": r.now.score, "risk": r.now.risk},
+                    }
+                    for r in health.risk_rising(user=None)
+                ]
+            }
         if options.get("customer"):
             try:
                 account = Account.objects.active().get(customer_id=options["customer"])
@@ -43,6 +61,14 @@ class Command(PowerKAMCommand):
         }
 
     def render_text(self, result: Any) -> str:
+        if "snapshot" in result:
+            return f"{result['snapshot']} key accounts recorded"
+        if "rising" in result:
+            return "\n".join(
+                f"{r['customer_id']}  {r['name']}  {r['before']['risk']} {r['before']['score']:.0f} → "
+                f"{r['now']['risk']} {r['now']['score']:.0f}"
+                for r in result["rising"]
+            )
         rows = result.get("accounts", [result])
         lines = []
         if "counts" in result:
