@@ -82,3 +82,29 @@ def test_the_command_and_the_schedule(team: Team) -> None:
     assert json.loads(out.getvalue()) == {"rising": []}
     job = next(j for j in jobs() if j.name == "insights.health_snapshot")
     assert job.due_on(dt.datetime(2026, 12, 2, 6, 30)) == dt.date(2026, 12, 2)
+
+
+def test_a_rise_in_risk_alerts_the_accounts_managers_once_in_their_inbox(client: Client, team: Team) -> None:
+    from powerkam.insights.models import RiskAlert
+    from powerkam.web import inbox
+
+    health.health_snapshot_take(today=D1)
+    assert RiskAlert.objects.count() == 0  # nothing to compare with yet
+    e100 = team.accounts["E100"]  # primary m01, secondary m02
+    before = HealthSnapshot.objects.get(account=e100, taken_on=D1)
+    e100.credit_score = 0
+    e100.save()
+    health.health_snapshot_take(today=D1 + dt.timedelta(days=1))
+    now = HealthSnapshot.objects.get(account=e100, taken_on=D1 + dt.timedelta(days=1))
+    assert health.RISK_ORDER[now.risk] > health.RISK_ORDER[before.risk], (before.risk, now.risk)
+    assert sorted(RiskAlert.objects.values_list("user__username", flat=True)) == ["m01", "m02"]
+    health.health_snapshot_take(today=D1 + dt.timedelta(days=1))  # the same day again: no second alert
+    assert RiskAlert.objects.count() == 2
+    # it is in the manager's inbox, unread, and links to the account's health panel
+    assert inbox.unread_count(team.manager.user) == 1
+    message = next(m for m in inbox.messages_for(team.manager.user) if m.kind == "risk")
+    assert message.url == "/accounts/E100/#health"
+    assert "示范钢铁有限公司" in message.text
+    inbox.mark_all_read(team.manager.user)
+    assert inbox.unread_count(team.manager.user) == 0
+    assert inbox.unread_count(team.other.user) == 1  # each manager reads their own

@@ -16,8 +16,10 @@ class InsightsConfig(AppConfig):
 
         register_tiles()
         from powerkam.insights.campaigns import register_tasks
+        from powerkam.insights.inbox import register_inbox
 
         register_tasks()
+        register_inbox()
         from powerkam.core.schedule import Job, register
 
         register(

@@ -9,18 +9,19 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import F, Q
+from django.db import transaction
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from powerkam.accounts.models import Account
+from powerkam.accounts.models import Account, Assignment
 from powerkam.accounts.selectors import AnyUser, accounts_visible_to
 from powerkam.analytics import health as engine
 from powerkam.analytics import store
 from powerkam.analytics import tariff as tariff_engine
 from powerkam.core.errors import ApplicationError
 from powerkam.grid import selectors as grid_selectors
-from powerkam.insights.models import HealthRulesVersion, HealthSnapshot, SatisfactionSurvey
+from powerkam.insights.models import HealthRulesVersion, HealthSnapshot, RiskAlert, SatisfactionSurvey
 from powerkam.insights.selectors import store_dir
 from powerkam.service.models import Ticket, TicketKind, TicketStatus
 from powerkam.visits import selectors as visit_selectors
@@ -185,14 +186,68 @@ def health_snapshot_take(*, today: dt.date | None = None) -> int:
         )
         for r in report.rows
     ]
-    HealthSnapshot.objects.bulk_create(
-        rows,
-        batch_size=2000,
-        update_conflicts=True,
-        unique_fields=["account", "taken_on"],
-        update_fields=["score", "risk", "reason"],
-    )
+    with transaction.atomic():
+        HealthSnapshot.objects.bulk_create(
+            rows,
+            batch_size=2000,
+            update_conflicts=True,
+            unique_fields=["account", "taken_on"],
+            update_fields=["score", "risk", "reason"],
+        )
+        _raise_alerts(rows, today)
     return len(rows)
+
+
+def _raise_alerts(rows: list[HealthSnapshot], today: dt.date) -> int:
+    """Tell each active manager of an account whose risk level is higher than on the previous snapshot
+    day (once per account, manager and day); how many alerts."""
+    previous_day = (
+        HealthSnapshot.objects.filter(taken_on__lt=today)
+        .order_by("-taken_on")
+        .values_list("taken_on", flat=True)
+        .first()
+    )
+    if previous_day is None:
+        return 0
+    before = {
+        s.account_id: s
+        for s in HealthSnapshot.objects.filter(taken_on=previous_day, account__in=[r.account for r in rows])
+    }
+    worse = [
+        (before[r.account.pk], r)
+        for r in rows
+        if r.account.pk in before and RISK_ORDER[r.risk] > RISK_ORDER[before[r.account.pk].risk]
+    ]
+    if not worse:
+        return 0
+    managers: dict[int, list[int]] = {}
+    for account_id, staff_id in Assignment.objects.filter(
+        account_id__in=[r.account.pk for _b, r in worse], active=True
+    ).values_list("account_id", "staff_id"):
+        managers.setdefault(account_id, []).append(staff_id)
+    alerts = [
+        RiskAlert(
+            account=now.account,
+            user_id=user_id,
+            raised_on=today,
+            risk_before=was.risk,
+            risk_now=now.risk,
+            score_before=was.score,
+            score_now=now.score,
+            reason=now.reason,
+        )
+        for was, now in worse
+        for user_id in managers.get(now.account.pk, [])
+    ]
+    RiskAlert.objects.bulk_create(alerts, ignore_conflicts=True)
+    return len(alerts)
+
+
+def risk_alerts_for(*, user: AnyUser, unread_only: bool = True) -> QuerySet[RiskAlert]:
+    if not user.is_authenticated:
+        return RiskAlert.objects.none()
+    alerts = RiskAlert.objects.filter(user_id=user.pk).select_related("account")
+    return alerts.filter(read_at=None) if unread_only else alerts
 
 
 def score_trend(*, account: Account, today: dt.date | None = None, days: int = 365) -> list[HealthSnapshot]:

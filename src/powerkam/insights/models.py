@@ -85,6 +85,34 @@ class HealthSnapshot(models.Model):
         return f"{self.account_id} {self.taken_on} {self.score:.0f}"
 
 
+class RiskAlert(models.Model):
+    """A manager told that one of their key accounts moved to a higher churn risk since the day before
+    (raised when the morning's health snapshot is taken; shown in the inbox)."""
+
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.PROTECT, related_name="+", verbose_name=_("account")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("manager")
+    )
+    raised_on = models.DateField(_("day"))
+    risk_before = models.CharField(_("risk before"), max_length=10)
+    risk_now = models.CharField(_("risk now"), max_length=10)
+    score_before = models.FloatField(_("score before"))
+    score_now = models.FloatField(_("score now"))
+    reason = models.CharField(_("main reason"), max_length=40, blank=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("risk alert")
+        verbose_name_plural = _("risk alerts")
+        constraints = [models.UniqueConstraint(fields=["account", "user", "raised_on"], name="risk_alert_once_a_day")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.risk_before}→{self.risk_now} {self.raised_on}"
+
+
 class SurveyCampaign(models.Model):
     """A satisfaction survey of a set of key accounts in a window (e.g. every grade-A account this
     quarter). The accounts are fixed when it is launched, each with the manager who asks it; an account
