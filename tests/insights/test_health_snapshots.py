@@ -108,3 +108,27 @@ def test_a_rise_in_risk_alerts_the_accounts_managers_once_in_their_inbox(client:
     inbox.mark_all_read(team.manager.user)
     assert inbox.unread_count(team.manager.user) == 0
     assert inbox.unread_count(team.other.user) == 1  # each manager reads their own
+
+
+def test_the_health_page_reads_this_mornings_snapshot_and_can_compute_now(client: Client, team: Team) -> None:
+    import re
+
+    from django.utils import timezone
+
+    client.force_login(team.supervisor.user)
+    live = client.get("/insights/health/").content.decode()
+    assert 'data-testid="snapshot-note"' not in live  # no snapshot today: computed live
+    health.health_snapshot_take(today=timezone.localdate())
+    page = client.get("/insights/health/").content.decode()
+    assert 'data-testid="snapshot-note"' in page
+    names = re.findall(r'#health">([^<]+)</a>', page)
+    assert sorted(names) == sorted(a.name for k, a in team.accounts.items() if k in ("E100", "E101", "E200"))
+    assert "信用评分 50" in page  # E200's main reason, worded from the snapshot
+    # a change after the snapshot shows on the health panel at once, on the list when computed now
+    e200 = team.accounts["E200"]
+    e200.credit_score = 100
+    e200.save()
+    assert "信用评分 50" in client.get("/insights/health/").content.decode()
+    assert "信用评分 50" not in client.get("/insights/health/?live=1").content.decode()
+    counts = client.get("/insights/health/?risk=high").content.decode()
+    assert 'data-testid="risk-high"' in counts

@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -183,6 +183,8 @@ def health_snapshot_take(*, today: dt.date | None = None) -> int:
             score=round(r.health.score, 1),
             risk=r.health.risk,
             reason=r.health.reasons[0].code if r.health.reasons else "",
+            reason_figures=r.health.reasons[0].figures if r.health.reasons else {},
+            reason_action=r.health.reasons[0].action if r.health.reasons else "",
         )
         for r in report.rows
     ]
@@ -192,7 +194,7 @@ def health_snapshot_take(*, today: dt.date | None = None) -> int:
             batch_size=2000,
             update_conflicts=True,
             unique_fields=["account", "taken_on"],
-            update_fields=["score", "risk", "reason"],
+            update_fields=["score", "risk", "reason", "reason_figures", "reason_action"],
         )
         _raise_alerts(rows, today)
     return len(rows)
@@ -301,3 +303,52 @@ def risk_rising(*, user: AnyUser | None, today: dt.date | None = None, days: int
             rows.append(RisingRow(now.account, before, now))
     rows.sort(key=lambda r: (-RISK_ORDER[r.now.risk], -r.drop, r.account.customer_id))
     return rows
+
+
+# ---- the health page from the morning's snapshot ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SnapshotHealth:
+    """What the health list shows of an account, read from a snapshot (the 360 panel stays live)."""
+
+    score: float
+    risk: str
+    reasons: list[engine.Reason]
+
+
+@dataclass(frozen=True)
+class SnapshotReport:
+    day: dt.date
+    counts: list[tuple[str, int]]
+    #: the snapshots of the accounts shown, riskiest (lowest score) first
+    rows: QuerySet[HealthSnapshot]
+
+    @staticmethod
+    def row(snapshot: HealthSnapshot) -> HealthRow:
+        reasons = (
+            [engine.Reason("", snapshot.reason, 0.0, snapshot.reason_figures, snapshot.reason_action)]
+            if snapshot.reason
+            else []
+        )
+        return HealthRow(snapshot.account, SnapshotHealth(snapshot.score, snapshot.risk, reasons))  # type: ignore[arg-type]
+
+
+def snapshot_report(
+    *, user: AnyUser, risk: str = "", district: str = "", today: dt.date | None = None
+) -> SnapshotReport | None:
+    """The health list from today's snapshot (taken in the morning by the worker), or None when there is
+    none yet: then the list is computed live. At 66,000 key accounts the live list takes ~30 s."""
+    if risk and risk not in engine.RISKS:
+        raise ApplicationError(_("Unknown risk level %(risk)r.") % {"risk": risk})
+    today = today or timezone.localdate()
+    snapshots = HealthSnapshot.objects.filter(taken_on=today, account__in=accounts_visible_to(user).key_accounts())
+    if not HealthSnapshot.objects.filter(taken_on=today).exists():
+        return None
+    if district:
+        snapshots = snapshots.filter(account__district=district)
+    by_risk = dict(snapshots.values_list("risk").annotate(n=Count("id")).values_list("risk", "n"))
+    if risk:
+        snapshots = snapshots.filter(risk=risk)
+    rows = snapshots.select_related("account").order_by("score", "account__customer_id")
+    return SnapshotReport(today, [(r, by_risk.get(r, 0)) for r in engine.RISKS], rows)

@@ -73,8 +73,10 @@ class HealthSnapshot(models.Model):
     taken_on = models.DateField(_("day"), db_index=True)
     score = models.FloatField(_("health score"))
     risk = models.CharField(_("churn risk"), max_length=10)
-    #: the code of the reason that cost the most points ("" when none)
+    #: the code of the reason that cost the most points ("" when none), its figures and its action
     reason = models.CharField(_("main reason"), max_length=40, blank=True)
+    reason_figures = models.JSONField(_("figures of the reason"), default=dict, blank=True)
+    reason_action = models.CharField(_("what to do"), max_length=40, blank=True)
 
     class Meta:
         verbose_name = _("health snapshot")

@@ -126,9 +126,20 @@ def health_report(request: HttpRequest) -> HttpResponse:
     risk = request.GET.get("risk", "").strip()
     context: dict[str, object] = {"district": district, "risk": risk, "risks": health.engine.RISKS}
     try:
-        report = health.key_account_health(user=request.user, risk=risk, district=district)
-        context["report"] = report
-        context["page"] = Paginator(report.rows, HEALTH_PAGE_SIZE).get_page(request.GET.get("page"))
+        snapshot = (
+            None if request.GET.get("live") else health.snapshot_report(user=request.user, risk=risk, district=district)
+        )
+        if snapshot is not None:  # this morning's scores: one paged query, whatever the number of accounts
+            page = Paginator(snapshot.rows, HEALTH_PAGE_SIZE).get_page(request.GET.get("page"))
+            context["report"] = snapshot
+            context["page"] = page
+            context["rows"] = [snapshot.row(s) for s in page.object_list]
+        else:
+            report = health.key_account_health(user=request.user, risk=risk, district=district)
+            context["report"] = report
+            context["page"] = Paginator(report.rows, HEALTH_PAGE_SIZE).get_page(request.GET.get("page"))
+            context["rows"] = context["page"].object_list  # type: ignore[attr-defined]
+        context["snapshot_day"] = snapshot.day if snapshot is not None else None
         context["rising"] = health.risk_rising(user=request.user)
         context["rising_days"] = health.RISING_DAYS
     except ApplicationError as exc:
