@@ -82,6 +82,8 @@ class HealthSnapshot(models.Model):
         verbose_name = _("health snapshot")
         verbose_name_plural = _("health snapshots")
         constraints = [models.UniqueConstraint(fields=["account", "taken_on"], name="health_snapshot_once_a_day")]
+        # the health list: a day's snapshots, lowest score first
+        indexes = [models.Index(fields=["taken_on", "score"], name="health_snapshot_day_score")]
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.taken_on} {self.score:.0f}"

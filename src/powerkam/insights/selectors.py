@@ -215,6 +215,6 @@ def tariff_opportunities(
 
 
 def districts(*, user: AnyUser) -> list[str]:
-    return sorted(
-        d for d in accounts_visible_to(user).key_accounts().values_list("district", flat=True).distinct() if d
-    )
+    # order_by() first: the model's ordering (customer id) would otherwise be part of the DISTINCT
+    found = accounts_visible_to(user).key_accounts().exclude(district="").order_by("district")
+    return list(found.values_list("district", flat=True).distinct())
