@@ -103,3 +103,19 @@ def test_the_schedule_sends_it_on_the_first_day_of_each_month() -> None:
     assert job.due_on(dt.datetime(2026, 12, 1, 8, 0)) == dt.date(2026, 12, 1)
     assert job.due_on(dt.datetime(2026, 12, 1, 7, 0)) is None  # before 07:45
     assert job.due_on(dt.datetime(2026, 12, 2, 8, 0)) is None
+
+
+def test_a_mail_server_that_does_not_answer_is_said_and_nothing_is_recorded(
+    client: Client, team: Team, settings: Any
+) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 2
+    client.force_login(team.supervisor.user)
+    page = client.post("/insights/overview/send/", follow=True).content.decode()
+    assert "月报未能发送" in page
+    assert OverviewReportRun.objects.count() == 0

@@ -22,6 +22,8 @@ from powerkam.insights.models import CampaignAccount, SatisfactionSurvey, Survey
 from powerkam.staff.selectors import person_name
 from powerkam.web.worklist import Task, TaskSource, register
 
+#: Filters of a campaign's accounts (:meth:`CampaignProgress.rows_in`).
+STATUSES = ("todo", "done", "dissatisfied")
 #: A score at or under this is a dissatisfied customer to call back.
 LOW_SCORE = 2
 
@@ -105,6 +107,16 @@ class CampaignProgress:
     @property
     def dissatisfied(self) -> list[TargetRow]:
         return [r for r in self.rows if r.survey is not None and r.survey.score <= LOW_SCORE]
+
+    def rows_in(self, status: str) -> list[TargetRow]:
+        """The rows of a status: "todo" (not surveyed yet), "done", "dissatisfied"; every row otherwise."""
+        if status == "todo":
+            return [r for r in self.rows if r.survey is None]
+        if status == "done":
+            return [r for r in self.rows if r.survey is not None]
+        if status == "dissatisfied":
+            return self.dissatisfied
+        return self.rows
 
     @property
     def by_manager(self) -> list[ManagerProgress]:

@@ -165,7 +165,7 @@ def account_surveys(*, account: Account, limit: int = 5) -> list[SatisfactionSur
 # ---- snapshots: the trend and the accounts whose risk is rising ------------------------------------
 
 #: Churn risks from the least to the most worrying.
-RISK_ORDER = {"low": 0, "medium": 1, "high": 2}
+RISK_ORDER = {risk: i for i, risk in enumerate(reversed(engine.RISKS))}
 #: A score this many points lower than before counts as rising risk even at the same level.
 SCORE_DROP = 15.0
 #: How far back "rising" looks, in days.

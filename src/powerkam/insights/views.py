@@ -66,7 +66,11 @@ def overview_send(request: HttpRequest) -> HttpResponse:
     """Mail the monthly report of the whole base to the supervisors now (supervisors and administrators)."""
     if not account_selectors.user_sees_all_accounts(request.user) or not account_selectors.user_can_edit(request.user):
         raise PermissionDenied
-    run = report.monthly_report_send(by=request.user)  # type: ignore[arg-type]
+    try:
+        run = report.monthly_report_send(by=request.user)  # type: ignore[arg-type]
+    except OSError as exc:  # the mail server did not answer; nothing is recorded
+        messages.error(request, _("The monthly report could not be mailed: %(error)s") % {"error": exc})
+        return redirect("insights:home")
     if run.recipients:
         messages.success(request, _("The monthly report was mailed to %(n)s supervisors.") % {"n": len(run.recipients)})
     else:
@@ -280,16 +284,12 @@ def survey_campaign(request: HttpRequest, pk: int) -> HttpResponse:
         response["Content-Disposition"] = f'attachment; filename="survey-campaign-{campaign.pk}.xlsx"'
         return response
     status = request.GET.get("status", "")
-    rows = {
-        "todo": [r for r in progress.rows if r.survey is None],
-        "done": [r for r in progress.rows if r.survey is not None],
-        "dissatisfied": progress.dissatisfied,
-    }.get(status, progress.rows)
+    status = status if status in campaigns.STATUSES else ""
     context = {
         "progress": progress,
         "campaign": campaign,
         "can_close": _can_run_campaigns(request.user),
-        "status": status if status in ("todo", "done", "dissatisfied") else "",
-        "page": Paginator(rows, CAMPAIGN_PAGE_SIZE).get_page(request.GET.get("page")),
+        "status": status,
+        "page": Paginator(progress.rows_in(status), CAMPAIGN_PAGE_SIZE).get_page(request.GET.get("page")),
     }
     return render(request, "insights/campaign.html", context)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from powerkam.accounts import selectors as account_selectors
 from powerkam.accounts.models import Assignment, AssignmentRole
 from powerkam.accounts.selectors import AccountArrears
+from powerkam.analytics.portfolio import AGE_BUCKETS
 from powerkam.analytics.workcal import WorkCalendar
 from powerkam.service import clock
 from powerkam.service.models import (
@@ -282,10 +283,7 @@ def sla_compliance(
 
 #: Age filters of the list: days past the due date of the oldest bill owed.
 ARREARS_AGES: dict[str, tuple[int, int | None]] = {
-    "1-30": (1, 30),
-    "31-90": (31, 90),
-    "91-180": (91, 180),
-    "181+": (181, None),
+    (f"{first}-{last}" if last else f"{first}+"): (first, last) for first, last in AGE_BUCKETS
 }
 ARREARS_SORTS = {
     "owed": lambda a: (-a.outstanding_yuan, a.customer_id),
