@@ -1,6 +1,9 @@
 # PowerKAM — the project's vocabulary. Quick start: `make demo`, `make test`.
 SHELL := /bin/bash
 export UV_PYTHON_DOWNLOADS := never
+# Installed packages byte-compiled once at install, as a production install would: every command then
+# starts without compiling thousands of modules (docs/benchmarks.md, "Command line start-up").
+export UV_COMPILE_BYTECODE := 1
 export PATH := $(HOME)/.local/bin:$(PATH)
 DATA_DIR ?= var
 SECRET_FILE := $(DATA_DIR)/secret_key

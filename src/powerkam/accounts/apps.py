@@ -7,8 +7,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Key accounts")
 
     def ready(self) -> None:
-        from powerkam.accounts.overview import register_tiles
-        from powerkam.accounts.panels import register_panels
+        from powerkam.core.contributions import contribute
 
-        register_tiles()
-        register_panels()
+        contribute("powerkam.accounts.overview.register_tiles")
+        contribute("powerkam.accounts.panels.register_panels")

@@ -7,6 +7,6 @@ class GradingConfig(AppConfig):
     verbose_name = _("Grading")
 
     def ready(self) -> None:
-        from powerkam.grading.panels import register_panels
+        from powerkam.core.contributions import contribute
 
-        register_panels()
+        contribute("powerkam.grading.panels.register_panels")

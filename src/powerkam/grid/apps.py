@@ -7,6 +7,6 @@ class GridConfig(AppConfig):
     verbose_name = _("Grid")
 
     def ready(self) -> None:
-        from powerkam.grid.panels import register_panels
+        from powerkam.core.contributions import contribute
 
-        register_panels()
+        contribute("powerkam.grid.panels.register_panels")

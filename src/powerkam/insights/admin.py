@@ -4,8 +4,6 @@ from django.forms import ModelForm
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
-from powerkam.analytics.health import HealthRules, HealthRulesError
-from powerkam.analytics.tariff import TariffRules, TariffRulesError
 from powerkam.insights.models import (
     CampaignAccount,
     HealthRulesVersion,
@@ -22,6 +20,9 @@ class TariffRulesForm(ModelForm):
         fields = ("rules_toml", "note")
 
     def clean_rules_toml(self) -> str:
+        # The rules' modules import DuckDB: only when a version is saved, not at every start-up.
+        from powerkam.analytics.tariff import TariffRules, TariffRulesError
+
         text = str(self.cleaned_data["rules_toml"])
         try:
             TariffRules.from_toml(text)
@@ -56,6 +57,8 @@ class HealthRulesForm(ModelForm):
         fields = ("rules_toml", "note")
 
     def clean_rules_toml(self) -> str:
+        from powerkam.analytics.health import HealthRules, HealthRulesError
+
         text = str(self.cleaned_data["rules_toml"])
         try:
             HealthRules.from_toml(text)

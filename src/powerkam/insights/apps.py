@@ -9,17 +9,14 @@ class InsightsConfig(AppConfig):
     verbose_name = _("Insights")
 
     def ready(self) -> None:
-        from powerkam.insights.panels import register_panels
+        from powerkam.core.contributions import contribute
 
-        register_panels()
-        from powerkam.insights.overview import register_tiles
+        contribute("powerkam.insights.panels.register_panels")
 
-        register_tiles()
-        from powerkam.insights.campaigns import register_tasks
-        from powerkam.insights.inbox import register_inbox
+        contribute("powerkam.insights.overview.register_tiles")
 
-        register_tasks()
-        register_inbox()
+        contribute("powerkam.insights.campaigns.register_tasks")
+        contribute("powerkam.insights.inbox.register_inbox")
         from powerkam.core.schedule import Job, register
 
         register(

@@ -9,13 +9,13 @@ class OutagesConfig(AppConfig):
     verbose_name = _("Planned outages")
 
     def ready(self) -> None:
+        from powerkam.core.contributions import contribute
         from powerkam.core.schedule import Job, register
         from powerkam.outages import signals
 
         # A calendar or rules change queues a rebuild of the typical loads at once …
         signals.connect()
-        from powerkam.outages.worklist import register_tasks
 
-        register_tasks()
+        contribute("powerkam.outages.worklist.register_tasks")
         # … and every night they are checked (rebuilt only when stale), in case a change was missed.
         register(Job("outages.typical_loads", "powerkam.outages.tasks.refresh_typical_loads", at=dt.time(5, 0)))

@@ -9,19 +9,16 @@ class ProspectsConfig(AppConfig):
     verbose_name = _("Prospects")
 
     def ready(self) -> None:
+        from powerkam.core.contributions import contribute
         from powerkam.core.schedule import Job, register
-        from powerkam.prospects.panels import register_panels
 
-        register_panels()
-        from powerkam.prospects.overview import register_tiles
+        contribute("powerkam.prospects.panels.register_panels")
 
-        register_tiles()
-        from powerkam.prospects.worklist import register_tasks
+        contribute("powerkam.prospects.overview.register_tiles")
 
-        register_tasks()
-        from powerkam.prospects.inbox import register_inbox
+        contribute("powerkam.prospects.worklist.register_tasks")
 
-        register_inbox()
+        contribute("powerkam.prospects.inbox.register_inbox")
         # Every morning: release reservations past their last valid day and tell the managers.
         register(
             Job("prospects.release_expired", "powerkam.prospects.tasks.release_expired_reservations", at=dt.time(6, 30))

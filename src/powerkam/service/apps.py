@@ -9,17 +9,14 @@ class ServiceConfig(AppConfig):
     verbose_name = _("Service tickets")
 
     def ready(self) -> None:
+        from powerkam.core.contributions import contribute
         from powerkam.core.schedule import Job, register
-        from powerkam.service.panels import register_panels
 
-        register_panels()
-        from powerkam.service.overview import register_tiles
+        contribute("powerkam.service.panels.register_panels")
 
-        register_tiles()
-        from powerkam.service.worklist import register_tasks
+        contribute("powerkam.service.overview.register_tiles")
 
-        register_tasks()
-        from powerkam.service.inbox import register_inbox
+        contribute("powerkam.service.worklist.register_tasks")
 
-        register_inbox()
+        contribute("powerkam.service.inbox.register_inbox")
         register(Job("service.escalate", "powerkam.service.tasks.escalate", at=dt.time(7, 0)))

@@ -9,14 +9,12 @@ class VisitsConfig(AppConfig):
     verbose_name = _("Visits")
 
     def ready(self) -> None:
+        from powerkam.core.contributions import contribute
         from powerkam.core.schedule import Job, register
-        from powerkam.visits.panels import register_panels
 
-        register_panels()
-        from powerkam.visits.overview import register_tiles
+        contribute("powerkam.visits.panels.register_panels")
 
-        register_tiles()
-        from powerkam.visits.worklist import register_tasks
+        contribute("powerkam.visits.overview.register_tiles")
 
-        register_tasks()
+        contribute("powerkam.visits.worklist.register_tasks")
         register(Job("visits.weekly_digest", "powerkam.visits.tasks.weekly_digest", at=dt.time(7, 30), weekday=0))

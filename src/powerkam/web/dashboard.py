@@ -20,6 +20,7 @@ from django.core.cache import cache
 from django.utils import timezone
 from django.utils.functional import Promise
 
+from powerkam.core.contributions import load
 from powerkam.core.errors import ApplicationError
 
 Figures = dict[str, Any]
@@ -52,10 +53,12 @@ def register(tile: Tile) -> None:
 
 
 def tiles() -> list[Tile]:
+    load()
     return sorted(_TILES.values(), key=lambda t: (t.order, t.key))
 
 
 def tile(key: str) -> Tile | None:
+    load()
     return _TILES.get(key)
 
 

@@ -16,6 +16,8 @@ from typing import Any
 
 from django.utils.functional import Promise
 
+from powerkam.core.contributions import load
+
 
 @dataclass(frozen=True)
 class Message:
@@ -44,6 +46,7 @@ def register(source: InboxSource) -> None:
 
 
 def sources() -> list[InboxSource]:
+    load()
     return [_SOURCES[k] for k in sorted(_SOURCES)]
 
 

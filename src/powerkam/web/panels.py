@@ -1,6 +1,7 @@
 """Panels other apps contribute to shared pages: the account 360 page and "My work".
 
-An app registers a :class:`Panel` in its ``AppConfig.ready()``; the page asks each registered
+An app names the function that registers its :class:`Panel` in its ``AppConfig.ready()``
+(:func:`powerkam.core.contributions.contribute`: imported when a page first asks); the page asks each registered
 panel for its context and includes the panel's template with ``panel`` in the context. This
 keeps the accounts and web apps free of imports from the apps that extend them.
 """
@@ -13,6 +14,8 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.utils.functional import Promise
+
+from powerkam.core.contributions import load
 
 Page = Literal["account", "home"]
 
@@ -55,6 +58,7 @@ def panel_stylesheets(panels: list[RenderedPanel]) -> list[str]:
 def panels_for(page: Page, request: HttpRequest, subject: Any) -> list[RenderedPanel]:
     """The page's panels in order; a lazy one is a placeholder the page loads with :func:`panel_for`."""
     rendered = []
+    load()
     for panel in sorted(_PANELS[page].values(), key=lambda p: (p.order, p.key)):
         if panel.lazy:
             rendered.append(RenderedPanel(panel.key, panel.title, panel.template, None, panel.css, lazy=True))
@@ -67,6 +71,7 @@ def panels_for(page: Page, request: HttpRequest, subject: Any) -> list[RenderedP
 
 def panel_for(page: Page, key: str, request: HttpRequest, subject: Any) -> RenderedPanel | None:
     """One panel with its context (None when there is no such panel or it has nothing for ``subject``)."""
+    load()
     panel = _PANELS[page].get(key)
     if panel is None:
         return None

@@ -17,6 +17,8 @@ from typing import Any
 
 from django.utils.functional import Promise
 
+from powerkam.core.contributions import load
+
 
 @dataclass(frozen=True)
 class Task:
@@ -49,6 +51,7 @@ def register(source: TaskSource) -> None:
 
 
 def sources() -> list[TaskSource]:
+    load()
     return sorted(_SOURCES.values(), key=lambda s: (s.order, s.key))
 
 
