@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-SAMPLES = SHARED / "samples"
+#: The sample extracts the tests import: the project's own fixtures, inside the repository.
+SAMPLES = Path(__file__).resolve().parent / "fixtures" / "samples"
 
 import pytest  # noqa: E402
 

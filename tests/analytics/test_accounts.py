@@ -13,7 +13,7 @@ from factories import monthly_bills, write_dataset
 from powerkam.analytics import store
 from powerkam.analytics.accounts import LoadCurve, bill_record, monthly_history, typical_load_curve
 
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples"
+SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "samples"
 
 
 def pay(period: str, paid_on: str, amount: str, customer_id: str = "C1", seq: int = 0) -> dict:

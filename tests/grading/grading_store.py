@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 
 from powerkam.analytics import store
 
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples"
+SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "samples"
 CENT = Decimal("0.01")
 
 
