@@ -34,7 +34,7 @@ SCREENSHOTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "screensh
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
-    """Every Playwright test drives Debian's Chromium, headless and offline (stack-notes.md)."""
+    """Every Playwright test drives Debian's Chromium, headless and offline (docs/stack-notes.md)."""
     return {
         **browser_type_launch_args,
         "executable_path": CHROMIUM,

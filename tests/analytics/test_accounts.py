@@ -116,7 +116,7 @@ def test_the_sample_metering_extract(tmp_path: Path) -> None:
     assert all(v is not None and v >= 0 for v in curve.working_kw)
 
 
-# ---- bills and payments (rules.md §1 definitions) --------------------------------------------
+# ---- bills and payments (docs/rules.md §1 definitions) --------------------------------------------
 
 
 @pytest.fixture
