@@ -12,8 +12,7 @@ import pytest
 from factories import monthly_bills, write_dataset
 from powerkam.analytics import store
 from powerkam.analytics.accounts import LoadCurve, bill_record, monthly_history, typical_load_curve
-
-SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "samples"
+from tests.conftest import SAMPLES
 
 
 def pay(period: str, paid_on: str, amount: str, customer_id: str = "C1", seq: int = 0) -> dict:
