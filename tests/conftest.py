@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-SAMPLES = SHARED / "samples"
+#: The sample extracts the tests import: the project's own fixtures, inside the repository.
+SAMPLES = Path(__file__).resolve().parent / "fixtures" / "samples"
 
 import pytest  # noqa: E402
 
@@ -34,7 +34,7 @@ SCREENSHOTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "screensh
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
-    """Every Playwright test drives Debian's Chromium, headless and offline (stack-notes.md)."""
+    """Every Playwright test drives Debian's Chromium, headless and offline (docs/stack-notes.md)."""
     return {
         **browser_type_launch_args,
         "executable_path": CHROMIUM,

@@ -1,4 +1,4 @@
-"""Hand-made interval loads for the outage tests (rules.md §4).
+"""Hand-made interval loads for the outage tests (docs/rules.md §4).
 
 Customer K1, on the 28 days 2026-10-04 … 2026-10-31 (its last 28 days of data):
 working days (official calendar: 2026-10-10 is an adjusted working Saturday, 10-05 a holiday

@@ -12,8 +12,7 @@ import pytest
 from factories import monthly_bills, write_dataset
 from powerkam.analytics import store
 from powerkam.analytics.accounts import LoadCurve, bill_record, monthly_history, typical_load_curve
-
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples"
+from tests.conftest import SAMPLES
 
 
 def pay(period: str, paid_on: str, amount: str, customer_id: str = "C1", seq: int = 0) -> dict:
@@ -116,7 +115,7 @@ def test_the_sample_metering_extract(tmp_path: Path) -> None:
     assert all(v is not None and v >= 0 for v in curve.working_kw)
 
 
-# ---- bills and payments (rules.md §1 definitions) --------------------------------------------
+# ---- bills and payments (docs/rules.md §1 definitions) --------------------------------------------
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""rules.md §5 (power-factor adjustment) and §6 (late-payment penalty): every worked example."""
+"""docs/rules.md §5 (power-factor adjustment) and §6 (late-payment penalty): every worked example."""
 
 from __future__ import annotations
 
@@ -20,10 +20,10 @@ D = Decimal
 @pytest.mark.parametrize(
     ("standard", "pf", "percent"),
     [
-        ("0.90", "0.85", "2.5"),  # rules.md example
-        ("0.90", "0.68", "12"),  # rules.md example
-        ("0.90", "0.60", "25"),  # rules.md example
-        ("0.85", "0.96", "-1.10"),  # rules.md example
+        ("0.90", "0.85", "2.5"),  # docs/rules.md example
+        ("0.90", "0.68", "12"),  # docs/rules.md example
+        ("0.90", "0.60", "25"),  # docs/rules.md example
+        ("0.85", "0.96", "-1.10"),  # docs/rules.md example
         ("0.90", "0.90", "0"),
         ("0.90", "0.70", "10"),
         ("0.90", "0.65", "15"),

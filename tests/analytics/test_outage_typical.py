@@ -1,4 +1,4 @@
-"""The derived typical loads (rules.md §4): the same profiles as computed from the readings, used
+"""The derived typical loads (docs/rules.md §4): the same profiles as computed from the readings, used
 only while they are current for the store's readings, the number of days and the calendar."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""rules.md §4 on hand-made data: who is interrupted, typical load by day type, ENS, window search."""
+"""docs/rules.md §4 on hand-made data: who is interrupted, typical load by day type, ENS, window search."""
 
 from __future__ import annotations
 

@@ -29,7 +29,7 @@ def store(tmp_path: Path) -> Path:
         {"customer_id": "K1", "period": "2026-08", "paid_on": dt.date(2026, 9, 20), "amount_yuan": Decimal("400.00")},
         {"customer_id": "K1", "period": "2026-08", "paid_on": dt.date(2026, 9, 25), "amount_yuan": Decimal("100.00")},
         {"customer_id": "K1", "period": "2026-08", "paid_on": dt.date(2026, 10, 5), "amount_yuan": Decimal("500.00")},
-        # K2: July unpaid; August short by one fen (settled: the tolerance of rules.md §1).
+        # K2: July unpaid; August short by one fen (settled: the tolerance of docs/rules.md §1).
         {"customer_id": "K2", "period": "2026-08", "paid_on": dt.date(2026, 9, 10), "amount_yuan": Decimal("1499.99")},
         # N1 owes everything, but is not in the portfolio.
     ]

@@ -1,4 +1,4 @@
-"""Reliability per account: intersect the feeders' outage intervals (rules.md §4, first rule)."""
+"""Reliability per account: intersect the feeders' outage intervals (docs/rules.md §4, first rule)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""rules.md §5 tariff advice: two-part tariff mode and contract demand, time-of-use shifting, power factor."""
+"""docs/rules.md §5 tariff advice: two-part tariff mode and contract demand, time-of-use shifting, power factor."""
 
 from __future__ import annotations
 
@@ -166,7 +166,7 @@ def test_flat_price_takes_the_highest_voltage_step_not_above_the_customers() -> 
 
 
 def test_power_factor_surcharge_and_what_compensation_to_095_saves() -> None:
-    # PF 0.85 against 0.90 → +2.5 % (rules.md example); a 100,000-yuan bill becomes 102,500.
+    # PF 0.85 against 0.90 → +2.5 % (docs/rules.md example); a 100,000-yuan bill becomes 102,500.
     bills = months(12, kwh=100_000.0, kvarh=61_975.0, amount_yuan=102_500.0)
     advice = tariff.power_factor_advice(BIG, bills)
     assert advice is not None

@@ -1,4 +1,4 @@
-"""Visit cadence and planning (rules.md §2) — pure, against the official 2026 calendar."""
+"""Visit cadence and planning (docs/rules.md §2) — pure, against the official 2026 calendar."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def cal() -> WorkCalendar:
 
 
 def test_rules_month_end_examples() -> None:
-    # rules.md §2: the 31st plus one month is the last day of the next month.
+    # docs/rules.md §2: the 31st plus one month is the last day of the next month.
     assert add_months(D(2026, 8, 31), 6) == D(2027, 2, 28)
     assert add_months(D(2026, 8, 31), 3) == D(2026, 11, 30)
     assert add_months(D(2026, 1, 31), 1) == D(2026, 2, 28)

@@ -1,4 +1,4 @@
-"""The working-day calendar (rules.md §3) against the State Council notices for 2026."""
+"""The working-day calendar (docs/rules.md §3) against the State Council notices for 2026."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def cal() -> WorkCalendar:
 
 
 def test_rules_md_worked_example(cal: WorkCalendar) -> None:
-    # rules.md §3: accepted 2026-09-28, 10 working days → 2026-10-16
+    # docs/rules.md §3: accepted 2026-09-28, 10 working days → 2026-10-16
     assert cal.add_workdays(D(2026, 9, 28), 10) == (D(2026, 10, 16), False)
     assert cal.workdays_between(D(2026, 9, 28), D(2026, 10, 16)) == 10
 

@@ -1,4 +1,4 @@
-"""The default demo province grades into a plausible A/B/C mix (rules.md §1, computed here
+"""The default demo province grades into a plausible A/B/C mix (docs/rules.md §1, computed here
 independently of PowerKAM's grading engine, straight from the generated files)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Prices the demo bills are made of: the power-factor adjustment of rules.md §5 and exact money."""
+"""Prices the demo bills are made of: the power-factor adjustment of docs/rules.md §5 and exact money."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from powerkam.demo.generator.writers import money_from_fen
 @pytest.mark.parametrize(
     ("standard", "pf", "percent"),
     [
-        # The worked examples of rules.md §5.
+        # The worked examples of docs/rules.md §5.
         (0.90, 0.85, 2.5),
         (0.90, 0.68, 12.0),
         (0.90, 0.60, 25.0),

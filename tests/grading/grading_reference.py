@@ -1,4 +1,4 @@
-"""rules.md §1 in plain Python, written straight from the text and independent of the engine.
+"""docs/rules.md §1 in plain Python, written straight from the text and independent of the engine.
 
 Used by the property test: on random small data sets the engine must give the same answers.
 """

@@ -1,4 +1,4 @@
-"""Each boundary of rules.md §1, on DuckDB and on PySpark (period 2026-10: W = 2025-11 … 2026-10, as_of 2026-10-31)."""
+"""Each boundary of docs/rules.md §1, on DuckDB and on PySpark (period 2026-10: W = 2025-11 … 2026-10, as_of 2026-10-31)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Property: on random small data sets the engine equals the plain-Python reference of rules.md §1,
+"""Property: on random small data sets the engine equals the plain-Python reference of docs/rules.md §1,
 and DuckDB and PySpark agree exactly."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The grading rules file: defaults are rules.md §1, every value can be overridden, mistakes are named."""
+"""The grading rules file: defaults are docs/rules.md §1, every value can be overridden, mistakes are named."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Outage records: draft → scheduled → notified → done, the notice rule, notices and acknowledgements,
-follow-ups after the outage (rules.md §4)."""
+follow-ups after the outage (docs/rules.md §4)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The SLA clock (rules.md §3) without the database."""
+"""The SLA clock (docs/rules.md §3) without the database."""
 
 from __future__ import annotations
 

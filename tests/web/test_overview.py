@@ -74,7 +74,7 @@ def test_arrears_of_the_key_accounts_with_ages_and_penalty(team: Team, bills: Pa
         ("E100", Decimal("100000.00"), 10),
         ("E200", Decimal("50000.00"), 71),
     ]  # E300 owes more but is not a key account
-    # rules.md §6: non-residential, 100,000 yuan current-year arrears, 10 days → 2,000 yuan
+    # docs/rules.md §6: non-residential, 100,000 yuan current-year arrears, 10 days → 2,000 yuan
     assert everyone["top"][0]["penalty_yuan"] == Decimal("2000.00")
     assert everyone["outstanding_yuan"] == Decimal("150000.00")
     assert {(b["first_day"], b["customers"]) for b in everyone["aging"]} == {(1, 1), (31, 1), (91, 0), (181, 0)}

@@ -1,4 +1,4 @@
-"""The payment record shows the late-payment penalty accrued on bills in arrears (rules.md §6)."""
+"""The payment record shows the late-payment penalty accrued on bills in arrears (docs/rules.md §6)."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def test_penalty_accrues_from_the_day_after_the_due_date(store):
 
     on_time = account_payment_record(account=account, as_of=dt.date(2026, 10, 15))
     assert on_time.penalty_yuan == Decimal("0")
-    # rules.md §6: non-residential, 100,000 yuan current-year arrears, 10 days → 2,000 yuan.
+    # docs/rules.md §6: non-residential, 100,000 yuan current-year arrears, 10 days → 2,000 yuan.
     ten_days = account_payment_record(account=account, as_of=dt.date(2026, 10, 25))
     assert ten_days.arrears_yuan == Decimal("100000.00")
     assert ten_days.penalty_yuan == Decimal("2000.00")

@@ -575,7 +575,7 @@ class PaymentRecord:
     arrears_yuan: Decimal
     late_bills: int
     max_days_late: int
-    #: Late-payment penalty accrued on the bills in arrears as of ``as_of`` (《供电营业规则》, rules.md §6)
+    #: Late-payment penalty accrued on the bills in arrears as of ``as_of`` (《供电营业规则》, docs/rules.md §6)
     penalty_yuan: Decimal = Decimal("0")
 
 
@@ -691,7 +691,7 @@ class AccountArrears:
     outstanding_yuan: Decimal
     #: Days past the due date of the oldest bill still owed.
     days_overdue: int
-    #: Late-payment penalty accrued on those bills (rules.md §6).
+    #: Late-payment penalty accrued on those bills (docs/rules.md §6).
     penalty_yuan: Decimal
 
 

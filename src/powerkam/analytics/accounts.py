@@ -8,7 +8,7 @@ hold the dataset yet; ``con`` lets a caller share one DuckDB connection between 
 - :func:`typical_load_curve` — mean kW per 15-minute slot over the customer's last 28 days of
   interval data, split by day type (working / non-working; weekdays vs weekend for now).
 - :func:`bill_record` — every bill with what was paid, when it was settled and how late
-  (the definitions of ``rules.md`` §1: known payments are those on or before ``as_of``).
+  (the definitions of ``docs/rules.md`` §1: known payments are those on or before ``as_of``).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Two regulated charges a key-account manager explains to customers (rules.md §5 and §6):
+"""Two regulated charges a key-account manager explains to customers (docs/rules.md §5 and §6):
 the power-factor adjustment (《功率因数调整电费办法》, 1983) and the late-payment penalty
 (《供电营业规则》). Pure functions on ``Decimal``; every rate is a parameter with the rules' default.
 """
@@ -74,7 +74,7 @@ def pf_adjustment_percent(standard: Decimal, pf: Decimal) -> Decimal:
 
 @dataclass(frozen=True)
 class PenaltyRates:
-    """Daily rates (rules.md §6; check the 2024 revision of 《供电营业规则》 before relying on them)."""
+    """Daily rates (docs/rules.md §6; check the 2024 revision of 《供电营业规则》 before relying on them)."""
 
     residential: Decimal = Decimal("0.001")
     current_year: Decimal = Decimal("0.002")

@@ -1,4 +1,4 @@
-"""Key-account identification and A/B/C grading (rules.md §1) as Ibis expressions.
+"""Key-account identification and A/B/C grading (docs/rules.md §1) as Ibis expressions.
 
 The functions here build *expressions* over three store tables (``customers``, ``billing``,
 ``payments``, schemas in :mod:`powerkam.analytics.store`) and never depend on one engine:

@@ -50,7 +50,7 @@ def spark_session() -> Any:
     master = os.environ.get("POWERKAM_SPARK_MASTER", "local[2]")
     builder = SparkSession.builder.appName("powerkam-grading").master(master)
     if master.startswith("local"):
-        # Loopback only: a laptop or a CI box may have no routable interface (stack-notes.md).
+        # Loopback only: a laptop or a CI box may have no routable interface (docs/stack-notes.md).
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
         builder = (
             builder.config("spark.driver.bindAddress", "127.0.0.1")

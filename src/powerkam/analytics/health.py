@@ -2,13 +2,13 @@
 conclusion: "zero loss" of key accounts; domain.md: health score and churn risk with reasons,
 service-strategy recommendations).
 
-rules.md has no section for this, so PowerKAM's own model is documented in docs/health.md and
+docs/rules.md has no section for this, so PowerKAM's own model is documented in docs/health.md and
 every weight and threshold is a :class:`HealthRules` field (TOML overrides them). A score of
 0–100 is the sum of six parts, each between 0 and its weight:
 
 - **consumption** — the last 3 billed months against the same 3 months a year earlier (seasons
   cancel out): full at or above ``full_ratio``, nothing at or below ``zero_ratio``, linear between;
-- **payment** — the credit score of the latest grading run (rules.md §1), scaled to the weight;
+- **payment** — the credit score of the latest grading run (docs/rules.md §1), scaled to the weight;
 - **service** — each complaint in the last 12 months and each service request finished late (or
   still open past its due day) takes a share of the weight;
 - **reliability** — each unplanned interruption and each hour without supply in 12 months takes

@@ -1,4 +1,4 @@
-"""Planned outages that hurt key accounts least (rules.md §4), pure Python + numpy.
+"""Planned outages that hurt key accounts least (docs/rules.md §4), pure Python + numpy.
 
 The rules, exactly:
 
@@ -100,7 +100,7 @@ class NoWindowError(OutageError):
 
 @dataclass(frozen=True)
 class OutageRules:
-    """Every default of rules.md §4 (and the reliability thresholds of issue 7), overridable by TOML::
+    """Every default of docs/rules.md §4 (and the reliability thresholds of issue 7), overridable by TOML::
 
     [weights]
     default = 1.0

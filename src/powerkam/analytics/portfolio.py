@@ -6,7 +6,7 @@ ids of the portfolio (the key accounts a user sees); the store holds every custo
 - :func:`portfolio_share` — per month, the consumption (kWh) and billed revenue (yuan) of the
   portfolio against the whole customer base ("key accounts are x % of what we sell").
 - :func:`overdue_bills` — the portfolio's bills unpaid after their due date as of a day, with the
-  amount still owed (known payments are those on or before ``as_of``, as in rules.md §1).
+  amount still owed (known payments are those on or before ``as_of``, as in docs/rules.md §1).
 - :func:`aging` — those bills in age buckets (days past the due date), the collection view.
 """
 

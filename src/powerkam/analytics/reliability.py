@@ -1,4 +1,4 @@
-"""Supply reliability per account (rules.md §4, first rule), pure Python.
+"""Supply reliability per account (docs/rules.md §4, first rule), pure Python.
 
 A customer is interrupted only while **every** feeder that supplies it is out: a dual-supply
 account rides through the loss of one feeder. Its interruptions are therefore the

@@ -1,6 +1,6 @@
-"""Grading rules: every threshold and weight of rules.md §1, overridable from a TOML file.
+"""Grading rules: every threshold and weight of docs/rules.md §1, overridable from a TOML file.
 
-The defaults are exactly those of ``rules.md`` §1. A rules file only lists what it changes::
+The defaults are exactly those of ``docs/rules.md`` §1. A rules file only lists what it changes::
 
     [key_account]
     min_annual_kwh = 800000

@@ -1,7 +1,7 @@
 """The ``settlements`` dataset: every bill settled once, over all its payments.
 
 Grading a period needs, per bill, the payments known on ``as_of`` and the day they reached the
-amount (rules.md §1). Joining every bill to its payments on each run is nearly all of the
+amount (docs/rules.md §1). Joining every bill to its payments on each run is nearly all of the
 grading's cost, so the importer settles each bill once, after every billing or payments import
 (and ``powerkam data rebuild`` does it on demand), into ``settlements.parquet``:
 

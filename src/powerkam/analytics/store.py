@@ -130,7 +130,7 @@ DERIVED_SCHEMAS: dict[str, pa.Schema] = {
         ]
     ),
     # One row per customer with interval data, sorted by customer_id: its typical kW per 15-minute
-    # slot of a working and of a non-working day (rules.md §4; null: no reading in that slot),
+    # slot of a working and of a non-working day (docs/rules.md §4; null: no reading in that slot),
     # over the days first_day … last_day (built by :mod:`powerkam.analytics.typical` from ``loads``).
     "typical_loads": pa.schema(
         [

@@ -1,4 +1,4 @@
-"""Tariff advice for key accounts (rules.md §5): the value-added service a key-account manager
+"""Tariff advice for key accounts (docs/rules.md §5): the value-added service a key-account manager
 brings to a customer — how much the customer could save on the same consumption.
 
 Three pieces of advice, each from the last 12 months of bills (``billing`` in the store):

@@ -1,4 +1,4 @@
-"""Typical loads (rules.md §4): computed from the interval readings, or read from a derived dataset.
+"""Typical loads (docs/rules.md §4): computed from the interval readings, or read from a derived dataset.
 
 Typical load of a customer: the mean kW per (day type, 15-minute slot of day) over the calendar
 days ``days`` (28) ending with the day of its latest reading; day type = working / non-working on
@@ -227,7 +227,7 @@ def typical_loads(
     days: int = TYPICAL_DAYS,
     before: dt.datetime | None = None,
 ) -> TypicalLoads:
-    """Typical load of each customer (rules.md §4).
+    """Typical load of each customer (docs/rules.md §4).
 
     For each customer: its readings on the ``days`` calendar days ending with the day of its
     latest reading (readings at or after ``before`` are ignored when given), averaged per

@@ -1,4 +1,4 @@
-"""Visit cadence and visit planning (rules.md §2; paper §3(一)①), pure Python.
+"""Visit cadence and visit planning (docs/rules.md §2; paper §3(一)①), pure Python.
 
 **Cadence.** A key account is visited every 6 months (grade A), 3 months (B) or month (C), in
 calendar months: the 31st plus one month is the last day of the next month (08-31 + 6 months →
@@ -49,7 +49,7 @@ LateReason = Literal["", "overdue", "no_capacity", "no_workday", "unassigned", "
 
 @dataclass(frozen=True)
 class VisitRules:
-    """The cadence of rules.md §2 (months per grade) and the default daily capacity."""
+    """The cadence of docs/rules.md §2 (months per grade) and the default daily capacity."""
 
     cadence_months: Mapping[str, int] = field(default_factory=lambda: {"A": 6, "B": 3, "C": 1})
     #: An account never visited is due this many months after it became a key account.

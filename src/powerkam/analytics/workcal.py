@@ -1,4 +1,4 @@
-"""The official PRC working-day calendar (rules.md §3), pure Python.
+"""The official PRC working-day calendar (docs/rules.md §3), pure Python.
 
 Working days come from the State Council's holiday notices: public holidays are off, adjusted
 (调休) weekend days are worked. The ``chinese_calendar`` library carries the notices it knows
@@ -11,7 +11,7 @@ unknown year is never silently treated as known: it is computed with the weekend
 marked *provisional*, or — in strict mode — refused with :class:`CalendarNotKnownError`.
 
 "N working days after D" (:meth:`WorkCalendar.add_workdays`) counts the working days strictly
-after D; the N-th one is the result. Example from rules.md: 2026-09-28 + 10 → 2026-10-16.
+after D; the N-th one is the result. Example from docs/rules.md: 2026-09-28 + 10 → 2026-10-16.
 
 The calendar keeps one table per year (a flag per day and running counts), built once and
 reused, so visit planning and outage windows can ask it millions of questions cheaply.
@@ -212,7 +212,7 @@ class WorkCalendar:
         return DayAnswer(table.flags[day.timetuple().tm_yday - 1], provisional)
 
     def day_type(self, day: dt.date, *, strict: bool | None = None) -> DayType:
-        """'working' or 'non-working' — the day types of the typical load profiles (rules.md §4)."""
+        """'working' or 'non-working' — the day types of the typical load profiles (docs/rules.md §4)."""
         return "working" if self.is_workday(day, strict=strict).workday else "non-working"
 
     # -- arithmetic ------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Grading runs and the grade history of every account (rules.md §1).
+"""Grading runs and the grade history of every account (docs/rules.md §1).
 
 A :class:`GradingRun` keeps what was graded and how (period, as_of, the complete rules as TOML
 with their hash, the backend), who started it and when, and how far it got. Each run records one

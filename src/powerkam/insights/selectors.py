@@ -1,5 +1,5 @@
 """Read side of the insights area: tariff advice for one account and the opportunities across
-the key accounts a user sees (rules.md §5). The arithmetic is :mod:`powerkam.analytics.tariff`."""
+the key accounts a user sees (docs/rules.md §5). The arithmetic is :mod:`powerkam.analytics.tariff`."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def store_dir() -> Path:
 
 
 def tariff_rules() -> engine.TariffRules:
-    """The newest rules an administrator saved, else the defaults (rules.md §5, demo province prices)."""
+    """The newest rules an administrator saved, else the defaults (docs/rules.md §5, demo province prices)."""
     latest = TariffRulesVersion.objects.first()
     if latest is None:
         return engine.DEFAULT_RULES

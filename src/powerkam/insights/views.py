@@ -1,5 +1,5 @@
 """Insights pages: the overview of the key-account portfolio (tiles of every area, web/dashboard.py),
-health and churn risk, tariff advice across the key accounts and for one account (rules.md §5)."""
+health and churn risk, tariff advice across the key accounts and for one account (docs/rules.md §5)."""
 
 from __future__ import annotations
 

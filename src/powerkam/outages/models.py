@@ -1,4 +1,4 @@
-"""Planned outages in the CRM (rules.md §4; paper §3(一)③): a record per outage that moves
+"""Planned outages in the CRM (docs/rules.md §4; paper §3(一)③): a record per outage that moves
 draft → scheduled → notified → done (or is cancelled), the accounts it interrupts with their
 energy not supplied, the notices to key accounts' contacts and their acknowledgements, and a
 follow-up task per affected key account once the work is done.

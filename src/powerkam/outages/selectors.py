@@ -33,7 +33,7 @@ def store_dir() -> Path:
 
 
 def outage_rules() -> engine.OutageRules:
-    """The newest rules an administrator saved, else the defaults of rules.md §4."""
+    """The newest rules an administrator saved, else the defaults of docs/rules.md §4."""
     latest = OutageRulesVersion.objects.first()
     if latest is None:
         return engine.DEFAULT_RULES

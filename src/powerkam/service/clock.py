@@ -1,4 +1,4 @@
-"""The SLA clock of a ticket, in working days on the official calendar (rules.md §3). No database.
+"""The SLA clock of a ticket, in working days on the official calendar (docs/rules.md §3). No database.
 
 - Due date = the (limit + paused working days)-th working day strictly after acceptance.
 - A pause from P to R takes the working days in (P, R] off the clock: the pause day itself was

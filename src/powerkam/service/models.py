@@ -1,4 +1,4 @@
-"""Service tickets for key accounts on the official working-day clock (rules.md §3, paper §3(二)②③).
+"""Service tickets for key accounts on the official working-day clock (docs/rules.md §3, paper §3(二)②③).
 
 - :class:`Ticket` — one request with an owner and an SLA clock counted in working days from the
   day its input was accepted. A new-connection / capacity-change application is a :class:`Case`
@@ -57,7 +57,7 @@ class SupplyVariant(models.TextChoices):
     DUAL = "dual", _("Dual supply")
 
 
-#: Default limits in working days (rules.md §3 for the new-connection steps; the rest are the
+#: Default limits in working days (docs/rules.md §3 for the new-connection steps; the rest are the
 #: defaults a utility's key-account team expects — see docs/service.md). Key: (kind, variant).
 DEFAULT_LIMITS: dict[tuple[str, str], int] = {
     (TicketKind.SCHEME_REPLY, SupplyVariant.SINGLE): 15,

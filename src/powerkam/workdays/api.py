@@ -58,7 +58,7 @@ class StatusOut(Schema):
 @router.get(
     "/add-workdays",
     response={200: AddWorkdaysOut, 400: ErrorOut},
-    summary="The N-th working day strictly after a date (rules.md §3)",
+    summary="The N-th working day strictly after a date (docs/rules.md §3)",
 )
 def add_workdays(request: HttpRequest, params: Query[AddWorkdaysIn]) -> Status[object]:
     try:

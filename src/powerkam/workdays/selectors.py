@@ -97,7 +97,7 @@ class WorkdaysResult:
 
 
 def workdays_add(*, start: dt.date, n: int, strict: bool = False) -> WorkdaysResult:
-    """The n-th working day strictly after ``start`` (rules.md §3), with a warning when provisional."""
+    """The n-th working day strictly after ``start`` (docs/rules.md §3), with a warning when provisional."""
     if isinstance(n, bool) or not isinstance(n, int):
         raise ApplicationError(_("The number of working days must be a whole number."))
     if n < 0:

@@ -23,7 +23,7 @@ from powerkam.grading.services import check_output_path, grading_run_create, gra
 
 
 class Command(PowerKAMCommand):
-    help = "Identify and grade the key accounts for a billing period (rules.md §1)."
+    help = "Identify and grade the key accounts for a billing period (docs/rules.md §1)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--period", required=True, help="Billing period to grade, YYYY-MM (e.g. 2026-10).")

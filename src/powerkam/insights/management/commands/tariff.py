@@ -1,4 +1,4 @@
-"""``powerkam tariff``: tariff advice from the command line (rules.md §5).
+"""``powerkam tariff``: tariff advice from the command line (docs/rules.md §5).
 
 powerkam tariff advise CUSTOMER_ID [--period YYYY-MM] [--rules FILE] [--format json]
 powerkam tariff opportunities [--district D] [--kind basic_charge|time_of_use|power_factor] [--limit N]

@@ -1,4 +1,4 @@
-"""``powerkam outages``: planned outages from the command line (rules.md §4).
+"""``powerkam outages``: planned outages from the command line (docs/rules.md §4).
 
 powerkam outages impact --feeders "F1;F2" --start 2026-11-20T08:00 --end 2026-11-20T12:00 [--format json]
 powerkam outages suggest --feeders F1 --duration-hours 4 --from 2026-11-16 --to 2026-11-29 [--hours 08:00-18:00]

@@ -48,7 +48,7 @@ class Command(PowerKAMCommand):
             p.add_argument("--format", choices=["text", "json"], default=argparse.SUPPRESS, help="Output format.")
             return p
 
-        add = sub("add-workdays", "The N-th working day strictly after DATE (rules.md §3).")
+        add = sub("add-workdays", "The N-th working day strictly after DATE (docs/rules.md §3).")
         add.add_argument("date", metavar="DATE", help="YYYY-MM-DD")
         add.add_argument("n", metavar="N", help="number of working days (0 or more)")
         add.add_argument(
