@@ -11,7 +11,16 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils.translation import gettext_lazy
 
-from powerkam.web.excel import MAX_WIDTH, WIDTH_SAMPLE_ROWS, Column, Sheet, Typed, workbook_bytes, write_workbook
+from powerkam.web.excel import (
+    MAX_CELL_TEXT,
+    MAX_WIDTH,
+    WIDTH_SAMPLE_ROWS,
+    Column,
+    Sheet,
+    Typed,
+    workbook_bytes,
+    write_workbook,
+)
 from workbooks import INJECTED, as_written, assert_header, assert_injected_names_are_text, open_workbook
 
 
@@ -28,12 +37,14 @@ def test_names_that_would_be_formulas_read_back_as_the_same_text() -> None:
 
 
 def test_ordinary_text_has_no_quote_prefix_and_control_characters_do_not_break_the_file() -> None:
-    sheet = one_sheet(["Name"], [["示范钢铁有限公司"], ["a=b"], ["bell\x07 and\x0bvt"], ["two\r\nlines"]])
+    rows = [["示范钢铁有限公司"], ["a=b"], ["bell\x07 and\x0bvt"], ["two\r\nlines"], ["长" * 40_000]]
+    sheet = one_sheet(["Name"], rows)
     assert [c.value for (c,) in sheet.iter_rows(min_row=2)] == [
         "示范钢铁有限公司",
         "a=b",
         "bell_x0007_ and_x000B_vt",  # OOXML's escape, as Excel writes it
         "two\nlines",
+        "长" * (MAX_CELL_TEXT - 1) + "…",  # what an Excel cell holds
     ]
     assert not any(c.quotePrefix for (c,) in sheet.iter_rows(min_row=2))
 

@@ -9,7 +9,8 @@ strings, and every workbook follows the same rules (docs/data-formats.md, "Expor
   break (OWASP's CSV-injection list) is stored as a string cell (never a formula) with Excel's
   "quote prefix" set, so it reads back as the same text and Excel keeps it text even when the cell is
   edited. Characters XML cannot hold are written with OOXML's ``_xHHHH_`` escape (what Excel itself
-  writes); a carriage return becomes a line feed (XML turns it into one anyway).
+  writes); a carriage return becomes a line feed (XML turns it into one anyway); a text longer than
+  Excel's 32,767 characters a cell is cut there, ending in "…".
 - numbers stay numbers: ``int`` (``0``), ``number`` (General), ``money`` in yuan (``#,##0.00``),
   ``kwh`` and ``kva`` (``#,##0``), ``percent`` as a fraction (``0.0%``); a Decimal becomes a float.
 - ``date`` (``yyyy-mm-dd``) and ``datetime`` (``yyyy-mm-dd hh:mm``) are date cells; an aware datetime
@@ -63,6 +64,9 @@ NUMERIC_KINDS = frozenset({"int", "number", "money", "kwh", "kva", "percent"})
 
 #: Text starting with one of these would be a formula (or become one when edited) in a spreadsheet.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+#: The most characters an Excel cell holds.
+MAX_CELL_TEXT = 32_767
 
 #: Rows measured for the column widths (the rest are streamed without being looked at).
 WIDTH_SAMPLE_ROWS = 200
@@ -132,6 +136,8 @@ def safe_text(value: str) -> tuple[str, bool]:
     text = value.replace("\r\n", "\n").replace("\r", "\n")
     if _ILLEGAL.search(text):
         text = _ILLEGAL.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
+    if len(text) > MAX_CELL_TEXT:  # Excel calls a file with a longer cell damaged
+        text = text[: MAX_CELL_TEXT - 1] + "…"
     return text, text.startswith(FORMULA_TRIGGERS)
 
 
@@ -203,15 +209,15 @@ def _shown(value: Any, kind: str) -> str:
 class _SheetWriter:
     def __init__(self, worksheet: WriteOnlyWorksheet, columns: list[Column]) -> None:
         self.worksheet = worksheet
-        self.columns = columns
+        self.kinds = [c.kind for c in columns]
+        self.wraps = [c.wrap for c in columns]
         self.widths = [display_width(c.header) + 2 for c in columns]
 
     def convert(self, row: Sequence[Any]) -> list[tuple[Any, str]]:
-        kinds = [c.kind for c in self.columns]
-        converted = []
-        for index, value in enumerate(row):
-            converted.append(cell_value(value, kinds[index] if index < len(kinds) else "auto"))
-        return converted
+        kinds = self.kinds
+        if len(row) > len(kinds):
+            kinds = kinds + ["auto"] * (len(row) - len(kinds))
+        return [cell_value(value, kind) for value, kind in zip(row, kinds, strict=False)]
 
     def measure(self, row: list[tuple[Any, str]]) -> None:
         for index, (value, kind) in enumerate(row[: len(self.widths)]):
@@ -219,8 +225,9 @@ class _SheetWriter:
 
     def cells(self, row: list[tuple[Any, str]]) -> list[Any]:
         out: list[Any] = []
+        wraps = self.wraps
         for index, (value, kind) in enumerate(row):
-            wrap = index < len(self.columns) and self.columns[index].wrap
+            wrap = index < len(wraps) and wraps[index]
             if value is None:
                 out.append(None)
                 continue
@@ -233,10 +240,12 @@ class _SheetWriter:
                 cell.data_type = "s"  # openpyxl makes "=…" a formula; this is text
                 cell.quotePrefix = quote
             else:
+                number_format = NUMBER_FORMATS.get(kind, "General")
+                if number_format == "General" and not wrap:
+                    out.append(value)  # a plain number (or bool): no cell object needed
+                    continue
                 cell = WriteOnlyCell(self.worksheet, value=value)
-                number_format = NUMBER_FORMATS.get(kind)
-                if number_format and number_format != "General":
-                    cell.number_format = number_format
+                cell.number_format = number_format
             if wrap:
                 cell.alignment = WRAP
             out.append(cell)
