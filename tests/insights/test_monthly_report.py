@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 from factories import AccountFactory, Team, build_team, monthly_bills, paid_on_time, write_dataset
 from powerkam.core.schedule import jobs
 from powerkam.insights.models import OverviewReportRun
-from powerkam.insights.report import monthly_report_send, report_xlsx
+from powerkam.insights.report import monthly_report_send, report_text, report_xlsx
 from powerkam.web import dashboard
 from workbooks import INJECTED, assert_header, assert_injected_names_are_text, assert_numbers, column, open_workbook
 
@@ -71,10 +71,14 @@ def test_the_workbook_writes_names_as_text_and_figures_as_numbers(team: Team, tm
         AccountFactory(customer_id=f"J{n}", name=name, key_status="key", grade="A")
     cache.clear()
     user = dashboard.whole_base_user()
-    book = open_workbook(report_xlsx(dashboard.figures_for(user, AS_OF), user=user, as_of=AS_OF))
+    figures = dashboard.figures_for(user, AS_OF)
+    book = open_workbook(report_xlsx(figures, user=user, as_of=AS_OF))
     summary = book["概览"]
     assert_header(summary, header_row=3)
     values = {row[1].value: row[2] for row in summary.iter_rows(min_row=4)}
+    mail = report_text(figures, as_of=AS_OF)  # the mail says the same figures as text
+    assert "欠费金额（元）: 800,000.00" in mail
+    assert f"用电量占比（近 12 个已出账月份）: {values['用电量占比（近 12 个已出账月份）'].value * 100:.1f}%" in mail
     share = values["用电量占比（近 12 个已出账月份）"]
     assert (share.data_type, share.number_format) == ("n", "0.0%")
     assert 0 < share.value < 1  # a fraction: 9 of the 11 customers' consumption
