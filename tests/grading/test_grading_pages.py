@@ -13,6 +13,7 @@ from grading.grading_store import customer, monthly_bills, pay_on_time, periods_
 from powerkam.accounts.models import Account, KeyStatus
 from powerkam.grading.models import GradingRun, RunStatus
 from powerkam.grading.services import grading_run_create, grading_run_execute
+from workbooks import INJECTED, assert_header, assert_injected_names_are_text, assert_numbers, column, open_workbook
 
 pytestmark = pytest.mark.django_db
 
@@ -95,6 +96,26 @@ def test_the_roster_exports_what_is_filtered_to_excel(client: Client, team: Team
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     rows = list(load_workbook(BytesIO(response.content)).active.iter_rows(values_only=True))
     assert [r[0] for r in rows[1:]] == ["E100"]
+
+
+def test_the_roster_export_writes_names_as_text_and_figures_as_numbers(client: Client, team: Team) -> None:
+    run = graded(team)
+    run.grades.update(key_account=True)  # all four listed: room for the seven names
+    names, districts = INJECTED[:4], INJECTED[4:]
+    for customer_id, name in zip(("E100", "E101", "E200", "E300"), names, strict=True):
+        Account.objects.filter(customer_id=customer_id).update(name=name)
+    for customer_id, district in zip(("E100", "E200", "E300"), districts, strict=True):
+        Account.objects.filter(customer_id=customer_id).update(district=district)
+    client.cookies["django_language"] = "en"
+    sheet = open_workbook(login(client, "zhangwei").get("/grading/?export=xlsx").content).active
+    assert_header(sheet)
+    assert_injected_names_are_text(sheet)
+    assert_numbers(column(sheet, "Consumption (kWh)"), "#,##0")
+    assert_numbers(column(sheet, "Share of consumption"), "0.0%")
+    assert_numbers(column(sheet, "Revenue (yuan)"), "#,##0.00")
+    assert_numbers(column(sheet, "Share of revenue"), "0.0%")
+    assert_numbers(column(sheet, "Credit score"), "0")
+    assert all(0 < c.value <= 1 for c in column(sheet, "Share of revenue"))  # a fraction, shown as %
 
 
 def test_a_supervisor_starts_a_run_and_sees_it_queued(client: Client, team: Team) -> None:

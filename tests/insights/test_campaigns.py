@@ -11,11 +11,12 @@ from django.test import Client
 from django.utils import translation
 from openpyxl import load_workbook
 
-from factories import Team, build_team
+from factories import AccountFactory, Team, build_team
 from powerkam.core.errors import ApplicationError
 from powerkam.insights import campaigns, services
 from powerkam.insights.models import CampaignAccount
 from powerkam.web import worklist
+from workbooks import INJECTED, assert_header, assert_injected_names_are_text, assert_numbers, column
 
 pytestmark = pytest.mark.django_db
 
@@ -139,6 +140,23 @@ def test_the_export_lists_every_account_with_its_score(client: Client, team: Tea
     response = client.get(f"/insights/surveys/{campaign.pk}/?format=xlsx")
     rows = list(load_workbook(io.BytesIO(response.content)).active.values)[1:]
     assert [(r[0], r[5]) for r in rows] == [("E100", None), ("E101", None), ("E200", 2)]
+
+
+def test_the_export_writes_names_as_text_dates_and_scores_as_typed_cells(client: Client, team: Team) -> None:
+    for n, name in enumerate(INJECTED):
+        AccountFactory(customer_id=f"J{n}", name=name, key_status="key", grade="A")
+    campaign = launch(team, name="2026/Q4: [满意度]?")  # a name Excel refuses as a sheet title
+    survey(team, "E200", 2, dt.date(2026, 11, 2))
+    client.force_login(team.supervisor.user)
+    client.cookies["django_language"] = "en"
+    book = load_workbook(io.BytesIO(client.get(f"/insights/surveys/{campaign.pk}/?format=xlsx").content))
+    assert book.sheetnames == ["2026 Q4   满意度"]
+    sheet = book.active
+    assert_header(sheet)
+    assert_injected_names_are_text(sheet)
+    assert_numbers(column(sheet, "Satisfaction"), "0")
+    [surveyed] = [c for c in column(sheet, "Surveyed on") if c.value is not None]
+    assert (surveyed.value, surveyed.is_date, surveyed.number_format) == (dt.datetime(2026, 11, 2), True, "yyyy-mm-dd")
 
 
 def test_the_api_lists_campaigns_with_their_progress(client: Client, team: Team) -> None:

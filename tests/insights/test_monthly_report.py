@@ -14,11 +14,12 @@ from django.core.management import call_command
 from django.test import Client
 from openpyxl import load_workbook
 
-from factories import Team, build_team, monthly_bills, paid_on_time, write_dataset
+from factories import AccountFactory, Team, build_team, monthly_bills, paid_on_time, write_dataset
 from powerkam.core.schedule import jobs
 from powerkam.insights.models import OverviewReportRun
-from powerkam.insights.report import monthly_report_send, report_xlsx
+from powerkam.insights.report import monthly_report_send, report_text, report_xlsx
 from powerkam.web import dashboard
+from workbooks import INJECTED, assert_header, assert_injected_names_are_text, assert_numbers, column, open_workbook
 
 pytestmark = pytest.mark.django_db
 
@@ -51,11 +52,47 @@ def test_the_workbook_has_the_summary_and_every_account_in_arrears(team: Team) -
     assert workbook.sheetnames == ["概览", "逐月占比", "欠费", "按类型的服务时限", "逾期未访"]
     summary = _summary(data)
     assert summary["大客户"] == 3
-    assert summary["用电量占比（近 12 个已出账月份）"] == "50.0%"
+    assert summary["用电量占比（近 12 个已出账月份）"] == 0.5  # a percentage cell (0.0%), not the text "50.0%"
     assert summary["逾期欠费的大客户"] == 1
     assert summary["欠费金额（元）"] == 100000.0
     arrears = list(workbook["欠费"].iter_rows(min_row=2, values_only=True))
     assert [(r[0], r[5], r[6]) for r in arrears] == [("E100", 100000.0, 47)]  # due 2026-10-15
+
+
+def test_the_workbook_writes_names_as_text_and_figures_as_numbers(team: Team, tmp_path: Path) -> None:
+    """Seven more key accounts, named like formulas, owe their September bill too."""
+    bills = []
+    for customer_id in ("E100", "E200", "X1", "X2", *(f"J{n}" for n in range(len(INJECTED)))):
+        bills += monthly_bills(customer_id, last_period="2026-10", months=3, kwh=100_000.0, price="1.00")
+    owing = {("E100", "2026-09"), *((f"J{n}", "2026-09") for n in range(len(INJECTED)))}
+    write_dataset(tmp_path, "billing", bills)
+    write_dataset(tmp_path, "payments", paid_on_time(bills, except_=owing))
+    for n, name in enumerate(INJECTED):
+        AccountFactory(customer_id=f"J{n}", name=name, key_status="key", grade="A")
+    cache.clear()
+    user = dashboard.whole_base_user()
+    figures = dashboard.figures_for(user, AS_OF)
+    book = open_workbook(report_xlsx(figures, user=user, as_of=AS_OF))
+    summary = book["概览"]
+    assert_header(summary, header_row=3)
+    values = {row[1].value: row[2] for row in summary.iter_rows(min_row=4)}
+    mail = report_text(figures, as_of=AS_OF)  # the mail says the same figures as text
+    assert "欠费金额（元）: 800,000.00" in mail
+    assert f"用电量占比（近 12 个已出账月份）: {values['用电量占比（近 12 个已出账月份）'].value * 100:.1f}%" in mail
+    share = values["用电量占比（近 12 个已出账月份）"]
+    assert (share.data_type, share.number_format) == ("n", "0.0%")
+    assert 0 < share.value < 1  # a fraction: 9 of the 11 customers' consumption
+    owed = values["欠费金额（元）"]
+    assert (owed.value, owed.number_format) == (800000.0, "#,##0.00")
+    assert values["大客户"].data_type == "n"
+    shares = book["逐月占比"]
+    assert_header(shares)
+    assert_numbers(column(shares, "用电量占比"), "0.0%")
+    arrears = book["欠费"]
+    assert_header(arrears)
+    assert_injected_names_are_text(arrears)
+    assert_numbers(column(arrears, "欠费金额（元）"), "#,##0.00")
+    assert_numbers(column(arrears, "逾期天数"), "0")
 
 
 def test_the_report_is_mailed_to_the_supervisors_and_recorded(team: Team, smtp_server: Any) -> None:

@@ -15,6 +15,7 @@ from django.test import Client
 from powerkam.prospects import services
 from powerkam.prospects.models import Project, Stage
 from tests.prospects.conftest import Grid, Team, make_project
+from workbooks import INJECTED, assert_header, assert_injected_names_are_text, assert_numbers, column
 
 D = dt.date
 pytestmark = pytest.mark.django_db
@@ -52,6 +53,23 @@ def test_list_filters_and_partial_table(team: Team, pipeline: list[Project]) -> 
     sheet = openpyxl.load_workbook(io.BytesIO(export.content)).active
     assert sheet is not None
     assert [row[0] for row in sheet.iter_rows(values_only=True)] == ["Project id", "P1"]
+
+
+def test_the_export_writes_names_as_text_and_figures_as_numbers(team: Team, pipeline: list[Project]) -> None:
+    for n, name in enumerate(INJECTED):
+        make_project(team.supervisor, f"PX{n}", name=f"project {n}")
+        Project.objects.filter(project_id=f"PX{n}").update(name=name)  # as an import may bring it
+    sheet = openpyxl.load_workbook(io.BytesIO(client_for(team.business).get("/prospects/export/").content)).active
+    assert sheet is not None
+    assert_header(sheet)
+    assert_injected_names_are_text(sheet)
+    assert_numbers(column(sheet, "Days in stage"), "0")
+    assert_numbers(column(sheet, "Expected capacity (kVA)"), "#,##0")
+    assert_numbers(column(sheet, "Expected annual consumption (kWh)"), "#,##0")
+    assert_numbers(column(sheet, "Likely supply voltage (kV)"), "General")
+    energise = [c for c in column(sheet, "Expected energise date") if c.value is not None]
+    assert energise
+    assert all(c.is_date and c.number_format == "yyyy-mm-dd" for c in energise)
 
 
 def test_moving_an_approved_project_without_managers_is_refused_on_the_page(

@@ -18,6 +18,7 @@ from powerkam.prospects import report as weekly
 from powerkam.prospects import services
 from powerkam.prospects.models import Party, Project, Stage, WeeklyReportRun
 from tests.prospects.conftest import Grid, Team, make_project
+from workbooks import INJECTED, assert_header, assert_injected_names_are_text, assert_numbers, column
 
 D = dt.date
 AS_OF = D(2026, 11, 27)  # a Friday: the week runs 2026-11-23 … 2026-11-27
@@ -121,6 +122,25 @@ def test_excel_workbook_cells(week: dict[str, Project]) -> None:
         dt.datetime(2026, 12, 7), None, "6 working day(s) left",
     ]  # fmt: skip
     assert book["Reservations"]["A2"].value == "P2026-001"
+
+
+def test_excel_workbook_writes_names_as_text_and_figures_as_numbers(week: dict[str, Project], team: Team) -> None:
+    for n, name in enumerate(INJECTED):
+        make_project(team.supervisor, f"PX{n}", name=f"project {n}", stage=Stage.APPROVED, on=D(2026, 11, 2))
+        Project.objects.filter(project_id=f"PX{n}").update(name=name)  # as an import may bring it
+    book = openpyxl.load_workbook(io.BytesIO(weekly.report_xlsx(weekly.build_weekly_report(as_of=AS_OF))))
+    sheet = book["Weekly report"]
+    assert_header(sheet, header_row=3)
+    assert sheet.freeze_panes == "C4"
+    assert_injected_names_are_text(sheet)
+    assert_numbers(column(sheet, "Days in stage", header_row=3), "0")
+    assert_numbers(column(sheet, "Expected capacity (kVA)", header_row=3), "#,##0")
+    assert sheet["I4"].alignment.wrap_text
+    green = book["Green channel"]
+    assert_header(green)
+    assert_numbers(column(green, "Limit (working days)"), "0")
+    for header in ("Accepted on", "Due on"):
+        assert all(c.is_date and c.number_format == "yyyy-mm-dd" for c in column(green, header))
 
 
 def _pdf_text(pdf: bytes, tmp_path: Path) -> tuple[str, str]:

@@ -14,10 +14,11 @@ from django.test import Client
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from factories import Team, build_team
+from factories import AccountFactory, AssignmentFactory, Team, build_team
 from powerkam.service import services
 from powerkam.service.models import TicketKind
 from tests.factories import monthly_bills, write_dataset
+from workbooks import INJECTED, assert_header, assert_injected_names_are_text, assert_numbers, column
 
 pytestmark = pytest.mark.django_db
 
@@ -96,6 +97,33 @@ def test_the_export_is_exactly_the_filtered_list(client: Client, team: Team, owi
     assert [row[0] for row in values[1:]] == ["E100", "E101"]
     assert values[1][5] == 100000.0
     assert values[1][6] == 40
+
+
+def test_the_export_writes_names_as_text_and_money_as_numbers(
+    client: Client, team: Team, settings, tmp_path: Path
+) -> None:
+    store = tmp_path / "store"
+    store.mkdir()
+    settings.ANALYTICS_DIR = store
+    rows = []
+    for n, name in enumerate(INJECTED):
+        account = AccountFactory(customer_id=f"J{n}", name=name, key_status="key", grade="B")
+        AssignmentFactory(account=account, staff=team.manager.user)
+        bill = monthly_bills(f"J{n}", last_period="2026-01", months=1, kwh=1000.0 * (n + 1), price="1.50")[0]
+        bill["due_date"] = timezone.localdate() - dt.timedelta(days=10 + n)
+        rows.append(bill)
+    write_dataset(store, "billing", rows)
+    write_dataset(store, "payments", [])
+    client.force_login(team.supervisor.user)
+    client.cookies["django_language"] = "en"
+    sheet = load_workbook(io.BytesIO(client.get("/service/arrears/?format=xlsx").content)).active
+    assert_header(sheet)
+    assert_injected_names_are_text(sheet)
+    assert_numbers(column(sheet, "Owed (yuan)"), "#,##0.00")
+    assert_numbers(column(sheet, "Penalty accrued (yuan)"), "#,##0.00")
+    assert_numbers(column(sheet, "Bills"), "0")
+    assert_numbers(column(sheet, "Days past due"), "0")
+    assert column(sheet, "Owed (yuan)")[0].value == 10500.0  # the most owed first: 7,000 kWh at 1.50
 
 
 def test_without_bills_the_page_says_what_to_import(client: Client, team: Team, settings, tmp_path: Path) -> None:

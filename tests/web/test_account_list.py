@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 
 from factories import AccountFactory, AssignmentFactory, Team
 from powerkam.accounts.models import Account, Assignment
+from workbooks import INJECTED, assert_header, assert_injected_names_are_text, assert_numbers, column, open_workbook
 
 pytestmark = pytest.mark.django_db
 
@@ -136,6 +137,19 @@ def test_headers_are_english_in_english(supervisor: Client) -> None:
     supervisor.cookies["django_language"] = "en"
     rows = export(supervisor, q="E100")
     assert rows[0][:3] == ("Customer id", "Name", "Grade")
+
+
+def test_the_export_writes_names_as_text_and_numbers_as_numbers(supervisor: Client, team: Team) -> None:
+    for n, name in enumerate(INJECTED):
+        AssignmentFactory(account=AccountFactory(customer_id=f"J{n}", name=name), staff=team.manager.user)
+    supervisor.cookies["django_language"] = "en"
+    sheet = open_workbook(supervisor.get("/accounts/export.xlsx").content).active
+    assert_header(sheet)
+    assert_injected_names_are_text(sheet)
+    assert_numbers(column(sheet, "Credit score"), "0")
+    assert_numbers(column(sheet, "Voltage (kV)"), "General")
+    assert_numbers(column(sheet, "Contract capacity (kVA)"), "#,##0")
+    assert [c.value for c in column(sheet, "Customer id")][:2] == ["E100", "E101"]  # ids stay text
 
 
 def test_credit_score_sorts_not_graded_last_both_ways(supervisor: Client) -> None:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from powerkam.accounts import selectors
 from powerkam.web import charts
 from powerkam.web.dashboard import Figures, Tile, register
+from powerkam.web.excel import Column
 
 #: Accounts listed by name on the arrears tile (the rest are in the count and the totals).
 TOP_ARREARS = 10
@@ -107,30 +108,21 @@ def register_tiles() -> None:
     register(Tile("arrears", _("Arrears of key accounts"), "accounts/_tile_arrears.html", arrears_figures, order=20))
 
 
-def arrears_table(accounts: Iterable[selectors.AccountArrears]) -> tuple[list[str], Iterator[list[Any]]]:
-    """Headers and rows of the key accounts in arrears, as the workbooks give them (the arrears page's
+def arrears_table(accounts: Iterable[selectors.AccountArrears]) -> tuple[list[Column], Iterator[list[Any]]]:
+    """Columns and rows of the key accounts in arrears, as the workbooks give them (the arrears page's
     export and the monthly report's sheet)."""
-    headers = [
-        gettext("Customer id"),
-        gettext("Name"),
-        gettext("Grade"),
-        gettext("District"),
-        gettext("Bills"),
-        gettext("Owed (yuan)"),
-        gettext("Days past due"),
-        gettext("Penalty accrued (yuan)"),
+    columns = [
+        Column(gettext("Customer id"), "text"),
+        Column(gettext("Name"), "text"),
+        Column(gettext("Grade"), "text"),
+        Column(gettext("District"), "text"),
+        Column(gettext("Bills"), "int"),
+        Column(gettext("Owed (yuan)"), "money"),
+        Column(gettext("Days past due"), "int"),
+        Column(gettext("Penalty accrued (yuan)"), "money"),
     ]
     rows = (
-        [
-            a.customer_id,
-            a.name,
-            a.grade,
-            a.district,
-            a.bills,
-            float(a.outstanding_yuan),
-            a.days_overdue,
-            float(a.penalty_yuan),
-        ]
+        [a.customer_id, a.name, a.grade, a.district, a.bills, a.outstanding_yuan, a.days_overdue, a.penalty_yuan]
         for a in accounts
     )
-    return headers, rows
+    return columns, rows

@@ -23,7 +23,7 @@ from powerkam.accounts.forms import INDUSTRY_LABELS, AccountFilterForm, ContactF
 from powerkam.accounts.models import Account, Assignment
 from powerkam.core.errors import ApplicationError
 from powerkam.web import charts
-from powerkam.web.excel import XLSX_CONTENT_TYPE, workbook_bytes
+from powerkam.web.excel import XLSX_CONTENT_TYPE, Column, workbook_bytes
 from powerkam.web.panels import panel_for, panel_stylesheets, panels_for
 
 PAGE_SIZE = 25
@@ -82,20 +82,20 @@ def account_export(request: HttpRequest) -> HttpResponse:
     _form, filters = _filters(request)
     accounts = selectors.account_list(user=request.user, filters=filters)[:EXPORT_LIMIT]
     headers = [
-        _("Customer id"),
-        _("Name"),
-        _("Grade"),
-        _("Credit score"),
-        _("Key-account status"),
-        _("Voltage (kV)"),
-        _("Contract capacity (kVA)"),
-        _("Tariff"),
-        _("Industry"),
-        _("District"),
-        _("Important-user grade"),
-        _("Supply feeders"),
-        _("Primary manager"),
-        _("Secondary manager"),
+        Column(_("Customer id"), "text"),
+        Column(_("Name"), "text"),
+        Column(_("Grade"), "text"),
+        Column(_("Credit score"), "int"),
+        Column(_("Key-account status"), "text"),
+        Column(_("Voltage (kV)"), "number"),
+        Column(_("Contract capacity (kVA)"), "kva"),
+        Column(_("Tariff"), "text"),
+        Column(_("Industry"), "text"),
+        Column(_("District"), "text"),
+        Column(_("Important-user grade"), "text"),
+        Column(_("Supply feeders"), "text"),
+        Column(_("Primary manager"), "text"),
+        Column(_("Secondary manager"), "text"),
     ]
 
     def rows() -> Iterator[list[Any]]:
@@ -107,8 +107,8 @@ def account_export(request: HttpRequest) -> HttpResponse:
                 account.grade,
                 account.credit_score,
                 account.get_key_status_display(),
-                float(account.voltage_kv),
-                float(account.contract_capacity_kva),
+                account.voltage_kv,
+                account.contract_capacity_kva,
                 account.get_tariff_display(),
                 account.industry,
                 account.district,

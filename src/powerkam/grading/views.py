@@ -28,7 +28,7 @@ from powerkam.grading.forms import RosterFilterForm, RunStartForm, last_month
 from powerkam.grading.models import AccountGrade, Change, GradingRun
 from powerkam.grading.services import PROGRESS_STEPS, grading_run_start, user_can_start_runs
 from powerkam.grading.templatetags.grading_tags import reason_texts
-from powerkam.web.excel import XLSX_CONTENT_TYPE, workbook_bytes
+from powerkam.web.excel import XLSX_CONTENT_TYPE, Column, workbook_bytes
 
 PAGE_SIZE = 25
 EXPORT_LIMIT = 200_000
@@ -82,20 +82,20 @@ def roster(request: HtmxHttpRequest) -> HttpResponse:
 
 def _roster_export(run: GradingRun, rows: Any) -> HttpResponse:
     headers = [
-        _("Customer id"),
-        _("Name"),
-        _("District"),
-        _("Grade"),
-        _("Credit score"),
-        _("Value rank"),
-        _("Consumption (kWh)"),
-        _("Share of consumption"),
-        _("Revenue (yuan)"),
-        _("Share of revenue"),
-        _("Late payments"),
-        _("Arrears (yuan)"),
-        _("Change"),
-        _("Reasons"),
+        Column(_("Customer id"), "text"),
+        Column(_("Name"), "text"),
+        Column(_("District"), "text"),
+        Column(_("Grade"), "text"),
+        Column(_("Credit score"), "int"),
+        Column(_("Value rank"), "int"),
+        Column(_("Consumption (kWh)"), "kwh"),
+        Column(_("Share of consumption"), "percent"),
+        Column(_("Revenue (yuan)"), "money"),
+        Column(_("Share of revenue"), "percent"),
+        Column(_("Late payments"), "int"),
+        Column(_("Arrears (yuan)"), "money"),
+        Column(_("Change"), "text"),
+        Column(_("Reasons"), "text"),
     ]
 
     def lines() -> Iterator[list[Any]]:
@@ -110,7 +110,7 @@ def _roster_export(run: GradingRun, rows: Any) -> HttpResponse:
                 g.annual_kwh,
                 g.annual_kwh / run.base_kwh if run.base_kwh else None,
                 g.annual_revenue_yuan,
-                float(g.annual_revenue_yuan / run.base_revenue_yuan) if run.base_revenue_yuan else None,
+                g.annual_revenue_yuan / run.base_revenue_yuan if run.base_revenue_yuan else None,
                 g.late_payments,
                 g.overdue_yuan,
                 g.get_change_display(),

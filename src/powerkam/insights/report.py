@@ -10,9 +10,7 @@ limits by type and the accounts overdue for a visit that the overview names. Fig
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Iterator
-from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -20,31 +18,32 @@ from django.contrib.auth.models import User
 from django.core.mail import EmailMessage, get_connection
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
 
 from powerkam.accounts import selectors as account_selectors
 from powerkam.accounts.overview import arrears_table
 from powerkam.insights.models import OverviewReportRun
 from powerkam.staff.selectors import supervisors_to_mail
 from powerkam.web import dashboard
-from powerkam.web.excel import XLSX_CONTENT_TYPE
+from powerkam.web.excel import XLSX_CONTENT_TYPE, Column, Sheet, Typed, write_workbook
 
 
 def report_title(as_of: dt.date) -> str:
     return _("Key-account monthly report, %(day)s") % {"day": as_of.isoformat()}
 
 
-def _pct(share: float | None) -> str:
-    return "—" if share is None else f"{share * 100:.1f}%"
+def _share(share: float | None) -> Typed | str:
+    """A share (a fraction) as a percentage cell; "—" when there is none."""
+    return "—" if share is None else Typed(share, "percent")
 
 
-def _rate(rate: float | None) -> str:
-    return "—" if rate is None else f"{rate:.1f}%"
+def _rate(rate: float | None) -> Typed | str:
+    """A rate given in per cent (95.3) as a percentage cell (0.953); "—" when there is none."""
+    return "—" if rate is None else Typed(rate / 100, "percent")
 
 
 def summary_rows(figures: dict[str, dict[str, Any]]) -> Iterator[tuple[str, str, Any]]:
-    """(area, figure, value) for the summary sheet and the mail, area by area."""
+    """(area, figure, value) for the summary sheet and the mail, area by area; a money, capacity or
+    percentage value is :class:`~powerkam.web.excel.Typed` so the workbook writes it as a number."""
     if p := figures.get("portfolio"):
         area = _("Key-account portfolio")
         yield area, _("Key accounts"), p["key_accounts"]
@@ -54,19 +53,20 @@ def summary_rows(figures: dict[str, dict[str, Any]]) -> Iterator[tuple[str, str,
             f"{p['grade_a']} / {p['grade_b']} / {p['grade_c']} / {p['not_graded']}",
         )
         yield area, _("Candidates"), p["candidates"]
-        yield area, _("Share of consumption, last 12 billed months"), _pct(p["kwh_share_12"])
-        yield area, _("Share of revenue, last 12 billed months"), _pct(p["yuan_share_12"])
+        yield area, _("Share of consumption, last 12 billed months"), _share(p["kwh_share_12"])
+        yield area, _("Share of revenue, last 12 billed months"), _share(p["yuan_share_12"])
         yield area, _("Newest billed month"), p["period"] or "—"
     if a := figures.get("arrears"):
         area = _("Arrears of key accounts")
         yield area, _("Key accounts in arrears"), a["accounts"]
-        yield area, _("Owed (yuan)"), a["outstanding_yuan"]
-        yield area, _("Penalty accrued (yuan)"), a["penalty_yuan"]
+        yield area, _("Owed (yuan)"), Typed(a["outstanding_yuan"], "money")
+        yield area, _("Penalty accrued (yuan)"), Typed(a["penalty_yuan"], "money")
         for bucket in a["aging"]:
             days = (
                 f"{bucket['first_day']}–{bucket['last_day']}" if bucket["last_day"] else f"> {bucket['first_day'] - 1}"
             )
-            yield area, _("Owed %(days)s days past due (yuan)") % {"days": days}, bucket["outstanding_yuan"]
+            owed = Typed(bucket["outstanding_yuan"], "money")
+            yield area, _("Owed %(days)s days past due (yuan)") % {"days": days}, owed
     if s := figures.get("service"):
         area = _("Service time limits")
         yield area, _("Closed %(a)s to %(b)s") % {"a": s["first_month"], "b": s["last_month"]}, s["closed"]
@@ -81,7 +81,7 @@ def summary_rows(figures: dict[str, dict[str, Any]]) -> Iterator[tuple[str, str,
     if r := figures.get("prospects"):
         area = _("Prospect pipeline")
         yield area, _("Projects in progress"), r["in_progress"]
-        yield area, _("Capacity in the pipeline (kVA)"), r["pipeline_kva"]
+        yield area, _("Capacity in the pipeline (kVA)"), Typed(r["pipeline_kva"], "kva")
         yield area, _("Without two managers"), r["missing_managers"]
     if h := figures.get("retention"):
         area = _("Churn risk and tariff advice")
@@ -90,71 +90,76 @@ def summary_rows(figures: dict[str, dict[str, Any]]) -> Iterator[tuple[str, str,
             _("High / medium / low risk"),
             " / ".join(str(h["risk"].get(k, 0)) for k in ("high", "medium", "low")),
         )
-        yield area, _("Tariff savings to offer (yuan a year)"), h["tariff_savings_yuan"]
+        yield area, _("Tariff savings to offer (yuan a year)"), Typed(h["tariff_savings_yuan"], "money")
     for key, tile_figures in figures.items():
         if "problem" in tile_figures:
             yield key, _("Not available"), tile_figures["problem"]
 
 
-def _cell(value: Any) -> Any:
-    return float(value) if isinstance(value, Decimal) else value
-
-
-def _sheet(workbook: Workbook, title: str, headers: list[str], rows: Any) -> None:
-    sheet = workbook.create_sheet(title[:31])
-    sheet.append(headers)
-    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBEA")
-    for cell in sheet[1]:
-        cell.font, cell.fill = bold, fill
-    for row in rows:
-        sheet.append([_cell(v) for v in row])
-    sheet.freeze_panes = "A2"
-    for column, width in zip("ABCDEFGH", (14, 30, 10, 12, 10, 16, 12, 16), strict=True):
-        sheet.column_dimensions[column].width = width
-
-
 def report_xlsx(figures: dict[str, dict[str, Any]], *, user: Any, as_of: dt.date) -> bytes:
-    workbook = Workbook()
-    summary = workbook.active
-    assert summary is not None
-    summary.title = _("Summary")[:31]
-    summary["A1"] = report_title(as_of)
-    summary["A1"].font = Font(bold=True, size=14)
-    summary.append([])
-    summary.append([_("Area"), _("Figure"), _("Value")])
-    for cell in summary[3]:
-        cell.font, cell.fill = Font(bold=True), PatternFill("solid", fgColor="DDEBEA")
-    for row in summary_rows(figures):
-        summary.append([_cell(v) for v in row])
-    for column, width in zip("ABC", (22, 40, 22), strict=True):
-        summary.column_dimensions[column].width = width
+    sheets = [
+        Sheet(
+            title=_("Summary"),
+            heading=[report_title(as_of), ""],
+            columns=[Column(_("Area"), "text"), Column(_("Figure"), "text"), Column(_("Value"))],
+            rows=summary_rows(figures),
+        )
+    ]
     if p := figures.get("portfolio"):
-        _sheet(
-            workbook,
-            _("Share by month"),
-            [_("Period"), _("Share of consumption"), _("Share of revenue")],
-            ([m["period"], m["kwh_share"], m["yuan_share"]] for m in p["months"]),
+        sheets.append(
+            Sheet(
+                title=_("Share by month"),
+                columns=[
+                    Column(_("Period"), "text"),
+                    Column(_("Share of consumption"), "percent"),
+                    Column(_("Share of revenue"), "percent"),
+                ],
+                rows=([m["period"], m["kwh_share"], m["yuan_share"]] for m in p["months"]),
+            )
         )
     if "arrears" in figures:
-        headers, rows = arrears_table(account_selectors.portfolio_arrears(user=user, today=as_of).accounts)
-        _sheet(workbook, _("Arrears"), headers, rows)
+        columns, rows = arrears_table(account_selectors.portfolio_arrears(user=user, today=as_of).accounts)
+        sheets.append(Sheet(title=_("Arrears"), columns=columns, rows=rows))
     if s := figures.get("service"):
-        _sheet(
-            workbook,
-            _("Service by type"),
-            [_("Type"), _("Closed"), _("On time"), _("Past the time limit")],
-            ([k["label"], k["closed"], _rate(k["rate"]), k["open_breached"]] for k in s["kinds"]),
+        sheets.append(
+            Sheet(
+                title=_("Service by type"),
+                columns=[
+                    Column(_("Type"), "text"),
+                    Column(_("Closed"), "int"),
+                    Column(_("On time"), "percent"),
+                    Column(_("Past the time limit"), "int"),
+                ],
+                rows=([k["label"], k["closed"], _rate(k["rate"]), k["open_breached"]] for k in s["kinds"]),
+            )
         )
     if v := figures.get("visits"):
-        _sheet(
-            workbook,
-            _("Overdue visits"),
-            [_("Customer id"), _("Name"), _("Grade"), _("Days overdue")],
-            ([r["customer_id"], r["name"], r["grade"], r["days_overdue"]] for r in v["overdue"]),
+        sheets.append(
+            Sheet(
+                title=_("Overdue visits"),
+                columns=[
+                    Column(_("Customer id"), "text"),
+                    Column(_("Name"), "text"),
+                    Column(_("Grade"), "text"),
+                    Column(_("Days overdue"), "int"),
+                ],
+                rows=([r["customer_id"], r["name"], r["grade"], r["days_overdue"]] for r in v["overdue"]),
+            )
         )
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return write_workbook(sheets)
+
+
+def _shown(value: Any) -> Any:
+    """A summary value as the mail says it."""
+    if isinstance(value, Typed):
+        if value.value is None:
+            return "—"
+        if value.kind == "percent":
+            return f"{value.value * 100:.1f}%"
+        if value.kind == "kva":
+            return f"{value.value:,.0f}"
+        return f"{value.value:,.2f}"
+    return value
 
 
 def report_text(figures: dict[str, dict[str, Any]], *, as_of: dt.date) -> str:
@@ -164,8 +169,7 @@ def report_text(figures: dict[str, dict[str, Any]], *, as_of: dt.date) -> str:
         if row_area != area:
             lines += ["", f"【{row_area}】"]
             area = row_area
-        shown = f"{value:,.2f}" if isinstance(value, Decimal) else value
-        lines.append(f"  {label}: {shown}")
+        lines.append(f"  {label}: {_shown(value)}")
     lines += ["", _("The workbook is attached; the overview is in PowerKAM under Insights.")]
     return "\n".join(lines).replace("\n\n\n", "\n\n")
 

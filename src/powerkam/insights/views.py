@@ -22,7 +22,7 @@ from powerkam.insights import campaigns, health, report, selectors, services
 from powerkam.insights.forms import CampaignForm, SurveyForm
 from powerkam.insights.models import SurveyCampaign
 from powerkam.web import charts, dashboard
-from powerkam.web.excel import XLSX_CONTENT_TYPE, workbook_bytes
+from powerkam.web.excel import XLSX_CONTENT_TYPE, Column, workbook_bytes
 
 HEALTH_PAGE_SIZE = 50
 CAMPAIGN_PAGE_SIZE = 50
@@ -259,13 +259,13 @@ def survey_campaign(request: HttpRequest, pk: int) -> HttpResponse:
         content = workbook_bytes(
             title=campaign.name,
             headers=[
-                _("Customer id"),
-                _("Name"),
-                _("Grade"),
-                _("Asked by"),
-                _("Surveyed on"),
-                _("Satisfaction"),
-                _("Comments"),
+                Column(_("Customer id"), "text"),
+                Column(_("Name"), "text"),
+                Column(_("Grade"), "text"),
+                Column(_("Asked by"), "text"),
+                Column(_("Surveyed on"), "date"),
+                Column(_("Satisfaction"), "int"),
+                Column(_("Comments"), "text"),
             ],
             rows=(
                 [

@@ -12,7 +12,6 @@ The week runs from Monday to the report day (inclusive).
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,8 +22,6 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
 
 from powerkam.prospects import selectors
 from powerkam.prospects.models import (
@@ -37,8 +34,7 @@ from powerkam.prospects.models import (
 )
 from powerkam.prospects.services import fmt_number, stage_log_sync
 from powerkam.staff.selectors import person_name, supervisors_to_mail
-
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from powerkam.web.excel import XLSX_CONTENT_TYPE, Column, Kind, Sheet, write_workbook
 
 
 def week_start(day: dt.date) -> dt.date:
@@ -271,59 +267,47 @@ def _yes(value: bool) -> str:
 def report_xlsx(report: WeeklyReport) -> bytes:
     """The workbook: the report sheet (title in A1, headers in row 3, one project a row from row 4),
     the green-channel steps and the reservations."""
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = _("Weekly report")[:31]
-    sheet["A1"] = report.title
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet["A2"] = _("Generated %(at)s") % {"at": timezone.localtime(report.generated_at).strftime("%Y-%m-%d %H:%M")}
-    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBEA")
-    wrap = Alignment(wrap_text=True, vertical="top")
-    sheet.append(headers())
-    for cell in sheet[3]:
-        cell.font, cell.fill = bold, fill
-    for row in report.rows:
-        p = row.project
-        sheet.append(
+    # Project id … expected capacity, then the four multi-line lists (wrapped, in fixed widths).
+    kinds: list[Kind] = ["text", "text", "text", "int", "text", "text", "text", "kva"]
+    columns = [Column(header, kind) for header, kind in zip(headers()[:8], kinds, strict=True)]
+    columns += [Column(h, "text", width=w, wrap=True) for h, w in zip(headers()[8:], (40, 40, 30, 30), strict=True)]
+    generated = _("Generated %(at)s") % {"at": timezone.localtime(report.generated_at).strftime("%Y-%m-%d %H:%M")}
+    weekly = Sheet(
+        title=_("Weekly report"),
+        heading=[report.title, generated],
+        columns=columns,
+        rows=(
             [
-                p.project_id,
-                p.name,
+                row.project.project_id,
+                row.project.name,
                 row.stage_label,
                 row.days_in_stage,
                 row.primary,
                 row.secondary,
-                _yes(p.green_channel),
-                float(p.expected_capacity_kva) if p.expected_capacity_kva is not None else None,
+                _yes(row.project.green_channel),
+                row.project.expected_capacity_kva,
                 "\n".join(row.done),
                 "\n".join(row.next_steps),
                 "\n".join(row.blockers),
                 "\n".join(row.reservations),
             ]
-        )
-        for cell in sheet[sheet.max_row]:
-            cell.alignment = wrap
-    for letter, width in zip("ABCDEFGHIJKL", (12, 28, 12, 8, 10, 10, 8, 12, 40, 40, 30, 30), strict=True):
-        sheet.column_dimensions[letter].width = width
-    sheet.freeze_panes = "C4"
-
-    green = workbook.create_sheet(_("Green channel")[:31])
-    green.append(
-        [
-            _("Project id"),
-            _("Project"),
-            _("Step"),
-            _("Accepted on"),
-            _("Limit (working days)"),
-            _("Due on"),
-            _("Closed on"),
-            _("Clock"),
-        ]
+            for row in report.rows
+        ),
+        freeze_columns=2,
     )
-    for cell in green[1]:
-        cell.font, cell.fill = bold, fill
-    for step in report.green_steps:
-        green.append(
+    green = Sheet(
+        title=_("Green channel"),
+        columns=[
+            Column(_("Project id"), "text"),
+            Column(_("Project"), "text"),
+            Column(_("Step"), "text"),
+            Column(_("Accepted on"), "date"),
+            Column(_("Limit (working days)"), "int"),
+            Column(_("Due on"), "date"),
+            Column(_("Closed on"), "date"),
+            Column(_("Clock"), "text"),
+        ],
+        rows=(
             [
                 step.project_id,
                 step.project_name,
@@ -334,17 +318,15 @@ def report_xlsx(report: WeeklyReport) -> bytes:
                 step.closed_on,
                 step.state_label + (" " + _("(provisional)") if step.provisional else ""),
             ]
-        )
-    reserved = workbook.create_sheet(_("Reservations")[:31])
-    reserved.append([_("Project id"), _("Project"), _("Reservations")])
-    for cell in reserved[1]:
-        cell.font, cell.fill = bold, fill
-    for row in report.rows:
-        for text in row.reservations:
-            reserved.append([row.project.project_id, row.project.name, text])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+            for step in report.green_steps
+        ),
+    )
+    reserved = Sheet(
+        title=_("Reservations"),
+        columns=[Column(_("Project id"), "text"), Column(_("Project"), "text"), Column(_("Reservations"), "text")],
+        rows=([row.project.project_id, row.project.name, text] for row in report.rows for text in row.reservations),
+    )
+    return write_workbook([weekly, green, reserved])
 
 
 def report_pdf_html(report: WeeklyReport) -> str:

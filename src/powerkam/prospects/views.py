@@ -24,7 +24,7 @@ from powerkam.prospects import funnel as funnel_math
 from powerkam.prospects import report as weekly
 from powerkam.prospects.models import FollowUp, Project, Reservation, Stage
 from powerkam.staff.selectors import supervisors_to_mail
-from powerkam.web.excel import XLSX_CONTENT_TYPE, workbook_bytes
+from powerkam.web.excel import XLSX_CONTENT_TYPE, Column, workbook_bytes
 
 
 def _user(request: HttpRequest) -> User:
@@ -107,10 +107,13 @@ def project_export(request: HttpRequest) -> HttpResponse:
     projects = selectors.project_list(user=request.user, filters=filters, sort=request.GET.get("sort", "project_id"))
     today = timezone.localdate()
     headers = [
-        _("Project id"), _("Project"), _("Stage"), _("Days in stage"), _("District"), _("Industry"),
-        _("Expected capacity (kVA)"), _("Expected annual consumption (kWh)"), _("Expected energise date"),
-        _("Likely supply voltage (kV)"), _("Green channel"), _("Primary manager"), _("Secondary manager"),
-        _("Government contact"), _("Project owner"),
+        Column(_("Project id"), "text"), Column(_("Project"), "text"), Column(_("Stage"), "text"),
+        Column(_("Days in stage"), "int"), Column(_("District"), "text"), Column(_("Industry"), "text"),
+        Column(_("Expected capacity (kVA)"), "kva"), Column(_("Expected annual consumption (kWh)"), "kwh"),
+        Column(_("Expected energise date"), "date"), Column(_("Likely supply voltage (kV)"), "number"),
+        Column(_("Green channel"), "text"), Column(_("Primary manager"), "text"),
+        Column(_("Secondary manager"), "text"), Column(_("Government contact"), "text"),
+        Column(_("Project owner"), "text"),
     ]  # fmt: skip
 
     def name(user: User | None) -> str:

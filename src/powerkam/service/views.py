@@ -439,8 +439,8 @@ def arrears(request: HttpRequest) -> HttpResponse:
 
 
 def _arrears_workbook(accounts: list[Any], today: dt.date) -> HttpResponse:
-    headers, rows = arrears_table(accounts)
-    content = workbook_bytes(title=_("Arrears"), headers=headers, rows=rows)
+    columns, rows = arrears_table(accounts)
+    content = workbook_bytes(title=_("Arrears"), headers=columns, rows=rows)
     response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="arrears-{today.isoformat()}.xlsx"'
     return response
