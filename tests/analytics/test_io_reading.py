@@ -324,3 +324,19 @@ def test_a_file_that_is_no_workbook_is_refused(tmp_path):
     with pytest.raises(FileRefused) as caught:
         check(path)
     assert caught.value.code == "xlsx_unreadable"
+
+
+def test_the_ranges_and_voltages_are_documented():
+    from powerkam.analytics.io.validate import _number
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "data-formats.md").read_text(encoding="utf-8")
+    for kind, spec in CONTRACT.items():
+        section = doc.split(f"### `{kind}`", 1)[1].split("\n### ", 1)[0]
+        for col in spec.columns:
+            row = next(line for line in section.splitlines() if line.startswith(f"| `{col.name}` |"))
+            if col.range:
+                assert _number(col.range[1]) in row, (kind, col.name)
+            if col.allowed:
+                assert ", ".join(f"{v:g}" for v in col.allowed) in row, (kind, col.name)
+            if col.type in {"date", "timestamp", "period"}:
+                assert "1949-10-01 … today + 10 years" in row, (kind, col.name)

@@ -170,7 +170,7 @@ def date_window(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
 
 
 def _number(value: float) -> str:
-    return f"{value:,.10g}" if abs(value) < 1e15 else f"{value:g}"
+    return f"{value:,.15g}" if abs(value) < 1e15 else f"{value:g}"
 
 
 @dataclass(frozen=True)
