@@ -340,3 +340,15 @@ def test_the_ranges_and_voltages_are_documented():
                 assert ", ".join(f"{v:g}" for v in col.allowed) in row, (kind, col.name)
             if col.type in {"date", "timestamp", "period"}:
                 assert "1949-10-01 … today + 10 years" in row, (kind, col.name)
+
+
+def test_a_formula_in_a_column_outside_the_contract_does_not_matter(tmp_path):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["户号", "户名", "电压等级", "合同容量", "电价类别", "备注"])
+    sheet.append(["C1", "甲", 10, 800, "大工业", "=A2&B2"])
+    path = tmp_path / "c.xlsx"
+    book.save(path)
+    raw, result = check(path)
+    assert result.ok
+    assert (raw.rows, raw.formula_values, result.ignored_columns) == (1, 0, ["备注"])

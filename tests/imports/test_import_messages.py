@@ -104,6 +104,17 @@ def test_an_upload_over_the_size_limit_is_refused_by_the_form(store, admin_clien
     assert "largest file this server accepts is 1 MB" in text_of(upload(admin_client, big, lang="en"))
 
 
+def test_the_upload_view_still_checks_csrf(store):
+    from django.test import Client
+
+    admin = StaffFactory(user__username="csrfadmin", role=Role.ADMIN)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(admin.user)
+    file = SimpleUploadedFile("c.csv", GOOD.encode())
+    assert client.post("/imports/", {"kind": "customers", "file": file}).status_code == 403
+    assert not ImportRun.objects.exists()
+
+
 def test_refused_uploads_are_removed_and_accepted_ones_kept(store, admin_client):
     upload(admin_client, BAD.encode(), name="bad.csv")
     assert uploads(store) == []

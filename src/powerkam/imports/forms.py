@@ -1,5 +1,6 @@
 from django import forms
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from powerkam.analytics.io.contract import KINDS
@@ -22,7 +23,7 @@ class ImportForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind of data"), choices=[(k, KIND_LABELS[k]) for k in KINDS])
     file = forms.FileField(label=_("File (.csv, .xlsx or .parquet)"))
 
-    def clean_file(self):  # type: ignore[no-untyped-def]
+    def clean_file(self) -> UploadedFile:
         upload = self.cleaned_data["file"]
         limit_mb = int(settings.IMPORT_UPLOAD_MAX_MB)
         if upload.size is not None and upload.size > limit_mb * 1024 * 1024:

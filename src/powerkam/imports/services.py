@@ -312,6 +312,7 @@ def _land_staff(con: duckdb.DuckDBPyConnection, counts: _Counts, user: User | No
         ["email", "is_active"],
         _Counts(),
         None,
+        con,
     )
     # Django admin for the data administrator; everyone else works in PowerKAM's own pages.
     for username, r in rows.items():

@@ -12,11 +12,13 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.text import get_valid_filename
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from powerkam.imports.forms import ImportForm
 from powerkam.imports.messages import problem_rows, refusal_message, report_warnings
@@ -69,9 +71,36 @@ def _save_upload(upload: UploadedFile) -> Path:
     return path
 
 
+class SizeLimitedUploadHandler(TemporaryFileUploadHandler):
+    """Stream the upload to a temporary file, but stop writing past POWERKAM_UPLOAD_MAX_MB.
+
+    The file's size is still counted to its end, so the form refuses it with its real size, and
+    a huge upload never fills the disk.
+    """
+
+    def new_file(self, *args: object, **kwargs: object) -> None:
+        super().new_file(*args, **kwargs)  # type: ignore[arg-type]
+        self.received = 0
+        self.limit = int(settings.IMPORT_UPLOAD_MAX_MB) * 1024 * 1024
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
+        self.received += len(raw_data)
+        if self.received > self.limit:
+            return None  # counted, not kept
+        return super().receive_data_chunk(raw_data, start)
+
+
+@csrf_exempt
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     _require_importer(request)
+    # The upload handlers must be set before the body is read; CSRF is checked right after.
+    request.upload_handlers = [SizeLimitedUploadHandler(request)]
+    return _index(request)
+
+
+@csrf_protect
+def _index(request: HttpRequest) -> HttpResponse:
     report = refusal = None
     warnings: list[str] = []
     refusal_text = ""

@@ -350,12 +350,12 @@ def _read_xlsx(
         if not values_book.worksheets:
             raise FileRefused.of("sheet_empty", file=path.name)
         sheet = values_book.worksheets[0]
-        sheet.reset_dimensions()  # type: ignore[union-attr]
+        sheet.reset_dimensions()
         rows = sheet.iter_rows(values_only=True)
         formula_rows = None
         if formula_book is not None:
             formula_sheet = formula_book.worksheets[0]
-            formula_sheet.reset_dimensions()  # type: ignore[union-attr]
+            formula_sheet.reset_dimensions()
             formula_rows = formula_sheet.iter_rows()
         header_row = next(rows, None)
         if formula_rows is not None:
@@ -369,6 +369,9 @@ def _read_xlsx(
             raise FileRefused.of("sheet_empty", file=path.name)
         width = len(headers)
         _check_columns(path, width, limits)
+        # The header row is checked before the rows are read; formulas matter only in contract columns.
+        mapping, _ = map_headers([h for h in headers if h], spec)
+        contract_columns = {i: mapping[h] for i, h in enumerate(headers) if h in mapping}
         names = [f"__c{i}" for i in range(width)]
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {table}_sheet (__sheet_row BIGINT, "
@@ -401,7 +404,7 @@ def _read_xlsx(
             values = values[:width]
             if formula_rows is not None:
                 for i, cell in enumerate(next(formula_rows, ())[:width]):
-                    if getattr(cell, "data_type", None) != "f":
+                    if getattr(cell, "data_type", None) != "f" or i not in contract_columns:
                         continue
                     if i < len(values) and values[i] is not None:
                         formula_values += 1
@@ -409,7 +412,9 @@ def _read_xlsx(
                     formula_error_count += 1
                     if len(formula_errors) < 10_000:
                         ref = f"{get_column_letter(i + 1)}{index}"
-                        formula_errors.append(RowError.of(index, headers[i], ref, "formula", headers[i], cell=ref))
+                        formula_errors.append(
+                            RowError.of(index, contract_columns[i], ref, "formula", headers[i], cell=ref)
+                        )
             cells = [_cell_text(v) for v in values]
             if all(c is None or c.strip() == "" for c in cells):
                 continue  # blank lines in a spreadsheet are not rows
@@ -426,12 +431,6 @@ def _read_xlsx(
         for book in workbooks:
             book.close()
     if formula_error_count:
-        # Name the columns as the contract does where the header maps to one.
-        mapping, _ = _safe_map(headers, spec)
-        formula_errors = [
-            RowError.of(e.row, mapping.get(e.column, e.column), e.value, "formula", e.header, **e.params)
-            for e in formula_errors
-        ]
         raise FileRefused.of(
             "formulas_without_values", formula_errors, formula_error_count, file=path.name, count=formula_error_count
         )
@@ -440,13 +439,6 @@ def _read_xlsx(
     raw.file_format = "xlsx"
     raw.formula_values = formula_values
     return raw
-
-
-def _safe_map(headers: list[str], spec: KindSpec) -> tuple[dict[str, str], list[str]]:
-    try:
-        return map_headers(headers, spec)
-    except FileRefused:
-        return {}, []
 
 
 def _read_parquet(

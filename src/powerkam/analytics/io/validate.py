@@ -267,11 +267,11 @@ def validate(
     ).fetchall()
     checks: list[_Check | _SetCheck] = [*row_checks, *set_checks]
     for row, column, ci, value, extra in rows:
-        check = checks[int(ci)]
-        params = dict(check.params)
-        if check.extra_name:
-            params[check.extra_name] = extra
-        result.errors.append(RowError.of(int(row), str(column), value, check.code, _header(raw, str(column)), **params))
+        rule = checks[int(ci)]
+        params = dict(rule.params)
+        if rule.extra_name:
+            params[rule.extra_name] = extra
+        result.errors.append(RowError.of(int(row), str(column), value, rule.code, _header(raw, str(column)), **params))
     return result
 
 
