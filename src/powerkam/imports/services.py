@@ -187,7 +187,7 @@ def _full_clean_all(objs: list[models.Model], key_field: str, con: duckdb.DuckDB
             except duckdb.Error:
                 row = 0
         errors.append(RowError.of(row, field_name, None if value is None else str(value), "rejected", detail=message))
-    errors.sort()
+    errors.sort(key=lambda e: (e.row, e.column))
     raise ImportRefused.of("crm_refused", errors, count=len(errors))
 
 
