@@ -192,3 +192,19 @@ if not DEBUG:
     SESSION_COOKIE_HTTPONLY = True
     CSRF_COOKIE_HTTPONLY = False
     X_FRAME_OPTIONS = "DENY"
+
+# --- Imports: what one file may be (docs/data-formats.md, "Limits") ---------------------------
+#: an upload larger than this is refused by the form (MB)
+IMPORT_UPLOAD_MAX_MB = int(os.environ.get("POWERKAM_UPLOAD_MAX_MB", "1024"))
+#: accepted uploads are kept this many days (the file that was imported), then removed at the next upload
+IMPORT_UPLOAD_KEEP_DAYS = int(os.environ.get("POWERKAM_UPLOAD_KEEP_DAYS", "90"))
+#: an .xlsx whose sheet XML is larger than this uncompressed (MB), or a file with more rows or
+#: columns, is refused before it is read
+IMPORT_MAX_SHEET_MB = int(os.environ.get("POWERKAM_IMPORT_MAX_SHEET_MB", "2048"))
+IMPORT_MAX_ROWS = int(os.environ.get("POWERKAM_IMPORT_MAX_ROWS", "10000000"))
+IMPORT_MAX_COLUMNS = int(os.environ.get("POWERKAM_IMPORT_MAX_COLUMNS", "200"))
+# Uploaded files stream to a temporary file above 2.5 MB (Django's default); form fields stay small.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_TEMP_DIR = str(DATA_DIR / "tmp")
+(DATA_DIR / "tmp").mkdir(parents=True, exist_ok=True)

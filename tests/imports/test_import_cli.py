@@ -29,10 +29,10 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_refused_file_exits_non_zero_and_lists_rows_in_text_and_json(data_dir):
-    text = powerkam(data_dir, "import", "customers", str(SAMPLES / "customers-bad.csv"))
+    text = powerkam(data_dir, "import", "customers", str(SAMPLES / "customers-bad.csv"), "--lang", "en")
     assert text.returncode == 1
     assert "Traceback" not in text.stderr
-    assert "6 problem(s) found; nothing was imported" in text.stderr
+    assert "6 problems found; nothing was imported" in text.stderr
     assert "row 5, column contract_capacity_kva 'abc': not a number" in text.stderr
 
     as_json = powerkam(data_dir, "import", "customers", str(SAMPLES / "customers-bad.csv"), "--format", "json")

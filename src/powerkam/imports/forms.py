@@ -1,4 +1,6 @@
 from django import forms
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from powerkam.analytics.io.contract import KINDS
@@ -20,3 +22,16 @@ KIND_LABELS = {
 class ImportForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind of data"), choices=[(k, KIND_LABELS[k]) for k in KINDS])
     file = forms.FileField(label=_("File (.csv, .xlsx or .parquet)"))
+
+    def clean_file(self) -> UploadedFile:
+        upload = self.cleaned_data["file"]
+        limit_mb = int(settings.IMPORT_UPLOAD_MAX_MB)
+        if upload.size is not None and upload.size > limit_mb * 1024 * 1024:
+            raise forms.ValidationError(
+                _(
+                    "The file is %(size)s MB; the largest file this server accepts is %(limit)s MB (POWERKAM_UPLOAD_MAX_MB)."
+                ),
+                code="too_large",
+                params={"size": f"{upload.size / 1024 / 1024:,.1f}", "limit": f"{limit_mb:,}"},
+            )
+        return upload

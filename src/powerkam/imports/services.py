@@ -13,19 +13,22 @@ import hashlib
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 import duckdb
 from django.conf import settings
 from django.contrib.auth.models import Group, User
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from powerkam.accounts.models import CRM_MIN_VOLTAGE_KV, Account, Assignment
 from powerkam.analytics.io import CONTRACT, FileRefused, RowError, read_raw, upsert_dataset, validate
+from powerkam.analytics.io.errors import render
+from powerkam.analytics.io.readers import ReadLimits
 from powerkam.analytics.io.validate import Reference
 from powerkam.analytics.settlement import ensure_settlements
 from powerkam.analytics.store import dataset_path
@@ -42,12 +45,39 @@ BATCH = 500
 
 
 class ImportRefused(ApplicationError):
-    """The file was refused whole; ``errors`` lists every bad row (capped), ``error_count`` all of them."""
+    """The file was refused whole; ``errors`` lists every bad row (capped), ``error_count`` all of them.
 
-    def __init__(self, message: str, errors: list[RowError], error_count: int | None = None) -> None:
+    ``code`` and ``params`` say why in a form the imports app translates (powerkam.imports.messages);
+    ``message`` is the English text.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        errors: list[RowError],
+        error_count: int | None = None,
+        *,
+        code: str = "",
+        params: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(message, {"errors": [e.as_dict() for e in errors]})
         self.errors = errors
         self.error_count = len(errors) if error_count is None else error_count
+        self.code = code
+        self.params = params or {}
+
+    @classmethod
+    def of(cls, code: str, errors: list[RowError], error_count: int | None = None, **params: Any) -> ImportRefused:
+        return cls(render(code, params), errors, error_count, code=code, params=params)
+
+
+def read_limits() -> ReadLimits:
+    """The administrator's limits on what one file may hold (settings, from the environment)."""
+    return ReadLimits(
+        max_sheet_bytes=int(getattr(settings, "IMPORT_MAX_SHEET_MB", 2048)) * 1024**2,
+        max_rows=int(getattr(settings, "IMPORT_MAX_ROWS", 10_000_000)),
+        max_columns=int(getattr(settings, "IMPORT_MAX_COLUMNS", 200)),
+    )
 
 
 @dataclass
@@ -62,6 +92,10 @@ class ImportReport:
     warnings: list[str] = field(default_factory=list)
     encoding: str | None = None
     file_format: str = ""
+    #: optional contract columns the file does not have (a warning: their values are not in it)
+    absent_columns: list[str] = field(default_factory=list)
+    #: XLSX cells whose value is a formula's saved result (a warning)
+    formula_values: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -119,9 +153,42 @@ def _references(kind: str) -> dict[str, Reference]:
 
 
 def _decimal(value: float | None, places: int = 2) -> Decimal | None:
+    """The value to ``places`` decimals. The contract's ranges keep huge values out; one that
+    slips through is returned unrounded, so the model's validation names it as a row error."""
     if value is None:
         return None
-    return Decimal(str(value)).quantize(Decimal(1).scaleb(-places))
+    exact = Decimal(str(value))
+    try:
+        return exact.quantize(Decimal(1).scaleb(-places))
+    except InvalidOperation:
+        return exact
+
+
+def _full_clean_all(objs: list[models.Model], key_field: str, con: duckdb.DuckDBPyConnection | None) -> None:
+    """Validate every object; what the database would refuse becomes a row error, never a crash."""
+    problems: list[tuple[str, str, Any, str]] = []
+    for obj in objs:
+        try:
+            obj.full_clean(validate_unique=False, validate_constraints=False)
+        except ValidationError as exc:
+            key = str(getattr(obj, key_field))
+            for field_name, messages in exc.message_dict.items():
+                value = getattr(obj, field_name, None) if field_name != "__all__" else None
+                problems.extend((key, field_name, value, str(m)) for m in messages)
+    if not problems:
+        return
+    errors = []
+    for key, field_name, value, message in problems:
+        row = 0
+        if con is not None:
+            try:
+                found = con.execute(f'SELECT min(__row) FROM checked WHERE "{key_field}" = ?', [key]).fetchall()
+                row = int(found[0][0] or 0)
+            except duckdb.Error:
+                row = 0
+        errors.append(RowError.of(row, field_name, None if value is None else str(value), "rejected", detail=message))
+    errors.sort(key=lambda e: (e.row, e.column))
+    raise ImportRefused.of("crm_refused", errors, count=len(errors))
 
 
 def _upsert(
@@ -131,6 +198,7 @@ def _upsert(
     fields: Iterable[str],
     counts: _Counts,
     user: User | None,
+    con: duckdb.DuckDBPyConnection | None = None,
 ) -> dict[str, Any]:
     """Create or update ``model`` rows by ``key_field``; only changed rows are written (with history)."""
     fields = list(fields)
@@ -149,8 +217,7 @@ def _upsert(
     for obj in to_create:
         if isinstance(obj, User):
             obj.set_unusable_password()  # staff log in once an administrator sets a password
-    for obj in to_create + to_update:
-        obj.full_clean(validate_unique=False, validate_constraints=False)
+    _full_clean_all(to_create + to_update, key_field, con)
     tracked = hasattr(model, "history")
     if to_create:
         if tracked:
@@ -218,7 +285,7 @@ def _land_accounts(con: duckdb.DuckDBPyConnection, counts: _Counts, user: User |
         for cid, r in rows.items()
         if cid in wanted
     }
-    accounts = _upsert(Account, "customer_id", values, fields, counts, user)
+    accounts = _upsert(Account, "customer_id", values, fields, counts, user, con)
     known_parents = Account.objects.in_bulk(
         [r["parent_id"] for c, r in rows.items() if c in wanted and r["parent_id"]], field_name="customer_id"
     )
@@ -245,6 +312,7 @@ def _land_staff(con: duckdb.DuckDBPyConnection, counts: _Counts, user: User | No
         ["email", "is_active"],
         _Counts(),
         None,
+        con,
     )
     # Django admin for the data administrator; everyone else works in PowerKAM's own pages.
     for username, r in rows.items():
@@ -390,6 +458,7 @@ def _land_feeders(con: duckdb.DuckDBPyConnection, counts: _Counts, user: User | 
         ["name", "archived"],
         _Counts(),
         user,
+        con,
     )
     values = {
         r["feeder_id"]: {
@@ -409,6 +478,7 @@ def _land_feeders(con: duckdb.DuckDBPyConnection, counts: _Counts, user: User | 
         ["name", "substation", "voltage_kv", "rated_capacity_kva", "peak_load_kw", "archived"],
         counts,
         user,
+        con,
     )
 
 
@@ -440,7 +510,7 @@ def _land_projects(con: duckdb.DuckDBPyConnection, counts: _Counts, user: User |
             "government_contact": r["government_contact"] or "",
             "archived": False,
         }
-    projects = _upsert(Project, "project_id", values, list(next(iter(values.values()), {}).keys()), counts, user)
+    projects = _upsert(Project, "project_id", values, list(next(iter(values.values()), {}).keys()), counts, user, con)
     # The pipeline's dated stage log learns of stages that arrived by import at once.
     stage_log_sync(projects=list(projects.values()))
 
@@ -477,11 +547,11 @@ def import_file(*, kind: str, path: Path, by: User | None = None, progress: Prog
         con = duckdb.connect(config={"temp_directory": spill, "preserve_insertion_order": True})
         try:
             try:
-                raw = read_raw(con, path, spec, progress=progress)
+                raw = read_raw(con, path, spec, progress=progress, limits=read_limits())
             except FileRefused as exc:
                 _log(kind=kind, path=path, sha=sha, status=ImportStatus.REFUSED, started=started, by=by,
-                     errors=[e.as_dict() for e in exc.errors] or [{"row": None, "column": None, "value": None, "reason": exc.message}])  # fmt: skip
-                raise ImportRefused(exc.message, exc.errors) from exc
+                     errors=[e.as_dict() for e in exc.errors[:1000]] or [{"row": None, "column": None, "value": None, "reason": exc.message, "code": exc.code, "params": exc.params}])  # fmt: skip
+                raise ImportRefused(exc.message, exc.errors, exc.error_count, code=exc.code, params=exc.params) from exc
             if progress:
                 progress("validating", 0.0)
             checked = validate(con, raw, spec, _references(kind))
@@ -492,15 +562,15 @@ def import_file(*, kind: str, path: Path, by: User | None = None, progress: Prog
                 ignored_columns=checked.ignored_columns,
                 encoding=raw.encoding,
                 file_format=raw.file_format,
+                absent_columns=checked.absent_columns,
+                formula_values=checked.formula_values,
             )
             if not checked.ok:
                 _log(kind=kind, path=path, sha=sha, status=ImportStatus.REFUSED, started=started, by=by,
                      rows=raw.rows, errors=[e.as_dict() for e in checked.errors[:1000]],
                      ignored_columns=checked.ignored_columns)  # fmt: skip
-                raise ImportRefused(
-                    f"{path.name}: {checked.error_count} problem(s) found; nothing was imported.",
-                    checked.errors,
-                    checked.error_count,
+                raise ImportRefused.of(
+                    "problems", checked.errors, checked.error_count, file=path.name, count=checked.error_count
                 )
             if progress:
                 progress("writing", 0.0)

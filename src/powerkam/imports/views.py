@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+import shutil
 from pathlib import Path
 
 from django.conf import settings
@@ -9,16 +12,22 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.text import get_valid_filename
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from powerkam.imports.forms import ImportForm
+from powerkam.imports.messages import problem_rows, refusal_message, report_warnings
 from powerkam.imports.models import ImportRun
 from powerkam.imports.selectors import data_summary, user_may_import
 from powerkam.imports.services import ImportRefused, import_file
+
+logger = logging.getLogger(__name__)
+_FOLDER_FORMAT = "%Y%m%d-%H%M%S-%f"
 
 
 def _require_importer(request: HttpRequest) -> None:
@@ -26,9 +35,34 @@ def _require_importer(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
+def _uploads_dir() -> Path:
+    return Path(settings.DATA_DIR) / "uploads"
+
+
+def remove_old_uploads(now: dt.datetime | None = None) -> int:
+    """Remove the kept uploads older than POWERKAM_UPLOAD_KEEP_DAYS (run at each upload).
+
+    Only the copies of uploaded files go: the import log (name, hash, what it did) stays.
+    """
+    root = _uploads_dir()
+    if not root.is_dir():
+        return 0
+    cutoff = timezone.localtime(now) - dt.timedelta(days=int(settings.IMPORT_UPLOAD_KEEP_DAYS))
+    removed = 0
+    for folder in root.iterdir():
+        try:
+            made = dt.datetime.strptime(folder.name, _FOLDER_FORMAT).replace(tzinfo=cutoff.tzinfo)
+        except ValueError:
+            continue  # not one of ours
+        if folder.is_dir() and made < cutoff:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed
+
+
 def _save_upload(upload: UploadedFile) -> Path:
     """Keep the uploaded file: it is what was imported (the log refers to it by name and hash)."""
-    folder = Path(settings.DATA_DIR) / "uploads" / timezone.localtime().strftime("%Y%m%d-%H%M%S-%f")
+    folder = _uploads_dir() / timezone.localtime().strftime(_FOLDER_FORMAT)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / get_valid_filename(Path(upload.name or "upload").name)
     with path.open("wb") as fh:
@@ -37,13 +71,44 @@ def _save_upload(upload: UploadedFile) -> Path:
     return path
 
 
+class SizeLimitedUploadHandler(TemporaryFileUploadHandler):
+    """Stream the upload to a temporary file, but stop writing past POWERKAM_UPLOAD_MAX_MB.
+
+    The file's size is still counted to its end, so the form refuses it with its real size, and
+    a huge upload never fills the disk.
+    """
+
+    def new_file(self, *args: object, **kwargs: object) -> None:
+        super().new_file(*args, **kwargs)  # type: ignore[arg-type]
+        self.received = 0
+        self.limit = int(settings.IMPORT_UPLOAD_MAX_MB) * 1024 * 1024
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
+        self.received += len(raw_data)
+        if self.received > self.limit:
+            return None  # counted, not kept
+        return super().receive_data_chunk(raw_data, start)
+
+
+@csrf_exempt
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     _require_importer(request)
+    # The upload handlers must be set before the body is read; CSRF is checked right after.
+    request.upload_handlers = [SizeLimitedUploadHandler(request)]
+    return _index(request)
+
+
+@csrf_protect
+def _index(request: HttpRequest) -> HttpResponse:
     report = refusal = None
+    warnings: list[str] = []
+    refusal_text = ""
+    problems: list[dict[str, object]] = []
     if request.method == "POST":
         form = ImportForm(request.POST, request.FILES)
         if form.is_valid():
+            remove_old_uploads()
             path = _save_upload(form.cleaned_data["file"])
             try:
                 report = import_file(
@@ -51,12 +116,26 @@ def index(request: HttpRequest) -> HttpResponse:
                     path=path,
                     by=request.user if isinstance(request.user, User) else None,
                 )
+                warnings = report_warnings(report)
             except ImportRefused as exc:
                 refusal = exc
+                refusal_text = refusal_message(exc)
+                problems = problem_rows(exc.errors)
+                # A refused file changed nothing; its log entry keeps name, hash and problems.
+                shutil.rmtree(path.parent, ignore_errors=True)
     else:
         form = ImportForm()
     runs = Paginator(ImportRun.objects.select_related("by"), 25).get_page(request.GET.get("page"))
-    context = {"form": form, "report": report, "refusal": refusal, "runs": runs, "summary": data_summary()}
+    context = {
+        "form": form,
+        "report": report,
+        "report_warnings": warnings,
+        "refusal": refusal,
+        "refusal_text": refusal_text,
+        "problems": problems,
+        "runs": runs,
+        "summary": data_summary(),
+    }
     return render(request, "imports/index.html", context)
 
 
@@ -64,4 +143,4 @@ def index(request: HttpRequest) -> HttpResponse:
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _require_importer(request)
     run = get_object_or_404(ImportRun, pk=pk)
-    return render(request, "imports/run_detail.html", {"run": run})
+    return render(request, "imports/run_detail.html", {"run": run, "problems": problem_rows(run.errors)})

@@ -24,6 +24,12 @@ class Column:
     #: enum values: canonical English value → accepted spellings (Chinese etc.)
     choices: Choices = field(default_factory=dict)
     max_length: int | None = None
+    #: plausible values (inclusive): a value outside is an error, not data; see docs/data-formats.md
+    range: tuple[float, float] | None = None
+    #: the unit the range is in, for the message
+    unit: str = ""
+    #: the only values accepted (nominal voltages), compared after rounding to 3 decimals
+    allowed: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,26 @@ ROLES: Choices = {
 ASSIGNMENT_ROLES: Choices = {"primary": ("主经理",), "secondary": ("副经理",)}
 INDUSTRY_SECTIONS: Choices = {chr(c): () for c in range(ord("A"), ord("T") + 1)}
 
+#: Nominal voltages (kV) of GB/T 156 a customer or feeder can be supplied at.
+NOMINAL_VOLTAGES_KV: tuple[float, ...] = (0.22, 0.38, 0.4, 3, 6, 10, 20, 35, 66, 110, 220, 330, 500, 750, 1000)
+#: Dates and timestamps before this day are not data (the People's Republic's founding, before any
+#: account the utility keeps) …
+DATE_MIN = "1949-10-01"
+#: … and neither are dates more than this many years after today (planned energisation dates are
+#: a few years ahead at most).
+DATE_MAX_YEARS_AHEAD = 10
+
+#: Plausible ranges, as data (the validator reads them, docs/data-formats.md lists them).
+CAPACITY_KVA = (0.0, 10_000_000.0)  # 10 GVA: above the largest single supply point
+POWER_KW = (0.0, 10_000_000.0)
+ENERGY_KWH_MONTH = (0.0, 10_000_000_000.0)  # 10 TWh a month
+ENERGY_KWH_YEAR = (0.0, 100_000_000_000.0)
+MONEY_YUAN = (0.0, 10_000_000_000.0)  # 10 billion yuan on one bill
+LOAD_KW = (-10_000_000.0, 10_000_000.0)  # negative: a customer exporting generation
+LATITUDE = (-90.0, 90.0)
+LONGITUDE = (-180.0, 180.0)
+VISITS_A_DAY = (1.0, 50.0)
+
 CUSTOMER_ID = Column("customer_id", "text", required=True, aliases=("户号", "客户编号"), max_length=40)
 
 CONTRACT: dict[str, KindSpec] = {
@@ -81,16 +107,32 @@ CONTRACT: dict[str, KindSpec] = {
             Column("name", "text", required=True, aliases=("户名", "客户名称"), max_length=200),
             Column("parent_id", "text", aliases=("集团户号",), max_length=40),
             Column("industry", "enum", aliases=("行业",), choices=INDUSTRY_SECTIONS),
-            Column("voltage_kv", "decimal", required=True, aliases=("电压等级",), bound="positive"),
-            Column("contract_capacity_kva", "decimal", required=True, aliases=("合同容量",), bound="non_negative"),
+            Column(
+                "voltage_kv",
+                "decimal",
+                required=True,
+                aliases=("电压等级",),
+                bound="positive",
+                allowed=NOMINAL_VOLTAGES_KV,
+                unit="kV",
+            ),
+            Column(
+                "contract_capacity_kva",
+                "decimal",
+                required=True,
+                aliases=("合同容量",),
+                bound="non_negative",
+                range=CAPACITY_KVA,
+                unit="kVA",
+            ),
             Column("tariff", "enum", required=True, aliases=("电价类别",), choices=TARIFFS),
             Column("basic_charge_mode", "enum", aliases=("基本电费计收方式",), choices=BASIC_CHARGE_MODES),
             Column("feeders", "text", aliases=("供电线路",), max_length=200),
             Column("important_grade", "enum", aliases=("重要用户等级",), choices=IMPORTANT_GRADES),
             Column("district", "text", aliases=("区县",), max_length=100),
             Column("address", "text", aliases=("地址",), max_length=300),
-            Column("latitude", "decimal", aliases=("纬度",)),
-            Column("longitude", "decimal", aliases=("经度",)),
+            Column("latitude", "decimal", aliases=("纬度",), range=LATITUDE, unit="°"),
+            Column("longitude", "decimal", aliases=("经度",), range=LONGITUDE, unit="°"),
             Column("connected_on", "date", aliases=("立户日期",)),
         ),
         key=("customer_id",),
@@ -101,14 +143,45 @@ CONTRACT: dict[str, KindSpec] = {
         (
             CUSTOMER_ID,
             Column("period", "period", required=True, aliases=("电费年月",)),
-            Column("kwh", "decimal", required=True, aliases=("有功电量",), bound="non_negative"),
-            Column("kwh_peak", "decimal", aliases=("峰电量",), bound="non_negative"),
-            Column("kwh_flat", "decimal", aliases=("平电量",), bound="non_negative"),
-            Column("kwh_valley", "decimal", aliases=("谷电量",), bound="non_negative"),
-            Column("kwh_critical", "decimal", aliases=("尖峰电量",), bound="non_negative"),
-            Column("kvarh", "decimal", aliases=("无功电量",), bound="non_negative"),
-            Column("max_demand_kw", "decimal", aliases=("最大需量",), bound="non_negative"),
-            Column("amount_yuan", "money", required=True, aliases=("应收电费",), bound="non_negative"),
+            Column(
+                "kwh",
+                "decimal",
+                required=True,
+                aliases=("有功电量",),
+                bound="non_negative",
+                range=ENERGY_KWH_MONTH,
+                unit="kWh",
+            ),
+            Column(
+                "kwh_peak", "decimal", aliases=("峰电量",), bound="non_negative", range=ENERGY_KWH_MONTH, unit="kWh"
+            ),
+            Column(
+                "kwh_flat", "decimal", aliases=("平电量",), bound="non_negative", range=ENERGY_KWH_MONTH, unit="kWh"
+            ),
+            Column(
+                "kwh_valley", "decimal", aliases=("谷电量",), bound="non_negative", range=ENERGY_KWH_MONTH, unit="kWh"
+            ),
+            Column(
+                "kwh_critical",
+                "decimal",
+                aliases=("尖峰电量",),
+                bound="non_negative",
+                range=ENERGY_KWH_MONTH,
+                unit="kWh",
+            ),
+            Column(
+                "kvarh", "decimal", aliases=("无功电量",), bound="non_negative", range=ENERGY_KWH_MONTH, unit="kvarh"
+            ),
+            Column("max_demand_kw", "decimal", aliases=("最大需量",), bound="non_negative", range=POWER_KW, unit="kW"),
+            Column(
+                "amount_yuan",
+                "money",
+                required=True,
+                aliases=("应收电费",),
+                bound="non_negative",
+                range=MONEY_YUAN,
+                unit="yuan",
+            ),
             Column("due_date", "date", required=True, aliases=("缴费截止日",)),
         ),
         key=("customer_id", "period"),
@@ -120,7 +193,15 @@ CONTRACT: dict[str, KindSpec] = {
             CUSTOMER_ID,
             Column("period", "period", required=True, aliases=("电费年月",)),
             Column("paid_on", "date", required=True, aliases=("缴费日期",)),
-            Column("amount_yuan", "money", required=True, aliases=("实收金额",), bound="positive"),
+            Column(
+                "amount_yuan",
+                "money",
+                required=True,
+                aliases=("实收金额",),
+                bound="positive",
+                range=MONEY_YUAN,
+                unit="yuan",
+            ),
         ),
         key=("customer_id", "period", "paid_on", "amount_yuan"),
         target="store",
@@ -131,7 +212,7 @@ CONTRACT: dict[str, KindSpec] = {
         (
             CUSTOMER_ID,
             Column("ts", "timestamp", required=True, aliases=("时间", "采集时间")),
-            Column("kw", "decimal", required=True, aliases=("有功功率", "负荷")),
+            Column("kw", "decimal", required=True, aliases=("有功功率", "负荷"), range=LOAD_KW, unit="kW"),
         ),
         key=("customer_id", "ts"),
         target="store",
@@ -143,9 +224,24 @@ CONTRACT: dict[str, KindSpec] = {
             Column("name", "text", required=True, aliases=("线路名称",), max_length=200),
             Column("substation_id", "text", required=True, aliases=("变电站编号",), max_length=40),
             Column("substation_name", "text", required=True, aliases=("变电站名称",), max_length=200),
-            Column("voltage_kv", "decimal", required=True, aliases=("电压等级",), bound="positive"),
-            Column("rated_capacity_kva", "decimal", aliases=("额定容量",), bound="non_negative"),
-            Column("peak_load_kw", "decimal", aliases=("最大负荷",), bound="non_negative"),
+            Column(
+                "voltage_kv",
+                "decimal",
+                required=True,
+                aliases=("电压等级",),
+                bound="positive",
+                allowed=NOMINAL_VOLTAGES_KV,
+                unit="kV",
+            ),
+            Column(
+                "rated_capacity_kva",
+                "decimal",
+                aliases=("额定容量",),
+                bound="non_negative",
+                range=CAPACITY_KVA,
+                unit="kVA",
+            ),
+            Column("peak_load_kw", "decimal", aliases=("最大负荷",), bound="non_negative", range=POWER_KW, unit="kW"),
         ),
         key=("feeder_id",),
         target="crm",
@@ -171,8 +267,22 @@ CONTRACT: dict[str, KindSpec] = {
             Column("stage", "enum", required=True, aliases=("阶段",), choices=PROJECT_STAGES),
             Column("industry", "text", aliases=("行业",), max_length=100),
             Column("district", "text", aliases=("区县",), max_length=100),
-            Column("expected_capacity_kva", "decimal", aliases=("预计容量",), bound="non_negative"),
-            Column("expected_annual_kwh", "decimal", aliases=("预计年用电量",), bound="non_negative"),
+            Column(
+                "expected_capacity_kva",
+                "decimal",
+                aliases=("预计容量",),
+                bound="non_negative",
+                range=CAPACITY_KVA,
+                unit="kVA",
+            ),
+            Column(
+                "expected_annual_kwh",
+                "decimal",
+                aliases=("预计年用电量",),
+                bound="non_negative",
+                range=ENERGY_KWH_YEAR,
+                unit="kWh",
+            ),
             Column("expected_energize_on", "date", aliases=("预计投产日期",)),
             Column("government_contact", "text", aliases=("政府联系人",), max_length=200),
         ),
@@ -189,7 +299,13 @@ CONTRACT: dict[str, KindSpec] = {
             Column("district", "text", aliases=("区县",), max_length=100),
             Column("role", "enum", required=True, aliases=("角色",), choices=ROLES),
             Column("supervisor", "text", aliases=("上级", "主管"), max_length=150),
-            Column("daily_visit_capacity", "integer", aliases=("日走访能力", "每日走访上限"), bound="positive"),
+            Column(
+                "daily_visit_capacity",
+                "integer",
+                aliases=("日走访能力", "每日走访上限"),
+                bound="positive",
+                range=VISITS_A_DAY,
+            ),
         ),
         key=("username",),
         target="crm",

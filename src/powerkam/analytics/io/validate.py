@@ -6,13 +6,16 @@ without a single problem produces a typed table, named ``typed``, ready to land.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import duckdb
 import pyarrow as pa
 
-from powerkam.analytics.io.contract import Column, KindSpec
+from powerkam.analytics.io.contract import DATE_MAX_YEARS_AHEAD, DATE_MIN, Column, KindSpec
 from powerkam.analytics.io.errors import RowError
 from powerkam.analytics.io.readers import RawTable, _quote
 from powerkam.analytics.store import SCHEMAS
@@ -62,6 +65,10 @@ class Validated:
     ignored_columns: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     columns: list[str] = field(default_factory=list)
+    #: optional contract columns the file does not have (their values are not in this file)
+    absent_columns: list[str] = field(default_factory=list)
+    #: cells whose value came from a formula's saved result (XLSX)
+    formula_values: int = 0
     table: str = "typed"
 
     @property
@@ -133,30 +140,67 @@ def _parse_expr(col: Column, raw: str, source_type: str = "VARCHAR") -> str:
     raise ValueError(col.type)
 
 
-def _type_reason(col: Column) -> str:
-    return {
-        "decimal": "not a number",
-        "money": "not an amount of money",
-        "integer": "not a whole number",
-        "date": "not a valid date (expected YYYY-MM-DD)",
-        "period": "not a valid billing period (expected YYYY-MM)",
-        "timestamp": "not a valid timestamp (expected ISO 8601, e.g. 2026-10-01T08:15)",
-        "bool": "not true/false (true/false, 是/否, 1/0)",
-        "enum": "unknown value (expected one of: "
-        + ", ".join(f"{k} {v[0]}" if v else k for k, v in list(col.choices.items())[:12])
-        + (" …" if len(col.choices) > 12 else "")
-        + ")",
-    }.get(col.type, "invalid value")
+_TYPE_CODES = {
+    "decimal": "not_number",
+    "money": "not_money",
+    "integer": "not_integer",
+    "date": "not_date",
+    "period": "not_period",
+    "timestamp": "not_timestamp",
+    "bool": "not_bool",
+    "enum": "not_enum",
+}
+
+
+def _type_problem(col: Column) -> tuple[str, dict[str, Any]]:
+    """The code (and params) of a value that does not parse as the column's type."""
+    code = _TYPE_CODES.get(col.type, "invalid")
+    if code != "not_enum":
+        return code, {}
+    choices = ", ".join(f"{k} {v[0]}" if v else k for k, v in list(col.choices.items())[:12])
+    return code, {"choices": choices + (" …" if len(col.choices) > 12 else "")}
+
+
+def date_window(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """The dates a file may hold: DATE_MIN … today + DATE_MAX_YEARS_AHEAD years (data contract)."""
+    today = today or dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    return dt.date.fromisoformat(DATE_MIN), today.replace(
+        year=today.year + DATE_MAX_YEARS_AHEAD, day=min(today.day, 28)
+    )
+
+
+def _number(value: float) -> str:
+    return f"{value:,.15g}" if abs(value) < 1e15 else f"{value:g}"
 
 
 @dataclass(frozen=True)
 class _Check:
-    """One rule: rows where ``condition`` holds are bad in ``column`` for ``reason``."""
+    """One rule: rows where ``condition`` holds are bad in ``column`` (problem ``code``).
+
+    ``extra_sql`` computes one row-dependent parameter, named ``extra_name`` (the first row of a
+    duplicate key, an outage's start …).
+    """
 
     condition: str
     column: str
-    reason_sql: str
+    code: str
     value_sql: str
+    params: dict[str, Any] = field(default_factory=dict)
+    extra_sql: str | None = None
+    extra_name: str | None = None
+
+
+@dataclass(frozen=True)
+class _SetCheck:
+    """A rule over the whole file: SQL counting the bad rows, and SQL listing them from
+    ``checked`` as (__row, value, extra)."""
+
+    count_sql: str
+    detail_sql: str
+    column: str
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+    extra_name: str | None = None
 
 
 def validate(
@@ -166,6 +210,7 @@ def validate(
     references: Mapping[str, Reference] | None = None,
     *,
     max_errors: int = MAX_REPORTED_ERRORS,
+    today: dt.date | None = None,
 ) -> Validated:
     """Check every row; on success a ``typed`` view holds the rows in the store's types.
 
@@ -179,6 +224,8 @@ def validate(
         rows=raw.rows,
         ignored_columns=list(raw.ignored_columns),
         columns=[c.name for c in present],
+        absent_columns=[c.name for c in spec.columns if c.name not in raw.columns and not c.required],
+        formula_values=raw.formula_values,
     )
     parsed_cols = ", ".join(
         f"{_quote(c.name)} AS {_quote('raw_' + c.name)}, "
@@ -187,13 +234,13 @@ def validate(
     )
     con.execute(f"CREATE OR REPLACE TEMP VIEW checked AS SELECT __row, {parsed_cols} FROM {raw.table}")
 
-    row_checks = _row_checks(spec, raw, present)
+    row_checks = _row_checks(spec, raw, present, today)
     set_checks = _set_checks(con, spec, raw, references)
 
     any_bad = " OR ".join(f"({c.condition})" for c in row_checks) or "false"
     bad = int(con.execute(f"SELECT count(*) FROM checked WHERE {any_bad}").fetchall()[0][0])
-    for count_sql, _ in set_checks:
-        bad += int(con.execute(count_sql).fetchall()[0][0])
+    for check in set_checks:
+        bad += int(con.execute(check.count_sql).fetchall()[0][0])
     if bad == 0:
         _build_typed(con, spec, present, result)
         return result
@@ -201,57 +248,127 @@ def validate(
     # The slow path, for a file with problems: list every one of them.
     con.execute("CREATE OR REPLACE TEMP TABLE checked_rows AS SELECT * FROM checked")
     listing = [
-        f"SELECT __row, {_sql_str(c.column)} AS col, {c.value_sql} AS val, {c.reason_sql} AS reason "
-        f"FROM checked_rows WHERE {c.condition}"
-        for c in row_checks
-    ] + [detail.replace("FROM checked ", "FROM checked_rows ") for _, detail in set_checks]
+        f"SELECT __row, {_sql_str(c.column)} AS col, {i} AS ci, CAST({c.value_sql} AS VARCHAR) AS val, "
+        f"CAST({c.extra_sql or 'NULL'} AS VARCHAR) AS extra FROM checked_rows WHERE {c.condition}"
+        for i, c in enumerate(row_checks)
+    ] + [
+        f"SELECT __row, {_sql_str(c.column)} AS col, {len(row_checks) + i} AS ci, CAST(val AS VARCHAR) AS val, "
+        f"CAST(extra AS VARCHAR) AS extra FROM ({c.detail_sql.replace('FROM checked ', 'FROM checked_rows ')}) "
+        "d(__row, val, extra)"
+        for i, c in enumerate(set_checks)
+    ]
     con.execute(f"CREATE OR REPLACE TEMP TABLE problems AS {' UNION ALL '.join(listing)}")
     result.error_count = int(con.execute("SELECT count(*) FROM problems").fetchall()[0][0])
     if result.error_count == 0:  # a hash collision in the fast duplicate count, nothing more
         _build_typed(con, spec, present, result)
         return result
-    rows = con.execute(f"SELECT * FROM problems ORDER BY 1, 2 LIMIT {int(max_errors)}").fetchall()
-    result.errors = [RowError(int(r[0]), str(r[1]), r[2], str(r[3])) for r in rows]
+    rows = con.execute(
+        f"SELECT __row, col, ci, val, extra FROM problems ORDER BY __row, col, ci LIMIT {int(max_errors)}"
+    ).fetchall()
+    checks: list[_Check | _SetCheck] = [*row_checks, *set_checks]
+    for row, column, ci, value, extra in rows:
+        rule = checks[int(ci)]
+        params = dict(rule.params)
+        if rule.extra_name:
+            params[rule.extra_name] = extra
+        result.errors.append(RowError.of(int(row), str(column), value, rule.code, _header(raw, str(column)), **params))
     return result
+
+
+def _header(raw: RawTable, column: str) -> str | None:
+    """The column as the file's header names it (None where that is the canonical name)."""
+    names = column.split("+")
+    headers = [raw.headers.get(n, n) for n in names]
+    return None if headers == names else "+".join(headers)
 
 
 def _raw_text(column: str) -> str:
     return f"CAST({_quote('raw_' + column)} AS VARCHAR)"
 
 
-def _row_checks(spec: KindSpec, raw: RawTable, present: list[Column]) -> list[_Check]:
+def _row_checks(spec: KindSpec, raw: RawTable, present: list[Column], today: dt.date | None) -> list[_Check]:
     checks: list[_Check] = []
+    first_day, last_day = date_window(today)
     for col in present:
         raw_c, val_c, text = _quote("raw_" + col.name), _quote(col.name), _raw_text(col.name)
         if col.required:
-            checks.append(_Check(f"{raw_c} IS NULL", col.name, _sql_str("missing value"), text))
+            checks.append(_Check(f"{raw_c} IS NULL", col.name, "missing_value", text))
         if col.type != "text":
-            checks.append(
-                _Check(f"{raw_c} IS NOT NULL AND {val_c} IS NULL", col.name, _sql_str(_type_reason(col)), text)
-            )
+            code, params = _type_problem(col)
+            checks.append(_Check(f"{raw_c} IS NOT NULL AND {val_c} IS NULL", col.name, code, text, params))
+        finite = "true"
         if col.type == "decimal":
-            checks.append(_Check(f"NOT isfinite({val_c})", col.name, _sql_str(_type_reason(col)), text))
+            checks.append(_Check(f"NOT isfinite({val_c})", col.name, "not_finite", text))
+            finite = f"isfinite({val_c})"
         if col.bound == "positive":
-            checks.append(_Check(f"{val_c} <= 0", col.name, _sql_str("must be greater than 0"), text))
+            checks.append(_Check(f"{finite} AND {val_c} <= 0", col.name, "must_be_positive", text))
         elif col.bound == "non_negative":
-            checks.append(_Check(f"{val_c} < 0", col.name, _sql_str("must not be negative"), text))
-        if col.max_length:
+            checks.append(_Check(f"{finite} AND {val_c} < 0", col.name, "must_not_be_negative", text))
+        if col.range is not None:
+            low, high = col.range
+            # Below a bound of 0 the bound's own message says it; the range adds the upper end.
+            outside = f"{val_c} > {high!r}" if col.bound and low <= 0 else f"({val_c} < {low!r} OR {val_c} > {high!r})"
             checks.append(
                 _Check(
-                    f"length({val_c}) > {col.max_length}",
+                    f"{finite} AND {outside}",
                     col.name,
-                    _sql_str(f"longer than {col.max_length} characters"),
+                    "out_of_range",
                     text,
+                    {"min": _number(low), "max": _number(high), "unit": col.unit},
                 )
+            )
+        if col.allowed:
+            allowed = ", ".join(repr(float(v)) for v in col.allowed)
+            checks.append(
+                _Check(
+                    f"{finite} AND {val_c} > 0 AND round({val_c}, 3) NOT IN ({allowed})",
+                    col.name,
+                    "not_nominal_voltage",
+                    text,
+                    {"allowed": ", ".join(f"{v:g}" for v in col.allowed)},
+                )
+            )
+        window = {"min": first_day.isoformat(), "max": last_day.isoformat()}
+        if col.type == "date":
+            checks.append(
+                _Check(
+                    f"({val_c} < DATE '{first_day}' OR {val_c} > DATE '{last_day}')",
+                    col.name,
+                    "date_out_of_window",
+                    text,
+                    window,
+                )
+            )
+        elif col.type == "timestamp":
+            end = last_day + dt.timedelta(days=1)
+            checks.append(
+                _Check(
+                    f"({val_c} < TIMESTAMP '{first_day}' OR {val_c} >= TIMESTAMP '{end}')",
+                    col.name,
+                    "date_out_of_window",
+                    text,
+                    window,
+                )
+            )
+        elif col.type == "period":
+            checks.append(
+                _Check(
+                    f"({val_c} < '{first_day:%Y-%m}' OR {val_c} > '{last_day:%Y-%m}')",
+                    col.name,
+                    "date_out_of_window",
+                    text,
+                    {"min": f"{first_day:%Y-%m}", "max": f"{last_day:%Y-%m}"},
+                )
+            )
+        if col.max_length:
+            checks.append(
+                _Check(f"length({val_c}) > {col.max_length}", col.name, "too_long", text, {"max": col.max_length})
             )
     for target_col, target in SELF_REFERENCES.get(spec.kind, {}).items():
         if target_col in raw.columns:
             checks.append(
                 _Check(
-                    f"{_quote(target_col)} = {_quote(target)}",
-                    target_col,
-                    _sql_str("refers to itself"),
-                    _raw_text(target_col),
+                    f"{_quote(target_col)} = {_quote(target)}", target_col, "refers_to_itself", _raw_text(target_col)
                 )
             )
     checks.extend(_kind_checks(spec, raw))
@@ -260,9 +377,9 @@ def _row_checks(spec: KindSpec, raw: RawTable, present: list[Column]) -> list[_C
 
 def _set_checks(
     con: duckdb.DuckDBPyConnection, spec: KindSpec, raw: RawTable, references: Mapping[str, Reference]
-) -> list[tuple[str, str]]:
-    """Rules over the whole file: (SQL counting the bad rows, SQL listing them from ``checked``)."""
-    out: list[tuple[str, str]] = []
+) -> list[_SetCheck]:
+    """Rules over the whole file."""
+    out: list[_SetCheck] = []
     key_cols = [k for k in spec.key if k in raw.columns]
     if spec.unique_key and key_cols:
         keys = ", ".join(_quote(k) for k in key_cols)
@@ -270,13 +387,16 @@ def _set_checks(
         key_label = "+".join(key_cols)
         key_value = " || '/' || ".join(f"COALESCE(CAST({_quote(k)} AS VARCHAR), '')" for k in key_cols)
         out.append(
-            (
+            _SetCheck(
                 # Counting distinct 64-bit hashes is much cheaper than grouping the text keys; a
                 # (vanishingly rare) collision only sends the file down the exact, slow path.
                 f"SELECT count(*) - count(DISTINCT hash({keys})) FROM checked WHERE {not_null}",
-                f"SELECT __row, {_sql_str(key_label)}, {key_value}, 'duplicate key (first on row ' || first_row || ')' "
+                f"SELECT __row, {key_value}, first_row "
                 f"FROM (SELECT __row, {keys}, min(__row) OVER (PARTITION BY {keys}) AS first_row "
                 f"FROM checked WHERE {not_null}) WHERE __row > first_row",
+                key_label,
+                "duplicate_key",
+                extra_name="first_row",
             )
         )
     self_refs = SELF_REFERENCES.get(spec.kind, {})
@@ -300,9 +420,12 @@ def _set_checks(
         col = _quote(column)
         anti = f"FROM checked c ANTI JOIN {rel} r ON c.{col} = r.v WHERE c.{col} IS NOT NULL"
         out.append(
-            (
+            _SetCheck(
                 f"SELECT count(*) {anti}",
-                f"SELECT c.__row, {_sql_str(column)}, CAST(c.{col} AS VARCHAR), {_sql_str('unknown ' + what)} {anti}",
+                f"SELECT c.__row, CAST(c.{col} AS VARCHAR), NULL {anti}",
+                column,
+                "unknown_reference",
+                {"what": what},
             )
         )
     return out
@@ -320,8 +443,9 @@ def _kind_checks(spec: KindSpec, raw: RawTable) -> list[_Check]:
                 _Check(
                     f"kwh IS NOT NULL AND ({any_part}) AND abs(({total}) - kwh) > {TOU_TOLERANCE} * kwh + 1e-9",
                     "+".join(parts),
-                    _sql_str(f"TOU parts do not add up to kwh (tolerance {TOU_TOLERANCE:.1%})"),
+                    "tou_mismatch",
                     f"'sum ' || round({total}, 3) || ' vs kwh ' || round(kwh, 3)",
+                    {"tolerance": f"{TOU_TOLERANCE:.1%}"},
                 )
             )
     if spec.kind == "outages" and {"start", "end"} <= cols:
@@ -329,8 +453,10 @@ def _kind_checks(spec: KindSpec, raw: RawTable) -> list[_Check]:
             _Check(
                 '"end" IS NOT NULL AND start IS NOT NULL AND "end" <= start',
                 "end",
-                "'end is not after start (' || CAST(raw_start AS VARCHAR) || ')'",
+                "end_not_after_start",
                 _raw_text("end"),
+                extra_sql="CAST(raw_start AS VARCHAR)",
+                extra_name="start",
             )
         )
     if spec.kind == "loads" and "ts" in cols:
@@ -338,20 +464,16 @@ def _kind_checks(spec: KindSpec, raw: RawTable) -> list[_Check]:
             _Check(
                 "ts IS NOT NULL AND (minute(ts) % 15 <> 0 OR second(ts) <> 0 OR microsecond(ts) % 1000000 <> 0)",
                 "ts",
-                "'not on the 15-minute grid'",
+                "not_on_grid",
                 _raw_text("ts"),
             )
         )
-    if spec.kind == "customers":
-        for name, limit in (("latitude", 90), ("longitude", 180)):
-            if name in cols:
-                out.append(_Check(f"abs({name}) > {limit}", name, _sql_str(f"out of range ±{limit}"), _raw_text(name)))
     if spec.kind == "staff" and "email" in cols:
         out.append(
             _Check(
                 "email IS NOT NULL AND NOT regexp_full_match(email, '[^@\\s]+@[^@\\s]+\\.[^@\\s]+')",
                 "email",
-                "'not an e-mail address'",
+                "not_email",
                 _raw_text("email"),
             )
         )

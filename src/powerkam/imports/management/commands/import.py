@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import CommandParser
+from django.utils import translation
+from django.utils.translation import gettext
 
 from powerkam.analytics.io.contract import KINDS
 from powerkam.core.commands import PowerKAMCommand, to_json
+from powerkam.imports.messages import line, problem_rows, refusal_message, report_warnings
 from powerkam.imports.services import ImportRefused, ImportReport, import_file
 
 MAX_PRINTED_ERRORS = 50
+
+
+def language_from_env() -> str:
+    """zh-hans when the locale (LC_ALL, LC_MESSAGES, LANG) is Chinese, else English."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "")
+        if value:
+            return "zh-hans" if value.lower().startswith("zh") else "en"
+    return "en"
 
 
 class Command(PowerKAMCommand):
@@ -22,6 +35,16 @@ class Command(PowerKAMCommand):
         parser.add_argument("kind", choices=KINDS, help="what the file holds")
         parser.add_argument("path", type=Path, help="the file (.csv, .xlsx or .parquet)")
         parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+        parser.add_argument(
+            "--lang",
+            choices=["zh-hans", "en"],
+            default=None,
+            help="language of the messages (default: from the locale, LANG)",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        with translation.override(options.get("lang") or language_from_env()):
+            super().handle(*args, **options)
 
     def run(self, *args: Any, **options: Any) -> ImportReport:
         progress = None
@@ -46,28 +69,56 @@ class Command(PowerKAMCommand):
                 bar.stop()
 
     def _report_refusal(self, exc: ImportRefused, fmt: str) -> None:
+        headline = refusal_message(exc)
+        problems = problem_rows(exc.errors)
         if fmt == "json":
             self.stdout.write(
                 to_json(
-                    {"error": exc.message, "error_count": exc.error_count, "errors": [e.as_dict() for e in exc.errors]}
+                    {
+                        "error": headline,
+                        "code": exc.code,
+                        "params": exc.params,
+                        "error_count": exc.error_count,
+                        "errors": [
+                            e.as_dict() | {"message": p["reason"]} for e, p in zip(exc.errors, problems, strict=True)
+                        ],
+                    }
                 )
             )
-        self.stderr.write(self.style.ERROR(exc.message))
-        for err in exc.errors[:MAX_PRINTED_ERRORS]:
-            value = "" if err.value is None else f" '{err.value}'"
-            self.stderr.write(f"  row {err.row}, column {err.column}{value}: {err.reason}")
+        self.stderr.write(self.style.ERROR(headline))
+        for problem in problems[:MAX_PRINTED_ERRORS]:
+            self.stderr.write("  " + line(problem))
         if exc.error_count > MAX_PRINTED_ERRORS:
-            self.stderr.write(f"  … and {exc.error_count - MAX_PRINTED_ERRORS} more (use --format json for the list)")
+            self.stderr.write(
+                "  "
+                + gettext("… and {count} more (use --format json for the list)").format(
+                    count=exc.error_count - MAX_PRINTED_ERRORS
+                )
+            )
 
     def emit(self, result: Any, fmt: str) -> None:
-        self.stdout.write(to_json(result.as_dict()) if fmt == "json" else self.render_text(result))
+        if fmt == "json":
+            self.stdout.write(to_json(result.as_dict() | {"notices": report_warnings(result)}))
+        else:
+            self.stdout.write(self.render_text(result))
 
     def render_text(self, result: ImportReport) -> str:
         lines = [
-            f"Imported {result.kind} from {result.file}: {result.rows} rows — "
-            f"{result.inserted} new, {result.updated} changed, {result.unchanged} unchanged."
+            gettext(
+                "Imported {kind} from {file}: {rows} rows — {inserted} new, {updated} changed, {unchanged} unchanged."
+            ).format(
+                kind=result.kind,
+                file=result.file,
+                rows=result.rows,
+                inserted=result.inserted,
+                updated=result.updated,
+                unchanged=result.unchanged,
+            )
         ]
         if result.ignored_columns:
-            lines.append(f"Ignored columns (not in the data contract): {', '.join(result.ignored_columns)}")
-        lines += [f"Warning: {w}" for w in result.warnings]
+            lines.append(
+                gettext("Ignored columns (not in the data contract):") + " " + ", ".join(result.ignored_columns)
+            )
+        lines += [gettext("Warning: {warning}").format(warning=w) for w in report_warnings(result)]
+        lines += [gettext("Warning: {warning}").format(warning=w) for w in result.warnings]
         return "\n".join(lines)
