@@ -530,9 +530,8 @@ def _check_empty(site: Site) -> None:
     problems = []
     if site.engine == "sqlite":
         name = str(site.database["NAME"])
-        if name.startswith("file:") or name == ":memory:":
-            raise ApplicationError(_("A backup is restored into a database file, not an in-memory database."))
-        if Path(name).exists():
+        in_memory = name.startswith("file:") or name == ":memory:"
+        if in_memory or Path(name).exists():
             con = _sqlite_connect(name)
             try:
                 tables = _sqlite_tables(con)
@@ -543,6 +542,8 @@ def _check_empty(site: Site) -> None:
             wal = Path(f"{name}-wal")
             if wal.exists() and wal.stat().st_size > 0:
                 problems.append(_("the database %(name)s is in use (stop the server and the worker)") % {"name": name})
+        if in_memory and not problems:
+            raise ApplicationError(_("A backup is restored into a database file, not an in-memory database."))
     else:
         con = _pg_connect(site.database)
         try:
