@@ -230,9 +230,10 @@ def _pg_env(database: Mapping[str, Any]) -> dict[str, str]:
 
 def _pg_connect(database: Mapping[str, Any]) -> Any:
     import psycopg
+    from psycopg.conninfo import make_conninfo
 
     try:
-        return psycopg.connect(**_pg_params(database))
+        return psycopg.connect(make_conninfo(**_pg_params(database)))
     except psycopg.OperationalError as exc:
         raise ApplicationError(
             _("Cannot connect to the PostgreSQL database %(name)s: %(error)s")
