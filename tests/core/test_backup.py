@@ -181,6 +181,7 @@ def test_restore_gives_back_crm_store_and_uploads_as_at_backup_time(source: Site
 def test_the_manifest_describes_the_backup(source: Site, tmp_path: Path):
     made = backup(tmp_path / "bk", source)
     manifest = json.loads((made.path / "manifest.json").read_text())
+    assert made.path.stat().st_mode & 0o077 == 0  # business data: for PowerKAM's user only
 
     engine = "sqlite" if source.database["ENGINE"].endswith("sqlite3") else "postgresql"
     assert manifest["engine"] == engine
@@ -328,6 +329,12 @@ def test_backing_up_into_a_directory_with_files_is_refused(source: Site, tmp_pat
     with pytest.raises(ApplicationError, match="not an empty directory"):
         backup(dest, source)
     assert (dest / "old.txt").read_text() == "keep me"
+
+
+def test_backing_up_into_the_store_itself_is_refused(source: Site):
+    with pytest.raises(ApplicationError, match="inside"):
+        backup(source.store_dir / "backups" / "bk", source)
+    assert not (source.store_dir / "backups").exists()
 
 
 def test_a_failed_backup_leaves_no_partial_backup(source: Site, tmp_path: Path):

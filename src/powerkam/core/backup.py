@@ -350,7 +350,13 @@ class BackupResult:
         }
 
 
-def _check_destination(dest: Path) -> None:
+def _check_destination(dest: Path, site: Site) -> None:
+    for inside in (site.store_dir, site.media_dir):
+        if dest.resolve().is_relative_to(Path(inside).resolve()):
+            raise ApplicationError(
+                _("%(path)s is inside %(dir)s, which the backup copies; choose a directory outside it.")
+                % {"path": dest, "dir": inside}
+            )
     if dest.exists() and not (dest.is_dir() and not any(dest.iterdir())):
         raise ApplicationError(
             _("%(path)s already exists and is not an empty directory; choose a new one for the backup.")
@@ -363,12 +369,12 @@ def backup(dest: Path, site: Site | None = None) -> BackupResult:
     site = site or Site.from_settings()
     engine = site.engine
     dest = Path(dest).absolute()
-    _check_destination(dest)
+    _check_destination(dest, site)
     dest.parent.mkdir(parents=True, exist_ok=True)
     work = dest.parent / f".{dest.name}.partial-{os.getpid()}"
     if work.exists():
         shutil.rmtree(work)
-    work.mkdir()
+    work.mkdir(mode=0o700)  # business data: for PowerKAM's user only
     try:
         # The store lock keeps every import and rebuild out while the database is snapshotted and the
         # store copied: both are of the same moment.
