@@ -88,7 +88,7 @@ def tree(root: Path) -> dict[str, bytes]:
     return {
         p.relative_to(root).as_posix(): p.read_bytes()
         for p in sorted(root.rglob("*"))
-        if p.is_file() and p.name != ".lock"
+        if p.is_file() and p.name != ".lock" and ".spill" not in p.parts and not p.name.endswith(".tmp")
     }
 
 
@@ -106,6 +106,9 @@ def source(tmp_path: Path) -> Site:
     store = tmp_path / "src" / "store"
     write_dataset(store / "customers.parquet", ["C1", "C2", "C3"])
     write_dataset(store / "versions" / "0001" / "customers.parquet", ["C1", "C2"])  # whatever the tree holds
+    (store / ".spill").mkdir()
+    (store / ".spill" / "duckdb_temp_block-1.block").write_bytes(b"left by a killed rebuild")
+    (store / ".customers.parquet.999999.tmp").write_bytes(b"left by a killed import")
     media = tmp_path / "src" / "media"
     (media / "visits").mkdir(parents=True)
     (media / "visits" / "纪要.pdf").write_bytes(b"%PDF-1.4 minutes")
@@ -192,7 +195,7 @@ def test_the_manifest_describes_the_backup(source: Site, tmp_path: Path):
     assert manifest["store"]["datasets"]["customers"] == 3
     paths = {f["path"]: f for f in manifest["files"]}
     assert {"store/customers.parquet", "store/versions/0001/customers.parquet", "media/visits/纪要.pdf"} <= set(paths)
-    assert ".lock" not in " ".join(paths)  # the lock file is no data
+    assert not [p for p in paths if ".lock" in p or ".spill" in p or p.endswith(".tmp")]  # no data: not copied
     pdf = paths["media/visits/纪要.pdf"]
     assert pdf["size"] == len(b"%PDF-1.4 minutes")
     assert len(pdf["sha256"]) == 64

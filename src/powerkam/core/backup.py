@@ -109,7 +109,9 @@ def sha256_of(path: Path) -> str:
 
 
 def _is_stale_temporary(rel: PurePosixPath) -> bool:
-    """The store writer's temporary files (``.billing.parquet.1234.tmp``): never part of a dataset."""
+    """The store writer's temporary files (``.billing.parquet.1234.tmp``): never part of a dataset.
+
+    Nor are the lock file and DuckDB's spill space (``.spill/``, used by rebuilds under the lock)."""
     return rel.name.startswith(".") and rel.name.endswith(".tmp")
 
 
@@ -122,7 +124,7 @@ def _tree_files(root: Path, *, skip_lock: bool = False) -> Iterator[tuple[PurePo
         for name in sorted(filenames):
             path = Path(dirpath) / name
             rel = PurePosixPath(path.relative_to(root).as_posix())
-            if skip_lock and (str(rel) == ".lock" or _is_stale_temporary(rel)):
+            if skip_lock and (str(rel) == ".lock" or rel.parts[0] == ".spill" or _is_stale_temporary(rel)):
                 continue
             yield rel, path
 
