@@ -340,6 +340,13 @@ def test_backing_up_into_the_store_itself_is_refused(source: Site):
     assert not (source.store_dir / "backups").exists()
 
 
+def test_a_destination_that_cannot_be_written_gets_a_message(source: Site, tmp_path: Path):
+    (tmp_path / "a-file").write_text("not a directory")
+    with pytest.raises(ApplicationError, match="Cannot write") as exc:
+        backup(tmp_path / "a-file" / "bk", source)
+    assert "a-file" in exc.value.message
+
+
 def test_a_failed_backup_leaves_no_partial_backup(source: Site, tmp_path: Path):
     if not source.database["ENGINE"].endswith("sqlite3"):
         pytest.skip("the failure is made with a SQLite file that does not exist")

@@ -372,11 +372,14 @@ def backup(dest: Path, site: Site | None = None) -> BackupResult:
     engine = site.engine
     dest = Path(dest).absolute()
     _check_destination(dest, site)
-    dest.parent.mkdir(parents=True, exist_ok=True)
     work = dest.parent / f".{dest.name}.partial-{os.getpid()}"
-    if work.exists():
-        shutil.rmtree(work)
-    work.mkdir(mode=0o700)  # business data: for PowerKAM's user only
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if work.exists():
+            shutil.rmtree(work)
+        work.mkdir(mode=0o700)  # business data: for PowerKAM's user only
+    except OSError as exc:
+        raise _write_error(dest, exc) from exc
     try:
         # The store lock keeps every import and rebuild out while the database is snapshotted and the
         # store copied: both are of the same moment.
@@ -405,10 +408,19 @@ def backup(dest: Path, site: Site | None = None) -> BackupResult:
         if dest.exists():
             dest.rmdir()  # checked empty above
         os.replace(work, dest)
+    except OSError as exc:
+        shutil.rmtree(work, ignore_errors=True)
+        raise _write_error(dest, exc) from exc
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
     return BackupResult(dest, manifest)
+
+
+def _write_error(path: Path, exc: OSError) -> ApplicationError:
+    return ApplicationError(
+        _("Cannot write %(path)s: %(error)s") % {"path": exc.filename or path, "error": exc.strerror or exc}
+    )
 
 
 # --- verify --------------------------------------------------------------------------------------
@@ -664,10 +676,12 @@ def restore(src: Path, site: Site | None = None) -> RestoreResult:
             _restore_files(src, manifest, "media", site.media_dir, created)
             restore_db = _restore_sqlite if site.engine == "sqlite" else _restore_postgresql
             tables = restore_db(src, manifest, site.database)
-    except BaseException:
+    except BaseException as exc:
         # Only what this restore itself wrote into the empty site; the database restore is all or nothing.
         for path in created:
             path.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise _write_error(site.store_dir, exc) from exc
         raise
     for table, rows in manifest["database"]["tables"].items():
         if tables.get(table) != rows:
