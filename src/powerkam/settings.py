@@ -159,6 +159,11 @@ WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "media/"
 
+# Nightly backup by the worker (docs/deployment.md): off unless POWERKAM_BACKUP_DIR is set; the newest
+# POWERKAM_BACKUP_KEEP backups are kept.
+BACKUP_DIR = Path(os.environ["POWERKAM_BACKUP_DIR"]).resolve() if os.environ.get("POWERKAM_BACKUP_DIR") else None
+BACKUP_KEEP = int(os.environ.get("POWERKAM_BACKUP_KEEP", "7"))
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
