@@ -5,18 +5,25 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.text import get_valid_filename
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from powerkam.core.errors import ApplicationError
+from powerkam.imports import runs as run_log
 
 from powerkam.imports.forms import ImportForm
-from powerkam.imports.models import ImportRun
+from powerkam.analytics.store import is_current
+from powerkam.imports.models import ImportRun, ImportStatus
 from powerkam.imports.selectors import data_summary, user_may_import
 from powerkam.imports.services import ImportRefused, import_file
 
@@ -50,12 +57,15 @@ def index(request: HttpRequest) -> HttpResponse:
                     kind=form.cleaned_data["kind"],
                     path=path,
                     by=request.user if isinstance(request.user, User) else None,
+                    replace_missing=form.cleaned_data["replace_missing"],
                 )
             except ImportRefused as exc:
                 refusal = exc
     else:
         form = ImportForm()
     runs = Paginator(ImportRun.objects.select_related("by"), 25).get_page(request.GET.get("page"))
+    for run in runs:
+        run.stopped = _stopped(run)
     context = {"form": form, "report": report, "refusal": refusal, "runs": runs, "summary": data_summary()}
     return render(request, "imports/index.html", context)
 
@@ -63,5 +73,35 @@ def index(request: HttpRequest) -> HttpResponse:
 @login_required
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _require_importer(request)
+    run = get_object_or_404(ImportRun.objects.select_related("by", "restored_from"), pk=pk)
+    context = {
+        "run": run,
+        "stopped": _stopped(run),
+        "version_available": run_log.version_available(run),
+        "version_current": run_log.version_available(run) and is_current(run_log.store_dir(), run.kind, run.pk),
+    }
+    return render(request, "imports/run_detail.html", context)
+
+
+def _stopped(run: ImportRun) -> bool:
+    """Still "running" in the log, but its process is gone: shown as interrupted until the next
+    import or ``powerkam data check`` records it (and repairs what it left)."""
+    return run.status == ImportStatus.RUNNING and run_log.process_alive(run) is False
+
+
+@login_required
+@require_POST
+def rollback(request: HttpRequest, pk: int) -> HttpResponse:
+    """Put the store dataset this run produced back in place (the data administrator's undo)."""
+    _require_importer(request)
     run = get_object_or_404(ImportRun, pk=pk)
-    return render(request, "imports/run_detail.html", {"run": run})
+    try:
+        done = run_log.rollback(kind=run.kind, to=run.pk, by=request.user if isinstance(request.user, User) else None)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("imports:run", pk=run.pk)
+    messages.success(
+        request,
+        _("%(kind)s rolled back to the version of import run %(run)s.") % {"kind": run.kind, "run": run.pk},
+    )
+    return redirect("imports:run", pk=done.pk)
