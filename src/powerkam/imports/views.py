@@ -18,11 +18,10 @@ from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from powerkam.analytics.store import is_current
 from powerkam.core.errors import ApplicationError
 from powerkam.imports import runs as run_log
-
 from powerkam.imports.forms import ImportForm
-from powerkam.analytics.store import is_current
 from powerkam.imports.models import ImportRun, ImportStatus
 from powerkam.imports.selectors import data_summary, user_may_import
 from powerkam.imports.services import ImportRefused, import_file
