@@ -18,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from django.utils import translation
 
 from powerkam.analytics.settlement import current_tolerance
 from powerkam.analytics.store import dataset_path, version_path
@@ -37,7 +38,7 @@ def _billing(path: Path, amount: str) -> Path:
 
 
 def _env(data_dir: Path, fault: str | None = None) -> dict[str, str]:
-    env = {**os.environ, "POWERKAM_DATA_DIR": str(data_dir), "POWERKAM_SECRET_KEY": "kill-test", "LANGUAGE": "en"}
+    env = {**os.environ, "POWERKAM_DATA_DIR": str(data_dir), "POWERKAM_SECRET_KEY": "kill-test"}
     env.pop("DATABASE_URL", None)
     env.pop("POWERKAM_FAULT_AT", None)
     if fault:
@@ -79,6 +80,20 @@ def _runs(data_dir: Path) -> list[dict]:
         return [dict(r) for r in db.execute("select * from imports_importrun order by id").fetchall()]
 
 
+def _says(lines: list[str], msgid: str) -> bool:
+    """Whether one of ``lines`` holds the message, in English or in Chinese (the CLI speaks the site's language)."""
+    variants = {msgid}
+    for language in ("en", "zh-hans"):
+        with translation.override(language):
+            variants.add(translation.gettext(msgid))
+    return any(v in line for line in lines for v in variants)
+
+
+LANDED = "Its data landed in the store before it stopped (the store holds this file's rows)."
+NOTHING = "Nothing of it landed in the store; the data is as it was before."
+CRM_BEHIND = "CRM accounts may not have been updated: import the same file again (nothing changes if they were)."
+
+
 def _amount(path: Path) -> float:
     return float(
         duckdb.sql(f"select amount_yuan from read_parquet('{path}') where customer_id = 'C1'").fetchall()[0][0]
@@ -102,15 +117,16 @@ def test_a_billing_import_killed_at_a_step_is_logged_and_repaired_by_data_check(
     report = json.loads(checked.stdout)
     run = _runs(data)[-1]
     assert run["status"] == "interrupted"
-    assert any(f"Import run {run['id']}" in line for line in report["interrupted"])
+    assert any(str(run["id"]) in line and run["file_name"] in line for line in report["interrupted"])
+    assert _says(report["interrupted"], LANDED if lands else NOTHING)
     warnings = json.loads(run["warnings"])
     if lands:
         # Its changes are in the log (not "updated 0" on a rerun) and it is a version like any landing.
         assert (run["updated"], run["unchanged"]) == (1, 1)
-        assert any("landed in the store" in w for w in warnings)
+        assert _says(warnings, LANDED)
         assert version_path(store, "billing", run["id"]).samefile(dataset_path(store, "billing"))
     else:
-        assert any("Nothing of it landed" in w for w in warnings)
+        assert _says(warnings, NOTHING)
         assert not version_path(store, "billing", run["id"]).exists()
     # The derived data agrees with the store: the settlements are current and settle the amount in place.
     assert current_tolerance(store) is not None
@@ -130,7 +146,7 @@ def test_the_next_import_reports_an_interrupted_one_and_a_rerun_is_unchanged(lan
     assert rerun.returncode == 0, rerun.stderr
     result = json.loads(rerun.stdout)
     assert (result["updated"], result["unchanged"]) == (0, 2)
-    assert any("was interrupted" in w and "landed in the store" in w for w in result["warnings"])
+    assert _says(result["warnings"], LANDED)
     runs = _runs(data)
     interrupted, last = runs[-2], runs[-1]
     assert (interrupted["status"], interrupted["updated"]) == ("interrupted", 1)  # the change is in the log
@@ -147,7 +163,7 @@ def test_a_customers_import_killed_after_the_rename_leaves_the_crm_as_it_was(lan
     with sqlite3.connect(data / "powerkam.sqlite3") as db:
         assert db.execute("select name from accounts_account where customer_id='C1'").fetchall() == [("一厂",)]
     report = json.loads(_powerkam(data, "data", "check", "--format", "json").stdout)
-    assert any("CRM accounts may not have been updated" in line for line in report["interrupted"])
+    assert _says(report["interrupted"], CRM_BEHIND)
     # Importing the same file again brings the CRM in line with the store.
     assert _powerkam(data, "import", "customers", str(renamed)).returncode == 0
     with sqlite3.connect(data / "powerkam.sqlite3") as db:

@@ -132,3 +132,18 @@ def test_a_run_whose_process_is_gone_is_marked_interrupted(store, tmp_path):
     assert run.finished_at is not None
     assert any("Nothing of it landed" in w for w in run.warnings)
     assert any(f"Import run {run.pk}" in w and "interrupted" in w for w in report.warnings)
+
+
+def test_a_dataset_from_before_versions_is_kept_before_the_first_landing_replaces_it(store, tmp_path):
+    import_file(kind="customers", path=write(tmp_path / "a.csv", CUSTOMERS))
+    first = ImportRun.objects.get()
+    # As a store from before versions were kept: the dataset in place has no version.
+    version_path(store, "customers", first.pk).unlink()
+    ImportRun.objects.filter(pk=first.pk).update(version="")
+
+    import_file(kind="customers", path=write(tmp_path / "b.csv", CUSTOMERS.replace("一厂", "二厂")))
+    adopted = ImportRun.objects.get(file_name="customers.parquet")
+    assert adopted.status == ImportStatus.SUCCEEDED
+    assert adopted.dataset_rows == 1
+    runs.rollback(kind="customers", to=adopted.pk)
+    assert _names(store) == ["一厂"]

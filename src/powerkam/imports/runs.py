@@ -94,6 +94,27 @@ def keep_version(run: ImportRun) -> None:
     prune_versions(store_dir(), run.kind, settings.STORE_KEEP_VERSIONS)
 
 
+def adopt_unversioned(kind: str) -> ImportRun | None:
+    """Keep the dataset in place as a version when none is (a store from before versions were
+    kept, or files put there by hand), logged as a run of its own, before a landing replaces it."""
+    if kind not in VERSIONED_KINDS:
+        return None
+    path = dataset_path(store_dir(), kind)
+    if not path.exists() or any(is_current(store_dir(), kind, i) for i in version_ids(store_dir(), kind)):
+        return None
+    mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC)
+    run = start_run(kind=kind, file_name=path.name, sha256="", by=None)
+    link_version(store_dir(), kind, run.pk)
+    keep_version(run)
+    return finish_run(
+        run,
+        ImportStatus.SUCCEEDED,
+        started_at=mtime,
+        rows=run.dataset_rows or 0,
+        warnings=[_("The dataset as it was in the store before this version was kept (kept so it can be restored).")],
+    )
+
+
 def process_alive(run: ImportRun) -> bool | None:
     """Whether the process that ran ``run`` is still alive: ``None`` when it ran on another host."""
     if not run.pid or (run.host and run.host != socket.gethostname()):

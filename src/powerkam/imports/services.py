@@ -482,6 +482,7 @@ def import_file(
         raise ApplicationError(f"Unknown kind '{kind}'. Kinds: {', '.join(CONTRACT)}.")
     path = Path(path)
     recovered = runs.recover_interrupted()
+    runs.adopt_unversioned(kind)
     sha = _sha256(path) if path.is_file() else ""
     run = runs.start_run(kind=kind, file_name=path.name, sha256=sha, by=by, replace_missing=replace_missing)
     try:

@@ -63,9 +63,14 @@ def index(request: HttpRequest) -> HttpResponse:
     else:
         form = ImportForm()
     runs = Paginator(ImportRun.objects.select_related("by"), 25).get_page(request.GET.get("page"))
-    for run in runs:
-        run.stopped = _stopped(run)
-    context = {"form": form, "report": report, "refusal": refusal, "runs": runs, "summary": data_summary()}
+    context = {
+        "form": form,
+        "report": report,
+        "refusal": refusal,
+        "runs": runs,
+        "stopped_ids": {run.pk for run in runs if _stopped(run)},
+        "summary": data_summary(),
+    }
     return render(request, "imports/index.html", context)
 
 
@@ -76,6 +81,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "run": run,
         "stopped": _stopped(run),
+        "stopped_ids": {run.pk} if _stopped(run) else set(),
         "version_available": run_log.version_available(run),
         "version_current": run_log.version_available(run) and is_current(run_log.store_dir(), run.kind, run.pk),
     }
