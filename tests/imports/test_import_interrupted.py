@@ -168,3 +168,24 @@ def test_a_customers_import_killed_after_the_rename_leaves_the_crm_as_it_was(lan
     assert _powerkam(data, "import", "customers", str(renamed)).returncode == 0
     with sqlite3.connect(data / "powerkam.sqlite3") as db:
         assert db.execute("select name from accounts_account where customer_id='C1'").fetchall() == [("一厂新名",)]
+
+
+def test_a_rollback_killed_after_its_rename_is_recorded_with_its_version_and_the_bills_re_settled(landed, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(landed, data)
+    store = data / "store"
+    assert _powerkam(data, "import", "billing", str(_billing(tmp_path / "b2.csv", "300.00"))).returncode == 0
+    first_billing = next(r for r in _runs(data) if r["file_name"] == "b1.csv")
+
+    killed = _powerkam(data, "data", "rollback", "billing", "--to", str(first_billing["id"]), fault="after-rename")
+    assert killed.returncode == -signal.SIGKILL
+    assert _amount(dataset_path(store, "billing")) == 100.0
+    assert _amount(dataset_path(store, "settlements")) == 300.0  # stale until repaired
+
+    report = json.loads(_powerkam(data, "data", "check", "--format", "json").stdout)
+    rollback = _runs(data)[-1]
+    assert (rollback["status"], rollback["restored_from_id"]) == ("interrupted", first_billing["id"])
+    assert _says(report["interrupted"], LANDED)
+    assert version_path(store, "billing", rollback["id"]).samefile(dataset_path(store, "billing"))
+    assert _amount(dataset_path(store, "settlements")) == 100.0
+    assert current_tolerance(store) is not None
