@@ -126,3 +126,13 @@ def test_crm_kinds_keep_fields_of_absent_columns(store, tmp_path):
     import_file(kind="projects", path=write(tmp_path / "p2.csv", "project_id,name,stage\nP1,新厂二期,planned\n"))
     project = Project.objects.get(project_id="P1")
     assert (project.name, project.district) == ("新厂二期", "东区")
+
+
+def test_a_customer_new_to_the_crm_gets_the_stored_values_of_absent_columns(store, tmp_path):
+    import_file(kind="customers", path=write(tmp_path / "full.csv", FULL))
+    assert not Account.objects.filter(customer_id="C2").exists()  # 0.4 kV: store only
+    # C2 is now connected at 10 kV: it becomes a CRM account, with the connection date the store holds.
+    upgraded = WITHOUT_CONNECTED_ON.replace("C2,二厂,0.4,200", "C2,二厂,10,200")
+    import_file(kind="customers", path=write(tmp_path / "upgraded.csv", upgraded))
+    assert Account.objects.get(customer_id="C2").connected_on == dt.date(2002, 3, 4)
+    assert Account.objects.get(customer_id="C3").connected_on is None

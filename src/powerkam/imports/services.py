@@ -28,6 +28,7 @@ from powerkam.accounts.models import CRM_MIN_VOLTAGE_KV, Account, Assignment
 from powerkam.analytics.io import CONTRACT, FileRefused, RowError, read_raw, upsert_dataset, validate
 from powerkam.analytics.io.contract import KindSpec
 from powerkam.analytics.io.validate import Reference
+from powerkam.analytics.io.writer import with_stored_values
 from powerkam.analytics.store import dataset_path
 from powerkam.core.errors import ApplicationError
 from powerkam.grid.models import Feeder, Substation
@@ -178,8 +179,8 @@ def _chunks(values: list[Any], size: int = 20_000) -> Iterator[list[Any]]:
         yield values[start : start + size]
 
 
-def _rows(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    return con.sql("SELECT * FROM typed").to_arrow_table().to_pylist()
+def _rows(con: duckdb.DuckDBPyConnection, table: str = "typed") -> list[dict[str, Any]]:
+    return con.sql(f"SELECT * FROM {table}").to_arrow_table().to_pylist()
 
 
 # --- CRM writers -------------------------------------------------------------------------
@@ -190,11 +191,14 @@ def _present(fields: Iterable[str], present: set[str], always: Iterable[str] = (
     return [f for f in fields if f in present or f in always]
 
 
-def _land_accounts(con: duckdb.DuckDBPyConnection, counts: _Counts, user: User | None, present: set[str]) -> None:
+def _land_accounts(
+    con: duckdb.DuckDBPyConnection, counts: _Counts, user: User | None, present: set[str], table: str = "typed"
+) -> None:
     """Customers at ≥ 10 kV (and the group companies above them, and accounts already in the CRM).
 
-    Fields whose column the file does not have stay as they are on existing accounts."""
-    rows = {r["customer_id"]: r for r in _rows(con)}
+    Fields whose column the file does not have stay as they are on existing accounts; a new account
+    takes them from ``table`` (the file's rows with those columns from the store)."""
+    rows = {r["customer_id"]: r for r in _rows(con, table)}
     in_crm = set(Account.objects.values_list("customer_id", flat=True)) & rows.keys()
     wanted = {cid for cid, r in rows.items() if Decimal(str(r["voltage_kv"])) >= CRM_MIN_VOLTAGE_KV} | in_crm
     frontier = list(wanted)
@@ -541,7 +545,9 @@ def _import(
             counts = _Counts()
             with transaction.atomic():
                 if kind == "customers":
-                    _land_accounts(con, _Counts(), run.by, present)
+                    # A customer new to the CRM (e.g. now at 10 kV) gets the store's values of absent columns.
+                    filled = with_stored_values(con, kind, _store_dir(), absent, view="typed_with_stored")
+                    _land_accounts(con, _Counts(), run.by, present, filled)
                 if spec.target in {"store", "both"}:
                     # The rename is the last step inside the transaction: if it fails, the CRM rolls back.
                     result = upsert_dataset(con, kind, _store_dir(), absent=absent, run_id=run.pk)

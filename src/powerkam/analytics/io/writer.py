@@ -173,6 +173,34 @@ def _remove_stale_temporaries(store_dir: Path) -> None:
             stale.unlink(missing_ok=True)
 
 
+def with_stored_values(
+    con: duckdb.DuckDBPyConnection,
+    kind: str,
+    store_dir: Path,
+    absent: Iterable[str],
+    *,
+    table: str = "typed",
+    view: str = "incoming",
+) -> str:
+    """The relation to land instead of ``table``: its ``absent`` columns taken from the stored row
+    with the same key (empty for a new key). ``table`` itself when nothing is absent or stored yet.
+
+    A view over the dataset in place: read it before that file is replaced."""
+    path = dataset_path(store_dir, kind)
+    keys = KEYS[kind]
+    columns = [f.name for f in SCHEMAS[kind]]
+    kept = [c for c in columns if c in set(absent) and c not in keys]
+    if not kept or not path.exists():
+        return table
+    join = " AND ".join(f"n.{_quote(k)} = o.{_quote(k)}" for k in keys)
+    merged = ", ".join(f"o.{_quote(c)} AS {_quote(c)}" if c in kept else f"n.{_quote(c)}" for c in columns)
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW {_quote(view)} AS SELECT {merged} "
+        f"FROM {table} n LEFT JOIN read_parquet({sql_literal(path)}) o ON {join}"
+    )
+    return _quote(view)
+
+
 def upsert_dataset(
     con: duckdb.DuckDBPyConnection,
     kind: str,
@@ -192,7 +220,6 @@ def upsert_dataset(
     columns = [f.name for f in SCHEMAS[kind]]
     cols = ", ".join(_quote(c) for c in columns)
     keys = KEYS[kind]
-    kept = [c for c in columns if c in set(absent) and c not in keys]
     with store_lock(store_dir):
         _remove_stale_temporaries(store_dir)
         new_rows = int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
@@ -204,13 +231,7 @@ def upsert_dataset(
             return UpsertCounts(inserted=new_rows, updated=0, unchanged=0, total=new_rows)
         old = f"read_parquet({sql_literal(path)})"
         join = " AND ".join(f"n.{_quote(k)} = o.{_quote(k)}" for k in keys)
-        if kept:
-            # The file did not have these columns: what the store holds stays (new rows: empty).
-            merged_cols = ", ".join(f"o.{_quote(c)} AS {_quote(c)}" if c in kept else f"n.{_quote(c)}" for c in columns)
-            con.execute(
-                f"CREATE OR REPLACE TEMP VIEW incoming AS SELECT {merged_cols} FROM {table} n LEFT JOIN {old} o ON {join}"
-            )
-            table = "incoming"
+        table = with_stored_values(con, kind, store_dir, absent, table=table)
         same = " AND ".join(f"n.{_quote(c)} IS NOT DISTINCT FROM o.{_quote(c)}" for c in columns)
         first_key = _quote(keys[0])
         inserted, updated, unchanged = con.execute(
