@@ -31,6 +31,8 @@ def _env_bool(name: str, default: bool) -> bool:
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("POWERKAM_DATA_DIR", "var")).resolve()
 ANALYTICS_DIR = DATA_DIR / "store"
+#: How many versions of each store dataset are kept for rollback (the newest; docs/data-formats.md).
+STORE_KEEP_VERSIONS = max(1, int(os.environ.get("POWERKAM_STORE_KEEP_VERSIONS", "12")))
 # The embedded defaults must work on a fresh checkout: make sure the data directory exists.
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 

@@ -1,9 +1,12 @@
-"""An import killed half-way leaves the previous data intact (atomic rename of the dataset)."""
+"""An import killed half-way leaves the previous data intact (atomic rename of the dataset), and
+the import log has every attempt: ``powerkam data check`` records the killed ones as interrupted."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -69,3 +72,20 @@ def test_killed_import_never_leaves_a_partial_dataset(tmp_path):
         if complete_new:
             break
     assert "old" in outcomes
+
+    _run(data_dir, "data", "check")
+    with sqlite3.connect(data_dir / "powerkam.sqlite3") as db:
+        log = db.execute("select id, status, warnings from imports_importrun where file_name = 'big.csv'").fetchall()
+    # An attempt killed before it started (interpreter, Django) has no run; every other one is
+    # logged, and none is left "running".
+    assert {status for _, status, _ in log} <= {"interrupted", "succeeded"}  # none left "running"
+    # The dataset in place is the version of the last attempt that landed (or of the earlier import).
+    landed = [
+        run_id for run_id, _, _ in log if (data_dir / "store" / "versions" / "billing" / f"{run_id}.parquet").exists()
+    ]
+    if "new" in outcomes:
+        assert landed
+        assert (data_dir / "store" / "versions" / "billing" / f"{landed[-1]}.parquet").samefile(dataset)
+    else:
+        assert not landed
+        assert all(json.loads(warnings) for _, _, warnings in log)  # each says what it left

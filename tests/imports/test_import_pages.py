@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from powerkam.accounts.models import Account
 from powerkam.imports.models import ImportRun
@@ -53,3 +54,50 @@ def test_managers_may_not_import(store, client):
     )
     assert client.post("/imports/", {"kind": "customers", "file": upload}).status_code == 403
     assert not Account.objects.exists()
+
+
+def test_the_run_page_rolls_a_dataset_back_and_the_log_shows_it(store, admin_client, tmp_path):
+    csv = "customer_id,name,voltage_kv,contract_capacity_kva,tariff\nC1,{name},10,5000,large_industrial\n"
+    for name in ("一厂", "错名"):
+        upload = SimpleUploadedFile(f"{name}.csv", csv.format(name=name).encode())
+        admin_client.post("/imports/", {"kind": "customers", "file": upload})
+    good, bad = ImportRun.objects.order_by("pk")
+    page = admin_client.get(f"/imports/{good.pk}/").content.decode()
+    assert "data-rollback" in page
+    assert "data-rollback" not in admin_client.get(f"/imports/{bad.pk}/").content.decode()  # already in place
+
+    response = admin_client.post(f"/imports/{good.pk}/rollback/", HTTP_ACCEPT_LANGUAGE="en")
+    rolled = ImportRun.objects.order_by("pk").last()
+    assert response.status_code == 302
+    assert response.url == f"/imports/{rolled.pk}/"
+    assert (rolled.status, rolled.restored_from, rolled.by.username) == ("rolled_back", good, "dataadmin")
+    assert 'data-status="rolled_back"' in admin_client.get("/imports/").content.decode()
+
+
+def test_a_run_whose_process_died_shows_as_interrupted_and_managers_may_not_roll_back(store, admin_client, client):
+    import subprocess
+    import sys
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    run = ImportRun.objects.create(
+        kind="billing", file_name="b.csv", sha256="", status="running", started_at=timezone.now(), pid=int(dead.stdout)
+    )
+    assert 'data-status="interrupted"' in admin_client.get("/imports/").content.decode()
+    assert 'data-status="interrupted"' in admin_client.get(f"/imports/{run.pk}/").content.decode()
+
+    manager = StaffFactory(user__username="m10", role=Role.MANAGER)
+    client.force_login(manager.user)
+    assert client.post(f"/imports/{run.pk}/rollback/").status_code == 403
+
+
+def test_the_upload_form_can_clear_absent_columns(store, admin_client):
+    full = b"customer_id,name,voltage_kv,contract_capacity_kva,tariff,district\nC1,a,10,5000,residential,east\n"
+    partial = b"customer_id,name,voltage_kv,contract_capacity_kva,tariff\nC1,a,10,5000,residential\n"
+    admin_client.post("/imports/", {"kind": "customers", "file": SimpleUploadedFile("f.csv", full)})
+    admin_client.post("/imports/", {"kind": "customers", "file": SimpleUploadedFile("p.csv", partial)})
+    assert Account.objects.get(customer_id="C1").district == "east"
+    admin_client.post(
+        "/imports/", {"kind": "customers", "file": SimpleUploadedFile("p.csv", partial), "replace_missing": "on"}
+    )
+    assert Account.objects.get(customer_id="C1").district == ""
+    assert ImportRun.objects.order_by("pk").last().replace_missing

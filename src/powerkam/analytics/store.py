@@ -156,3 +156,49 @@ def has_dataset(store_dir: Path, kind: str) -> bool:
 
 def empty_table(kind: str) -> pa.Table:
     return SCHEMAS[kind].empty_table()
+
+
+# --- versions -------------------------------------------------------------------------------
+#
+# Every landing of a store kind keeps the dataset it produced as ``versions/<kind>/<run id>.parquet``:
+# a hard link to the very file the landing renamed into place, so keeping a version costs no copy
+# and no space until a later landing replaces the dataset (the old file then lives on under its
+# version's name). Rolling back links a version into place again; retention removes the oldest.
+
+VERSIONS = "versions"
+
+
+def versions_dir(store_dir: Path, kind: str) -> Path:
+    if kind not in SCHEMAS:
+        raise KeyError(kind)
+    return Path(store_dir) / VERSIONS / kind
+
+
+def version_path(store_dir: Path, kind: str, run_id: int) -> Path:
+    return versions_dir(store_dir, kind) / f"{int(run_id)}.parquet"
+
+
+def version_ids(store_dir: Path, kind: str) -> list[int]:
+    """The run ids whose version of ``kind`` is kept, oldest first."""
+    folder = versions_dir(store_dir, kind)
+    if not folder.is_dir():
+        return []
+    return sorted(int(p.stem) for p in folder.glob("*.parquet") if p.stem.isdigit())
+
+
+def is_current(store_dir: Path, kind: str, run_id: int) -> bool:
+    """Whether the dataset in place is (the same file as) the version of ``run_id``."""
+    dataset, version = dataset_path(store_dir, kind), version_path(store_dir, kind, run_id)
+    return dataset.exists() and version.exists() and dataset.samefile(version)
+
+
+def prune_versions(store_dir: Path, kind: str, keep: int) -> list[int]:
+    """Remove all but the ``keep`` newest versions of ``kind`` (never the one in place); the run ids removed."""
+    ids = version_ids(store_dir, kind)
+    removed = []
+    for run_id in ids[: max(0, len(ids) - max(keep, 1))]:
+        if is_current(store_dir, kind, run_id):
+            continue
+        version_path(store_dir, kind, run_id).unlink(missing_ok=True)
+        removed.append(run_id)
+    return removed

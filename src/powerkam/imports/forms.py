@@ -22,6 +22,11 @@ KIND_LABELS = {
 class ImportForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind of data"), choices=[(k, KIND_LABELS[k]) for k in KINDS])
     file = forms.FileField(label=_("File (.csv, .xlsx or .parquet)"))
+    replace_missing = forms.BooleanField(
+        label=_("Clear the fields of columns the file does not have"),
+        help_text=_("Off: a column missing from the file leaves what is stored as it is."),
+        required=False,
+    )
 
     def clean_file(self) -> UploadedFile:
         upload = self.cleaned_data["file"]

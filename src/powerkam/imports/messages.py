@@ -170,11 +170,16 @@ def report_warnings(report: Any) -> list[str]:
     if report.absent_columns:
         separator = "、" if (get_language() or "").startswith("zh") else ", "
         columns = separator.join(contract_label(report.kind, c) for c in report.absent_columns)
-        out.append(
-            gettext(
+        if getattr(report, "replace_missing", False):
+            text = gettext(
+                "The file has none of these optional columns; as asked (replace missing), their values were cleared: "
+                "{columns}"
+            )
+        else:
+            text = gettext(
                 "The file has none of these optional columns; their values in the existing data stay unchanged: {columns}"
-            ).format(columns=columns)
-        )
+            )
+        out.append(text.format(columns=columns))
     if report.formula_values:
         out.append(
             ngettext(

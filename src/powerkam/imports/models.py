@@ -8,8 +8,13 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ImportStatus(models.TextChoices):
-    SUCCEEDED = "succeeded", _("Succeeded")
+    #: Recorded before anything lands; a run still "running" whose process is gone was interrupted.
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Landed")
     REFUSED = "refused", _("Refused")
+    INTERRUPTED = "interrupted", _("Interrupted")
+    #: A rollback: the dataset of ``restored_from`` put back in place.
+    ROLLED_BACK = "rolled_back", _("Rolled back")
 
 
 class ImportRun(models.Model):
@@ -25,9 +30,27 @@ class ImportRun(models.Model):
     ignored_columns = models.JSONField(_("ignored columns"), default=list, blank=True)
     warnings = models.JSONField(_("warnings"), default=list, blank=True)
     started_at = models.DateTimeField(_("started at"))
-    finished_at = models.DateTimeField(_("finished at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("by")
+    )
+    #: The process that ran it, to tell a run still going from one killed half-way.
+    pid = models.PositiveIntegerField(_("process id"), null=True, blank=True)
+    host = models.CharField(_("host"), max_length=255, blank=True)
+    #: Absent columns cleared (the administrator's explicit choice) instead of kept.
+    replace_missing = models.BooleanField(_("replace missing columns"), default=False)
+    #: The store dataset this run produced, relative to the store ("versions/billing/42.parquet");
+    #: empty for CRM kinds and runs that landed nothing. The file may have been pruned since.
+    version = models.CharField(_("store version"), max_length=300, blank=True)
+    #: The dataset rows in that version.
+    dataset_rows = models.PositiveBigIntegerField(_("dataset rows"), null=True, blank=True)
+    restored_from = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="restorations",
+        verbose_name=_("restored version of"),
     )
 
     class Meta:

@@ -3,12 +3,13 @@
 Whole-customer-base data (customers, billing, payments, loads, outages) lands in the Parquet
 analytics store; CRM data (staff, assignments, visits, feeders, projects) in the database;
 customers at 10 kV and above (and the group companies above them) also become CRM accounts.
-Every import, landed or refused, is logged as an :class:`~powerkam.imports.models.ImportRun`.
+Every import is logged as an :class:`~powerkam.imports.models.ImportRun` before anything lands
+(:mod:`powerkam.imports.runs`), then marked landed, refused or interrupted. A contract column the
+file does not have never changes the data: stored values stay (docs/data-formats.md, "Absent columns").
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -22,18 +23,19 @@ from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from powerkam.accounts.models import CRM_MIN_VOLTAGE_KV, Account, Assignment
 from powerkam.analytics.io import CONTRACT, FileRefused, RowError, read_raw, upsert_dataset, validate
+from powerkam.analytics.io.contract import KindSpec
 from powerkam.analytics.io.errors import render
 from powerkam.analytics.io.readers import ReadLimits
 from powerkam.analytics.io.validate import Reference
-from powerkam.analytics.settlement import ensure_settlements
+from powerkam.analytics.io.writer import with_stored_values
 from powerkam.analytics.store import dataset_path
 from powerkam.core.errors import ApplicationError
 from powerkam.grid.models import Feeder, Substation
+from powerkam.imports import messages, runs
 from powerkam.imports.models import ImportRun, ImportStatus
 from powerkam.prospects.models import Project, Stage
 from powerkam.prospects.services import stage_log_sync
@@ -96,6 +98,8 @@ class ImportReport:
     absent_columns: list[str] = field(default_factory=list)
     #: XLSX cells whose value is a formula's saved result (a warning)
     formula_values: int = 0
+    #: absent columns were cleared (``--replace-missing``), not kept
+    replace_missing: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -244,16 +248,26 @@ def _chunks(values: list[Any], size: int = 20_000) -> Iterator[list[Any]]:
         yield values[start : start + size]
 
 
-def _rows(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    return con.sql("SELECT * FROM typed").to_arrow_table().to_pylist()
+def _rows(con: duckdb.DuckDBPyConnection, table: str = "typed") -> list[dict[str, Any]]:
+    return con.sql(f"SELECT * FROM {table}").to_arrow_table().to_pylist()
 
 
 # --- CRM writers -------------------------------------------------------------------------
 
 
-def _land_accounts(con: duckdb.DuckDBPyConnection, counts: _Counts, user: User | None) -> None:
-    """Customers at ≥ 10 kV (and the group companies above them, and accounts already in the CRM)."""
-    rows = {r["customer_id"]: r for r in _rows(con)}
+def _present(fields: Iterable[str], present: set[str], always: Iterable[str] = ("archived",)) -> list[str]:
+    """The fields an import may change: those whose column the file has (and ``always``)."""
+    return [f for f in fields if f in present or f in always]
+
+
+def _land_accounts(
+    con: duckdb.DuckDBPyConnection, counts: _Counts, user: User | None, present: set[str], table: str = "typed"
+) -> None:
+    """Customers at ≥ 10 kV (and the group companies above them, and accounts already in the CRM).
+
+    Fields whose column the file does not have stay as they are on existing accounts; a new account
+    takes them from ``table`` (the file's rows with those columns from the store)."""
+    rows = {r["customer_id"]: r for r in _rows(con, table)}
     in_crm = set(Account.objects.values_list("customer_id", flat=True)) & rows.keys()
     wanted = {cid for cid, r in rows.items() if Decimal(str(r["voltage_kv"])) >= CRM_MIN_VOLTAGE_KV} | in_crm
     frontier = list(wanted)
@@ -285,12 +299,12 @@ def _land_accounts(con: duckdb.DuckDBPyConnection, counts: _Counts, user: User |
         for cid, r in rows.items()
         if cid in wanted
     }
-    accounts = _upsert(Account, "customer_id", values, fields, counts, user, con)
+    accounts = _upsert(Account, "customer_id", values, _present(fields, present), counts, user, con)
     known_parents = Account.objects.in_bulk(
         [r["parent_id"] for c, r in rows.items() if c in wanted and r["parent_id"]], field_name="customer_id"
     )
     relink = []
-    for cid in wanted:
+    for cid in wanted if "parent_id" in present else ():
         parent_id = rows[cid]["parent_id"]
         parent = accounts.get(parent_id) or known_parents.get(parent_id) if parent_id else None
         account = accounts[cid]
@@ -303,13 +317,13 @@ def _land_accounts(con: duckdb.DuckDBPyConnection, counts: _Counts, user: User |
         )
 
 
-def _land_staff(con: duckdb.DuckDBPyConnection, counts: _Counts, user: User | None) -> None:
+def _land_staff(con: duckdb.DuckDBPyConnection, counts: _Counts, user: User | None, present: set[str]) -> None:
     rows = {r["username"]: r for r in _rows(con)}
     users = _upsert(
         User,
         "username",
         {u: {"email": r["email"] or "", "is_active": True} for u, r in rows.items()},
-        ["email", "is_active"],
+        _present(["email", "is_active"], present, always=("is_active",)),
         _Counts(),
         None,
         con,
@@ -324,7 +338,7 @@ def _land_staff(con: duckdb.DuckDBPyConnection, counts: _Counts, user: User | No
     existing = {
         p.user.username: p for p in StaffProfile.objects.select_related("user").filter(user__username__in=list(rows))
     }
-    profile_fields = ["name", "phone", "district", "role", "daily_visit_capacity", "archived"]
+    profile_fields = _present(["name", "phone", "district", "role", "daily_visit_capacity", "archived"], present)
     to_create, to_update = [], []
     for username, r in rows.items():
         values = {
@@ -338,9 +352,9 @@ def _land_staff(con: duckdb.DuckDBPyConnection, counts: _Counts, user: User | No
         profile = existing.get(username)
         if profile is None:
             to_create.append(StaffProfile(user=users[username], **values))
-        elif any(getattr(profile, f) != v for f, v in values.items()):
-            for f, v in values.items():
-                setattr(profile, f, v)
+        elif any(getattr(profile, f) != values[f] for f in profile_fields):
+            for f in profile_fields:
+                setattr(profile, f, values[f])
             to_update.append(profile)
         else:
             counts.unchanged += 1
@@ -356,7 +370,7 @@ def _land_staff(con: duckdb.DuckDBPyConnection, counts: _Counts, user: User | No
     counts.updated += len(to_update)
     profiles = {p.user.username: p for p in StaffProfile.objects.select_related("user")}
     relink = []
-    for username, r in rows.items():
+    for username, r in rows.items() if "supervisor" in present else ():
         profile = profiles[username]
         supervisor = profiles.get(r["supervisor"]) if r["supervisor"] else None
         if profile.supervisor_id != (supervisor.pk if supervisor else None):
@@ -409,7 +423,7 @@ def _land_assignments(con: duckdb.DuckDBPyConnection, counts: _Counts, user: Use
         )
 
 
-def _land_visits(con: duckdb.DuckDBPyConnection, counts: _Counts, user: User | None) -> None:
+def _land_visits(con: duckdb.DuckDBPyConnection, counts: _Counts, user: User | None, present: set[str]) -> None:
     rows = _rows(con)
     accounts = Account.objects.in_bulk([r["customer_id"] for r in rows], field_name="customer_id")
     users = User.objects.in_bulk([r["username"] for r in rows if r["username"]], field_name="username")
@@ -434,7 +448,7 @@ def _land_visits(con: duckdb.DuckDBPyConnection, counts: _Counts, user: User | N
                     source=VisitSource.IMPORTED,
                 )
             )
-        elif visit.summary != summary:
+        elif "summary" in present and visit.summary != summary:
             visit.summary = summary
             updated.append(visit)
         else:
@@ -449,7 +463,7 @@ def _land_visits(con: duckdb.DuckDBPyConnection, counts: _Counts, user: User | N
     counts.updated += len(updated)
 
 
-def _land_feeders(con: duckdb.DuckDBPyConnection, counts: _Counts, user: User | None) -> None:
+def _land_feeders(con: duckdb.DuckDBPyConnection, counts: _Counts, user: User | None, present: set[str]) -> None:
     rows = _rows(con)
     substations = _upsert(
         Substation,
@@ -475,7 +489,11 @@ def _land_feeders(con: duckdb.DuckDBPyConnection, counts: _Counts, user: User | 
         Feeder,
         "feeder_id",
         values,
-        ["name", "substation", "voltage_kv", "rated_capacity_kva", "peak_load_kw", "archived"],
+        _present(
+            ["name", "substation", "voltage_kv", "rated_capacity_kva", "peak_load_kw", "archived"],
+            present,
+            always=("substation", "archived"),
+        ),
         counts,
         user,
         con,
@@ -485,7 +503,9 @@ def _land_feeders(con: duckdb.DuckDBPyConnection, counts: _Counts, user: User | 
 _IMPORTABLE_STAGES = {Stage.PLANNED, Stage.APPROVED}
 
 
-def _land_projects(con: duckdb.DuckDBPyConnection, counts: _Counts, user: User | None, warnings: list[str]) -> None:
+def _land_projects(
+    con: duckdb.DuckDBPyConnection, counts: _Counts, user: User | None, warnings: list[str], present: set[str]
+) -> None:
     rows = _rows(con)
     existing = Project.objects.in_bulk([r["project_id"] for r in rows], field_name="project_id")
     values = {}
@@ -510,7 +530,8 @@ def _land_projects(con: duckdb.DuckDBPyConnection, counts: _Counts, user: User |
             "government_contact": r["government_contact"] or "",
             "archived": False,
         }
-    projects = _upsert(Project, "project_id", values, list(next(iter(values.values()), {}).keys()), counts, user, con)
+    fields = _present(list(next(iter(values.values()), {}).keys()), present)
+    projects = _upsert(Project, "project_id", values, fields, counts, user, con)
     # The pipeline's dated stage log learns of stages that arrived by import at once.
     stage_log_sync(projects=list(projects.values()))
 
@@ -518,29 +539,51 @@ def _land_projects(con: duckdb.DuckDBPyConnection, counts: _Counts, user: User |
 # --- the service -------------------------------------------------------------------------
 
 
-def _log(
-    *, kind: str, path: Path, sha: str, status: str, started: dt.datetime, by: User | None, **fields: Any
-) -> ImportRun:
-    return ImportRun.objects.create(
-        kind=kind,
-        file_name=path.name,
-        sha256=sha,
-        status=status,
-        started_at=started,
-        finished_at=timezone.now(),
-        by=by,
-        **fields,
-    )
+def import_file(
+    *,
+    kind: str,
+    path: Path,
+    by: User | None = None,
+    progress: Progress | None = None,
+    replace_missing: bool = False,
+) -> ImportReport:
+    """Validate ``path`` as ``kind`` and land every row, or none (raising :class:`ImportRefused`).
 
-
-def import_file(*, kind: str, path: Path, by: User | None = None, progress: Progress | None = None) -> ImportReport:
-    """Validate ``path`` as ``kind`` and land every row, or none (raising :class:`ImportRefused`)."""
+    A contract column the file does not have leaves that field as it is on existing rows (new
+    rows get it empty), unless ``replace_missing``: then it is cleared, as an empty column would.
+    The run is logged before anything lands; a run killed half-way is found by the next import
+    (or ``powerkam data check``), marked interrupted and its derived data repaired.
+    """
     if kind not in CONTRACT:
         raise ApplicationError(f"Unknown kind '{kind}'. Kinds: {', '.join(CONTRACT)}.")
-    spec = CONTRACT[kind]
     path = Path(path)
-    started = timezone.now()
+    recovered = runs.recover_interrupted()
+    runs.adopt_unversioned(kind)
     sha = _sha256(path) if path.is_file() else ""
+    run = runs.start_run(kind=kind, file_name=path.name, sha256=sha, by=by, replace_missing=replace_missing)
+    try:
+        report = _import(run, CONTRACT[kind], path, progress, replace_missing)
+    except ImportRefused as exc:
+        # A refusal from inside the landing (a CRM row its model refuses) rolled the transaction back
+        # before the store's rename: log it like the validator's refusals.
+        run.refresh_from_db()
+        if run.status == ImportStatus.RUNNING:
+            runs.finish_run(run, ImportStatus.REFUSED, errors=[e.as_dict() for e in exc.errors[:1000]])
+        raise
+    except BaseException as exc:
+        runs.interrupted_by_error(run, exc)
+        raise
+    if recovered:
+        report.warnings[:0] = recovered
+        run.warnings = [*recovered, *run.warnings]
+        run.save(update_fields=["warnings"])
+    return report
+
+
+def _import(
+    run: ImportRun, spec: KindSpec, path: Path, progress: Progress | None, replace_missing: bool
+) -> ImportReport:
+    kind = spec.kind
     tmp_dir = Path(settings.DATA_DIR) / "tmp"
     tmp_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=tmp_dir) as spill:
@@ -549,8 +592,8 @@ def import_file(*, kind: str, path: Path, by: User | None = None, progress: Prog
             try:
                 raw = read_raw(con, path, spec, progress=progress, limits=read_limits())
             except FileRefused as exc:
-                _log(kind=kind, path=path, sha=sha, status=ImportStatus.REFUSED, started=started, by=by,
-                     errors=[e.as_dict() for e in exc.errors[:1000]] or [{"row": None, "column": None, "value": None, "reason": exc.message, "code": exc.code, "params": exc.params}])  # fmt: skip
+                runs.finish_run(run, ImportStatus.REFUSED,
+                                errors=[e.as_dict() for e in exc.errors[:1000]] or [{"row": None, "column": None, "value": None, "reason": exc.message, "code": exc.code, "params": exc.params}])  # fmt: skip
                 raise ImportRefused(exc.message, exc.errors, exc.error_count, code=exc.code, params=exc.params) from exc
             if progress:
                 progress("validating", 0.0)
@@ -566,72 +609,54 @@ def import_file(*, kind: str, path: Path, by: User | None = None, progress: Prog
                 formula_values=checked.formula_values,
             )
             if not checked.ok:
-                _log(kind=kind, path=path, sha=sha, status=ImportStatus.REFUSED, started=started, by=by,
-                     rows=raw.rows, errors=[e.as_dict() for e in checked.errors[:1000]],
-                     ignored_columns=checked.ignored_columns)  # fmt: skip
+                runs.finish_run(run, ImportStatus.REFUSED, rows=raw.rows, errors=[e.as_dict() for e in checked.errors[:1000]],
+                                ignored_columns=checked.ignored_columns)  # fmt: skip
                 raise ImportRefused.of(
                     "problems", checked.errors, checked.error_count, file=path.name, count=checked.error_count
                 )
+            # Absent columns keep what is stored unless the administrator chose to clear them.
+            present = set(spec.names) if replace_missing else set(checked.columns)
+            absent = [c for c in spec.names if c not in present]
             if progress:
                 progress("writing", 0.0)
             counts = _Counts()
             with transaction.atomic():
                 if kind == "customers":
-                    _land_accounts(con, _Counts(), by)
+                    # A customer new to the CRM (e.g. now at 10 kV) gets the store's values of absent columns.
+                    filled = with_stored_values(con, kind, _store_dir(), absent, view="typed_with_stored")
+                    _land_accounts(con, _Counts(), run.by, present, filled)
                 if spec.target in {"store", "both"}:
                     # The rename is the last step inside the transaction: if it fails, the CRM rolls back.
-                    result = upsert_dataset(con, kind, _store_dir())
+                    result = upsert_dataset(con, kind, _store_dir(), absent=absent, run_id=run.pk)
                     counts = _Counts(result.inserted, result.updated, result.unchanged)
                 elif kind == "staff":
-                    _land_staff(con, counts, by)
+                    _land_staff(con, counts, run.by, present)
                 elif kind == "assignments":
-                    _land_assignments(con, counts, by)
+                    _land_assignments(con, counts, run.by)
                 elif kind == "visits":
-                    _land_visits(con, counts, by)
+                    _land_visits(con, counts, run.by, present)
                 elif kind == "feeders":
-                    _land_feeders(con, counts, by)
+                    _land_feeders(con, counts, run.by, present)
                 elif kind == "projects":
-                    _land_projects(con, counts, by, report.warnings)
-            if kind in {"billing", "payments"}:
-                _rebuild_settlements(report)
-            if kind == "loads":
-                _rebuild_typical_loads(report)
+                    _land_projects(con, counts, run.by, report.warnings, present)
+            if spec.target in {"store", "both"}:
+                runs.keep_version(run)
+            report.warnings += runs.rederive(kind)
             if kind == "customers" and (unknown := _unknown_feeders(con)):
                 report.warnings.append(
                     f"{len(unknown)} feeder id(s) not in the topology yet (import feeders): {', '.join(unknown[:10])}"
                     + (" …" if len(unknown) > 10 else "")
                 )
             report.inserted, report.updated, report.unchanged = counts.inserted, counts.updated, counts.unchanged
-            _log(kind=kind, path=path, sha=sha, status=ImportStatus.SUCCEEDED, started=started, by=by,
-                 rows=raw.rows, inserted=counts.inserted, updated=counts.updated, unchanged=counts.unchanged,
-                 ignored_columns=checked.ignored_columns, warnings=report.warnings)  # fmt: skip
+            report.replace_missing = replace_missing
+            runs.finish_run(run, ImportStatus.SUCCEEDED, rows=raw.rows, inserted=counts.inserted, updated=counts.updated,
+                            unchanged=counts.unchanged, ignored_columns=checked.ignored_columns,
+                            warnings=[*report.warnings, *messages.report_warnings(report)])  # fmt: skip
             if progress:
                 progress("done", 1.0)
             return report
         finally:
             con.close()
-
-
-def _rebuild_settlements(report: ImportReport) -> None:
-    """Settle every bill again over its payments (the grading reads it; a stale one is ignored, never wrong)."""
-    try:
-        ensure_settlements(_store_dir())
-    except (duckdb.Error, OSError) as exc:
-        report.warnings.append(f"bill settlements not rebuilt ({exc}); grading settles the bills itself until then")
-
-
-def _rebuild_typical_loads(report: ImportReport) -> None:
-    """Each customer's typical load again from its readings (outage windows read it; a stale one is
-    ignored, never wrong)."""
-    from powerkam.outages.services import typical_loads_refresh
-
-    try:
-        typical_loads_refresh()
-    except (duckdb.Error, OSError, ApplicationError) as exc:
-        message = exc.message if isinstance(exc, ApplicationError) else str(exc)
-        report.warnings.append(
-            f"typical loads not rebuilt ({message}); outage windows compute them from the readings until then"
-        )
 
 
 def _unknown_feeders(con: duckdb.DuckDBPyConnection) -> list[str]:

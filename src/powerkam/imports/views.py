@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
@@ -15,14 +16,19 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.text import get_valid_filename
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_POST
 
+from powerkam.analytics.store import is_current
+from powerkam.core.errors import ApplicationError
+from powerkam.imports import runs as run_log
 from powerkam.imports.forms import ImportForm
 from powerkam.imports.messages import problem_rows, refusal_message, report_warnings
-from powerkam.imports.models import ImportRun
+from powerkam.imports.models import ImportRun, ImportStatus
 from powerkam.imports.selectors import data_summary, user_may_import
 from powerkam.imports.services import ImportRefused, import_file
 
@@ -115,6 +121,7 @@ def _index(request: HttpRequest) -> HttpResponse:
                     kind=form.cleaned_data["kind"],
                     path=path,
                     by=request.user if isinstance(request.user, User) else None,
+                    replace_missing=form.cleaned_data["replace_missing"],
                 )
                 warnings = report_warnings(report)
             except ImportRefused as exc:
@@ -134,6 +141,7 @@ def _index(request: HttpRequest) -> HttpResponse:
         "refusal_text": refusal_text,
         "problems": problems,
         "runs": runs,
+        "stopped_ids": {run.pk for run in runs if _stopped(run)},
         "summary": data_summary(),
     }
     return render(request, "imports/index.html", context)
@@ -142,5 +150,37 @@ def _index(request: HttpRequest) -> HttpResponse:
 @login_required
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _require_importer(request)
+    run = get_object_or_404(ImportRun.objects.select_related("by", "restored_from"), pk=pk)
+    context = {
+        "run": run,
+        "stopped": _stopped(run),
+        "stopped_ids": {run.pk} if _stopped(run) else set(),
+        "version_available": run_log.version_available(run),
+        "version_current": run_log.version_available(run) and is_current(run_log.store_dir(), run.kind, run.pk),
+        "problems": problem_rows(run.errors),
+    }
+    return render(request, "imports/run_detail.html", context)
+
+
+def _stopped(run: ImportRun) -> bool:
+    """Still "running" in the log, but its process is gone: shown as interrupted until the next
+    import or ``powerkam data check`` records it (and repairs what it left)."""
+    return run.status == ImportStatus.RUNNING and run_log.process_alive(run) is False
+
+
+@login_required
+@require_POST
+def rollback(request: HttpRequest, pk: int) -> HttpResponse:
+    """Put the store dataset this run produced back in place (the data administrator's undo)."""
+    _require_importer(request)
     run = get_object_or_404(ImportRun, pk=pk)
-    return render(request, "imports/run_detail.html", {"run": run, "problems": problem_rows(run.errors)})
+    try:
+        done = run_log.rollback(kind=run.kind, to=run.pk, by=request.user if isinstance(request.user, User) else None)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("imports:run", pk=run.pk)
+    messages.success(
+        request,
+        _("%(kind)s rolled back to the version of import run %(run)s.") % {"kind": run.kind, "run": run.pk},
+    )
+    return redirect("imports:run", pk=done.pk)

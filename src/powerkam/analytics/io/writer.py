@@ -3,12 +3,18 @@
 The new dataset is written beside the old one and renamed over it, so a reader (or an import
 killed half-way) never sees a partial file. When nothing would change, nothing is written.
 An exclusive lock serialises concurrent imports into one store.
+
+With a ``run_id`` the written file records it (and its counts) in its Parquet metadata, and the
+dataset in place is kept as that run's version (:mod:`powerkam.analytics.store`, a hard link).
+Columns listed as ``absent`` (the file did not have them) keep their stored values on every row
+whose key matches: a file without a column never blanks it.
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
+import signal
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,7 +25,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from powerkam.analytics.io.readers import _quote, sql_literal
-from powerkam.analytics.store import KEYS, SCHEMAS, dataset_path
+from powerkam.analytics.store import KEYS, SCHEMAS, dataset_path, version_path
+
+#: Set to a step's name (``before-rename``, ``after-rename``, ``settle`` …) to have the process
+#: kill itself there with SIGKILL: how the tests prove an import killed at any step is recovered.
+FAULT_ENV = "POWERKAM_FAULT_AT"
+RUN_METADATA = "powerkam_run"
 
 
 @dataclass(frozen=True)
@@ -28,6 +39,47 @@ class UpsertCounts:
     updated: int
     unchanged: int
     total: int
+
+
+def fault_point(step: str) -> None:
+    """Die here, as a killed process would, when :data:`FAULT_ENV` names ``step`` (tests only)."""
+    if os.environ.get(FAULT_ENV) == step:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def dataset_metadata(path: Path) -> dict[str, str]:
+    """The key-value metadata PowerKAM wrote into a dataset file (``{}`` when none)."""
+    raw = pq.read_metadata(path).metadata or {}
+    return {k.decode(): v.decode() for k, v in raw.items() if not k.startswith(b"ARROW")}
+
+
+def link_version(store_dir: Path, kind: str, run_id: int) -> Path:
+    """Keep the dataset in place as the version of ``run_id`` (a hard link; replaced if there is one)."""
+    dataset, version = dataset_path(store_dir, kind), version_path(store_dir, kind, run_id)
+    version.parent.mkdir(parents=True, exist_ok=True)
+    tmp = version.with_name(f".{version.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    os.link(dataset, tmp)
+    os.replace(tmp, version)
+    return version
+
+
+def restore_version(store_dir: Path, kind: str, source: Path, run_id: int) -> Path:
+    """Put the version file ``source`` in place of the dataset (atomically, under the store lock)
+    and keep it as the version of ``run_id`` too: the restore can be rolled back like a landing."""
+    store_dir = Path(store_dir)
+    path = dataset_path(store_dir, kind)
+    with store_lock(store_dir):
+        tmp = _temporary(path)
+        tmp.unlink(missing_ok=True)
+        os.link(source, tmp)
+        try:
+            fault_point("before-rename")
+            _replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+        fault_point("after-rename")
+        return link_version(store_dir, kind, run_id)
 
 
 @contextmanager
@@ -57,6 +109,8 @@ def write_atomically(
             f"COPY ({select_sql}) TO {sql_literal(tmp)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 262144{kv})"
         )
         rows = pq.read_metadata(tmp).num_rows
+        if RUN_METADATA in (metadata or {}):
+            fault_point("before-rename")
         _replace(tmp, path)
         return rows
     finally:
@@ -119,8 +173,48 @@ def _remove_stale_temporaries(store_dir: Path) -> None:
             stale.unlink(missing_ok=True)
 
 
-def upsert_dataset(con: duckdb.DuckDBPyConnection, kind: str, store_dir: Path, *, table: str = "typed") -> UpsertCounts:
-    """Merge ``table`` into the store's dataset of ``kind``, rows replaced by key."""
+def with_stored_values(
+    con: duckdb.DuckDBPyConnection,
+    kind: str,
+    store_dir: Path,
+    absent: Iterable[str],
+    *,
+    table: str = "typed",
+    view: str = "incoming",
+) -> str:
+    """The relation to land instead of ``table``: its ``absent`` columns taken from the stored row
+    with the same key (empty for a new key). ``table`` itself when nothing is absent or stored yet.
+
+    A view over the dataset in place: read it before that file is replaced."""
+    path = dataset_path(store_dir, kind)
+    keys = KEYS[kind]
+    columns = [f.name for f in SCHEMAS[kind]]
+    kept = [c for c in columns if c in set(absent) and c not in keys]
+    if not kept or not path.exists():
+        return table
+    join = " AND ".join(f"n.{_quote(k)} = o.{_quote(k)}" for k in keys)
+    merged = ", ".join(f"o.{_quote(c)} AS {_quote(c)}" if c in kept else f"n.{_quote(c)}" for c in columns)
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW {_quote(view)} AS SELECT {merged} "
+        f"FROM {table} n LEFT JOIN read_parquet({sql_literal(path)}) o ON {join}"
+    )
+    return _quote(view)
+
+
+def upsert_dataset(
+    con: duckdb.DuckDBPyConnection,
+    kind: str,
+    store_dir: Path,
+    *,
+    table: str = "typed",
+    absent: Iterable[str] = (),
+    run_id: int | None = None,
+) -> UpsertCounts:
+    """Merge ``table`` into the store's dataset of ``kind``, rows replaced by key.
+
+    ``absent`` columns keep the stored value where the key matches (new rows get them empty).
+    With ``run_id`` the dataset in place afterwards is kept as that run's version.
+    """
     store_dir = Path(store_dir)
     path = dataset_path(store_dir, kind)
     columns = [f.name for f in SCHEMAS[kind]]
@@ -131,10 +225,13 @@ def upsert_dataset(con: duckdb.DuckDBPyConnection, kind: str, store_dir: Path, *
         new_rows = int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
         order = ", ".join(_quote(k) for k in keys)
         if not path.exists():
-            write_atomically(con, f"SELECT {cols} FROM {table} ORDER BY {order}", path)
+            metadata = _run_metadata(run_id, new_rows, 0, 0)
+            write_atomically(con, f"SELECT {cols} FROM {table} ORDER BY {order}", path, metadata=metadata)
+            _landed(store_dir, kind, run_id)
             return UpsertCounts(inserted=new_rows, updated=0, unchanged=0, total=new_rows)
         old = f"read_parquet({sql_literal(path)})"
         join = " AND ".join(f"n.{_quote(k)} = o.{_quote(k)}" for k in keys)
+        table = with_stored_values(con, kind, store_dir, absent, table=table)
         same = " AND ".join(f"n.{_quote(c)} IS NOT DISTINCT FROM o.{_quote(c)}" for c in columns)
         first_key = _quote(keys[0])
         inserted, updated, unchanged = con.execute(
@@ -146,11 +243,26 @@ def upsert_dataset(con: duckdb.DuckDBPyConnection, kind: str, store_dir: Path, *
         old_total = int(con.execute(f"SELECT count(*) FROM {old}").fetchall()[0][0])
         total = old_total + int(inserted)
         if inserted == 0 and updated == 0:
+            _landed(store_dir, kind, run_id)  # nothing changes: this run's version is the dataset as it is
             return UpsertCounts(inserted=0, updated=0, unchanged=int(unchanged), total=total)
         key_list = ", ".join(_quote(k) for k in keys)
         merged = (
             f"SELECT {cols} FROM (SELECT {cols} FROM {old} o ANTI JOIN {table} n USING ({key_list}) "
             f"UNION ALL SELECT {cols} FROM {table}) ORDER BY {order}"
         )
-        write_atomically(con, merged, path)
+        write_atomically(con, merged, path, metadata=_run_metadata(run_id, int(inserted), int(updated), int(unchanged)))
+        _landed(store_dir, kind, run_id)
         return UpsertCounts(inserted=int(inserted), updated=int(updated), unchanged=int(unchanged), total=total)
+
+
+def _run_metadata(run_id: int | None, inserted: int, updated: int, unchanged: int) -> dict[str, str] | None:
+    """What the file records of the landing that wrote it (read back when that landing was killed)."""
+    if run_id is None:
+        return None
+    return {RUN_METADATA: str(run_id), "inserted": str(inserted), "updated": str(updated), "unchanged": str(unchanged)}
+
+
+def _landed(store_dir: Path, kind: str, run_id: int | None) -> None:
+    fault_point("after-rename")
+    if run_id is not None:
+        link_version(store_dir, kind, run_id)

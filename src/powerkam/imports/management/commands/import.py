@@ -36,6 +36,11 @@ class Command(PowerKAMCommand):
         parser.add_argument("path", type=Path, help="the file (.csv, .xlsx or .parquet)")
         parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
         parser.add_argument(
+            "--replace-missing",
+            action="store_true",
+            help="clear the fields of contract columns the file does not have (default: they keep their values)",
+        )
+        parser.add_argument(
             "--lang",
             choices=["zh-hans", "en"],
             default=None,
@@ -60,7 +65,12 @@ class Command(PowerKAMCommand):
                 bar.update(task, completed=fraction, description=f"{options['path'].name}: {stage}")
 
         try:
-            return import_file(kind=options["kind"], path=options["path"], progress=progress)
+            return import_file(
+                kind=options["kind"],
+                path=options["path"],
+                progress=progress,
+                replace_missing=options["replace_missing"],
+            )
         except ImportRefused as exc:
             self._report_refusal(exc, options["format"])
             sys.exit(1)
