@@ -41,7 +41,8 @@ def test_an_export_download_is_recorded_with_its_file_name() -> None:
     assert export.user == supervisor.user
     assert export.ip_address == "192.0.2.11"
     assert export.path == "/accounts/export.xlsx?grade=A"
-    assert export.detail.startswith("powerkam-accounts-") and export.detail.endswith(".xlsx")
+    assert export.detail.startswith("powerkam-accounts-")
+    assert export.detail.endswith(".xlsx")
     # An ordinary page is no download.
     client.get("/accounts/")
     assert AuditEvent.objects.filter(action=AuditAction.EXPORT).count() == 1

@@ -6,7 +6,7 @@ import contextvars
 import logging
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.http import HttpRequest
 
 from powerkam.audit.client import client_ip
@@ -49,7 +49,7 @@ def audit_record(
         ip = client_ip(request)
     event = AuditEvent.objects.create(
         action=action,
-        user=user if isinstance(user, AbstractBaseUser) else None,
+        user=user if isinstance(user, User) else None,
         username=username[:_USERNAME_MAX],
         ip_address=ip,
         path=path[:_PATH_MAX],
