@@ -137,7 +137,7 @@ MIDDLEWARE = [
 
 # django-axes first: it refuses a locked-out user name + address before the password is checked.
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    "powerkam.audit.backends.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 

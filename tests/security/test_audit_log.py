@@ -110,6 +110,15 @@ def test_audit_rows_are_never_changed_or_deleted() -> None:
     assert AuditEvent.objects.get().username == "qian"
 
 
+def test_removing_a_user_keeps_their_audit_rows() -> None:
+    user = UserFactory(username="sun")
+    Client().post("/login/", {"username": "sun", "password": user.raw_password})
+    user.delete()
+    event = AuditEvent.objects.get(action=AuditAction.LOGIN)
+    assert event.user is None
+    assert event.username == "sun"
+
+
 def test_the_admin_reads_the_log_and_can_neither_add_change_nor_delete() -> None:
     root = UserFactory(username="root", is_staff=True, is_superuser=True)
     client = Client()
