@@ -87,6 +87,11 @@ def test_the_main_pages_run_under_the_policy_without_a_violation(
         page.wait_for_url(re.compile(rf"kind={value}"))
     check("tasks")
 
+    # The API docs (Swagger UI from django-ninja's own static files) render for the logged-in user.
+    page.goto(f"{base}/api/v1/docs")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("PowerKAM API", timeout=10_000)
+    check("api docs")
+
     blocked = [line for line in console if "Content Security Policy" in line or "Content-Security-Policy" in line]
     assert violations == []
     assert blocked == []
