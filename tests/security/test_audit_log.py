@@ -5,11 +5,13 @@ from __future__ import annotations
 import pytest
 from django.contrib.admin.sites import site
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import HttpResponse
 from django.test import Client, RequestFactory, override_settings
 from django.utils import timezone
 
 from factories import StaffFactory, UserFactory
 from powerkam.audit.client import client_ip
+from powerkam.audit.middleware import download_file_name
 from powerkam.audit.models import AuditAction, AuditEvent, AuditLogIsAppendOnly
 from powerkam.imports.models import ImportRun, ImportStatus
 from powerkam.staff.models import Role
@@ -46,6 +48,24 @@ def test_an_export_download_is_recorded_with_its_file_name() -> None:
     # An ordinary page is no download.
     client.get("/accounts/")
     assert AuditEvent.objects.filter(action=AuditAction.EXPORT).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("content_type", "disposition", "expected"),
+    [
+        ("application/pdf", 'inline; filename="notice-12.pdf"', "notice-12.pdf"),
+        ("application/octet-stream", "attachment; filename*=UTF-8''%E5%AE%A2%E6%88%B7.xlsx", "客户.xlsx"),
+        ("text/calendar; charset=utf-8", None, ""),
+        ("text/csv", 'attachment; filename="a.csv"', "a.csv"),
+        ("text/html; charset=utf-8", None, None),
+        ("application/json", 'inline; filename="x.json"', None),
+    ],
+)
+def test_what_counts_as_a_download(content_type: str, disposition: str | None, expected: str | None) -> None:
+    response = HttpResponse(b"", content_type=content_type)
+    if disposition:
+        response["Content-Disposition"] = disposition
+    assert download_file_name(response) == expected
 
 
 def test_an_anonymous_request_records_no_download() -> None:

@@ -53,16 +53,19 @@ class AuditMiddleware:
             response = self.get_response(request)
         finally:
             current_request.reset(token)
+        if response.status_code != 200:
+            return response
+        file_name = download_file_name(response)  # the headers first: the user is loaded only for downloads
+        if file_name is None:
+            return response
         user = getattr(request, "user", None)  # an API token sets it inside the view
-        if response.status_code == 200 and user is not None and user.is_authenticated:
-            file_name = download_file_name(response)
-            if file_name is not None:
-                content_type = response.headers.get("Content-Type", "")
-                audit_record(
-                    AuditAction.EXPORT,
-                    request=request,
-                    user=user,
-                    detail=file_name or content_type,
-                    extra={"file": file_name, "content_type": content_type},
-                )
+        if user is not None and user.is_authenticated:
+            content_type = response.headers.get("Content-Type", "")
+            audit_record(
+                AuditAction.EXPORT,
+                request=request,
+                user=user,
+                detail=file_name or content_type,
+                extra={"file": file_name, "content_type": content_type},
+            )
         return response
