@@ -10,5 +10,5 @@ import os
 import tempfile
 
 os.environ["POWERKAM_DATA_DIR"] = tempfile.mkdtemp(prefix="powerkam-test-")
-os.environ.setdefault("POWERKAM_SECRET_KEY", "test-secret-key-not-for-production")
+os.environ.setdefault("POWERKAM_SECRET_KEY", "test-secret-key-not-for-production-" + "0123456789abcdef" * 2)
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -5,9 +5,14 @@ Everything comes from environment variables with safe local defaults, so that
 
 - ``POWERKAM_DATA_DIR``   where the SQLite file and the analytics store live (default ``./var``)
 - ``DATABASE_URL``        the CRM database (default: SQLite in the data dir; PostgreSQL in production)
-- ``POWERKAM_SECRET_KEY`` required when ``POWERKAM_DEBUG`` is off (production refuses to start without it)
+- ``POWERKAM_SECRET_KEY`` required when ``POWERKAM_DEBUG`` is off: production refuses to start without it
+  or with a short or publicly known key (at least 50 characters, e.g. ``python3 -c "import secrets;
+  print(secrets.token_urlsafe(50))"``)
 - ``POWERKAM_DEBUG``      ``1``/``true`` for development (default on only for the embedded demo set-up)
 - ``POWERKAM_ALLOWED_HOSTS`` comma-separated host names (default ``127.0.0.1,localhost``)
+- ``POWERKAM_HTTPS``       ``1`` behind HTTPS: Secure cookies, HSTS, redirect to https (docs/deployment.md)
+- ``POWERKAM_BEHIND_PROXY`` ``1`` when nginx (or another reverse proxy) is in front: the client's address is
+  read from ``X-Forwarded-For`` and the scheme from ``X-Forwarded-Proto``, which the proxy must set
 - ``POWERKAM_EMAIL_URL``-style settings: ``POWERKAM_SMTP_HOST``/``POWERKAM_SMTP_PORT`` switch mail from the
   console to SMTP.
 """
@@ -15,6 +20,7 @@ Everything comes from environment variables with safe local defaults, so that
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -37,14 +43,38 @@ STORE_KEEP_VERSIONS = max(1, int(os.environ.get("POWERKAM_STORE_KEEP_VERSIONS", 
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = _env_bool("POWERKAM_DEBUG", default=False)
+
+#: The development key: public (it is in this file), so production refuses it.
+_DEVELOPMENT_KEY = "insecure-local-development-key-do-not-use-in-production"
+#: Django's own threshold for a key that is not "weak" (security.W009).
+SECRET_KEY_MIN_LENGTH = 50
+
+
+def secret_key_problem(key: str) -> str | None:
+    """Why ``key`` must not sign production sessions, or None when it is fit."""
+    if not key:
+        return "POWERKAM_SECRET_KEY is not set."
+    if key == _DEVELOPMENT_KEY or key.startswith("django-insecure") or "insecure" in key.lower():
+        return "POWERKAM_SECRET_KEY is a publicly known development key."
+    if len(key) < SECRET_KEY_MIN_LENGTH or len(set(key)) < 5:
+        return (
+            f"POWERKAM_SECRET_KEY is too short or too simple: use at least {SECRET_KEY_MIN_LENGTH} random characters."
+        )
+    return None
+
+
 _secret = os.environ.get("POWERKAM_SECRET_KEY", "")
-if not _secret:
-    if not DEBUG and not _env_bool("POWERKAM_ALLOW_INSECURE_KEY", default=False):
+if not DEBUG:
+    # No escape hatch: production runs only with a real key (issue 14).
+    _problem = secret_key_problem(_secret)
+    if _problem:
         raise ImproperlyConfigured(
-            "POWERKAM_SECRET_KEY is not set. Set it to a long random string in production, "
+            f"{_problem} Set it to a long random string in production "
+            '(python3 -c "import secrets; print(secrets.token_urlsafe(50))"), '
             "or set POWERKAM_DEBUG=1 for a local development set-up."
         )
-    _secret = "insecure-local-development-key-do-not-use-in-production"  # noqa: S105
+elif not _secret:
+    _secret = _DEVELOPMENT_KEY
 SECRET_KEY = _secret
 
 ALLOWED_HOSTS = [
@@ -63,12 +93,15 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "axes",
+    "csp",
     "ninja",
     "template_partials",
     "simple_history",
     "django_tasks",
     "django_tasks_db",
     "powerkam.core",
+    "powerkam.audit",
     "powerkam.staff",
     "powerkam.accounts",
     "powerkam.grid",
@@ -88,6 +121,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -97,6 +131,16 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Records downloads (exports) in the audit log; after authentication so it knows who.
+    "powerkam.audit.middleware.AuditMiddleware",
+    # django-axes turns a locked-out log-in into its answer (429); it must come last.
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes first: it refuses a locked-out user name + address before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "powerkam.audit.backends.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "powerkam.urls"
@@ -136,8 +180,26 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Log-in throttling (django-axes) on every way in: the log-in page, the admin's and API tokens
+# (powerkam.api.auth). A user name is locked from one address after AXES_FAILURE_LIMIT failures in a
+# row, for AXES_COOLOFF_TIME; other addresses (a colleague behind the same office NAT) are not affected
+# for other user names. Failures are kept in the database, so every server process sees them.
+AXES_FAILURE_LIMIT = int(os.environ.get("POWERKAM_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("POWERKAM_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+#: A try while locked out does not restart the cool-off, so the message's "in N minutes" holds.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+#: Successful log-ins are in PowerKAM's own audit log (powerkam.audit); axes keeps the failures only.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_LOCKOUT_CALLABLE = "powerkam.audit.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "powerkam.audit.client.client_ip"
+AXES_VERBOSE = False
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -215,3 +277,38 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_TEMP_DIR = str(DATA_DIR / "tmp")
 (DATA_DIR / "tmp").mkdir(parents=True, exist_ok=True)
+
+# Behind nginx: the proxy terminates TLS and must send X-Forwarded-Proto and X-Forwarded-For
+# (docs/deployment.md, "Security settings"); never set this without a proxy that overwrites them.
+BEHIND_PROXY = _env_bool("POWERKAM_BEHIND_PROXY", default=False)
+if BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+HTTPS = _env_bool("POWERKAM_HTTPS", default=False)
+if HTTPS:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    #: One year (the value hstspreload.org asks for); lower it with POWERKAM_HSTS_SECONDS while trying HTTPS out.
+    SECURE_HSTS_SECONDS = int(os.environ.get("POWERKAM_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("POWERKAM_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = _env_bool("POWERKAM_HSTS_PRELOAD", default=True)
+
+# Content-Security-Policy (django-csp 4): scripts only from our own static files — no inline script,
+# no event-handler attributes, no eval. Styles need 'unsafe-inline': ECharts writes its tooltips as HTML
+# with style="" attributes, and the server draws percentage bars with style="width: N%" (a value per
+# row, which a stylesheet cannot hold). Images may be data: URIs (ECharts' "save as image").
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}

@@ -1,4 +1,4 @@
-"""The OpenAPI schema and its documentation page render."""
+"""The OpenAPI schema and its documentation page render, for a logged-in user or a token holder only."""
 
 from __future__ import annotations
 
@@ -6,7 +6,33 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from factories import UserFactory
+from powerkam.api.services import api_token_issue
+
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def client(client: Client) -> Client:
+    client.force_login(UserFactory())
+    return client
+
+
+def test_the_schema_and_the_docs_need_a_login() -> None:
+    anonymous = Client()
+    schema = anonymous.get("/api/v1/openapi.json")
+    assert schema.status_code == 401
+    assert schema.json()["code"] == "unauthorized"
+    docs = anonymous.get("/api/v1/docs")
+    assert docs.status_code == 302
+    assert docs["Location"].startswith("/login/?next=/api/v1/docs")
+
+
+def test_the_schema_is_served_to_a_token_holder() -> None:
+    token = api_token_issue(username=UserFactory().username).token
+    response = Client().get("/api/v1/openapi.json", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert response.status_code == 200
+    assert response.json()["info"]["title"] == "PowerKAM API"
 
 
 def test_the_openapi_schema_renders_with_the_accounts_endpoints(client: Client) -> None:

@@ -57,7 +57,7 @@ def test_schedule_command_lists_the_jobs():
 @pytest.mark.slow
 def test_a_real_worker_runs_a_queued_task(tmp_path):
     """`powerkam worker` is a real process working the database queue."""
-    env = {**os.environ, "POWERKAM_DATA_DIR": str(tmp_path), "POWERKAM_SECRET_KEY": "worker-test"}
+    env = {**os.environ, "POWERKAM_DATA_DIR": str(tmp_path), "POWERKAM_SECRET_KEY": "worker-test-" + "w" * 50}
     env.pop("DATABASE_URL", None)
     run = [sys.executable, "-m", "powerkam.cli"]
     subprocess.run([*run, "migrate", "-v", "0"], env=env, check=True)

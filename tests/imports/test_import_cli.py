@@ -14,7 +14,7 @@ from tests.conftest import SAMPLES
 
 
 def powerkam(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "POWERKAM_DATA_DIR": str(data_dir), "POWERKAM_SECRET_KEY": "cli-test"}
+    env = {**os.environ, "POWERKAM_DATA_DIR": str(data_dir), "POWERKAM_SECRET_KEY": "cli-test-" + "c" * 50}
     env.pop("DATABASE_URL", None)
     return subprocess.run(
         [sys.executable, "-m", "powerkam.cli", *args], env=env, capture_output=True, text=True, check=False, timeout=120

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.slow
 
 
 def _env(data_dir: Path) -> dict[str, str]:
-    env = {**os.environ, "POWERKAM_DATA_DIR": str(data_dir), "POWERKAM_SECRET_KEY": "kill-test"}
+    env = {**os.environ, "POWERKAM_DATA_DIR": str(data_dir), "POWERKAM_SECRET_KEY": "kill-test-" + "k" * 50}
     env.pop("DATABASE_URL", None)
     return env
 

@@ -1,14 +1,28 @@
 /* PowerKAM page behaviour: the phone menu drawer and ECharts charts declared in the HTML.
    A chart is <div class="chart" data-chart="ID"> next to <script type="application/json" id="ID">,
    whose JSON is an ECharts option built by the server (labels already translated). Charts are drawn
-   on page load and again whenever HTMX swaps in a fragment that contains one. */
+   on page load and again whenever HTMX swaps in a fragment that contains one.
+
+   The Content-Security-Policy allows no inline script and no on*= attributes: every behaviour is
+   declared with a data- attribute and wired here —
+     data-autosubmit        a <select> that submits its form when changed
+     data-select-on-click   an <input> whose text is selected when clicked (a link to copy)
+     data-print             a button that prints the page */
 (function () {
   "use strict";
 
   document.addEventListener("click", function (event) {
     var toggle = event.target.closest("[data-nav-toggle]");
     if (toggle) { document.body.classList.toggle("nav-open"); return; }
-    if (event.target.closest("[data-nav-close]")) { document.body.classList.remove("nav-open"); }
+    if (event.target.closest("[data-nav-close]")) { document.body.classList.remove("nav-open"); return; }
+    if (event.target.closest("[data-print]")) { window.print(); return; }
+    var selectable = event.target.closest("[data-select-on-click]");
+    if (selectable && selectable.select) { selectable.select(); }
+  });
+
+  document.addEventListener("change", function (event) {
+    var select = event.target.closest && event.target.closest("[data-autosubmit]");
+    if (select && select.form) { select.form.submit(); }
   });
 
   // "Show older bills": a <details> that reveals the table body holding them.
