@@ -12,7 +12,7 @@ from django.http import HttpRequest
 
 from powerkam.audit.models import AuditAction, AuditEvent
 from powerkam.audit.services import audit_record
-from powerkam.imports.models import ImportRun
+from powerkam.imports.models import ImportRun, ImportStatus
 
 
 @receiver(user_logged_in, dispatch_uid="powerkam.audit.login")
@@ -40,8 +40,12 @@ def _locked_out(sender: Any, request: HttpRequest | None, username: str | None, 
 
 @receiver(post_save, sender=ImportRun, dispatch_uid="powerkam.audit.import")
 def _import_saved(sender: Any, instance: ImportRun, created: bool, **kwargs: Any) -> None:
-    """One row per import run and status (a run saved again with the same status adds nothing)."""
+    """One row per import run and outcome (landed, refused, interrupted, rolled back): a run is logged
+    "running" before anything lands; it is audited when it ends (a run saved again with the same
+    status adds nothing)."""
     status = str(instance.status)
+    if status == ImportStatus.RUNNING:
+        return
     if (
         not created
         and AuditEvent.objects.filter(action=AuditAction.IMPORT, extra__run=instance.pk, extra__status=status).exists()
