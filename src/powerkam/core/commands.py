@@ -42,7 +42,7 @@ class PowerKAMCommand(BaseCommand):
     exit_code_on_error = 1
     #: Django's system checks load every URL, view and admin (about 2 s) before a command answers; they
     #: run in ``powerkam check``, ``migrate`` and the web server, not before each domain command.
-    requires_system_checks: list[str] | str = []
+    requires_system_checks: list[str] = []
 
     def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
         parser = super().create_parser(prog_name, subcommand, **kwargs)

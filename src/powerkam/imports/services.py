@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -31,7 +32,7 @@ from powerkam.analytics.io.contract import KindSpec
 from powerkam.analytics.io.errors import render
 from powerkam.analytics.io.readers import ReadLimits
 from powerkam.analytics.io.validate import Reference
-from powerkam.analytics.io.writer import with_stored_values
+from powerkam.analytics.io.writer import store_lock, with_stored_values
 from powerkam.analytics.store import dataset_path
 from powerkam.core.errors import ApplicationError
 from powerkam.grid.models import Feeder, Substation
@@ -620,7 +621,10 @@ def _import(
             if progress:
                 progress("writing", 0.0)
             counts = _Counts()
-            with transaction.atomic():
+            # A store kind holds the store lock until the CRM transaction has committed: a backup (which
+            # takes the same lock) never sees new customers in the store and not yet in the CRM.
+            landing_lock = store_lock(_store_dir()) if spec.target in {"store", "both"} else nullcontext()
+            with landing_lock, transaction.atomic():
                 if kind == "customers":
                     # A customer new to the CRM (e.g. now at 10 kV) gets the store's values of absent columns.
                     filled = with_stored_values(con, kind, _store_dir(), absent, view="typed_with_stored")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import fcntl
 import os
 import signal
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -82,14 +83,28 @@ def restore_version(store_dir: Path, kind: str, source: Path, run_id: int) -> Pa
         return link_version(store_dir, kind, run_id)
 
 
+#: the store directories whose lock this thread holds (the lock is re-entrant within a thread)
+_held = threading.local()
+
+
 @contextmanager
 def store_lock(store_dir: Path) -> Iterator[None]:
+    """The store's exclusive lock (a ``flock`` on ``.lock``): one writer at a time, and a backup sees no
+    landing half-done. Re-entrant within a thread, so an import can hold it over its CRM transaction
+    while the writer it calls takes it again."""
     store_dir.mkdir(parents=True, exist_ok=True)
+    key = str(store_dir.resolve())
+    held: set[str] = _held.__dict__.setdefault("dirs", set())
+    if key in held:
+        yield
+        return
     with (store_dir / ".lock").open("w") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
+        held.add(key)
         try:
             yield
         finally:
+            held.discard(key)
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
