@@ -34,7 +34,9 @@ from powerkam.core.errors import ApplicationError
 from powerkam.core.tasks import nightly_backup as nightly_backup_task
 from tests.factories import AccountFactory, ContactFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# serialized_rollback: the flush of a transactional test would take the data migrations' rows (notice
+# templates, …) away from the tests that run after it in the same worker.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @pytest.fixture(autouse=True)

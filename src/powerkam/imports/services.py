@@ -24,6 +24,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils.translation import gettext, ngettext
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from powerkam.accounts.models import CRM_MIN_VOLTAGE_KV, Account, Assignment
@@ -515,10 +516,18 @@ def _land_projects(
         current = existing.get(r["project_id"])
         if current is not None and current.stage not in _IMPORTABLE_STAGES:
             # The pipeline moved on inside PowerKAM; a government list never moves a project back.
-            warnings.append(f"{r['project_id']}: kept stage '{current.stage}' (file says '{stage}')")
+            warnings.append(
+                gettext("{project}: kept stage “{kept}” (the file says “{file}”)").format(
+                    project=r["project_id"], kept=Stage(current.stage).label, file=Stage(stage).label
+                )
+            )
             stage = current.stage
         elif current is not None and current.stage == Stage.APPROVED and stage == Stage.PLANNED:
-            warnings.append(f"{r['project_id']}: kept stage 'approved' (file says 'planned')")
+            warnings.append(
+                gettext("{project}: kept stage “{kept}” (the file says “{file}”)").format(
+                    project=r["project_id"], kept=Stage.APPROVED.label, file=Stage.PLANNED.label
+                )
+            )
             stage = current.stage
         values[r["project_id"]] = {
             "name": r["name"],
@@ -556,7 +565,9 @@ def import_file(
     (or ``powerkam data check``), marked interrupted and its derived data repaired.
     """
     if kind not in CONTRACT:
-        raise ApplicationError(f"Unknown kind '{kind}'. Kinds: {', '.join(CONTRACT)}.")
+        raise ApplicationError(
+            gettext("Unknown kind “{kind}”. Kinds: {kinds}.").format(kind=kind, kinds=", ".join(CONTRACT))
+        )
     path = Path(path)
     recovered = runs.recover_interrupted()
     runs.adopt_unversioned(kind)
@@ -648,8 +659,11 @@ def _import(
             report.warnings += runs.rederive(kind)
             if kind == "customers" and (unknown := _unknown_feeders(con)):
                 report.warnings.append(
-                    f"{len(unknown)} feeder id(s) not in the topology yet (import feeders): {', '.join(unknown[:10])}"
-                    + (" …" if len(unknown) > 10 else "")
+                    ngettext(
+                        "{count} feeder id is not in the topology yet (import feeders): {ids}",
+                        "{count} feeder ids are not in the topology yet (import feeders): {ids}",
+                        len(unknown),
+                    ).format(count=len(unknown), ids=", ".join(unknown[:10]) + (" …" if len(unknown) > 10 else ""))
                 )
             report.inserted, report.updated, report.unchanged = counts.inserted, counts.updated, counts.unchanged
             report.replace_missing = replace_missing

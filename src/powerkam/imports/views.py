@@ -26,7 +26,7 @@ from django.views.decorators.http import require_POST
 from powerkam.analytics.store import is_current
 from powerkam.core.errors import ApplicationError
 from powerkam.imports import runs as run_log
-from powerkam.imports.forms import ImportForm
+from powerkam.imports.forms import KIND_LABELS, ImportForm
 from powerkam.imports.messages import problem_rows, refusal_message, report_warnings
 from powerkam.imports.models import ImportRun, ImportStatus
 from powerkam.imports.selectors import data_summary, user_may_import
@@ -136,6 +136,7 @@ def _index(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "report": report,
+        "report_kind": KIND_LABELS.get(report.kind, report.kind) if report else "",
         "report_warnings": warnings,
         "refusal": refusal,
         "refusal_text": refusal_text,
