@@ -21,7 +21,9 @@ import datetime as dt
 import hashlib
 import io
 import math
+import os
 import re
+import shutil
 import unicodedata
 import zipfile
 from collections import Counter
@@ -328,6 +330,8 @@ _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\x00"))
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _INTEGER = re.compile(r"[+-]?\d+(\.0*)?")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+#: Django's user names (UnicodeUsernameValidator): what the CRM can store, so what the file may say.
+_USERNAME = re.compile(r"[\w.@+-]+")
 _TRUE = {"true", "t", "yes", "y", "1", "是", "计划", "planned"}
 _FALSE = {"false", "f", "no", "n", "0", "否", "非计划", "unplanned"}
 
@@ -596,10 +600,30 @@ def _row_rules(kind: str, row: dict[str, Any], customers: set[str], feeders: set
                 out.append(f"{name} out of range")
     if kind == "staff" and row.get("email") and not _EMAIL.fullmatch(row["email"]):
         out.append("not an e-mail address")
+    if kind == "staff" and row.get("username") and not _USERNAME.fullmatch(row["username"]):
+        out.append("not a user name (letters, digits and @.+-_ only)")
     return out
 
 
 # --- what landed ----------------------------------------------------------------------------
+
+
+def copy_store(source: Path, target: Path) -> None:
+    """Copy a store directory keeping its hard links (a dataset and the version it is stay one file)."""
+    copied: dict[tuple[int, int], Path] = {}
+    for path in sorted(source.rglob("*")):
+        dest = target / path.relative_to(source)
+        if path.is_dir():
+            dest.mkdir(parents=True, exist_ok=True)
+            continue
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        stat = path.stat()
+        first = copied.get((stat.st_dev, stat.st_ino))
+        if first is not None:
+            os.link(first, dest)
+        else:
+            shutil.copy2(path, dest)
+            copied[(stat.st_dev, stat.st_ino)] = dest
 
 
 def store_hashes(store: Path) -> dict[str, str]:
@@ -737,10 +761,17 @@ def _crm_value(kind: str, col: Column, value: Any) -> Any:
 
 
 def expected_crm(
-    kind: str, before: dict[tuple[Any, ...], dict[str, Any]], reading: Reading
+    kind: str,
+    before: dict[tuple[Any, ...], dict[str, Any]],
+    reading: Reading,
+    stored: dict[tuple[Any, ...], dict[str, Any]] | None = None,
 ) -> dict[tuple[Any, ...], dict[str, Any]]:
-    """The CRM after landing ``reading`` (fields of absent columns kept on existing rows)."""
+    """The CRM after landing ``reading`` (fields of absent columns kept on existing rows).
+
+    ``stored``: the store's rows before (customers): a customer new to the CRM but known to the
+    store takes the store's values of the columns the file lacks — they are its existing values."""
     spec = CONTRACT[kind]
+    stored = stored or {}
     expected = {k: dict(v) for k, v in before.items()}
     names = [n for n in _CRM_FIELDS[kind] if n != "archived"]
     substation_names: dict[str, str] = {}
@@ -756,6 +787,8 @@ def expected_crm(
                 new[name] = _crm_value(kind, col, parsed[name])
             elif old is not None:
                 new[name] = old[name]
+            elif key in stored:
+                new[name] = _crm_value(kind, col, stored[key][name])
             else:
                 new[name] = _crm_value(kind, col, None)
         if (
