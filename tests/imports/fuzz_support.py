@@ -35,7 +35,7 @@ from typing import Any
 import pyarrow.parquet as pq
 from openpyxl import Workbook, load_workbook
 
-from powerkam.analytics.io.contract import CONTRACT, Column, KindSpec
+from powerkam.analytics.io.contract import CONTRACT, Column
 from powerkam.analytics.store import KEYS, SCHEMAS, dataset_path
 
 #: The kinds the fuzz test mutates (assignments and visits are left out: their landing appends
@@ -689,10 +689,6 @@ def differences(expected: dict[Any, dict[str, Any]], actual: dict[Any, dict[str,
             if not same_value(value, actual[key].get(name)):
                 out.append(f"{key} {name}: expected {value!r}, landed {actual[key].get(name)!r}")
     return sorted(out)
-
-
-def spec_of(kind: str) -> KindSpec:
-    return CONTRACT[kind]
 
 
 # --- the CRM --------------------------------------------------------------------------------

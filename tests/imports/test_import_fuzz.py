@@ -14,13 +14,16 @@ The fast profile runs in ``make test``; the long one is marked slow.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
 import pytest
 from django.db import transaction
 from django.test import override_settings
@@ -35,7 +38,7 @@ from tests.imports import fuzz_support as fz
 pytestmark = pytest.mark.django_db
 
 D, T = fz.D, fz.T
-MINUTE = fz.dt.timedelta(minutes=1)
+MINUTE = dt.timedelta(minutes=1)
 
 
 # --- the baseline ------------------------------------------------------------------------
@@ -75,10 +78,10 @@ KNOWN_FEEDERS = {r["feeder_id"] for r in fz.BASELINE["feeders"]}
 NEW_ROWS: dict[str, dict[str, Any]] = {
     "customers": {"customer_id": "N09", "name": "新客户", "voltage_kv": 10, "contract_capacity_kva": 630,
                   "tariff": "general_commercial"},
-    "billing": {"customer_id": "C001", "period": "2026-10", "kwh": 12.5, "amount_yuan": fz.Decimal("8.75"),
+    "billing": {"customer_id": "C001", "period": "2026-10", "kwh": 12.5, "amount_yuan": Decimal("8.75"),
                 "due_date": D(2026, 11, 15)},
     "payments": {"customer_id": "C001", "period": "2026-09", "paid_on": D(2026, 10, 9),
-                 "amount_yuan": fz.Decimal("10.00")},
+                 "amount_yuan": Decimal("10.00")},
     "loads": {"customer_id": "C003", "ts": T(2026, 10, 1, 3), "kw": 5.5},
     "outages": {"outage_id": "O9", "feeder_id": "F04", "start": T(2026, 9, 9, 9), "end": T(2026, 9, 9, 10),
                 "planned": False},
@@ -124,7 +127,7 @@ def _billing(draw: Draw, key: tuple[Any, ...]) -> dict[str, Any]:
         "kwh": draw(_pick(0, 1234.5, 1_000_000)),
         "kvarh": draw(_pick(None, 0, 50.5)),
         "max_demand_kw": draw(_pick(None, 80, 1234.56)),
-        "amount_yuan": draw(_pick(fz.Decimal("0.00"), fz.Decimal("1234.56"), fz.Decimal("99999.99"))),
+        "amount_yuan": draw(_pick(Decimal("0.00"), Decimal("1234.56"), Decimal("99999.99"))),
         "due_date": draw(_pick(D(2026, 11, 15), D(2027, 1, 5))),
     }
 
@@ -201,7 +204,7 @@ KEYS: dict[str, st.SearchStrategy[tuple[Any, ...]]] = {
             st.sampled_from(_CUSTOMER_IDS),
             _pick("2026-08", "2026-09"),
             _pick(D(2026, 9, 10), D(2026, 10, 10)),
-            _pick(fz.Decimal("1.00"), fz.Decimal("1416.50")),
+            _pick(Decimal("1.00"), Decimal("1416.50")),
         ),
     ),
     "loads": st.tuples(
@@ -392,7 +395,7 @@ def _check_landing(
     )
     if kind in {"billing", "payments"}:
         bills = set(fz.store_rows(store, "billing"))
-        settlements = fz.pq.read_table(dataset_path(store, "settlements"), columns=["customer_id", "period"])
+        settlements = pq.read_table(dataset_path(store, "settlements"), columns=["customer_id", "period"])
         settled = {(r["customer_id"], r["period"]) for r in settlements.to_pylist()}
         assert settled == bills, "the settlements are not those of the bills"
 
