@@ -89,7 +89,9 @@ class Command(BaseCommand):
         worker = None
         # Under --dev Django's reloader runs this command again in a child (RUN_MAIN): one worker is enough.
         if not options["no_worker"] and os.environ.get("RUN_MAIN") != "true":
-            worker = subprocess.Popen([sys.executable, "-m", "powerkam.cli", "worker"])
+            # Its own session: Ctrl-C in the terminal reaches gunicorn only, and the worker gets one SIGTERM
+            # from _stop (a second signal would make it abandon the task in hand).
+            worker = subprocess.Popen([sys.executable, "-m", "powerkam.cli", "worker"], start_new_session=True)
             self.stdout.write(f"Background worker started (pid {worker.pid}).")
         try:
             if options["dev"]:
