@@ -26,6 +26,7 @@ import http.client
 import os
 import random
 import re
+import shutil
 import signal
 import socket
 import statistics
@@ -360,6 +361,7 @@ def _run(
     opts: Options,
 ) -> Results:
     log = tmp / f"{label}.log"
+    shutil.rmtree(tmp / "cache", ignore_errors=True)  # each server starts from an empty cache
     server = _start(command, env, log, port)
     results = Results()
     try:

@@ -93,7 +93,7 @@ def _leave_now(_server: Any, _worker: Any) -> None:
         os._exit(code)
 
 
-class PowerKamServer(BaseApplication):  # type: ignore[misc]  # gunicorn ships no type hints
+class PowerKamServer(BaseApplication):
     """gunicorn with PowerKAM's WSGI application and the options below (no config file, no argv)."""
 
     def __init__(self, bind: str, size: Sizing, access_log: str | None) -> None:
