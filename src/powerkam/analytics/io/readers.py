@@ -9,6 +9,7 @@ Parquet has no header row, so its first record is row 1). Values are trimmed; em
 from __future__ import annotations
 
 import codecs
+import csv
 import datetime as dt
 import decimal
 import os
@@ -230,6 +231,25 @@ def _load_projection(
     )
 
 
+def _header_line(con: duckdb.DuckDBPyConnection, utf8_path: Path, count: int) -> list[str] | None:
+    """The CSV's first record as the file writes it (with DuckDB's sniffed delimiter and quote), or
+    ``None`` when it cannot be read so or has another number of fields than DuckDB found."""
+    try:
+        sniffed = con.execute(f"SELECT Delimiter, Quote FROM sniff_csv({sql_literal(utf8_path)})").fetchone()
+    except duckdb.Error:
+        return None
+    delimiter, quote = (sniffed or (",", '"'))[:2]
+    # DuckDB says "(empty)" when the file quotes nothing: the standard quote then reads it the same.
+    quote = quote if isinstance(quote, str) and len(quote) == 1 and quote != "\x00" else '"'
+    delimiter = delimiter if isinstance(delimiter, str) and len(delimiter) == 1 else ","
+    try:
+        with utf8_path.open(encoding="utf-8-sig", newline="") as fh:
+            row = next(csv.reader(fh, delimiter=delimiter, quotechar=quote), None)
+    except (csv.Error, UnicodeDecodeError, OSError):
+        return None
+    return row if row is not None and len(row) == count else None
+
+
 def _read_csv(
     con: duckdb.DuckDBPyConnection,
     path: Path,
@@ -248,6 +268,8 @@ def _read_csv(
         )
         try:
             headers = [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()]
+            # DuckDB renames a header given twice ("end", "end_1"): the file's own header line decides.
+            headers = _header_line(con, utf8_path, len(headers)) or headers
             _check_columns(path, len(headers), limits)
             # Columns are renamed by position: a header may hold characters (NUL …) no SQL name can.
             names = [f"__c{i}" for i in range(len(headers))]
