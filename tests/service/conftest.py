@@ -22,6 +22,25 @@ def _english():  # type: ignore[no-untyped-def]
         yield
 
 
+@pytest.fixture(autouse=True)
+def _notice_templates(request: pytest.FixtureRequest) -> None:
+    """The default notification templates, as the data migration leaves them: a transactional test of
+    another app in the same worker flushes the tables (and the migration's rows) away."""
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    if not marker and not names & {"db", "transactional_db", "live_server"}:
+        return
+    transactional = bool(names & {"transactional_db", "live_server"}) or bool(
+        marker and marker.kwargs.get("transaction")
+    )
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from powerkam.service.models import NoticeTemplate
+    from powerkam.service.notice_defaults import seed_rows
+
+    for row in seed_rows():
+        NoticeTemplate.objects.get_or_create(kind=row["kind"], defaults=row)
+
+
 @pytest.fixture
 def supervisor(db: Any) -> User:
     return StaffFactory(role=Role.SUPERVISOR, user__username="zhang.sup", user__email="sup@example.com").user
