@@ -50,3 +50,16 @@ def test_the_registries_still_get_every_contribution_when_read(probe: dict[str, 
     assert probe["panels registered"]
     # … which is where the heavy libraries come in (so the first test's check is not vacuous)
     assert probe["pyarrow once the 360 panels are read"]
+
+
+def test_a_server_process_imports_the_views_and_panels_when_it_starts(tmp_path) -> None:
+    """… while a web server's process pays for them at start, not on its first user's request."""
+    probe = (
+        "import json, sys\n"
+        "import powerkam.wsgi\n"
+        "from powerkam.web import panels\n"
+        "print(json.dumps({'views': 'powerkam.visits.views' in sys.modules, 'panels': bool(panels._PANELS['home'])}))\n"
+    )
+    env = {**os.environ, "POWERKAM_DATA_DIR": str(tmp_path), "POWERKAM_DEBUG": "1"}
+    proc = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == {"views": True, "panels": True}
