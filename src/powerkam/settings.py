@@ -281,7 +281,7 @@ IMPORT_UPLOAD_KEEP_DAYS = int(os.environ.get("POWERKAM_UPLOAD_KEEP_DAYS", "90"))
 #: an .xlsx whose sheet XML is larger than this uncompressed (MB), or a file with more rows or
 #: columns, is refused before it is read
 IMPORT_MAX_SHEET_MB = int(os.environ.get("POWERKAM_IMPORT_MAX_SHEET_MB", "2048"))
-IMPORT_MAX_ROWS = int(os.environ.get("POWERKAM_IMPORT_MAX_ROWS", "10000000"))
+IMPORT_MAX_ROWS = int(os.environ.get("POWERKAM_IMPORT_MAX_ROWS", "200000000"))
 IMPORT_MAX_COLUMNS = int(os.environ.get("POWERKAM_IMPORT_MAX_COLUMNS", "200"))
 # Uploaded files stream to a temporary file above 2.5 MB (Django's default); form fields stay small.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

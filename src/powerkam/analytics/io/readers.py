@@ -48,7 +48,7 @@ class ReadLimits:
     #: uncompressed size of a worksheet's (or the shared strings') XML inside an .xlsx
     max_sheet_bytes: int = 2 * 1024**3
     #: data rows
-    max_rows: int = 10_000_000
+    max_rows: int = 200_000_000
     #: columns in the header row
     max_columns: int = 200
 
