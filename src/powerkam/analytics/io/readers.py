@@ -279,6 +279,8 @@ def _read_csv(
             raw = _load_projection(con, table, aliased, columns, spec, row_offset=2)
         except duckdb.Error as exc:
             first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            # the user knows their file, not the transcoded copy in a temporary folder
+            first_line = first_line.replace(str(utf8_path), path.name)
             raise FileRefused.of("csv_unreadable", file=path.name, detail=first_line) from exc
     if raw.rows > limits.max_rows:
         raise FileRefused.of("too_many_rows", file=path.name, limit=limits.max_rows)

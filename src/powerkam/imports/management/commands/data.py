@@ -20,12 +20,12 @@ from django.conf import settings
 from django.core.management.base import CommandParser
 from django.utils import timezone
 
-from powerkam.analytics.settlement import build_settlements
 from powerkam.core.commands import PowerKAMCommand
 from powerkam.core.errors import ApplicationError
-from powerkam.imports import runs
 from powerkam.imports.selectors import data_summary
-from powerkam.outages.services import typical_loads_refresh
+
+# The run log, the settlement and the typical loads import DuckDB and PyArrow's compute: only the
+# actions that need them import them (``data summary`` answers in about a second).
 
 
 class Command(PowerKAMCommand):
@@ -45,6 +45,10 @@ class Command(PowerKAMCommand):
     def run(self, *args: Any, **options: Any) -> Any:
         action = options["action"]
         self.action = action
+        if action == "summary":
+            return data_summary()
+        from powerkam.imports import runs
+
         if action in {"versions", "rollback"} and not options["kind"]:
             raise ApplicationError(f"powerkam data {action} KIND: name the kind ({', '.join(runs.VERSIONED_KINDS)}).")
         if action == "versions":
@@ -67,6 +71,9 @@ class Command(PowerKAMCommand):
         if action == "check":
             return runs.check().as_dict()
         if action == "rebuild":
+            from powerkam.analytics.settlement import build_settlements
+            from powerkam.outages.services import typical_loads_refresh
+
             rows = build_settlements(Path(settings.ANALYTICS_DIR))
             profiles = typical_loads_refresh(force=True)
             if rows is None and profiles is None:
