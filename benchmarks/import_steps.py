@@ -43,11 +43,22 @@ def pandas_validate(path: Path, customers: Path) -> int:
         errors.append(df[col].str.strip().eq("") | df[col].isna())
     period_ok = df["period"].str.fullmatch(r"\d{4}-(0[1-9]|1[0-2])")
     errors.append(~period_ok.fillna(False).astype(bool))
+    # The same plausible ranges, finite numbers and date window as the data contract.
+    import datetime as dt
+
+    import numpy as np
+
+    from powerkam.analytics.io.contract import CONTRACT, DATE_MAX_YEARS_AHEAD, DATE_MIN
+
+    spec = CONTRACT["billing"]
     for col in ("kwh", "amount_yuan"):
         number = pd.to_numeric(df[col].str.replace(",", "", regex=False), errors="coerce")
-        errors.append(number.isna() | (number < 0))
+        low, high = spec.column(col).range or (0, np.inf)
+        errors.append(number.isna() | ~np.isfinite(number) | (number < max(low, 0)) | (number > high))
     due = pd.to_datetime(df["due_date"], format="%Y-%m-%d", errors="coerce")
-    errors.append(due.isna())
+    today = dt.date.today()
+    latest = pd.Timestamp(today.replace(year=today.year + DATE_MAX_YEARS_AHEAD))
+    errors.append(due.isna() | (due < pd.Timestamp(DATE_MIN)) | (due > latest))
     errors.append(df.duplicated(["customer_id", "period"], keep="first"))
     known = pd.read_parquet(customers, columns=["customer_id"])["customer_id"]
     errors.append(~df["customer_id"].isin(known))
