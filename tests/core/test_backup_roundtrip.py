@@ -50,7 +50,7 @@ def powerkam(env: dict[str, str], *args: str, json_out: bool = True) -> Any:
 
 def _env(data_dir: Path, database_url: str | None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env.update(POWERKAM_DATA_DIR=str(data_dir), POWERKAM_SECRET_KEY="backup-drill")
+    env.update(POWERKAM_DATA_DIR=str(data_dir), POWERKAM_SECRET_KEY="backup-drill-secret-key-" + "b" * 40)
     if database_url:
         env["DATABASE_URL"] = database_url
     return env

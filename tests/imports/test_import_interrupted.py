@@ -38,7 +38,7 @@ def _billing(path: Path, amount: str) -> Path:
 
 
 def _env(data_dir: Path, fault: str | None = None) -> dict[str, str]:
-    env = {**os.environ, "POWERKAM_DATA_DIR": str(data_dir), "POWERKAM_SECRET_KEY": "kill-test"}
+    env = {**os.environ, "POWERKAM_DATA_DIR": str(data_dir), "POWERKAM_SECRET_KEY": "kill-test-" + "k" * 50}
     env.pop("DATABASE_URL", None)
     env.pop("POWERKAM_FAULT_AT", None)
     if fault:
