@@ -4,6 +4,9 @@ health and churn risk, tariff advice across the key accounts and for one account
 from __future__ import annotations
 
 import datetime as dt
+import html
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,8 +14,12 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from powerkam.accounts import selectors as account_selectors
@@ -26,6 +33,13 @@ from powerkam.web.excel import XLSX_CONTENT_TYPE, Column, workbook_bytes
 
 HEALTH_PAGE_SIZE = 50
 CAMPAIGN_PAGE_SIZE = 50
+
+#: The risk levels as the health page's badges name them (insights/_risk.html).
+RISK_LABELS = {
+    "high": gettext_lazy("High risk"),
+    "medium": gettext_lazy("Medium risk"),
+    "low": gettext_lazy("Low risk"),
+}
 
 
 def _account(request: HttpRequest, customer_id: str) -> Account:
@@ -98,6 +112,18 @@ def overview_tile(request: HttpRequest, key: str) -> HttpResponse:
     return render(request, "insights/_overview_tile.html", context)
 
 
+def _xlsx_response(content: bytes, name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{name}-{timezone.localdate().isoformat()}.xlsx"'
+    return response
+
+
+def _back_to(request: HttpRequest, name: str) -> HttpResponse:
+    """The page itself (which says what is wrong) instead of a workbook that cannot be made."""
+    query = request.GET.urlencode()
+    return redirect(reverse(name) + (f"?{query}" if query else ""))
+
+
 @login_required
 def tariff_opportunities(request: HttpRequest) -> HttpResponse:
     district = request.GET.get("district", "").strip()
@@ -113,6 +139,45 @@ def tariff_opportunities(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def tariff_export(request: HttpRequest) -> HttpResponse:
+    """The tariff advice page's list as a workbook: every account the filters keep (the page shows
+    the 200 largest), savings in yuan a year as numbers; empty where that advice does not apply."""
+    district = request.GET.get("district", "").strip()
+    kind = request.GET.get("kind", "").strip()
+    try:
+        found = selectors.tariff_opportunities(user=request.user, district=district, kind=kind)
+        rules = selectors.tariff_rules()
+    except ApplicationError:
+        return _back_to(request, "insights:tariff")
+    headers = [
+        Column(_("Customer id"), "text"),
+        Column(_("Account"), "text"),
+        Column(_("Grade"), "text"),
+        Column(_("District"), "text"),
+        Column(_("Manager"), "text"),
+        Column(_("Basic charge"), "money"),
+        Column(_("Time of use (%(p)s%% moved)") % {"p": rules.shift_percent}, "money"),
+        Column(_("Power factor"), "money"),
+        Column(_("Total"), "money"),
+    ]
+    rows = (
+        [
+            r.customer_id,
+            r.name,
+            r.grade,
+            r.district,
+            r.manager,
+            r.savings.get("basic_charge"),
+            r.savings.get("time_of_use"),
+            r.savings.get("power_factor"),
+            r.advice.annual_saving_yuan,
+        ]
+        for r in found.rows
+    )
+    return _xlsx_response(workbook_bytes(title=_("Tariff advice"), headers=headers, rows=rows), "tariff-advice")
+
+
+@login_required
 def account_tariff(request: HttpRequest, customer_id: str) -> HttpResponse:
     account = _account(request, customer_id)
     context: dict[str, object] = {"account": account}
@@ -122,6 +187,64 @@ def account_tariff(request: HttpRequest, customer_id: str) -> HttpResponse:
     except ApplicationError as exc:
         context["problem"] = exc.message
     return render(request, "insights/_account_tariff.html", context)
+
+
+def _reason_text(reason: Any) -> str:
+    """A reason's sentence as the page words it (insights/_reason.html), as plain text."""
+    return html.unescape(strip_tags(render_to_string("insights/_reason.html", {"reason": reason}))).strip()
+
+
+def _action_text(action: str) -> str:
+    return html.unescape(strip_tags(render_to_string("insights/_action.html", {"action": action}))).strip()
+
+
+@login_required
+def health_export(request: HttpRequest) -> HttpResponse:
+    """The health list as a workbook: the same accounts as the page with its filters (this morning's
+    scores, or computed now with ``live=1``), every page of them, riskiest first."""
+    district = request.GET.get("district", "").strip()
+    risk = request.GET.get("risk", "").strip()
+    try:
+        snapshot = (
+            None if request.GET.get("live") else health.snapshot_report(user=request.user, risk=risk, district=district)
+        )
+        found: Iterable[health.HealthRow] = (
+            (snapshot.row(s) for s in snapshot.rows.iterator(chunk_size=2000))
+            if snapshot is not None
+            else health.key_account_health(user=request.user, risk=risk, district=district).rows
+        )
+    except ApplicationError:
+        return _back_to(request, "insights:health")
+    headers = [
+        Column(_("Customer id"), "text"),
+        Column(_("Account"), "text"),
+        Column(_("Grade"), "text"),
+        Column(_("District"), "text"),
+        Column(_("Health score"), "int"),
+        Column(_("Risk"), "text"),
+        Column(_("Main reason"), "text"),
+        Column(_("What to do"), "text"),
+    ]
+
+    def rows() -> Iterator[list[Any]]:
+        actions: dict[str, str] = {}  # a handful of actions: each sentence rendered once
+        for r in found:
+            reason = r.health.reasons[0] if r.health.reasons else None
+            if reason is not None and reason.action not in actions:
+                actions[reason.action] = _action_text(reason.action)
+            yield [
+                r.account.customer_id,
+                r.account.name,
+                r.account.grade,
+                r.account.district,
+                round(r.health.score),
+                RISK_LABELS.get(r.health.risk, r.health.risk),
+                _reason_text(reason) if reason else None,
+                actions[reason.action] if reason else None,
+            ]
+
+    title = _("Health and churn risk")
+    return _xlsx_response(workbook_bytes(title=title, headers=headers, rows=rows()), "key-account-health")
 
 
 @login_required

@@ -5,6 +5,8 @@ Thin: parse, call one service or selector, render."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -30,6 +32,7 @@ from powerkam.core.errors import ApplicationError
 from powerkam.visits import forms, ics, selectors, services
 from powerkam.visits.models import FollowUpStatus, PlannedVisit, VisitAttachment, VisitSource
 from powerkam.web.charts import PALETTE
+from powerkam.web.excel import XLSX_CONTENT_TYPE, Column, workbook_bytes
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -188,6 +191,44 @@ def due_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@login_required
+def due_export(request: HttpRequest) -> HttpResponse:
+    """The due list as a workbook: the same accounts as the page (its ``manager`` filter, the user's
+    accounts), soonest due first."""
+    today = timezone.localdate()
+    rows = selectors.visits_due(user=request.user, as_of=today, manager=request.GET.get("manager", ""))
+    headers = [
+        Column(_("Customer id"), "text"),
+        Column(_("Account"), "text"),
+        Column(_("Grade"), "text"),
+        Column(_("District"), "text"),
+        Column(_("Manager"), "text"),
+        Column(_("Last visit"), "date"),
+        Column(_("Due"), "date"),
+        Column(_("Days overdue"), "int"),
+    ]
+    values = (
+        [
+            r.customer_id,
+            r.account.name,
+            r.grade,
+            r.account.district,
+            r.manager_name,
+            r.last_visit_on,
+            r.due_on,
+            r.days_overdue,
+        ]
+        for r in rows
+    )
+    return _xlsx_response(workbook_bytes(title=_("Visits due"), headers=headers, rows=values), "visits-due", today)
+
+
+def _xlsx_response(content: bytes, name: str, today: dt.date) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{name}-{today.isoformat()}.xlsx"'
+    return response
+
+
 # ---- visit records -------------------------------------------------------------------------------
 
 
@@ -259,6 +300,43 @@ def visit_records(request: HtmxHttpRequest) -> HttpResponse:
     }
     template = "visits/records.html#table" if request.htmx else "visits/records.html"
     return render(request, template, context)
+
+
+@login_required
+def visit_records_export(request: HttpRequest) -> HttpResponse:
+    """The visit records as a workbook: every visit the search keeps (all pages), newest first, with
+    the full topics (or the summary when there are none) where the page cuts them short."""
+    visits = selectors.visit_list(
+        user=request.user, q=request.GET.get("q", "").strip(), source=request.GET.get("source", "")
+    )
+    headers = [
+        Column(_("Date"), "date"),
+        Column(_("Customer id"), "text"),
+        Column(_("Account"), "text"),
+        Column(_("Visited by"), "text"),
+        Column(_("Topics"), "text"),
+        Column(_("Satisfaction"), "int"),
+        Column(_("Source"), "text"),
+    ]
+
+    def rows() -> Iterator[list[Any]]:
+        for v in visits.iterator(chunk_size=2000):
+            staff = ""
+            if v.staff is not None:  # as the page: the staff member's name, else the username
+                profile = getattr(v.staff, "staff", None)
+                staff = profile.name if profile is not None and profile.name else v.staff.get_username()
+            yield [
+                v.visited_on,
+                v.account.customer_id,
+                v.account.name,
+                staff,
+                v.topics or v.summary,
+                v.satisfaction,
+                v.get_source_display(),
+            ]
+
+    content = workbook_bytes(title=_("Visit records"), headers=headers, rows=rows())
+    return _xlsx_response(content, "visit-records", timezone.localdate())
 
 
 @login_required
