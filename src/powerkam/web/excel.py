@@ -1,5 +1,5 @@
 """The one writer of every workbook PowerKAM makes: the lists' "Export to Excel" (accounts, grading
-roster, prospects, arrears, survey campaigns) and the reports' workbooks (the weekly prospects report,
+roster, prospects, arrears, survey campaigns, health, tariff advice, visits due, visit records) and the reports' workbooks (the weekly prospects report,
 the monthly overview report) — downloaded or mailed.
 
 Each column declares its kind, so a view hands over values (numbers, dates, text), never formatted
