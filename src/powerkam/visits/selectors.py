@@ -84,16 +84,17 @@ class _History:
 
 def managers_of(account_ids: Iterable[int]) -> dict[int, User]:
     """The visiting manager of each account: the active primary manager, else the secondary."""
-    chosen: dict[int, tuple[int, User]] = {}
+    chosen: dict[int, tuple[int, int]] = {}
     rank = {AssignmentRole.PRIMARY: 0, AssignmentRole.SECONDARY: 1}
-    for assignment in Assignment.objects.filter(account_id__in=list(account_ids), active=True).select_related(
-        "staff__staff"
-    ):
-        order = rank.get(AssignmentRole(assignment.role), 2)
-        current = chosen.get(assignment.account_id)
+    # Ids first, then each manager once: a manager's 200 accounts are not 200 user objects.
+    assignments = Assignment.objects.filter(account_id__in=list(account_ids), active=True)
+    for account_id, role, staff_id in assignments.values_list("account_id", "role", "staff_id"):
+        order = rank.get(role, 2)
+        current = chosen.get(account_id)
         if current is None or order < current[0]:
-            chosen[assignment.account_id] = (order, assignment.staff)
-    return {account_id: user for account_id, (_order, user) in chosen.items()}
+            chosen[account_id] = (order, staff_id)
+    users = User.objects.select_related("staff").in_bulk({staff_id for _order, staff_id in chosen.values()})
+    return {account_id: users[staff_id] for account_id, (_order, staff_id) in chosen.items() if staff_id in users}
 
 
 def display_name(user: User | None) -> str:
