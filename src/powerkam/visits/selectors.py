@@ -89,7 +89,7 @@ def managers_of(account_ids: Iterable[int]) -> dict[int, User]:
     # Ids first, then each manager once: a manager's 200 accounts are not 200 user objects.
     assignments = Assignment.objects.filter(account_id__in=list(account_ids), active=True)
     for account_id, role, staff_id in assignments.values_list("account_id", "role", "staff_id"):
-        order = rank.get(role, 2)
+        order = rank.get(AssignmentRole(role), 2)
         current = chosen.get(account_id)
         if current is None or order < current[0]:
             chosen[account_id] = (order, staff_id)
