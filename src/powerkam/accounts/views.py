@@ -23,7 +23,7 @@ from powerkam.accounts.forms import INDUSTRY_LABELS, AccountFilterForm, ContactF
 from powerkam.accounts.models import Account, Assignment
 from powerkam.core.errors import ApplicationError
 from powerkam.web import charts
-from powerkam.web.excel import XLSX_CONTENT_TYPE, Column, workbook_bytes
+from powerkam.web.excel import Column, workbook_bytes, xlsx_response
 from powerkam.web.panels import panel_for, panel_stylesheets, panels_for
 
 PAGE_SIZE = 25
@@ -120,9 +120,7 @@ def account_export(request: HttpRequest) -> HttpResponse:
 
     content = workbook_bytes(title=_("Key accounts"), headers=headers, rows=rows())
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="powerkam-accounts-{stamp}.xlsx"'
-    return response
+    return xlsx_response(content, f"powerkam-accounts-{stamp}")
 
 
 def _manager_name(assignment: Assignment) -> str:

@@ -28,7 +28,7 @@ from powerkam.grading.forms import RosterFilterForm, RunStartForm, last_month
 from powerkam.grading.models import AccountGrade, Change, GradingRun
 from powerkam.grading.services import PROGRESS_STEPS, grading_run_start, user_can_start_runs
 from powerkam.grading.templatetags.grading_tags import reason_texts
-from powerkam.web.excel import XLSX_CONTENT_TYPE, Column, workbook_bytes
+from powerkam.web.excel import Column, workbook_bytes, xlsx_response
 
 PAGE_SIZE = 25
 EXPORT_LIMIT = 200_000
@@ -118,10 +118,8 @@ def _roster_export(run: GradingRun, rows: Any) -> HttpResponse:
             ]
 
     body = workbook_bytes(title=_("Key accounts"), headers=headers, rows=lines())
-    response = HttpResponse(body, content_type=XLSX_CONTENT_TYPE)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="key-accounts-{run.period}-{stamp}.xlsx"'
-    return response
+    return xlsx_response(body, f"key-accounts-{run.period}-{stamp}")
 
 
 @login_required

@@ -29,7 +29,7 @@ from powerkam.insights import campaigns, health, report, selectors, services
 from powerkam.insights.forms import CampaignForm, SurveyForm
 from powerkam.insights.models import SurveyCampaign
 from powerkam.web import charts, dashboard
-from powerkam.web.excel import XLSX_CONTENT_TYPE, Column, workbook_bytes
+from powerkam.web.excel import Column, workbook_bytes, xlsx_response
 
 HEALTH_PAGE_SIZE = 50
 CAMPAIGN_PAGE_SIZE = 50
@@ -69,9 +69,9 @@ def overview_workbook(request: HttpRequest) -> HttpResponse:
     """The overview in the user's scope as the monthly report's workbook."""
     today = timezone.localdate()
     figures = dashboard.figures_for(request.user, today)
-    response = HttpResponse(report.report_xlsx(figures, user=request.user, as_of=today), content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="key-account-report-{today.isoformat()}.xlsx"'
-    return response
+    return xlsx_response(
+        report.report_xlsx(figures, user=request.user, as_of=today), f"key-account-report-{today.isoformat()}"
+    )
 
 
 @login_required
@@ -110,12 +110,6 @@ def overview_tile(request: HttpRequest, key: str) -> HttpResponse:
         if figures is not None and tile.extra_context is not None:
             context.update(tile.extra_context(figures))
     return render(request, "insights/_overview_tile.html", context)
-
-
-def _xlsx_response(content: bytes, name: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{name}-{timezone.localdate().isoformat()}.xlsx"'
-    return response
 
 
 def _back_to(request: HttpRequest, name: str) -> HttpResponse:
@@ -174,7 +168,10 @@ def tariff_export(request: HttpRequest) -> HttpResponse:
         ]
         for r in found.rows
     )
-    return _xlsx_response(workbook_bytes(title=_("Tariff advice"), headers=headers, rows=rows), "tariff-advice")
+    return xlsx_response(
+        workbook_bytes(title=_("Tariff advice"), headers=headers, rows=rows),
+        f"tariff-advice-{timezone.localdate().isoformat()}",
+    )
 
 
 @login_required
@@ -244,7 +241,10 @@ def health_export(request: HttpRequest) -> HttpResponse:
             ]
 
     title = _("Health and churn risk")
-    return _xlsx_response(workbook_bytes(title=title, headers=headers, rows=rows()), "key-account-health")
+    return xlsx_response(
+        workbook_bytes(title=title, headers=headers, rows=rows()),
+        f"key-account-health-{timezone.localdate().isoformat()}",
+    )
 
 
 @login_required
@@ -403,9 +403,7 @@ def survey_campaign(request: HttpRequest, pk: int) -> HttpResponse:
                 for r in progress.rows
             ),
         )
-        response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
-        response["Content-Disposition"] = f'attachment; filename="survey-campaign-{campaign.pk}.xlsx"'
-        return response
+        return xlsx_response(content, f"survey-campaign-{campaign.pk}")
     status = request.GET.get("status", "")
     status = status if status in campaigns.STATUSES else ""
     context = {

@@ -24,7 +24,7 @@ from powerkam.prospects import funnel as funnel_math
 from powerkam.prospects import report as weekly
 from powerkam.prospects.models import FollowUp, Project, Reservation, Stage
 from powerkam.staff.selectors import supervisors_to_mail
-from powerkam.web.excel import XLSX_CONTENT_TYPE, Column, workbook_bytes
+from powerkam.web.excel import Column, workbook_bytes, xlsx_response
 
 
 def _user(request: HttpRequest) -> User:
@@ -139,11 +139,9 @@ def project_export(request: HttpRequest) -> HttpResponse:
         ]
         for p in projects
     )
-    response = HttpResponse(
-        workbook_bytes(title=_("Prospects"), headers=headers, rows=rows), content_type=XLSX_CONTENT_TYPE
+    return xlsx_response(
+        workbook_bytes(title=_("Prospects"), headers=headers, rows=rows), f"prospects-{today.isoformat()}"
     )
-    response["Content-Disposition"] = f'attachment; filename="prospects-{today.isoformat()}.xlsx"'
-    return response
 
 
 @login_required
@@ -352,9 +350,7 @@ def weekly_report(request: HttpRequest) -> HttpResponse:
     fmt = request.GET.get("format", "")
     stem = f"weekly-report-{as_of.isoformat()}"
     if fmt == "xlsx":
-        response = HttpResponse(weekly.report_xlsx(report), content_type=XLSX_CONTENT_TYPE)
-        response["Content-Disposition"] = f'attachment; filename="{stem}.xlsx"'
-        return response
+        return xlsx_response(weekly.report_xlsx(report), stem)
     if fmt == "pdf":
         response = HttpResponse(weekly.report_pdf(report), content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="{stem}.pdf"'

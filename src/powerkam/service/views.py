@@ -26,7 +26,7 @@ from powerkam.service import forms, selectors, services
 from powerkam.service.letters import render_notice_html, render_pdf
 from powerkam.service.models import Case, NoticeDelivery, NoticeTemplate, Ticket, TicketKind, TicketStatus, Transfer
 from powerkam.web.charts import PALETTE
-from powerkam.web.excel import XLSX_CONTENT_TYPE, workbook_bytes
+from powerkam.web.excel import workbook_bytes, xlsx_response
 
 
 def _user(request: HttpRequest) -> User:
@@ -441,6 +441,4 @@ def arrears(request: HttpRequest) -> HttpResponse:
 def _arrears_workbook(accounts: list[Any], today: dt.date) -> HttpResponse:
     columns, rows = arrears_table(accounts)
     content = workbook_bytes(title=_("Arrears"), headers=columns, rows=rows)
-    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="arrears-{today.isoformat()}.xlsx"'
-    return response
+    return xlsx_response(content, f"arrears-{today.isoformat()}")

@@ -32,7 +32,7 @@ from powerkam.core.errors import ApplicationError
 from powerkam.visits import forms, ics, selectors, services
 from powerkam.visits.models import FollowUpStatus, PlannedVisit, VisitAttachment, VisitSource
 from powerkam.web.charts import PALETTE
-from powerkam.web.excel import XLSX_CONTENT_TYPE, Column, workbook_bytes
+from powerkam.web.excel import Column, workbook_bytes, xlsx_response
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -220,13 +220,9 @@ def due_export(request: HttpRequest) -> HttpResponse:
         ]
         for r in rows
     )
-    return _xlsx_response(workbook_bytes(title=_("Visits due"), headers=headers, rows=values), "visits-due", today)
-
-
-def _xlsx_response(content: bytes, name: str, today: dt.date) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{name}-{today.isoformat()}.xlsx"'
-    return response
+    return xlsx_response(
+        workbook_bytes(title=_("Visits due"), headers=headers, rows=values), f"visits-due-{today.isoformat()}"
+    )
 
 
 # ---- visit records -------------------------------------------------------------------------------
@@ -336,7 +332,7 @@ def visit_records_export(request: HttpRequest) -> HttpResponse:
             ]
 
     content = workbook_bytes(title=_("Visit records"), headers=headers, rows=rows())
-    return _xlsx_response(content, "visit-records", timezone.localdate())
+    return xlsx_response(content, f"visit-records-{timezone.localdate().isoformat()}")
 
 
 @login_required

@@ -37,6 +37,7 @@ from decimal import Decimal
 from itertools import chain, islice
 from typing import Any, Literal
 
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.functional import Promise
 from openpyxl import Workbook
@@ -46,6 +47,14 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_response(content: bytes, filename: str) -> HttpResponse:
+    """A workbook as a download named ``filename.xlsx`` (the audit middleware records it)."""
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+    return response
+
 
 Kind = Literal["auto", "text", "int", "number", "money", "kwh", "kva", "percent", "date", "datetime"]
 
