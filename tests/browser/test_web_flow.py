@@ -57,6 +57,10 @@ def test_log_in_search_open_the_360_page_and_switch_language(
     log_in(page, base, "m01")
     expect(page.locator("h1")).to_have_text("工作台")
     expect(page.locator('[data-kpi="total"]')).to_have_text("2")
+    # The tasks and each app's panel load after the frame, each its own request.
+    expect(page.locator('[data-testid="work-summary"]')).to_be_visible()
+    expect(page.locator('[data-testid="my-visits"]')).to_be_visible()
+    expect(page.locator(".loading")).to_have_count(0)
     if viewport == "desktop":
         expect(page.locator(".user-name")).to_have_text("李娜")
         expect(page.locator(".user-role")).to_have_text("客户经理")

@@ -127,11 +127,33 @@ def test_no_english_label_in_chinese(client: Client, signals: Team, url: str) ->
 def test_the_360_page_and_my_work_load_the_panels(client: Client, signals: Team) -> None:
     client.force_login(signals.manager.user)
     assert "/insights/health/E100/" in client.get("/accounts/E100/").content.decode()
-    assert "/insights/health/mine/" in client.get("/").content.decode()
+    assert "/work/panels/at-risk/" in client.get("/").content.decode()
+    assert "/insights/health/mine/" in client.get("/work/panels/at-risk/").content.decode()
     # E101's two complaints cost it half the service part: 78 of 100, still low risk.
     assert "您的 2 户大客户均为低风险" in client.get("/insights/health/mine/").content.decode()
     client.force_login(signals.other.user)  # E100 (secondary) and E200
     assert "示范化工有限公司" in client.get("/insights/health/mine/").content.decode()
+
+
+def test_my_work_reads_this_mornings_health_check(client: Client, signals: Team) -> None:
+    """Once the morning's check has run, "My work" shows its scores (as the health list does) instead of
+    computing every account again on each visit; the account's own panel stays live."""
+    from powerkam.insights.models import HealthSnapshot
+
+    client.force_login(signals.other.user)  # E100 (secondary) and E200
+    live = client.get("/insights/health/mine/").content.decode()
+    assert "示范化工有限公司" in live
+    assert "my-risk-snapshot" not in live
+    today = timezone.localdate()
+    assert health.health_snapshot_take(today=today) == 3
+    HealthSnapshot.objects.filter(taken_on=today, account__customer_id="E100").update(risk="high", score=12.0)
+    morning = client.get("/insights/health/mine/").content.decode()
+    assert f"今晨健康检查（{today.isoformat()}）" in morning
+    assert "健康度 12" in morning  # the snapshot's score, not the live one
+    client.force_login(signals.manager.user)  # sees E100 and E101, not E200
+    mine = client.get("/insights/health/mine/").content.decode()
+    assert "健康度 12" in mine
+    assert "E200" not in mine
 
 
 def test_api_and_command_line(signals: Team) -> None:

@@ -202,9 +202,10 @@ def test_the_key_account_keeps_the_project_history_on_its_360_page(team: Team, a
 def test_my_work_lists_the_projects_i_co_manage(team: Team, approved: Project) -> None:
     services.follow_up_create(project=approved, by=team.business, title="落实施工用电", due_on=D(2026, 12, 4))
     services.follow_up_create(project=approved, by=team.business, title="征地手续未完成", blocker=True)
-    home = client_for(team.technical).get("/").content.decode()
+    assert "/work/panels/prospects/" in client_for(team.technical).get("/").content.decode()
+    home = client_for(team.technical).get("/work/panels/prospects/").content.decode()
     table = home.split('data-testid="my-prospects"')[1].split("</table>")[0]
     assert "示范区新能源汽车零部件产业园" in table
     assert "落实施工用电" in table
     assert '<span class="badge badge-danger">1</span>' in table
-    assert 'data-testid="my-prospects"' not in client_for(team.viewer).get("/").content.decode()
+    assert client_for(team.viewer).get("/work/panels/prospects/").content == b""  # no panel: the placeholder goes

@@ -30,7 +30,8 @@ def test_account_360_and_my_work_list_the_open_ticket(client):
     assert 'id="tickets"' in page
     assert "10kV 进线开关跳闸" in page
 
-    home = client.get("/").content.decode()
+    assert "/work/panels/tickets/" in client.get("/").content.decode()  # loaded after the page
+    home = client.get("/work/panels/tickets/").content.decode()
     assert 'id="tickets"' in home
     assert "10kV 进线开关跳闸" in home
 

@@ -1,4 +1,4 @@
-""""My work" keeps a manager's overdue accounts in the shared cache: every change that moves a due
+""" "My work" keeps a manager's overdue accounts in the shared cache: every change that moves a due
 date must show at once, on the same day, not when the cache entry expires."""
 
 from __future__ import annotations

@@ -31,7 +31,8 @@ def test_open_followup_shows_on_the_360_page_and_in_my_work(client):
     assert 'id="followups"' in page
     assert "希望提供峰谷电价优化方案" in page
 
-    home = client.get("/").content.decode()
+    assert "/work/panels/visits/" in client.get("/").content.decode()  # loaded after the page
+    home = client.get("/work/panels/visits/").content.decode()
     assert 'data-testid="my-visits"' in home
     assert "希望提供峰谷电价优化方案" in home
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -13,13 +14,21 @@ from factories import AccountFactory, AssignmentFactory, Team
 from powerkam.accounts.models import Account, Assignment
 from workbooks import INJECTED, assert_header, assert_injected_names_are_text, assert_numbers, column, open_workbook
 
+#: The customer id in the first cell of each row of the account table.
+ROW_IDS = re.compile(r'<tr>\s*<td class="nowrap"><a href="[^"]*">([^<]+)</a></td>')
+
+
+def row_ids(html: str) -> list[str]:
+    return ROW_IDS.findall(html)
+
+
 pytestmark = pytest.mark.django_db
 
 
 def listed(client: Client, **params: str) -> list[str]:
     response = client.get("/accounts/", params)
     assert response.status_code == 200
-    return [a.customer_id for a in response.context["page"].object_list]
+    return row_ids(response.content.decode())  # the HTML: the table may come from the cache
 
 
 @pytest.fixture
@@ -76,10 +85,8 @@ def test_pagination_counts_everything_and_keeps_the_filters(supervisor: Client) 
     for n in range(60):
         AccountFactory(customer_id=f"P{n:03d}", district="南区")
     response = supervisor.get("/accounts/", {"district": "南区", "page": "2"})
-    page = response.context["page"]
-    assert page.paginator.count == 60
-    assert [a.customer_id for a in page.object_list][:2] == ["P025", "P026"]
     html = response.content.decode()
+    assert row_ids(html)[:2] == ["P025", "P026"]
     assert "district=%E5%8D%97%E5%8C%BA&amp;page=3" in html  # the next link keeps the filter
     assert 'data-count="60"' in html
 
@@ -168,7 +175,7 @@ def test_a_deep_page_holds_the_right_accounts_in_order(supervisor: Client) -> No
 
 def test_the_count_follows_every_change_at_once(client: Client, team: Team) -> None:
     client.force_login(team.manager.user)
-    count = lambda: client.get("/accounts/").context["page"].paginator.count  # noqa: E731
+    count = lambda: int(re.search(r'data-count="(\d+)"', client.get("/accounts/").content.decode())[1])  # noqa: E731
     assert count() == 2
     account = AccountFactory(customer_id="N001")
     AssignmentFactory(account=account, staff=team.manager.user)
@@ -176,6 +183,10 @@ def test_the_count_follows_every_change_at_once(client: Client, team: Team) -> N
     account.archived = True
     account.save()
     assert count() == 2  # an archived account
+    assert sorted(row_ids(client.get("/accounts/").content.decode())) == ["E100", "E101"]
+    team.accounts["E100"].name = "改名后的客户"
+    team.accounts["E100"].save()
+    assert "改名后的客户" in client.get("/accounts/").content.decode()  # the cached table follows an edit
     Assignment.objects.get(account=team.accounts["E101"], active=True).delete()
     assert count() == 1  # an assignment ended
 

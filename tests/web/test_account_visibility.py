@@ -3,11 +3,21 @@ a viewer read-only; archived accounts nowhere."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 
 from factories import Team, UserFactory
 from powerkam.accounts.models import Contact
+
+#: The customer id in the first cell of each row of the account table.
+ROW_IDS = re.compile(r'<tr>\s*<td class="nowrap"><a href="[^"]*">([^<]+)</a></td>')
+
+
+def row_ids(html: str) -> list[str]:
+    return ROW_IDS.findall(html)
+
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +33,7 @@ PAGES = [
 def listed(client: Client, **params: str) -> list[str]:
     response = client.get("/accounts/", params)
     assert response.status_code == 200
-    return [a.customer_id for a in response.context["page"].object_list]
+    return row_ids(response.content.decode())  # the HTML: the table may come from the cache
 
 
 def test_a_manager_lists_only_the_accounts_they_manage(client: Client, team: Team) -> None:

@@ -60,7 +60,9 @@ def test_every_open_task_of_the_user_most_urgent_first(tasks: Team) -> None:
 def test_my_work_counts_them_and_the_work_list_shows_them(client: Client, tasks: Team) -> None:
     client.force_login(tasks.manager.user)
     home = client.get("/").content.decode()
+    assert "/work/summary/" in home  # the tasks load after the page
     assert "我的待办" in home
+    home = client.get("/work/summary/").content.decode()
     assert "4 项待办" in home
     assert "1 项逾期" in home
     page = client.get("/tasks/").content.decode()

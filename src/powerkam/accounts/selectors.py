@@ -28,6 +28,7 @@ from django.db import connection
 from django.db.models import Case, Count, Exists, F, OrderBy, OuterRef, Prefetch, Q, Value, When
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from powerkam.accounts.models import (
@@ -209,6 +210,13 @@ def accounts_version() -> str:
 
 def _scope(user: AnyUser) -> str:
     return "all" if user_sees_all_accounts(user) else f"user:{user.pk}"
+
+
+def list_fragment_key(name: str, *, user: AnyUser, version: str, query: str) -> str:
+    """A cache key for HTML rendered from the accounts ``user`` sees, as of ``version``, for the
+    request's ``query``, in the active language."""
+    digest = hashlib.blake2b(query.encode(), digest_size=16).hexdigest()
+    return f"accounts:html:{name}:{version}:{_scope(user)}:{get_language()}:{digest}"
 
 
 def _criteria_digest(filters: AccountFilters) -> str:

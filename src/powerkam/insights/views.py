@@ -321,12 +321,20 @@ def survey_add(request: HttpRequest, customer_id: str) -> HttpResponse:
 
 @login_required
 def my_accounts_at_risk(request: HttpRequest) -> HttpResponse:
-    """The "My work" panel: the user's key accounts at high or medium risk."""
+    """The "My work" panel: the user's key accounts at high or medium risk, from this morning's health
+    check like the health list (computing it live costs ~0.1 s for a manager's 200 accounts and
+    seconds for a supervisor's whole base, on every visit of "My work"); live when there is none yet."""
     context: dict[str, object] = {}
     try:
-        report = health.key_account_health(user=request.user)
-        context["rows"] = [r for r in report.rows if r.health.risk != "low"][:8]
-        context["total"] = len(report.rows)
+        snapshot = health.snapshot_report(user=request.user)
+        if snapshot is not None:
+            context["rows"] = [snapshot.row(s) for s in snapshot.rows.exclude(risk="low")[:8]]
+            context["total"] = sum(n for _risk, n in snapshot.counts)
+            context["snapshot_day"] = snapshot.day
+        else:
+            report = health.key_account_health(user=request.user)
+            context["rows"] = [r for r in report.rows if r.health.risk != "low"][:8]
+            context["total"] = len(report.rows)
     except ApplicationError as exc:
         context["problem"] = exc.message
     return render(request, "insights/_my_risk.html", context)

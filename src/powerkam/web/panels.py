@@ -55,12 +55,14 @@ def panel_stylesheets(panels: list[RenderedPanel]) -> list[str]:
     return list(dict.fromkeys(css for panel in panels for css in panel.css))
 
 
-def panels_for(page: Page, request: HttpRequest, subject: Any) -> list[RenderedPanel]:
-    """The page's panels in order; a lazy one is a placeholder the page loads with :func:`panel_for`."""
+def panels_for(page: Page, request: HttpRequest, subject: Any, *, defer: bool = False) -> list[RenderedPanel]:
+    """The page's panels in order; a lazy one is a placeholder the page loads with :func:`panel_for`.
+    ``defer`` makes every panel such a placeholder ("My work": the page is the frame, each panel its
+    own request, loaded side by side after it)."""
     rendered = []
     load()
     for panel in sorted(_PANELS[page].values(), key=lambda p: (p.order, p.key)):
-        if panel.lazy:
+        if panel.lazy or defer:
             rendered.append(RenderedPanel(panel.key, panel.title, panel.template, None, panel.css, lazy=True))
             continue
         data = panel.context(request, subject)

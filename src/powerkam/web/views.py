@@ -7,12 +7,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from powerkam.accounts import selectors as account_selectors
 from powerkam.web import inbox, worklist
 from powerkam.web.navigation import menu_item
-from powerkam.web.panels import panel_stylesheets, panels_for
+from powerkam.web.panels import panel_for, panel_stylesheets, panels_for
 
 #: What each area will offer (ux.md), shown on its "coming soon" page.
 AREA_PLANS = {
@@ -22,12 +22,13 @@ AREA_PLANS = {
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """The frame of "My work": the figures and the accounts. The tasks and every app's panel load
+    after it, each its own request (:func:`work_summary`, :func:`home_panel`), so the page never
+    waits for the slowest of them and the browser fetches them side by side."""
     summary = account_selectors.account_summary(user=request.user)
     recent = account_selectors.account_list(user=request.user, filters=account_selectors.AccountFilters())[:8]
-    panels = panels_for("home", request, request.user)
+    panels = panels_for("home", request, request.user, defer=True)
     context = {
-        "work": worklist.summary(request.user, timezone.localdate()),
-        "today": timezone.localdate(),
         "summary": summary,
         "recent": recent,
         "user_sees_all": account_selectors.user_sees_all_accounts(request.user),
@@ -35,6 +36,24 @@ def home(request: HttpRequest) -> HttpResponse:
         "panel_css": panel_stylesheets(panels),
     }
     return render(request, "web/home.html", context)
+
+
+@login_required
+@require_GET
+def work_summary(request: HttpRequest) -> HttpResponse:
+    """The "My tasks" card of "My work": counts and the soonest of the user's open tasks."""
+    today = timezone.localdate()
+    return render(request, "web/_work_summary.html", {"work": worklist.summary(request.user, today), "today": today})
+
+
+@login_required
+@require_GET
+def home_panel(request: HttpRequest, key: str) -> HttpResponse:
+    """One app's panel of "My work"; nothing when it has nothing to show (the placeholder goes)."""
+    panel = panel_for("home", key, request, request.user)
+    if panel is None:
+        return HttpResponse("")
+    return render(request, "web/_home_panel.html", {"panel": panel})
 
 
 @login_required
