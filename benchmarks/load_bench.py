@@ -7,10 +7,13 @@ of billing and payments in the store, 28 days of loads) in a database of its own
 The server is ``powerkam serve 127.0.0.1:PORT`` with the benchmark's settings (the bare view's URL),
 DEBUG off, its default size for the machine. Every virtual user is a manager (one in ten the
 supervisor); all log in at the same moment through the login form (the password hash is checked each
-time, as in service; measured on its own), then, once all are in, each starts after one think time and loops until the time is up with a
-think time between requests: My work and the six fragments it loads (one after another), the account list, a filtered list, a 360 page of one of their
-accounts and four of its fragments, the overview (the supervisor also its arrears tile), the bare view; every fifth round a write (a contact saved on the 360 page, or a
-visit recorded through the visit form), every tenth round logging out and in again (a session written).
+time, as in service; measured on its own), then, once all are in, each starts after one think time
+and loops until the time is up with a think time between requests: My work and the six fragments it
+loads (one after another), the account list, a filtered list, a 360 page of one of their accounts and
+four of its fragments, the overview (the supervisor also its arrears tile), the bare view; each full
+page also loads the top bar's unread count, as in a browser. Every fifth round a write (a contact
+saved on the 360 page, or a visit recorded through the visit form), every tenth round logging out and
+in again (a session written).
 
 Options: ``--load-users=N`` (50), ``--load-duration=S`` (90), ``--load-think=S`` (mean think time, 2.0),
 ``--load-accounts=N`` (20,000), ``--load-db=postgres|sqlite``, ``--load-runserver`` (the same run against
@@ -292,6 +295,8 @@ def _user(
             with contextlib.suppress(Failure):
                 started = time.perf_counter()
                 _timed(results, kind, browser, "GET", path, htmx=htmx)
+                if not htmx and path != "/bench/bare/":  # every page's top bar loads the unread count
+                    _timed(results, "inbox count (every page's top bar)", browser, "GET", "/inbox/count/", htmx=True)
                 if path == "/":  # the browser then loads the page's fragments
                     for fragment_kind, fragment in MY_WORK_FRAGMENTS:
                         _timed(results, fragment_kind, browser, "GET", fragment, htmx=True)
@@ -544,7 +549,8 @@ def main(argv: list[str]) -> None:
             f"{0.5 * opts.think_s:.1f}–{1.5 * opts.think_s:.1f} s between requests (far busier than a person): My work and the six fragments a browser loads after it "
             "(its tasks, the visits, tickets, projects and at-risk panels and the accounts at risk from the morning's "
             "health check, taken in the set-up as the worker does each morning; one after another, no think time), the "
-            "account list, a filtered list, a 360 page of one of their accounts and four of its HTMX fragments "
+            "account list, a filtered list, a 360 page of one of their accounts and four of its HTMX fragments (each full "
+            "page also the top bar's unread count) "
             "(two from the store), the overview (the supervisor also its arrears tile over every key account's bills, "
             "computed once before the run: it is cached per day), the bare view (a login-required Django view "
             'returning "ok": the baseline under the same load); every fifth round a write (a contact saved or a '
