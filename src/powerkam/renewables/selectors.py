@@ -1,0 +1,328 @@
+"""Read side of the renewables area: one account's renewable figures for a year and the list of
+renewable key accounts a user sees (docs/rules.md §7, docs/renewables.md). The arithmetic is
+:mod:`powerkam.analytics.renewables`; this module brings the weights, the rules and the accounts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from powerkam.accounts.models import Account
+from powerkam.accounts.selectors import AnyUser, accounts_visible_to
+from powerkam.analytics import renewables as engine
+from powerkam.analytics import store
+from powerkam.core.errors import ApplicationError
+from powerkam.renewables.models import PartyType, QuotaParty, QuotaWeight, RenewableRulesVersion
+
+#: The list's status filter.
+STATUSES = ("short", "met", "no_weight", "below_minimum")
+
+
+def store_dir() -> Path:
+    return Path(settings.ANALYTICS_DIR)
+
+
+def renewable_rules() -> engine.RenewableRules:
+    """The newest rules an administrator saved, else the defaults (docs/renewables.md)."""
+    latest = RenewableRulesVersion.objects.first()
+    if latest is None:
+        return engine.DEFAULT_RULES
+    try:
+        return engine.RenewableRules.from_toml(latest.rules_toml)
+    except engine.RenewableRulesError as exc:
+        raise ApplicationError(_("The saved renewables rules cannot be used: %(error)s") % {"error": exc}) from exc
+
+
+def check_year(year: int | str | None) -> int:
+    """The year asked for, or the year of the newest billed month (this year when nothing is billed)."""
+    if year not in (None, ""):
+        try:
+            value = int(str(year))
+        except ValueError:
+            raise ApplicationError(_("%(value)r is not a year like 2026.") % {"value": year}) from None
+        if not 2000 <= value <= 2100:
+            raise ApplicationError(_("%(value)r is not a year like 2026.") % {"value": year})
+        return value
+    path = store.dataset_path(store_dir(), "billing")
+    if path.exists():
+        from powerkam.analytics.tariff import latest_period
+
+        latest = latest_period(store_dir())
+        if latest:
+            return int(latest[:4])
+    return timezone.localdate().year
+
+
+@dataclass
+class Weights:
+    """The loaded weights of the rules' province, by (year, party type)."""
+
+    province: str
+    by_key: dict[tuple[int, str], QuotaWeight] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, province: str) -> Weights:
+        return cls(province, {(w.year, w.party_type): w for w in QuotaWeight.objects.filter(province=province)})
+
+    def get(self, year: int, party_type: str) -> QuotaWeight | None:
+        return self.by_key.get((year, party_type))
+
+
+@dataclass
+class AccountRenewables:
+    """One account's renewable figures for one year."""
+
+    account: Account
+    year: int
+    figures: engine.YearFigures
+    rules: engine.RenewableRules
+    party_type: str
+    weight: QuotaWeight | None
+    certificate_price_yuan: float | None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def quota(self) -> engine.Quota | None:
+        if self.weight is None:
+            return None
+        f = self.figures
+        return engine.quota(
+            weight=float(self.weight.total_weight),
+            consumption_mwh=f.consumption_kwh / 1000,
+            own_mwh=f.self_consumed_kwh / 1000,
+            green_mwh=f.green_kwh / 1000,
+            certificates=f.certificates,
+            certificate_price_yuan=self.certificate_price_yuan,
+        )
+
+    @property
+    def forecast(self) -> engine.Quota | None:
+        q = self.quota
+        return None if q is None else engine.forecast(q, self.figures.months)
+
+    @property
+    def self_use(self) -> engine.SelfConsumption | None:
+        f = self.figures
+        if f.generated_kwh <= 0:
+            return None
+        return engine.self_consumption(
+            f.generated_kwh, self_consumed_kwh=f.self_consumed_kwh, minimum=self.rules.self_consumption_min
+        )
+
+    @property
+    def below_minimum(self) -> bool:
+        use = self.self_use
+        return use is not None and use.compliant is False
+
+    @property
+    def mode_check(self) -> engine.ModeCheck | None:
+        if self.figures.pv_kw <= 0:
+            return None
+        return engine.allowed_modes(
+            float(self.account.voltage_kv), self.figures.pv_kw, spot_market=self.rules.spot_market
+        )
+
+    @property
+    def annual_kwh(self) -> float:
+        """The year's consumption, scaled to twelve months while the year is not complete."""
+        f = self.figures
+        return f.consumption_kwh * 12 / f.months if 0 < f.months < 12 else f.consumption_kwh
+
+    @property
+    def tier(self) -> engine.TierPosition:
+        return engine.tier_position(self.annual_kwh, self.rules.tiers)
+
+    @property
+    def status(self) -> str:
+        q = self.quota
+        if q is None:
+            return "no_weight"
+        return "met" if q.met else "short"
+
+
+def party_types(accounts: list[Account], rules: engine.RenewableRules) -> dict[int, str]:
+    recorded = dict(QuotaParty.objects.filter(account__in=accounts).values_list("account_id", "party_type"))
+    return {a.pk: recorded.get(a.pk, rules.default_party_type) for a in accounts}
+
+
+def _missing_weight(province: str, year: int, party_type: str) -> str:
+    return _(
+        "No consumption-responsibility weight is loaded for %(province)s %(year)s (%(party)s): "
+        "the obligation cannot be computed. An administrator adds it under Administration → weights."
+    ) % {"province": province or "—", "year": year, "party": PartyType(party_type).label}
+
+
+def account_renewables_many(
+    accounts: list[Account], year: int, *, rules: engine.RenewableRules | None = None
+) -> list[AccountRenewables]:
+    rules = rules or renewable_rules()
+    figures = engine.year_figures(store_dir(), year, [a.customer_id for a in accounts])
+    weights = Weights.load(rules.province)
+    parties = party_types(accounts, rules)
+    price = engine.latest_certificate_price(store_dir(), dt.date(year, 12, 31))
+    if price is None:
+        price = rules.certificate_price_yuan
+    out = []
+    for account in accounts:
+        party = parties[account.pk]
+        weight = weights.get(year, party)
+        item = AccountRenewables(
+            account=account,
+            year=year,
+            figures=figures.get(account.customer_id) or engine.YearFigures(account.customer_id, year),
+            rules=rules,
+            party_type=party,
+            weight=weight,
+            certificate_price_yuan=price,
+        )
+        if weight is None:
+            item.warnings.append(_missing_weight(rules.province, year, party))
+        if item.below_minimum:
+            item.warnings.append(
+                _(
+                    "Self-consumption %(ratio)s is below the provincial minimum %(minimum)s: the project risks "
+                    "losing its distributed-PV status (国能发新能规〔2025〕7号) — raise on-site use or storage."
+                )
+                % {
+                    "ratio": _percent(item.self_use.ratio if item.self_use else None),
+                    "minimum": _percent(rules.self_consumption_min),
+                }
+            )
+        check = item.mode_check
+        if check is not None and item.figures.pv_mode and not check.allows(item.figures.pv_mode):
+            item.warnings.append(_("The PV connection mode is not one the account's voltage and capacity allow."))
+        out.append(item)
+    return out
+
+
+def account_renewables(*, user: AnyUser, customer_id: str, year: int | str | None = None) -> AccountRenewables:
+    try:
+        account = accounts_visible_to(user).get(customer_id=customer_id)
+    except Account.DoesNotExist:
+        raise ApplicationError(_("No account %(id)s.") % {"id": customer_id}) from None
+    return account_renewables_many([account], check_year(year))[0]
+
+
+@dataclass
+class RenewableList:
+    year: int
+    rows: list[AccountRenewables]
+    warnings: list[str]
+
+    @property
+    def totals(self) -> dict[str, float]:
+        quotas = [r.quota for r in self.rows if r.quota is not None]
+        return {
+            "accounts": len(self.rows),
+            "obligation_mwh": sum(q.obligation_mwh for q in quotas),
+            "fulfilled_mwh": sum(q.fulfilled_mwh for q in quotas),
+            "shortfall_mwh": sum(q.shortfall_mwh for q in quotas),
+            "shortfall_certificates": sum(q.shortfall_certificates for q in quotas),
+            "shortfall_cost_yuan": sum(q.shortfall_cost_yuan or 0 for q in quotas),
+            "short": sum(1 for r in self.rows if r.status == "short"),
+            "below_minimum": sum(1 for r in self.rows if r.below_minimum),
+        }
+
+
+def renewable_list(
+    *, user: AnyUser, year: int | str | None = None, district: str = "", status: str = "", scope: str = ""
+) -> RenewableList:
+    """The key accounts with generation or green power in the year (``scope="all"``: every account the
+    user sees that consumed in the year), largest shortfall first."""
+    year = check_year(year)
+    rules = renewable_rules()
+    accounts = accounts_visible_to(user)
+    if district:
+        accounts = accounts.filter(district=district)
+    figures = engine.year_figures(store_dir(), year)
+    wanted = {cid for cid, f in figures.items() if f.has_renewables or (scope == "all" and f.consumption_kwh > 0)}
+    chosen = [a for a in accounts.order_by("customer_id") if a.customer_id in wanted]
+    rows = account_renewables_many(chosen, year, rules=rules)
+    if status == "below_minimum":
+        rows = [r for r in rows if r.below_minimum]
+    elif status in STATUSES:
+        rows = [r for r in rows if r.status == status]
+    rows.sort(key=lambda r: (-(r.quota.shortfall_mwh if r.quota else -1), r.account.customer_id))
+    parties = sorted({r.party_type for r in rows if r.weight is None})
+    warnings = [_missing_weight(rules.province, year, p) for p in parties]
+    return RenewableList(year, rows, warnings)
+
+
+def monthly_generation(account: Account, months: int = 24) -> list[engine.MonthGeneration]:
+    return engine.monthly_generation(store_dir(), account.customer_id, months=months)
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f} %"
+
+
+def as_dict(item: AccountRenewables) -> dict[str, Any]:
+    """One account's figures as plain JSON values (API, CLI ``--format json``, Excel)."""
+    f, q, fc, use, tier, check = item.figures, item.quota, item.forecast, item.self_use, item.tier, item.mode_check
+    return {
+        "customer_id": item.account.customer_id,
+        "name": item.account.name,
+        "district": item.account.district,
+        "year": item.year,
+        "party_type": item.party_type,
+        "province": item.rules.province,
+        "weight": None if item.weight is None else float(item.weight.total_weight),
+        "non_hydro_weight": None
+        if item.weight is None or item.weight.non_hydro_weight is None
+        else float(item.weight.non_hydro_weight),
+        "months": f.months,
+        "consumption_mwh": round(f.consumption_kwh / 1000, 3),
+        "own_mwh": round(f.self_consumed_kwh / 1000, 3),
+        "green_mwh": round(f.green_kwh / 1000, 3),
+        "certificates": f.certificates,
+        "obligation_mwh": None if q is None else round(q.obligation_mwh, 3),
+        "fulfilled_mwh": round((f.self_consumed_kwh + f.green_kwh) / 1000 + f.certificates, 3),
+        "shortfall_mwh": None if q is None else round(q.shortfall_mwh, 3),
+        "shortfall_certificates": None if q is None else q.shortfall_certificates,
+        "shortfall_cost_yuan": None if q is None else q.shortfall_cost_yuan,
+        "certificate_price_yuan": item.certificate_price_yuan,
+        "share": None if q is None or q.share is None else round(q.share, 4),
+        "status": item.status,
+        "forecast": None
+        if fc is None
+        else {
+            "consumption_mwh": round(fc.consumption_mwh, 3),
+            "obligation_mwh": round(fc.obligation_mwh, 3),
+            "fulfilled_mwh": round(fc.fulfilled_mwh, 3),
+            "shortfall_mwh": round(fc.shortfall_mwh, 3),
+            "shortfall_certificates": fc.shortfall_certificates,
+            "shortfall_cost_yuan": fc.shortfall_cost_yuan,
+        },
+        "generated_kwh": round(f.generated_kwh, 1),
+        "self_consumed_kwh": round(f.self_consumed_kwh, 1),
+        "exported_kwh": round(f.exported_kwh, 1),
+        "self_consumption_ratio": None if use is None or use.ratio is None else round(use.ratio, 4),
+        "self_consumption_min": item.rules.self_consumption_min,
+        "below_minimum": item.below_minimum,
+        "installed_kw": round(f.installed_kw, 1),
+        "pv_kw": round(f.pv_kw, 1),
+        "technologies": list(f.technologies),
+        "pv_mode": f.pv_mode,
+        "allowed_modes": None if check is None else list(check.allowed),
+        "pv_over_limit": None if check is None else check.over_limit,
+        "mode_allowed": None if check is None or not f.pv_mode else check.allows(f.pv_mode),
+        "green_premium_yuan": round(f.green_premium_yuan, 2),
+        "certificates_yuan": round(f.certificates_yuan, 2),
+        "generation_growth": None if f.generation_growth is None else round(f.generation_growth, 4),
+        "tier": {
+            "annual_kwh": round(tier.kwh, 1),
+            "tier": tier.tier,
+            "rate_yuan_per_kwh": tier.rate_yuan_per_kwh,
+            "difference_yuan": tier.difference_yuan,
+            "kwh_to_next": None if tier.kwh_to_next is None else round(tier.kwh_to_next, 1),
+            "next_rate_yuan_per_kwh": tier.next_rate_yuan_per_kwh,
+            "gain_at_next_yuan": tier.gain_at_next_yuan,
+        },
+        "warnings": list(item.warnings),
+    }
