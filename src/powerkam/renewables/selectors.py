@@ -24,6 +24,11 @@ from powerkam.renewables.models import PartyType, QuotaParty, QuotaWeight, Renew
 STATUSES = ("short", "met", "no_weight", "below_minimum")
 
 
+def visible_accounts(user: AnyUser | None) -> Any:
+    """The accounts a user sees; ``None`` (the command line, run by the operator) sees them all."""
+    return Account.objects.active() if user is None else accounts_visible_to(user)
+
+
 def store_dir() -> Path:
     return Path(settings.ANALYTICS_DIR)
 
@@ -201,9 +206,9 @@ def account_renewables_many(
     return out
 
 
-def account_renewables(*, user: AnyUser, customer_id: str, year: int | str | None = None) -> AccountRenewables:
+def account_renewables(*, user: AnyUser | None, customer_id: str, year: int | str | None = None) -> AccountRenewables:
     try:
-        account = accounts_visible_to(user).get(customer_id=customer_id)
+        account = visible_accounts(user).get(customer_id=customer_id)
     except Account.DoesNotExist:
         raise ApplicationError(_("No account %(id)s.") % {"id": customer_id}) from None
     return account_renewables_many([account], check_year(year))[0]
@@ -231,13 +236,13 @@ class RenewableList:
 
 
 def renewable_list(
-    *, user: AnyUser, year: int | str | None = None, district: str = "", status: str = "", scope: str = ""
+    *, user: AnyUser | None, year: int | str | None = None, district: str = "", status: str = "", scope: str = ""
 ) -> RenewableList:
     """The key accounts with generation or green power in the year (``scope="all"``: every account the
     user sees that consumed in the year), largest shortfall first."""
     year = check_year(year)
     rules = renewable_rules()
-    accounts = accounts_visible_to(user)
+    accounts = visible_accounts(user)
     if district:
         accounts = accounts.filter(district=district)
     figures = engine.year_figures(store_dir(), year)

@@ -1,0 +1,175 @@
+"""The renewables area in the product: quota figures per account, the page, the 360 panel, Excel,
+the API and the command line; the §7 worked example as an account (docs/rules.md §7)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from io import BytesIO, StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from openpyxl import load_workbook
+
+from powerkam.core.errors import ApplicationError
+from powerkam.renewables import selectors, services
+from powerkam.renewables.models import QuotaWeight
+from tests.factories import Team, build_team, write_dataset
+
+
+@pytest.fixture
+def team(db: None) -> Team:
+    return build_team()
+
+
+@pytest.fixture
+def fujian(settings: Any, tmp_path: Path, team: Team) -> Path:
+    """E100 as the rules' Fujian 2023 example: 100,000 MWh consumed in 12 months, 10,000 MWh of its
+    own PV used on site; certificates trade at 2.31 yuan. E200 consumes without renewables."""
+    store_dir = tmp_path / "store"
+    settings.ANALYTICS_DIR = store_dir
+    write_dataset(
+        store_dir,
+        "billing",
+        [
+            {"customer_id": cid, "period": f"2023-{m:02d}", "kwh": kwh, "due_date": dt.date(2023, m, 28)}
+            for m in range(1, 13)
+            for cid, kwh in (("E100", 100_000_000 / 12), ("E200", 1_000_000.0))
+        ],
+    )
+    write_dataset(
+        store_dir,
+        "generation",
+        [
+            {"customer_id": "E100", "period": f"2023-{m:02d}", "technology": "pv", "installed_kw": 9_000.0,
+             "mode": "self_use", "generated_kwh": 10_000_000 / 12, "self_consumed_kwh": 10_000_000 / 12,
+             "exported_kwh": 0.0}
+            for m in range(1, 13)
+        ],
+    )  # fmt: skip
+    write_dataset(
+        store_dir,
+        "green",
+        [{"record_id": "C1", "customer_id": "E300", "type": "certificate", "traded_on": dt.date(2023, 6, 1),
+          "certificates": 10, "certificate_price_yuan": 2.31}],
+    )  # fmt: skip
+    services.rules_set(rules_toml='province = "福建"')
+    services.weight_set(
+        province="福建", year=2023, party_type="market_user", total_weight="15.8%", source="发改能源〔2023〕"
+    )
+    return store_dir
+
+
+def test_rules_md_example_as_an_account(fujian: Path, team: Team) -> None:
+    item = selectors.account_renewables(user=team.supervisor.user, customer_id="E100", year=2023)
+    d = selectors.as_dict(item)
+    assert d["weight"] == pytest.approx(0.158)
+    assert d["obligation_mwh"] == pytest.approx(15_800)
+    assert d["fulfilled_mwh"] == pytest.approx(10_000)
+    assert d["shortfall_mwh"] == pytest.approx(5_800)
+    assert d["shortfall_certificates"] == 5_800
+    assert d["certificate_price_yuan"] == 2.31
+    assert d["shortfall_cost_yuan"] == pytest.approx(13_398)
+    assert d["self_consumption_ratio"] == pytest.approx(1.0)
+    assert d["status"] == "short"
+    assert d["forecast"]["shortfall_mwh"] == pytest.approx(5_800)  # a whole year: the forecast is the year
+    assert d["mode_allowed"] is True  # 9 MW of self-use PV at 110 kV
+
+
+def test_a_year_without_a_weight_warns(fujian: Path, team: Team) -> None:
+    item = selectors.account_renewables(user=team.supervisor.user, customer_id="E100", year=2024)
+    assert item.quota is None
+    assert item.status == "no_weight"
+    assert any("2024" in w for w in item.warnings)
+
+
+def test_weights_are_versioned_and_checked(fujian: Path, team: Team) -> None:
+    services.weight_set(province="福建", year=2023, party_type="market_user", total_weight="0.16")
+    weight = QuotaWeight.objects.get(province="福建", year=2023, party_type="market_user")
+    assert [str(h.total_weight) for h in weight.history.order_by("history_id")] == ["0.1580", "0.1600"]
+    with pytest.raises(ApplicationError, match=r"0\.158"):
+        services.weight_set(province="福建", year=2023, party_type="market_user", total_weight="158")
+    with pytest.raises(ApplicationError, match="grid"):
+        services.weight_set(province="福建", year=2023, party_type="grid", total_weight="0.1")
+    with pytest.raises(ApplicationError):
+        services.weight_set(
+            province="福建", year=2023, party_type="market_user", total_weight="0.1", by=team.manager.user
+        )
+
+
+def test_the_page_lists_renewable_accounts_with_their_shortfall(fujian: Path, team: Team, client: Client) -> None:
+    client.force_login(team.supervisor.user)
+    response = client.get("/renewables/?year=2023", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "E100" in text
+    assert "E200" not in text
+    assert "新能源" in text
+    assert re.search(r"5,?800", text)
+    everyone = client.get("/renewables/?year=2023&scope=all").content.decode()
+    assert "E200" in everyone
+    bad = client.get("/renewables/?year=abc")
+    assert bad.status_code == 400
+
+
+def test_a_manager_sees_only_their_accounts(fujian: Path, team: Team, client: Client) -> None:
+    # E300 holds certificates but is nobody's: a manager sees only E100 of theirs; a supervisor both.
+    found = selectors.renewable_list(user=team.manager.user, year=2023)
+    assert [r.account.customer_id for r in found.rows] == ["E100"]
+    found = selectors.renewable_list(user=team.supervisor.user, year=2023)
+    assert [r.account.customer_id for r in found.rows] == ["E100", "E300"]
+
+
+def test_excel_export_has_the_figures_as_numbers(fujian: Path, team: Team, client: Client) -> None:
+    client.force_login(team.supervisor.user)
+    response = client.get("/renewables/export.xlsx?year=2023")
+    assert response.status_code == 200
+    sheet = load_workbook(BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    e100 = next(r for r in rows if r[0] == "E100")
+    assert e100[9] == pytest.approx(5_800)
+    assert e100[10] == 5_800
+    assert e100[11] == pytest.approx(13_398)
+
+
+def test_the_360_panel_shows_the_generation_chart(fujian: Path, team: Team, client: Client) -> None:
+    client.force_login(team.supervisor.user)
+    response = client.get("/accounts/E100/panels/renewables/")
+    assert response.status_code == 200
+    assert "chart-generation-data" in response.content.decode()
+    assert client.get("/accounts/E200/panels/renewables/").content.strip() == b""
+
+
+def test_api(fujian: Path, team: Team, client: Client) -> None:
+    client.force_login(team.supervisor.user)
+    listing = client.get("/api/v1/renewables/?year=2023").json()
+    assert [a["customer_id"] for a in listing["accounts"]] == ["E100", "E300"]
+    one = client.get("/api/v1/renewables/E100?year=2023").json()
+    assert one["shortfall_certificates"] == 5_800
+    assert len(one["months"]) == 12
+
+
+def test_cli_show_list_and_the_worked_examples(fujian: Path, team: Team) -> None:
+    out = StringIO()
+    call_command("renewables", "show", "E100", "--year", "2023", "--format", "json", stdout=out)
+    shown = json.loads(out.getvalue())
+    for key, value in (("obligation_mwh", 15_800), ("fulfilled_mwh", 10_000), ("shortfall_mwh", 5_800),
+                       ("shortfall_certificates", 5_800), ("self_consumption_ratio", 1.0)):  # fmt: skip
+        assert shown[key] == pytest.approx(value), key
+    out = StringIO()
+    call_command("renewables", "list", "--year", "2023", stdout=out)
+    assert "E100" in out.getvalue()
+    out = StringIO()
+    call_command(
+        "renewables", "quota", "--weight", "0.158", "--consumption-mwh", "100000", "--renewable-mwh", "10000",
+        "--certificate-price", "2.31", "--format", "json", stdout=out,
+    )  # fmt: skip
+    assert json.loads(out.getvalue())["shortfall_cost_yuan"] == pytest.approx(13_398)
+    out = StringIO()
+    call_command("renewables", "self-use", "--generated-kwh", "1000000", "--exported-kwh", "600000", stdout=out)
+    assert "40.0 %" in out.getvalue()
+    assert "below the minimum" in out.getvalue()
