@@ -58,11 +58,14 @@ def weight_set(
     total = _share(total_weight, _("total weight"))
     if total is None:
         raise ApplicationError(_("The total weight is required."))
+    non_hydro = _share(non_hydro_weight, _("non-hydro weight"))
     weight = QuotaWeight.objects.filter(province=province, year=year, party_type=party_type).first()
     if weight is None:
         weight = QuotaWeight(province=province, year=year, party_type=party_type)
+    elif (weight.total_weight, weight.non_hydro_weight, weight.source) == (total, non_hydro, source):
+        return weight  # nothing changes: no new version in the history
     weight.total_weight = total
-    weight.non_hydro_weight = _share(non_hydro_weight, _("non-hydro weight"))
+    weight.non_hydro_weight = non_hydro
     weight.source = source
     try:
         weight.full_clean()
