@@ -213,3 +213,101 @@ def test_year_figures_of_an_empty_store(tmp_path: Path) -> None:
     assert engine.year_figures(tmp_path, 2026) == {}
     assert engine.latest_certificate_price(tmp_path) is None
     assert engine.monthly_generation(tmp_path, "R1") == []
+
+
+# --- headroom to grow, non-hydro, retention signal ------------------------------------------------
+
+
+def _fujian_quota(weight: float = 0.158) -> engine.Quota:
+    return engine.quota(weight=weight, consumption_mwh=100_000, own_mwh=10_000, certificate_price_yuan=2.31)
+
+
+def test_growth_headroom_buy_or_build_within_the_feeder() -> None:
+    # The Fujian account (110 kV, 9,000 kW PV) on a feeder with 3,000 kW and a substation with 20,000 kW free.
+    g = engine.growth_headroom(
+        _fujian_quota(),
+        voltage_kv=110,
+        pv_kw=9_000,
+        annual_consumption_kwh=100_000_000,
+        feeder_headroom_kw=3_000,
+        substation_headroom_kw=20_000,
+        rules=engine.DEFAULT_RULES,
+    )
+    assert (g.shortfall_certificates, g.certificates_yuan) == (5_800, 13_398.0)
+    assert g.green_power_mwh == 5_800
+    assert g.green_power_premium_yuan == pytest.approx(174_000)  # 5,800 MWh × 0.03 yuan/kWh
+    assert g.limits_kw == {"distributed_pv": 41_000, "feeder": 3_000, "substation": 20_000,
+                           "consumption": pytest.approx(90_909.09, abs=0.01)}  # fmt: skip
+    assert g.pv_binding == "feeder"
+    assert g.pv_kw == 3_000
+    assert g.pv_mwh == pytest.approx(3_300)  # 1,100 kWh per kW a year
+    assert g.pv_counted_mwh == pytest.approx(1_650)  # at the 50 % self-use minimum
+    assert g.pv_certificates_yuan == pytest.approx(1_650 * 2.31)
+    assert g.share_now == pytest.approx(0.10)
+    assert g.share_with_pv == pytest.approx(0.1165)
+
+
+def test_growth_headroom_limits_and_unknown_grid() -> None:
+    rules = engine.RenewableRules.from_toml("pv_yield_kwh_per_kw = 1000\ngreen_premium_yuan_per_kwh = 0.05")
+    # 10 kV factory with 5,800 kW already: 200 kW left under the 6 MW general C&I limit.
+    g = engine.growth_headroom(
+        _fujian_quota(), voltage_kv=10, pv_kw=5_800, annual_consumption_kwh=100_000_000,
+        feeder_headroom_kw=5_000, substation_headroom_kw=-300, rules=rules,
+    )  # fmt: skip
+    assert g.pv_binding == "substation"  # an over-committed substation leaves nothing
+    assert g.pv_kw == 0
+    assert g.green_power_premium_yuan == pytest.approx(290_000)
+    g = engine.growth_headroom(
+        _fujian_quota(), voltage_kv=10, pv_kw=5_800, annual_consumption_kwh=100_000_000,
+        feeder_headroom_kw=5_000, substation_headroom_kw=9_000, rules=rules,
+    )  # fmt: skip
+    assert (g.pv_binding, g.pv_kw, g.pv_mwh) == ("distributed_pv", 200, 200)
+    g = engine.growth_headroom(
+        _fujian_quota(), voltage_kv=10, pv_kw=0, annual_consumption_kwh=1_000_000,
+        feeder_headroom_kw=5_000, substation_headroom_kw=9_000, rules=rules,
+    )  # fmt: skip
+    assert (g.pv_binding, g.pv_kw) == ("consumption", 1_000)  # no more PV than it consumes
+    g = engine.growth_headroom(
+        _fujian_quota(), voltage_kv=10, pv_kw=0, annual_consumption_kwh=1_000_000,
+        feeder_headroom_kw=None, substation_headroom_kw=9_000, rules=rules,
+    )  # fmt: skip
+    assert (g.pv_kw, g.pv_binding, g.pv_mwh, g.share_with_pv) == (None, None, None, None)
+    assert g.certificates_yuan == 13_398.0  # buying is known without grid data
+    assert engine.pv_limit_kw(220) == 0
+
+
+def test_non_hydro_weight_is_its_own_obligation() -> None:
+    # Total 15.8 % met by 16,000 MWh; non-hydro 16.5 % is not: hydro would count only toward the total.
+    total = engine.quota(weight=0.158, consumption_mwh=100_000, own_mwh=16_000)
+    non_hydro = engine.quota(weight=0.165, consumption_mwh=100_000, own_mwh=16_000)
+    assert total.met
+    assert non_hydro.shortfall_certificates == 500
+
+
+def test_rules_reject_a_bad_pv_yield() -> None:
+    with pytest.raises(engine.RenewableRulesError, match="pv_yield_kwh_per_kw"):
+        engine.RenewableRules.from_toml("pv_yield_kwh_per_kw = 0")
+    rules = engine.RenewableRules(pv_yield_kwh_per_kw=1250.0, green_premium_yuan_per_kwh=0.04)
+    assert engine.RenewableRules.from_toml(rules.to_toml()) == rules
+
+
+def _figures(generated: float, prior: float | None, own: float, grid: float) -> engine.YearFigures:
+    return engine.YearFigures(
+        "E1", 2026, consumption_kwh=grid, generated_kwh=generated, self_consumed_kwh=own, generated_kwh_prior=prior
+    )
+
+
+def test_self_generation_signal() -> None:
+    assert engine.self_generation_signal(_figures(1_000, None, 1_000, 10_000)) is None  # nothing to compare with
+    assert engine.self_generation_signal(_figures(1_050, 1_000, 1_000, 10_000)) == 0  # +5 %: no risk
+    # +60 % on a plant covering 1/11 of supply: (0.60 − 0.10) × (0.5 + 2.5 / 11)
+    assert engine.self_generation_signal(_figures(1_600, 1_000, 1_000, 10_000)) == pytest.approx(
+        0.5 * (0.5 + 2.5 / 11), abs=1e-4
+    )
+    # doubling a plant that covers 40 % of supply: the highest risk
+    assert engine.self_generation_signal(_figures(2_000, 1_000, 4_000, 6_000)) == 1.0
+    low = engine.self_generation_signal(_figures(2_000, 1_000, 100, 100_000))
+    high = engine.self_generation_signal(_figures(2_000, 1_000, 30_000, 70_000))
+    assert low is not None
+    assert high is not None
+    assert low < high

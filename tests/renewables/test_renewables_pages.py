@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from decimal import Decimal
 from io import BytesIO, StringIO
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from django.test import Client
 from openpyxl import load_workbook
 
 from powerkam.core.errors import ApplicationError
+from powerkam.grid.models import Feeder, Substation
 from powerkam.renewables import selectors, services
 from powerkam.renewables.models import QuotaWeight
 from tests.factories import Team, build_team, write_dataset
@@ -173,3 +175,53 @@ def test_cli_show_list_and_the_worked_examples(fujian: Path, team: Team) -> None
     call_command("renewables", "self-use", "--generated-kwh", "1000000", "--exported-kwh", "600000", stdout=out)
     assert "40.0 %" in out.getvalue()
     assert "below the minimum" in out.getvalue()
+
+
+@pytest.fixture
+def feeder(fujian: Path) -> Feeder:
+    """E100's first supply feeder F001: 10,000 kVA × 0.9 − 6,000 kW peak = 3,000 kW free, alone on S1."""
+    substation = Substation.objects.create(substation_id="S1", name="110kV东变电站")
+    return Feeder.objects.create(
+        feeder_id="F001", name="东1线", substation=substation, voltage_kv=Decimal("110"),
+        rated_capacity_kva=Decimal("10000"), peak_load_kw=Decimal("6000"),
+    )  # fmt: skip
+
+
+def test_headroom_to_grow_and_non_hydro_on_the_page_api_and_cli(
+    fujian: Path, feeder: Feeder, team: Team, client: Client
+) -> None:
+    services.weight_set(
+        province="福建", year=2023, party_type="market_user", total_weight="15.8%", non_hydro_weight="12%"
+    )
+    d = selectors.as_dict(selectors.account_renewables(user=None, customer_id="E100", year=2023))
+    assert d["non_hydro"]["obligation_mwh"] == pytest.approx(12_000)
+    assert d["non_hydro"]["shortfall_certificates"] == 2_000
+    h = d["headroom"]
+    assert (h["certificates"], h["certificates_yuan"]) == (5_800, 13_398.0)
+    assert h["green_power_premium_yuan"] == pytest.approx(174_000)  # rules' 0.03 yuan/kWh: no trade in the data
+    assert h["pv_limits_kw"]["feeder"] == pytest.approx(3_000)
+    assert h["pv_limits_kw"]["substation"] == pytest.approx(3_000)
+    assert h["pv_limits_kw"]["distributed_pv"] == pytest.approx(41_000)  # 110 kV: 50 MW less the 9 MW it has
+    assert (h["pv_kw"], h["pv_binding"], h["pv_mwh_year"]) == (3_000, "feeder", 3_300)
+    assert h["share_with_pv"] == pytest.approx(0.1165)
+
+    # E200 has no feeder in the grid data: the PV it could add is unknown, buying is not.
+    other = selectors.as_dict(selectors.account_renewables(user=None, customer_id="E200", year=2023))
+    assert other["headroom"] is None or other["headroom"]["pv_kw"] is None
+
+    client.force_login(team.supervisor.user)
+    page = client.get("/renewables/?year=2023").content.decode()
+    assert "3,000 kW" in page or "3000 kW" in page
+    assert client.get("/api/v1/renewables/E100?year=2023").json()["headroom"]["pv_kw"] == 3_000
+    out = StringIO()
+    call_command("renewables", "show", "E100", "--year", "2023", stdout=out)
+    text = out.getvalue()
+    assert "PV it could add: 3,000 kW (limited by feeder) = 3,300.0 MWh/year at 1,100 kWh/kW" in text
+    assert "non-hydro weight 12.0 %: obligation 12,000.0 MWh, shortfall 2,000.0 MWh" in text
+
+
+def test_a_feeder_at_its_limit_leaves_no_pv_to_add(fujian: Path, feeder: Feeder) -> None:
+    feeder.peak_load_kw = Decimal("9500")
+    feeder.save()
+    d = selectors.as_dict(selectors.account_renewables(user=None, customer_id="E100", year=2023))
+    assert (d["headroom"]["pv_kw"], d["headroom"]["pv_binding"]) == (0, "feeder")

@@ -318,6 +318,163 @@ def tier_position(kwh: float, tiers: Sequence[Tier] = EXAMPLE_TIERS) -> TierPosi
     )
 
 
+# --- headroom to grow (额度提升空间) ------------------------------------------------------------------
+
+#: Which limit caps the PV an account could add.
+PV_LIMITS: tuple[str, ...] = ("distributed_pv", "feeder", "substation", "consumption")
+
+
+@dataclass(frozen=True)
+class GrowthHeadroom:
+    """How far one account could raise its renewable share in a year (MWh, kW, yuan).
+
+    Two ways: **buy** — the certificates or green power that close the shortfall (green power costs
+    its environmental premium over grey power); **build** — the PV it could add: the least of the
+    distributed-PV limit of its voltage less the PV it has, its feeder's and its substation's capacity
+    headroom (kW), and the PV whose yearly yield equals its consumption (more would only be exported).
+    Added PV counts toward the quota with the self-consumption minimum used on site.
+    """
+
+    consumption_mwh: float
+    fulfilled_mwh: float
+    shortfall_mwh: float
+    shortfall_certificates: int
+    certificate_price_yuan: float | None
+    green_premium_yuan_per_kwh: float
+    #: the PV limits in kW (None: not known — no grid data for the feeder or substation)
+    limits_kw: Mapping[str, float | None]
+    pv_yield_kwh_per_kw: float
+    self_use_share: float
+
+    @property
+    def certificates_yuan(self) -> float | None:
+        if self.certificate_price_yuan is None:
+            return None
+        return round(self.shortfall_certificates * self.certificate_price_yuan, 2)
+
+    @property
+    def green_power_mwh(self) -> float:
+        return self.shortfall_mwh
+
+    @property
+    def green_power_premium_yuan(self) -> float:
+        return round(green_premium_yuan(self.shortfall_mwh * 1000, self.green_premium_yuan_per_kwh), 2)
+
+    @property
+    def pv_known(self) -> bool:
+        return all(v is not None for v in self.limits_kw.values())
+
+    @property
+    def pv_binding(self) -> str | None:
+        """The limit that caps the PV (None when one is unknown)."""
+        if not self.pv_known:
+            return None
+        return min(PV_LIMITS, key=lambda k: self.limits_kw[k] or 0.0)
+
+    @property
+    def pv_kw(self) -> float | None:
+        """PV it could add (kW, whole tens), 0 when a limit is already reached."""
+        if not self.pv_known:
+            return None
+        least = min(v or 0.0 for v in self.limits_kw.values())
+        return max(0.0, math.floor(least / 10) * 10)
+
+    @property
+    def pv_mwh(self) -> float | None:
+        """The added PV's yearly yield (MWh)."""
+        kw = self.pv_kw
+        return None if kw is None else kw * self.pv_yield_kwh_per_kw / 1000
+
+    @property
+    def pv_counted_mwh(self) -> float | None:
+        """What the added PV adds to the fulfilled MWh (its self-used part)."""
+        mwh = self.pv_mwh
+        return None if mwh is None else mwh * self.self_use_share
+
+    @property
+    def pv_certificates_yuan(self) -> float | None:
+        """The certificates the added PV spares (within the shortfall), at the certificate price."""
+        counted = self.pv_counted_mwh
+        if counted is None or self.certificate_price_yuan is None:
+            return None
+        spared = min(self.shortfall_certificates, math.floor(counted * 1000 / KWH_PER_CERTIFICATE + 1e-9))
+        return round(spared * self.certificate_price_yuan, 2)
+
+    @property
+    def share_now(self) -> float | None:
+        return self.fulfilled_mwh / self.consumption_mwh if self.consumption_mwh > 0 else None
+
+    @property
+    def share_with_pv(self) -> float | None:
+        """The share it reaches with the added PV alone."""
+        counted = self.pv_counted_mwh
+        if counted is None or self.consumption_mwh <= 0:
+            return None
+        return (self.fulfilled_mwh + counted) / self.consumption_mwh
+
+
+def pv_limit_kw(voltage_kv: float) -> float:
+    """The most distributed PV an account at ``voltage_kv`` may have (0 above 110 kV)."""
+    category = pv_category(voltage_kv)
+    return 0.0 if category is None else category.max_kw
+
+
+def growth_headroom(
+    q: Quota,
+    *,
+    voltage_kv: float,
+    pv_kw: float,
+    annual_consumption_kwh: float,
+    feeder_headroom_kw: float | None,
+    substation_headroom_kw: float | None,
+    rules: RenewableRules,
+    green_premium_yuan_per_kwh: float | None = None,
+) -> GrowthHeadroom:
+    """The headroom to grow of an account with quota ``q`` (see :class:`GrowthHeadroom`)."""
+    limits: dict[str, float | None] = {
+        "distributed_pv": max(0.0, pv_limit_kw(voltage_kv) - pv_kw),
+        "feeder": None if feeder_headroom_kw is None else max(0.0, feeder_headroom_kw),
+        "substation": None if substation_headroom_kw is None else max(0.0, substation_headroom_kw),
+        "consumption": max(0.0, annual_consumption_kwh / rules.pv_yield_kwh_per_kw),
+    }
+    return GrowthHeadroom(
+        consumption_mwh=q.consumption_mwh,
+        fulfilled_mwh=q.fulfilled_mwh,
+        shortfall_mwh=q.shortfall_mwh,
+        shortfall_certificates=q.shortfall_certificates,
+        certificate_price_yuan=q.certificate_price_yuan,
+        green_premium_yuan_per_kwh=(
+            rules.green_premium_yuan_per_kwh if green_premium_yuan_per_kwh is None else green_premium_yuan_per_kwh
+        ),
+        limits_kw=limits,
+        pv_yield_kwh_per_kw=rules.pv_yield_kwh_per_kw,
+        self_use_share=rules.self_consumption_min,
+    )
+
+
+# --- retention signal -----------------------------------------------------------------------------
+
+
+def self_generation_signal(figures: YearFigures, *, threshold: float = 0.10) -> float | None:
+    """Self-generation growth as a retention risk between 0 (none) and 1 (high), for the health score.
+
+    An account whose own generation grows buys less from the grid. Growth of own generation against
+    the same months a year earlier (:attr:`YearFigures.generation_growth`) of ``threshold`` or less is
+    no risk; the risk rises linearly to 1 at growth of ``threshold`` + 100 %, and is weighted by how
+    much of the account's supply its own generation already is (self-consumed ÷ (self-consumed + grid
+    consumption)) — a doubling of a tiny plant matters less than a doubling of a large one. None when
+    there is no generation a year earlier to compare with (a new plant shows in ``generation_growth``
+    only once it has a year of history).
+    """
+    growth = figures.generation_growth
+    if growth is None:
+        return None
+    supply = figures.self_consumed_kwh + figures.consumption_kwh
+    own_share = figures.self_consumed_kwh / supply if supply > 0 else 0.0
+    rising = min(1.0, max(0.0, growth - threshold))
+    return round(min(1.0, rising * (0.5 + own_share * 2.5)), 4)
+
+
 # --- rules --------------------------------------------------------------------------------------
 
 
@@ -337,6 +494,10 @@ class RenewableRules:
     certificate_price_yuan: float = 2.31
     #: the price-difference bands
     tiers: tuple[Tier, ...] = field(default_factory=lambda: EXAMPLE_TIERS)
+    #: the yield of added PV (kWh per kW installed per year) in the headroom to grow
+    pv_yield_kwh_per_kw: float = 1100.0
+    #: the environmental premium of green power when no green power trade is in the data (yuan/kWh)
+    green_premium_yuan_per_kwh: float = 0.03
 
     def __post_init__(self) -> None:
         problems = []
@@ -346,6 +507,10 @@ class RenewableRules:
             problems.append("self_consumption_min must be between 0 and 1")
         if self.certificate_price_yuan < 0:
             problems.append("certificate_price_yuan must be 0 or more")
+        if not 0 < self.pv_yield_kwh_per_kw <= 3000:
+            problems.append("pv_yield_kwh_per_kw must be more than 0 and at most 3000 (kWh per kW a year)")
+        if not 0 <= self.green_premium_yuan_per_kwh <= 10:
+            problems.append("green_premium_yuan_per_kwh must be between 0 and 10")
         if not self.tiers:
             problems.append("tiers must have at least one band")
         elif min(t.from_kwh for t in self.tiers) != 0:
@@ -399,6 +564,8 @@ class RenewableRules:
             f"self_consumption_min = {self.self_consumption_min!r}",
             f"spot_market = {'true' if self.spot_market else 'false'}",
             f"certificate_price_yuan = {self.certificate_price_yuan!r}",
+            f"pv_yield_kwh_per_kw = {self.pv_yield_kwh_per_kw!r}",
+            f"green_premium_yuan_per_kwh = {self.green_premium_yuan_per_kwh!r}",
         ]
         for t in self.tiers:
             lines += ["", "[[tiers]]", f"from_kwh = {t.from_kwh!r}", f"rate = {t.rate_yuan_per_kwh!r}"]
@@ -442,6 +609,8 @@ class YearFigures:
     months: int = 0
     generated_kwh: float = 0.0
     self_consumed_kwh: float = 0.0
+    #: self-consumed kWh of renewable plants (PV, wind): storage only shifts energy and does not count
+    own_renewable_kwh: float = 0.0
     exported_kwh: float = 0.0
     installed_kw: float = 0.0
     pv_kw: float = 0.0
@@ -499,13 +668,15 @@ def year_figures(store_dir: Path, year: int, customer_ids: Iterable[str] | None 
         if generation := _parquet(store_dir, "generation"):
             rows = con.execute(
                 "SELECT customer_id, sum(generated_kwh), sum(self_consumed_kwh), sum(exported_kwh), "
-                "max(period), list(DISTINCT technology ORDER BY technology) "
+                "max(period), list(DISTINCT technology ORDER BY technology), "
+                "sum(CASE WHEN technology <> 'storage' THEN self_consumed_kwh END) "
                 f"FROM read_parquet($p) WHERE period BETWEEN $lo AND $hi {only} GROUP BY customer_id",
                 {"p": generation, "lo": lo, "hi": hi},
             ).fetchall()
             last: dict[str, str] = {}
-            for cid, gen, own, exp, last_period, techs in rows:
+            for cid, gen, own, exp, last_period, techs, renewable in rows:
                 figures = get(cid)
+                figures.own_renewable_kwh = float(renewable or 0)
                 figures.generated_kwh, figures.self_consumed_kwh, figures.exported_kwh = (
                     float(gen or 0),
                     float(own or 0),
@@ -578,6 +749,25 @@ def latest_certificate_price(store_dir: Path, on_or_before: Any = None) -> float
     with duckdb.connect(":memory:") as con:
         row = con.execute(
             f"SELECT certificate_price_yuan FROM read_parquet($p) WHERE {where} "
+            "ORDER BY traded_on DESC, record_id DESC LIMIT 1",
+            params,
+        ).fetchone()
+    return float(row[0]) if row else None
+
+
+def latest_green_premium(store_dir: Path, on_or_before: Any = None) -> float | None:
+    """The environmental premium of the newest green power trade in the data (yuan/kWh)."""
+    green = _parquet(store_dir, "green")
+    if green is None:
+        return None
+    where = "type = 'power' AND premium_yuan_per_kwh IS NOT NULL"
+    params: dict[str, Any] = {"p": green}
+    if on_or_before is not None:
+        where += " AND traded_on <= $d"
+        params["d"] = on_or_before
+    with duckdb.connect(":memory:") as con:
+        row = con.execute(
+            f"SELECT premium_yuan_per_kwh FROM read_parquet($p) WHERE {where} "
             "ORDER BY traded_on DESC, record_id DESC LIMIT 1",
             params,
         ).fetchone()

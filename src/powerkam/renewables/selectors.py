@@ -91,19 +91,51 @@ class AccountRenewables:
     weight: QuotaWeight | None
     certificate_price_yuan: float | None
     warnings: list[str] = field(default_factory=list)
+    #: capacity headroom (kW) of the account's first supply feeder and of its substation (None: unknown)
+    feeder_headroom_kw: float | None = None
+    substation_headroom_kw: float | None = None
+    #: the environmental premium green power would cost (the newest trade, else the rules')
+    green_premium_yuan_per_kwh: float | None = None
 
-    @property
-    def quota(self) -> engine.Quota | None:
-        if self.weight is None:
-            return None
+    def _quota(self, weight: float) -> engine.Quota:
         f = self.figures
         return engine.quota(
-            weight=float(self.weight.total_weight),
+            weight=weight,
             consumption_mwh=f.consumption_kwh / 1000,
-            own_mwh=f.self_consumed_kwh / 1000,
+            own_mwh=f.own_renewable_kwh / 1000,
             green_mwh=f.green_kwh / 1000,
             certificates=f.certificates,
             certificate_price_yuan=self.certificate_price_yuan,
+        )
+
+    @property
+    def quota(self) -> engine.Quota | None:
+        """Against the total weight (hydro counts toward it)."""
+        return None if self.weight is None else self._quota(float(self.weight.total_weight))
+
+    @property
+    def non_hydro_quota(self) -> engine.Quota | None:
+        """Against the non-hydro weight. The data holds no hydro: own generation is PV and wind, green
+        power contracts are wind and solar, and certificates carry no source (counted as non-hydro)."""
+        if self.weight is None or self.weight.non_hydro_weight is None:
+            return None
+        return self._quota(float(self.weight.non_hydro_weight))
+
+    @property
+    def growth(self) -> engine.GrowthHeadroom | None:
+        """The headroom to grow (额度提升空间) against the total weight."""
+        q = self.quota
+        if q is None:
+            return None
+        return engine.growth_headroom(
+            q,
+            voltage_kv=float(self.account.voltage_kv),
+            pv_kw=self.figures.pv_kw,
+            annual_consumption_kwh=self.annual_kwh,
+            feeder_headroom_kw=self.feeder_headroom_kw,
+            substation_headroom_kw=self.substation_headroom_kw,
+            rules=self.rules,
+            green_premium_yuan_per_kwh=self.green_premium_yuan_per_kwh,
         )
 
     @property
@@ -145,10 +177,11 @@ class AccountRenewables:
 
     @property
     def status(self) -> str:
-        q = self.quota
+        """short when either the total or the non-hydro obligation is not met."""
+        q, nh = self.quota, self.non_hydro_quota
         if q is None:
             return "no_weight"
-        return "met" if q.met else "short"
+        return "met" if q.met and (nh is None or nh.met) else "short"
 
 
 def party_types(accounts: list[Account], rules: engine.RenewableRules) -> dict[int, str]:
@@ -173,6 +206,8 @@ def account_renewables_many(
     price = engine.latest_certificate_price(store_dir(), dt.date(year, 12, 31))
     if price is None:
         price = rules.certificate_price_yuan
+    premium = engine.latest_green_premium(store_dir(), dt.date(year, 12, 31))
+    headroom = grid_headroom(accounts)
     out = []
     for account in accounts:
         party = parties[account.pk]
@@ -185,6 +220,9 @@ def account_renewables_many(
             party_type=party,
             weight=weight,
             certificate_price_yuan=price,
+            feeder_headroom_kw=headroom.get(account.pk, (None, None))[0],
+            substation_headroom_kw=headroom.get(account.pk, (None, None))[1],
+            green_premium_yuan_per_kwh=premium,
         )
         if weight is None:
             item.warnings.append(_missing_weight(rules.province, year, party))
@@ -203,6 +241,35 @@ def account_renewables_many(
         if check is not None and item.figures.pv_mode and not check.allows(item.figures.pv_mode):
             item.warnings.append(_("The PV connection mode is not one the account's voltage and capacity allow."))
         out.append(item)
+    return out
+
+
+def grid_headroom(accounts: list[Account]) -> dict[int, tuple[float | None, float | None]]:
+    """Account → capacity headroom (kW) of its first supply feeder and of that feeder's substation
+    (grid data, docs/prospects.md: rated × power factor − peak − active reservations); unknown without
+    grid data. Each feeder and substation is computed once."""
+    from powerkam.grid.models import Feeder
+    from powerkam.prospects.selectors import feeder_headroom, substation_headroom
+
+    first = {a.pk: a.feeder_list[0] for a in accounts if a.feeder_list}
+    feeders = {
+        f.feeder_id: f
+        for f in Feeder.objects.filter(feeder_id__in=set(first.values()), archived=False).select_related("substation")
+    }
+    by_feeder: dict[str, float | None] = {}
+    by_substation: dict[int, float | None] = {}
+    out: dict[int, tuple[float | None, float | None]] = {}
+    for pk, feeder_id in first.items():
+        feeder = feeders.get(feeder_id)
+        if feeder is None:
+            continue
+        if feeder_id not in by_feeder:
+            kw = feeder_headroom(feeder).available_kw
+            by_feeder[feeder_id] = None if kw is None else float(kw)
+        if feeder.substation_id not in by_substation:
+            kw = substation_headroom(feeder.substation).available_kw
+            by_substation[feeder.substation_id] = None if kw is None else float(kw)
+        out[pk] = (by_feeder[feeder_id], by_substation[feeder.substation_id])
     return out
 
 
@@ -270,6 +337,7 @@ def _percent(value: float | None) -> str:
 def as_dict(item: AccountRenewables) -> dict[str, Any]:
     """One account's figures as plain JSON values (API, CLI ``--format json``, Excel)."""
     f, q, fc, use, tier, check = item.figures, item.quota, item.forecast, item.self_use, item.tier, item.mode_check
+    nh, grow = item.non_hydro_quota, item.growth
     return {
         "customer_id": item.account.customer_id,
         "name": item.account.name,
@@ -283,17 +351,28 @@ def as_dict(item: AccountRenewables) -> dict[str, Any]:
         else float(item.weight.non_hydro_weight),
         "months": f.months,
         "consumption_mwh": round(f.consumption_kwh / 1000, 3),
-        "own_mwh": round(f.self_consumed_kwh / 1000, 3),
+        "own_mwh": round(f.own_renewable_kwh / 1000, 3),
         "green_mwh": round(f.green_kwh / 1000, 3),
         "certificates": f.certificates,
         "obligation_mwh": None if q is None else round(q.obligation_mwh, 3),
-        "fulfilled_mwh": round((f.self_consumed_kwh + f.green_kwh) / 1000 + f.certificates, 3),
+        "fulfilled_mwh": round((f.own_renewable_kwh + f.green_kwh) / 1000 + f.certificates, 3),
         "shortfall_mwh": None if q is None else round(q.shortfall_mwh, 3),
         "shortfall_certificates": None if q is None else q.shortfall_certificates,
         "shortfall_cost_yuan": None if q is None else q.shortfall_cost_yuan,
         "certificate_price_yuan": item.certificate_price_yuan,
         "share": None if q is None or q.share is None else round(q.share, 4),
         "status": item.status,
+        "non_hydro": None
+        if nh is None
+        else {
+            "weight": nh.weight,
+            "obligation_mwh": round(nh.obligation_mwh, 3),
+            "shortfall_mwh": round(nh.shortfall_mwh, 3),
+            "shortfall_certificates": nh.shortfall_certificates,
+            "shortfall_cost_yuan": nh.shortfall_cost_yuan,
+            "met": nh.met,
+        },
+        "headroom": None if grow is None else growth_dict(grow),
         "forecast": None
         if fc is None
         else {
@@ -330,4 +409,28 @@ def as_dict(item: AccountRenewables) -> dict[str, Any]:
             "gain_at_next_yuan": tier.gain_at_next_yuan,
         },
         "warnings": list(item.warnings),
+    }
+
+
+def _r(value: float | None, digits: int = 3) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def growth_dict(g: engine.GrowthHeadroom) -> dict[str, Any]:
+    """The headroom to grow as plain JSON values."""
+    return {
+        "certificates": g.shortfall_certificates,
+        "certificates_yuan": g.certificates_yuan,
+        "green_power_mwh": round(g.green_power_mwh, 3),
+        "green_premium_yuan_per_kwh": g.green_premium_yuan_per_kwh,
+        "green_power_premium_yuan": g.green_power_premium_yuan,
+        "pv_limits_kw": {k: _r(v, 1) for k, v in g.limits_kw.items()},
+        "pv_binding": g.pv_binding,
+        "pv_kw": g.pv_kw,
+        "pv_yield_kwh_per_kw": g.pv_yield_kwh_per_kw,
+        "pv_mwh_year": _r(g.pv_mwh),
+        "pv_counted_mwh": _r(g.pv_counted_mwh),
+        "pv_certificates_yuan": g.pv_certificates_yuan,
+        "share_now": _r(g.share_now, 4),
+        "share_with_pv": _r(g.share_with_pv, 4),
     }

@@ -67,6 +67,12 @@ def renewables_export(request: HttpRequest) -> HttpResponse:
         Column(_("Price-difference tier"), "int"),
         Column(_("Yearly price difference"), "money"),
         Column(_("Gain at the next tier"), "money"),
+        Column(_("Non-hydro weight"), "percent"),
+        Column(_("Non-hydro shortfall (MWh)"), "number"),
+        Column(_("Green power premium to close the shortfall"), "money"),
+        Column(_("PV it could add (kW)"), "number"),
+        Column(_("Added PV (MWh a year)"), "number"),
+        Column(_("Share with the added PV"), "percent"),
     ]
     yes, no = _("yes"), _("no")
 
@@ -95,6 +101,12 @@ def renewables_export(request: HttpRequest) -> HttpResponse:
                     d["tier"]["tier"],
                     d["tier"]["difference_yuan"],
                     d["tier"]["gain_at_next_yuan"],
+                    d["non_hydro"] and d["non_hydro"]["weight"],
+                    d["non_hydro"] and d["non_hydro"]["shortfall_mwh"],
+                    d["headroom"] and d["headroom"]["green_power_premium_yuan"],
+                    d["headroom"] and d["headroom"]["pv_kw"],
+                    d["headroom"] and d["headroom"]["pv_mwh_year"],
+                    d["headroom"] and d["headroom"]["share_with_pv"],
                 ]
             )
         return out

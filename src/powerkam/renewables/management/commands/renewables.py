@@ -194,6 +194,27 @@ class Command(PowerKAMCommand):
                 f"  shortfall {_num(r['shortfall_mwh'], 1)} MWh = {_num(r['shortfall_certificates'])} certificates "
                 f"at ¥{_num(r['certificate_price_yuan'], 2)} = ¥{_num(r['shortfall_cost_yuan'], 2)}",
             ]
+            if r["non_hydro"]:
+                nh = r["non_hydro"]
+                lines.append(
+                    f"  non-hydro weight {_pct(nh['weight'])}: obligation {_num(nh['obligation_mwh'], 1)} MWh, "
+                    f"shortfall {_num(nh['shortfall_mwh'], 1)} MWh = {_num(nh['shortfall_certificates'])} certificates"
+                )
+            if r["headroom"]:
+                h = r["headroom"]
+                lines.append(
+                    f"  headroom to grow: buy {_num(h['certificates'])} certificates (¥{_num(h['certificates_yuan'], 2)}) "
+                    f"or {_num(h['green_power_mwh'], 1)} MWh of green power (premium ¥{_num(h['green_power_premium_yuan'], 2)})"
+                )
+                if h["pv_kw"] is None:
+                    lines.append("  PV it could add: unknown (no grid headroom for its feeder or substation)")
+                else:
+                    lines.append(
+                        f"  PV it could add: {_num(h['pv_kw'])} kW (limited by {h['pv_binding']}) = "
+                        f"{_num(h['pv_mwh_year'], 1)} MWh/year at {_num(h['pv_yield_kwh_per_kw'])} kWh/kW, "
+                        f"{_num(h['pv_counted_mwh'], 1)} MWh counted, spares ¥{_num(h['pv_certificates_yuan'], 2)} "
+                        f"of certificates; share {_pct(h['share_now'])} → {_pct(h['share_with_pv'])}"
+                    )
             if r["forecast"]:
                 f = r["forecast"]
                 lines.append(
