@@ -225,3 +225,26 @@ def test_a_feeder_at_its_limit_leaves_no_pv_to_add(fujian: Path, feeder: Feeder)
     feeder.save()
     d = selectors.as_dict(selectors.account_renewables(user=None, customer_id="E100", year=2023))
     assert (d["headroom"]["pv_kw"], d["headroom"]["pv_binding"]) == (0, "feeder")
+
+
+def test_overview_tile(fujian: Path, team: Team, client: Client, settings: Any) -> None:
+    from powerkam.web import dashboard
+
+    # E100's own generation was 5,000 MWh in 2022 and is 10,000 MWh in 2023: growing.
+    rows = [
+        {"customer_id": "E100", "period": f"{y}-{m:02d}", "technology": "pv", "installed_kw": 9_000.0,
+         "mode": "self_use", "generated_kwh": kwh / 12, "self_consumed_kwh": kwh / 12, "exported_kwh": 0.0}
+        for y, kwh in ((2022, 5_000_000), (2023, 10_000_000))
+        for m in range(1, 13)
+    ]  # fmt: skip
+    write_dataset(fujian, "generation", rows)
+    figures = dashboard.figures_for(team.supervisor.user, dt.date(2024, 1, 10), keys=["renewables"])["renewables"]
+    assert figures["year"] == 2023
+    assert (figures["accounts"], figures["short"], figures["shortfall_certificates"]) == (2, 1, 5_800)
+    assert figures["shortfall_cost_yuan"] == pytest.approx(13_398)
+    assert figures["growing"] == 1
+    assert figures["growing_accounts"][0]["customer_id"] == "E100"
+    client.force_login(team.supervisor.user)
+    html = client.get("/insights/overview/renewables/", HTTP_HX_REQUEST="true").content.decode()
+    assert 'data-tile-body="renewables"' in html
+    assert "/accounts/E100/#renewables" in html

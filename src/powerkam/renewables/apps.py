@@ -10,3 +10,4 @@ class RenewablesConfig(AppConfig):
         from powerkam.core.contributions import contribute
 
         contribute("powerkam.renewables.panels.register_panels")
+        contribute("powerkam.renewables.overview.register_tiles")

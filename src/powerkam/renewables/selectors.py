@@ -197,8 +197,10 @@ def _missing_weight(province: str, year: int, party_type: str) -> str:
 
 
 def account_renewables_many(
-    accounts: list[Account], year: int, *, rules: engine.RenewableRules | None = None
+    accounts: list[Account], year: int, *, rules: engine.RenewableRules | None = None, with_headroom: bool = True
 ) -> list[AccountRenewables]:
+    """The accounts' figures; ``with_headroom=False`` skips the grid headroom (the PV they could add is
+    then unknown) for figures that do not show it."""
     rules = rules or renewable_rules()
     figures = engine.year_figures(store_dir(), year, [a.customer_id for a in accounts])
     weights = Weights.load(rules.province)
@@ -207,7 +209,7 @@ def account_renewables_many(
     if price is None:
         price = rules.certificate_price_yuan
     premium = engine.latest_green_premium(store_dir(), dt.date(year, 12, 31))
-    headroom = grid_headroom(accounts)
+    headroom = grid_headroom(accounts) if with_headroom else {}
     out = []
     for account in accounts:
         party = parties[account.pk]
@@ -298,12 +300,21 @@ class RenewableList:
             "shortfall_certificates": sum(q.shortfall_certificates for q in quotas),
             "shortfall_cost_yuan": sum(q.shortfall_cost_yuan or 0 for q in quotas),
             "short": sum(1 for r in self.rows if r.status == "short"),
+            "no_weight": sum(1 for r in self.rows if r.status == "no_weight"),
+            "generated_mwh": sum(r.figures.generated_kwh for r in self.rows) / 1000,
+            "own_renewable_mwh": sum(r.figures.own_renewable_kwh for r in self.rows) / 1000,
             "below_minimum": sum(1 for r in self.rows if r.below_minimum),
         }
 
 
 def renewable_list(
-    *, user: AnyUser | None, year: int | str | None = None, district: str = "", status: str = "", scope: str = ""
+    *,
+    user: AnyUser | None,
+    year: int | str | None = None,
+    district: str = "",
+    status: str = "",
+    scope: str = "",
+    with_headroom: bool = True,
 ) -> RenewableList:
     """The key accounts with generation or green power in the year (``scope="all"``: every account the
     user sees that consumed in the year), largest shortfall first."""
@@ -315,7 +326,7 @@ def renewable_list(
     figures = engine.year_figures(store_dir(), year)
     wanted = {cid for cid, f in figures.items() if f.has_renewables or (scope == "all" and f.consumption_kwh > 0)}
     chosen = [a for a in accounts.order_by("customer_id") if a.customer_id in wanted]
-    rows = account_renewables_many(chosen, year, rules=rules)
+    rows = account_renewables_many(chosen, year, rules=rules, with_headroom=with_headroom)
     if status == "below_minimum":
         rows = [r for r in rows if r.below_minimum]
     elif status in STATUSES:
