@@ -22,7 +22,7 @@ def renewables_figures(user: Any, today: dt.date) -> Figures | None:
     if not found.rows:
         return None
     totals = found.totals
-    growing = []
+    growing: list[dict[str, Any]] = []
     for r in found.rows:
         signal = self_generation_signal(r.figures)
         if signal is not None and signal >= GROWING_SIGNAL:

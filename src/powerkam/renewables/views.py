@@ -18,12 +18,22 @@ def _filters(request: HttpRequest) -> dict[str, str]:
     return {k: request.GET.get(k, "").strip() for k in ("year", "district", "status", "scope")}
 
 
+def _list(request: HttpRequest, filters: dict[str, str]) -> selectors.RenewableList:
+    return selectors.renewable_list(
+        user=request.user,
+        year=filters["year"],
+        district=filters["district"],
+        status=filters["status"],
+        scope=filters["scope"],
+    )
+
+
 @login_required
 def renewables_page(request: HttpRequest) -> HttpResponse:
     filters = _filters(request)
     context: dict[str, object] = {"filters": filters, "statuses": selectors.STATUSES}
     try:
-        found = selectors.renewable_list(user=request.user, **filters)
+        found = _list(request, filters)
         context["found"] = found
         context["rows"] = [(r, selectors.as_dict(r)) for r in found.rows]
         context["rules"] = selectors.renewable_rules()
@@ -43,7 +53,7 @@ def renewables_page(request: HttpRequest) -> HttpResponse:
 def renewables_export(request: HttpRequest) -> HttpResponse:
     filters = _filters(request)
     try:
-        found = selectors.renewable_list(user=request.user, **filters)
+        found = _list(request, filters)
     except ApplicationError:
         query = request.GET.urlencode()
         return redirect(reverse("renewables:home") + (f"?{query}" if query else ""))
