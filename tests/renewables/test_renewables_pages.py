@@ -248,3 +248,56 @@ def test_overview_tile(fujian: Path, team: Team, client: Client, settings: Any) 
     html = client.get("/insights/overview/renewables/", HTTP_HX_REQUEST="true").content.decode()
     assert 'data-tile-body="renewables"' in html
     assert "/accounts/E100/#renewables" in html
+
+
+def test_settings_page_edits_weights_and_rules_with_history(fujian: Path, team: Team, client: Client) -> None:
+    client.force_login(team.supervisor.user)
+    page = client.get("/renewables/settings/").content.decode()
+    assert 'data-testid="weight-form"' in page
+    assert "福建" in page
+
+    response = client.post(
+        "/renewables/settings/",
+        {"form": "weight", "province": "福建", "year": "2023", "party_type": "market_user",
+         "total_weight": "16.5%", "non_hydro_weight": "0.12", "source": "闽发改〔2023〕"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    weight = QuotaWeight.objects.get(province="福建", year=2023, party_type="market_user")
+    assert (weight.total_weight, weight.non_hydro_weight) == (Decimal("0.1650"), Decimal("0.1200"))
+    history = list(weight.history.order_by("history_id"))
+    assert [str(h.total_weight) for h in history] == ["0.1580", "0.1650"]
+    assert history[-1].history_user == team.supervisor.user
+    page = client.get("/renewables/settings/").content.decode()
+    assert 'data-testid="weight-history"' in page
+
+    bad = client.post(
+        "/renewables/settings/",
+        {"form": "weight", "province": "福建", "year": "2023", "party_type": "market_user", "total_weight": "158"},
+    )
+    assert bad.status_code == 400
+    assert "0.158" in bad.content.decode()
+    assert QuotaWeight.objects.get(pk=weight.pk).total_weight == Decimal("0.1650")  # unchanged
+
+    rules = 'province = "福建"\npv_yield_kwh_per_kw = 1200\n'
+    assert (
+        client.post("/renewables/settings/", {"form": "rules", "rules_toml": rules, "note": "1200 h"}).status_code
+        == 302
+    )
+    assert selectors.renewable_rules().pv_yield_kwh_per_kw == 1200
+    bad = client.post("/renewables/settings/", {"form": "rules", "rules_toml": "pv_yield_kwh_per_kw = -1"})
+    assert bad.status_code == 400
+    assert "pv_yield_kwh_per_kw" in bad.content.decode()
+    assert selectors.renewable_rules().pv_yield_kwh_per_kw == 1200  # the bad version was not saved
+
+
+def test_a_manager_sees_the_settings_but_cannot_change_them(fujian: Path, team: Team, client: Client) -> None:
+    client.force_login(team.manager.user)
+    page = client.get("/renewables/settings/").content.decode()
+    assert 'data-testid="weights"' in page
+    assert 'data-testid="weight-form"' not in page
+    response = client.post(
+        "/renewables/settings/",
+        {"form": "weight", "province": "福建", "year": "2023", "party_type": "market_user", "total_weight": "0.2"},
+    )
+    assert response.status_code == 403
+    assert QuotaWeight.objects.get(province="福建", year=2023).total_weight == Decimal("0.1580")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -16,8 +17,13 @@ from powerkam.core.errors import ApplicationError
 from powerkam.renewables.models import PartyType, QuotaParty, QuotaWeight, RenewableRulesVersion
 
 
+def can_edit_settings(user: User | Any) -> bool:
+    """Supervisors and administrators edit the weights and the rules."""
+    return bool(user.is_superuser or user_sees_all_accounts(user))
+
+
 def _require_admin(by: User | None) -> None:
-    if by is not None and not (by.is_superuser or user_sees_all_accounts(by)):
+    if by is not None and not can_edit_settings(by):
         raise ApplicationError(_("Only supervisors and administrators may change these figures."))
 
 

@@ -3,14 +3,18 @@ tier (docs/renewables.md), its Excel export. The 360 panel is :mod:`powerkam.ren
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from powerkam.core.errors import ApplicationError
-from powerkam.renewables import charts, selectors
+from powerkam.renewables import charts, selectors, services
+from powerkam.renewables.forms import RulesForm, WeightForm
+from powerkam.renewables.models import QuotaWeight, RenewableRulesVersion
 from powerkam.web.excel import Column, workbook_bytes, xlsx_response
 
 
@@ -123,4 +127,56 @@ def renewables_export(request: HttpRequest) -> HttpResponse:
 
     return xlsx_response(
         workbook_bytes(title=_("Renewable energy"), headers=headers, rows=rows()), f"renewables-{found.year}"
+    )
+
+
+@login_required
+def renewables_settings(request: HttpRequest) -> HttpResponse:
+    """The weights table and the rules with their history; supervisors and administrators edit them."""
+    can_edit = services.can_edit_settings(request.user)
+    rules = selectors.renewable_rules()
+    latest = RenewableRulesVersion.objects.first()
+    weight_form = WeightForm(
+        request.POST if request.POST.get("form") == "weight" else None, initial={"province": rules.province}
+    )
+    rules_form = RulesForm(
+        request.POST if request.POST.get("form") == "rules" else None,
+        initial={"rules_toml": latest.rules_toml if latest else rules.to_toml()},
+    )
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        form = weight_form if request.POST.get("form") == "weight" else rules_form
+        if form.is_valid():
+            try:
+                if form is weight_form:
+                    weight = services.weight_set(by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+                    messages.success(
+                        request,
+                        _("Weight saved: %(province)s %(year)s, %(party)s.")
+                        % {"province": weight.province, "year": weight.year, "party": weight.get_party_type_display()},
+                    )
+                else:
+                    services.rules_set(by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+                    messages.success(request, _("A new version of the renewables rules applies."))
+            except ApplicationError as exc:
+                form.add_error(exc.extra.get("field"), exc.message)
+            else:
+                return redirect("renewables:settings")
+    context = {
+        "can_edit": can_edit,
+        "rules": rules,
+        "weights": QuotaWeight.objects.all(),
+        "weight_history": QuotaWeight.history.select_related("history_user").order_by("-history_date", "-history_id")[
+            :30
+        ],
+        "versions": RenewableRulesVersion.objects.select_related("created_by")[:20],
+        "weight_form": weight_form,
+        "rules_form": rules_form,
+    }
+    return render(
+        request,
+        "renewables/settings.html",
+        context,
+        status=400 if weight_form.errors or rules_form.errors else 200,
     )
