@@ -301,3 +301,28 @@ def test_a_manager_sees_the_settings_but_cannot_change_them(fujian: Path, team: 
     )
     assert response.status_code == 403
     assert QuotaWeight.objects.get(province="福建", year=2023).total_weight == Decimal("0.1580")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/renewables/?year=2023",
+        "/renewables/settings/",
+        "/accounts/E100/panels/renewables/",
+        "/insights/overview/renewables/",
+    ],
+)
+def test_renewables_pages_in_chinese_show_no_english_label(
+    fujian: Path, feeder: Feeder, team: Team, client: Client, url: str
+) -> None:
+    from tests.web.test_i18n import english_labels, visible_texts
+
+    services.weight_set(
+        province="福建", year=2023, party_type="market_user", total_weight="0.158", non_hydro_weight="0.12"
+    )
+    client.force_login(team.supervisor.user)
+    response = client.get(url, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert re.search(r"[\u4e00-\u9fff]", html)
+    assert sorted(set(visible_texts(html)) & english_labels()) == []
