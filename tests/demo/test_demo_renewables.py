@@ -49,6 +49,11 @@ def test_generation_is_pv_on_factory_roofs_and_a_wind_park_within_the_rules(smal
     assert min(ratios.values()) < 0.5 < max(ratios.values())  # one plant is flagged, most are not
     first_month = {c: min(r["period"] for r in rows if r["customer_id"] == c) for c in pv_at_10kv}
     assert max(first_month.values()) > small_demo.files.periods[0]  # a plant built during the window
+    sizes: dict[str, set[float]] = collections.defaultdict(set)
+    for r in rows:
+        if r["technology"] == "pv":
+            sizes[r["customer_id"]].add(float(r["installed_kw"]))
+    assert any(len(s) == 2 for s in sizes.values())  # a plant extended during the window (generation grows)
 
 
 def test_green_power_and_certificates_are_bought_by_data_centres(small_demo: Demo) -> None:

@@ -79,18 +79,23 @@ def build_renewables(*, population: Population, periods: Periods, rng: np.random
 
     gen_rows: dict[str, list] = {name: [] for name in SCHEMAS["generation"].names}
 
-    def add(i: int, tech: str, kw: float, mode: str, start: int, ratio: np.ndarray | float) -> None:
+    def add(
+        i: int, tech: str, kw: float, mode: str, start: int, ratio: np.ndarray | float, expand_from: int | None = None
+    ) -> None:
+        """Monthly rows from ``start``; from ``expand_from`` on the plant is 60 % larger (an extension)."""
         shares = PV_MONTHS if tech == "pv" else WIND_MONTHS
         per_year = PV_KWH_PER_KW_YEAR if tech == "pv" else WIND_KWH_PER_KW_YEAR
         noise = rng.normal(1.0, 0.08, n_months).clip(0.7, 1.3)
         for m in range(start, n_months):
-            generated = round(kw * per_year * shares[month_of_year[m]] * noise[m])
+            size = kw * 1.6 if expand_from is not None and m >= expand_from else kw
+            size = float(min(size, 6000.0)) if tech == "pv" and p.voltage[i] <= 10 else size
+            generated = round(size * per_year * shares[month_of_year[m]] * noise[m])
             r = ratio if isinstance(ratio, float) else float(ratio[m])
             own = generated if mode == "self_use" else min(round(generated * r), round(consumption[i, m]))
             gen_rows["customer_id"].append(p.ids[i].as_py())
             gen_rows["period"].append(periods.labels[m])
             gen_rows["technology"].append(tech)
-            gen_rows["installed_kw"].append(float(kw))
+            gen_rows["installed_kw"].append(float(size))
             gen_rows["mode"].append(mode)
             gen_rows["generated_kwh"].append(float(generated))
             gen_rows["self_consumed_kwh"].append(float(own))
@@ -106,17 +111,23 @@ def build_renewables(*, population: Population, periods: Periods, rng: np.random
         annual = p.base_kw[i] * 8760
         kw = annual * rng.uniform(0.08, 0.30) / PV_KWH_PER_KW_YEAR
         kw = float(np.clip(round(kw / 10) * 10, 100, min(6000.0, 0.8 * p.capacity[i])))
-        # The first plant was built a few months into the window (its generation grows), the second
-        # exports most of what it makes (below the self-consumption minimum); the rest at random.
-        new = k == 0 or (k > 1 and rng.random() < 0.3)
-        start = min(max(1, n_months - 8), int(rng.integers(1, max(2, n_months - 2)))) if new else 0
-        if k > 1 and rng.random() < 0.25:
-            add(i, "pv", kw, "self_use", start, 1.0)
+        # The first plant was built during the window (about 16 months ago on a long window), the second
+        # exports most of what it makes (below the self-consumption minimum), the third was extended ten
+        # months ago (its generation grows: the retention signal); the rest at random.
+        new = k == 0 or (k > 2 and rng.random() < 0.3)
+        start = 0
+        if k == 0:
+            start = max(1, n_months - 16)
+        elif new:
+            start = int(rng.integers(1, max(2, n_months - 2)))
+        expand = n_months - 10 if (k == 2 or (k > 2 and rng.random() < 0.15)) and n_months > 12 else None
+        if k > 2 and rng.random() < 0.25:
+            add(i, "pv", kw, "self_use", start, 1.0, expand)
             continue
         low = k == 1 or (k > 1 and rng.random() < 0.12)
         level = rng.uniform(0.32, 0.47) if low else rng.uniform(0.58, 0.92)
         ratio = (level + rng.normal(0, 0.04, n_months)).clip(0.2, 1.0)
-        add(i, "pv", kw, "surplus", start, ratio)
+        add(i, "pv", kw, "surplus", start, ratio, expand)
 
     # --- a wind-powered industrial park (35 kV, else 110 kV) ----------------------------------------
     wind_park: int | None = None
