@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "powerkam.service",
     "powerkam.outages",
     "powerkam.insights",
+    "powerkam.renewables",
     "powerkam.api",
     "powerkam.web",
 ]

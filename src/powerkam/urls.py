@@ -17,5 +17,6 @@ urlpatterns = [
     path("grid/", include("powerkam.grid.urls")),
     path("prospects/", include("powerkam.prospects.urls")),
     path("insights/", include("powerkam.insights.urls")),
+    path("renewables/", include("powerkam.renewables.urls")),
     path("", include("powerkam.web.urls")),
 ]

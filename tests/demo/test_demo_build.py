@@ -46,7 +46,7 @@ def test_build_imports_every_file_through_the_importer(data_dir: Path) -> None:
         assert summary[kind] == rows[kind], kind
     assert summary["assignments"] == rows["assignments"]
     runs = ImportRun.objects.all()
-    assert runs.count() == 10
+    assert runs.count() == 12
     assert set(runs.values_list("status", flat=True)) == {ImportStatus.SUCCEEDED}
     assert {r.kind: r.rows for r in runs} == rows
 
@@ -106,7 +106,7 @@ def test_building_the_same_demo_again_changes_nothing(data_dir: Path) -> None:
     demo("build", *SMALL)
 
     again = ImportRun.objects.order_by("pk")[before:]
-    assert len(again) == 10
+    assert len(again) == 12
     for run in again:
         assert run.status == ImportStatus.SUCCEEDED
         assert (run.inserted, run.updated) == (0, 0), run.kind

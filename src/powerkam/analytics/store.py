@@ -89,6 +89,38 @@ SCHEMAS: dict[str, pa.Schema] = {
     ),
 }
 
+# Renewable-energy key accounts (docs/renewables.md): generation per customer, month and technology;
+# green power bought and green certificates held.
+SCHEMAS.update(
+    {
+        "generation": pa.schema(
+            [
+                ("customer_id", pa.string()),
+                ("period", pa.string()),
+                ("technology", pa.string()),
+                ("installed_kw", pa.float64()),
+                ("mode", pa.string()),
+                ("generated_kwh", pa.float64()),
+                ("self_consumed_kwh", pa.float64()),
+                ("exported_kwh", pa.float64()),
+            ]
+        ),
+        "green": pa.schema(
+            [
+                ("record_id", pa.string()),
+                ("customer_id", pa.string()),
+                ("type", pa.string()),
+                ("traded_on", pa.date32()),
+                ("kwh", pa.float64()),
+                ("energy_price_yuan_per_kwh", pa.float64()),
+                ("premium_yuan_per_kwh", pa.float64()),
+                ("certificates", pa.int64()),
+                ("certificate_price_yuan", pa.float64()),
+            ]
+        ),
+    }
+)
+
 #: The key each kind is upserted by.
 KEYS: dict[str, tuple[str, ...]] = {
     "customers": ("customer_id",),
@@ -96,6 +128,8 @@ KEYS: dict[str, tuple[str, ...]] = {
     "payments": ("customer_id", "period", "paid_on", "amount_yuan", "seq"),
     "loads": ("customer_id", "ts"),
     "outages": ("outage_id",),
+    "generation": ("customer_id", "period", "technology"),
+    "green": ("record_id",),
 }
 
 STORE_KINDS = tuple(SCHEMAS)

@@ -65,6 +65,7 @@ api.add_router("/visits", "powerkam.visits.api.router")
 api.add_router("/grid", "powerkam.grid.api.router")
 api.add_router("/prospects", "powerkam.prospects.api.router")
 api.add_router("/insights", "powerkam.insights.api.router")
+api.add_router("/renewables", "powerkam.renewables.api.router")
 
 urlpatterns = [
     *api.urls[0],

@@ -23,15 +23,19 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from powerkam.analytics.renewables import DEFAULT_RULES
 from powerkam.core.errors import ApplicationError
 from powerkam.demo.activity import add_demo_campaign, add_demo_surveys, add_demo_tickets
 from powerkam.demo.contacts import add_demo_contacts
 from powerkam.demo.generator import MAX_MONTHS, MIN_CUSTOMERS, DemoSpec, generate
 from powerkam.demo.generator.crm import ADMIN_USERNAME
+from powerkam.demo.generator.renewables import demo_weights
 from powerkam.demo.selectors import DEMO_PASSWORD, demo_marker, demo_marker_path
 from powerkam.grading.services import grading_run_create, grading_run_execute
 from powerkam.imports.services import ImportRefused, import_file
 from powerkam.insights.health import health_snapshot_take
+from powerkam.renewables.models import PartyType
+from powerkam.renewables.services import weight_set
 from powerkam.visits.services import plan_generate
 
 Progress = Callable[[str], None]
@@ -147,6 +151,9 @@ def demo_build(
     plan_generate(first_day=spec.today, last_day=spec.today + dt.timedelta(days=61), by=by, as_of=spec.today)
     seconds["visit_plan"] = round(time.perf_counter() - step, 2)
 
+    # …and the province's consumption-responsibility weights for every billed year (新能源 page).
+    demo_weights_load(years=sorted({int(files.periods[0][:4]), int(files.periods[-1][:4])}))
+
     # …and the recent service requests and satisfaction surveys no extract carries.
     step = time.perf_counter()
     add_demo_tickets(seed=seed, today=spec.today)
@@ -170,6 +177,21 @@ def demo_build(
     }
     _write_marker(record)
     return DemoBuildResult(built=True, data_dir=str(data_dir), **_from_marker(record))
+
+
+def demo_weights_load(*, years: list[int]) -> None:
+    """The demo province's consumption-responsibility weights for every party type and every year from
+    the first to the last of ``years``, set the way an administrator sets them (with history)."""
+    for year, total, non_hydro in demo_weights(list(range(min(years), max(years) + 1))):
+        for party in PartyType.values:
+            weight_set(
+                province=DEFAULT_RULES.province,
+                year=year,
+                party_type=party,
+                total_weight=str(total),
+                non_hydro_weight=str(non_hydro),
+                source="示范省演示数据（示意值，非真实文件）",
+            )
 
 
 def _logins_exist(marker: dict[str, Any]) -> bool:

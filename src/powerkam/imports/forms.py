@@ -16,6 +16,9 @@ KIND_LABELS = {
     "staff": _("Staff"),
     "assignments": _("Account managers (1+1)"),
     "visits": _("Past visits"),
+    # renewable-energy key accounts
+    "generation": _("Renewable generation (monthly)"),
+    "green": _("Green power and certificates"),
 }
 
 

@@ -44,6 +44,13 @@ MESSAGES: dict[str, Promise] = {
     "end_not_after_start": _("end is not after start ({start})"),
     "not_on_grid": _("not on the 15-minute grid"),
     "not_email": _("not an e-mail address"),
+    "generation_mismatch": _("self-consumed + exported kWh do not add up to generated kWh (tolerance {tolerance})"),
+    "export_in_self_use": _("exported kWh under 全额自发自用 (self-use mode exports nothing)"),
+    "missing_for_type": _("missing value (needed for {what})"),
+    "pv_over_limit": _("above the distributed-PV capacity limit for the account's voltage ({where})"),
+    "mode_not_allowed": _(
+        "connection mode not allowed for distributed PV (voltage / capacity → allowed modes: {where})"
+    ),
     "formula": _("formula, not a value ({cell}): save the sheet as values"),
     "rejected": _("refused by the CRM database: {detail}"),
     "missing_column": _("missing column (header {headers})"),
@@ -79,6 +86,8 @@ _WORDS: dict[str, Promise] = {
     "customer id": _("customer id"),
     "username": _("username"),
     "yuan": _("yuan"),
+    "green power": _("green power"),
+    "green certificates": _("green certificates"),
 }
 
 

@@ -135,7 +135,7 @@ def _known_customers_sql() -> str | None:
 
 
 def _references(kind: str) -> dict[str, Reference]:
-    if kind in {"billing", "payments", "loads"}:
+    if kind in {"billing", "payments", "loads", *RENEWABLE_KINDS}:
         sql = _known_customers_sql()
         return {"customer_id": Reference("customer", sql=sql, values=None if sql else [])}
     if kind == "customers":
@@ -156,6 +156,20 @@ def _references(kind: str) -> dict[str, Reference]:
             ),
         }
     return {}
+
+
+# Renewable-energy key accounts (docs/renewables.md): generation and green power land in the store.
+RENEWABLE_KINDS = ("generation", "green")
+
+
+def _validation_context(kind: str) -> dict[str, Any]:
+    """What a kind's rules need beyond the file: generation's PV modes need the accounts' voltages."""
+    if kind != "generation":
+        return {}
+    from powerkam.analytics.renewables import customers_voltage_sql
+    from powerkam.renewables.selectors import renewable_rules
+
+    return {"customers_voltage_sql": customers_voltage_sql(_store_dir()), "spot_market": renewable_rules().spot_market}
 
 
 def _decimal(value: float | None, places: int = 2) -> Decimal | None:
@@ -609,7 +623,7 @@ def _import(
                 raise ImportRefused(exc.message, exc.errors, exc.error_count, code=exc.code, params=exc.params) from exc
             if progress:
                 progress("validating", 0.0)
-            checked = validate(con, raw, spec, _references(kind))
+            checked = validate(con, raw, spec, _references(kind), context=_validation_context(kind))
             report = ImportReport(
                 kind=kind,
                 file=str(path),

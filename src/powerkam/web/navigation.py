@@ -33,6 +33,7 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem("grid", _("Grid & outages"), "/grid/", "bolt"),
     MenuItem("prospects", _("Prospects"), "/prospects/", "flag"),
     MenuItem("insights", _("Insights"), "/insights/", "chart"),
+    MenuItem("renewables", _("Renewables"), "/renewables/", "sun"),
     MenuItem("settings", _("Settings"), "/settings/", "gear"),
 )
 

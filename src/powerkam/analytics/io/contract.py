@@ -333,4 +333,106 @@ CONTRACT: dict[str, KindSpec] = {
     ),
 }
 
+# --- renewable-energy key accounts (docs/rules.md §7, docs/renewables.md) ---------------------
+
+TECHNOLOGIES: Choices = {"pv": ("光伏", "分布式光伏"), "wind": ("风电", "风力发电"), "storage": ("储能",)}
+CONNECTION_MODES: Choices = {
+    "self_use": ("全额自发自用",),
+    "surplus": ("自发自用余电上网", "自发自用、余电上网", "自发自用，余电上网"),
+    "full_export": ("全额上网",),
+}
+GREEN_TYPES: Choices = {"power": ("绿电", "绿电交易", "绿色电力"), "certificate": ("绿证", "绿色电力证书")}
+PRICE_YUAN_PER_KWH = (0.0, 10.0)
+CERTIFICATE_PRICE_YUAN = (0.0, 1_000.0)
+CERTIFICATES = (1.0, 100_000_000.0)
+
+CONTRACT.update(
+    {
+        "generation": KindSpec(
+            "generation",
+            (
+                CUSTOMER_ID,
+                Column("period", "period", required=True, aliases=("发电年月", "电费年月")),
+                Column("technology", "enum", required=True, aliases=("类型", "电源类型"), choices=TECHNOLOGIES),
+                Column(
+                    "installed_kw",
+                    "decimal",
+                    required=True,
+                    aliases=("装机容量",),
+                    bound="non_negative",
+                    range=POWER_KW,
+                    unit="kW",
+                ),
+                Column("mode", "enum", required=True, aliases=("消纳模式", "上网模式"), choices=CONNECTION_MODES),
+                Column(
+                    "generated_kwh",
+                    "decimal",
+                    required=True,
+                    aliases=("发电量",),
+                    bound="non_negative",
+                    range=ENERGY_KWH_MONTH,
+                    unit="kWh",
+                ),
+                Column(
+                    "self_consumed_kwh",
+                    "decimal",
+                    required=True,
+                    aliases=("自用电量", "自发自用电量"),
+                    bound="non_negative",
+                    range=ENERGY_KWH_MONTH,
+                    unit="kWh",
+                ),
+                Column(
+                    "exported_kwh",
+                    "decimal",
+                    required=True,
+                    aliases=("上网电量",),
+                    bound="non_negative",
+                    range=ENERGY_KWH_MONTH,
+                    unit="kWh",
+                ),
+            ),
+            key=("customer_id", "period", "technology"),
+            target="store",
+        ),
+        "green": KindSpec(
+            "green",
+            (
+                Column("record_id", "text", required=True, aliases=("交易编号", "凭证编号"), max_length=60),
+                CUSTOMER_ID,
+                Column("type", "enum", required=True, aliases=("交易类型",), choices=GREEN_TYPES),
+                Column("traded_on", "date", required=True, aliases=("交易日期",)),
+                Column("kwh", "decimal", aliases=("绿电电量",), bound="positive", range=ENERGY_KWH_YEAR, unit="kWh"),
+                Column(
+                    "energy_price_yuan_per_kwh",
+                    "decimal",
+                    aliases=("电能量价格",),
+                    bound="non_negative",
+                    range=PRICE_YUAN_PER_KWH,
+                    unit="yuan/kWh",
+                ),
+                Column(
+                    "premium_yuan_per_kwh",
+                    "decimal",
+                    aliases=("环境溢价", "绿色环境价值"),
+                    bound="non_negative",
+                    range=PRICE_YUAN_PER_KWH,
+                    unit="yuan/kWh",
+                ),
+                Column("certificates", "integer", aliases=("绿证数量",), bound="positive", range=CERTIFICATES),
+                Column(
+                    "certificate_price_yuan",
+                    "decimal",
+                    aliases=("绿证单价",),
+                    bound="non_negative",
+                    range=CERTIFICATE_PRICE_YUAN,
+                    unit="yuan",
+                ),
+            ),
+            key=("record_id",),
+            target="store",
+        ),
+    }
+)
+
 KINDS = tuple(CONTRACT)

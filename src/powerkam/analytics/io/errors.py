@@ -38,6 +38,11 @@ MESSAGES: dict[str, str] = {
     "end_not_after_start": "end is not after start ({start})",
     "not_on_grid": "not on the 15-minute grid",
     "not_email": "not an e-mail address",
+    "generation_mismatch": "self-consumed + exported kWh do not add up to generated kWh (tolerance {tolerance})",
+    "export_in_self_use": "exported kWh under 全额自发自用 (self-use mode exports nothing)",
+    "missing_for_type": "missing value (needed for {what})",
+    "pv_over_limit": "above the distributed-PV capacity limit for the account's voltage ({where})",
+    "mode_not_allowed": "connection mode not allowed for distributed PV (voltage / capacity → allowed modes: {where})",
     "formula": "formula, not a value ({cell}): save the sheet as values",
     "rejected": "refused by the CRM database: {detail}",
     # header row

@@ -211,11 +211,13 @@ def validate(
     *,
     max_errors: int = MAX_REPORTED_ERRORS,
     today: dt.date | None = None,
+    context: Mapping[str, Any] | None = None,
 ) -> Validated:
     """Check every row; on success a ``typed`` view holds the rows in the store's types.
 
     A clean file costs one scan for the per-row rules plus one aggregate per set rule (duplicate
-    keys, references). Only a file with problems pays for the detailed listing.
+    keys, references). Only a file with problems pays for the detailed listing. ``context`` carries
+    what a kind's rules need beyond the file (``generation``: ``customers_voltage_sql``, ``spot_market``).
     """
     references = references or {}
     present = [c for c in spec.columns if c.name in raw.columns]
@@ -235,7 +237,7 @@ def validate(
     con.execute(f"CREATE OR REPLACE TEMP VIEW checked AS SELECT __row, {parsed_cols} FROM {raw.table}")
 
     row_checks = _row_checks(spec, raw, present, today)
-    set_checks = _set_checks(con, spec, raw, references)
+    set_checks = _set_checks(con, spec, raw, references) + _renewable_set_checks(spec, raw, context or {})
 
     any_bad = " OR ".join(f"({c.condition})" for c in row_checks) or "false"
     bad = int(con.execute(f"SELECT count(*) FROM checked WHERE {any_bad}").fetchall()[0][0])
@@ -468,6 +470,7 @@ def _kind_checks(spec: KindSpec, raw: RawTable) -> list[_Check]:
                 _raw_text("ts"),
             )
         )
+    out.extend(_renewable_checks(spec, cols))
     if spec.kind == "staff" and "email" in cols:
         out.append(
             _Check(
@@ -478,6 +481,89 @@ def _kind_checks(spec: KindSpec, raw: RawTable) -> list[_Check]:
             )
         )
     return out
+
+
+# --- renewable-energy key accounts (docs/renewables.md) -------------------------------------------
+
+
+def _renewable_checks(spec: KindSpec, cols: set[str]) -> list[_Check]:
+    """Per-row rules of ``generation`` (the parts add up) and ``green`` (each type's figures are given)."""
+    from powerkam.analytics.renewables import GENERATION_TOLERANCE
+
+    out: list[_Check] = []
+    if spec.kind == "generation" and {"generated_kwh", "self_consumed_kwh", "exported_kwh"} <= cols:
+        out.append(
+            _Check(
+                "generated_kwh IS NOT NULL AND self_consumed_kwh IS NOT NULL AND exported_kwh IS NOT NULL "
+                "AND isfinite(generated_kwh) AND isfinite(self_consumed_kwh) AND isfinite(exported_kwh) "
+                f"AND abs(self_consumed_kwh + exported_kwh - generated_kwh) > {GENERATION_TOLERANCE} * generated_kwh + 1.0",
+                "self_consumed_kwh+exported_kwh",
+                "generation_mismatch",
+                "'sum ' || round(self_consumed_kwh + exported_kwh, 3) || ' vs generated ' || round(generated_kwh, 3)",
+                {"tolerance": f"{GENERATION_TOLERANCE:.0%}"},
+            )
+        )
+    if spec.kind == "generation" and {"mode", "exported_kwh"} <= cols:
+        out.append(
+            _Check(
+                "mode = 'self_use' AND exported_kwh > 0",
+                "exported_kwh",
+                "export_in_self_use",
+                _raw_text("exported_kwh"),
+            )
+        )
+    if spec.kind == "green" and "type" in cols:
+        needs = (
+            ("power", "green power", ("kwh",)),
+            ("certificate", "green certificates", ("certificates", "certificate_price_yuan")),
+        )
+        for kind, what, needed in needs:
+            for column in needed:
+                present = f"raw_{column}" if column in cols else "NULL"
+                out.append(
+                    _Check(
+                        f"type = '{kind}' AND {present} IS NULL",
+                        column,
+                        "missing_for_type",
+                        _raw_text("type"),
+                        {"what": what},
+                    )
+                )
+    return out
+
+
+def _renewable_set_checks(spec: KindSpec, raw: RawTable, context: Mapping[str, Any]) -> list[_SetCheck]:
+    """Distributed PV's connection mode against the account's voltage and capacity (国能发新能规〔2025〕7号)."""
+    from powerkam.analytics.renewables import mode_sql
+
+    voltages = context.get("customers_voltage_sql")
+    if spec.kind != "generation" or not voltages or not {"mode", "technology", "installed_kw"} <= set(raw.columns):
+        return []
+    allowed, over, text = mode_sql(
+        "v.voltage_kv", "c.installed_kw", "c.mode", spot_market=bool(context.get("spot_market"))
+    )
+    joined = (
+        f"FROM checked c JOIN ({voltages}) v(customer_id, voltage_kv) ON v.customer_id = c.customer_id "
+        "WHERE c.technology = 'pv' AND c.mode IS NOT NULL AND c.installed_kw IS NOT NULL AND isfinite(c.installed_kw)"
+    )
+    label = "CAST(v.voltage_kv AS VARCHAR) || ' kV / ' || CAST(round(c.installed_kw, 1) AS VARCHAR) || ' kW'"
+    return [
+        _SetCheck(
+            f"SELECT count(*) {joined} AND {over}",
+            f"SELECT c.__row, CAST(c.raw_installed_kw AS VARCHAR), {label} {joined} AND {over}",
+            "installed_kw",
+            "pv_over_limit",
+            extra_name="where",
+        ),
+        _SetCheck(
+            f"SELECT count(*) {joined} AND NOT {over} AND NOT {allowed}",
+            f"SELECT c.__row, CAST(c.raw_mode AS VARCHAR), {label} || ' → ' || {text} "
+            f"{joined} AND NOT {over} AND NOT {allowed}",
+            "mode",
+            "mode_not_allowed",
+            extra_name="where",
+        ),
+    ]
 
 
 def _build_typed(con: duckdb.DuckDBPyConnection, spec: KindSpec, present: list[Column], result: Validated) -> None:

@@ -19,6 +19,8 @@ outages        ``outages.csv`` UTF-8 with BOM
 projects       ``projects.xlsx`` Chinese headers and stage values, as a government list arrives
 assignments    ``assignments.csv`` UTF-8
 visits         ``visits.csv`` UTF-8 with BOM (a team's Excel log saved as CSV)
+generation     ``generation.csv`` UTF-8 (PV and wind of the renewable key accounts, by month)
+green          ``green.csv`` UTF-8 (green power contracts and green certificates)
 =============  =========================================================================
 """
 
@@ -52,6 +54,7 @@ from powerkam.demo.generator.customers import (
     build_population,
 )
 from powerkam.demo.generator.grid import Grid, build_grid, build_outages
+from powerkam.demo.generator.renewables import build_renewables
 from powerkam.demo.generator.writers import ParquetAppender, write_csv, write_parquet, write_xlsx
 
 __all__ = ["CUSTOMERS_CSV_MAX", "IMPORT_ORDER", "MAX_MONTHS", "MIN_CUSTOMERS", "DemoFiles", "DemoSpec", "generate"]
@@ -68,6 +71,8 @@ IMPORT_ORDER = (
     "projects",
     "assignments",
     "visits",
+    "generation",
+    "green",
 )
 #: Up to this many customers the customer file is a GB18030 CSV; above, Parquet.
 CUSTOMERS_CSV_MAX = 200_000
@@ -178,6 +183,10 @@ def generate(spec: DemoSpec, out_dir: Path) -> DemoFiles:
         population=population, assignments=assignments, today=spec.today, rng=_rng(spec.seed, "visits")
     )
     _write(files, "visits", "visits.csv", visits, encoding="utf-8-sig")
+
+    renewables = build_renewables(population=population, periods=periods, rng=_rng(spec.seed, "renewables"))
+    _write(files, "generation", "generation.csv", renewables.generation, encoding="utf-8")
+    _write(files, "green", "green.csv", renewables.green, encoding="utf-8")
 
     manifest = {
         "spec": {**asdict(spec), "today": spec.today.isoformat()},
