@@ -16,6 +16,9 @@ KIND_LABELS = {
     "staff": _("Staff"),
     "assignments": _("Account managers (1+1)"),
     "visits": _("Past visits"),
+    "applications": _("Business applications (capacity reduction, pause, closure …)"),
+    "contracts": _("Supply contracts"),
+    "market": _("Market status (agency purchase, direct trading, retailer)"),
 }
 
 
