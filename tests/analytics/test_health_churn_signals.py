@@ -141,7 +141,12 @@ def test_arrears_from_the_store_owed_days_and_monthly_bill(tmp_path: Path) -> No
     bills += monthly_bills("PAID", last_period="2026-11", months=3)
     write_dataset(tmp_path, "billing", bills)
     paid = [
-        {"customer_id": b["customer_id"], "period": b["period"], "paid_on": b["due_date"], "amount_yuan": b["amount_yuan"]}
+        {
+            "customer_id": b["customer_id"],
+            "period": b["period"],
+            "paid_on": b["due_date"],
+            "amount_yuan": b["amount_yuan"],
+        }
         for b in bills
         if b["customer_id"] == "PAID" or b["period"] < "2026-09"
     ]
@@ -206,4 +211,5 @@ def test_money_is_read_as_yuan(tmp_path: Path) -> None:
     write_dataset(tmp_path, "billing", monthly_bills("A", last_period="2026-11", months=1, price="0.70"))
     write_dataset(tmp_path, "payments", [])
     found = churn_signals.arrears(tmp_path, ["A"], as_of=AS_OF)
-    assert found is not None and found["A"].monthly_bill_yuan == float(Decimal("70000.00"))
+    assert found is not None
+    assert found["A"].monthly_bill_yuan == float(Decimal("70000.00"))

@@ -4,7 +4,6 @@ payments, applications, contracts and the market status, worded on the 360 panel
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -52,7 +51,14 @@ def test_the_new_signals_reach_the_score_from_the_store(owing: Team, store_dir: 
     write_dataset(
         store_dir,
         "applications",
-        [{"application_id": "1", "customer_id": "E200", "type": "closure", "applied_on": TODAY - dt.timedelta(days=20)}],
+        [
+            {
+                "application_id": "1",
+                "customer_id": "E200",
+                "type": "closure",
+                "applied_on": TODAY - dt.timedelta(days=20),
+            }
+        ],
     )
     write_dataset(
         store_dir,
@@ -68,7 +74,8 @@ def test_the_new_signals_reach_the_score_from_the_store(owing: Team, store_dir: 
     assert report["E200"].reasons[0].code == "closure_applied"
     assert report["E200"].risk == "high"
     assert ("contract_expiring", "medium") in report["E100"].floors
-    assert report["E101"].parts["market"] == 0.0 and report["E101"].risk == "high"
+    assert report["E101"].parts["market"] == 0.0
+    assert report["E101"].risk == "high"
     assert report["E200"].parts["market"] == 100.0  # no market rows: the grid's agency purchase
     assert report["E101"].parts["contract"] is None  # no contract on file for it
 

@@ -415,7 +415,7 @@ def _churn_parts(
         lost = _clamp(months / rules.arrears_zero_months) * (0.5 + 0.5 * age) if owed > 0 else 0.0
         fraction["arrears"] = 1 - lost
         if owed > 0:
-            figures = {
+            figures: dict[str, Any] = {
                 "yuan": round(owed, 2),
                 "days": signals.arrears_days,
                 "months": round(months, 1) if months != float("inf") else None,
