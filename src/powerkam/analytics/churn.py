@@ -26,6 +26,7 @@ import hashlib
 import json
 import math
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -281,7 +282,8 @@ def features_at(history: History, t: int) -> np.ndarray:
     kwh = history.kwh
     n = kwh.shape[0]
     out = np.full((n, len(FEATURES)), np.nan)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an account without bills yet: NaN, as meant
         recent = kwh[:, t - 2 : t + 1].sum(axis=1) if t >= 2 else np.full(n, np.nan)
         if t >= 14:
             year_ago = kwh[:, t - 14 : t - 11].sum(axis=1)
@@ -551,12 +553,12 @@ def _lead(panel: Panel, score: np.ndarray, rows: np.ndarray, k: int, horizon: in
     flagged at all."""
     leads = []
     flagged: dict[int, int] = {}
-    months = panel.month[rows]
+    months, accounts, scores = panel.month[rows], panel.account[rows], score[rows]
     for t in sorted(set(months.tolist())):
         at = np.flatnonzero(months == t)
-        top = at[np.argsort(-score[at], kind="stable")[:k]]
+        top = at[np.argsort(-scores[at], kind="stable")[:k]]
         for r in top:
-            account = int(panel.account[rows][r])
+            account = int(accounts[r])
             lost = int(panel.loss_month[account])
             if lost > t and lost - t <= horizon:
                 flagged.setdefault(account, t)

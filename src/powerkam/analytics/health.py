@@ -4,7 +4,7 @@ service-strategy recommendations).
 
 docs/rules.md has no section for this, so PowerKAM's own model is documented in docs/health.md and
 every weight and threshold is a :class:`HealthRules` field (TOML overrides them). A score of
-0–100 is the sum of six parts, each between 0 and its weight:
+0–100 is the sum of ten parts, each between 0 and its weight (docs/health.md has all ten):
 
 - **consumption** — the last 3 billed months against the same 3 months a year earlier (seasons
   cancel out): full at or above ``full_ratio``, nothing at or below ``zero_ratio``, linear between;

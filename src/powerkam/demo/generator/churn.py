@@ -203,3 +203,114 @@ def _fill(table: pa.Table, kind: str) -> pa.Table:
         for f in schema
     }
     return pa.table(columns, schema=schema)
+
+
+# ---- the demo province's applications, contracts and market status ---------------------------------
+
+
+def demo_signals(
+    *, ids: pa.StringArray, hv: np.ndarray, capacity: np.ndarray, idle_from: np.ndarray, connected_on: np.ndarray,
+    first_month: np.datetime64, months: int, today: dt.date, rng: np.random.Generator, signalled: np.ndarray,
+) -> dict[str, pa.Table]:  # fmt: skip
+    """Applications, supply contracts and market status of the customers at 10 kV and above.
+
+    The accounts that stop consuming (``idle_from`` before the end) were lost: six in ten applied to
+    close (销户) in the month they stopped, two in ten moved to a retailer; those with leading
+    signals (``signalled``) applied to reduce or pause capacity a few months before; their
+    contract ending soon is not renewed. The others apply for the ordinary changes of a live base
+    (增容, small reductions, 改类, 暂换, a relocation now and then); one in eight trades directly."""
+    customer_ids = ids.to_pylist()
+
+    def month_day(j: int, day: int) -> dt.date:
+        month = (first_month + np.timedelta64(int(j), "M")).astype("datetime64[D]").astype(dt.date)
+        return min(month.replace(day=day), today - dt.timedelta(days=1))
+
+    applications: dict[str, list] = {k: [] for k in SCHEMAS["applications"].names}
+
+    def apply(i: int, kind: str, on: dt.date, kva: float | None, status: str = "completed") -> None:
+        applications["application_id"].append(f"YK{on:%Y%m}{len(applications['application_id']):06d}")
+        applications["customer_id"].append(customer_ids[i])
+        applications["type"].append(kind)
+        applications["applied_on"].append(on)
+        effective = on + dt.timedelta(days=int(rng.integers(10, 40)))
+        applications["effective_on"].append(effective if effective < today and status == "completed" else None)
+        applications["capacity_kva"].append(kva)
+        applications["status"].append(status if effective < today else "in_progress")
+
+    market: dict[str, list] = {k: [] for k in SCHEMAS["market"].names}
+
+    def move(i: int, status: str, on: dt.date, retailer: str | None = None) -> None:
+        market["customer_id"].append(customer_ids[i])
+        market["effective_on"].append(on)
+        market["status"].append(status)
+        market["retailer"].append(retailer)
+
+    window_start = month_day(0, 1)
+    lost = hv & (idle_from < months)
+    closes = lost & (rng.random(len(hv)) < 0.6)
+    to_retailer = lost & ~closes & (rng.random(len(hv)) < 0.5)
+    for i in map(int, np.flatnonzero(lost)):
+        if signalled[i] and rng.random() < 0.6 and idle_from[i] >= 3:
+            kind = "capacity_reduction" if rng.random() < 0.6 else "suspension"
+            apply(i, kind, month_day(idle_from[i] - 3, 12), float(np.round(capacity[i] * rng.uniform(0.3, 0.6))))
+        if closes[i]:
+            apply(i, "closure", month_day(idle_from[i], 6), None, "in_progress")
+        elif to_retailer[i]:
+            move(i, "grid_agency", window_start)
+            move(i, "retailer", month_day(idle_from[i], 1), str(rng.choice(RETAILERS)))
+    live = np.flatnonzero(hv & ~lost)
+    draws = rng.random((len(live), 6))
+    for row, i in enumerate(map(int, live)):
+        on = month_day(int(rng.integers(0, months)), int(rng.integers(1, 28)))
+        if draws[row, 0] < 0.04:
+            apply(i, "capacity_increase", on, float(np.round(capacity[i] * rng.uniform(0.2, 0.8))))
+        elif draws[row, 0] < 0.07:
+            apply(i, "capacity_reduction", on, float(np.round(capacity[i] * rng.uniform(0.05, 0.3))))
+        elif draws[row, 0] < 0.08:
+            apply(i, "tariff_change", on, None)
+        elif draws[row, 0] < 0.085:
+            apply(i, "temporary_change", on, float(np.round(capacity[i] * 0.5)))
+        elif draws[row, 0] < 0.09:
+            apply(i, "relocation", on, None)
+        if draws[row, 1] < 0.01:
+            apply(i, "capacity_reduction", on, float(np.round(capacity[i] * 0.3)), "withdrawn")
+        if draws[row, 2] < 0.12:
+            move(i, "grid_agency", window_start)
+            move(i, "direct", month_day(int(rng.integers(1, months)), 1))
+
+    contracts: dict[str, list] = {k: [] for k in SCHEMAS["contracts"].names}
+    term = 5
+    for i in map(int, np.flatnonzero(hv)):
+        connected = connected_on[i].astype("datetime64[D]").astype(dt.date)
+        start = connected.replace(day=min(connected.day, 28))  # contracts start on days every year has
+        while start.replace(year=start.year + term) <= today:
+            start = start.replace(year=start.year + term)
+        end = start.replace(year=start.year + term) - dt.timedelta(days=1)
+        if start > connected:
+            previous = start.replace(year=start.year - term)
+            contracts["contract_no"].append(f"GYD-{customer_ids[i]}-{previous.year}")
+            contracts["customer_id"].append(customer_ids[i])
+            contracts["start_on"].append(previous)
+            contracts["end_on"].append(start - dt.timedelta(days=1))
+            contracts["capacity_kva"].append(float(capacity[i]))
+            contracts["renewal_status"].append("renewed")
+        if (end - today).days <= 180:
+            status = (
+                "declined" if lost[i] else str(rng.choice(["pending", "negotiating", "renewed"], p=[0.5, 0.3, 0.2]))
+            )
+        else:
+            status = None
+        contracts["contract_no"].append(f"GYD-{customer_ids[i]}-{start.year}")
+        contracts["customer_id"].append(customer_ids[i])
+        contracts["start_on"].append(start)
+        contracts["end_on"].append(end)
+        contracts["capacity_kva"].append(float(capacity[i]))
+        contracts["renewal_status"].append(status)
+    return {
+        "applications": pa.table(applications, schema=SCHEMAS["applications"]),
+        "contracts": pa.table(contracts, schema=SCHEMAS["contracts"]),
+        "market": pa.table(market, schema=SCHEMAS["market"]),
+    }
+
+
+RETAILERS = ("示范售电有限公司", "华能示范售电有限公司", "国电投示范能源销售有限公司", "示范新能源售电有限公司")
