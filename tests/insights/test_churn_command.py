@@ -73,4 +73,5 @@ def test_no_history_is_a_message_not_a_traceback(settings: Any, tmp_path: Path) 
     settings.ANALYTICS_DIR = tmp_path / "empty"
     code, _result, err = run("--backtest")
     assert code == 1
-    assert "billing" in err and "Traceback" not in err
+    assert "billing" in err
+    assert "Traceback" not in err
