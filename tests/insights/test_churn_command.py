@@ -75,3 +75,22 @@ def test_no_history_is_a_message_not_a_traceback(settings: Any, tmp_path: Path) 
     assert code == 1
     assert "billing" in err
     assert "Traceback" not in err
+
+
+def test_the_360_panel_shows_the_models_probability_and_reasons_or_that_the_rules_apply(
+    history: Path, client: Any, django_user_model: Any
+) -> None:
+    admin = django_user_model.objects.create_superuser("root", "root@example.com", "x")
+    client.force_login(admin)
+    page = client.get("/insights/health/K0000001/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "No churn model is trained yet" in page
+    run("--train")
+    scored = churn.account_churn(account=Account.objects.get(customer_id="K0000001"))
+    assert scored is not None
+    assert 0 <= scored.probability <= 1
+    page = client.get("/insights/health/K0000001/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert f"{scored.probability_percent}%" in page
+    assert "个月内流失的概率为" in page
+    assert scored.version in page
+    listing = client.get("/insights/health/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f"the churn model {scored.version}" in listing

@@ -5,7 +5,7 @@ retraining. The engine is :mod:`powerkam.analytics.churn` (no Django)."""
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -78,3 +78,73 @@ def latest_card() -> dict[str, Any] | None:
     card = json.loads(cards[-1].read_text(encoding="utf-8"))
     card.pop("calibration", None)
     return dict(card)
+
+
+# ---- the model's score of one account (the 360 health panel) ----------------------------------------
+
+_loaded: dict[str, engine.ChurnModel] = {}
+
+
+def current_model() -> engine.ChurnModel | None:
+    """The newest trained model (loaded once per version and process), or None: the rules apply."""
+    cards = sorted(models_dir().glob("churn-*.json"), key=lambda p: p.stat().st_mtime)
+    if not cards:
+        return None
+    key = f"{cards[-1]}:{cards[-1].stat().st_mtime_ns}"
+    if key not in _loaded:
+        try:
+            _loaded.clear()
+            _loaded[key] = engine.ChurnModel.load(cards[-1])
+        except engine.ChurnModelError:
+            return None
+    return _loaded[key]
+
+
+@dataclass(frozen=True)
+class AccountChurn:
+    probability: float
+    horizon_months: int
+    version: str
+    trained_at: str
+    #: the features that raised the probability most: ``(feature, value as shown)``
+    reasons: list[tuple[str, float | int | None]]
+
+    @property
+    def probability_percent(self) -> float:
+        return round(100 * self.probability, 1)
+
+
+def _shown(feature: str, value: float | None) -> float | int | None:
+    """A feature's value as the page words it: ratios and shares as percentages, counts and days whole."""
+    if value is None:
+        return None
+    if feature in {"kwh_yoy", "kwh_qoq", "kwh_vs_best", "reduced_share"}:
+        return round(100 * value)
+    if feature == "kwh_slope":
+        return round(100 * value, 1)
+    if feature == "arrears_months":
+        return round(value, 1)
+    return int(round(value))
+
+
+def account_churn(*, account: Account) -> AccountChurn | None:
+    """The newest model's probability that the account is lost within its horizon, with the reasons
+    from its feature contributions; None when no model is trained (or the account has no history)."""
+    model = current_model()
+    if model is None:
+        return None
+    try:
+        history = engine.load_history(store_dir(), [account.customer_id], months=HISTORY_MONTHS)
+    except engine.ChurnModelError:
+        return None
+    scores = engine.score_latest(model, history)
+    if not scores:
+        return None
+    score = scores[0]
+    return AccountChurn(
+        probability=score.probability,
+        horizon_months=int(model.card.get("horizon_months", 6)),
+        version=str(model.card.get("version", "")),
+        trained_at=str(model.card.get("trained_at", ""))[:10],
+        reasons=[(r.feature, _shown(r.feature, r.value)) for r in score.reasons],
+    )
