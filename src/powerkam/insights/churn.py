@@ -124,7 +124,7 @@ def _shown(feature: str, value: float | None) -> float | int | None:
         return round(100 * value, 1)
     if feature == "arrears_months":
         return round(value, 1)
-    return int(round(value))
+    return round(value)
 
 
 def account_churn(*, account: Account) -> AccountChurn | None:
