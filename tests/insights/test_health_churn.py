@@ -88,3 +88,18 @@ def test_the_360_panel_words_the_arrears_in_the_users_language(client: Client, o
     text = page.content.decode()
     assert "逾期欠费 54.00 万元（相当于 3.0 个月电费）" in text
     assert "Overdue" not in text
+    # the strategies answering its reasons, with the revenue each is expected to keep
+    assert "服务策略" in text
+    assert "缴费计划" in text
+
+
+def test_strategies_follow_the_account_s_reasons_and_value(owing: Team) -> None:
+    from powerkam.insights import churn
+
+    e100 = owing.accounts["E100"]
+    found = churn.account_strategies(health=health.account_health(account=e100, today=TODAY), churn=None)
+    assert found[0].strategy == "payment_plan"
+    # high risk (0.5) × 12 bills of ¥180,000 × half kept − ¥1,000
+    assert found[0].expected_yuan == 0.5 * 12 * 180_000 * 0.5 - 1_000
+    paid_up = health.account_health(account=owing.accounts["E200"], today=TODAY)
+    assert "payment_plan" not in {r.strategy for r in churn.account_strategies(health=paid_up, churn=None)}

@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 
 from powerkam.accounts.models import Account
 from powerkam.analytics import churn as engine
+from powerkam.analytics import health as engine_health
+from powerkam.analytics import strategies as strategies_engine
 from powerkam.core.errors import ApplicationError
 from powerkam.insights.health import health_rules
 from powerkam.insights.selectors import store_dir
@@ -147,4 +149,19 @@ def account_churn(*, account: Account) -> AccountChurn | None:
         version=str(model.card.get("version", "")),
         trained_at=str(model.card.get("trained_at", ""))[:10],
         reasons=[(r.feature, _shown(r.feature, r.value)) for r in score.reasons],
+    )
+
+
+def account_strategies(
+    *, health: engine_health.Health, churn: AccountChurn | None
+) -> list[strategies_engine.Recommendation]:
+    """The service strategies for the account, best first (docs/health.md): its annual revenue is
+    twelve of its average monthly bills; the model's probability of loss when there is one. No
+    bills, no recommendation (nothing to weigh the strategies by). Success shares are the priors
+    until offers and their outcomes are recorded."""
+    bill = health.signals.monthly_bill_yuan
+    if not bill:
+        return []
+    return strategies_engine.recommend(
+        health, annual_yuan=12 * bill, loss_probability=churn.probability if churn else None
     )

@@ -297,6 +297,8 @@ def _health_fragment(
     except ApplicationError as exc:
         context["problem"] = exc.message
     context["churn"] = churn.account_churn(account=account)
+    if "health" in context:
+        context["strategies"] = churn.account_strategies(health=context["health"], churn=context["churn"])  # type: ignore[arg-type]
     trend = health.score_trend(account=account)
     if len(trend) >= 2:
         context["trend_chart"] = charts.score_trend_chart([(t.taken_on, t.score) for t in trend])
