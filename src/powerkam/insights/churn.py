@@ -4,12 +4,14 @@ retraining. The engine is :mod:`powerkam.analytics.churn` (no Django)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from powerkam.accounts.models import Account
@@ -18,6 +20,7 @@ from powerkam.analytics import health as engine_health
 from powerkam.analytics import strategies as strategies_engine
 from powerkam.core.errors import ApplicationError
 from powerkam.insights.health import health_rules
+from powerkam.insights.models import RetentionOffer
 from powerkam.insights.selectors import store_dir
 
 #: Months of history the model reads (the demo province and a real extract keep 36).
@@ -163,5 +166,46 @@ def account_strategies(
     if not bill:
         return []
     return strategies_engine.recommend(
-        health, annual_yuan=12 * bill, loss_probability=churn.probability if churn else None
+        health,
+        annual_yuan=12 * bill,
+        loss_probability=churn.probability if churn else None,
+        success=strategies_engine.learned_success(strategy_outcomes()),
     )
+
+
+#: Months after an offer at which the account counts as kept (when not lost before).
+KEPT_AFTER_MONTHS = 6
+
+
+def strategy_outcomes(*, today: dt.date | None = None) -> list[strategies_engine.Outcome]:
+    """Every offer whose result is known from the data: lost within :data:`KEPT_AFTER_MONTHS` months
+    of the offer (the loss definition on the store's history), or kept once that much history
+    followed it. Offers to accounts already lost, or too recent, are left out."""
+    today = today or timezone.localdate()
+    offers = list(
+        RetentionOffer.objects.filter(archived=False, offered_on__lte=today).values_list(
+            "account__customer_id", "strategy", "offered_on"
+        )
+    )
+    if not offers:
+        return []
+    try:
+        history = engine.load_history(store_dir(), [o[0] for o in offers], months=HISTORY_MONTHS)
+    except engine.ChurnModelError:
+        return []
+    lost = engine.loss_months(history)
+    index = {cid: i for i, cid in enumerate(history.customer_ids)}
+    last = len(history.periods) - 1
+    found = []
+    for customer_id, strategy, offered_on in offers:
+        month = f"{offered_on:%Y-%m}"
+        if customer_id not in index or month not in history.periods:
+            continue
+        t, loss = history.periods.index(month), int(lost[index[customer_id]])
+        if 0 <= loss <= t:
+            continue
+        if t < loss <= t + KEPT_AFTER_MONTHS:
+            found.append(strategies_engine.Outcome(strategy, kept=False))
+        elif t + KEPT_AFTER_MONTHS <= last:
+            found.append(strategies_engine.Outcome(strategy, kept=True))
+    return found
