@@ -34,7 +34,8 @@ def test_a_healthy_account_scores_100_with_no_reasons() -> None:
     assert result.score == 100
     assert result.risk == "low"
     assert result.reasons == ()
-    assert result.parts == dict.fromkeys(health.PARTS, 100.0) | {"satisfaction": None}
+    churn_parts = dict.fromkeys(("arrears", "applications", "contract", "market"))
+    assert result.parts == dict.fromkeys(health.PARTS, 100.0) | {"satisfaction": None} | churn_parts
 
 
 def test_consumption_down_a_fifth_loses_two_thirds_of_its_30_points_and_is_medium_risk() -> None:

@@ -42,11 +42,14 @@ def test_build_imports_every_file_through_the_importer(data_dir: Path) -> None:
     assert files == data_dir / "demo"
     rows = result["rows"]
     summary = data_summary()
-    for kind in ("customers", "billing", "payments", "loads", "outages", "feeders", "projects", "staff", "visits"):
+    for kind in (
+        "customers", "billing", "payments", "loads", "outages", "feeders", "projects", "staff", "visits",
+        "applications", "contracts", "market",
+    ):  # fmt: skip
         assert summary[kind] == rows[kind], kind
     assert summary["assignments"] == rows["assignments"]
     runs = ImportRun.objects.all()
-    assert runs.count() == 12
+    assert runs.count() == 15
     assert set(runs.values_list("status", flat=True)) == {ImportStatus.SUCCEEDED}
     assert {r.kind: r.rows for r in runs} == rows
 
@@ -106,7 +109,7 @@ def test_building_the_same_demo_again_changes_nothing(data_dir: Path) -> None:
     demo("build", *SMALL)
 
     again = ImportRun.objects.order_by("pk")[before:]
-    assert len(again) == 12
+    assert len(again) == 15
     for run in again:
         assert run.status == ImportStatus.SUCCEEDED
         assert (run.inserted, run.updated) == (0, 0), run.kind

@@ -4,7 +4,7 @@ service-strategy recommendations).
 
 docs/rules.md has no section for this, so PowerKAM's own model is documented in docs/health.md and
 every weight and threshold is a :class:`HealthRules` field (TOML overrides them). A score of
-0–100 is the sum of six parts, each between 0 and its weight:
+0–100 is the sum of ten parts, each between 0 and its weight (docs/health.md has all ten):
 
 - **consumption** — the last 3 billed months against the same 3 months a year earlier (seasons
   cancel out): full at or above ``full_ratio``, nothing at or below ``zero_ratio``, linear between;
@@ -37,7 +37,19 @@ import duckdb
 from powerkam.analytics import store
 from powerkam.analytics.accounts import shift_period
 
-PARTS = ("consumption", "payment", "service", "reliability", "relationship", "satisfaction")
+PARTS = (
+    "consumption",
+    "payment",
+    "service",
+    "reliability",
+    "relationship",
+    "satisfaction",
+    # churn signals: overdue arrears, business applications, the supply contract, the market status
+    "arrears",
+    "applications",
+    "contract",
+    "market",
+)
 RISKS = ("high", "medium", "low")
 
 
@@ -55,6 +67,10 @@ class HealthRules:
             "reliability": 15.0,
             "relationship": 15.0,
             "satisfaction": 10.0,
+            "arrears": 20.0,
+            "applications": 15.0,
+            "contract": 10.0,
+            "market": 10.0,
         }
     )
     #: Consumption ratio (last 3 months ÷ the same months a year before) for the full and for no points.
@@ -74,6 +90,27 @@ class HealthRules:
     medium_below: float = 70.0
     high_drop: float = 0.30
     medium_drop: float = 0.15
+    #: Overdue arrears: months of the average monthly bill owed at which the part reaches 0 …
+    arrears_zero_months: float = 2.0
+    #: … and days past due of the oldest unpaid bill at which its age counts in full.
+    arrears_zero_days: int = 90
+    #: Arrears at least this many months of bill AND this many days past due make the risk at least
+    #: medium / high, whatever the score (large overdue arrears are never "low").
+    arrears_medium_months: float = 0.5
+    arrears_medium_days: int = 30
+    arrears_high_months: float = 1.0
+    arrears_high_days: int = 60
+    #: Business applications of the last ``application_months`` months: the share of the contract
+    #: capacity reduced or paused at which the part reaches 0, and the shares that make the risk
+    #: at least medium / high. A closure (销户) application is high risk on its own.
+    application_months: int = 12
+    reduction_zero_share: float = 0.5
+    reduction_medium: float = 0.1
+    reduction_high: float = 0.3
+    #: Supply contract: days before its end from which an unrenewed contract loses points (all of
+    #: them at the end), and the days at which it makes the risk at least medium.
+    contract_warn_days: int = 180
+    contract_medium_days: int = 90
 
     def __post_init__(self) -> None:
         problems = []
@@ -88,6 +125,21 @@ class HealthRules:
             problems.append("compare_months must be 1 or more")
         if self.visit_zero_days < 1:
             problems.append("visit_zero_days must be 1 or more")
+        for name in ("arrears_zero_days", "application_months", "contract_warn_days"):
+            if getattr(self, name) < 1:
+                problems.append(f"{name} must be 1 or more")
+        if not self.arrears_zero_months > 0:
+            problems.append("arrears_zero_months must be above 0")
+        if not 0 <= self.arrears_medium_months <= self.arrears_high_months:
+            problems.append("arrears_medium_months must be 0 or more and not above arrears_high_months")
+        if not 0 <= self.arrears_medium_days <= self.arrears_high_days:
+            problems.append("arrears_medium_days must be 0 or more and not above arrears_high_days")
+        if not 0 < self.reduction_medium <= self.reduction_high <= 1 or not 0 < self.reduction_zero_share <= 1:
+            problems.append(
+                "reductions must satisfy 0 < reduction_medium ≤ reduction_high ≤ 1, reduction_zero_share in (0, 1]"
+            )
+        if not 0 <= self.contract_medium_days <= self.contract_warn_days:
+            problems.append("contract_medium_days must be 0 or more and not above contract_warn_days")
         if not self.high_below <= self.medium_below:
             problems.append("high_below must not be above medium_below")
         if not 0 < self.medium_drop <= self.high_drop < 1:
@@ -117,7 +169,7 @@ class HealthRules:
                 if not isinstance(value, dict):
                     raise HealthRulesError("weights must be a table")
                 values[key] = {**cls().weights, **{k: _number(f"weights.{k}", v) for k, v in value.items()}}
-            elif key in ("compare_months", "visit_zero_days"):
+            elif key in WHOLE_NUMBERS:
                 if isinstance(value, bool) or not isinstance(value, int):
                     raise HealthRulesError(f"{key} must be a whole number, not {value!r}")
                 values[key] = value
@@ -131,6 +183,20 @@ class HealthRules:
             return cls.from_toml(Path(path).read_text(encoding="utf-8"))
         except OSError as exc:
             raise HealthRulesError(f"cannot read {path}: {exc.strerror}") from exc
+
+
+WHOLE_NUMBERS = frozenset(
+    {
+        "compare_months",
+        "visit_zero_days",
+        "arrears_zero_days",
+        "arrears_medium_days",
+        "arrears_high_days",
+        "application_months",
+        "contract_warn_days",
+        "contract_medium_days",
+    }
+)
 
 
 def _number(key: str, value: Any) -> float:
@@ -157,6 +223,27 @@ class Signals:
     visit_days_overdue: int | None = None  # None: no cadence (not graded)
     satisfaction: int | None = None  # the latest survey in 12 months, 1–5 (None: none)
     surveyed_on: str = ""
+    #: Bills past their due date and not paid: the yuan owed and the days past due of the oldest;
+    #: the average monthly bill of the last 12 billed months (None: no bills, no arrears part).
+    arrears_yuan: float = 0.0
+    arrears_days: int = 0
+    monthly_bill_yuan: float | None = None
+    #: Business applications of the last ``application_months`` (None: no applications imported).
+    #: kVA of capacity reductions and pauses applied for (not withdrawn), the contract capacity,
+    #: the day a closure (销户) or a relocation (迁址) was applied for.
+    applications_known: bool = False
+    reduced_kva: float = 0.0
+    capacity_kva: float | None = None
+    closure_on: str = ""
+    relocation_on: str = ""
+    #: The supply contract in force (latest end): its end, days left as of today and renewal status.
+    contract_end: str = ""
+    contract_days_left: int | None = None
+    renewal_status: str = ""
+    #: The market status today (None: no market data imported); since when; the retailer.
+    market_status: str | None = None
+    market_since: str = ""
+    retailer: str = ""
 
     @property
     def consumption_ratio(self) -> float | None:
@@ -184,6 +271,8 @@ class Health:
     parts: dict[str, float | None]  # each part on 0–100 of its own (None: no data)
     reasons: tuple[Reason, ...]
     signals: Signals
+    #: Signals that set the risk at least at a level whatever the score: ``(code, risk)``.
+    floors: tuple[tuple[str, str], ...] = ()
 
     @property
     def consumption_change(self) -> float | None:
@@ -268,6 +357,9 @@ def assess(signals: Signals, rules: HealthRules = DEFAULT_RULES) -> Health:
             figures = {"score": signals.satisfaction, "on": signals.surveyed_on}
             reasons.append(("satisfaction", "satisfaction_low", 1 - kept, figures, "call_back"))
 
+    floors: list[tuple[str, str]] = []
+    _churn_parts(signals, rules, fraction, reasons, floors)
+
     present = {p: f for p, f in fraction.items() if f is not None and rules.weight(p) > 0}
     total_weight = sum(rules.weight(p) for p in present)
     if total_weight:
@@ -288,6 +380,9 @@ def assess(signals: Signals, rules: HealthRules = DEFAULT_RULES) -> Health:
         risk = "medium"
     else:
         risk = "low"
+    for _code, floor in floors:
+        if RISKS.index(floor) < RISKS.index(risk):
+            risk = floor
     return Health(
         customer_id=signals.customer_id,
         score=round(score, 1),
@@ -295,7 +390,103 @@ def assess(signals: Signals, rules: HealthRules = DEFAULT_RULES) -> Health:
         parts={p: None if f is None else round(100 * f, 1) for p, f in fraction.items()},
         reasons=tuple(lost_points),
         signals=signals,
+        floors=tuple(floors),
     )
+
+
+def _churn_parts(
+    signals: Signals,
+    rules: HealthRules,
+    fraction: dict[str, float | None],
+    reasons: list[tuple[str, str, float, dict[str, Any], str]],
+    floors: list[tuple[str, str]],
+) -> None:
+    """The parts of the signals a leaving account shows: overdue arrears, applications to reduce,
+    pause, move or close, a contract running out unrenewed, a move to the market."""
+    # Overdue arrears, relative to the account's own monthly bill: ¥1 M owed is nothing for a data
+    # centre billed ¥10 M a month and everything for a workshop billed ¥100,000.
+    bill = signals.monthly_bill_yuan
+    if bill is None:
+        fraction["arrears"] = None
+    else:
+        owed = max(signals.arrears_yuan, 0.0)
+        months = owed / bill if bill > 0 else (float("inf") if owed > 0 else 0.0)
+        age = _clamp(signals.arrears_days / rules.arrears_zero_days)
+        lost = _clamp(months / rules.arrears_zero_months) * (0.5 + 0.5 * age) if owed > 0 else 0.0
+        fraction["arrears"] = 1 - lost
+        if owed > 0:
+            figures: dict[str, Any] = {
+                "yuan": round(owed, 2),
+                "days": signals.arrears_days,
+                "months": round(months, 1) if months != float("inf") else None,
+            }
+            reasons.append(("arrears", "arrears_overdue", lost, figures, "arrears_plan"))
+            if months >= rules.arrears_high_months and signals.arrears_days >= rules.arrears_high_days:
+                floors.append(("arrears_overdue", "high"))
+            elif months >= rules.arrears_medium_months and signals.arrears_days >= rules.arrears_medium_days:
+                floors.append(("arrears_overdue", "medium"))
+
+    # Applications: a closure is the account leaving; a relocation may take it out of the area; a
+    # capacity reduction or pause shows production moved or cut.
+    if not signals.applications_known:
+        fraction["applications"] = None
+    else:
+        lost = 0.0
+        if signals.closure_on:
+            lost = 1.0
+            reasons.append(("applications", "closure_applied", 1.0, {"on": signals.closure_on}, "win_back"))
+            floors.append(("closure_applied", "high"))
+        else:
+            if signals.reduced_kva > 0:
+                share = signals.reduced_kva / signals.capacity_kva if signals.capacity_kva else 1.0
+                lost = _clamp(share / rules.reduction_zero_share)
+                figures = {"kva": round(signals.reduced_kva), "percent": round(100 * min(share, 1.0), 1)}
+                reasons.append(("applications", "capacity_reduced", lost, figures, "visit_why"))
+                if share >= rules.reduction_high:
+                    floors.append(("capacity_reduced", "high"))
+                elif share >= rules.reduction_medium:
+                    floors.append(("capacity_reduced", "medium"))
+            if signals.relocation_on:
+                extra = min(0.5, 1 - lost)
+                lost += extra
+                reasons.append(
+                    ("applications", "relocation_applied", extra, {"on": signals.relocation_on}, "visit_why")
+                )
+                floors.append(("relocation_applied", "medium"))
+        fraction["applications"] = 1 - lost
+
+    # The supply contract: unrenewed and close to its end, or the customer declined to renew.
+    if signals.contract_days_left is None:
+        fraction["contract"] = None
+    else:
+        days, status = signals.contract_days_left, signals.renewal_status
+        if status == "renewed":
+            lost = 0.0
+        elif status == "declined":
+            lost = 1.0
+        else:
+            lost = _clamp(1 - days / rules.contract_warn_days) * (0.5 if status == "negotiating" else 1.0)
+        fraction["contract"] = 1 - lost
+        if lost > 0:
+            code = "contract_declined" if status == "declined" else "contract_expiring"
+            figures = {"end": signals.contract_end, "days": days, "status": status or "pending"}
+            reasons.append(("contract", code, lost, figures, "renew_contract"))
+            if status == "declined":
+                floors.append((code, "high"))
+            elif days <= rules.contract_medium_days:
+                floors.append((code, "medium"))
+
+    # The market: buying through a retailer, the energy sale is lost; direct trading, at risk.
+    if signals.market_status is None:
+        fraction["market"] = None
+    else:
+        status = signals.market_status
+        lost = {"retailer": 1.0, "direct": 0.5}.get(status, 0.0)
+        fraction["market"] = 1 - lost
+        if lost:
+            figures = {"status": status, "since": signals.market_since, "retailer": signals.retailer}
+            reasons.append(("market", f"market_{status}", lost, figures, "market_offer"))
+            floors.append((f"market_{status}", "high" if status == "retailer" else "medium"))
 
 
 def assess_many(signals: Iterable[Signals], rules: HealthRules = DEFAULT_RULES) -> list[Health]:

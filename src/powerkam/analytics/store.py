@@ -121,6 +121,41 @@ SCHEMAS.update(
     }
 )
 
+# Churn signals (docs/health.md): business applications, supply contracts, market status.
+SCHEMAS.update(
+    {
+        "applications": pa.schema(
+            [
+                ("application_id", pa.string()),
+                ("customer_id", pa.string()),
+                ("type", pa.string()),
+                ("applied_on", pa.date32()),
+                ("effective_on", pa.date32()),
+                ("capacity_kva", pa.float64()),
+                ("status", pa.string()),
+            ]
+        ),
+        "contracts": pa.schema(
+            [
+                ("contract_no", pa.string()),
+                ("customer_id", pa.string()),
+                ("start_on", pa.date32()),
+                ("end_on", pa.date32()),
+                ("capacity_kva", pa.float64()),
+                ("renewal_status", pa.string()),
+            ]
+        ),
+        "market": pa.schema(
+            [
+                ("customer_id", pa.string()),
+                ("effective_on", pa.date32()),
+                ("status", pa.string()),
+                ("retailer", pa.string()),
+            ]
+        ),
+    }
+)
+
 #: The key each kind is upserted by.
 KEYS: dict[str, tuple[str, ...]] = {
     "customers": ("customer_id",),
@@ -130,6 +165,10 @@ KEYS: dict[str, tuple[str, ...]] = {
     "outages": ("outage_id",),
     "generation": ("customer_id", "period", "technology"),
     "green": ("record_id",),
+    # churn signals
+    "applications": ("application_id",),
+    "contracts": ("contract_no",),
+    "market": ("customer_id", "effective_on"),
 }
 
 STORE_KINDS = tuple(SCHEMAS)

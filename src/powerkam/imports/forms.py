@@ -19,6 +19,9 @@ KIND_LABELS = {
     # renewable-energy key accounts
     "generation": _("Renewable generation (monthly)"),
     "green": _("Green power and certificates"),
+    "applications": _("Business applications (capacity reduction, pause, closure …)"),
+    "contracts": _("Supply contracts"),
+    "market": _("Market status (agency purchase, direct trading, retailer)"),
 }
 
 

@@ -135,7 +135,7 @@ def _known_customers_sql() -> str | None:
 
 
 def _references(kind: str) -> dict[str, Reference]:
-    if kind in {"billing", "payments", "loads", *RENEWABLE_KINDS}:
+    if kind in {"billing", "payments", "loads", "applications", "contracts", "market", *RENEWABLE_KINDS}:
         sql = _known_customers_sql()
         return {"customer_id": Reference("customer", sql=sql, values=None if sql else [])}
     if kind == "customers":

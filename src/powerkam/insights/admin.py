@@ -8,6 +8,7 @@ from powerkam.insights.models import (
     CampaignAccount,
     HealthRulesVersion,
     OverviewReportRun,
+    RetentionOffer,
     SatisfactionSurvey,
     SurveyCampaign,
     TariffRulesVersion,
@@ -116,3 +117,15 @@ class SurveyCampaignAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False  # close it instead (archived): its accounts and surveys are kept
+
+
+@admin.register(RetentionOffer)
+class RetentionOfferAdmin(SimpleHistoryAdmin):
+    list_display = ("account", "strategy", "offered_on", "offered_by", "expected_yuan", "outcome", "archived")
+    list_filter = ("strategy", "outcome", "archived")
+    search_fields = ("account__customer_id", "account__name", "notes")
+    date_hierarchy = "offered_on"
+    raw_id_fields = ("account", "offered_by")
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # archive instead: an offer and its outcome are business data

@@ -22,4 +22,9 @@ class InsightsConfig(AppConfig):
         register(
             Job("insights.monthly_report", "powerkam.insights.tasks.monthly_report", at=dt.time(7, 45), monthday=1)
         )
+        register(
+            Job(
+                "insights.churn_model_train", "powerkam.insights.tasks.churn_model_train", at=dt.time(5, 30), monthday=5
+            )
+        )
         register(Job("insights.health_snapshot", "powerkam.insights.tasks.health_snapshot", at=dt.time(6, 15)))

@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 
 from powerkam.accounts.models import Account, Assignment
 from powerkam.accounts.selectors import AnyUser, accounts_visible_to
+from powerkam.analytics import churn_signals, store
 from powerkam.analytics import health as engine
-from powerkam.analytics import store
 from powerkam.analytics import tariff as tariff_engine
 from powerkam.core.errors import ApplicationError
 from powerkam.grid import selectors as grid_selectors
@@ -91,9 +91,20 @@ def signals_for(accounts: list[Account], *, today: dt.date, period: str | None) 
     supply = _reliability(accounts)
     overdue = _overdue(accounts, today)
     surveys = _latest_surveys(ids, today)
+    customer_ids = [a.customer_id for a in accounts]
+    owed = churn_signals.arrears(store_dir(), customer_ids, as_of=today) or {}
+    applied = churn_signals.applications(store_dir(), customer_ids, as_of=today, months=rules.application_months)
+    contracts = churn_signals.contracts(store_dir(), customer_ids, as_of=today)
+    market = churn_signals.market(store_dir(), customer_ids, as_of=today)
     result = []
     for a in accounts:
         recent, year_ago = kwh.get(a.customer_id, (None, None))
+        arrears = owed.get(a.customer_id)
+        application = applied.get(a.customer_id) if applied is not None else None
+        contract = contracts.get(a.customer_id) if contracts is not None else None
+        status = (market.get(a.customer_id) if market is not None else None) or (
+            None if market is None else churn_signals.Market("grid_agency", dt.date.min, "")
+        )
         interruptions, hours = supply.get(a.customer_id, (None, 0.0)) if a.feeders else (None, 0.0)
         result.append(
             engine.Signals(
@@ -108,6 +119,20 @@ def signals_for(accounts: list[Account], *, today: dt.date, period: str | None) 
                 visit_days_overdue=overdue.get(a.pk),
                 satisfaction=surveys[a.pk].score if a.pk in surveys else None,
                 surveyed_on=f"{surveys[a.pk].surveyed_on:%Y-%m-%d}" if a.pk in surveys else "",
+                arrears_yuan=arrears.yuan if arrears else 0.0,
+                arrears_days=arrears.days if arrears else 0,
+                monthly_bill_yuan=arrears.monthly_bill_yuan if arrears else None,
+                applications_known=application is not None,
+                reduced_kva=application.reduced_kva if application else 0.0,
+                capacity_kva=float(a.contract_capacity_kva),
+                closure_on=application.closure_on if application else "",
+                relocation_on=application.relocation_on if application else "",
+                contract_end=f"{contract.end:%Y-%m-%d}" if contract else "",
+                contract_days_left=contract.days_left if contract else None,
+                renewal_status=contract.renewal_status if contract else "",
+                market_status=status.status if status else None,
+                market_since=f"{status.since:%Y-%m-%d}" if status and status.since != dt.date.min else "",
+                retailer=status.retailer if status else "",
             )
         )
     return result

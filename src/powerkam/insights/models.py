@@ -177,3 +177,42 @@ class OverviewReportRun(MailedReport):
     class Meta(MailedReport.Meta):
         verbose_name = _("monthly report sent")
         verbose_name_plural = _("monthly reports sent")
+
+
+class OfferOutcome(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+
+
+class RetentionOffer(models.Model):
+    """A service strategy offered to a key account at risk (docs/health.md, "Service strategies"):
+    who offered what when and the yuan expected to be kept; the customer's answer. Whether the
+    account was then kept follows from the data (its loss month in the store's history)."""
+
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.PROTECT, related_name="retention_offers", verbose_name=_("account")
+    )
+    strategy = models.CharField(_("strategy"), max_length=40)
+    offered_on = models.DateField(_("offered on"), db_index=True)
+    offered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("offered by")
+    )
+    expected_yuan = models.DecimalField(_("revenue expected to be kept (yuan a year)"), max_digits=16, decimal_places=2)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=OfferOutcome.choices, default=OfferOutcome.PENDING)
+    outcome_on = models.DateField(_("answered on"), null=True, blank=True)
+    saved_yuan = models.DecimalField(
+        _("yuan saved for the customer"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    archived = models.BooleanField(_("archived"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("retention offer")
+        verbose_name_plural = _("retention offers")
+        ordering = ["-offered_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.strategy} {self.offered_on}"

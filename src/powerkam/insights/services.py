@@ -4,6 +4,7 @@ and satisfaction surveys."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -14,11 +15,14 @@ from simple_history.utils import bulk_create_with_history
 from powerkam.accounts.models import Account, Assignment
 from powerkam.accounts.selectors import accounts_visible_to, user_can_edit, user_sees_all_accounts
 from powerkam.analytics.health import HealthRules, HealthRulesError
+from powerkam.analytics.strategies import StrategyRules
 from powerkam.analytics.tariff import TariffRules, TariffRulesError
 from powerkam.core.errors import ApplicationError
 from powerkam.insights.models import (
     CampaignAccount,
     HealthRulesVersion,
+    OfferOutcome,
+    RetentionOffer,
     SatisfactionSurvey,
     SurveyCampaign,
     SurveyChannel,
@@ -150,3 +154,62 @@ def campaign_archive(*, campaign: SurveyCampaign, by: User) -> SurveyCampaign:
     campaign.archived = True
     campaign.save(update_fields=["archived"])
     return campaign
+
+
+# ---- retention offers (service strategies and their outcomes) ----------------------------------------
+
+
+def offer_record(
+    *,
+    account: Account,
+    by: User,
+    strategy: str,
+    offered_on: dt.date,
+    expected_yuan: Decimal,
+    notes: str = "",
+    today: dt.date | None = None,
+) -> RetentionOffer:
+    """Record a service strategy offered to an account. Managers on their own accounts, supervisors
+    on any; the strategy must be one of the table's; not dated in the future."""
+    if not user_can_edit(by):
+        raise ApplicationError(_("Your role is read-only: you cannot record offers."))
+    if not accounts_visible_to(by).filter(pk=account.pk).exists():
+        raise ApplicationError(_("You do not manage this account."))
+    known = {s.code for s in StrategyRules().strategies}
+    if strategy not in known:
+        raise ApplicationError(_("Unknown strategy %(v)r.") % {"v": strategy}, {"field": "strategy"})
+    if offered_on > (today or timezone.localdate()):
+        raise ApplicationError(_("An offer cannot be dated in the future."), {"field": "offered_on"})
+    if expected_yuan < 0:
+        raise ApplicationError(_("The yuan expected must not be negative."), {"field": "expected_yuan"})
+    return RetentionOffer.objects.create(
+        account=account,
+        offered_by=by,
+        strategy=strategy,
+        offered_on=offered_on,
+        expected_yuan=expected_yuan,
+        notes=notes.strip(),
+    )
+
+
+def offer_answer(
+    *,
+    offer: RetentionOffer,
+    by: User,
+    outcome: str,
+    answered_on: dt.date,
+    saved_yuan: Decimal | None = None,
+    today: dt.date | None = None,
+) -> RetentionOffer:
+    """The customer's answer to an offer (accepted or declined) and the yuan it saved them."""
+    if not user_can_edit(by) or not accounts_visible_to(by).filter(pk=offer.account_id).exists():
+        raise ApplicationError(_("You do not manage this account."))
+    if outcome not in {OfferOutcome.ACCEPTED, OfferOutcome.DECLINED}:
+        raise ApplicationError(
+            _("The answer is accepted or declined, not %(v)r.") % {"v": outcome}, {"field": "outcome"}
+        )
+    if not offer.offered_on <= answered_on <= (today or timezone.localdate()):
+        raise ApplicationError(_("The answer must be dated between the offer and today."), {"field": "outcome_on"})
+    offer.outcome, offer.outcome_on, offer.saved_yuan = outcome, answered_on, saved_yuan
+    offer.save(update_fields=["outcome", "outcome_on", "saved_yuan"])
+    return offer

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 from powerkam.accounts import selectors as account_selectors
 from powerkam.accounts.models import Account
 from powerkam.core.errors import ApplicationError
-from powerkam.insights import campaigns, health, report, selectors, services
+from powerkam.insights import campaigns, churn, health, report, selectors, services
 from powerkam.insights.forms import CampaignForm, SurveyForm
 from powerkam.insights.models import SurveyCampaign
 from powerkam.web import charts, dashboard
@@ -269,6 +269,7 @@ def health_report(request: HttpRequest) -> HttpResponse:
         context["snapshot_day"] = snapshot.day if snapshot is not None else None
         context["rising"] = health.risk_rising(user=request.user)
         context["rising_days"] = health.RISING_DAYS
+        context["churn_card"] = churn.latest_card()
     except ApplicationError as exc:
         context["problem"] = exc.message
     context["districts"] = selectors.districts(user=request.user)
@@ -295,6 +296,9 @@ def _health_fragment(
         context["health"] = health.account_health(account=account)
     except ApplicationError as exc:
         context["problem"] = exc.message
+    context["churn"] = churn.account_churn(account=account)
+    if "health" in context:
+        context["strategies"] = churn.account_strategies(health=context["health"], churn=context["churn"])  # type: ignore[arg-type]
     trend = health.score_trend(account=account)
     if len(trend) >= 2:
         context["trend_chart"] = charts.score_trend_chart([(t.taken_on, t.score) for t in trend])

@@ -435,4 +435,89 @@ CONTRACT.update(
     }
 )
 
+# ---- churn signals (docs/health.md): business applications, supply contracts, market status ----------
+
+APPLICATION_TYPES: Choices = {
+    "capacity_reduction": ("减容",),
+    "suspension": ("暂停",),
+    "temporary_change": ("暂换",),
+    "relocation": ("迁址",),
+    "closure": ("销户",),
+    "capacity_increase": ("增容",),
+    "tariff_change": ("改类",),
+}
+APPLICATION_STATUSES: Choices = {
+    "in_progress": ("在途", "受理中", "处理中"),
+    "completed": ("已归档", "已完成", "完成"),
+    "withdrawn": ("已撤销", "撤销"),
+}
+RENEWAL_STATUSES: Choices = {
+    "pending": ("待续签",),
+    "negotiating": ("续签中", "协商中"),
+    "renewed": ("已续签",),
+    "declined": ("不续签", "拒绝续签"),
+}
+MARKET_STATUSES: Choices = {
+    "grid_agency": ("电网代理购电", "代理购电"),
+    "direct": ("直接交易", "直接参与市场"),
+    "retailer": ("售电公司代理", "售电公司"),
+}
+
+CONTRACT.update(
+    {
+        "applications": KindSpec(
+            "applications",
+            (
+                Column("application_id", "text", required=True, aliases=("申请编号", "工单编号"), max_length=40),
+                CUSTOMER_ID,
+                Column("type", "enum", required=True, aliases=("业务类型", "业扩类型"), choices=APPLICATION_TYPES),
+                Column("applied_on", "date", required=True, aliases=("申请日期", "受理日期")),
+                Column("effective_on", "date", aliases=("生效日期", "变更日期")),
+                Column(
+                    "capacity_kva",
+                    "decimal",
+                    aliases=("变更容量", "申请容量"),
+                    bound="non_negative",
+                    range=CAPACITY_KVA,
+                    unit="kVA",
+                ),
+                Column("status", "enum", aliases=("状态", "流程状态"), choices=APPLICATION_STATUSES),
+            ),
+            key=("application_id",),
+            target="store",
+        ),
+        "contracts": KindSpec(
+            "contracts",
+            (
+                Column("contract_no", "text", required=True, aliases=("合同编号",), max_length=60),
+                CUSTOMER_ID,
+                Column("start_on", "date", required=True, aliases=("合同生效日期", "起始日期")),
+                Column("end_on", "date", required=True, aliases=("合同到期日期", "到期日期")),
+                Column(
+                    "capacity_kva",
+                    "decimal",
+                    aliases=("合同约定容量", "约定容量"),
+                    bound="non_negative",
+                    range=CAPACITY_KVA,
+                    unit="kVA",
+                ),
+                Column("renewal_status", "enum", aliases=("续签状态",), choices=RENEWAL_STATUSES),
+            ),
+            key=("contract_no",),
+            target="store",
+        ),
+        "market": KindSpec(
+            "market",
+            (
+                CUSTOMER_ID,
+                Column("effective_on", "date", required=True, aliases=("生效日期",)),
+                Column("status", "enum", required=True, aliases=("购电方式", "市场化状态"), choices=MARKET_STATUSES),
+                Column("retailer", "text", aliases=("售电公司",), max_length=200),
+            ),
+            key=("customer_id", "effective_on"),
+            target="store",
+        ),
+    }
+)
+
 KINDS = tuple(CONTRACT)

@@ -461,6 +461,17 @@ def _kind_checks(spec: KindSpec, raw: RawTable) -> list[_Check]:
                 extra_name="start",
             )
         )
+    if spec.kind == "contracts" and {"start_on", "end_on"} <= cols:
+        out.append(
+            _Check(
+                "end_on IS NOT NULL AND start_on IS NOT NULL AND end_on <= start_on",
+                "end_on",
+                "end_not_after_start",
+                _raw_text("end_on"),
+                extra_sql="CAST(raw_start_on AS VARCHAR)",
+                extra_name="start",
+            )
+        )
     if spec.kind == "loads" and "ts" in cols:
         out.append(
             _Check(

@@ -21,6 +21,9 @@ assignments    ``assignments.csv`` UTF-8
 visits         ``visits.csv`` UTF-8 with BOM (a team's Excel log saved as CSV)
 generation     ``generation.csv`` UTF-8 (PV and wind of the renewable key accounts, by month)
 green          ``green.csv`` UTF-8 (green power contracts and green certificates)
+applications   ``applications.csv`` UTF-8 (business applications: 减容, 暂停, 销户 …)
+contracts      ``contracts.csv`` UTF-8 (supply contracts and their renewal)
+market         ``market.csv`` UTF-8 (direct trading, retailers)
 =============  =========================================================================
 """
 
@@ -38,7 +41,8 @@ import pyarrow.compute as pc
 
 from powerkam.analytics.store import SCHEMAS
 from powerkam.demo.generator import catalog as cat
-from powerkam.demo.generator.bills import LoadWindow, Periods, bill_chunk
+from powerkam.demo.generator.bills import LoadWindow, Periods, bill_chunk, leading_signals
+from powerkam.demo.generator.churn import demo_signals
 from powerkam.demo.generator.crm import (
     PROJECT_HEADERS,
     build_assignments,
@@ -68,6 +72,9 @@ IMPORT_ORDER = (
     "payments",
     "loads",
     "outages",
+    "applications",
+    "contracts",
+    "market",
     "projects",
     "assignments",
     "visits",
@@ -171,6 +178,21 @@ def generate(spec: DemoSpec, out_dir: Path) -> DemoFiles:
     outages = outages.set_column(2, "start", pc.strftime(outages.column("start"), "%Y-%m-%dT%H:%M"))
     outages = outages.set_column(3, "end", pc.strftime(outages.column("end"), "%Y-%m-%dT%H:%M"))
     _write(files, "outages", "outages.csv", outages, encoding="utf-8-sig")
+
+    signals = demo_signals(
+        ids=population.ids,
+        hv=population.hv,
+        capacity=population.capacity,
+        idle_from=population.idle_from,
+        connected_on=population.connected_on,
+        first_month=periods.first,
+        months=spec.months,
+        today=spec.today,
+        rng=_rng(spec.seed, "churn"),
+        signalled=leading_signals(np.arange(population.size)),
+    )
+    for kind, table in signals.items():
+        _write(files, kind, f"{kind}.csv", table, encoding="utf-8")
 
     projects = build_projects(population=population, today=spec.today, rng=_rng(spec.seed, "projects"))
     path = out_dir / "projects.xlsx"

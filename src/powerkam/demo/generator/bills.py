@@ -32,6 +32,17 @@ _P_PARTIAL = np.array([0.01, 0.05, 0.25, 0.30])
 _DELAY_MEAN_DAYS = np.array([3.0, 8.0, 22.0, 25.0])
 
 
+#: Months over which an account that stops consuming slides first, and how far.
+SLIDE_MONTHS = 5
+SLIDE_DEPTH = 0.5
+
+
+def leading_signals(index: np.ndarray) -> np.ndarray:
+    """Whether each customer (by its index in the population) that leaves shows signals first: about
+    seven in ten, chosen by a fixed hash so no random stream shifts."""
+    return (np.asarray(index, dtype=np.int64) * 2654435761 % 1000) < 700
+
+
 @dataclass(frozen=True)
 class Periods:
     """The billing months: ``first`` … ``first + count - 1`` as numpy months."""
@@ -190,6 +201,12 @@ def bill_chunk(
     part = np.clip((month_days - connected_day) / month_days, 0.0, 1.0)
     energy = np.where(in_connection_month, energy * part[:, None], energy)
     idle = months[None, :] >= p.idle_from[index][:, None]
+    # Most accounts that stop consuming slide first (production moved or cut): the leading signal a
+    # real base shows; the others (chosen by their index, so no random draw shifts) stop at once.
+    idle_at = p.idle_from[index][:, None]
+    sliding = leading_signals(index)[:, None] & (idle_at < m_count)
+    slide = np.clip((months[None, :] - (idle_at - SLIDE_MONTHS)) / SLIDE_MONTHS, 0.0, 1.0)
+    energy = np.where(sliding & (months[None, :] < idle_at), energy * (1.0 - SLIDE_DEPTH * slide), energy)
     vacant = (~hv[:, None]) & (rng.random((c, m_count)) < 0.01)
     energy = np.where(idle | vacant, 0.0, energy)
     kwh = np.floor(energy + 0.5)

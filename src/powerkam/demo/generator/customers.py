@@ -210,8 +210,8 @@ def build_population(
     payer = (rng.random(n)[:, None] > cumulative).sum(axis=1).astype(np.int8)
 
     idle_from = np.full(n, months, dtype=np.int32)
-    idle = hv & (rng.random(n) < 0.02)
-    idle_from[idle] = months - rng.integers(3, 15, int(idle.sum()))
+    idle = hv & (rng.random(n) < 0.04)
+    idle_from[idle] = months - rng.integers(3, 31, int(idle.sum()))
 
     # --- when they were connected ---------------------------------------------------------------
     new = rng.random(n) < np.where(hv, 0.08, 0.10)

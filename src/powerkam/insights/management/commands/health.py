@@ -4,10 +4,13 @@ powerkam health [--risk high|medium|low] [--district D] [--limit N] [--format js
 powerkam health --customer CUSTOMER_ID [--format json]
 powerkam health --snapshot          record today's health of every key account (the worker does it each morning)
 powerkam health --rising            key accounts whose risk rose in the last 30 days
+powerkam health --backtest [--horizon 6] [--k 50] [--test-months 6]   the churn model against the rules
+powerkam health --train             retrain the churn model (the worker does it monthly)
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.core.management.base import CommandParser
@@ -17,7 +20,7 @@ from powerkam.accounts.models import Account
 from powerkam.analytics.health import RISKS
 from powerkam.core.commands import PowerKAMCommand
 from powerkam.core.errors import ApplicationError
-from powerkam.insights import health
+from powerkam.insights import churn, health
 from powerkam.insights.api import health_out
 
 
@@ -31,8 +34,21 @@ class Command(PowerKAMCommand):
         parser.add_argument("--limit", type=int, default=50)
         parser.add_argument("--snapshot", action="store_true", help="Record today's health of every key account.")
         parser.add_argument("--rising", action="store_true", help="Key accounts whose risk rose in 30 days.")
+        parser.add_argument("--backtest", action="store_true", help="The churn model against the rule baseline.")
+        parser.add_argument("--train", action="store_true", help="Retrain the churn model now.")
+        parser.add_argument("--horizon", type=int, default=6, help="Months ahead a loss is predicted (backtest).")
+        parser.add_argument("--k", type=int, default=50, help="Accounts the managers can call on in a month.")
+        parser.add_argument("--test-months", type=int, default=6, help="Last complete windows tested.")
 
     def run(self, *args: Any, **options: Any) -> Any:
+        if options.get("backtest"):
+            return {
+                "backtest": churn.backtest(
+                    horizon=options["horizon"], k=options["k"], test_months=options["test_months"]
+                )
+            }
+        if options.get("train"):
+            return {"train": churn.train()}
         if options.get("snapshot"):
             return {"snapshot": health.health_snapshot_take()}
         if options.get("rising"):
@@ -61,6 +77,23 @@ class Command(PowerKAMCommand):
         }
 
     def render_text(self, result: Any) -> str:
+        if "backtest" in result:
+            b = result["backtest"]
+            lines = [
+                f"test windows {b['test_periods'][0]} … {b['test_periods'][1]}: {b['rows']} rows, {b['losses']} losses"
+            ]
+            for name in ("model", "baseline"):
+                s = b[name]
+                if s is None:
+                    lines.append(f"{name}: too little history, the rules stay")
+                    continue
+                lines.append(
+                    f"{name}: auc {s['auc']}  pr_auc {s['pr_auc']}  precision@{b['k']} {s['precision_at_k']}  "
+                    f"recall@{b['k']} {s['recall_at_k']}  lead {s['lead_months']} months"
+                )
+            return "\n".join(lines)
+        if "train" in result:
+            return json.dumps(result["train"], ensure_ascii=False)
         if "snapshot" in result:
             return f"{result['snapshot']} key accounts recorded"
         if "rising" in result:

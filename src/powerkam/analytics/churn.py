@@ -1,0 +1,691 @@
+"""A churn model that learns from the base's own history (docs/health.md, "The churn model").
+
+1. **Losses from history.** :class:`LossDefinition` says when a key account counts as lost: a
+   closure (销户) applied for, a move to a retailer (售电公司代理), or its consumption collapsing —
+   the kWh of ``drop_months`` months below ``drop_fraction`` of the same months a year earlier.
+   Applied to the store's history, it gives each account the month it was lost (or none).
+2. **Features as of month T** (:data:`FEATURES`), from what was known at the end of T only:
+   consumption year on year, against the quarter before, its recent slope and idle months,
+   overdue arrears against the monthly bill and their age, capacity reduced or paused and
+   relocations applied for in 12 months, direct trading, days to the end of the supply contract.
+   Label: lost within the next ``horizon`` months.
+3. **A gradient-boosted classifier** (LightGBM, monotone in each signal), calibrated by Platt
+   scaling on the last training months, with per-account reasons from its own feature contributions (TreeSHAP).
+4. **A time-split backtest** on the last complete windows, for the model and for the rule
+   baseline (:func:`powerkam.analytics.health.assess` on the same history): ``auc``, ``pr_auc``,
+   ``precision_at_k``, ``recall_at_k`` and ``lead_months``.
+
+Too little history (too few months or too few losses) trains nothing: the rules stay in use.
+No Django here; the caller passes the store directory and the customer ids.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+import time
+import warnings
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+
+from powerkam.analytics import health as rules_engine
+from powerkam.analytics.accounts import shift_period, source_path
+
+#: The model's inputs, in order; docs/health.md explains each.
+FEATURES = (
+    "kwh_yoy",  # kWh of the last 3 months ÷ the same 3 months a year earlier
+    "kwh_qoq",  # kWh of the last 3 months ÷ the 3 months before
+    "kwh_slope",  # slope of the last 6 months' kWh, as a share of their mean per month
+    "kwh_vs_best",  # kWh of the last 3 months ÷ the best 3 consecutive months of the 9 before
+    "idle_months",  # months without consumption among the last 6
+    "log_kwh",  # log of the average monthly kWh of the last 12 months (size)
+    "arrears_months",  # overdue arrears ÷ the average monthly bill
+    "arrears_days",  # days past due of the oldest unpaid bill
+    "reduced_share",  # kVA reduced or paused in 12 months ÷ contract capacity
+    "relocation",  # a relocation (迁址) applied for in 12 months
+    "direct_trading",  # buys on the market directly (直接交易)
+    "contract_days",  # days to the end of the supply contract in force (NaN: none on file)
+)
+
+#: How each feature may move the risk (+1 up, -1 down, 0 either): a sliding consumption, arrears or a
+#: reduction can only raise it. Keeps the model from learning noise and its reasons readable.
+MONOTONE = (-1, -1, -1, -1, 1, 0, 1, 1, 1, 1, 1, -1)
+
+
+class ChurnModelError(ValueError):
+    """A model or definition that cannot be used; the message says why."""
+
+
+@dataclass(frozen=True)
+class LossDefinition:
+    """When a key account counts as lost (each rule can be switched off)."""
+
+    closure: bool = True
+    retailer: bool = True
+    drop_months: int = 3
+    #: kWh of ``drop_months`` months below this share of the same months a year earlier (0: off)
+    drop_fraction: float = 0.2
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.drop_months <= 12:
+            raise ChurnModelError("drop_months must be between 1 and 12")
+        if not 0 <= self.drop_fraction < 1:
+            raise ChurnModelError("drop_fraction must be 0 or more and below 1")
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    horizon: int = 6  # label: lost within this many months after T
+    #: accounts the managers can call on in a month: precision and recall are taken at this k
+    k: int = 50
+    test_months: int = 6  # the backtest's test windows: the last complete ones
+    calibration_months: int = 2  # the last training months, kept to calibrate the probabilities
+    min_months: int = 24  # fewer months of billing: no model, the rules stay
+    min_losses: int = 20  # fewer losses in the training windows: no model
+    n_estimators: int = 150
+    learning_rate: float = 0.05
+    num_leaves: int = 7
+    seed: int = 2026
+
+
+# ---- the history as arrays -----------------------------------------------------------------------
+
+
+@dataclass
+class History:
+    """The base's history month by month: one row per account, one column per period."""
+
+    customer_ids: list[str]
+    periods: list[str]
+    capacity: np.ndarray  # (n,) contract capacity, kVA
+    kwh: np.ndarray  # (n, p), NaN: no bill
+    amount: np.ndarray  # (n, p) yuan billed
+    due: np.ndarray  # (n, p) due day as a day ordinal, NaN: no bill
+    settled: np.ndarray  # (n, p) day ordinal the bill was paid in full, inf: never
+    reduced_on: list[list[tuple[int, float]]]  # per account: (day ordinal, kVA) reductions and pauses
+    relocation_on: list[list[int]]
+    closure_month: np.ndarray  # (n,) first period index a closure was applied for, -1 none
+    retailer_month: np.ndarray  # (n,) first period index buying through a retailer, -1 none
+    direct_from: np.ndarray  # (n,) first period index in direct trading, -1 none
+    contracts: list[list[tuple[int, int]]]  # per account: (start, end) day ordinals
+
+    def month_end(self, t: int) -> int:
+        """Day ordinal of the last day of period ``t``."""
+        year, month = int(self.periods[t][:4]), int(self.periods[t][5:7])
+        first_next = dt.date(year + month // 12, month % 12 + 1, 1)
+        return (first_next - dt.timedelta(days=1)).toordinal()
+
+
+def _period_index(periods: list[str], day: dt.date | None) -> int:
+    if day is None:
+        return -1
+    label = f"{day:%Y-%m}"
+    if label < periods[0]:
+        return 0
+    if label > periods[-1]:
+        return -1
+    return periods.index(label)
+
+
+def load_history(
+    store_dir: Path, customer_ids: Sequence[str], *, months: int | None = None, end_period: str | None = None
+) -> History:
+    """Read the accounts' history from the store (billing, payments, applications, contracts, market)."""
+    billing = source_path(store_dir, "billing")
+    ids = sorted(set(customer_ids))
+    if billing is None or not ids:
+        raise ChurnModelError("no billing history")
+    index = {cid: i for i, cid in enumerate(ids)}
+    with duckdb.connect(":memory:") as con:
+        con.execute("CREATE TEMP TABLE ids AS SELECT unnest($ids) AS customer_id", {"ids": ids})
+        last = end_period or con.execute("SELECT max(period) FROM read_parquet(?)", [billing]).fetchone()[0]  # type: ignore[index]
+        first = con.execute(
+            "SELECT min(period) FROM read_parquet(?) SEMI JOIN ids USING (customer_id)", [billing]
+        ).fetchone()[0]  # type: ignore[index]
+        if months is not None:
+            first = max(first, shift_period(last, -(months - 1)))
+        periods = [first]
+        while periods[-1] < last:
+            periods.append(shift_period(periods[-1], 1))
+        pos = {p: j for j, p in enumerate(periods)}
+        n, p = len(ids), len(periods)
+        kwh = np.full((n, p), np.nan)
+        amount = np.zeros((n, p))
+        due = np.full((n, p), np.nan)
+        settled = np.full((n, p), np.inf)
+        payments = source_path(store_dir, "payments")
+        paid_sql = (
+            """, paid AS (
+                SELECT customer_id, period, paid_on,
+                       sum(amount_yuan) OVER (PARTITION BY customer_id, period ORDER BY paid_on
+                                              ROWS UNBOUNDED PRECEDING) AS running
+                FROM read_parquet($payments) SEMI JOIN ids USING (customer_id)
+                WHERE period BETWEEN $first AND $last)
+            SELECT b.customer_id, b.period, b.kwh, b.amount, b.due_date,
+                   (SELECT min(paid_on) FROM paid WHERE paid.customer_id = b.customer_id
+                      AND paid.period = b.period AND running >= b.amount - 0.01)
+            FROM bills b"""
+            if payments
+            else "SELECT customer_id, period, kwh, amount, due_date, NULL FROM bills"
+        )
+        rows = con.execute(
+            f"""
+            WITH bills AS (
+                SELECT customer_id, period, sum(kwh) AS kwh, sum(amount_yuan) AS amount, min(due_date) AS due_date
+                FROM read_parquet($billing) SEMI JOIN ids USING (customer_id)
+                WHERE period BETWEEN $first AND $last GROUP BY ALL){paid_sql}
+            """,
+            {"billing": billing, "first": first, "last": last, **({"payments": payments} if payments else {})},
+        ).fetchall()
+        for cid, period, k, yuan, due_on, paid_on in rows:
+            i, j = index[cid], pos[period]
+            kwh[i, j] = float(k)
+            amount[i, j] = float(yuan)
+            due[i, j] = due_on.toordinal()
+            settled[i, j] = (
+                paid_on.toordinal() if paid_on is not None else (np.inf if yuan > 0.01 else due_on.toordinal())
+            )
+        capacity = np.zeros(n)
+        customers = source_path(store_dir, "customers")
+        if customers:
+            for cid, kva in con.execute(
+                "SELECT customer_id, contract_capacity_kva FROM read_parquet(?) SEMI JOIN ids USING (customer_id)",
+                [customers],
+            ).fetchall():
+                capacity[index[cid]] = float(kva or 0.0)
+        reduced_on: list[list[tuple[int, float]]] = [[] for _ in ids]
+        relocation_on: list[list[int]] = [[] for _ in ids]
+        closure_month = np.full(n, -1)
+        applications = source_path(store_dir, "applications")
+        if applications:
+            for cid, kind, applied, kva in con.execute(
+                """SELECT customer_id, type, applied_on, capacity_kva FROM read_parquet(?) SEMI JOIN ids USING (customer_id)
+                   WHERE coalesce(status, 'in_progress') <> 'withdrawn' ORDER BY applied_on""",
+                [applications],
+            ).fetchall():
+                i = index[cid]
+                if kind in ("capacity_reduction", "suspension"):
+                    reduced_on[i].append((applied.toordinal(), float(kva or 0.0)))
+                elif kind == "relocation":
+                    relocation_on[i].append(applied.toordinal())
+                elif kind == "closure" and closure_month[i] < 0:
+                    closure_month[i] = _period_index(periods, applied)
+        retailer_month = np.full(n, -1)
+        direct_from = np.full(n, -1)
+        market = source_path(store_dir, "market")
+        if market:
+            for cid, status, since in con.execute(
+                "SELECT customer_id, status, effective_on FROM read_parquet(?) SEMI JOIN ids USING (customer_id) ORDER BY effective_on",
+                [market],
+            ).fetchall():
+                i = index[cid]
+                if status == "retailer" and retailer_month[i] < 0:
+                    retailer_month[i] = _period_index(periods, since)
+                elif status == "direct" and direct_from[i] < 0:
+                    direct_from[i] = _period_index(periods, since)
+        contracts: list[list[tuple[int, int]]] = [[] for _ in ids]
+        contract_path = source_path(store_dir, "contracts")
+        if contract_path:
+            for cid, start, end in con.execute(
+                "SELECT customer_id, start_on, end_on FROM read_parquet(?) SEMI JOIN ids USING (customer_id)",
+                [contract_path],
+            ).fetchall():
+                contracts[index[cid]].append((start.toordinal(), end.toordinal()))
+    return History(
+        ids, periods, capacity, kwh, amount, due, settled, reduced_on, relocation_on,
+        closure_month, retailer_month, direct_from, contracts,
+    )  # fmt: skip
+
+
+# ---- losses ------------------------------------------------------------------------------------------
+
+
+def _rolling(values: np.ndarray, months: int) -> np.ndarray:
+    """Sum of each ``months``-month window ending at each column (NaN when any month is missing)."""
+    n, p = values.shape
+    out = np.full((n, p), np.nan)
+    for t in range(months - 1, p):
+        out[:, t] = values[:, t - months + 1 : t + 1].sum(axis=1)
+    return out
+
+
+def loss_months(history: History, definition: LossDefinition = LossDefinition()) -> np.ndarray:
+    """The period index each account was lost in (-1: not lost), by the first rule that fires."""
+    n, p = history.kwh.shape
+    candidates = [np.where(history.closure_month >= 0, history.closure_month, p)] if definition.closure else []
+    if definition.retailer:
+        candidates.append(np.where(history.retailer_month >= 0, history.retailer_month, p))
+    if definition.drop_fraction > 0:
+        window = _rolling(history.kwh, definition.drop_months)
+        dropped = np.full((n, p), False)
+        dropped[:, 12:] = window[:, 12:] < definition.drop_fraction * window[:, :-12]
+        dropped &= ~np.isnan(window) & np.concatenate([np.full((n, 12), False), window[:, :-12] > 0], axis=1)
+        candidates.append(np.where(dropped.any(axis=1), dropped.argmax(axis=1), p))
+    if not candidates:
+        return np.full(n, -1)
+    first = np.min(np.stack(candidates), axis=0)
+    return np.where(first < p, first, -1)
+
+
+# ---- features --------------------------------------------------------------------------------------
+
+
+def features_at(history: History, t: int) -> np.ndarray:
+    """The :data:`FEATURES` of every account as known at the end of period ``t`` (n × features)."""
+    kwh = history.kwh
+    n = kwh.shape[0]
+    out = np.full((n, len(FEATURES)), np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an account without bills yet: NaN, as meant
+        recent = kwh[:, t - 2 : t + 1].sum(axis=1) if t >= 2 else np.full(n, np.nan)
+        if t >= 14:
+            year_ago = kwh[:, t - 14 : t - 11].sum(axis=1)
+            out[:, 0] = np.where(year_ago > 0, np.minimum(recent / year_ago, 3.0), np.nan)
+        if t >= 5:
+            before = kwh[:, t - 5 : t - 2].sum(axis=1)
+            out[:, 1] = np.where(before > 0, np.minimum(recent / before, 3.0), np.nan)
+            six = kwh[:, t - 5 : t + 1]
+            mean = six.mean(axis=1)
+            x = np.arange(6) - 2.5
+            slope = ((six - mean[:, None]) * x).sum(axis=1) / (x**2).sum()
+            out[:, 2] = np.where(mean > 0, slope / mean, np.nan)
+            out[:, 4] = (six <= 0).sum(axis=1)
+        if t >= 5:
+            sums = [kwh[:, j - 2 : j + 1].sum(axis=1) for j in range(max(2, t - 9), t - 2)]
+            best = np.nanmax(np.stack(sums), axis=0) if sums else np.full(n, np.nan)
+            out[:, 3] = np.where(best > 0, np.minimum(recent / best, 3.0), np.nan)
+        start = max(0, t - 11)
+        year = kwh[:, start : t + 1]
+        out[:, 5] = np.log1p(np.nanmean(np.where(np.isnan(year), np.nan, year), axis=1))
+        end = history.month_end(t)
+        overdue = (history.due[:, : t + 1] < end) & (history.settled[:, : t + 1] > end)
+        owed = np.where(overdue, history.amount[:, : t + 1], 0.0).sum(axis=1)
+        bill = history.amount[:, start : t + 1].mean(axis=1)
+        out[:, 6] = np.where(bill > 0, np.minimum(owed / bill, 24.0), np.where(owed > 0, 24.0, 0.0))
+        oldest = np.where(overdue, history.due[:, : t + 1], np.inf).min(axis=1)
+        out[:, 7] = np.where(np.isfinite(oldest), end - oldest, 0.0)
+    year_before = end - 365
+    for i in range(n):
+        reduced = sum(kva for on, kva in history.reduced_on[i] if year_before < on <= end)
+        cap = history.capacity[i]
+        out[i, 8] = min(reduced / cap, 1.0) if cap > 0 else (1.0 if reduced else 0.0)
+        out[i, 9] = float(any(year_before < on <= end for on in history.relocation_on[i]))
+        in_force = [e for s, e in history.contracts[i] if s <= end]
+        out[i, 11] = (max(in_force) - end) if in_force else np.nan
+    out[:, 10] = ((history.direct_from >= 0) & (history.direct_from <= t)).astype(float)
+    return out
+
+
+def baseline_risk(history: History, t: int, feats: np.ndarray, rules: rules_engine.HealthRules) -> np.ndarray:
+    """The rule score's churn risk of each account at ``t`` (higher: riskier): the risk level first
+    (high 2, medium 1, low 0), then the points lost — the order the health page lists them in."""
+    kwh = history.kwh
+    level = {"high": 2, "medium": 1, "low": 0}
+    out = np.zeros(kwh.shape[0])
+    end = history.month_end(t)
+    for i in range(kwh.shape[0]):
+        recent = kwh[i, t - 2 : t + 1].sum() if t >= 2 else math.nan
+        year_ago = kwh[i, t - 14 : t - 11].sum() if t >= 14 else math.nan
+        f = feats[i]
+        bill = history.amount[i, max(0, t - 11) : t + 1].mean()
+        signals = rules_engine.Signals(
+            history.customer_ids[i],
+            recent_kwh=None if math.isnan(recent) else float(recent),
+            year_ago_kwh=None if math.isnan(year_ago) else float(year_ago),
+            arrears_yuan=float(f[6] * bill) if bill > 0 else 0.0,
+            arrears_days=int(f[7]),
+            monthly_bill_yuan=float(bill),
+            applications_known=True,
+            reduced_kva=float(f[8] * history.capacity[i]),
+            capacity_kva=float(history.capacity[i]) or None,
+            relocation_on="yes" if f[9] else "",
+            contract_days_left=None if math.isnan(f[11]) else int(f[11]),
+            contract_end="" if math.isnan(f[11]) else dt.date.fromordinal(int(end + f[11])).isoformat(),
+            market_status="direct" if f[10] else "grid_agency",
+        )
+        found = rules_engine.assess(signals, rules)
+        out[i] = level[found.risk] * 100 + (100 - found.score)
+    return out
+
+
+@dataclass
+class Panel:
+    """Rows (account, month T) with their features and label, for the months that can be labelled."""
+
+    account: np.ndarray  # row → account index
+    month: np.ndarray  # row → period index T
+    X: np.ndarray
+    y: np.ndarray  # lost within the horizon after T
+    loss_month: np.ndarray  # per account
+
+
+def build_panel(
+    history: History, *, horizon: int, definition: LossDefinition = LossDefinition(), first_t: int = 5
+) -> Panel:
+    """Every (account, T) with T from ``first_t`` to the last period, the account not yet lost at T.
+    Rows whose horizon runs past the history have an unknown label (y = -1): they are scored only."""
+    lost = loss_months(history, definition)
+    p = len(history.periods)
+    accounts, months, xs, ys = [], [], [], []
+    for t in range(first_t, p):
+        alive = (lost < 0) | (lost > t)
+        billed = ~np.isnan(history.kwh[:, t])
+        rows = np.flatnonzero(alive & billed)
+        if not len(rows):
+            continue
+        feats = features_at(history, t)[rows]
+        complete = t + horizon <= p - 1
+        label = ((lost[rows] > t) & (lost[rows] <= t + horizon)).astype(int) if complete else np.full(len(rows), -1)
+        accounts.append(rows)
+        months.append(np.full(len(rows), t))
+        xs.append(feats)
+        ys.append(label)
+    if not xs:
+        raise ChurnModelError("not enough history to build a single month of features")
+    return Panel(np.concatenate(accounts), np.concatenate(months), np.vstack(xs), np.concatenate(ys), lost)
+
+
+# ---- the model -------------------------------------------------------------------------------------
+
+
+@dataclass
+class ChurnModel:
+    booster: Any  # lightgbm.Booster
+    #: Platt scaling of the booster's raw score: ``(slope, intercept)`` of a logistic regression fitted
+    #: on the calibration months (monotonic, so the ranking — and the AUC — is the booster's own)
+    calibration: tuple[float, float]
+    card: dict[str, Any] = field(default_factory=dict)
+
+    def probability(self, X: np.ndarray) -> np.ndarray:
+        raw = np.asarray(self.booster.predict(X, raw_score=True))
+        slope, intercept = self.calibration
+        return 1.0 / (1.0 + np.exp(-(slope * raw + intercept)))
+
+    def contributions(self, X: np.ndarray) -> np.ndarray:
+        """Each feature's contribution to each row's log-odds (TreeSHAP); the last column is the bias."""
+        return np.asarray(self.booster.predict(X, pred_contrib=True))
+
+    def save(self, directory: Path) -> Path:
+        """The model as two files named by its version: the LightGBM text model and its card."""
+        directory.mkdir(parents=True, exist_ok=True)
+        version = self.card["version"]
+        self.booster.save_model(str(directory / f"churn-{version}.txt"))
+        card = {**self.card, "calibration": list(self.calibration)}
+        path = directory / f"churn-{version}.json"
+        path.write_text(json.dumps(card, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+        return path
+
+    @classmethod
+    def load(cls, card_path: Path) -> ChurnModel:
+        import lightgbm as lgb
+
+        try:
+            card = json.loads(Path(card_path).read_text(encoding="utf-8"))
+            booster = lgb.Booster(model_file=str(Path(card_path).with_suffix(".txt")))
+        except (OSError, ValueError, lgb.basic.LightGBMError) as exc:
+            raise ChurnModelError(f"cannot read the churn model {card_path}: {exc}") from exc
+        slope, intercept = card.pop("calibration")
+        return cls(booster, (float(slope), float(intercept)), card)
+
+
+def _fit(X: np.ndarray, y: np.ndarray, settings: ModelSettings) -> Any:
+    import lightgbm as lgb
+
+    params = {
+        "objective": "binary",
+        "learning_rate": settings.learning_rate,
+        "num_leaves": settings.num_leaves,
+        "min_data_in_leaf": 50,
+        "lambda_l2": 1.0,
+        "monotone_constraints": list(MONOTONE),
+        "monotone_constraints_method": "advanced",
+        "seed": settings.seed,
+        "deterministic": True,
+        "num_threads": 1,
+        "verbose": -1,
+    }
+    return lgb.train(params, lgb.Dataset(X, y, feature_name=list(FEATURES)), num_boost_round=settings.n_estimators)
+
+
+def train(
+    panel: Panel, history: History, *, until: int, settings: ModelSettings = ModelSettings()
+) -> ChurnModel | None:
+    """Train on the labelled rows with T ≤ ``until``; calibrate on the last ``calibration_months`` of
+    them. None when there are too few months or losses to learn from (the rules stay)."""
+    from sklearn.linear_model import LogisticRegression
+
+    labelled = (panel.y >= 0) & (panel.month <= until)
+    if len(history.periods) < settings.min_months or int(panel.y[labelled].sum()) < settings.min_losses:
+        return None
+    cut = until - settings.calibration_months
+    fit_rows = labelled & (panel.month <= cut)
+    cal_rows = labelled & (panel.month > cut)
+    if int(panel.y[fit_rows].sum()) < settings.min_losses // 2 or int(panel.y[cal_rows].sum()) < 1:
+        return None
+    started = time.perf_counter()
+    booster = _fit(panel.X[fit_rows], panel.y[fit_rows], settings)
+    platt = LogisticRegression(C=1e6).fit(
+        np.asarray(booster.predict(panel.X[cal_rows], raw_score=True)).reshape(-1, 1), panel.y[cal_rows]
+    )
+    calibration = (float(platt.coef_[0][0]), float(platt.intercept_[0]))
+    digest = hashlib.sha256(booster.model_to_string().encode()).hexdigest()[:12]
+    card = {
+        "version": f"{history.periods[until]}-{digest}",
+        "trained_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "data_window": [history.periods[int(panel.month[labelled].min())], history.periods[until]],
+        "accounts": len(history.customer_ids),
+        "rows": int(labelled.sum()),
+        "losses": int(panel.y[labelled].sum()),
+        "horizon_months": settings.horizon,
+        "features": list(FEATURES),
+        "training_seconds": round(time.perf_counter() - started, 2),
+        "settings": asdict(settings),
+        "library": _library_versions(),
+    }
+    return ChurnModel(booster, calibration, card)
+
+
+def _library_versions() -> dict[str, str]:
+    import lightgbm
+    import sklearn
+
+    from powerkam import __version__
+
+    return {"powerkam": __version__, "lightgbm": lightgbm.__version__, "scikit-learn": sklearn.__version__}
+
+
+# ---- backtest -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scores:
+    auc: float | None
+    pr_auc: float | None
+    precision_at_k: float | None
+    recall_at_k: float | None
+    lead_months: float | None
+
+
+@dataclass(frozen=True)
+class Backtest:
+    model: Scores | None  # None: too little history, no model
+    baseline: Scores
+    test_periods: tuple[str, str]
+    rows: int
+    losses: int
+    k: int
+    horizon: int
+    card: dict[str, Any]
+    seconds: dict[str, float]
+
+
+def _scores(y: np.ndarray, score: np.ndarray, month: np.ndarray, k: int, lead: float | None) -> Scores:
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    both = len(set(y.tolist())) == 2
+    precisions, recalls = [], []
+    for t in sorted(set(month.tolist())):
+        rows = month == t
+        top = np.argsort(-score[rows], kind="stable")[:k]
+        hits = y[rows][top].sum()
+        precisions.append(hits / max(len(top), 1))
+        if y[rows].sum():
+            recalls.append(hits / y[rows].sum())
+    return Scores(
+        auc=round(float(roc_auc_score(y, score)), 4) if both else None,
+        pr_auc=round(float(average_precision_score(y, score)), 4) if both else None,
+        precision_at_k=round(float(np.mean(precisions)), 4) if precisions else None,
+        recall_at_k=round(float(np.mean(recalls)), 4) if recalls else None,
+        lead_months=lead,
+    )
+
+
+def _lead(panel: Panel, score: np.ndarray, rows: np.ndarray, k: int, horizon: int) -> float | None:
+    """Median months between an account's first month in the top ``k`` (within the ``horizon``
+    months before its loss) and the loss, over the accounts lost in the test windows that were
+    flagged at all."""
+    leads = []
+    flagged: dict[int, int] = {}
+    months, accounts, scores = panel.month[rows], panel.account[rows], score[rows]
+    for t in sorted(set(months.tolist())):
+        at = np.flatnonzero(months == t)
+        top = at[np.argsort(-scores[at], kind="stable")[:k]]
+        for r in top:
+            account = int(accounts[r])
+            lost = int(panel.loss_month[account])
+            if lost > t and lost - t <= horizon:
+                flagged.setdefault(account, t)
+    for account, first in flagged.items():
+        leads.append(int(panel.loss_month[account]) - first)
+    return float(np.median(leads)) if leads else None
+
+
+def backtest(
+    history: History,
+    *,
+    settings: ModelSettings = ModelSettings(),
+    definition: LossDefinition = LossDefinition(),
+    rules: rules_engine.HealthRules = rules_engine.DEFAULT_RULES,
+) -> Backtest:
+    """Train on the windows before the last ``test_months`` complete ones, score those with the model
+    and with the rules, and compare."""
+    started = time.perf_counter()
+    panel = build_panel(history, horizon=settings.horizon, definition=definition)
+    last = len(history.periods) - 1 - settings.horizon  # the last T whose horizon is complete
+    first_test = last - settings.test_months + 1
+    until = first_test - 1 - settings.horizon  # training labels must not see the test windows
+    test = (panel.y >= 0) & (panel.month >= first_test) & (panel.month <= last)
+    if until < 8 or not test.any():
+        raise ChurnModelError(
+            f"{len(history.periods)} months of history are too few for a backtest of "
+            f"{settings.test_months} months at a {settings.horizon}-month horizon"
+        )
+    built = time.perf_counter()
+    model = train(panel, history, until=until, settings=settings)
+    trained = time.perf_counter()
+    y, months = panel.y[test], panel.month[test]
+    baseline = np.zeros(int(test.sum()))
+    feats_rows = np.flatnonzero(test)
+    for t in sorted(set(months.tolist())):
+        at = months == t
+        accounts = panel.account[feats_rows[at]]
+        sub = _subset(history, accounts)
+        baseline[at] = baseline_risk(sub, t, panel.X[feats_rows[at]], rules)
+    base_done = time.perf_counter()
+    k = settings.k
+    full_score = np.zeros(len(panel.y))
+    full_score[test] = baseline
+    base_scores = _scores(y, baseline, months, k, _lead(panel, full_score, test, k, settings.horizon))
+    model_scores = None
+    if model is not None:
+        prob = model.probability(panel.X[test])
+        full_score[test] = prob
+        model_scores = _scores(y, prob, months, k, _lead(panel, full_score, test, k, settings.horizon))
+        model.card["backtest"] = asdict(model_scores) | {"baseline": asdict(base_scores)}
+    return Backtest(
+        model=model_scores,
+        baseline=base_scores,
+        test_periods=(history.periods[first_test], history.periods[last]),
+        rows=int(test.sum()),
+        losses=int(y.sum()),
+        k=k,
+        horizon=settings.horizon,
+        card=model.card if model else {},
+        seconds={
+            "features": round(built - started, 2),
+            "training": round(trained - built, 2),
+            "baseline": round(base_done - trained, 2),
+            "scoring": round(time.perf_counter() - base_done, 2),
+        },
+    )
+
+
+def _subset(history: History, accounts: np.ndarray) -> History:
+    a = accounts
+    return History(
+        [history.customer_ids[i] for i in a], history.periods, history.capacity[a], history.kwh[a],
+        history.amount[a], history.due[a], history.settled[a], [history.reduced_on[i] for i in a],
+        [history.relocation_on[i] for i in a], history.closure_month[a], history.retailer_month[a],
+        history.direct_from[a], [history.contracts[i] for i in a],
+    )  # fmt: skip
+
+
+# ---- scoring today ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModelReason:
+    """A feature that raised the account's churn probability: its code, value and contribution."""
+
+    feature: str
+    value: float | None
+    contribution: float  # log-odds
+
+
+@dataclass(frozen=True)
+class ChurnScore:
+    customer_id: str
+    probability: float
+    reasons: tuple[ModelReason, ...]
+
+
+def fit_current(
+    history: History, *, settings: ModelSettings = ModelSettings(), definition: LossDefinition = LossDefinition()
+) -> tuple[ChurnModel | None, Panel]:
+    """The model trained on every complete window of the history (None: too little history)."""
+    panel = build_panel(history, horizon=settings.horizon, definition=definition)
+    until = len(history.periods) - 1 - settings.horizon
+    return train(panel, history, until=until, settings=settings), panel
+
+
+def score_latest(model: ChurnModel, history: History, *, reasons: int = 3) -> list[ChurnScore]:
+    """Each account's probability of loss within the horizon, as of the last period, with the
+    features that raised it most; the accounts already lost are left out, riskiest first."""
+    t = len(history.periods) - 1
+    lost = loss_months(history)
+    alive = np.flatnonzero(lost < 0)
+    X = features_at(history, t)[alive]
+    prob = model.probability(X)
+    contrib = model.contributions(X)[:, : len(FEATURES)]
+    found = []
+    for row, i in enumerate(alive):
+        order = np.argsort(-contrib[row])[:reasons]
+        why = tuple(
+            ModelReason(
+                FEATURES[j],
+                None if np.isnan(X[row, j]) else round(float(X[row, j]), 3),
+                round(float(contrib[row, j]), 3),
+            )
+            for j in order
+            if contrib[row, j] > 0
+        )
+        found.append(ChurnScore(history.customer_ids[i], round(float(prob[row]), 4), why))
+    found.sort(key=lambda s: (-s.probability, s.customer_id))
+    return found
