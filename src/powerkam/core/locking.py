@@ -60,9 +60,14 @@ def lock(obj: M, version: int | None) -> M:
     """
     model = type(obj)
     current: M = model._default_manager.select_for_update().get(pk=obj.pk)
+    check(current, version)
+    return current
+
+
+def check(current: Versioned, version: int | None) -> None:
+    """Refuse an edit of ``current`` (already locked by the caller) based on an older ``version``."""
     if version is not None and current.version != version:
         raise conflict(current, version)
-    return current
 
 
 def refresh(obj: models.Model, current: models.Model) -> None:
