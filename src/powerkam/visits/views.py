@@ -28,7 +28,8 @@ from powerkam.accounts.selectors import (
     user_can_edit,
     user_sees_all_accounts,
 )
-from powerkam.core.errors import ApplicationError
+from powerkam.core.errors import ApplicationError, ConflictError
+from powerkam.core.locking import form_conflict
 from powerkam.visits import forms, ics, selectors, services
 from powerkam.visits.models import FollowUpStatus, PlannedVisit, VisitAttachment, VisitSource
 from powerkam.web.charts import PALETTE
@@ -147,7 +148,12 @@ def planned_move(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                     day=form.cleaned_data["day"],
                     username=form.cleaned_data["username"] or None,
                     by=user,
+                    version=form.cleaned_data["version"],
                 )
+            except ConflictError as exc:
+                form_conflict(form, exc)
+                error = " ".join(form.non_field_errors())
+                planned = _planned(request, pk)
             except ApplicationError as exc:
                 error = exc.message
             else:
@@ -166,7 +172,11 @@ def planned_move(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             error = _("Choose a day.")
     else:
         form = forms.MoveForm(
-            initial={"day": planned.planned_on, "username": planned.manager.get_username() if planned.manager else ""}
+            initial={
+                "day": planned.planned_on,
+                "username": planned.manager.get_username() if planned.manager else "",
+                "version": planned.version,
+            }
         )
     context = {
         "planned": planned,
@@ -384,6 +394,7 @@ def followup_close(request: HttpRequest, pk: int) -> HttpResponse:
             by=_user(request),
             note=form.cleaned_data.get("note", ""),
             cancel=bool(form.cleaned_data.get("cancel")),
+            version=form.cleaned_data.get("version"),
         )
     except ApplicationError as exc:
         messages.error(request, exc.message)
