@@ -149,6 +149,49 @@ def conflict(current: Versioned, version: int) -> ConflictError:
     )
 
 
+def check_newest(model: type[models.Model], based_on: int | None) -> None:
+    """For append-only documents (rules versions): refuse a new version not based on the newest one.
+
+    A rules document is never edited; each save adds a version. The person names the version (its
+    id) they started from; the newest row is locked, so two people saving from the same version
+    cannot both add theirs. Must run inside ``transaction.atomic``.
+    """
+    newest = model._default_manager.select_for_update().order_by("-pk").first()
+    if based_on is None or newest is None or newest.pk == based_on:
+        return
+    newer = list(model._default_manager.filter(pk__gt=based_on).select_related("created_by__staff").order_by("pk"))
+    base = model._default_manager.filter(pk=based_on).first()
+    who: list[str] = []
+    for row in newer:
+        name = _person(getattr(row, "created_by", None))
+        if name not in who:
+            who.append(name)
+    fields = [
+        str(model._meta.get_field(f).verbose_name)
+        for f in ("rules_toml", "note")
+        if base is None or getattr(base, f, None) != getattr(newest, f, None)
+    ]
+    when = getattr(newest, "created_at", None)
+    params = {
+        "object": str(model._meta.verbose_name),
+        "who": _(", ").join(who) or _("someone else"),
+        "fields": _(", ").join(fields) or _("no field you can see"),
+        "when": date_format(timezone.localtime(when), "DATETIME_FORMAT") if when else "—",
+    }
+    raise ConflictError(
+        _(
+            "%(who)s changed this %(object)s while you were editing it (%(when)s): %(fields)s. "
+            "Your change was not saved."
+        )
+        % params,
+        current_version=newest.pk,
+        your_version=based_on,
+        changed_by=who,
+        changed_fields=fields,
+        current=newest,
+    )
+
+
 # -- forms -----------------------------------------------------------------------------------------
 
 

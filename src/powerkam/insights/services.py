@@ -16,6 +16,7 @@ from powerkam.accounts.selectors import accounts_visible_to, user_can_edit, user
 from powerkam.analytics.health import HealthRules, HealthRulesError
 from powerkam.analytics.tariff import TariffRules, TariffRulesError
 from powerkam.core.errors import ApplicationError
+from powerkam.core.locking import check_newest
 from powerkam.insights.models import (
     CampaignAccount,
     HealthRulesVersion,
@@ -31,8 +32,13 @@ def _require_supervisor(by: User | None) -> None:
         raise ApplicationError(_("Only supervisors and administrators may change these rules."))
 
 
-def tariff_rules_set(*, rules_toml: str, note: str = "", by: User | None = None) -> TariffRulesVersion:
+@transaction.atomic
+def tariff_rules_set(
+    *, rules_toml: str, note: str = "", by: User | None = None, based_on: int | None = None
+) -> TariffRulesVersion:
+    """Save new tariff rules; ``based_on`` (the id of the version edited) refuses a stale edit."""
     _require_supervisor(by)
+    check_newest(TariffRulesVersion, based_on)
     try:
         TariffRules.from_toml(rules_toml)
     except TariffRulesError as exc:
@@ -40,8 +46,13 @@ def tariff_rules_set(*, rules_toml: str, note: str = "", by: User | None = None)
     return TariffRulesVersion.objects.create(rules_toml=rules_toml, note=note, created_by=by)
 
 
-def health_rules_set(*, rules_toml: str, note: str = "", by: User | None = None) -> HealthRulesVersion:
+@transaction.atomic
+def health_rules_set(
+    *, rules_toml: str, note: str = "", by: User | None = None, based_on: int | None = None
+) -> HealthRulesVersion:
+    """Save new health rules; ``based_on`` (the id of the version edited) refuses a stale edit."""
     _require_supervisor(by)
+    check_newest(HealthRulesVersion, based_on)
     try:
         HealthRules.from_toml(rules_toml)
     except HealthRulesError as exc:
