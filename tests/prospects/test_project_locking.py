@@ -135,3 +135,23 @@ def test_stale_managers_are_refused_in_the_service(team: Team) -> None:
     assert caught.value.extra["changed_fields"] == ["primary manager (business)"]
     project.refresh_from_db()
     assert (project.primary_manager, project.secondary_manager) == (team.business, None)
+
+
+def test_a_task_done_meanwhile_keeps_the_first_outcome_in_the_form_and_the_api(team: Team) -> None:
+    project = make_project(team.supervisor, project_id="P1")
+    task = services.follow_up_create(project=project, by=team.supervisor, title="取得用地规划许可证复印件")
+    other = services.follow_up_create(project=project, by=team.supervisor, title="确认业主联系人")
+    li, wang = client_for(team.business), client_for(team.technical)
+    tasks = li.get("/prospects/p/P1/").content.decode().split('data-testid="tasks"')[1]
+    assert '<input type="hidden" name="version" value="1">' in tasks  # each task's form sends its version
+    li.post(f"/prospects/tasks/{task.pk}/done/", {"on": "2026-03-03", "outcome": "已取得", "version": 1})
+    refused = wang.post(f"/prospects/tasks/{task.pk}/done/", {"on": "2026-03-03", "outcome": "未取得", "version": 1})
+    assert "李娜 changed this follow-up task while you were editing it" in wang.get(refused.url).content.decode()
+    task.refresh_from_db()
+    assert task.outcome == "已取得"
+
+    first = send(li, "post", f"/api/v1/prospects/follow-ups/{other.pk}/done", {"outcome": "王总", "version": 1})
+    second = send(wang, "post", f"/api/v1/prospects/follow-ups/{other.pk}/done", {"outcome": "李总", "version": 1})
+    assert first.status_code == 200, first.content
+    assert second.status_code == 409, second.content
+    assert second.json()["current"]["outcome"] == "王总"

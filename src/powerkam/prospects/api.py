@@ -91,6 +91,7 @@ class FollowUpOut(Schema):
     status: str
     done_on: dt.date | None
     outcome: str
+    version: int
 
 
 class ContactOut(Schema):
@@ -175,6 +176,7 @@ class FollowUpIn(Schema):
 class FollowUpDoneIn(Schema):
     on: dt.date | None = None
     outcome: str = ""
+    version: int | None = Field(None, ge=1, description="The version you saw (or If-Match); a stale one answers 409")
 
 
 class ContactIn(Schema):
@@ -385,6 +387,7 @@ def _follow_up(t: FollowUp) -> dict[str, Any]:
         "status": t.status,
         "done_on": t.done_on,
         "outcome": t.outcome,
+        "version": t.version,
     }
 
 
@@ -577,14 +580,20 @@ def add_follow_up(request: HttpRequest, project_id: str, payload: FollowUpIn) ->
     return Status(201, _follow_up(task))
 
 
-@router.post("/follow-ups/{task_id}/done", response={200: FollowUpOut, 400: ErrorOut, 404: ErrorOut})
+@router.post("/follow-ups/{task_id}/done", response={200: FollowUpOut, 400: ErrorOut, 404: ErrorOut, 409: ConflictOut})
 def finish_follow_up(request: HttpRequest, task_id: int, payload: FollowUpDoneIn) -> dict[str, Any]:
     _visible(request)
     task = FollowUp.objects.filter(pk=task_id).first()
     if task is None:
         raise HttpError(404, _("No such task."))
     return _follow_up(
-        services.follow_up_done(follow_up=task, by=_user(request), on=payload.on, outcome=payload.outcome)
+        services.follow_up_done(
+            follow_up=task,
+            by=_user(request),
+            on=payload.on,
+            outcome=payload.outcome,
+            version=optional_version(request, payload.version),
+        )
     )
 
 

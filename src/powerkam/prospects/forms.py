@@ -151,6 +151,7 @@ class FollowUpForm(forms.Form):
 
 
 class FollowUpDoneForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
     on = forms.DateField(label=_("Done on"), initial=_today, widget=DateInput)
     outcome = forms.CharField(label=_("Outcome"), required=False, max_length=500)
 

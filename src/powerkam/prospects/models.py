@@ -229,7 +229,7 @@ class FollowUpStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-class FollowUp(models.Model):
+class FollowUp(Versioned):
     """A next step for a project; a *blocker* is something the project waits on."""
 
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="follow_ups", verbose_name=_("project"))

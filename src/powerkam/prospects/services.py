@@ -475,9 +475,12 @@ def follow_up_create(
 
 
 @transaction.atomic
-def follow_up_done(*, follow_up: FollowUp, by: User, on: dt.date | None = None, outcome: str = "") -> FollowUp:
+def follow_up_done(
+    *, follow_up: FollowUp, by: User, on: dt.date | None = None, outcome: str = "", version: int | None = None
+) -> FollowUp:
+    """Mark a task done; ``version`` (the one the person saw) refuses it if someone changed the task since."""
     _require_editor(by)
-    task = FollowUp.objects.select_for_update().get(pk=follow_up.pk)
+    task = lock(follow_up, version)
     if task.status != FollowUpStatus.OPEN:
         raise ApplicationError(_("This task is already %(status)s.") % {"status": task.get_status_display()})
     on = on or _today()
@@ -493,9 +496,9 @@ def follow_up_done(*, follow_up: FollowUp, by: User, on: dt.date | None = None, 
 
 
 @transaction.atomic
-def follow_up_cancel(*, follow_up: FollowUp, by: User, reason: str = "") -> FollowUp:
+def follow_up_cancel(*, follow_up: FollowUp, by: User, reason: str = "", version: int | None = None) -> FollowUp:
     _require_editor(by)
-    task = FollowUp.objects.select_for_update().get(pk=follow_up.pk)
+    task = lock(follow_up, version)
     if task.status != FollowUpStatus.OPEN:
         raise ApplicationError(_("This task is already %(status)s.") % {"status": task.get_status_display()})
     task.status = FollowUpStatus.CANCELLED

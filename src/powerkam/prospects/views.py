@@ -324,7 +324,11 @@ def task_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             form = forms.FollowUpDoneForm(request.POST)
             data = form.cleaned_data if form.is_valid() else {}
             services.follow_up_done(
-                follow_up=task, by=_user(request), on=data.get("on"), outcome=data.get("outcome", "")
+                follow_up=task,
+                by=_user(request),
+                on=data.get("on"),
+                outcome=data.get("outcome", ""),
+                version=data.get("version"),
             )
             messages.success(request, _("Task done."))
         elif action == "cancel":
