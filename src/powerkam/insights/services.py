@@ -16,7 +16,7 @@ from powerkam.accounts.selectors import accounts_visible_to, user_can_edit, user
 from powerkam.analytics.health import HealthRules, HealthRulesError
 from powerkam.analytics.tariff import TariffRules, TariffRulesError
 from powerkam.core.errors import ApplicationError
-from powerkam.core.locking import check_newest
+from powerkam.core.locking import check_newest, lock, refresh
 from powerkam.insights.models import (
     CampaignAccount,
     HealthRulesVersion,
@@ -155,9 +155,18 @@ def campaign_launch(*, name: str, starts_on: dt.date, due_on: dt.date, grades: l
     return campaign
 
 
-def campaign_archive(*, campaign: SurveyCampaign, by: User) -> SurveyCampaign:
-    """Close a campaign: it leaves the work lists; its accounts and surveys are kept."""
+@transaction.atomic
+def campaign_archive(*, campaign: SurveyCampaign, by: User, version: int | None = None) -> SurveyCampaign:
+    """Close a campaign: it leaves the work lists; its accounts and surveys are kept.
+
+    ``version``: the one the person saw; if someone changed the campaign since, nothing happens.
+    """
     _require_campaign_owner(by)
-    campaign.archived = True
-    campaign.save(update_fields=["archived"])
-    return campaign
+    current = lock(campaign, version)
+    if current.archived:
+        raise ApplicationError(_("This campaign is already closed."))
+    current.archived = True
+    current._history_user = by  # type: ignore[attr-defined]
+    current.save(update_fields=["archived"])
+    refresh(campaign, current)
+    return current
