@@ -97,3 +97,31 @@ def test_the_second_api_close_gets_409(manager: User, supervisor: User) -> None:
     assert second.json()["current"]["status"] == FollowUpStatus.DONE
     followup.refresh_from_db()
     assert followup.status == FollowUpStatus.DONE
+
+
+def test_a_reassignment_from_a_stale_page_is_refused_naming_who_reassigned(
+    manager: User, colleague: User, supervisor: User
+) -> None:
+    from powerkam.accounts.models import Assignment, AssignmentRole
+    from tests.factories import StaffFactory
+
+    deputy = StaffFactory(role="supervisor", name="孙副主任").user
+    third = StaffFactory(role="manager", name="赵六", user__username="m3").user
+    key_account("K1", "A", manager=manager)
+    page = "/visits/reassign/?customer_id=K1"
+    mine, theirs = client_for(supervisor), client_for(deputy)
+    seen_mine = mine.get(page).content.decode()
+    seen_theirs = theirs.get(page).content.decode()
+    primary = Assignment.objects.get(account__customer_id="K1", role=AssignmentRole.PRIMARY, active=True)
+    hidden = f'<input type="hidden" name="seen" value="{primary.pk}"'
+    assert hidden in seen_mine
+    assert hidden in seen_theirs
+
+    mine.post(page, {"customer_id": "K1", "to_user": colleague.pk, "seen": primary.pk})
+    refused = theirs.post(page, {"customer_id": "K1", "to_user": third.pk, "seen": primary.pk})
+
+    text = refused.content.decode()
+    assert "张主任 changed this assignment while you were editing it" in text
+    assert ": manager. Your change was not saved." in text
+    active = Assignment.objects.get(account__customer_id="K1", role=AssignmentRole.PRIMARY, active=True)
+    assert active.staff == colleague

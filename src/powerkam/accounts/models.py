@@ -197,7 +197,7 @@ class AssignmentRole(models.TextChoices):
     SECONDARY = "secondary", _("Secondary manager")
 
 
-class Assignment(models.Model):
+class Assignment(Versioned):
     """Who manages an account: at most one active primary and one active secondary ("1+1")."""
 
     account = models.ForeignKey(

@@ -83,7 +83,7 @@ def snapshot(obj: models.Model) -> dict[str, Any]:
     return result
 
 
-def _person(user: Any) -> str:
+def person(user: Any) -> str:
     """The staff profile's name, else the full name, else the user name (as staff.selectors.person_name)."""
     if user is None:
         return str(_("an import or the system"))
@@ -107,7 +107,7 @@ def changes_since(current: models.Model, version: int) -> tuple[list[str], list[
         if record.version == version:
             previous = record
             continue
-        name = _person(record.history_user)
+        name = person(record.history_user)
         if name not in who:
             who.append(name)
         if previous is not None:
@@ -122,9 +122,17 @@ def changes_since(current: models.Model, version: int) -> tuple[list[str], list[
     return who, fields, when
 
 
-def conflict(current: Versioned, version: int) -> ConflictError:
-    """The refusal of an edit based on ``version``: who changed what meanwhile, and the current row."""
-    who, fields, when = changes_since(current, version)
+def conflict(
+    current: Versioned, version: int, *, who: list[str] | None = None, fields: list[str] | None = None
+) -> ConflictError:
+    """The refusal of an edit based on ``version``: who changed what meanwhile, and the current row.
+
+    ``who`` and ``fields`` replace what the history says (a change that made a new row, such as a
+    reassignment, is not a change of one row's fields).
+    """
+    found_who, found_fields, when = changes_since(current, version)
+    who = found_who if who is None else who
+    fields = found_fields if fields is None else fields
     what = str(current._meta.verbose_name)
     params = {
         "object": what,
@@ -163,7 +171,7 @@ def check_newest(model: type[models.Model], based_on: int | None) -> None:
     base = model._default_manager.filter(pk=based_on).first()
     who: list[str] = []
     for row in newer:
-        name = _person(getattr(row, "created_by", None))
+        name = person(getattr(row, "created_by", None))
         if name not in who:
             who.append(name)
     fields = [

@@ -134,6 +134,7 @@ class FollowUpCloseForm(forms.Form):
 class ReassignForm(forms.Form):
     customer_id = forms.CharField(label=_("Customer id"), max_length=40)
     to_user = StaffChoiceField(label=_("New primary manager"), queryset=User.objects.none())
+    seen = forms.IntegerField(widget=forms.HiddenInput, min_value=0, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -19,7 +19,7 @@ from powerkam.accounts.selectors import AnyUser, accounts_visible_to, user_can_e
 from powerkam.analytics import visits as cadence
 from powerkam.analytics.workcal import WorkCalendarError
 from powerkam.core.errors import ApplicationError
-from powerkam.core.locking import check, lock
+from powerkam.core.locking import check, conflict, lock, person
 from powerkam.staff.models import Role, StaffProfile
 from powerkam.visits import selectors
 from powerkam.visits.models import (
@@ -381,12 +381,13 @@ def feed_rotate(*, user: User) -> CalendarFeed:
 
 
 @transaction.atomic
-def account_reassign(*, account: Account, to_user: User, by: User) -> Assignment:
+def account_reassign(*, account: Account, to_user: User, by: User, seen: int | None = None) -> Assignment:
     """Make ``to_user`` the primary manager: the old assignment is ended (kept), a new one starts.
 
     Supervisors and administrators only. If the new manager was the account's secondary manager,
     that assignment ends too (one person cannot be both). Planned visits keep their manager until
-    the plan is made again.
+    the plan is made again. ``seen``: the id of the primary assignment the person saw (0: none);
+    if the account was reassigned since, nothing changes (:class:`~powerkam.core.errors.ConflictError`).
     """
     profile = getattr(by, "staff", None)
     if not (by.is_superuser or (profile is not None and profile.role in (Role.SUPERVISOR, Role.ADMIN))):
@@ -394,7 +395,10 @@ def account_reassign(*, account: Account, to_user: User, by: User) -> Assignment
     target = getattr(to_user, "staff", None)
     if target is None or target.archived or not to_user.is_active or target.role != Role.MANAGER:
         raise ApplicationError(_("%(user)s is not an active account manager.") % {"user": to_user.get_username()})
-    current = Assignment.objects.select_for_update().filter(account=account, active=True)
+    current = list(Assignment.objects.select_for_update().filter(account=account, active=True))
+    primary = next((a for a in current if a.role == AssignmentRole.PRIMARY), None)
+    if seen is not None and (primary.pk if primary is not None else 0) != seen:
+        raise _reassigned_meanwhile(primary, seen)
     for assignment in current:
         if assignment.role == AssignmentRole.PRIMARY and assignment.staff_id == to_user.pk:
             raise ApplicationError(_("%(user)s is already the primary manager.") % {"user": to_user.get_username()})
@@ -403,6 +407,20 @@ def account_reassign(*, account: Account, to_user: User, by: User) -> Assignment
             assignment.active = False
             assignment.save()
     new = Assignment(account=account, staff=to_user, role=AssignmentRole.PRIMARY, active=True)
+    new._history_user = by  # type: ignore[attr-defined]
     new.full_clean()
     new.save()
     return new
+
+
+def _reassigned_meanwhile(primary: Assignment | None, seen: int) -> ApplicationError:
+    """The account's primary manager is no longer the one the person saw: who made the change."""
+    if primary is None:  # the primary assignment seen was ended without a successor
+        ended = Assignment.history.filter(id=seen).order_by("-history_id").select_related("history_user").first()
+        by = person(ended.history_user) if ended is not None else str(_("someone else"))
+        return ApplicationError(
+            _("%(who)s ended this assignment while you were editing it. Your change was not saved.") % {"who": by}
+        )
+    created = primary.history.order_by("history_id").select_related("history_user__staff").first()
+    who = [person(created.history_user)] if created is not None else []
+    return conflict(primary, seen, who=who, fields=[str(Assignment._meta.get_field("staff").verbose_name)])

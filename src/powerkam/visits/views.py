@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.middleware import HtmxDetails
 
-from powerkam.accounts.models import Account
+from powerkam.accounts.models import Account, Assignment, AssignmentRole
 from powerkam.accounts.selectors import (
     AccountNotVisible,
     account_get,
@@ -456,7 +456,11 @@ def reassign(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if not selectors.user_is_supervisor(user):
         raise Http404
-    form = forms.ReassignForm(request.POST or None, initial={"customer_id": request.GET.get("customer_id", "")})
+    wanted = request.GET.get("customer_id", "")
+    # The primary assignment the supervisor sees now: a reassignment made meanwhile is not overwritten.
+    primary = Assignment.objects.filter(account__customer_id=wanted, role=AssignmentRole.PRIMARY, active=True).first()
+    initial = {"customer_id": wanted, "seen": primary.pk if primary is not None else 0} if wanted else {}
+    form = forms.ReassignForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         customer_id = form.cleaned_data["customer_id"].strip()
         account = Account.objects.active().filter(customer_id=customer_id).first()
@@ -464,7 +468,14 @@ def reassign(request: HttpRequest) -> HttpResponse:
             form.add_error("customer_id", _("There is no account with customer id %(id)r.") % {"id": customer_id})
         else:
             try:
-                services.account_reassign(account=account, to_user=form.cleaned_data["to_user"], by=user)
+                services.account_reassign(
+                    account=account, to_user=form.cleaned_data["to_user"], by=user, seen=form.cleaned_data["seen"]
+                )
+            except ConflictError as exc:
+                form.add_error(None, exc.message)
+                data = form.data.copy()
+                data["seen"] = str(exc.current.pk)  # saving again is now a deliberate choice
+                form.data = data
             except ApplicationError as exc:
                 form.add_error(None, exc.message)
             else:
