@@ -93,6 +93,11 @@ def person(user: Any) -> str:
     return str(user.get_full_name() or user.get_username())
 
 
+def _label(model: Any, name: str) -> str:
+    """The field's name as people read it (its verbose name, translated)."""
+    return str(getattr(model._meta.get_field(name), "verbose_name", name))
+
+
 def changes_since(current: models.Model, version: int) -> tuple[list[str], list[str], Any]:
     """Who changed the row after ``version`` (names), which fields (labels, in order) and when (last)."""
     history = getattr(current, "history", None)
@@ -114,7 +119,7 @@ def changes_since(current: models.Model, version: int) -> tuple[list[str], list[
             for change in record.diff_against(previous).changes:
                 if change.field in _QUIET:
                     continue
-                label = str(current._meta.get_field(change.field).verbose_name)
+                label = _label(current, change.field)
                 if label not in fields:
                     fields.append(label)
         when = record.history_date
@@ -175,7 +180,7 @@ def check_newest(model: type[models.Model], based_on: int | None) -> None:
         if name not in who:
             who.append(name)
     fields = [
-        str(model._meta.get_field(f).verbose_name)
+        _label(model, f)
         for f in ("rules_toml", "note")
         if base is None or getattr(base, f, None) != getattr(newest, f, None)
     ]
@@ -219,7 +224,8 @@ def form_conflict(form: forms.BaseForm, exc: ConflictError) -> None:
         f"{exc.message} "
         + _("The form still holds your values: check their change, then save again to replace it, or reload."),
     )
-    data = form.data.copy()
+    data: Any = form.data
+    data = data.copy()
     data[form.add_prefix("version")] = str(exc.current_version)
     form.data = data
 

@@ -152,7 +152,7 @@ def planned_move(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 )
             except ConflictError as exc:
                 form_conflict(form, exc)
-                error = " ".join(form.non_field_errors())
+                error = " ".join(str(e) for e in form.non_field_errors())
                 planned = _planned(request, pk)
             except ApplicationError as exc:
                 error = exc.message
@@ -458,8 +458,8 @@ def reassign(request: HttpRequest) -> HttpResponse:
         raise Http404
     wanted = request.GET.get("customer_id", "")
     # The primary assignment the supervisor sees now: a reassignment made meanwhile is not overwritten.
-    primary = Assignment.objects.filter(account__customer_id=wanted, role=AssignmentRole.PRIMARY, active=True).first()
-    initial = {"customer_id": wanted, "seen": primary.pk if primary is not None else 0} if wanted else {}
+    seen = Assignment.objects.filter(account__customer_id=wanted, role=AssignmentRole.PRIMARY, active=True).first()
+    initial = {"customer_id": wanted, "seen": seen.pk if seen is not None else 0} if wanted else {}
     form = forms.ReassignForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         customer_id = form.cleaned_data["customer_id"].strip()
@@ -473,7 +473,8 @@ def reassign(request: HttpRequest) -> HttpResponse:
                 )
             except ConflictError as exc:
                 form.add_error(None, exc.message)
-                data = form.data.copy()
+                data: Any = form.data
+                data = data.copy()
                 data["seen"] = str(exc.current.pk)  # saving again is now a deliberate choice
                 form.data = data
             except ApplicationError as exc:

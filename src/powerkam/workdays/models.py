@@ -79,4 +79,4 @@ class CalendarOverride(Versioned):
 
     def save(self, *args: object, **kwargs: object) -> None:
         self.year = self.date.year
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        super().save(*args, **kwargs)
