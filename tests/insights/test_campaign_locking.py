@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
 import pytest
 from django.test import Client
@@ -15,6 +16,13 @@ from powerkam.insights.models import SurveyCampaign
 from powerkam.staff.models import Role
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_language() -> Iterator[None]:
+    """The pages are asked in English; the next test gets back the language it would have had."""
+    with translation.override(translation.get_language()):
+        yield
 
 
 def client_for(user: object) -> Client:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
+from django.utils import translation
 
 from powerkam.accounts.models import AssignmentRole, Contact
 from powerkam.staff.models import Role
@@ -12,6 +15,13 @@ from tests.factories import AccountFactory, AssignmentFactory, ContactFactory, S
 from tests.locking import api_race, form_version
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_language() -> Iterator[None]:
+    """The pages are asked in English; the next test gets back the language it would have had."""
+    with translation.override(translation.get_language()):
+        yield
 
 
 def client_for(user: User) -> Client:
