@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -66,3 +67,26 @@ def test_a_stale_close_in_the_service_names_the_field(campaign: tuple[Team, Surv
             campaign=SurveyCampaign.objects.get(pk=launched.pk), by=team.supervisor.user, version=1
         )
     assert caught.value.extra["changed_fields"] == ["archived"]
+
+
+@pytest.mark.parametrize(
+    ("save", "older", "newer", "stale"),
+    [
+        (
+            services.tariff_rules_set,
+            "capacity_yuan_per_kva = 15",
+            "capacity_yuan_per_kva = 16",
+            "capacity_yuan_per_kva = 17",
+        ),
+        (services.health_rules_set, "high_drop = 0.5", "high_drop = 0.45", "high_drop = 0.4"),
+    ],
+)
+def test_rules_saved_from_an_older_version_are_refused(save: Any, older: str, newer: str, stale: str) -> None:
+    team = build_team()
+    base = save(rules_toml=older, by=team.supervisor.user)
+    latest = save(rules_toml=newer, by=team.supervisor.user, based_on=base.pk)
+    with pytest.raises(ConflictError) as caught, translation.override("en"):
+        save(rules_toml=stale, by=team.supervisor.user, based_on=base.pk)
+    assert caught.value.extra["current_version"] == latest.pk
+    assert caught.value.extra["changed_fields"] == ["rules (TOML)"]
+    assert type(latest).objects.first().rules_toml == newer
