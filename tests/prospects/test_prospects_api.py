@@ -43,7 +43,10 @@ def test_project_life_cycle_over_the_api(team: Team, grid: Grid) -> None:
     assert "Missing: primary (business) manager and secondary (technical) manager" in refused.json()["detail"]
     assert refused.json()["missing"] == ["primary", "secondary"]
 
-    managers = send(api, "put", f"{base}/projects/P9/managers", {"primary": "li.biz", "secondary": "wang.tech"})
+    version = created.json()["version"]
+    managers = send(
+        api, "put", f"{base}/projects/P9/managers", {"primary": "li.biz", "secondary": "wang.tech", "version": version}
+    )
     assert (managers.json()["primary_manager"], managers.json()["secondary_manager"]) == ("li.biz", "wang.tech")
 
     held = send(

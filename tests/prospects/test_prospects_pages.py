@@ -86,7 +86,10 @@ def test_moving_an_approved_project_without_managers_is_refused_on_the_page(
     )
     assert "moves on only with both" in answer.content.decode()
     assert Project.objects.get(project_id="P1").stage == Stage.APPROVED
-    web.post("/prospects/p/P1/managers/", {"primary": team.business.pk, "secondary": team.technical.pk})
+    version = Project.objects.get(project_id="P1").version
+    web.post(
+        "/prospects/p/P1/managers/", {"primary": team.business.pk, "secondary": team.technical.pk, "version": version}
+    )
     moved = web.post(
         "/prospects/p/P1/stage/",
         {"to_stage": "applied", "on": "2026-11-02", "customer_id": "C1", "tariff": "large_industrial"},
@@ -117,7 +120,10 @@ def test_viewer_reads_but_gets_no_forms(team: Team, pipeline: list[Project]) -> 
     assert "新能源汽车产业园" in detail
     assert 'data-testid="stage-form"' not in detail
     assert 'data-testid="managers-form"' not in detail
-    web.post("/prospects/p/P1/managers/", {"primary": team.business.pk, "secondary": team.technical.pk})
+    version = Project.objects.get(project_id="P1").version
+    web.post(
+        "/prospects/p/P1/managers/", {"primary": team.business.pk, "secondary": team.technical.pk, "version": version}
+    )
     assert Project.objects.get(project_id="P1").primary_manager is None
 
 

@@ -56,7 +56,7 @@ def test_actions_through_the_page_and_the_conflict_message(manager: User, collea
     assert "The clock is paused." in response.content.decode()
     # A form opened before the pause still carries version 1: refused with the conflict message.
     response = client.post(url + "close/", {"version": 1, "on": "2026-09-30", "resolution": ""}, follow=True)
-    assert "Someone else changed this ticket" in response.content.decode()
+    assert "changed this ticket while you were editing it" in response.content.decode()
     ticket.refresh_from_db()
     assert ticket.closed_on is None
     response = client.post(url + "resume/", {"version": 2, "on": "2026-09-30"}, follow=True)

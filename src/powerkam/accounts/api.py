@@ -10,13 +10,14 @@ import math
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
-from powerkam.accounts import selectors
-from powerkam.accounts.models import Account
+from powerkam.accounts import selectors, services
+from powerkam.accounts.models import Account, Contact
+from powerkam.api.versioning import VERSIONED, expected_version, set_etag
 
 router = Router(tags=["accounts"])
 
@@ -52,12 +53,26 @@ class AccountOut(Schema):
 
 
 class ContactOut(Schema):
+    id: int
     name: str
     title: str
     role: str
     influence: str
     phone: str
     email: str
+    notes: str
+    version: int = Field(description="Send it back when you change the contact (or If-Match: the ETag)")
+
+
+class ContactPatchIn(Schema):
+    name: str | None = Field(None, min_length=1, max_length=100)
+    title: str | None = Field(None, max_length=100)
+    role: str | None = None
+    influence: str | None = None
+    phone: str | None = Field(None, max_length=40)
+    email: str | None = Field(None, max_length=254)
+    notes: str | None = None
+    version: int | None = Field(None, ge=1, description="The version you edited (or send it as If-Match)")
 
 
 class AccountDetailOut(AccountOut):
@@ -194,6 +209,44 @@ def accounts_detail(request: HttpRequest, customer_id: str) -> AccountDetailOut:
         key_since=account.key_since,
         contacts=[ContactOut.from_orm(c) for c in selectors.account_contacts(account=account)],
     )
+
+
+def _contact(request: HttpRequest, customer_id: str, contact_id: int) -> Contact:
+    account = _get(request, customer_id)
+    contact = Contact.objects.filter(pk=contact_id, account=account, archived=False).first()
+    if contact is None:
+        raise HttpError(404, _("This account has no such contact."))
+    return contact
+
+
+@router.get(
+    "/{customer_id}/contacts/{contact_id}",
+    response={200: ContactOut, 403: ErrorOut, 404: ErrorOut},
+    summary="One contact person (ETag: its version)",
+    operation_id="accounts_contact",
+)
+def accounts_contact(request: HttpRequest, customer_id: str, contact_id: int, response: HttpResponse) -> Contact:
+    contact = _contact(request, customer_id, contact_id)
+    set_etag(response, contact)
+    return contact
+
+
+@router.patch(
+    "/{customer_id}/contacts/{contact_id}",
+    response={200: ContactOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, **VERSIONED},
+    summary="Change a contact person (send the version you edited; a stale one answers 409)",
+    operation_id="accounts_contact_update",
+)
+def accounts_contact_update(
+    request: HttpRequest, customer_id: str, contact_id: int, payload: ContactPatchIn, response: HttpResponse
+) -> Contact:
+    contact = _contact(request, customer_id, contact_id)
+    fields = payload.dict(exclude_unset=True)
+    fields.pop("version", None)
+    version = expected_version(request, payload.version)
+    services.contact_update(contact=contact, by=request.user, version=version, **fields)  # type: ignore[arg-type]
+    set_etag(response, contact)
+    return contact
 
 
 @router.get(

@@ -123,3 +123,11 @@ class ContactForm(forms.ModelForm):
         model = Contact
         fields = ["name", "title", "role", "influence", "phone", "email", "notes"]
         widgets = {"notes": forms.Textarea(attrs={"rows": 2}), "role": PlainSelect, "influence": PlainSelect}
+
+
+class ContactEditForm(ContactForm):
+    """Change a contact; the hidden version keeps two people from overwriting each other."""
+
+    class Meta(ContactForm.Meta):
+        fields = [*ContactForm.Meta.fields, "version"]
+        widgets = {**ContactForm.Meta.widgets, "version": forms.HiddenInput}

@@ -16,6 +16,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from powerkam.core.locking import Versioned
+
 #: Customers at or above this supply voltage are kept in the CRM as key-account candidates.
 CRM_MIN_VOLTAGE_KV = Decimal("10")
 
@@ -167,7 +169,7 @@ class ContactRole(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class Contact(models.Model):
+class Contact(Versioned):
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="contacts", verbose_name=_("account"))
     name = models.CharField(_("name"), max_length=100)
     title = models.CharField(_("title"), max_length=100, blank=True)
@@ -195,7 +197,7 @@ class AssignmentRole(models.TextChoices):
     SECONDARY = "secondary", _("Secondary manager")
 
 
-class Assignment(models.Model):
+class Assignment(Versioned):
     """Who manages an account: at most one active primary and one active secondary ("1+1")."""
 
     account = models.ForeignKey(

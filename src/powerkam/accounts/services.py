@@ -11,9 +11,11 @@ from django.utils.translation import gettext_lazy as _
 from powerkam.accounts.models import Account, Contact
 from powerkam.accounts.selectors import accounts_visible_to, user_can_edit
 from powerkam.core.errors import ApplicationError
+from powerkam.core.locking import lock, refresh
 
 READ_ONLY = _("Your role is read-only: you cannot change accounts.")
 NOT_YOURS = _("You do not manage this account.")
+UNKNOWN_FIELDS = _("Unknown fields: %(fields)s.")
 
 
 def _check_can_change(*, account: Account, by: User) -> None:
@@ -31,3 +33,27 @@ def contact_create(*, account: Account, by: User, **fields: Any) -> Contact:
     contact.full_clean()
     contact.save()
     return contact
+
+
+#: What a person may change on a contact.
+CONTACT_FIELDS = ("name", "title", "role", "influence", "phone", "email", "notes")
+
+
+@transaction.atomic
+def contact_update(*, contact: Contact, by: User, version: int | None, **fields: Any) -> Contact:
+    """Change a contact person; refused if someone changed the contact since ``version``."""
+    _check_can_change(account=contact.account, by=by)
+    unknown = set(fields) - set(CONTACT_FIELDS)
+    if unknown:
+        raise ApplicationError(str(UNKNOWN_FIELDS) % {"fields": ", ".join(sorted(unknown))})
+    current = lock(contact, version)
+    changed = [name for name, value in fields.items() if getattr(current, name) != value]
+    if not changed:
+        return current
+    for name in changed:
+        setattr(current, name, fields[name])
+    current._history_user = by  # type: ignore[attr-defined]
+    current.full_clean()
+    current.save()
+    refresh(contact, current)
+    return current

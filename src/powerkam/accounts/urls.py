@@ -13,5 +13,6 @@ urlpatterns = [
     path("<str:customer_id>/payments/", views.account_payments, name="payments"),
     path("<str:customer_id>/history/", views.account_history, name="history"),
     path("<str:customer_id>/contacts/", views.account_contact_add, name="contact-add"),
+    path("<str:customer_id>/contacts/<int:pk>/edit/", views.account_contact_edit, name="contact-edit"),
     path("<str:customer_id>/panels/<str:key>/", views.account_panel, name="panel"),
 ]

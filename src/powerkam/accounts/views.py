@@ -14,8 +14,9 @@ from urllib.parse import urlencode
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -23,9 +24,10 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
 
 from powerkam.accounts import selectors, services
-from powerkam.accounts.forms import INDUSTRY_LABELS, AccountFilterForm, ContactForm
-from powerkam.accounts.models import Account, Assignment
-from powerkam.core.errors import ApplicationError
+from powerkam.accounts.forms import INDUSTRY_LABELS, AccountFilterForm, ContactEditForm, ContactForm
+from powerkam.accounts.models import Account, Assignment, Contact
+from powerkam.core.errors import ApplicationError, ConflictError
+from powerkam.core.locking import form_conflict
 from powerkam.web import charts
 from powerkam.web.excel import Column, workbook_bytes, xlsx_response
 from powerkam.web.panels import panel_for, panel_stylesheets, panels_for
@@ -246,3 +248,23 @@ def account_contact_add(request: HttpRequest, customer_id: str) -> HttpResponse:
     }
     status = 403 if error else 200
     return render(request, "accounts/detail.html#contacts", context, status=status)
+
+
+@login_required
+def account_contact_edit(request: HttpRequest, customer_id: str, pk: int) -> HttpResponse:
+    """Change one contact; a stale version re-shows the form saying who changed what meanwhile."""
+    account = _get_account(request, customer_id)
+    contact = get_object_or_404(Contact, pk=pk, account=account, archived=False)
+    form = ContactEditForm(request.POST or None, instance=Contact.objects.get(pk=contact.pk))
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            services.contact_update(contact=contact, by=request.user, version=data.pop("version"), **data)  # type: ignore[arg-type]
+        except ConflictError as exc:
+            form_conflict(form, exc)
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return redirect(reverse("accounts:detail", args=[account.customer_id]) + "#contacts")
+    context = {"account": account, "contact": contact, "form": form}
+    return render(request, "accounts/contact_form.html", context, status=400 if form.errors else 200)

@@ -2,7 +2,8 @@
 
 Every endpoint requires authentication: a bearer token (``powerkam api token USERNAME``) or the
 browser's session; so do the schema and the docs page. Domain errors (:class:`ApplicationError`) answer
-400 with their message; too many wrong tokens 429; anything unexpected 500 — always JSON, never a
+400 with their message, an edit based on an old version 409 with the current state (one
+without any version 428: docs/architecture.md, "No lost update"); too many wrong tokens 429; anything unexpected 500 — always JSON, never a
 traceback or an HTML page.
 """
 
@@ -14,8 +15,10 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 
 from powerkam.api.auth import AUTH, LockedOut, docs_login_required
+from powerkam.api.versioning import VersionRequired
 from powerkam.audit.lockout import lockout_response
-from powerkam.core.errors import ApplicationError
+from powerkam.core.errors import ApplicationError, ConflictError
+from powerkam.core.locking import snapshot
 
 logger = logging.getLogger("powerkam.api")
 
@@ -33,6 +36,22 @@ api = NinjaAPI(
 @api.exception_handler(ApplicationError)
 def application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
     return api.create_response(request, {"detail": exc.message, **exc.extra}, status=400)
+
+
+@api.exception_handler(ConflictError)
+def conflict(request: HttpRequest, exc: ConflictError) -> HttpResponse:
+    """Someone changed the object since the version the client edited: 409 with the current state."""
+    body = {"code": "conflict", "message": exc.message, "detail": exc.message, **exc.extra}
+    body["current"] = snapshot(exc.current) if exc.current is not None else {}
+    response = api.create_response(request, body, status=409)
+    response["ETag"] = f'"{exc.current_version}"'
+    return response
+
+
+@api.exception_handler(VersionRequired)
+def version_required(request: HttpRequest, exc: VersionRequired) -> HttpResponse:
+    body = {"code": "version_required", "message": exc.message, "detail": exc.message}
+    return api.create_response(request, body, status=428)
 
 
 @api.exception_handler(LockedOut)

@@ -14,3 +14,33 @@ class ApplicationError(Exception):
         super().__init__(message)
         self.message = message
         self.extra = extra or {}
+
+
+class ConflictError(ApplicationError):
+    """An edit based on an old version of an object (someone else changed it meanwhile): HTTP 409.
+
+    ``extra`` holds the JSON-ready facts (current and stale version, who changed which fields);
+    ``current`` is the object as it is now, for a form to show or the API to answer with.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        current_version: int,
+        your_version: int,
+        changed_by: list[str],
+        changed_fields: list[str],
+        current: Any = None,
+    ) -> None:
+        super().__init__(
+            message,
+            {
+                "current_version": current_version,
+                "your_version": your_version,
+                "changed_by": changed_by,
+                "changed_fields": changed_fields,
+            },
+        )
+        self.current = current
+        self.current_version = current_version

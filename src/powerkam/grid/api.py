@@ -11,13 +11,14 @@ import datetime as dt
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
 from powerkam.accounts.selectors import accounts_visible_to
+from powerkam.api.versioning import VERSIONED, ConflictOut, expected_version, optional_version, set_etag
 from powerkam.grid import selectors
 from powerkam.outages import selectors as outage_selectors
 from powerkam.outages import services as outage_services
@@ -304,10 +305,12 @@ class FollowUpOut(Schema):
     due_on: dt.date
     status: str
     note: str
+    version: int
 
 
 class OutageOut(Schema):
     id: int
+    version: int = Field(description="Send it back with a change (or If-Match: the ETag)")
     title: str
     kind: str
     status: str
@@ -337,6 +340,7 @@ def _follow_up(f: OutageFollowUp) -> dict[str, Any]:
         "due_on": f.due_on,
         "status": f.status,
         "note": f.note,
+        "version": f.version,
     }
 
 
@@ -344,6 +348,7 @@ def _outage(o: PlannedOutage) -> dict[str, Any]:
     state = outage_selectors.notice_state(o)
     return {
         "id": o.pk,
+        "version": o.version,
         "title": o.title,
         "kind": o.kind,
         "status": o.status,
@@ -421,8 +426,11 @@ def outage_create(request: HttpRequest, payload: OutageIn) -> Status:
 
 
 @router.get("/outages/{outage_id}", response=OutageOut)
-def outage_get(request: HttpRequest, outage_id: int) -> dict[str, Any]:
-    return _outage(get_object_or_404(PlannedOutage, pk=outage_id))
+def outage_get(request: HttpRequest, outage_id: int, response: HttpResponse) -> dict[str, Any]:
+    """The outage; its ``ETag`` is its version (send it as ``If-Match`` to change it)."""
+    outage = get_object_or_404(PlannedOutage, pk=outage_id)
+    set_etag(response, outage)
+    return _outage(outage)
 
 
 class OutagePatchIn(Schema):
@@ -433,33 +441,41 @@ class OutagePatchIn(Schema):
     kind: OutageKind | None = None
     crew: str | None = None
     reason: str | None = None
+    version: int | None = Field(None, ge=1, description="The version you edited (or send it as If-Match)")
 
 
 @router.patch(
-    "/outages/{outage_id}", response={200: OutageOut, 400: ErrorOut}, summary="Change a draft or scheduled outage"
+    "/outages/{outage_id}",
+    response={200: OutageOut, 400: ErrorOut, **VERSIONED},
+    summary="Change a draft or scheduled outage (send the version you edited; a stale one answers 409)",
 )
-def outage_patch(request: HttpRequest, outage_id: int, payload: OutagePatchIn) -> dict[str, Any]:
+def outage_patch(request: HttpRequest, outage_id: int, payload: OutagePatchIn, response: HttpResponse) -> Any:
     outage = get_object_or_404(PlannedOutage, pk=outage_id)
-    outage = outage_services.outage_update(outage=outage, by=_user(request), **payload.dict(exclude_unset=True))
+    fields = payload.dict(exclude_unset=True)
+    fields.pop("version", None)
+    version = expected_version(request, payload.version)
+    outage = outage_services.outage_update(outage=outage, by=_user(request), version=version, **fields)
+    set_etag(response, outage)
     return _outage(outage)
 
 
 @router.post(
     "/outages/{outage_id}/{action}",
-    response={200: OutageOut, 400: ErrorOut, 404: ErrorOut},
-    summary="schedule · notify · done · cancel",
+    response={200: OutageOut, 400: ErrorOut, 404: ErrorOut, 409: ConflictOut},
+    summary="schedule · notify · done · cancel (If-Match: the version seen, optional)",
 )
 def outage_action(request: HttpRequest, outage_id: int, action: str) -> dict[str, Any]:
     outage = get_object_or_404(PlannedOutage, pk=outage_id)
     user = _user(request)
+    version = optional_version(request)
     if action == "schedule":
-        outage = outage_services.outage_schedule(outage=outage, by=user)
+        outage = outage_services.outage_schedule(outage=outage, by=user, version=version)
     elif action == "notify":
         outage = outage_services.outage_notify(outage=outage, by=user, ack_base_url=request.build_absolute_uri("/"))
     elif action == "done":
-        outage = outage_services.outage_complete(outage=outage, by=user)
+        outage = outage_services.outage_complete(outage=outage, by=user, version=version)
     elif action == "cancel":
-        outage = outage_services.outage_cancel(outage=outage, by=user)
+        outage = outage_services.outage_cancel(outage=outage, by=user, version=version)
     else:
         raise HttpError(404, _("Unknown action %(action)s.") % {"action": action})
     return _outage(outage)
@@ -500,11 +516,15 @@ def follow_ups(request: HttpRequest, status: str = "open") -> list[dict[str, Any
 
 class CloseIn(Schema):
     note: str = ""
+    version: int | None = Field(None, ge=1, description="The version you saw (or If-Match); a stale one answers 409")
 
 
-@router.post("/follow-ups/{follow_up_id}/close", response=FollowUpOut)
+@router.post("/follow-ups/{follow_up_id}/close", response={200: FollowUpOut, 409: ConflictOut})
 def follow_up_close(request: HttpRequest, follow_up_id: int, payload: CloseIn) -> dict[str, Any]:
     f = outage_services.follow_up_close(
-        follow_up=get_object_or_404(OutageFollowUp, pk=follow_up_id), note=payload.note, by=_user(request)
+        follow_up=get_object_or_404(OutageFollowUp, pk=follow_up_id),
+        note=payload.note,
+        by=_user(request),
+        version=optional_version(request, payload.version),
     )
     return _follow_up(f)

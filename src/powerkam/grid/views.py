@@ -254,9 +254,11 @@ def outage_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def outage_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     outage = get_object_or_404(PlannedOutage, pk=pk)
     user = _user(request)
+    seen = request.POST.get("version", "")
+    version = int(seen) if seen.isdigit() else None
     try:
         if action == "schedule":
-            outage_services.outage_schedule(outage=outage, by=user)
+            outage_services.outage_schedule(outage=outage, by=user, version=version)
             messages.success(request, _("Scheduled: the affected accounts and their energy not supplied are recorded."))
         elif action == "notify":
             outage = outage_services.outage_notify(outage=outage, by=user, ack_base_url=request.build_absolute_uri("/"))
@@ -265,10 +267,10 @@ def outage_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             else:
                 messages.success(request, _("Notices sent to the affected key accounts."))
         elif action == "done":
-            outage_services.outage_complete(outage=outage, by=user)
+            outage_services.outage_complete(outage=outage, by=user, version=version)
             messages.success(request, _("Marked done: a follow-up is open for each affected key account."))
         elif action == "cancel":
-            outage_services.outage_cancel(outage=outage, by=user)
+            outage_services.outage_cancel(outage=outage, by=user, version=version)
             messages.success(request, _("Outage cancelled (the record is kept)."))
         elif action == "update":
             outage_services.outage_update(
@@ -280,6 +282,7 @@ def outage_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 end=outage_selectors.parse_moment(request.POST.get("end", ""), what="end"),
                 kind=request.POST.get("kind"),
                 crew=request.POST.get("crew"),
+                version=version,
             )
             messages.success(request, _("Outage changed; schedule it again to fix its impact."))
         else:
@@ -322,8 +325,18 @@ def notice_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def follow_up_close(request: HttpRequest, pk: int) -> HttpResponse:
     follow_up = get_object_or_404(OutageFollowUp, pk=pk)
-    outage_services.follow_up_close(follow_up=follow_up, note=request.POST.get("note", ""), by=_user(request))
-    messages.success(request, _("Follow-up closed."))
+    seen = request.POST.get("version", "")
+    try:
+        outage_services.follow_up_close(
+            follow_up=follow_up,
+            note=request.POST.get("note", ""),
+            by=_user(request),
+            version=int(seen) if seen.isdigit() else None,
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Follow-up closed."))
     return HttpResponseRedirect(reverse("grid:outage", args=[follow_up.outage_id]))
 
 

@@ -36,6 +36,7 @@ from powerkam.analytics.io.validate import Reference
 from powerkam.analytics.io.writer import store_lock, with_stored_values
 from powerkam.analytics.store import dataset_path
 from powerkam.core.errors import ApplicationError
+from powerkam.core.locking import bumped
 from powerkam.grid.models import Feeder, Substation
 from powerkam.imports import messages, runs
 from powerkam.imports.models import ImportRun, ImportStatus
@@ -249,7 +250,12 @@ def _upsert(
     if to_update:
         if tracked:
             bulk_update_with_history(
-                to_update, model, fields, batch_size=BATCH, default_user=user, default_change_reason="import"
+                to_update,
+                model,
+                bumped(to_update, fields),
+                batch_size=BATCH,
+                default_user=user,
+                default_change_reason="import",
             )
         else:
             model._default_manager.bulk_update(to_update, fields, batch_size=BATCH)
@@ -431,7 +437,12 @@ def _land_assignments(con: duckdb.DuckDBPyConnection, counts: _Counts, user: Use
         created.append(Assignment(account=account, staff=staff, role=r["role"], active=True))
     if ended:
         bulk_update_with_history(
-            ended, Assignment, ["active"], batch_size=BATCH, default_user=user, default_change_reason="import"
+            ended,
+            Assignment,
+            bumped(ended, ["active"]),
+            batch_size=BATCH,
+            default_user=user,
+            default_change_reason="import",
         )
     if created:
         bulk_create_with_history(
@@ -473,7 +484,12 @@ def _land_visits(con: duckdb.DuckDBPyConnection, counts: _Counts, user: User | N
         bulk_create_with_history(created, Visit, batch_size=BATCH, default_user=user, default_change_reason="import")
     if updated:
         bulk_update_with_history(
-            updated, Visit, ["summary"], batch_size=BATCH, default_user=user, default_change_reason="import"
+            updated,
+            Visit,
+            bumped(updated, ["summary"]),
+            batch_size=BATCH,
+            default_user=user,
+            default_change_reason="import",
         )
     counts.inserted += len(created)
     counts.updated += len(updated)

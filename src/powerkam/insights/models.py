@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from powerkam.core.locking import Versioned
 from powerkam.core.models import MailedReport, RulesVersion
 
 
@@ -117,7 +118,7 @@ class RiskAlert(models.Model):
         return f"{self.account_id} {self.risk_before}→{self.risk_now} {self.raised_on}"
 
 
-class SurveyCampaign(models.Model):
+class SurveyCampaign(Versioned):
     """A satisfaction survey of a set of key accounts in a window (e.g. every grade-A account this
     quarter). The accounts are fixed when it is launched, each with the manager who asks it; an account
     is surveyed when a survey of it is dated within the window, however it was recorded."""

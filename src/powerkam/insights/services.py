@@ -18,6 +18,7 @@ from powerkam.analytics.health import HealthRules, HealthRulesError
 from powerkam.analytics.strategies import StrategyRules
 from powerkam.analytics.tariff import TariffRules, TariffRulesError
 from powerkam.core.errors import ApplicationError
+from powerkam.core.locking import check_newest, lock, refresh
 from powerkam.insights.models import (
     CampaignAccount,
     HealthRulesVersion,
@@ -35,8 +36,13 @@ def _require_supervisor(by: User | None) -> None:
         raise ApplicationError(_("Only supervisors and administrators may change these rules."))
 
 
-def tariff_rules_set(*, rules_toml: str, note: str = "", by: User | None = None) -> TariffRulesVersion:
+@transaction.atomic
+def tariff_rules_set(
+    *, rules_toml: str, note: str = "", by: User | None = None, based_on: int | None = None
+) -> TariffRulesVersion:
+    """Save new tariff rules; ``based_on`` (the id of the version edited) refuses a stale edit."""
     _require_supervisor(by)
+    check_newest(TariffRulesVersion, based_on)
     try:
         TariffRules.from_toml(rules_toml)
     except TariffRulesError as exc:
@@ -44,8 +50,13 @@ def tariff_rules_set(*, rules_toml: str, note: str = "", by: User | None = None)
     return TariffRulesVersion.objects.create(rules_toml=rules_toml, note=note, created_by=by)
 
 
-def health_rules_set(*, rules_toml: str, note: str = "", by: User | None = None) -> HealthRulesVersion:
+@transaction.atomic
+def health_rules_set(
+    *, rules_toml: str, note: str = "", by: User | None = None, based_on: int | None = None
+) -> HealthRulesVersion:
+    """Save new health rules; ``based_on`` (the id of the version edited) refuses a stale edit."""
     _require_supervisor(by)
+    check_newest(HealthRulesVersion, based_on)
     try:
         HealthRules.from_toml(rules_toml)
     except HealthRulesError as exc:
@@ -148,12 +159,21 @@ def campaign_launch(*, name: str, starts_on: dt.date, due_on: dt.date, grades: l
     return campaign
 
 
-def campaign_archive(*, campaign: SurveyCampaign, by: User) -> SurveyCampaign:
-    """Close a campaign: it leaves the work lists; its accounts and surveys are kept."""
+@transaction.atomic
+def campaign_archive(*, campaign: SurveyCampaign, by: User, version: int | None = None) -> SurveyCampaign:
+    """Close a campaign: it leaves the work lists; its accounts and surveys are kept.
+
+    ``version``: the one the person saw; if someone changed the campaign since, nothing happens.
+    """
     _require_campaign_owner(by)
-    campaign.archived = True
-    campaign.save(update_fields=["archived"])
-    return campaign
+    current = lock(campaign, version)
+    if current.archived:
+        raise ApplicationError(_("This campaign is already closed."))
+    current.archived = True
+    current._history_user = by  # type: ignore[attr-defined]
+    current.save(update_fields=["archived"])
+    refresh(campaign, current)
+    return current
 
 
 # ---- retention offers (service strategies and their outcomes) ----------------------------------------

@@ -386,7 +386,16 @@ def survey_campaign(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if not _can_run_campaigns(request.user):
             raise PermissionDenied
-        services.campaign_archive(campaign=campaign, by=request.user)  # type: ignore[arg-type]
+        seen = request.POST.get("version", "")
+        try:
+            services.campaign_archive(
+                campaign=campaign,
+                by=request.user,  # type: ignore[arg-type]
+                version=int(seen) if seen.isdigit() else None,
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            return redirect("insights:campaign", pk=campaign.pk)
         messages.success(request, _("Campaign closed; its surveys are kept."))
         return redirect("insights:surveys")
     progress = campaigns.campaign_progress(campaign=campaign, user=request.user)

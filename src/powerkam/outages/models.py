@@ -16,6 +16,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from powerkam.core.locking import Versioned
 from powerkam.core.models import RulesVersion
 
 
@@ -32,7 +33,7 @@ class OutageStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-class PlannedOutage(models.Model):
+class PlannedOutage(Versioned):
     title = models.CharField(_("title"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20, choices=OutageKind.choices, default=OutageKind.PLANNED)
     status = models.CharField(
@@ -138,7 +139,7 @@ def _token() -> str:
     return secrets.token_urlsafe(24)
 
 
-class OutageNotice(models.Model):
+class OutageNotice(Versioned):
     """A notice of the outage to one affected key account: an email to a contact, or the printed letter."""
 
     outage = models.ForeignKey(
@@ -178,7 +179,7 @@ class FollowUpStatus(models.TextChoices):
     DONE = "done", _("Done")
 
 
-class OutageFollowUp(models.Model):
+class OutageFollowUp(Versioned):
     """After the outage: call on the key account (supply back as expected? any damage or complaint?)."""
 
     outage = models.ForeignKey(

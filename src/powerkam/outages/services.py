@@ -30,6 +30,7 @@ from powerkam.accounts.models import Account, Assignment, AssignmentRole, Contac
 from powerkam.analytics import outages as engine
 from powerkam.analytics import typical
 from powerkam.core.errors import ApplicationError
+from powerkam.core.locking import check_newest, lock
 from powerkam.outages import selectors
 from powerkam.outages.models import (
     AffectedAccount,
@@ -128,10 +129,14 @@ def outage_update(
     kind: str | None = None,
     crew: str | None = None,
     reason: str | None = None,
+    version: int | None = None,
 ) -> PlannedOutage:
-    """Change a draft or scheduled outage; a scheduled one goes back to draft (its impact must be fixed again)."""
+    """Change a draft or scheduled outage; a scheduled one goes back to draft (its impact must be fixed again).
+
+    ``version``: the one the person edited; if someone changed the outage since, nothing is saved.
+    """
     _require_planner(by)
-    outage = PlannedOutage.objects.select_for_update().get(pk=outage.pk)
+    outage = lock(outage, version)
     if not outage.editable:
         raise _status_error(outage, _("changed"))
     new_start = selectors.to_aware(start) if start is not None else outage.start
@@ -158,10 +163,10 @@ def outage_update(
 
 
 @transaction.atomic
-def outage_schedule(*, outage: PlannedOutage, by: User | None = None) -> PlannedOutage:
+def outage_schedule(*, outage: PlannedOutage, by: User | None = None, version: int | None = None) -> PlannedOutage:
     """Fix the window: record every interrupted account with its ENS (unknown ones stay empty)."""
     _require_planner(by)
-    outage = PlannedOutage.objects.select_for_update().get(pk=outage.pk)
+    outage = lock(outage, version)
     if outage.status not in (OutageStatus.DRAFT, OutageStatus.SCHEDULED):
         raise _status_error(outage, _("scheduled"))
     report = selectors.outage_impact(feeders=outage.feeders, start=outage.start, end=outage.end)
@@ -305,10 +310,10 @@ def notice_acknowledge(*, notice: OutageNotice, by_name: str, at: dt.datetime | 
 
 
 @transaction.atomic
-def outage_complete(*, outage: PlannedOutage, by: User | None = None) -> PlannedOutage:
+def outage_complete(*, outage: PlannedOutage, by: User | None = None, version: int | None = None) -> PlannedOutage:
     """The work is done: one follow-up per affected key account for its primary manager."""
     _require_planner(by)
-    outage = PlannedOutage.objects.select_for_update().get(pk=outage.pk)
+    outage = lock(outage, version)
     if outage.status not in (OutageStatus.SCHEDULED, OutageStatus.NOTIFIED):
         raise _status_error(outage, _("marked done"))
     end_day = timezone.localtime(outage.end).date()
@@ -326,9 +331,9 @@ def outage_complete(*, outage: PlannedOutage, by: User | None = None) -> Planned
 
 
 @transaction.atomic
-def outage_cancel(*, outage: PlannedOutage, by: User | None = None) -> PlannedOutage:
+def outage_cancel(*, outage: PlannedOutage, by: User | None = None, version: int | None = None) -> PlannedOutage:
     _require_planner(by)
-    outage = PlannedOutage.objects.select_for_update().get(pk=outage.pk)
+    outage = lock(outage, version)
     if outage.status in (OutageStatus.DONE, OutageStatus.CANCELLED):
         raise _status_error(outage, _("cancelled"))
     outage.status = OutageStatus.CANCELLED
@@ -338,8 +343,10 @@ def outage_cancel(*, outage: PlannedOutage, by: User | None = None) -> PlannedOu
 
 
 @transaction.atomic
-def follow_up_close(*, follow_up: OutageFollowUp, note: str = "", by: User | None = None) -> OutageFollowUp:
-    follow_up = OutageFollowUp.objects.select_for_update().get(pk=follow_up.pk)
+def follow_up_close(
+    *, follow_up: OutageFollowUp, note: str = "", by: User | None = None, version: int | None = None
+) -> OutageFollowUp:
+    follow_up = lock(follow_up, version)
     if follow_up.status != FollowUpStatus.DONE:
         follow_up.status = FollowUpStatus.DONE
         follow_up.done_at = timezone.now()
@@ -350,10 +357,17 @@ def follow_up_close(*, follow_up: OutageFollowUp, note: str = "", by: User | Non
 
 
 @transaction.atomic
-def outage_rules_set(*, rules_toml: str, note: str = "", by: User | None = None) -> OutageRulesVersion:
-    """Save new outage rules (checked first); the newest rules apply from now on."""
+def outage_rules_set(
+    *, rules_toml: str, note: str = "", by: User | None = None, based_on: int | None = None
+) -> OutageRulesVersion:
+    """Save new outage rules (checked first); the newest rules apply from now on.
+
+    ``based_on``: the id of the version the person edited; if someone saved a newer one since,
+    nothing is saved (:class:`~powerkam.core.errors.ConflictError`).
+    """
     if by is not None and not user_can_plan_outages(by):
         raise ApplicationError(_("Only outage planners, supervisors and administrators may change the outage rules."))
+    check_newest(OutageRulesVersion, based_on)
     try:
         engine.OutageRules.from_toml(rules_toml, source=_("the outage rules"))
     except engine.OutageError as exc:

@@ -12,12 +12,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from powerkam.analytics.headroom import Headroom
+from powerkam.api.versioning import VERSIONED, ConflictOut, expected_version, optional_version
 from powerkam.core.errors import ApplicationError
 from powerkam.grid.models import Feeder, Substation
 from powerkam.prospects import funnel as funnel_math
@@ -69,6 +70,7 @@ class ProjectOut(Schema):
     customer_id: str | None = Field(description="The account opened when the project applied for connection")
     case_id: int | None
     lost_reason: str
+    version: int = Field(description="Send it back when you change the project (or If-Match: the ETag)")
 
 
 class StageChangeOut(Schema):
@@ -89,6 +91,7 @@ class FollowUpOut(Schema):
     status: str
     done_on: dt.date | None
     outcome: str
+    version: int
 
 
 class ContactOut(Schema):
@@ -142,11 +145,13 @@ class ProjectPatchIn(Schema):
     owner_contact: str | None = None
     feeder_id: str | None = None
     notes: str | None = None
+    version: int | None = Field(None, ge=1, description="The version you edited (or send it as If-Match)")
 
 
 class ManagersIn(Schema):
     primary: str | None = Field(None, description="Username, or null to leave the role empty")
     secondary: str | None = None
+    version: int | None = Field(None, ge=1, description="The version you edited (or send it as If-Match)")
 
 
 class StageIn(Schema):
@@ -158,6 +163,7 @@ class StageIn(Schema):
     tariff: str = "large_industrial"
     voltage_kv: Decimal | None = None
     capacity_kva: Decimal | None = None
+    version: int | None = Field(None, ge=1, description="Optional: the version you saw (or If-Match)")
 
 
 class FollowUpIn(Schema):
@@ -170,6 +176,7 @@ class FollowUpIn(Schema):
 class FollowUpDoneIn(Schema):
     on: dt.date | None = None
     outcome: str = ""
+    version: int | None = Field(None, ge=1, description="The version you saw (or If-Match); a stale one answers 409")
 
 
 class ContactIn(Schema):
@@ -366,6 +373,7 @@ def _project(p: Project) -> dict[str, Any]:
         "customer_id": p.account.customer_id if p.account else None,
         "case_id": p.case_id,
         "lost_reason": p.lost_reason,
+        "version": p.version,
     }
 
 
@@ -379,6 +387,7 @@ def _follow_up(t: FollowUp) -> dict[str, Any]:
         "status": t.status,
         "done_on": t.done_on,
         "outcome": t.outcome,
+        "version": t.version,
     }
 
 
@@ -487,39 +496,51 @@ def create_project(request: HttpRequest, payload: ProjectIn) -> Status[dict[str,
 
 
 @router.get("/projects/{project_id}", response={200: ProjectDetailOut, 404: ErrorOut})
-def get_project(request: HttpRequest, project_id: str) -> dict[str, Any]:
-    return _detail(request, project_id)
+def get_project(request: HttpRequest, project_id: str, response: HttpResponse) -> dict[str, Any]:
+    """The project; its ``ETag`` is its version (send it as ``If-Match`` to change it)."""
+    detail = _detail(request, project_id)
+    response["ETag"] = f'"{detail["version"]}"'
+    return detail
 
 
-@router.patch("/projects/{project_id}", response={200: ProjectDetailOut, 400: ErrorOut, 404: ErrorOut})
-def update_project(request: HttpRequest, project_id: str, payload: ProjectPatchIn) -> dict[str, Any]:
+@router.patch("/projects/{project_id}", response={200: ProjectDetailOut, 400: ErrorOut, 404: ErrorOut, **VERSIONED})
+def update_project(request: HttpRequest, project_id: str, payload: ProjectPatchIn, response: HttpResponse) -> Any:
+    """Change the project. Send the version you edited (``version`` or ``If-Match``); a stale one answers 409."""
     project = _get(request, project_id)
     fields = payload.dict(exclude_unset=True)
+    fields.pop("version", None)
+    version = expected_version(request, payload.version)
     if "feeder_id" in fields:
         feeder_id = fields.pop("feeder_id")
         fields["feeder"] = Feeder.objects.filter(feeder_id=feeder_id).first() if feeder_id else None
         if feeder_id and fields["feeder"] is None:
             raise ApplicationError(_("There is no feeder %(id)r.") % {"id": feeder_id})
-    services.project_update(project=project, by=_user(request), **fields)
-    return _detail(request, project_id)
+    services.project_update(project=project, by=_user(request), version=version, **fields)
+    detail = _detail(request, project_id)
+    response["ETag"] = f'"{detail["version"]}"'
+    return detail
 
 
 @router.put(
     "/projects/{project_id}/managers",
-    response={200: ProjectDetailOut, 400: ErrorOut, 404: ErrorOut},
+    response={200: ProjectDetailOut, 400: ErrorOut, 404: ErrorOut, **VERSIONED},
     summary='Name the "1+1" managers',
 )
 def set_managers(request: HttpRequest, project_id: str, payload: ManagersIn) -> dict[str, Any]:
     project = _get(request, project_id)
     services.project_managers_set(
-        project=project, by=_user(request), primary=_staff(payload.primary), secondary=_staff(payload.secondary)
+        project=project,
+        by=_user(request),
+        primary=_staff(payload.primary),
+        secondary=_staff(payload.secondary),
+        version=expected_version(request, payload.version),
     )
     return _detail(request, project_id)
 
 
 @router.post(
     "/projects/{project_id}/stage",
-    response={200: ProjectDetailOut, 400: ErrorOut, 404: ErrorOut},
+    response={200: ProjectDetailOut, 400: ErrorOut, 404: ErrorOut, 409: ConflictOut},
     summary="Move the project to its next stage (or to lost)",
 )
 def change_stage(request: HttpRequest, project_id: str, payload: StageIn) -> dict[str, Any]:
@@ -540,6 +561,7 @@ def change_stage(request: HttpRequest, project_id: str, payload: StageIn) -> dic
         note=payload.note,
         lost_reason=payload.lost_reason,
         connection=connection,
+        version=optional_version(request, payload.version),
     )
     return _detail(request, project_id)
 
@@ -558,14 +580,20 @@ def add_follow_up(request: HttpRequest, project_id: str, payload: FollowUpIn) ->
     return Status(201, _follow_up(task))
 
 
-@router.post("/follow-ups/{task_id}/done", response={200: FollowUpOut, 400: ErrorOut, 404: ErrorOut})
+@router.post("/follow-ups/{task_id}/done", response={200: FollowUpOut, 400: ErrorOut, 404: ErrorOut, 409: ConflictOut})
 def finish_follow_up(request: HttpRequest, task_id: int, payload: FollowUpDoneIn) -> dict[str, Any]:
     _visible(request)
     task = FollowUp.objects.filter(pk=task_id).first()
     if task is None:
         raise HttpError(404, _("No such task."))
     return _follow_up(
-        services.follow_up_done(follow_up=task, by=_user(request), on=payload.on, outcome=payload.outcome)
+        services.follow_up_done(
+            follow_up=task,
+            by=_user(request),
+            on=payload.on,
+            outcome=payload.outcome,
+            version=optional_version(request, payload.version),
+        )
     )
 
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from powerkam.accounts.models import Tariff
+from powerkam.core.locking import version_field
 from powerkam.grid.models import Feeder, Substation
 from powerkam.prospects import selectors
 from powerkam.prospects.models import Channel, Party, Project, Stage
@@ -81,8 +82,13 @@ class ProjectForm(forms.ModelForm):
             "owner_contact",
             "feeder",
             "notes",
+            "version",
         ]
-        widgets = {"expected_energize_on": DateInput, "notes": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "expected_energize_on": DateInput,
+            "notes": forms.Textarea(attrs={"rows": 3}),
+            "version": forms.HiddenInput,
+        }
 
 
 class ProjectCreateForm(ProjectForm):
@@ -96,6 +102,10 @@ class ProjectCreateForm(ProjectForm):
 
     field_order = ["project_id", "name", "stage", "on"]
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["version"]  # a new project starts at version 1
+
     def validate_unique(self) -> None:
         """The service checks the project id (with a message of its own)."""
 
@@ -107,10 +117,12 @@ class ManagersForm(forms.Form):
     secondary = StaffChoiceField(
         label=_("Secondary manager (technical)"), queryset=selectors.manager_choices(), required=False
     )
+    version = version_field()
 
 
 class StageForm(forms.Form):
     to_stage = forms.ChoiceField(label=_("Move to"), choices=Stage.choices)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
     on = forms.DateField(label=_("On"), initial=_today, widget=DateInput)
     note = forms.CharField(label=_("Note"), required=False, max_length=500)
     lost_reason = forms.CharField(label=_("Why was it lost?"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
@@ -139,6 +151,7 @@ class FollowUpForm(forms.Form):
 
 
 class FollowUpDoneForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
     on = forms.DateField(label=_("Done on"), initial=_today, widget=DateInput)
     outcome = forms.CharField(label=_("Outcome"), required=False, max_length=500)
 

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from powerkam.core.locking import Versioned
 from powerkam.core.models import MailedReport
 
 
@@ -62,7 +63,7 @@ class ProjectQuerySet(models.QuerySet["Project"]):
         return self.filter(models.Q(primary_manager=user) | models.Q(secondary_manager=user))
 
 
-class Project(models.Model):
+class Project(Versioned):
     project_id = models.CharField(_("project id"), max_length=40, unique=True)
     name = models.CharField(_("project name"), max_length=300)
     stage = models.CharField(_("stage"), max_length=30, choices=Stage.choices, default=Stage.PLANNED)
@@ -228,7 +229,7 @@ class FollowUpStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-class FollowUp(models.Model):
+class FollowUp(Versioned):
     """A next step for a project; a *blocker* is something the project waits on."""
 
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="follow_ups", verbose_name=_("project"))

@@ -32,6 +32,7 @@ from django.utils.translation import gettext_lazy
 from powerkam.accounts.models import Account, Assignment, AssignmentRole, Grade, KeyStatus, Tariff
 from powerkam.analytics.headroom import POWER_FACTOR, Headroom
 from powerkam.core.errors import ApplicationError
+from powerkam.core.locking import lock, refresh
 from powerkam.grid.models import Feeder, Substation
 from powerkam.prospects import selectors
 from powerkam.prospects.models import (
@@ -168,13 +169,17 @@ def project_create(
 
 
 @transaction.atomic
-def project_update(*, project: Project, by: User, **fields: Any) -> Project:
-    """Change the demand classification, contacts, green-channel flag, expected feeder or notes."""
+def project_update(*, project: Project, by: User, version: int | None = None, **fields: Any) -> Project:
+    """Change the demand classification, contacts, green-channel flag, expected feeder or notes.
+
+    ``version`` is the one the person edited: if someone changed the project since, the change is
+    refused (:class:`~powerkam.core.errors.ConflictError`) and theirs is kept.
+    """
     _require_editor(by)
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise ApplicationError(_("Unknown fields: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
-    current = Project.objects.select_for_update().get(pk=project.pk)
+    current = lock(project, version)
     if "name" in fields and not str(fields["name"]).strip():
         raise ApplicationError(_("A project needs an id and a name."))
     if current.case_id is not None and "green_channel" in fields and fields["green_channel"] != current.green_channel:
@@ -187,12 +192,14 @@ def project_update(*, project: Project, by: User, **fields: Any) -> Project:
     for name in changed:
         setattr(current, name, fields[name])
     _save(current, by)
-    project.__dict__.update({k: v for k, v in current.__dict__.items() if not k.startswith("_")})
+    refresh(project, current)
     return current
 
 
 @transaction.atomic
-def project_managers_set(*, project: Project, by: User, primary: User | None, secondary: User | None) -> Project:
+def project_managers_set(
+    *, project: Project, by: User, primary: User | None, secondary: User | None, version: int | None = None
+) -> Project:
     """Name the "1+1" managers: a primary (business) and a secondary (technical) manager."""
     _require_editor(by)
     for person in (primary, secondary):
@@ -200,7 +207,7 @@ def project_managers_set(*, project: Project, by: User, primary: User | None, se
             raise ApplicationError(str(NOT_STAFF) % {"user": person.get_username()})
     if primary is not None and secondary is not None and primary.pk == secondary.pk:
         raise ApplicationError(str(SAME_MANAGER))
-    current = Project.objects.select_for_update().get(pk=project.pk)
+    current = lock(project, version)
     current.primary_manager = primary
     current.secondary_manager = secondary
     _save(current, by)
@@ -269,11 +276,12 @@ def project_advance(
     note: str = "",
     lost_reason: str = "",
     connection: Connection | None = None,
+    version: int | None = None,
 ) -> Project:
     """Move a project one stage on (or to lost). See the module docstring for the rules."""
     _require_editor(by)
     stage_log_sync(projects=[project])
-    current = Project.objects.select_for_update().get(pk=project.pk)
+    current = lock(project, version)
     if current.archived:
         raise ApplicationError(_("%(project)s is archived.") % {"project": current.project_id})
     stage_check(current, to_stage)
@@ -467,9 +475,12 @@ def follow_up_create(
 
 
 @transaction.atomic
-def follow_up_done(*, follow_up: FollowUp, by: User, on: dt.date | None = None, outcome: str = "") -> FollowUp:
+def follow_up_done(
+    *, follow_up: FollowUp, by: User, on: dt.date | None = None, outcome: str = "", version: int | None = None
+) -> FollowUp:
+    """Mark a task done; ``version`` (the one the person saw) refuses it if someone changed the task since."""
     _require_editor(by)
-    task = FollowUp.objects.select_for_update().get(pk=follow_up.pk)
+    task = lock(follow_up, version)
     if task.status != FollowUpStatus.OPEN:
         raise ApplicationError(_("This task is already %(status)s.") % {"status": task.get_status_display()})
     on = on or _today()
@@ -485,9 +496,9 @@ def follow_up_done(*, follow_up: FollowUp, by: User, on: dt.date | None = None, 
 
 
 @transaction.atomic
-def follow_up_cancel(*, follow_up: FollowUp, by: User, reason: str = "") -> FollowUp:
+def follow_up_cancel(*, follow_up: FollowUp, by: User, reason: str = "", version: int | None = None) -> FollowUp:
     _require_editor(by)
-    task = FollowUp.objects.select_for_update().get(pk=follow_up.pk)
+    task = lock(follow_up, version)
     if task.status != FollowUpStatus.OPEN:
         raise ApplicationError(_("This task is already %(status)s.") % {"status": task.get_status_display()})
     task.status = FollowUpStatus.CANCELLED

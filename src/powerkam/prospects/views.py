@@ -18,7 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from powerkam.core.errors import ApplicationError
+from powerkam.core.errors import ApplicationError, ConflictError
+from powerkam.core.locking import form_conflict
 from powerkam.prospects import charts, forms, selectors, services
 from powerkam.prospects import funnel as funnel_math
 from powerkam.prospects import report as weekly
@@ -175,8 +176,11 @@ def project_edit(request: HttpRequest, project_id: str) -> HttpResponse:
     project = _project(request, project_id)
     form = forms.ProjectForm(request.POST or None, instance=Project.objects.get(pk=project.pk))
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
         try:
-            services.project_update(project=project, by=_user(request), **form.cleaned_data)
+            services.project_update(project=project, by=_user(request), version=data.pop("version"), **data)
+        except ConflictError as exc:
+            form_conflict(form, exc)
         except ApplicationError as exc:
             form.add_error(None, exc.message)
         else:
@@ -190,7 +194,9 @@ def project_detail(request: HttpRequest, project_id: str) -> HttpResponse:
     project = _project(request, project_id)
     today = timezone.localdate()
     next_stages = services.NEXT[project.stage]
-    stage_form = forms.StageForm(initial={"to_stage": next_stages[0] if next_stages else ""})
+    stage_form = forms.StageForm(
+        initial={"to_stage": next_stages[0] if next_stages else "", "version": project.version}
+    )
     stage_form.fields["to_stage"].choices = [(s, Stage(s).label) for s in next_stages]  # type: ignore[attr-defined]
     blocked = ""
     if next_stages:
@@ -212,7 +218,11 @@ def project_detail(request: HttpRequest, project_id: str) -> HttpResponse:
         "blocked": blocked,
         "can_edit": selectors.user_can_edit_prospects(request.user),
         "managers_form": forms.ManagersForm(
-            initial={"primary": project.primary_manager_id, "secondary": project.secondary_manager_id}
+            initial={
+                "primary": project.primary_manager_id,
+                "secondary": project.secondary_manager_id,
+                "version": project.version,
+            }
         ),
         "stage_form": stage_form,
         "task_form": forms.FollowUpForm(),
@@ -243,7 +253,11 @@ def project_action(request: HttpRequest, project_id: str, action: str) -> HttpRe
                 _form_errors(request, form)
                 return HttpResponseRedirect(_detail_url(project, anchor))
             services.project_managers_set(
-                project=project, by=by, primary=form.cleaned_data["primary"], secondary=form.cleaned_data["secondary"]
+                project=project,
+                by=by,
+                primary=form.cleaned_data["primary"],
+                secondary=form.cleaned_data["secondary"],
+                version=form.cleaned_data["version"],
             )
             done = _("Managers saved.")
         elif action == "stage":
@@ -262,7 +276,7 @@ def project_action(request: HttpRequest, project_id: str, action: str) -> HttpRe
                 )
             services.project_advance(
                 project=project, to_stage=data["to_stage"], by=by, on=data["on"], note=data["note"],
-                lost_reason=data["lost_reason"], connection=connection,
+                lost_reason=data["lost_reason"], connection=connection, version=data.get("version"),
             )  # fmt: skip
             done = _("The project is now %(stage)s.") % {"stage": project.get_stage_display()}
         elif action == "task":
@@ -310,7 +324,11 @@ def task_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             form = forms.FollowUpDoneForm(request.POST)
             data = form.cleaned_data if form.is_valid() else {}
             services.follow_up_done(
-                follow_up=task, by=_user(request), on=data.get("on"), outcome=data.get("outcome", "")
+                follow_up=task,
+                by=_user(request),
+                on=data.get("on"),
+                outcome=data.get("outcome", ""),
+                version=data.get("version"),
             )
             messages.success(request, _("Task done."))
         elif action == "cancel":

@@ -10,13 +10,14 @@ import datetime as dt
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from powerkam.accounts.models import Account
+from powerkam.api.versioning import ConflictOut, optional_version, set_etag
 from powerkam.core.errors import ApplicationError
 from powerkam.service import selectors, services
 from powerkam.service.models import Case, Ticket, TicketKind, Transfer
@@ -26,12 +27,6 @@ router = Router(tags=["service"])
 
 class ErrorOut(Schema):
     detail: str
-
-
-class ConflictOut(Schema):
-    detail: str
-    current_version: int
-    your_version: int
 
 
 class SlaOut(Schema):
@@ -159,10 +154,12 @@ class CaseOut(Schema):
     dual_supply: bool
     green_channel: bool
     steps: list[TicketOut]
+    version: int = Field(description="Send it back when opening the next step (or If-Match: the ETag)")
 
 
 class NextStepIn(Schema):
     accepted_on: dt.date
+    version: int | None = Field(None, ge=1, description="The case version you saw (or If-Match); stale: 409")
 
 
 class LimitOut(Schema):
@@ -281,13 +278,9 @@ def _account(customer_id: str) -> Account:
 
 
 def _guard(call: Any) -> Any:
-    """Run a service; a version conflict answers 409, other domain errors 400 (API-wide handler)."""
-    try:
-        return call()
-    except ApplicationError as exc:
-        if "current_version" in exc.extra:
-            return Status(409, {"detail": exc.message, **exc.extra})
-        raise
+    """Run a service: a version conflict answers 409 with the current ticket, other domain errors 400
+    (both by the API-wide handlers, api/urls.py)."""
+    return call()
 
 
 @router.get("/tickets", response=list[TicketOut], summary="My tickets by urgency, or every ticket I may see")
@@ -441,6 +434,7 @@ def _case(case: Case) -> dict[str, Any]:
         "dual_supply": case.dual_supply,
         "green_channel": case.green_channel,
         "steps": [_ticket(_row(t)) for t in case.steps.order_by("accepted_on", "id")],
+        "version": case.version,
     }
 
 
@@ -458,19 +452,27 @@ def create_case(request: HttpRequest, payload: CaseIn) -> Status[dict[str, Any]]
 
 
 @router.get("/cases/{case_id}", response={200: CaseOut, 404: ErrorOut})
-def get_case(request: HttpRequest, case_id: int) -> dict[str, Any]:
+def get_case(request: HttpRequest, case_id: int, response: HttpResponse) -> dict[str, Any]:
     case = get_object_or_404(Case.objects.select_related("account"), pk=case_id)
     if not selectors.tickets_visible_to(request.user).filter(case=case).exists():
         raise HttpError(404, _("No such case (or you may not see it)."))
+    set_etag(response, case)
     return _case(case)
 
 
-@router.post("/cases/{case_id}/next-step", response={201: TicketDetailOut, 400: ErrorOut, 404: ErrorOut})
+@router.post(
+    "/cases/{case_id}/next-step", response={201: TicketDetailOut, 400: ErrorOut, 404: ErrorOut, 409: ConflictOut}
+)
 def open_next_step(request: HttpRequest, case_id: int, payload: NextStepIn) -> Status[dict[str, Any]]:
     case = get_object_or_404(Case, pk=case_id)
     if not selectors.tickets_visible_to(request.user).filter(case=case).exists():
         raise HttpError(404, _("No such case (or you may not see it)."))
-    ticket = services.case_step_open(case=case, by=_user(request), accepted_on=payload.accepted_on)
+    ticket = services.case_step_open(
+        case=case,
+        by=_user(request),
+        accepted_on=payload.accepted_on,
+        version=optional_version(request, payload.version),
+    )
     return Status(201, _detail(ticket))
 
 

@@ -93,4 +93,5 @@ class NoticeForm(forms.Form):
 
 
 class NextStepForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
     accepted_on = forms.DateField(label=_("Input accepted on"), initial=_today, widget=DateInput)

@@ -20,6 +20,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from powerkam.core.locking import Versioned
+
 
 class TicketKind(models.TextChoices):
     # New connection / capacity change (业扩报装) steps, in their order
@@ -132,7 +134,7 @@ class CaseStatus(models.TextChoices):
     COMPLETED = "completed", _("Completed")
 
 
-class Case(models.Model):
+class Case(Versioned):
     """A new-connection or capacity-change application moving through its steps."""
 
     account = models.ForeignKey(
@@ -163,7 +165,7 @@ class TicketStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
-class Ticket(models.Model):
+class Ticket(Versioned):
     kind = models.CharField(_("kind"), max_length=40, choices=TicketKind.choices, db_index=True)
     account = models.ForeignKey(
         "accounts.Account",
@@ -206,9 +208,6 @@ class Ticket(models.Model):
     )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_tickets", verbose_name=_("owner")
-    )
-    version = models.PositiveIntegerField(
-        _("version"), default=1, help_text=_("Raised on every change; an edit based on an older version is refused.")
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from powerkam.accounts.models import Account, Assignment, AssignmentRole
 from powerkam.analytics.workcal import WorkCalendarError
 from powerkam.core.errors import ApplicationError
+from powerkam.core.locking import lock
 from powerkam.service import clock
 from powerkam.service.models import (
     CASE_STEPS,
@@ -81,15 +82,15 @@ def may_manage(ticket: Ticket, user: User) -> bool:
 
 
 def _lock(ticket: Ticket, version: int | None) -> Ticket:
-    """The current row, locked for this transaction; refused if it moved on since ``version``."""
-    current = Ticket.objects.select_for_update().get(pk=ticket.pk)
-    if version is not None and current.version != version:
-        raise ApplicationError(str(CONFLICT), {"current_version": current.version, "your_version": version})
-    return current
+    """The current row, locked for this transaction; refused if it moved on since ``version``
+    (:class:`~powerkam.core.errors.ConflictError`, naming who changed what: core.locking)."""
+    return lock(ticket, version)
 
 
-def _save(ticket: Ticket, original: Ticket) -> None:
-    ticket.version = ticket.version + 1
+def _save(ticket: Ticket, original: Ticket, by: User | None = None) -> None:
+    """Save (the version rises by one, core.locking.Versioned) and copy the result onto ``original``."""
+    if by is not None:
+        ticket._history_user = by  # type: ignore[attr-defined]
     ticket.full_clean()
     ticket.save()
     original.__dict__.update({k: v for k, v in ticket.__dict__.items() if not k.startswith("_")})
@@ -226,7 +227,7 @@ def ticket_update(
         changed.update(green_channel=green_channel, limit_days=current.limit_days, due_on=current.due_on.isoformat())
     if not changed:
         return current
-    _save(current, ticket)
+    _save(current, ticket, by)
     _event(current, EventKind.UPDATED, by, **changed)
     return current
 
@@ -253,7 +254,7 @@ def ticket_pause(*, ticket: Ticket, version: int | None, by: User, on: dt.date, 
         raise ApplicationError(_("Say what the request is waiting for."))
     pause = ClockPause.objects.create(ticket=current, paused_on=on, reason=reason.strip(), paused_by=by)
     current.status = TicketStatus.PAUSED
-    _save(current, ticket)
+    _save(current, ticket, by)
     _event(current, EventKind.PAUSED, by, reason.strip(), on=on.isoformat())
     return pause
 
@@ -281,7 +282,7 @@ def ticket_resume(*, ticket: Ticket, version: int | None, by: User, on: dt.date)
     current.status = TicketStatus.OPEN
     before = current.due_on
     _recompute_due(current)
-    _save(current, ticket)
+    _save(current, ticket, by)
     _event(
         current,
         EventKind.RESUMED,
@@ -321,7 +322,7 @@ def ticket_close(
     current.status = TicketStatus.CLOSED
     current.closed_on = on
     current.resolution = resolution.strip()
-    _save(current, ticket)
+    _save(current, ticket, by)
     met = on <= current.due_on
     _event(current, EventKind.CLOSED, by, resolution.strip(), on=on.isoformat(), in_time=met)
     for transfer in current.transfers.filter(status=TransferStatus.PENDING):
@@ -362,7 +363,7 @@ def ticket_transfer_request(
             )
     except IntegrityError:  # a concurrent request won the race
         raise ApplicationError(str(CONFLICT)) from None
-    _save(current, ticket)
+    _save(current, ticket, by)
     _event(current, EventKind.TRANSFER_REQUESTED, by, note.strip(), to=to_user.get_username())
     from powerkam.service.models import Notification, NotificationKind
 
@@ -397,7 +398,7 @@ def ticket_transfer_accept(*, transfer: Transfer, by: User) -> Ticket:
     current.save()
     previous = ticket.owner
     ticket.owner = by
-    _save(ticket, transfer.ticket)
+    _save(ticket, transfer.ticket, by)
     transfer.__dict__.update({k: v for k, v in current.__dict__.items() if not k.startswith("_")})
     _event(ticket, EventKind.TRANSFER_ACCEPTED, by, frm=previous.get_username(), to=by.get_username())
     return ticket
@@ -413,7 +414,7 @@ def ticket_transfer_decline(*, transfer: Transfer, by: User, reason: str = "") -
     current.decided_at = timezone.now()
     current.decision_note = reason.strip()
     current.save()
-    _save(ticket, transfer.ticket)
+    _save(ticket, transfer.ticket, by)
     transfer.__dict__.update({k: v for k, v in current.__dict__.items() if not k.startswith("_")})
     _event(ticket, EventKind.TRANSFER_DECLINED, by, reason.strip(), to=by.get_username())
     return current
@@ -427,7 +428,7 @@ def ticket_transfer_cancel(*, transfer: Transfer, by: User) -> Transfer:
     current.status = TransferStatus.CANCELLED
     current.decided_at = timezone.now()
     current.save()
-    _save(ticket, transfer.ticket)
+    _save(ticket, transfer.ticket, by)
     transfer.__dict__.update({k: v for k, v in current.__dict__.items() if not k.startswith("_")})
     _event(ticket, EventKind.TRANSFER_CANCELLED, by, to=current.to_user.get_username())
     return current
@@ -474,10 +475,13 @@ def case_next_step(case: Case) -> str | None:
 
 
 @transaction.atomic
-def case_step_open(*, case: Case, by: User, accepted_on: dt.date) -> Ticket:
-    """Open the case's next step once the previous one is closed and its input is accepted."""
+def case_step_open(*, case: Case, by: User, accepted_on: dt.date, version: int | None = None) -> Ticket:
+    """Open the case's next step once the previous one is closed and its input is accepted.
+
+    ``version``: the case's version the person saw; if someone changed the case since, nothing opens.
+    """
     _require_staff_editor(by)
-    case = Case.objects.select_for_update().get(pk=case.pk)
+    case = lock(case, version)
     if case.status != CaseStatus.OPEN:
         raise ApplicationError(_("This case is completed."))
     open_step = case.steps.exclude(status=TicketStatus.CLOSED).first()
@@ -492,6 +496,8 @@ def case_step_open(*, case: Case, by: User, accepted_on: dt.date) -> Ticket:
     kind = case_next_step(case)
     if kind is None:  # pragma: no cover - a case without a next step is completed
         raise ApplicationError(_("This case is completed."))
+    case._history_user = by  # type: ignore[attr-defined]
+    case.save()  # a new version: a second person opening the same step from the same page is refused
     owner = last.owner if last is not None else None
     return ticket_create(
         kind=kind,

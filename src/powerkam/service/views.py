@@ -341,7 +341,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "steps": steps,
         "next_kind": TicketKind(next_kind).label if next_kind else None,
         "can_open_next": next_kind is not None and all(r.ticket.status == TicketStatus.CLOSED for r in steps),
-        "next_step_form": forms.NextStepForm(),
+        "next_step_form": forms.NextStepForm(initial={"version": case.version}),
     }
     return render(request, "service/case_detail.html", context)
 
@@ -357,7 +357,12 @@ def case_next_step(request: HttpRequest, pk: int) -> HttpResponse:
         _form_errors(request, form)
         return HttpResponseRedirect(reverse("service:case", args=[case.pk]))
     try:
-        ticket = services.case_step_open(case=case, by=_user(request), accepted_on=form.cleaned_data["accepted_on"])
+        ticket = services.case_step_open(
+            case=case,
+            by=_user(request),
+            accepted_on=form.cleaned_data["accepted_on"],
+            version=form.cleaned_data["version"],
+        )
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return HttpResponseRedirect(reverse("service:case", args=[case.pk]))

@@ -17,6 +17,7 @@ from ninja.errors import HttpError
 
 from powerkam.accounts.models import Account, Contact
 from powerkam.accounts.selectors import AccountNotVisible, account_get
+from powerkam.api.versioning import ConflictOut, optional_version
 from powerkam.core.errors import ApplicationError
 from powerkam.visits import selectors, services
 from powerkam.visits.models import FollowUp, PlannedVisit, Visit
@@ -59,6 +60,7 @@ class PlannedOut(Schema):
     moved_by_hand: bool
     status: str
     plan_id: int
+    version: int = Field(description="Send it back with a move (or If-Match: the ETag)")
 
 
 class PlanFilters(Schema):
@@ -84,6 +86,7 @@ class PlanOut(Schema):
 class MoveIn(Schema):
     day: dt.date
     username: str | None = Field(None, description="Another manager; default: the one planned")
+    version: int | None = Field(None, ge=1, description="The version you saw (or If-Match); a stale one answers 409")
 
 
 class VisitOut(Schema):
@@ -132,6 +135,7 @@ class FollowUpOut(Schema):
     status: str
     done_at: dt.datetime | None
     visit_id: int | None
+    version: int = Field(description="Send it back with a change (or If-Match: the ETag)")
 
 
 class FollowUpFilters(Schema):
@@ -143,6 +147,7 @@ class FollowUpFilters(Schema):
 class CloseIn(Schema):
     note: str = ""
     cancel: bool = False
+    version: int | None = Field(None, ge=1, description="The version you saw (or If-Match); a stale one answers 409")
 
 
 def _user(request: HttpRequest) -> User:
@@ -168,6 +173,7 @@ def _planned(p: PlannedVisit) -> dict[str, Any]:
         "moved_by_hand": p.moved_by_hand,
         "status": p.status,
         "plan_id": p.plan_id,
+        "version": p.version,
     }
 
 
@@ -196,6 +202,7 @@ def _followup(f: FollowUp) -> dict[str, Any]:
         "status": f.status,
         "done_at": f.done_at,
         "visit_id": f.visit_id,
+        "version": f.version,
     }
 
 
@@ -244,7 +251,7 @@ def make_plan(request: HttpRequest, payload: PlanIn) -> Status[dict[str, Any]]:
 
 @router.post(
     "/planned/{planned_id}/move",
-    response={200: PlannedOut, 400: ErrorOut, 404: ErrorOut},
+    response={200: PlannedOut, 400: ErrorOut, 404: ErrorOut, 409: ConflictOut},
     summary="Move one planned visit (refused onto a non-working day, past capacity, to an unknown manager)",
 )
 def move(request: HttpRequest, planned_id: int, payload: MoveIn) -> dict[str, Any]:
@@ -252,7 +259,13 @@ def move(request: HttpRequest, planned_id: int, payload: MoveIn) -> dict[str, An
         planned = selectors.planned_visits_visible_to(request.user).get(pk=planned_id)
     except PlannedVisit.DoesNotExist:
         raise HttpError(404, _("No such planned visit (or you may not see it).")) from None
-    moved = services.planned_visit_move(planned=planned, day=payload.day, username=payload.username, by=_user(request))
+    moved = services.planned_visit_move(
+        planned=planned,
+        day=payload.day,
+        username=payload.username,
+        by=_user(request),
+        version=optional_version(request, payload.version),
+    )
     return _planned(moved)
 
 
@@ -315,12 +328,20 @@ def followups(request: HttpRequest, filters: Query[FollowUpFilters]) -> list[dic
 
 
 @router.post(
-    "/followups/{followup_id}/close", response={200: FollowUpOut, 400: ErrorOut, 404: ErrorOut}, summary="Done"
+    "/followups/{followup_id}/close",
+    response={200: FollowUpOut, 400: ErrorOut, 404: ErrorOut, 409: ConflictOut},
+    summary="Done",
 )
 def close_followup(request: HttpRequest, followup_id: int, payload: CloseIn) -> dict[str, Any]:
     found = selectors.followups_visible_to(request.user).filter(pk=followup_id).first()
     if found is None:
         raise HttpError(404, _("No such follow-up (or you may not see it)."))
     return _followup(
-        services.followup_close(followup=found, by=_user(request), note=payload.note, cancel=payload.cancel)
+        services.followup_close(
+            followup=found,
+            by=_user(request),
+            note=payload.note,
+            cancel=payload.cancel,
+            version=optional_version(request, payload.version),
+        )
     )

@@ -122,16 +122,19 @@ class PlanForm(forms.Form):
 class MoveForm(forms.Form):
     day = forms.DateField(label=_("New day"), widget=DateInput)
     username = forms.CharField(label=_("Manager"), max_length=150, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
 
 
 class FollowUpCloseForm(forms.Form):
     note = forms.CharField(label=_("Note"), required=False, max_length=2000)
     cancel = forms.BooleanField(required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
 
 
 class ReassignForm(forms.Form):
     customer_id = forms.CharField(label=_("Customer id"), max_length=40)
     to_user = StaffChoiceField(label=_("New primary manager"), queryset=User.objects.none())
+    seen = forms.IntegerField(widget=forms.HiddenInput, min_value=0, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -21,6 +21,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from powerkam.core.locking import Versioned
+
 
 class VisitSource(models.TextChoices):
     IMPORTED = "imported", _("Imported")
@@ -171,7 +173,7 @@ class PlannedStatus(models.TextChoices):
     COMPLETED = "completed", _("Completed")
 
 
-class PlannedVisit(models.Model):
+class PlannedVisit(Versioned):
     plan = models.ForeignKey(VisitPlan, on_delete=models.PROTECT, related_name="visits", verbose_name=_("plan"))
     account = models.ForeignKey(
         "accounts.Account", on_delete=models.PROTECT, related_name="planned_visits", verbose_name=_("account")
@@ -224,7 +226,7 @@ class FollowUpStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-class FollowUp(models.Model):
+class FollowUp(Versioned):
     """A customer's need turned into a task with an owner and a due date."""
 
     account = models.ForeignKey(

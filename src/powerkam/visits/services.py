@@ -12,12 +12,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
+from simple_history.utils import bulk_create_with_history
 
 from powerkam.accounts.models import Account, Assignment, AssignmentRole, Contact
 from powerkam.accounts.selectors import AnyUser, accounts_visible_to, user_can_edit, user_sees_all_accounts
 from powerkam.analytics import visits as cadence
 from powerkam.analytics.workcal import WorkCalendarError
 from powerkam.core.errors import ApplicationError
+from powerkam.core.locking import check, conflict, lock, person
 from powerkam.staff.models import Role, StaffProfile
 from powerkam.visits import selectors
 from powerkam.visits.models import (
@@ -112,7 +114,8 @@ def plan_save(*, computed: cadence.Plan, by: User | None = None, as_of: dt.date)
     accounts = {a.customer_id: a for a in Account.objects.filter(customer_id__in=ids)}
     usernames = {item.username for item in computed.items if item.username}
     users = {u.get_username(): u for u in User.objects.filter(username__in=usernames)}
-    PlannedVisit.objects.bulk_create(
+    # With their first history record, so that a later change can be shown against it (core.locking).
+    planned = [
         PlannedVisit(
             plan=plan,
             account=accounts[item.customer_id],
@@ -127,7 +130,8 @@ def plan_save(*, computed: cadence.Plan, by: User | None = None, as_of: dt.date)
             provisional=item.provisional,
         )
         for item in computed.items
-    )
+    ]
+    bulk_create_with_history(planned, PlannedVisit, batch_size=1000, default_user=by, default_change_reason="plan")
     return plan
 
 
@@ -140,8 +144,13 @@ MOVE_COMPLETED = gettext_noop("This visit has been made already; it cannot be mo
 
 
 @transaction.atomic
-def planned_visit_move(*, planned: PlannedVisit, day: dt.date, username: str | None = None, by: User) -> PlannedVisit:
+def planned_visit_move(
+    *, planned: PlannedVisit, day: dt.date, username: str | None = None, by: User, version: int | None = None
+) -> PlannedVisit:
     """Move one planned visit to ``day`` (and to the manager ``username`` if given).
+
+    ``version`` is the one the person saw: if someone moved the visit since, the move is refused
+    (:class:`~powerkam.core.errors.ConflictError`) and theirs is kept.
 
     Refused — with nothing changed — onto a non-working day, past the manager's daily capacity,
     or to an unknown manager. No other planned visit moves.
@@ -150,6 +159,7 @@ def planned_visit_move(*, planned: PlannedVisit, day: dt.date, username: str | N
     planned = (
         PlannedVisit.objects.select_for_update(of=("self",)).select_related("manager", "account").get(pk=planned.pk)
     )
+    check(planned, version)
     if planned.status != PlannedStatus.PLANNED:
         raise ApplicationError(_(MOVE_COMPLETED))
     if not user_sees_all_accounts(by) and not accounts_visible_to(by).filter(pk=planned.account_id).exists():
@@ -189,6 +199,7 @@ def planned_visit_move(*, planned: PlannedVisit, day: dt.date, username: str | N
     planned.reason = LateReason.MOVED if planned.late else LateReason.NONE
     planned.provisional = work_calendar().is_workday(day).provisional
     planned.moved_by_hand = True
+    planned._history_user = by  # type: ignore[attr-defined]
     planned.save()
     return planned
 
@@ -317,9 +328,14 @@ def _may_change_followup(followup: FollowUp, by: User) -> bool:
 
 
 @transaction.atomic
-def followup_close(*, followup: FollowUp, by: User, note: str = "", cancel: bool = False) -> FollowUp:
-    """Mark a follow-up done (or cancelled: the need went away). History keeps who and when."""
-    followup = FollowUp.objects.select_for_update().get(pk=followup.pk)
+def followup_close(
+    *, followup: FollowUp, by: User, note: str = "", cancel: bool = False, version: int | None = None
+) -> FollowUp:
+    """Mark a follow-up done (or cancelled: the need went away). History keeps who and when.
+
+    ``version`` is the one the person saw: if someone changed the follow-up since, nothing happens.
+    """
+    followup = lock(followup, version)
     if not _may_change_followup(followup, by):
         raise ApplicationError(_("Only the owner or a manager of the account may close this follow-up."))
     if followup.status != FollowUpStatus.OPEN:
@@ -333,8 +349,8 @@ def followup_close(*, followup: FollowUp, by: User, note: str = "", cancel: bool
 
 
 @transaction.atomic
-def followup_reopen(*, followup: FollowUp, by: User) -> FollowUp:
-    followup = FollowUp.objects.select_for_update().get(pk=followup.pk)
+def followup_reopen(*, followup: FollowUp, by: User, version: int | None = None) -> FollowUp:
+    followup = lock(followup, version)
     if not _may_change_followup(followup, by):
         raise ApplicationError(_("Only the owner or a manager of the account may reopen this follow-up."))
     followup.status = FollowUpStatus.OPEN
@@ -365,12 +381,13 @@ def feed_rotate(*, user: User) -> CalendarFeed:
 
 
 @transaction.atomic
-def account_reassign(*, account: Account, to_user: User, by: User) -> Assignment:
+def account_reassign(*, account: Account, to_user: User, by: User, seen: int | None = None) -> Assignment:
     """Make ``to_user`` the primary manager: the old assignment is ended (kept), a new one starts.
 
     Supervisors and administrators only. If the new manager was the account's secondary manager,
     that assignment ends too (one person cannot be both). Planned visits keep their manager until
-    the plan is made again.
+    the plan is made again. ``seen``: the id of the primary assignment the person saw (0: none);
+    if the account was reassigned since, nothing changes (:class:`~powerkam.core.errors.ConflictError`).
     """
     profile = getattr(by, "staff", None)
     if not (by.is_superuser or (profile is not None and profile.role in (Role.SUPERVISOR, Role.ADMIN))):
@@ -378,7 +395,10 @@ def account_reassign(*, account: Account, to_user: User, by: User) -> Assignment
     target = getattr(to_user, "staff", None)
     if target is None or target.archived or not to_user.is_active or target.role != Role.MANAGER:
         raise ApplicationError(_("%(user)s is not an active account manager.") % {"user": to_user.get_username()})
-    current = Assignment.objects.select_for_update().filter(account=account, active=True)
+    current = list(Assignment.objects.select_for_update().filter(account=account, active=True))
+    primary = next((a for a in current if a.role == AssignmentRole.PRIMARY), None)
+    if seen is not None and (primary.pk if primary is not None else 0) != seen:
+        raise _reassigned_meanwhile(primary, seen)
     for assignment in current:
         if assignment.role == AssignmentRole.PRIMARY and assignment.staff_id == to_user.pk:
             raise ApplicationError(_("%(user)s is already the primary manager.") % {"user": to_user.get_username()})
@@ -387,6 +407,20 @@ def account_reassign(*, account: Account, to_user: User, by: User) -> Assignment
             assignment.active = False
             assignment.save()
     new = Assignment(account=account, staff=to_user, role=AssignmentRole.PRIMARY, active=True)
+    new._history_user = by  # type: ignore[attr-defined]
     new.full_clean()
     new.save()
     return new
+
+
+def _reassigned_meanwhile(primary: Assignment | None, seen: int) -> ApplicationError:
+    """The account's primary manager is no longer the one the person saw: who made the change."""
+    if primary is None:  # the primary assignment seen was ended without a successor
+        ended = Assignment.history.filter(id=seen).order_by("-history_id").select_related("history_user").first()
+        by = person(ended.history_user) if ended is not None else str(_("someone else"))
+        return ApplicationError(
+            _("%(who)s ended this assignment while you were editing it. Your change was not saved.") % {"who": by}
+        )
+    created = primary.history.order_by("history_id").select_related("history_user__staff").first()
+    who = [person(created.history_user)] if created is not None else []
+    return conflict(primary, seen, who=who, fields=[str(Assignment._meta.get_field("staff").verbose_name)])

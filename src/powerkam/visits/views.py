@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.middleware import HtmxDetails
 
-from powerkam.accounts.models import Account
+from powerkam.accounts.models import Account, Assignment, AssignmentRole
 from powerkam.accounts.selectors import (
     AccountNotVisible,
     account_get,
@@ -28,7 +28,8 @@ from powerkam.accounts.selectors import (
     user_can_edit,
     user_sees_all_accounts,
 )
-from powerkam.core.errors import ApplicationError
+from powerkam.core.errors import ApplicationError, ConflictError
+from powerkam.core.locking import form_conflict
 from powerkam.visits import forms, ics, selectors, services
 from powerkam.visits.models import FollowUpStatus, PlannedVisit, VisitAttachment, VisitSource
 from powerkam.web.charts import PALETTE
@@ -147,7 +148,12 @@ def planned_move(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                     day=form.cleaned_data["day"],
                     username=form.cleaned_data["username"] or None,
                     by=user,
+                    version=form.cleaned_data["version"],
                 )
+            except ConflictError as exc:
+                form_conflict(form, exc)
+                error = " ".join(str(e) for e in form.non_field_errors())
+                planned = _planned(request, pk)
             except ApplicationError as exc:
                 error = exc.message
             else:
@@ -166,7 +172,11 @@ def planned_move(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             error = _("Choose a day.")
     else:
         form = forms.MoveForm(
-            initial={"day": planned.planned_on, "username": planned.manager.get_username() if planned.manager else ""}
+            initial={
+                "day": planned.planned_on,
+                "username": planned.manager.get_username() if planned.manager else "",
+                "version": planned.version,
+            }
         )
     context = {
         "planned": planned,
@@ -384,6 +394,7 @@ def followup_close(request: HttpRequest, pk: int) -> HttpResponse:
             by=_user(request),
             note=form.cleaned_data.get("note", ""),
             cancel=bool(form.cleaned_data.get("cancel")),
+            version=form.cleaned_data.get("version"),
         )
     except ApplicationError as exc:
         messages.error(request, exc.message)
@@ -445,7 +456,11 @@ def reassign(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if not selectors.user_is_supervisor(user):
         raise Http404
-    form = forms.ReassignForm(request.POST or None, initial={"customer_id": request.GET.get("customer_id", "")})
+    wanted = request.GET.get("customer_id", "")
+    # The primary assignment the supervisor sees now: a reassignment made meanwhile is not overwritten.
+    seen = Assignment.objects.filter(account__customer_id=wanted, role=AssignmentRole.PRIMARY, active=True).first()
+    initial = {"customer_id": wanted, "seen": seen.pk if seen is not None else 0} if wanted else {}
+    form = forms.ReassignForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         customer_id = form.cleaned_data["customer_id"].strip()
         account = Account.objects.active().filter(customer_id=customer_id).first()
@@ -453,7 +468,15 @@ def reassign(request: HttpRequest) -> HttpResponse:
             form.add_error("customer_id", _("There is no account with customer id %(id)r.") % {"id": customer_id})
         else:
             try:
-                services.account_reassign(account=account, to_user=form.cleaned_data["to_user"], by=user)
+                services.account_reassign(
+                    account=account, to_user=form.cleaned_data["to_user"], by=user, seen=form.cleaned_data["seen"]
+                )
+            except ConflictError as exc:
+                form.add_error(None, exc.message)
+                data: Any = form.data
+                data = data.copy()
+                data["seen"] = str(exc.current.pk)  # saving again is now a deliberate choice
+                form.data = data
             except ApplicationError as exc:
                 form.add_error(None, exc.message)
             else:

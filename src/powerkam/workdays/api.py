@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema, Status
+from ninja.errors import HttpError
 
+from powerkam.api.versioning import VERSIONED, expected_version, optional_version, set_etag
 from powerkam.core.errors import ApplicationError
-from powerkam.workdays import selectors
+from powerkam.workdays import selectors, services
+from powerkam.workdays.models import CalendarOverride
 
 router = Router(tags=["calendar"])  # authentication: the API-wide AUTH (token or session)
 
@@ -81,3 +86,59 @@ def day_status(request: HttpRequest, day: dt.date, strict: bool = False) -> Stat
 def status(request: HttpRequest) -> dict[str, object]:
     data = selectors.calendar_status()
     return {**data, "years": [y.as_dict() for y in data["years"]]}
+
+
+class OverrideOut(Schema):
+    date: dt.date
+    is_workday: bool
+    name: str
+    note: str
+    archived: bool
+    version: int = Field(description="Send it back when you change the entry (or If-Match: the ETag)")
+
+
+class OverrideIn(Schema):
+    is_workday: bool
+    name: str = Field("", max_length=100)
+    note: str = Field("", max_length=300)
+    version: int | None = Field(
+        None, ge=1, description="The version of the entry you edited (or If-Match); needed once the date has one"
+    )
+
+
+@router.get(
+    "/overrides/{day}",
+    response={200: OverrideOut, 404: ErrorOut},
+    summary="The administrator's entry for one date (ETag: its version)",
+)
+def get_override(request: HttpRequest, day: dt.date, response: HttpResponse) -> CalendarOverride:
+    entry = CalendarOverride.objects.filter(date=day).first()
+    if entry is None:
+        raise HttpError(404, _("No entry for %(date)s.") % {"date": day.isoformat()})
+    set_etag(response, entry)
+    return entry
+
+
+@router.put(
+    "/overrides/{day}",
+    response={200: OverrideOut, 400: ErrorOut, 403: ErrorOut, **VERSIONED},
+    summary="State a date as a day off or an adjusted working day (administrators)",
+)
+def put_override(request: HttpRequest, day: dt.date, payload: OverrideIn, response: HttpResponse) -> CalendarOverride:
+    """Replacing an existing entry needs its version (``version`` or ``If-Match``); a stale one answers 409."""
+    from powerkam.workdays.views import can_edit_calendar
+
+    if not can_edit_calendar(request.user):
+        raise PermissionDenied(_("Only an administrator can change the calendar."))
+    exists = CalendarOverride.objects.filter(date=day).exists()
+    version = expected_version(request, payload.version) if exists else optional_version(request, payload.version)
+    entry = services.calendar_override_set(
+        date=day,
+        is_workday=payload.is_workday,
+        name=payload.name,
+        note=payload.note,
+        by=request.user,  # type: ignore[arg-type]
+        version=version,
+    )
+    set_etag(response, entry)
+    return entry

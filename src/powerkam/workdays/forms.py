@@ -15,6 +15,7 @@ class OverrideForm(forms.Form):
     )
     name = forms.CharField(label=_("Holiday"), max_length=100, required=False)
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
 
 
 class YearImportForm(forms.Form):

@@ -14,6 +14,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from powerkam.core.locking import Versioned
+
 
 class CalendarYear(models.Model):
     """A year whose holiday notice an administrator has entered completely."""
@@ -51,7 +53,7 @@ class CalendarYear(models.Model):
         return str(self.year)
 
 
-class CalendarOverride(models.Model):
+class CalendarOverride(Versioned):
     """One date the administrator states: a holiday (not worked) or an adjusted working day (worked)."""
 
     date = models.DateField(_("date"), unique=True)
@@ -77,4 +79,4 @@ class CalendarOverride(models.Model):
 
     def save(self, *args: object, **kwargs: object) -> None:
         self.year = self.date.year
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        super().save(*args, **kwargs)

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from powerkam.core.errors import ApplicationError
+from powerkam.core.locking import check, lock, refresh
 from powerkam.workdays.models import CalendarOverride, CalendarYear
 
 #: Spellings accepted in the ``is_workday`` column of a year file.
@@ -138,12 +139,20 @@ def calendar_override_set(
     name: str = "",
     note: str = "",
     by: User | None = None,
+    version: int | None = None,
 ) -> CalendarOverride:
-    """State one date: a day off (holiday) or an adjusted working day. Replaces an earlier statement."""
+    """State one date: a day off (holiday) or an adjusted working day. Replaces an earlier statement.
+
+    ``version``: the version of the entry the person edited; if someone changed it since, nothing
+    is saved (:class:`~powerkam.core.errors.ConflictError`). ``None`` replaces whatever is there.
+    """
     _check_year(date.year)
     override = CalendarOverride.objects.select_for_update().filter(date=date).first()
     if override is None:
         override = CalendarOverride(date=date)
+    else:
+        check(override, version)
+    override._history_user = by  # type: ignore[attr-defined]
     override.is_workday = is_workday
     override.name = name.strip()
     override.note = note.strip()
@@ -154,13 +163,18 @@ def calendar_override_set(
 
 
 @transaction.atomic
-def calendar_override_archive(*, override: CalendarOverride, by: User | None = None) -> CalendarOverride:
+def calendar_override_archive(
+    *, override: CalendarOverride, by: User | None = None, version: int | None = None
+) -> CalendarOverride:
     """Withdraw a statement: the date falls back to the library (or the weekends-only rule)."""
-    if override.archived:
-        raise ApplicationError(_("The entry for %(date)s is already withdrawn.") % {"date": override.date})
-    override.archived = True
-    override.save()
-    return override
+    current = lock(override, version)
+    if current.archived:
+        raise ApplicationError(_("The entry for %(date)s is already withdrawn.") % {"date": current.date})
+    current.archived = True
+    current._history_user = by  # type: ignore[attr-defined]
+    current.save()
+    refresh(override, current)
+    return current
 
 
 @transaction.atomic

@@ -39,6 +39,23 @@ def _year_url(year: int) -> str:
     return f"{reverse('workdays:year')}?year={year}"
 
 
+def _override_form(request: HttpRequest, year: int) -> OverrideForm:
+    """The form to state a date; ``?edit=<id>`` fills it with that entry and the version it has now."""
+    edit = request.GET.get("edit", "")
+    entry = CalendarOverride.objects.filter(pk=int(edit)).first() if edit.isdigit() else None
+    if entry is None:
+        return OverrideForm(initial={"date": f"{year}-01-01"})
+    return OverrideForm(
+        initial={
+            "date": entry.date,
+            "is_workday": "1" if entry.is_workday else "0",
+            "name": entry.name,
+            "note": entry.note,
+            "version": entry.version,
+        }
+    )
+
+
 @login_required
 def year_view(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
@@ -60,7 +77,7 @@ def year_view(request: HttpRequest) -> HttpResponse:
         "status": status,
         "today": today,
         "can_edit": can_edit_calendar(request.user),
-        "override_form": OverrideForm(initial={"date": f"{year}-01-01"}),
+        "override_form": _override_form(request, year),
         "import_form": YearImportForm(),
         "declare_form": DeclareYearForm(initial={"year": year}),
         "weekday_names": [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")],
@@ -88,7 +105,12 @@ def override_set(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data
     try:
         override = services.calendar_override_set(
-            date=data["date"], is_workday=data["is_workday"], name=data["name"], note=data["note"], by=_user(request)
+            date=data["date"],
+            is_workday=data["is_workday"],
+            name=data["name"],
+            note=data["note"],
+            by=_user(request),
+            version=data["version"],
         )
     except ApplicationError as exc:
         messages.error(request, exc.message)
@@ -103,7 +125,10 @@ def override_archive(request: HttpRequest, pk: int) -> HttpResponse:
     _require_editor(request)
     override = get_object_or_404(CalendarOverride, pk=pk)
     try:
-        services.calendar_override_archive(override=override, by=_user(request))
+        version = request.POST.get("version", "")
+        services.calendar_override_archive(
+            override=override, by=_user(request), version=int(version) if version.isdigit() else None
+        )
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:

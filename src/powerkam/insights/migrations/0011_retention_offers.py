@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0004_postgresql_list_indexes'),
-        ('insights', '0009_healthsnapshot_day_score'),
+        ('insights', '0010_campaign_version'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
