@@ -20,7 +20,9 @@ from powerkam.analytics.workcal import WorkCalendar
 from powerkam.service import clock
 from powerkam.service.models import (
     DEFAULT_GREEN_LIMITS,
+    DEFAULT_HOUR_LIMITS,
     DEFAULT_LIMITS,
+    HourLimit,
     Notification,
     SupplyVariant,
     Ticket,
@@ -54,6 +56,55 @@ def time_limit(*, kind: str, green_channel: bool = False, dual_supply: bool = Fa
     return defaults[(kind, variant)]
 
 
+def hour_limit(*, kind: str, milestone: str, area_class: str) -> tuple[int, int]:
+    """Minutes allowed for one milestone of a round-the-clock kind in an area class, and the share
+    of it (percent) at which the ticket is escalated: the administrator's table, else the defaults."""
+    row = HourLimit.objects.filter(kind=kind, milestone=milestone, area_class=area_class).first()
+    if row is not None:
+        return row.minutes, row.warn_percent
+    return DEFAULT_HOUR_LIMITS[(kind, milestone, area_class)], clock.DEFAULT_WARN_PERCENT
+
+
+@dataclass(frozen=True)
+class HourLimitRow:
+    kind: str
+    label: str
+    milestone: str
+    milestone_label: str
+    area_class: str
+    area_label: str
+    minutes: int
+    warn_percent: int
+    source: str
+
+
+def hour_limit_table() -> list[HourLimitRow]:
+    """The round-the-clock limits as they apply now (the table, completed by the defaults)."""
+    from powerkam.accounts.models import AreaClass
+    from powerkam.service.models import Milestone, hour_limit_sources
+
+    rows = {(r.kind, r.milestone, r.area_class): r for r in HourLimit.objects.all()}
+    sources = hour_limit_sources()
+    out = []
+    for key, minutes in DEFAULT_HOUR_LIMITS.items():
+        kind, milestone, area = key
+        row = rows.get(key)
+        out.append(
+            HourLimitRow(
+                kind=kind,
+                label=str(TicketKind(kind).label),
+                milestone=milestone,
+                milestone_label=str(Milestone(milestone).label),
+                area_class=area,
+                area_label=str(AreaClass(area).label),
+                minutes=row.minutes if row else minutes,
+                warn_percent=row.warn_percent if row else clock.DEFAULT_WARN_PERCENT,
+                source=row.source if row else sources[key],
+            )
+        )
+    return out
+
+
 @dataclass(frozen=True)
 class LimitRow:
     kind: str
@@ -82,7 +133,35 @@ def time_limit_table() -> list[LimitRow]:
     return rows
 
 
-def ticket_sla(ticket: Ticket, *, today: dt.date | None = None, calendar: WorkCalendar | None = None) -> clock.Sla:
+def _local(moment: dt.datetime | None) -> dt.datetime | None:
+    return timezone.localtime(moment) if moment is not None else None
+
+
+def ticket_sla(
+    ticket: Ticket,
+    *,
+    today: dt.date | None = None,
+    calendar: WorkCalendar | None = None,
+    now: dt.datetime | None = None,
+) -> clock.Sla:
+    """The ticket's clock now: working days for most kinds, minutes for round-the-clock ones."""
+    if ticket.round_the_clock and ticket.accepted_at is not None:
+        pauses = [
+            clock.TimeSpan(timezone.localtime(p.paused_at), _local(p.resumed_at))
+            for p in ticket.pauses.all()
+            if p.paused_at is not None
+        ]
+        return clock.hours_sla(
+            accepted_at=timezone.localtime(ticket.accepted_at),
+            arrival_minutes=ticket.arrival_minutes or 0,
+            restoration_minutes=ticket.restoration_minutes or 0,
+            now=timezone.localtime(now or timezone.now()),
+            arrived_at=_local(ticket.arrived_at),
+            restored_at=_local(ticket.restored_at),
+            closed_at=_local(ticket.closed_at),
+            pauses=pauses,
+            warn_percent=ticket.warn_percent,
+        )
     calendar = calendar or work_calendar()
     today = today or timezone.localdate()
     pauses = list(ticket.pauses.all())

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from powerkam.accounts import selectors as account_selectors
-from powerkam.accounts.models import Account
+from powerkam.accounts.models import Account, AreaClass
 from powerkam.accounts.overview import arrears_table
 from powerkam.core.errors import ApplicationError
 from powerkam.service import forms, selectors, services
@@ -104,12 +104,16 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        accepted_at = None
+        if data["accepted_time"] is not None:
+            accepted_at = timezone.make_aware(dt.datetime.combine(data["accepted_on"], data["accepted_time"]))
         try:
             ticket = services.ticket_create(
                 kind=data["kind"],
                 title=data["title"],
                 by=_user(request),
                 accepted_on=data["accepted_on"],
+                accepted_at=accepted_at,
                 account=_account_or_error(data["customer_id"]),
                 description=data["description"],
                 green_channel=data["green_channel"],
@@ -132,6 +136,7 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
     sla = selectors.ticket_sla(ticket)
     pending = selectors.pending_transfer(ticket)
     v = {"version": ticket.version}
+    hours = ticket.round_the_clock
     transfer_form = forms.TransferForm(initial=v)
     transfer_form.fields["to_user"].queryset = transfer_form.fields["to_user"].queryset.exclude(pk=ticket.owner_id)  # type: ignore[attr-defined]
     context = {
@@ -146,9 +151,14 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_manage": services.may_manage(ticket, user) and not ticket.is_closed,
         "is_receiver": pending is not None and pending.to_user_id == user.pk,
         "transfer_form": transfer_form,
-        "pause_form": forms.PauseForm(initial=v),
-        "resume_form": forms.ResumeForm(initial=v),
-        "close_form": forms.CloseForm(initial=v),
+        "pause_form": (forms.HourPauseForm if hours else forms.PauseForm)(initial=v),
+        "resume_form": (forms.HourResumeForm if hours else forms.ResumeForm)(initial=v),
+        "close_form": (forms.HourCloseForm if hours else forms.CloseForm)(initial=v),
+        "area_label": AreaClass(ticket.area_class).label if ticket.area_class in AreaClass.values else "",
+        "arrive_form": forms.ArriveForm(initial=v) if hours and ticket.arrived_at is None else None,
+        "restore_form": forms.RestoreForm(initial=v)
+        if hours and ticket.arrived_at and not ticket.restored_at
+        else None,
         "edit_form": forms.EditForm(
             initial={
                 **v,
@@ -166,12 +176,21 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "service/ticket_detail.html", context)
 
 
-_ACTIONS = {
+_ACTIONS: dict[str, type[forms.VersionedForm]] = {
     "transfer": forms.TransferForm,
     "pause": forms.PauseForm,
     "resume": forms.ResumeForm,
     "close": forms.CloseForm,
     "edit": forms.EditForm,
+}
+#: A round-the-clock ticket records times, not days.
+_HOUR_ACTIONS: dict[str, type[forms.VersionedForm]] = {
+    **_ACTIONS,
+    "pause": forms.HourPauseForm,
+    "resume": forms.HourResumeForm,
+    "close": forms.HourCloseForm,
+    "arrive": forms.ArriveForm,
+    "restore": forms.RestoreForm,
 }
 
 
@@ -179,7 +198,7 @@ _ACTIONS = {
 @require_POST
 def ticket_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     ticket = _ticket(request, pk)
-    form_class = _ACTIONS.get(action)
+    form_class = (_HOUR_ACTIONS if ticket.round_the_clock else _ACTIONS).get(action)
     if form_class is None:
         raise Http404
     form = form_class(request.POST)
@@ -197,16 +216,34 @@ def ticket_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 "user": data["to_user"].get_username()
             }
         elif action == "pause":
-            services.ticket_pause(ticket=ticket, version=data["version"], by=by, on=data["on"], reason=data["reason"])
+            services.ticket_pause(
+                ticket=ticket,
+                version=data["version"],
+                by=by,
+                on=data.get("on"),
+                at=data.get("at"),
+                reason=data["reason"],
+            )
             done = _("The clock is paused.")
         elif action == "resume":
-            services.ticket_resume(ticket=ticket, version=data["version"], by=by, on=data["on"])
+            services.ticket_resume(ticket=ticket, version=data["version"], by=by, on=data.get("on"), at=data.get("at"))
             done = _("The clock runs again; new due date %(due)s.") % {"due": ticket.due_on}
         elif action == "close":
             services.ticket_close(
-                ticket=ticket, version=data["version"], by=by, on=data["on"], resolution=data["resolution"]
+                ticket=ticket,
+                version=data["version"],
+                by=by,
+                on=data.get("on"),
+                at=data.get("at"),
+                resolution=data["resolution"],
             )
             done = _("Ticket closed.")
+        elif action == "arrive":
+            services.ticket_arrive(ticket=ticket, version=data["version"], by=by, at=data["at"])
+            done = _("Arrival on site recorded; the restoration clock runs from it.")
+        elif action == "restore":
+            services.ticket_restore(ticket=ticket, version=data["version"], by=by, at=data["at"])
+            done = _("Restoration recorded. Close the ticket once the work is reported.")
         else:
             services.ticket_update(
                 ticket=ticket,
