@@ -3,7 +3,6 @@ import datetime as dt
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-
 #: How often the round-the-clock escalation runs (the worker checks the schedule once a minute).
 ROUND_THE_CLOCK_ESCALATION_EVERY = dt.timedelta(minutes=5)
 

@@ -155,7 +155,7 @@ class HourLimit(models.Model):
     area_class = models.CharField(_("area class"), max_length=10, choices=AreaClass.choices)
     minutes = models.PositiveIntegerField(_("limit (minutes)"))
     warn_percent = models.PositiveSmallIntegerField(
-        _("escalate at (% of the limit)"),
+        _("escalate at (percent of the limit)"),
         default=80,
         help_text=_("The owner and the supervisor are told once this share of the limit has run."),
     )
@@ -279,7 +279,7 @@ class Ticket(models.Model):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     arrival_minutes = models.PositiveIntegerField(_("arrival limit (minutes)"), null=True, blank=True)
     restoration_minutes = models.PositiveIntegerField(_("restoration limit (minutes)"), null=True, blank=True)
-    warn_percent = models.PositiveSmallIntegerField(_("escalate at (% of the limit)"), default=80)
+    warn_percent = models.PositiveSmallIntegerField(_("escalate at (percent of the limit)"), default=80)
     arrival_due_at = models.DateTimeField(_("arrival due at"), null=True, blank=True, db_index=True)
     restoration_due_at = models.DateTimeField(
         _("restoration due at"),

@@ -22,6 +22,7 @@ from powerkam.service.models import (
     DEFAULT_GREEN_LIMITS,
     DEFAULT_HOUR_LIMITS,
     DEFAULT_LIMITS,
+    ClockKind,
     HourLimit,
     Notification,
     SupplyVariant,
@@ -146,7 +147,7 @@ def ticket_sla(
 ) -> clock.Sla:
     """The ticket's clock now: working days for most kinds, minutes for round-the-clock ones."""
     if ticket.round_the_clock and ticket.accepted_at is not None:
-        pauses = [
+        spans = [
             clock.TimeSpan(timezone.localtime(p.paused_at), _local(p.resumed_at))
             for p in ticket.pauses.all()
             if p.paused_at is not None
@@ -159,7 +160,7 @@ def ticket_sla(
             arrived_at=_local(ticket.arrived_at),
             restored_at=_local(ticket.restored_at),
             closed_at=_local(ticket.closed_at),
-            pauses=pauses,
+            pauses=spans,
             warn_percent=ticket.warn_percent,
         )
     calendar = calendar or work_calendar()
@@ -321,20 +322,25 @@ def sla_compliance(
     closed = tickets_visible_to(user).filter(
         status=TicketStatus.CLOSED, closed_on__gte=first_month.replace(day=1), closed_on__lt=month
     )
-    for kind, due_on, closed_on in closed.values_list("kind", "due_on", "closed_on"):
+    hour_met = {
+        t.pk: ticket_sla(t).state == clock.SlaState.MET
+        for t in closed.filter(clock=ClockKind.HOURS).prefetch_related("pauses")
+    }
+    for pk, kind, due_on, closed_on in closed.values_list("pk", "kind", "due_on", "closed_on"):
         if closed_on is None:  # pragma: no cover - a closed ticket has a closing date
             continue
         key = closed_on.strftime("%Y-%m")
         for cell in (cells[(kind, key)], totals[kind], totals["*"]):
             cell.closed += 1
-            cell.met += closed_on <= due_on
-    for (kind,) in (
-        tickets_visible_to(user)
-        .exclude(status=TicketStatus.CLOSED)
-        .filter(due_on__lt=today)
-        .exclude(status=TicketStatus.PAUSED)
-        .values_list("kind")
-    ):
+            cell.met += hour_met.get(pk, closed_on <= due_on)
+    running = tickets_visible_to(user).filter(status=TicketStatus.OPEN)
+    breached_kinds = list(running.filter(clock=ClockKind.WORKDAYS, due_on__lt=today).values_list("kind", flat=True))
+    breached_kinds += [
+        t.kind
+        for t in running.filter(clock=ClockKind.HOURS).prefetch_related("pauses")
+        if ticket_sla(t).state == clock.SlaState.BREACHED and ticket_sla(t).milestone
+    ]
+    for kind in breached_kinds:
         totals[kind].open_breached += 1
         totals["*"].open_breached += 1
     kinds = [k for k in TicketKind.values if totals.get(k)]

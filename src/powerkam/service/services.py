@@ -388,25 +388,29 @@ def ticket_pause(
     return pause
 
 
-def _end_pause(current: Ticket, by: User, on: dt.date | None, moment: dt.datetime | None, word: str) -> None:
+def _end_pause(current: Ticket, by: User, on: dt.date | None, moment: dt.datetime | None, closing: bool) -> None:
     """End the open pause on ``on`` (working days) or at ``moment`` (round the clock)."""
     pause = current.pauses.get(resumed_on=None)
     if moment is not None:
         assert pause.paused_at is not None
         if moment < pause.paused_at:
-            raise ApplicationError(
-                _("The clock was paused at %(paused)s; it cannot %(what)s before that.")
-                % {"paused": _fmt(pause.paused_at), "what": word}
+            message = (
+                _("The clock was paused at %(paused)s; the ticket cannot close before that.")
+                if closing
+                else _("The clock was paused at %(paused)s; it cannot resume before that.")
             )
+            raise ApplicationError(message % {"paused": _fmt(pause.paused_at)})
         pause.resumed_at = moment
         pause.resumed_on = timezone.localdate(moment)
     else:
         assert on is not None
         if on < pause.paused_on:
-            raise ApplicationError(
-                _("The clock was paused on %(paused)s; it cannot %(what)s before that.")
-                % {"paused": pause.paused_on.isoformat(), "what": word}
+            message = (
+                _("The clock was paused on %(paused)s; the ticket cannot close before that.")
+                if closing
+                else _("The clock was paused on %(paused)s; it cannot resume before that.")
             )
+            raise ApplicationError(message % {"paused": pause.paused_on.isoformat()})
         pause.resumed_on = on
     pause.resumed_by = by
     pause.save()
@@ -428,7 +432,7 @@ def ticket_resume(
     moment = _moment(at) if current.round_the_clock else None
     if moment is None and on is None:
         raise ApplicationError(_("Give the day the clock runs again."))
-    _end_pause(current, by, on, moment, str(_("resume")))
+    _end_pause(current, by, on, moment, closing=False)
     current.status = TicketStatus.OPEN
     before = current.due_on
     _recompute_due(current)
@@ -491,7 +495,7 @@ def ticket_close(
         on = on or timezone.localdate()
         _check_date(current, on)
     if current.is_paused:
-        _end_pause(current, by, on, moment, str(_("close")))
+        _end_pause(current, by, on, moment, closing=True)
         _recompute_due(current)
     current.status = TicketStatus.CLOSED
     current.closed_on = on
@@ -580,6 +584,26 @@ def ticket_restore(*, ticket: Ticket, version: int | None, by: User, at: dt.date
     current.restored_at = moment
     _save(current, ticket)
     _event(current, EventKind.RESTORED, by, on=_fmt(moment), in_time=in_time)
+    return current
+
+
+@transaction.atomic
+def account_area_class_set(*, account: Account, area_class: str, by: User) -> Account:
+    """Set where an account takes supply (urban, rural, remote): new fault-repair tickets take their
+    limits from it; open tickets keep the limits they were created with."""
+    profile = _require_staff_editor(by)
+    if not by.is_superuser and (profile is None or profile.role not in (Role.SUPERVISOR, Role.ADMIN)):
+        raise ApplicationError(_("Only a supervisor or an administrator can change an account's area class."))
+    if area_class not in AreaClass.values:
+        raise ApplicationError(
+            _("Unknown area class %(value)r: use one of %(choices)s.")
+            % {"value": area_class, "choices": ", ".join(AreaClass.values)}
+        )
+    current = Account.objects.select_for_update().get(pk=account.pk)
+    if current.area_class != area_class:
+        current.area_class = area_class
+        current._change_reason = "area class"  # type: ignore[attr-defined]
+        current.save(update_fields=["area_class", "updated_at"])
     return current
 
 

@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
                 ('milestone', models.CharField(choices=[('arrival', 'Arrival on site'), ('restoration', 'Restoration')], max_length=20, verbose_name='milestone')),
                 ('area_class', models.CharField(choices=[('urban', 'Urban'), ('rural', 'Rural'), ('remote', 'Remote area')], max_length=10, verbose_name='area class')),
                 ('minutes', models.PositiveIntegerField(verbose_name='limit (minutes)')),
-                ('warn_percent', models.PositiveSmallIntegerField(default=80, help_text='The owner and the supervisor are told once this share of the limit has run.', verbose_name='escalate at (% of the limit)')),
+                ('warn_percent', models.PositiveSmallIntegerField(default=80, help_text='The owner and the supervisor are told once this share of the limit has run.', verbose_name='escalate at (percent of the limit)')),
                 ('source', models.CharField(blank=True, max_length=200, verbose_name='source')),
                 ('history_id', models.AutoField(primary_key=True, serialize=False)),
                 ('history_date', models.DateTimeField(db_index=True)),
@@ -45,7 +45,7 @@ class Migration(migrations.Migration):
                 ('milestone', models.CharField(choices=[('arrival', 'Arrival on site'), ('restoration', 'Restoration')], max_length=20, verbose_name='milestone')),
                 ('area_class', models.CharField(choices=[('urban', 'Urban'), ('rural', 'Rural'), ('remote', 'Remote area')], max_length=10, verbose_name='area class')),
                 ('minutes', models.PositiveIntegerField(verbose_name='limit (minutes)')),
-                ('warn_percent', models.PositiveSmallIntegerField(default=80, help_text='The owner and the supervisor are told once this share of the limit has run.', verbose_name='escalate at (% of the limit)')),
+                ('warn_percent', models.PositiveSmallIntegerField(default=80, help_text='The owner and the supervisor are told once this share of the limit has run.', verbose_name='escalate at (percent of the limit)')),
                 ('source', models.CharField(blank=True, max_length=200, verbose_name='source')),
             ],
             options={
@@ -136,7 +136,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='historicalticket',
             name='warn_percent',
-            field=models.PositiveSmallIntegerField(default=80, verbose_name='escalate at (% of the limit)'),
+            field=models.PositiveSmallIntegerField(default=80, verbose_name='escalate at (percent of the limit)'),
         ),
         migrations.AddField(
             model_name='notification',
@@ -201,7 +201,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='ticket',
             name='warn_percent',
-            field=models.PositiveSmallIntegerField(default=80, verbose_name='escalate at (% of the limit)'),
+            field=models.PositiveSmallIntegerField(default=80, verbose_name='escalate at (percent of the limit)'),
         ),
         migrations.AlterField(
             model_name='ticketevent',
