@@ -16,6 +16,7 @@ KIND_LABELS = {
     "staff": _("Staff"),
     "assignments": _("Account managers (1+1)"),
     "visits": _("Past visits"),
+    "workorders": _("95598 work orders"),
 }
 
 

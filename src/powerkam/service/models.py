@@ -539,3 +539,83 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+
+class WorkOrderType(models.TextChoices):
+    """The 95598 work-order types (docs/data-formats.md, kind ``workorders``)."""
+
+    INQUIRY = "inquiry", _("Inquiry")
+    COMPLAINT = "complaint", _("Complaint")
+    REPORT = "report", _("Report of misconduct")
+    OPINION = "opinion", _("Opinion")
+    FAULT = "fault", _("Fault report")
+    PRAISE = "praise", _("Praise")
+
+
+class WorkOrderChannel(models.TextChoices):
+    PHONE = "phone", _("Phone (95598)")
+    ONLINE = "online", _("Online")
+    APP = "app", _("Mobile app")
+    WECHAT = "wechat", _("WeChat")
+    COUNTER = "counter", _("Service counter")
+    OTHER = "other", _("Other")
+
+
+class WorkOrderStatus(models.TextChoices):
+    OPEN = "open", _("Being handled")
+    CLOSED = "closed", _("Closed")
+
+
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", _("Satisfied")
+    NEUTRAL = "neutral", _("Fairly satisfied")
+    DISSATISFIED = "dissatisfied", _("Dissatisfied")
+
+
+#: The ticket a work order becomes (praise needs no follow-up: no ticket).
+WORKORDER_TICKET_KINDS: dict[str, str] = {
+    WorkOrderType.INQUIRY: TicketKind.CONSULTATION,
+    WorkOrderType.COMPLAINT: TicketKind.COMPLAINT,
+    WorkOrderType.REPORT: TicketKind.COMPLAINT,
+    WorkOrderType.OPINION: TicketKind.CONSULTATION,
+    WorkOrderType.FAULT: TicketKind.FAULT_REPAIR,
+}
+
+#: Complaints of one account within this many days of each other are flagged as repeated.
+REPEAT_COMPLAINT_DAYS = 90
+
+
+class WorkOrder(models.Model):
+    """A 95598 work order of a CRM account, as imported; re-importing its number updates it."""
+
+    order_no = models.CharField(_("work order number"), max_length=40, unique=True)
+    channel = models.CharField(_("channel"), max_length=20, choices=WorkOrderChannel.choices, blank=True)
+    order_type = models.CharField(_("type"), max_length=20, choices=WorkOrderType.choices, db_index=True)
+    received_at = models.DateTimeField(_("received at"))
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.PROTECT, related_name="work_orders", verbose_name=_("account")
+    )
+    content = models.TextField(_("content"), blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=WorkOrderStatus.choices)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    satisfaction = models.CharField(_("satisfaction"), max_length=20, choices=Satisfaction.choices, blank=True)
+    ticket = models.OneToOneField(
+        Ticket,
+        on_delete=models.PROTECT,
+        related_name="work_order",
+        null=True,
+        blank=True,
+        verbose_name=_("ticket"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("95598 work order")
+        verbose_name_plural = _("95598 work orders")
+        ordering = ["-received_at", "-id"]
+        indexes = [models.Index(fields=["account", "order_type", "received_at"], name="workorder_account_type")]
+
+    def __str__(self) -> str:
+        return self.order_no
