@@ -635,3 +635,39 @@ def compliance(request: HttpRequest, params: Query[ComplianceIn]) -> dict[str, A
             for k, c in data["totals"].items()
         },
     }
+
+
+class ReportIn(Schema):
+    first: dt.date = Field(description="First day of closing, YYYY-MM-DD")
+    last: dt.date = Field(description="Last day of closing, YYYY-MM-DD")
+
+
+@router.get(
+    "/compliance/report",
+    response={200: dict[str, Any], 400: ErrorOut},
+    summary="Per kind and area class: count, on-time share, median and p90 (minutes or working days), breaches",
+)
+def compliance_report(request: HttpRequest, params: Query[ReportIn]) -> dict[str, Any]:
+    from powerkam.service.compliance import compliance_report as build
+
+    if params.last < params.first:
+        raise ApplicationError(_("The period ends before it starts."))
+    return build(user=request.user, first=params.first, last=params.last).as_dict()
+
+
+class ComplaintsIn(Schema):
+    first: dt.date
+    last: dt.date
+
+
+@router.get(
+    "/complaints/monthly",
+    response={200: dict[str, Any], 400: ErrorOut},
+    summary="Complaints per month by type (95598 complaint, report of misconduct, ticket) and district",
+)
+def complaints_monthly(request: HttpRequest, params: Query[ComplaintsIn]) -> dict[str, Any]:
+    from powerkam.service.compliance import complaints_by_month
+
+    if params.last < params.first:
+        raise ApplicationError(_("The period ends before it starts."))
+    return complaints_by_month(user=request.user, first=params.first, last=params.last)

@@ -26,7 +26,7 @@ from powerkam.service import forms, selectors, services
 from powerkam.service.letters import render_notice_html, render_pdf
 from powerkam.service.models import Case, NoticeDelivery, NoticeTemplate, Ticket, TicketKind, TicketStatus, Transfer
 from powerkam.web.charts import PALETTE
-from powerkam.web.excel import workbook_bytes, xlsx_response
+from powerkam.web.excel import Column, Sheet, workbook_bytes, write_workbook, xlsx_response
 
 
 def _user(request: HttpRequest) -> User:
@@ -429,6 +429,100 @@ def compliance(request: HttpRequest) -> HttpResponse:
         request,
         "service/compliance.html",
         {"data": data, "chart": chart, "rows": rows, "total": data["totals"].get("*"), "months": months},
+    )
+
+
+def _report_period(request: HttpRequest) -> tuple[dt.date, dt.date]:
+    """?first=YYYY-MM-DD&last=YYYY-MM-DD; default: the last three months to today."""
+    today = timezone.localdate()
+    default_first = (today.replace(day=1) - dt.timedelta(days=62)).replace(day=1)
+    try:
+        first = dt.date.fromisoformat(request.GET.get("first") or default_first.isoformat())
+        last = dt.date.fromisoformat(request.GET.get("last") or today.isoformat())
+    except ValueError:
+        raise ApplicationError(_("Give the period as dates in the form YYYY-MM-DD.")) from None
+    if last < first:
+        raise ApplicationError(_("The period ends before it starts."))
+    return first, last
+
+
+def _unit(unit: str) -> str:
+    return _("minutes") if unit == "minutes" else _("working days")
+
+
+@login_required
+def compliance_report(request: HttpRequest) -> HttpResponse:
+    """Per kind and area class: count, on-time share, median and 90th percentile, breaches with owners."""
+    from powerkam.service.compliance import compliance_report as build
+
+    try:
+        first, last = _report_period(request)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return HttpResponseRedirect(reverse("service:compliance-report"))
+    report = build(user=request.user, first=first, last=last)
+    if request.GET.get("format") == "xlsx":
+        heading = [_("Compliance %(first)s – %(last)s") % {"first": first, "last": last}]
+        groups = Sheet(
+            title=_("Compliance"),
+            heading=heading,
+            columns=[
+                Column(_("Business")),
+                Column(_("Area class")),
+                Column(_("Unit")),
+                Column(_("Closed"), "int"),
+                Column(_("On time"), "int"),
+                Column(_("On-time share"), "percent"),
+                Column(_("Median"), "number"),
+                Column(_("90th percentile"), "number"),
+            ],
+            rows=[
+                (
+                    g.label,
+                    g.area_label,
+                    _unit(g.unit),
+                    g.count,
+                    g.on_time,
+                    None if g.on_time_share is None else g.on_time_share / 100,
+                    g.median,
+                    g.p90,
+                )
+                for g in report.groups
+            ],
+        )
+        breaches = Sheet(
+            title=_("Breaches"),
+            columns=[
+                Column(_("Ticket"), "int"),
+                Column(_("Title")),
+                Column(_("Business")),
+                Column(_("Customer id")),
+                Column(_("Owner")),
+                Column(_("Due")),
+                Column(_("Late by"), "int"),
+                Column(_("Unit")),
+                Column(_("Status")),
+            ],
+            rows=[
+                (
+                    b.ticket.pk,
+                    b.ticket.title,
+                    b.ticket.get_kind_display(),
+                    b.ticket.account.customer_id if b.ticket.account else "",
+                    b.ticket.owner.get_username(),
+                    b.due.strftime("%Y-%m-%d %H:%M") if isinstance(b.due, dt.datetime) else b.due.isoformat(),
+                    b.late,
+                    _unit(b.unit),
+                    _("Closed late") if b.closed else _("Open"),
+                )
+                for b in report.breaches
+            ],
+        )
+        return xlsx_response(write_workbook([groups, breaches]), f"compliance-{first}-{last}")
+    return render(
+        request,
+        "service/compliance_report.html",
+        {"report": report, "first": first, "last": last, "query": request.GET.urlencode()},
     )
 
 
