@@ -57,8 +57,10 @@ def test_the_fixture_lands_with_a_ticket_on_the_right_clock_each(team: Team) -> 
         ClockKind.WORKDAYS,
         dt.date(2026, 10, 5),
     )
-    assert complaint.due_on == dt.date(2026, 10, 13)  # 5 working days after the holiday
-    assert ticket_sla(complaint).state == SlaState.MET
+    # contact within 1 working day, reply within 7, counted after the National Day holiday
+    assert (complaint.contact_due_on, complaint.due_on) == (dt.date(2026, 10, 8), dt.date(2026, 10, 15))
+    # 95598 closed it on 10-09 with no contact recorded: the closing is the contact, a day late
+    assert ticket_sla(complaint).state == SlaState.BREACHED
     inquiry = WorkOrder.objects.get(order_no="W2026101201").ticket
     assert inquiry is not None
     assert inquiry.kind == TicketKind.CONSULTATION

@@ -91,6 +91,9 @@ class TicketOut(Schema):
     arrival_due_at: dt.datetime | None
     restoration_due_at: dt.datetime | None
     paused_minutes: int
+    contact_limit_days: int | None
+    contact_due_on: dt.date | None
+    contacted_on: dt.date | None
     sla: SlaOut
     pending_transfer: TransferOut | None
 
@@ -297,6 +300,9 @@ def _ticket(row: selectors.TicketRow) -> dict[str, Any]:
         "arrival_due_at": t.arrival_due_at,
         "restoration_due_at": t.restoration_due_at,
         "paused_minutes": t.paused_minutes,
+        "contact_limit_days": t.contact_limit_days,
+        "contact_due_on": t.contact_due_on,
+        "contacted_on": t.contacted_on,
         "sla": _sla(row),
         "pending_transfer": _transfer(row.pending_transfer),
     }
@@ -502,6 +508,24 @@ def close_ticket(request: HttpRequest, ticket_id: int, payload: CloseIn) -> Any:
             at=payload.at,
             resolution=payload.resolution,
         )
+    )
+    return result if isinstance(result, Status) else _detail(ticket)
+
+
+class ContactIn(Schema):
+    version: int
+    on: dt.date | None = Field(None, description="Default today")
+
+
+@router.post(
+    "/tickets/{ticket_id}/contact",
+    response={200: TicketDetailOut, 400: ErrorOut, 404: ErrorOut, 409: ConflictOut},
+    summary="Complaint: record the first contact with the customer",
+)
+def contact_ticket(request: HttpRequest, ticket_id: int, payload: ContactIn) -> Any:
+    ticket = _get(request, ticket_id)
+    result = _guard(
+        lambda: services.ticket_contact(ticket=ticket, version=payload.version, by=_user(request), on=payload.on)
     )
     return result if isinstance(result, Status) else _detail(ticket)
 

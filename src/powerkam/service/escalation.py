@@ -83,6 +83,13 @@ def _message(ticket: Ticket, sla: clock.Sla) -> tuple[str, str]:
     if sla.clock == ClockKind.HOURS:
         return _hours_message(ticket, sla)
     account = ticket.account.name if ticket.account else ""
+    if sla.milestone == "contact":
+        values = {"id": ticket.pk, "title": ticket.title, "due": sla.due_on.isoformat()}
+        if sla.state == clock.SlaState.BREACHED:
+            subject = _("Breached: ticket #%(id)s %(title)s — first contact was due on %(due)s") % values
+        else:
+            subject = _("Due soon: ticket #%(id)s %(title)s — first contact due on %(due)s") % values
+        return subject, subject
     if sla.state == clock.SlaState.BREACHED:
         subject = _("Breached: ticket #%(id)s %(title)s") % {"id": ticket.pk, "title": ticket.title}
         body = _("Ticket #%(id)s (%(kind)s%(account)s) was due on %(due)s and is not closed. Owner: %(owner)s.")
@@ -95,7 +102,7 @@ def _message(ticket: Ticket, sla: clock.Sla) -> tuple[str, str]:
         "id": ticket.pk,
         "kind": ticket.get_kind_display(),
         "account": f" · {account}" if account else "",
-        "due": ticket.due_on.isoformat(),
+        "due": sla.due_on.isoformat(),
         "left": sla.days_left,
         "owner": ticket.owner.get_username(),
     }

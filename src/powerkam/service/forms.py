@@ -142,3 +142,7 @@ class ArriveForm(VersionedForm):
 
 class RestoreForm(VersionedForm):
     at = _moment_field(_("Supply restored at"))
+
+
+class ContactForm(VersionedForm):
+    on = forms.DateField(label=_("Customer contacted on"), initial=_today, widget=DateInput)

@@ -75,7 +75,7 @@ DEFAULT_LIMITS: dict[tuple[str, str], int] = {
     (TicketKind.FAULT_REPAIR, ""): 1,
     (TicketKind.MAINTENANCE, ""): 5,
     (TicketKind.ARREARS_COLLECTION, ""): 10,
-    (TicketKind.COMPLAINT, ""): 5,
+    (TicketKind.COMPLAINT, ""): 7,
     (TicketKind.CONSULTATION, ""): 1,
     (TicketKind.ENGINEERING_DESIGN, ""): 10,
     (TicketKind.ENGINEERING_CONSTRUCTION, ""): 30,
@@ -176,6 +176,19 @@ class HourLimit(models.Model):
         return f"{self.get_kind_display()} · {self.get_milestone_display()} · {self.get_area_class_display()}: {self.minutes}"
 
 
+class LimitMilestone(models.TextChoices):
+    """Which limit of a working-day ticket a :class:`TimeLimit` row sets."""
+
+    FINAL = "", _("Reply / completion")
+    CONTACT = "contact", _("First contact")
+
+
+#: Working-day kinds with a first-contact milestone before the reply, and its default limit in
+#: working days (complaints: contact within 1 working day, reply within 7 — docs/rules.md §3, the
+#: older public version of the 十项承诺; both configurable in Admin → Time limits).
+DEFAULT_CONTACT_LIMITS: dict[str, int] = {TicketKind.COMPLAINT: 1}
+
+
 class TimeLimit(models.Model):
     """An administrator's time limit for one kind of ticket (replaces the default)."""
 
@@ -189,15 +202,25 @@ class TimeLimit(models.Model):
         help_text=_("Only the supply scheme reply differs by single or dual supply."),
     )
     green_channel = models.BooleanField(_("green channel"), default=False)
+    milestone = models.CharField(
+        _("milestone"),
+        max_length=20,
+        choices=LimitMilestone.choices,
+        blank=True,
+        default="",
+        help_text=_("Complaints also have a first-contact limit."),
+    )
     working_days = models.PositiveSmallIntegerField(_("working days"))
     history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("time limit")
         verbose_name_plural = _("time limits")
-        ordering = ["kind", "supply", "green_channel"]
+        ordering = ["kind", "supply", "green_channel", "milestone"]
         constraints = [
-            models.UniqueConstraint(fields=["kind", "supply", "green_channel"], name="one_time_limit_per_kind")
+            models.UniqueConstraint(
+                fields=["kind", "supply", "green_channel", "milestone"], name="one_time_limit_per_kind_milestone"
+            )
         ]
 
     def __str__(self) -> str:
@@ -267,6 +290,12 @@ class Ticket(models.Model):
         help_text=_("The due date lies in a year whose holiday notice is not known yet."),
     )
     paused_workdays = models.PositiveIntegerField(_("paused working days"), default=0)
+    # A first-contact milestone on the working-day clock (complaints): contact, then the reply (due_on).
+    contact_limit_days = models.PositiveSmallIntegerField(
+        _("first contact limit (working days)"), null=True, blank=True
+    )
+    contact_due_on = models.DateField(_("first contact due on"), null=True, blank=True)
+    contacted_on = models.DateField(_("customer contacted on"), null=True, blank=True)
 
     # The round-the-clock clock (clock = hours): date-times in the utility's time zone, limits in minutes.
     clock = models.CharField(_("clock"), max_length=10, choices=ClockKind.choices, default=ClockKind.WORKDAYS)
@@ -423,6 +452,7 @@ class EventKind(models.TextChoices):
     RESUMED = "resumed", _("Clock resumed")
     CLOSED = "closed", _("Closed")
     NOTICE_DELIVERED = "notice_delivered", _("One-time notification delivered")
+    CONTACTED = "contacted", _("Customer contacted")
     ARRIVED = "arrived", _("Arrived on site")
     RESTORED = "restored", _("Supply restored")
     ESCALATED = "escalated", _("Escalated")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
@@ -19,11 +19,13 @@ from powerkam.analytics.portfolio import AGE_BUCKETS
 from powerkam.analytics.workcal import WorkCalendar
 from powerkam.service import clock
 from powerkam.service.models import (
+    DEFAULT_CONTACT_LIMITS,
     DEFAULT_GREEN_LIMITS,
     DEFAULT_HOUR_LIMITS,
     DEFAULT_LIMITS,
     ClockKind,
     HourLimit,
+    LimitMilestone,
     Notification,
     SupplyVariant,
     Ticket,
@@ -45,14 +47,18 @@ def _variant(kind: str, dual_supply: bool) -> str:
     return ""
 
 
-def time_limit(*, kind: str, green_channel: bool = False, dual_supply: bool = False) -> int:
-    """Working days allowed for a kind of ticket: the administrator's table, else the defaults."""
+def time_limit(*, kind: str, green_channel: bool = False, dual_supply: bool = False, milestone: str = "") -> int:
+    """Working days allowed for a kind of ticket (``milestone="contact"``: for its first contact):
+    the administrator's table, else the defaults."""
     variant = _variant(kind, dual_supply)
-    row = TimeLimit.objects.filter(kind=kind, supply=variant, green_channel=green_channel).first()
+    rows = TimeLimit.objects.filter(kind=kind, green_channel=green_channel, milestone=milestone)
+    row = rows.filter(supply=variant).first()
     if row is None and variant:
-        row = TimeLimit.objects.filter(kind=kind, supply="", green_channel=green_channel).first()
+        row = rows.filter(supply="").first()
     if row is not None:
         return row.working_days
+    if milestone == LimitMilestone.CONTACT:
+        return DEFAULT_CONTACT_LIMITS[kind]
     defaults = DEFAULT_GREEN_LIMITS if green_channel else DEFAULT_LIMITS
     return defaults[(kind, variant)]
 
@@ -168,7 +174,21 @@ def ticket_sla(
     pauses = list(ticket.pauses.all())
     open_pause = next((clock.PauseSpan(p.paused_on, None) for p in pauses if p.resumed_on is None), None)
     due = clock.Due(ticket.due_on, ticket.due_provisional, ticket.paused_workdays)
-    return clock.sla(calendar, due=due, today=today, open_pause=open_pause, closed_on=ticket.closed_on)
+    if ticket.contact_due_on is None:
+        return clock.sla(calendar, due=due, today=today, open_pause=open_pause, closed_on=ticket.closed_on)
+    # Two milestones (complaints): the first contact, then the reply. Closing counts as the contact
+    # when none was recorded; the ticket is met only when both were in time.
+    contacted = ticket.contacted_on or ticket.closed_on
+    if contacted is None:
+        contact_due = clock.Due(ticket.contact_due_on, ticket.due_provisional, ticket.paused_workdays)
+        running = clock.sla(calendar, due=contact_due, today=today, open_pause=open_pause)
+        return replace(running, milestone=LimitMilestone.CONTACT)
+    result = clock.sla(calendar, due=due, today=today, open_pause=open_pause, closed_on=ticket.closed_on)
+    if result.closed:
+        if contacted > ticket.contact_due_on and result.state == clock.SlaState.MET:
+            result = replace(result, state=clock.SlaState.BREACHED)
+        return result
+    return replace(result, milestone="reply")
 
 
 @dataclass(frozen=True)
@@ -322,9 +342,9 @@ def sla_compliance(
     closed = tickets_visible_to(user).filter(
         status=TicketStatus.CLOSED, closed_on__gte=first_month.replace(day=1), closed_on__lt=month
     )
-    hour_met = {
+    hour_met = {  # round-the-clock tickets and complaints: two milestones, judged by their clock
         t.pk: ticket_sla(t).state == clock.SlaState.MET
-        for t in closed.filter(clock=ClockKind.HOURS).prefetch_related("pauses")
+        for t in closed.filter(Q(clock=ClockKind.HOURS) | Q(contact_due_on__isnull=False)).prefetch_related("pauses")
     }
     for pk, kind, due_on, closed_on in closed.values_list("pk", "kind", "due_on", "closed_on"):
         if closed_on is None:  # pragma: no cover - a closed ticket has a closing date

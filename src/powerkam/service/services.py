@@ -21,6 +21,7 @@ from powerkam.core.errors import ApplicationError
 from powerkam.service import clock
 from powerkam.service.models import (
     CASE_STEPS,
+    DEFAULT_CONTACT_LIMITS,
     HOUR_CLOCK_KINDS,
     Case,
     CaseStatus,
@@ -182,6 +183,14 @@ def _recompute_due(ticket: Ticket) -> None:
     ticket.due_on = due.due_on
     ticket.due_provisional = due.provisional
     ticket.paused_workdays = due.paused_workdays
+    if ticket.contact_limit_days is not None:
+        contact = clock.due_date(
+            work_calendar(),
+            accepted_on=ticket.accepted_on,
+            limit_days=ticket.contact_limit_days,
+            pauses=_pauses(ticket),
+        )
+        ticket.contact_due_on = contact.due_on
 
 
 def primary_manager(account: Account | None) -> User | None:
@@ -247,6 +256,8 @@ def ticket_create(
             raise ApplicationError(_("Give the day the request was accepted."))
         ticket.accepted_on = accepted_on
         ticket.limit_days = time_limit(kind=kind, green_channel=green_channel, dual_supply=dual_supply)
+        if kind in DEFAULT_CONTACT_LIMITS:
+            ticket.contact_limit_days = time_limit(kind=kind, green_channel=green_channel, milestone="contact")
     _recompute_due(ticket)
     ticket.full_clean()
     ticket.save()
@@ -327,6 +338,8 @@ def ticket_update(
     if green_channel is not None and green_channel != current.green_channel:
         current.green_channel = green_channel
         current.limit_days = time_limit(kind=current.kind, green_channel=green_channel, dual_supply=current.dual_supply)
+        if current.contact_limit_days is not None:
+            current.contact_limit_days = time_limit(kind=current.kind, green_channel=green_channel, milestone="contact")
         _recompute_due(current)
         changed.update(green_channel=green_channel, limit_days=current.limit_days, due_on=current.due_on.isoformat())
     if not changed:
@@ -517,6 +530,32 @@ def ticket_close(
         transfer.save()
     if current.case_id is not None:
         _case_after_step_closed(current)
+    return current
+
+
+@transaction.atomic
+def ticket_contact(*, ticket: Ticket, version: int | None, by: User, on: dt.date | None = None) -> Ticket:
+    """Record the first contact with the customer (a complaint's first milestone; the reply is the
+    closing)."""
+    _require_staff_editor(by)
+    current = _lock(ticket, version)
+    if current.contact_due_on is None:
+        raise ApplicationError(_("Only a complaint has a first-contact limit."))
+    if current.is_closed:
+        raise ApplicationError(str(ALREADY_CLOSED))
+    if current.contacted_on is not None:
+        raise ApplicationError(
+            _("The first contact is already recorded (%(day)s).") % {"day": current.contacted_on.isoformat()}
+        )
+    if not may_manage(current, by):
+        raise ApplicationError(str(NOT_ALLOWED))
+    on = on or timezone.localdate()
+    _check_date(current, on)
+    if on > timezone.localdate():
+        raise ApplicationError(str(IN_THE_FUTURE) % {"time": on.isoformat()})
+    current.contacted_on = on
+    _save(current, ticket)
+    _event(current, EventKind.CONTACTED, by, on=on.isoformat(), in_time=on <= current.contact_due_on)
     return current
 
 

@@ -154,6 +154,7 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "pause_form": (forms.HourPauseForm if hours else forms.PauseForm)(initial=v),
         "resume_form": (forms.HourResumeForm if hours else forms.ResumeForm)(initial=v),
         "close_form": (forms.HourCloseForm if hours else forms.CloseForm)(initial=v),
+        "contact_form": forms.ContactForm(initial=v) if ticket.contact_due_on and not ticket.contacted_on else None,
         "area_label": AreaClass(ticket.area_class).label if ticket.area_class in AreaClass.values else "",
         "arrive_form": forms.ArriveForm(initial=v) if hours and ticket.arrived_at is None else None,
         "restore_form": forms.RestoreForm(initial=v)
@@ -177,6 +178,7 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 _ACTIONS: dict[str, type[forms.VersionedForm]] = {
+    "contact": forms.ContactForm,
     "transfer": forms.TransferForm,
     "pause": forms.PauseForm,
     "resume": forms.ResumeForm,
@@ -238,6 +240,9 @@ def ticket_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 resolution=data["resolution"],
             )
             done = _("Ticket closed.")
+        elif action == "contact":
+            services.ticket_contact(ticket=ticket, version=data["version"], by=by, on=data["on"])
+            done = _("First contact recorded.")
         elif action == "arrive":
             services.ticket_arrive(ticket=ticket, version=data["version"], by=by, at=data["at"])
             done = _("Arrival on site recorded; the restoration clock runs from it.")
