@@ -34,7 +34,8 @@ def test_monday_morning_queues_the_daily_and_the_weekly_jobs_once():
     monday = "2026-11-30"
     assert not {"service.escalate", "visits.weekly_digest"} & set(queue_due_jobs(at(monday, "06:59")))
     assert {"service.escalate", "visits.weekly_digest"} <= set(queue_due_jobs(at(monday, "07:40")))
-    assert queue_due_jobs(at(monday, "09:00")) == []  # already queued for today
+    # already queued for today (the round-the-clock escalation runs every few minutes: not a daily job)
+    assert queue_due_jobs(at(monday, "09:00")) == ["service.escalate_round_the_clock"]
     assert queued_tasks().count("escalate") == 1
     assert queued_tasks().count("weekly_digest") == 1
 
@@ -45,6 +46,16 @@ def test_tuesday_queues_only_the_daily_jobs():
     assert "service.escalate" in tuesday
     assert "visits.weekly_digest" not in tuesday
     assert ScheduledRun.objects.get(name="service.escalate").last_run_on == dt.date(2026, 12, 1)
+
+
+def test_an_interval_job_is_queued_every_five_minutes_day_and_night():
+    """Round-the-clock tickets are escalated every 5 minutes, at night and on holidays too."""
+    name = "service.escalate_round_the_clock"
+    assert name in queue_due_jobs(at("2026-10-01", "23:30"))  # National Day, at night
+    assert name not in queue_due_jobs(at("2026-10-01", "23:34"))
+    assert name in queue_due_jobs(at("2026-10-01", "23:35"))
+    assert name in queue_due_jobs(at("2026-10-02", "00:15"))
+    assert queued_tasks().count("escalate_round_the_clock") == 3
 
 
 def test_schedule_command_lists_the_jobs():

@@ -82,3 +82,59 @@ def test_the_command(smtp: SmtpServer, ticket: Ticket) -> None:
     assert json.loads(out.getvalue())["notified"] == 2
     with pytest.raises(SystemExit):
         call_command("escalate", "--date", "2026-13-01", stdout=StringIO(), stderr=StringIO())
+
+
+# -- round-the-clock tickets (fault repair): minutes, each milestone escalated on its own ----------
+
+
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+
+
+def at(*parts: int) -> dt.datetime:
+    return dt.datetime(*parts, tzinfo=SHANGHAI)  # type: ignore[misc]
+
+
+@pytest.fixture
+def fault(manager: User, account: Any) -> Ticket:
+    return services.ticket_create(
+        kind=TicketKind.FAULT_REPAIR,
+        title="10kV 进线跳闸",
+        by=manager,
+        account=account,
+        accepted_at=at(2026, 10, 1, 23, 30),
+    )
+
+
+def test_a_fault_is_escalated_at_80_percent_and_at_breach_of_each_milestone(
+    smtp: SmtpServer, fault: Ticket, manager: User
+) -> None:
+    assert escalate_tickets(now=at(2026, 10, 2, 0, 5)).notified == 0  # 35 of 45 minutes: on track
+    report = escalate_tickets(now=at(2026, 10, 2, 0, 6))  # 36 minutes: 80 % of the arrival limit
+    assert (report.notified, report.emails) == (2, 2)
+    subject = " ".join(str(smtp.messages[-1].message["Subject"]).split())  # unfolded
+    assert subject == f"Due soon: ticket #{fault.pk} 10kV 进线跳闸 — Arrival on site due at 2026-10-02 00:15"
+    assert "9 min left" in smtp.messages[-1].message.get_content()
+    assert escalate_tickets(now=at(2026, 10, 2, 0, 10)).notified == 0  # told once
+    assert escalate_tickets(now=at(2026, 10, 2, 0, 16)).notified == 2  # breached
+    assert "1 min late" in smtp.messages[-1].message.get_content()
+    services.ticket_arrive(ticket=fault, version=None, by=manager, at=at(2026, 10, 2, 0, 20))
+    # the restoration (3 h from the arrival, due 03:20) is a new milestone: told again at 80 % and at breach
+    assert escalate_tickets(now=at(2026, 10, 2, 2, 43)).notified == 0
+    assert escalate_tickets(now=at(2026, 10, 2, 2, 44)).notified == 2
+    assert escalate_tickets(now=at(2026, 10, 2, 3, 21)).notified == 2
+    kinds = sorted(Notification.objects.filter(ticket=fault, user=manager).values_list("milestone", "kind"))
+    assert kinds == [
+        ("arrival", "breached"),
+        ("arrival", "due_soon"),
+        ("restoration", "breached"),
+        ("restoration", "due_soon"),
+    ]
+    services.ticket_restore(ticket=fault, version=None, by=manager, at=at(2026, 10, 2, 3, 30))
+    assert escalate_tickets(now=at(2026, 10, 2, 9, 0)).notified == 0  # restored: nothing to chase
+
+
+def test_the_clocks_are_escalated_by_their_own_jobs(smtp: SmtpServer, fault: Ticket, ticket: Ticket) -> None:
+    hours = escalate_tickets(now=at(2026, 10, 2, 1, 0), clock_kind="hours")
+    assert (hours.checked, hours.tickets) == (1, [fault.pk])
+    days = escalate_tickets(today=D(2026, 10, 19), clock_kind="workdays")
+    assert (days.checked, days.tickets) == (1, [ticket.pk])

@@ -30,7 +30,7 @@ class AccountAdmin(SimpleHistoryAdmin):
         "district",
         "archived",
     ]
-    list_filter = ["grade", "key_status", "tariff", "important_grade", "district", "archived"]
+    list_filter = ["grade", "key_status", "tariff", "important_grade", "district", "area_class", "archived"]
     search_fields = ["customer_id", "name"]
     raw_id_fields = ["parent"]
     inlines = [AssignmentInline, ContactInline]

@@ -46,6 +46,7 @@ class AccountOut(Schema):
     tariff: str
     industry: str
     district: str
+    area_class: str
     important_grade: str
     feeders: list[str]
     multiple_supply: bool
@@ -152,6 +153,7 @@ def _account_fields(account: Account) -> dict[str, Any]:
         "tariff": account.tariff,
         "industry": account.industry,
         "district": account.district,
+        "area_class": account.area_class,
         "important_grade": account.important_grade,
         "feeders": account.feeder_list,
         "multiple_supply": account.multiple_supply,

@@ -68,6 +68,14 @@ class AccountQuerySet(models.QuerySet["Account"]):
         return self.filter(assignments__staff=user, assignments__active=True).distinct()
 
 
+class AreaClass(models.TextChoices):
+    """Where the account takes supply, for the round-the-clock repair limits (供电服务"十项承诺")."""
+
+    URBAN = "urban", _("Urban")
+    RURAL = "rural", _("Rural")
+    REMOTE = "remote", _("Remote area")
+
+
 class Account(models.Model):
     customer_id = models.CharField(_("customer id"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=200)
@@ -98,6 +106,13 @@ class Account(models.Model):
         _("important-user grade"), max_length=20, choices=ImportantGrade.choices, blank=True
     )
     district = models.CharField(_("district"), max_length=100, blank=True, db_index=True)
+    area_class = models.CharField(
+        _("area class"),
+        max_length=10,
+        choices=AreaClass.choices,
+        default=AreaClass.URBAN,
+        help_text=_("Urban, rural or remote: sets the fault-repair arrival and restoration limits."),
+    )
     address = models.CharField(_("address"), max_length=300, blank=True)
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)

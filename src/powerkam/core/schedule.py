@@ -1,5 +1,6 @@
 """Periodic jobs, queued by the worker: escalations and reservation expiry every working morning,
-the visit digest and the prospects' weekly report on Mondays.
+the visit digest and the prospects' weekly report on Mondays, and jobs that run every few minutes
+(``every``: the escalation of round-the-clock service tickets, whose limits are minutes).
 
 Apps register their jobs in ``AppConfig.ready()``. ``powerkam worker`` checks once a minute
 (``queue_due_jobs``) and queues each job at most once per due day: the job's row is locked while it
@@ -30,10 +31,15 @@ class Job:
     weekday: int | None = None
     #: None: every day; 1–28: that day of each month only
     monthday: int | None = None
+    #: set: an interval job, queued whenever this much time has passed since it was last queued
+    #: (``at``, ``weekday`` and ``monthday`` are then ignored)
+    every: dt.timedelta | None = None
 
     def due_on(self, now: dt.datetime) -> dt.date | None:
         """The day this job should have been queued for by ``now`` (local time), if any."""
         today = now.date()
+        if self.every is not None:
+            return today
         if self.weekday is not None and today.weekday() != self.weekday:
             return None
         if self.monthday is not None and today.day != self.monthday:
@@ -67,11 +73,14 @@ def queue_due_jobs(now: dt.datetime | None = None) -> list[str]:
             continue
         with transaction.atomic():
             row, _ = ScheduledRun.objects.select_for_update().get_or_create(name=job.name)
-            if row.last_run_on is not None and row.last_run_on >= day:
+            if job.every is not None:
+                if row.last_queued_at is not None and row.last_queued_at <= now < row.last_queued_at + job.every:
+                    continue
+            elif row.last_run_on is not None and row.last_run_on >= day:
                 continue
             _task(job.task).enqueue()
             row.last_run_on = day
-            row.last_queued_at = timezone.now()
+            row.last_queued_at = now if job.every is not None else timezone.now()
             row.save()
             queued.append(job.name)
     return queued

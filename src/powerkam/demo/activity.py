@@ -1,5 +1,6 @@
-"""A demo province's recent CRM activity that no extract carries: service requests on the
-working-day clock (some closed on time, some late, some still open) and satisfaction surveys
+"""A demo province's recent CRM activity that no extract carries: service requests on their
+clocks (some closed on time, some late, some still open; fault repairs round the clock with their
+arrival and restoration, complaints with their first contact) and satisfaction surveys
 taken on visits, and this quarter's survey campaign of the grade-A accounts. Deterministic by seed; it runs after the grading, on the key accounts."""
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ import datetime as dt
 
 import numpy as np
 from django.contrib.auth.models import User
+from django.utils import timezone
 
 from powerkam.accounts.models import Account, Assignment, AssignmentRole
 from powerkam.insights.models import SatisfactionSurvey, SurveyCampaign
@@ -42,6 +44,8 @@ def add_demo_tickets(*, seed: int, today: dt.date, share: float = 0.12) -> int:
     if Ticket.objects.exists():
         return 0
     rng = np.random.default_rng(seed + 11)
+    # A second stream for the times of day, so the requests drawn are those of earlier versions.
+    times = np.random.default_rng(seed + 17)
     accounts = list(Account.objects.key_accounts().active().order_by("customer_id"))
     managers = _primary_managers([a.pk for a in accounts])
     created = 0
@@ -55,10 +59,17 @@ def add_demo_tickets(*, seed: int, today: dt.date, share: float = 0.12) -> int:
             # Requests still open are mostly recent: a few have run past their due day.
             back = int(rng.integers(0, 15)) if fate >= 0.75 else int(rng.integers(5, 90))
             accepted = today - dt.timedelta(days=back)
+            if kind == TicketKind.FAULT_REPAIR:
+                created += _demo_fault(times, fate, title, manager, account, accepted, today)
+                continue
             ticket = service_services.ticket_create(
                 kind=kind, title=title, by=manager, accepted_on=accepted, account=account
             )
             created += 1
+            if ticket.contact_due_on is not None and fate < 0.75 and ticket.contact_due_on <= today:
+                contact = ticket.contact_due_on if fate < 0.6 else ticket.contact_due_on + dt.timedelta(days=1)
+                if contact <= today:
+                    service_services.ticket_contact(ticket=ticket, version=None, by=manager, on=contact)
             if fate < 0.6:  # closed on time
                 closed = accepted + dt.timedelta(
                     days=int(rng.integers(0, (min(ticket.due_on, today) - accepted).days + 1))
@@ -72,6 +83,41 @@ def add_demo_tickets(*, seed: int, today: dt.date, share: float = 0.12) -> int:
                     ticket=ticket, version=None, by=manager, on=closed, resolution="已办结（演示数据）"
                 )
     return created
+
+
+def _demo_fault(
+    times: np.random.Generator,
+    fate: float,
+    title: str,
+    manager: User,
+    account: Account,
+    accepted: dt.date,
+    today: dt.date,
+) -> int:
+    """A fault reported at a random time of ``accepted``: on site and restored in time (fate < 0.6),
+    late (< 0.75), or still open — only when the day is over, so nothing lies in the future."""
+    reported = timezone.make_aware(
+        dt.datetime.combine(accepted, dt.time(int(times.integers(0, 24)), int(times.integers(0, 60))))
+    )
+    end_of_today = timezone.make_aware(dt.datetime.combine(today, dt.time(23, 59)))
+    now = min(timezone.now(), end_of_today)
+    if reported > now:
+        reported = now - dt.timedelta(minutes=5)
+    ticket = service_services.ticket_create(
+        kind=TicketKind.FAULT_REPAIR, title=title, by=manager, accepted_at=reported, account=account
+    )
+    if fate >= 0.75:
+        return 1
+    share = float(times.uniform(0.4, 0.95)) if fate < 0.6 else float(times.uniform(1.1, 1.8))
+    arrived = reported + dt.timedelta(minutes=int((ticket.arrival_minutes or 45) * share))
+    restored = arrived + dt.timedelta(minutes=int((ticket.restoration_minutes or 180) * share))
+    closed = restored + dt.timedelta(hours=1)
+    if closed > now:
+        return 1
+    service_services.ticket_arrive(ticket=ticket, version=None, by=manager, at=arrived)
+    service_services.ticket_restore(ticket=ticket, version=None, by=manager, at=restored)
+    service_services.ticket_close(ticket=ticket, version=None, by=manager, at=closed, resolution="已办结（演示数据）")
+    return 1
 
 
 def add_demo_surveys(*, seed: int, today: dt.date, share: float = 0.7) -> int:

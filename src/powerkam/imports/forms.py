@@ -22,6 +22,7 @@ KIND_LABELS = {
     "applications": _("Business applications (capacity reduction, pause, closure …)"),
     "contracts": _("Supply contracts"),
     "market": _("Market status (agency purchase, direct trading, retailer)"),
+    "workorders": _("95598 work orders"),
 }
 
 

@@ -495,6 +495,32 @@ def _land_visits(con: duckdb.DuckDBPyConnection, counts: _Counts, user: User | N
     counts.updated += len(updated)
 
 
+def _land_workorders(
+    con: duckdb.DuckDBPyConnection, counts: _Counts, user: User | None, warnings: list[str], present: set[str]
+) -> None:
+    """95598 work orders: matched to CRM accounts, each one a ticket on the right clock (the service app)."""
+    from powerkam.service.workorders import workorders_land
+
+    landed = workorders_land(rows=_rows(con), by=user, present=present)
+    if landed.errors:
+        errors = []
+        for order_no, column, value, message in landed.errors:
+            found = con.execute('SELECT min(__row) FROM checked WHERE "order_no" = ?', [order_no]).fetchall()
+            errors.append(RowError.of(int(found[0][0] or 0), column, value, "rejected", detail=message))
+        errors.sort(key=lambda e: (e.row, e.column))
+        raise ImportRefused.of("crm_refused", errors, count=len(errors))
+    counts.inserted += landed.inserted
+    counts.updated += landed.updated
+    counts.unchanged += landed.unchanged
+    if landed.tickets_created or landed.tickets_closed:
+        warnings.append(
+            gettext("Tickets: {created} opened, {closed} closed from the work orders.").format(
+                created=landed.tickets_created, closed=landed.tickets_closed
+            )
+        )
+    warnings.extend(landed.warnings)
+
+
 def _land_feeders(con: duckdb.DuckDBPyConnection, counts: _Counts, user: User | None, present: set[str]) -> None:
     rows = _rows(con)
     substations = _upsert(
@@ -684,6 +710,8 @@ def _import(
                     _land_feeders(con, counts, run.by, present)
                 elif kind == "projects":
                     _land_projects(con, counts, run.by, report.warnings, present)
+                elif kind == "workorders":
+                    _land_workorders(con, counts, run.by, report.warnings, present)
             if spec.target in {"store", "both"}:
                 runs.keep_version(run)
             report.warnings += runs.rederive(kind)

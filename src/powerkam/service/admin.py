@@ -12,13 +12,23 @@ from django.contrib import admin
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
-from powerkam.service.models import Case, NoticeDelivery, NoticeTemplate, Ticket, TimeLimit
+from powerkam.service.models import Case, HourLimit, NoticeDelivery, NoticeTemplate, Ticket, TimeLimit
 
 
 @admin.register(TimeLimit)
 class TimeLimitAdmin(SimpleHistoryAdmin):
     list_display = ("kind", "supply", "green_channel", "working_days")
     list_filter = ("green_channel", "kind")
+
+
+@admin.register(HourLimit)
+class HourLimitAdmin(SimpleHistoryAdmin):
+    """Round-the-clock limits (fault repair), one row per milestone and area class; every change is
+    kept in the history. Tickets keep the limits they were created with."""
+
+    list_display = ("kind", "milestone", "area_class", "minutes", "warn_percent", "source")
+    list_editable = ("minutes", "warn_percent")
+    list_filter = ("kind", "milestone", "area_class")
 
 
 @admin.register(NoticeTemplate)
@@ -40,8 +50,8 @@ class ReadOnlyAdmin(SimpleHistoryAdmin):
 
 @admin.register(Ticket)
 class TicketAdmin(ReadOnlyAdmin):
-    list_display = ("id", "title", "kind", "owner", "status", "accepted_on", "due_on")
-    list_filter = ("status", "kind", "green_channel")
+    list_display = ("id", "title", "kind", "clock", "owner", "status", "accepted_on", "due_on")
+    list_filter = ("status", "kind", "clock", "green_channel")
     search_fields = ("title", "account__customer_id", "account__name")
 
 

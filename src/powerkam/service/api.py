@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
-from powerkam.accounts.models import Account
+from powerkam.accounts.models import Account, AreaClass
 from powerkam.api.versioning import ConflictOut, optional_version, set_etag
 from powerkam.core.errors import ApplicationError
 from powerkam.service import selectors, services
@@ -36,6 +36,11 @@ class SlaOut(Schema):
     days_left: int | None = Field(description="Working days left (negative: overdue); null once closed")
     paused: bool
     closed: bool
+    clock: str = Field(description="workdays, or hours (round the clock, 24×7: the fields below)")
+    milestone: str = Field(description="Round the clock: the running milestone (arrival, restoration); '' once both")
+    due_at: dt.datetime | None = Field(description="Round the clock: when the running milestone is due")
+    minutes_left: int | None = Field(description="Round the clock: whole minutes left (negative: overdue)")
+    limit_minutes: int | None
 
 
 class TransferOut(Schema):
@@ -70,6 +75,20 @@ class TicketOut(Schema):
     owner: str
     received_by: str
     version: int
+    clock: str
+    area_class: str
+    accepted_at: dt.datetime | None
+    arrived_at: dt.datetime | None
+    restored_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    arrival_minutes: int | None
+    restoration_minutes: int | None
+    arrival_due_at: dt.datetime | None
+    restoration_due_at: dt.datetime | None
+    paused_minutes: int
+    contact_limit_days: int | None
+    contact_due_on: dt.date | None
+    contacted_on: dt.date | None
     sla: SlaOut
     pending_transfer: TransferOut | None
 
@@ -96,7 +115,10 @@ class TicketDetailOut(TicketOut):
 class TicketIn(Schema):
     kind: TicketKind
     title: str
-    accepted_on: dt.date
+    accepted_on: dt.date | None = Field(None, description="Working-day requests: the day the input was accepted")
+    accepted_at: dt.datetime | None = Field(
+        None, description="Round-the-clock requests (fault repair): when it was reported; default now"
+    )
     customer_id: str | None = None
     description: str = ""
     green_channel: bool = False
@@ -121,21 +143,47 @@ class DecisionIn(Schema):
     reason: str = ""
 
 
+ON = Field(None, description="Working-day tickets: the day")
+AT = Field(None, description="Round-the-clock tickets: the time (default now)")
+
+
 class PauseIn(Schema):
     version: int
-    on: dt.date
+    on: dt.date | None = ON
+    at: dt.datetime | None = AT
     reason: str
 
 
 class ResumeIn(Schema):
     version: int
-    on: dt.date
+    on: dt.date | None = ON
+    at: dt.datetime | None = AT
 
 
 class CloseIn(Schema):
     version: int
-    on: dt.date
+    on: dt.date | None = ON
+    at: dt.datetime | None = AT
     resolution: str = ""
+
+
+class MilestoneIn(Schema):
+    version: int
+    at: dt.datetime | None = AT
+
+
+class HourLimitOut(Schema):
+    kind: str
+    label: str
+    milestone: str
+    area_class: str
+    minutes: int
+    warn_percent: int
+    source: str
+
+
+class AreaClassIn(Schema):
+    area_class: AreaClass
 
 
 class CaseIn(Schema):
@@ -192,6 +240,11 @@ def _sla(row: selectors.TicketRow) -> dict[str, Any]:
         "days_left": s.days_left,
         "paused": s.paused,
         "closed": s.closed,
+        "clock": s.clock,
+        "milestone": s.milestone,
+        "due_at": s.due_at,
+        "minutes_left": s.minutes_left,
+        "limit_minutes": s.limit_minutes,
     }
 
 
@@ -233,6 +286,20 @@ def _ticket(row: selectors.TicketRow) -> dict[str, Any]:
         "owner": t.owner.get_username(),
         "received_by": t.received_by.get_username(),
         "version": t.version,
+        "clock": t.clock,
+        "area_class": t.area_class,
+        "accepted_at": t.accepted_at,
+        "arrived_at": t.arrived_at,
+        "restored_at": t.restored_at,
+        "closed_at": t.closed_at,
+        "arrival_minutes": t.arrival_minutes,
+        "restoration_minutes": t.restoration_minutes,
+        "arrival_due_at": t.arrival_due_at,
+        "restoration_due_at": t.restoration_due_at,
+        "paused_minutes": t.paused_minutes,
+        "contact_limit_days": t.contact_limit_days,
+        "contact_due_on": t.contact_due_on,
+        "contacted_on": t.contacted_on,
         "sla": _sla(row),
         "pending_transfer": _transfer(row.pending_transfer),
     }
@@ -306,6 +373,7 @@ def create_ticket(request: HttpRequest, payload: TicketIn) -> Status[dict[str, A
         title=payload.title,
         by=_user(request),
         accepted_on=payload.accepted_on,
+        accepted_at=payload.accepted_at,
         account=_account(payload.customer_id) if payload.customer_id else None,
         description=payload.description,
         green_channel=payload.green_channel,
@@ -395,7 +463,12 @@ def pause_ticket(request: HttpRequest, ticket_id: int, payload: PauseIn) -> Any:
     ticket = _get(request, ticket_id)
     result = _guard(
         lambda: services.ticket_pause(
-            ticket=ticket, version=payload.version, by=_user(request), on=payload.on, reason=payload.reason
+            ticket=ticket,
+            version=payload.version,
+            by=_user(request),
+            on=payload.on,
+            at=payload.at,
+            reason=payload.reason,
         )
     )
     return result if isinstance(result, Status) else _detail(ticket)
@@ -407,7 +480,9 @@ def pause_ticket(request: HttpRequest, ticket_id: int, payload: PauseIn) -> Any:
 def resume_ticket(request: HttpRequest, ticket_id: int, payload: ResumeIn) -> Any:
     ticket = _get(request, ticket_id)
     result = _guard(
-        lambda: services.ticket_resume(ticket=ticket, version=payload.version, by=_user(request), on=payload.on)
+        lambda: services.ticket_resume(
+            ticket=ticket, version=payload.version, by=_user(request), on=payload.on, at=payload.at
+        )
     )
     return result if isinstance(result, Status) else _detail(ticket)
 
@@ -419,10 +494,89 @@ def close_ticket(request: HttpRequest, ticket_id: int, payload: CloseIn) -> Any:
     ticket = _get(request, ticket_id)
     result = _guard(
         lambda: services.ticket_close(
-            ticket=ticket, version=payload.version, by=_user(request), on=payload.on, resolution=payload.resolution
+            ticket=ticket,
+            version=payload.version,
+            by=_user(request),
+            on=payload.on,
+            at=payload.at,
+            resolution=payload.resolution,
         )
     )
     return result if isinstance(result, Status) else _detail(ticket)
+
+
+class ContactIn(Schema):
+    version: int
+    on: dt.date | None = Field(None, description="Default today")
+
+
+@router.post(
+    "/tickets/{ticket_id}/contact",
+    response={200: TicketDetailOut, 400: ErrorOut, 404: ErrorOut, 409: ConflictOut},
+    summary="Complaint: record the first contact with the customer",
+)
+def contact_ticket(request: HttpRequest, ticket_id: int, payload: ContactIn) -> Any:
+    ticket = _get(request, ticket_id)
+    result = _guard(
+        lambda: services.ticket_contact(ticket=ticket, version=payload.version, by=_user(request), on=payload.on)
+    )
+    return result if isinstance(result, Status) else _detail(ticket)
+
+
+@router.post(
+    "/tickets/{ticket_id}/arrive",
+    response={200: TicketDetailOut, 400: ErrorOut, 404: ErrorOut, 409: ConflictOut},
+    summary="Fault repair: record the arrival on site (the restoration clock starts)",
+)
+def arrive_ticket(request: HttpRequest, ticket_id: int, payload: MilestoneIn) -> Any:
+    ticket = _get(request, ticket_id)
+    result = _guard(
+        lambda: services.ticket_arrive(ticket=ticket, version=payload.version, by=_user(request), at=payload.at)
+    )
+    return result if isinstance(result, Status) else _detail(ticket)
+
+
+@router.post(
+    "/tickets/{ticket_id}/restore",
+    response={200: TicketDetailOut, 400: ErrorOut, 404: ErrorOut, 409: ConflictOut},
+    summary="Fault repair: record that supply is restored",
+)
+def restore_ticket(request: HttpRequest, ticket_id: int, payload: MilestoneIn) -> Any:
+    ticket = _get(request, ticket_id)
+    result = _guard(
+        lambda: services.ticket_restore(ticket=ticket, version=payload.version, by=_user(request), at=payload.at)
+    )
+    return result if isinstance(result, Status) else _detail(ticket)
+
+
+@router.get(
+    "/hour-limits", response=list[HourLimitOut], summary="Round-the-clock limits in minutes by milestone and area class"
+)
+def hour_limits(request: HttpRequest) -> list[dict[str, Any]]:
+    return [
+        {
+            "kind": r.kind,
+            "label": r.label,
+            "milestone": r.milestone,
+            "area_class": r.area_class,
+            "minutes": r.minutes,
+            "warn_percent": r.warn_percent,
+            "source": r.source,
+        }
+        for r in selectors.hour_limit_table()
+    ]
+
+
+@router.put(
+    "/accounts/{customer_id}/area-class",
+    response={200: dict[str, str], 400: ErrorOut, 404: ErrorOut},
+    summary="Set an account's area class (urban, rural, remote) for the fault-repair limits",
+)
+def set_area_class(request: HttpRequest, customer_id: str, payload: AreaClassIn) -> dict[str, str]:
+    account = services.account_area_class_set(
+        account=_account(customer_id), area_class=payload.area_class, by=_user(request)
+    )
+    return {"customer_id": account.customer_id, "area_class": account.area_class}
 
 
 def _case(case: Case) -> dict[str, Any]:
@@ -507,3 +661,39 @@ def compliance(request: HttpRequest, params: Query[ComplianceIn]) -> dict[str, A
             for k, c in data["totals"].items()
         },
     }
+
+
+class ReportIn(Schema):
+    first: dt.date = Field(description="First day of closing, YYYY-MM-DD")
+    last: dt.date = Field(description="Last day of closing, YYYY-MM-DD")
+
+
+@router.get(
+    "/compliance/report",
+    response={200: dict[str, Any], 400: ErrorOut},
+    summary="Per kind and area class: count, on-time share, median and p90 (minutes or working days), breaches",
+)
+def compliance_report(request: HttpRequest, params: Query[ReportIn]) -> dict[str, Any]:
+    from powerkam.service.compliance import compliance_report as build
+
+    if params.last < params.first:
+        raise ApplicationError(_("The period ends before it starts."))
+    return build(user=request.user, first=params.first, last=params.last).as_dict()
+
+
+class ComplaintsIn(Schema):
+    first: dt.date
+    last: dt.date
+
+
+@router.get(
+    "/complaints/monthly",
+    response={200: dict[str, Any], 400: ErrorOut},
+    summary="Complaints per month by type (95598 complaint, report of misconduct, ticket) and district",
+)
+def complaints_monthly(request: HttpRequest, params: Query[ComplaintsIn]) -> dict[str, Any]:
+    from powerkam.service.compliance import complaints_by_month
+
+    if params.last < params.first:
+        raise ApplicationError(_("The period ends before it starts."))
+    return complaints_by_month(user=request.user, first=params.first, last=params.last)

@@ -1,4 +1,9 @@
-"""Escalation of tickets that are due soon or breached: in-app notifications and email."""
+"""Escalation of tickets that are due soon or breached: in-app notifications and email.
+
+Working-day tickets are checked once a day (their state changes at midnight). Round-the-clock
+tickets (fault repair) are checked every few minutes: each milestone (arrival, restoration) is
+escalated once when its warning share of the limit has run (*due soon*, default 80 %) and once at
+its breach. See :mod:`powerkam.service.apps` for the schedule."""
 
 from __future__ import annotations
 
@@ -14,7 +19,16 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from powerkam.service import clock
-from powerkam.service.models import EventKind, Notification, NotificationKind, Ticket, TicketEvent, TicketStatus
+from powerkam.service.models import (
+    ClockKind,
+    EventKind,
+    Milestone,
+    Notification,
+    NotificationKind,
+    Ticket,
+    TicketEvent,
+    TicketStatus,
+)
 from powerkam.service.selectors import ticket_sla
 from powerkam.workdays.selectors import work_calendar
 
@@ -38,8 +52,44 @@ def _recipients(ticket: Ticket) -> list[User]:
     return people
 
 
+def _hours_message(ticket: Ticket, sla: clock.Sla) -> tuple[str, str]:
+    assert sla.due_at is not None
+    what = Milestone(sla.milestone).label
+    values = {
+        "id": ticket.pk,
+        "title": ticket.title,
+        "what": what,
+        "kind": ticket.get_kind_display(),
+        "account": f" · {ticket.account.name}" if ticket.account else "",
+        "due": timezone.localtime(sla.due_at).strftime("%Y-%m-%d %H:%M"),
+        "late": sla.overdue_minutes,
+        "left": sla.minutes_left,
+        "owner": ticket.owner.get_username(),
+    }
+    if sla.state == clock.SlaState.BREACHED:
+        subject = _("Breached: ticket #%(id)s %(title)s — %(what)s was due at %(due)s") % values
+        body = _(
+            "Ticket #%(id)s (%(kind)s%(account)s): %(what)s was due at %(due)s and is %(late)s min late. Owner: %(owner)s."
+        )
+    else:
+        subject = _("Due soon: ticket #%(id)s %(title)s — %(what)s due at %(due)s") % values
+        body = _(
+            "Ticket #%(id)s (%(kind)s%(account)s): %(what)s is due at %(due)s, %(left)s min left. Owner: %(owner)s."
+        )
+    return subject, body % values
+
+
 def _message(ticket: Ticket, sla: clock.Sla) -> tuple[str, str]:
+    if sla.clock == ClockKind.HOURS:
+        return _hours_message(ticket, sla)
     account = ticket.account.name if ticket.account else ""
+    if sla.milestone == "contact":
+        values = {"id": ticket.pk, "title": ticket.title, "due": sla.due_on.isoformat()}
+        if sla.state == clock.SlaState.BREACHED:
+            subject = _("Breached: ticket #%(id)s %(title)s — first contact was due on %(due)s") % values
+        else:
+            subject = _("Due soon: ticket #%(id)s %(title)s — first contact due on %(due)s") % values
+        return subject, subject
     if sla.state == clock.SlaState.BREACHED:
         subject = _("Breached: ticket #%(id)s %(title)s") % {"id": ticket.pk, "title": ticket.title}
         body = _("Ticket #%(id)s (%(kind)s%(account)s) was due on %(due)s and is not closed. Owner: %(owner)s.")
@@ -52,37 +102,45 @@ def _message(ticket: Ticket, sla: clock.Sla) -> tuple[str, str]:
         "id": ticket.pk,
         "kind": ticket.get_kind_display(),
         "account": f" · {account}" if account else "",
-        "due": ticket.due_on.isoformat(),
+        "due": sla.due_on.isoformat(),
         "left": sla.days_left,
         "owner": ticket.owner.get_username(),
     }
     return subject, body
 
 
-def escalate_tickets(*, today: dt.date | None = None) -> EscalationReport:
-    """Notify owners and supervisors of running tickets that are due soon or breached (once per state)."""
+def escalate_tickets(
+    *, today: dt.date | None = None, now: dt.datetime | None = None, clock_kind: str = ""
+) -> EscalationReport:
+    """Notify owners and supervisors of running tickets that are due soon or breached (once per
+    state and milestone). ``clock_kind`` limits the run to one clock ("workdays" or "hours")."""
     today = today or timezone.localdate()
     calendar = work_calendar()
     report = EscalationReport()
-    tickets = (
-        Ticket.objects.filter(status=TicketStatus.OPEN)
-        .select_related("account", "owner", "owner__staff", "owner__staff__supervisor__user")
-        .prefetch_related("pauses")
-    )
+    query = Ticket.objects.filter(status=TicketStatus.OPEN)
+    if clock_kind:
+        query = query.filter(clock=clock_kind)
+    tickets = query.select_related(
+        "account", "owner", "owner__staff", "owner__staff__supervisor__user"
+    ).prefetch_related("pauses")
     outbox: list[tuple[Notification, EmailMessage]] = []
     with translation.override(settings.LANGUAGE_CODE):
         for ticket in tickets:
             report.checked += 1
-            sla = ticket_sla(ticket, today=today, calendar=calendar)
+            sla = ticket_sla(ticket, today=today, calendar=calendar, now=now)
             if sla.state not in (clock.SlaState.DUE_SOON, clock.SlaState.BREACHED):
                 continue
+            if sla.clock == ClockKind.HOURS and not sla.milestone:
+                continue  # restored: nothing left to chase
             kind = NotificationKind.BREACHED if sla.state == clock.SlaState.BREACHED else NotificationKind.DUE_SOON
             subject, body = _message(ticket, sla)
             told = []
             for person in _recipients(ticket):
                 try:
                     with transaction.atomic():
-                        note = Notification.objects.create(user=person, ticket=ticket, kind=kind, message=subject)
+                        note = Notification.objects.create(
+                            user=person, ticket=ticket, kind=kind, milestone=sla.milestone, message=subject[:500]
+                        )
                 except IntegrityError:
                     continue  # already told about this state
                 told.append(person.get_username())
@@ -92,7 +150,10 @@ def escalate_tickets(*, today: dt.date | None = None) -> EscalationReport:
             if told:
                 report.tickets.append(ticket.pk)
                 TicketEvent.objects.create(
-                    ticket=ticket, kind=EventKind.ESCALATED, detail=subject[:500], data={"state": kind, "to": told}
+                    ticket=ticket,
+                    kind=EventKind.ESCALATED,
+                    detail=subject[:500],
+                    data={"state": kind, "milestone": sla.milestone, "to": told},
                 )
     if outbox:
         # Sent after the notifications are recorded; a mail failure leaves them with emailed=False.

@@ -15,6 +15,23 @@ def _today() -> Any:
     return timezone.localdate()
 
 
+def _now() -> Any:
+    return timezone.localtime().replace(second=0, microsecond=0)
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    """The browser's date-and-time picker (ISO values, the utility's time zone)."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs: dict[str, Any] | None = None, format: str | None = None) -> None:
+        super().__init__(attrs, format=format or "%Y-%m-%dT%H:%M")
+
+
+def _moment_field(label: Any) -> forms.DateTimeField:
+    return forms.DateTimeField(label=label, initial=_now, widget=DateTimeLocalInput)
+
+
 class TicketCreateForm(forms.Form):
     kind = forms.ChoiceField(label=_("Business"), choices=TicketKind.choices)
     customer_id = forms.CharField(
@@ -26,6 +43,12 @@ class TicketCreateForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     accepted_on = forms.DateField(label=_("Accepted on"), initial=_today, widget=DateInput)
+    accepted_time = forms.TimeField(
+        label=_("Reported at (time)"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        help_text=_("Fault repair runs round the clock from this time; empty means now (or 00:00 of an earlier day)."),
+    )
     green_channel = forms.BooleanField(label=_("Green channel"), required=False)
     dual_supply = forms.BooleanField(
         label=_("Dual supply"), required=False, help_text=_("Only changes the supply scheme reply limit.")
@@ -95,3 +118,32 @@ class NoticeForm(forms.Form):
 class NextStepForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
     accepted_on = forms.DateField(label=_("Input accepted on"), initial=_today, widget=DateInput)
+
+
+# -- round-the-clock tickets (fault repair): times instead of days --------------------------------
+
+
+class HourPauseForm(VersionedForm):
+    at = _moment_field(_("Paused at"))
+    reason = forms.CharField(label=_("Waiting for"), max_length=300)
+
+
+class HourResumeForm(VersionedForm):
+    at = _moment_field(_("Resumed at"))
+
+
+class HourCloseForm(VersionedForm):
+    at = _moment_field(_("Closed at"))
+    resolution = forms.CharField(label=_("Resolution"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class ArriveForm(VersionedForm):
+    at = _moment_field(_("Arrived on site at"))
+
+
+class RestoreForm(VersionedForm):
+    at = _moment_field(_("Supply restored at"))
+
+
+class ContactForm(VersionedForm):
+    on = forms.DateField(label=_("Customer contacted on"), initial=_today, widget=DateInput)

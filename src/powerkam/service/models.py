@@ -6,6 +6,9 @@
   own clock.
 - :class:`TimeLimit` — the administrator's time limits; where no row exists the defaults in
   :data:`DEFAULT_LIMITS` apply (green channel: :data:`DEFAULT_GREEN_LIMITS`).
+- :class:`HourLimit` — the round-the-clock limits in minutes (fault repair: arrival on site and
+  restoration, by the account's area class), seeded with the 供电服务"十项承诺" defaults
+  (:data:`DEFAULT_HOUR_LIMITS`); a kind in :data:`HOUR_CLOCK_KINDS` runs on that 24×7 clock.
 - :class:`ClockPause` — waiting on the customer; paused working days do not count.
 - :class:`Transfer` — first-inquiry responsibility: ownership moves only when the receiver accepts.
 - :class:`TicketEvent` — the ticket's timeline; every model also keeps its full change history.
@@ -20,6 +23,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from powerkam.accounts.models import AreaClass
 from powerkam.core.locking import Versioned
 
 
@@ -72,7 +76,7 @@ DEFAULT_LIMITS: dict[tuple[str, str], int] = {
     (TicketKind.FAULT_REPAIR, ""): 1,
     (TicketKind.MAINTENANCE, ""): 5,
     (TicketKind.ARREARS_COLLECTION, ""): 10,
-    (TicketKind.COMPLAINT, ""): 5,
+    (TicketKind.COMPLAINT, ""): 7,
     (TicketKind.CONSULTATION, ""): 1,
     (TicketKind.ENGINEERING_DESIGN, ""): 10,
     (TicketKind.ENGINEERING_CONSTRUCTION, ""): 30,
@@ -101,6 +105,91 @@ DEFAULT_GREEN_LIMITS: dict[tuple[str, str], int] = {
 }
 
 
+class ClockKind(models.TextChoices):
+    WORKDAYS = "workdays", _("Working days")
+    HOURS = "hours", _("Round the clock (24×7)")
+
+
+class Milestone(models.TextChoices):
+    ARRIVAL = "arrival", _("Arrival on site")
+    RESTORATION = "restoration", _("Restoration")
+
+
+#: The kinds of request that run on the round-the-clock clock (calendar minutes, holidays included);
+#: every other kind runs on working days. Their milestones, in order.
+HOUR_CLOCK_KINDS: dict[str, tuple[str, ...]] = {
+    TicketKind.FAULT_REPAIR: (Milestone.ARRIVAL, Milestone.RESTORATION),
+}
+
+#: The round-the-clock defaults in minutes, key (kind, milestone, area class) — State Grid's public
+#: service commitments (供电服务"十项承诺", docs/rules.md §3): arrival urban 45 min, rural 90 min,
+#: remote 2 h; restoration after arrival urban 3 h, rural 4 h. The commitments give no restoration
+#: limit for remote areas: PowerKAM's default is the rural 4 h.
+DEFAULT_HOUR_LIMITS: dict[tuple[str, str, str], int] = {
+    (TicketKind.FAULT_REPAIR, Milestone.ARRIVAL, AreaClass.URBAN): 45,
+    (TicketKind.FAULT_REPAIR, Milestone.ARRIVAL, AreaClass.RURAL): 90,
+    (TicketKind.FAULT_REPAIR, Milestone.ARRIVAL, AreaClass.REMOTE): 120,
+    (TicketKind.FAULT_REPAIR, Milestone.RESTORATION, AreaClass.URBAN): 180,
+    (TicketKind.FAULT_REPAIR, Milestone.RESTORATION, AreaClass.RURAL): 240,
+    (TicketKind.FAULT_REPAIR, Milestone.RESTORATION, AreaClass.REMOTE): 240,
+}
+HOUR_LIMIT_SOURCE = '国家电网公司供电服务"十项承诺"'
+HOUR_LIMIT_DEFAULT_SOURCE = "PowerKAM default (as rural)"
+
+
+def hour_limit_sources() -> dict[tuple[str, str, str], str]:
+    """Where each default comes from (the seed of :class:`HourLimit`)."""
+    return {
+        key: HOUR_LIMIT_DEFAULT_SOURCE if key[1:] == (Milestone.RESTORATION, AreaClass.REMOTE) else HOUR_LIMIT_SOURCE
+        for key in DEFAULT_HOUR_LIMITS
+    }
+
+
+class HourLimit(models.Model):
+    """A round-the-clock limit in minutes for one milestone of one kind in one area class.
+
+    Administrators edit the rows (Admin → Round-the-clock limits); every change is kept in the
+    history. A ticket keeps the limits it was created with."""
+
+    kind = models.CharField(_("kind"), max_length=40, choices=TicketKind.choices)
+    milestone = models.CharField(_("milestone"), max_length=20, choices=Milestone.choices)
+    area_class = models.CharField(_("area class"), max_length=10, choices=AreaClass.choices)
+    minutes = models.PositiveIntegerField(_("limit (minutes)"))
+    warn_percent = models.PositiveSmallIntegerField(
+        _("escalate at (percent of the limit)"),
+        default=80,
+        help_text=_("The owner and the supervisor are told once this share of the limit has run."),
+    )
+    source = models.CharField(_("source"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("round-the-clock limit")
+        verbose_name_plural = _("round-the-clock limits")
+        ordering = ["kind", "milestone", "area_class"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "milestone", "area_class"], name="one_hour_limit_per_area"),
+            models.CheckConstraint(condition=models.Q(warn_percent__lte=100), name="hour_limit_warn_percent_max_100"),
+            models.CheckConstraint(condition=models.Q(minutes__gt=0), name="hour_limit_minutes_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.get_milestone_display()} · {self.get_area_class_display()}: {self.minutes}"
+
+
+class LimitMilestone(models.TextChoices):
+    """Which limit of a working-day ticket a :class:`TimeLimit` row sets."""
+
+    FINAL = "", _("Reply / completion")
+    CONTACT = "contact", _("First contact")
+
+
+#: Working-day kinds with a first-contact milestone before the reply, and its default limit in
+#: working days (complaints: contact within 1 working day, reply within 7 — docs/rules.md §3, the
+#: older public version of the 十项承诺; both configurable in Admin → Time limits).
+DEFAULT_CONTACT_LIMITS: dict[str, int] = {TicketKind.COMPLAINT: 1}
+
+
 class TimeLimit(models.Model):
     """An administrator's time limit for one kind of ticket (replaces the default)."""
 
@@ -114,15 +203,25 @@ class TimeLimit(models.Model):
         help_text=_("Only the supply scheme reply differs by single or dual supply."),
     )
     green_channel = models.BooleanField(_("green channel"), default=False)
+    milestone = models.CharField(
+        _("milestone"),
+        max_length=20,
+        choices=LimitMilestone.choices,
+        blank=True,
+        default="",
+        help_text=_("Complaints also have a first-contact limit."),
+    )
     working_days = models.PositiveSmallIntegerField(_("working days"))
     history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("time limit")
         verbose_name_plural = _("time limits")
-        ordering = ["kind", "supply", "green_channel"]
+        ordering = ["kind", "supply", "green_channel", "milestone"]
         constraints = [
-            models.UniqueConstraint(fields=["kind", "supply", "green_channel"], name="one_time_limit_per_kind")
+            models.UniqueConstraint(
+                fields=["kind", "supply", "green_channel", "milestone"], name="one_time_limit_per_kind_milestone"
+            )
         ]
 
     def __str__(self) -> str:
@@ -192,6 +291,33 @@ class Ticket(Versioned):
         help_text=_("The due date lies in a year whose holiday notice is not known yet."),
     )
     paused_workdays = models.PositiveIntegerField(_("paused working days"), default=0)
+    # A first-contact milestone on the working-day clock (complaints): contact, then the reply (due_on).
+    contact_limit_days = models.PositiveSmallIntegerField(
+        _("first contact limit (working days)"), null=True, blank=True
+    )
+    contact_due_on = models.DateField(_("first contact due on"), null=True, blank=True)
+    contacted_on = models.DateField(_("customer contacted on"), null=True, blank=True)
+
+    # The round-the-clock clock (clock = hours): date-times in the utility's time zone, limits in minutes.
+    clock = models.CharField(_("clock"), max_length=10, choices=ClockKind.choices, default=ClockKind.WORKDAYS)
+    area_class = models.CharField(
+        _("area class"), max_length=10, blank=True, help_text=_("The account's area class when the request came in.")
+    )
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    arrived_at = models.DateTimeField(_("arrived on site at"), null=True, blank=True)
+    restored_at = models.DateTimeField(_("restored at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    arrival_minutes = models.PositiveIntegerField(_("arrival limit (minutes)"), null=True, blank=True)
+    restoration_minutes = models.PositiveIntegerField(_("restoration limit (minutes)"), null=True, blank=True)
+    warn_percent = models.PositiveSmallIntegerField(_("escalate at (percent of the limit)"), default=80)
+    arrival_due_at = models.DateTimeField(_("arrival due at"), null=True, blank=True, db_index=True)
+    restoration_due_at = models.DateTimeField(
+        _("restoration due at"),
+        null=True,
+        blank=True,
+        help_text=_("Counted from the arrival; before it, from the time the arrival is due."),
+    )
+    paused_minutes = models.PositiveIntegerField(_("paused minutes"), default=0)
 
     status = models.CharField(
         _("status"), max_length=20, choices=TicketStatus.choices, default=TicketStatus.OPEN, db_index=True
@@ -229,6 +355,10 @@ class Ticket(Versioned):
     def is_paused(self) -> bool:
         return self.status == TicketStatus.PAUSED
 
+    @property
+    def round_the_clock(self) -> bool:
+        return self.clock == ClockKind.HOURS
+
 
 class ClockPause(models.Model):
     """The clock waits on the customer from ``paused_on`` (counted) to ``resumed_on``.
@@ -240,6 +370,9 @@ class ClockPause(models.Model):
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="pauses", verbose_name=_("ticket"))
     paused_on = models.DateField(_("paused on"))
     resumed_on = models.DateField(_("resumed on"), null=True, blank=True)
+    #: the exact times, for a round-the-clock ticket (the dates above are their local days)
+    paused_at = models.DateTimeField(_("paused at"), null=True, blank=True)
+    resumed_at = models.DateTimeField(_("resumed at"), null=True, blank=True)
     reason = models.CharField(_("reason"), max_length=300)
     paused_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("paused by")
@@ -317,6 +450,9 @@ class EventKind(models.TextChoices):
     RESUMED = "resumed", _("Clock resumed")
     CLOSED = "closed", _("Closed")
     NOTICE_DELIVERED = "notice_delivered", _("One-time notification delivered")
+    CONTACTED = "contacted", _("Customer contacted")
+    ARRIVED = "arrived", _("Arrived on site")
+    RESTORED = "restored", _("Supply restored")
     ESCALATED = "escalated", _("Escalated")
 
 
@@ -410,6 +546,8 @@ class Notification(models.Model):
     )
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="notifications", verbose_name=_("ticket"))
     kind = models.CharField(_("kind"), max_length=20, choices=NotificationKind.choices)
+    #: for a round-the-clock ticket: which milestone the escalation is about
+    milestone = models.CharField(_("milestone"), max_length=20, blank=True, default="")
     message = models.CharField(_("message"), max_length=500)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
@@ -421,11 +559,91 @@ class Notification(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "ticket", "kind"],
+                fields=["user", "ticket", "kind", "milestone"],
                 condition=~models.Q(kind="transfer"),
-                name="one_escalation_per_ticket_state_user",
+                name="one_escalation_per_ticket_milestone_state_user",
             )
         ]
 
     def __str__(self) -> str:
         return self.message
+
+
+class WorkOrderType(models.TextChoices):
+    """The 95598 work-order types (docs/data-formats.md, kind ``workorders``)."""
+
+    INQUIRY = "inquiry", _("Inquiry")
+    COMPLAINT = "complaint", _("Complaint")
+    REPORT = "report", _("Report of misconduct")
+    OPINION = "opinion", _("Opinion")
+    FAULT = "fault", _("Fault report")
+    PRAISE = "praise", _("Praise")
+
+
+class WorkOrderChannel(models.TextChoices):
+    PHONE = "phone", _("Phone (95598)")
+    ONLINE = "online", _("Online")
+    APP = "app", _("Mobile app")
+    WECHAT = "wechat", _("WeChat")
+    COUNTER = "counter", _("Service counter")
+    OTHER = "other", _("Other")
+
+
+class WorkOrderStatus(models.TextChoices):
+    OPEN = "open", _("Being handled")
+    CLOSED = "closed", _("Closed")
+
+
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", _("Satisfied")
+    NEUTRAL = "neutral", _("Fairly satisfied")
+    DISSATISFIED = "dissatisfied", _("Dissatisfied")
+
+
+#: The ticket a work order becomes (praise needs no follow-up: no ticket).
+WORKORDER_TICKET_KINDS: dict[str, str] = {
+    WorkOrderType.INQUIRY: TicketKind.CONSULTATION,
+    WorkOrderType.COMPLAINT: TicketKind.COMPLAINT,
+    WorkOrderType.REPORT: TicketKind.COMPLAINT,
+    WorkOrderType.OPINION: TicketKind.CONSULTATION,
+    WorkOrderType.FAULT: TicketKind.FAULT_REPAIR,
+}
+
+#: Complaints of one account within this many days of each other are flagged as repeated.
+REPEAT_COMPLAINT_DAYS = 90
+
+
+class WorkOrder(models.Model):
+    """A 95598 work order of a CRM account, as imported; re-importing its number updates it."""
+
+    order_no = models.CharField(_("work order number"), max_length=40, unique=True)
+    channel = models.CharField(_("channel"), max_length=20, choices=WorkOrderChannel.choices, blank=True)
+    order_type = models.CharField(_("type"), max_length=20, choices=WorkOrderType.choices, db_index=True)
+    received_at = models.DateTimeField(_("received at"))
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.PROTECT, related_name="work_orders", verbose_name=_("account")
+    )
+    content = models.TextField(_("content"), blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=WorkOrderStatus.choices)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    satisfaction = models.CharField(_("satisfaction"), max_length=20, choices=Satisfaction.choices, blank=True)
+    ticket = models.OneToOneField(
+        Ticket,
+        on_delete=models.PROTECT,
+        related_name="work_order",
+        null=True,
+        blank=True,
+        verbose_name=_("ticket"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("95598 work order")
+        verbose_name_plural = _("95598 work orders")
+        ordering = ["-received_at", "-id"]
+        indexes = [models.Index(fields=["account", "order_type", "received_at"], name="workorder_account_type")]
+
+    def __str__(self) -> str:
+        return self.order_no

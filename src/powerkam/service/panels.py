@@ -23,6 +23,17 @@ def _account_tickets(request: HttpRequest, account: Account) -> dict[str, Any]:
     }
 
 
+def _account_workorders(request: HttpRequest, account: Account) -> dict[str, Any]:
+    from powerkam.service.workorders import workorders_for_account
+
+    rows = workorders_for_account(account=account)
+    return {
+        "rows": rows,
+        "repeated": sum(1 for r in rows if r.repeated),
+        "empty_text": _("No 95598 work order for this account."),
+    }
+
+
 def _my_tickets(request: HttpRequest, user: Any) -> dict[str, Any] | None:
     rows = selectors.my_tickets(user=user)
     return {
@@ -42,6 +53,17 @@ def register_panels() -> None:
             "service/_panel_tickets.html",
             _account_tickets,
             order=40,
+            lazy=True,
+        ),
+    )
+    register(
+        "account",
+        Panel(
+            "workorders",
+            gettext_lazy("95598 work orders"),
+            "service/_panel_workorders.html",
+            _account_workorders,
+            order=41,
             lazy=True,
         ),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
@@ -19,8 +19,13 @@ from powerkam.analytics.portfolio import AGE_BUCKETS
 from powerkam.analytics.workcal import WorkCalendar
 from powerkam.service import clock
 from powerkam.service.models import (
+    DEFAULT_CONTACT_LIMITS,
     DEFAULT_GREEN_LIMITS,
+    DEFAULT_HOUR_LIMITS,
     DEFAULT_LIMITS,
+    ClockKind,
+    HourLimit,
+    LimitMilestone,
     Notification,
     SupplyVariant,
     Ticket,
@@ -42,16 +47,69 @@ def _variant(kind: str, dual_supply: bool) -> str:
     return ""
 
 
-def time_limit(*, kind: str, green_channel: bool = False, dual_supply: bool = False) -> int:
-    """Working days allowed for a kind of ticket: the administrator's table, else the defaults."""
+def time_limit(*, kind: str, green_channel: bool = False, dual_supply: bool = False, milestone: str = "") -> int:
+    """Working days allowed for a kind of ticket (``milestone="contact"``: for its first contact):
+    the administrator's table, else the defaults."""
     variant = _variant(kind, dual_supply)
-    row = TimeLimit.objects.filter(kind=kind, supply=variant, green_channel=green_channel).first()
+    rows = TimeLimit.objects.filter(kind=kind, green_channel=green_channel, milestone=milestone)
+    row = rows.filter(supply=variant).first()
     if row is None and variant:
-        row = TimeLimit.objects.filter(kind=kind, supply="", green_channel=green_channel).first()
+        row = rows.filter(supply="").first()
     if row is not None:
         return row.working_days
+    if milestone == LimitMilestone.CONTACT:
+        return DEFAULT_CONTACT_LIMITS[kind]
     defaults = DEFAULT_GREEN_LIMITS if green_channel else DEFAULT_LIMITS
     return defaults[(kind, variant)]
+
+
+def hour_limit(*, kind: str, milestone: str, area_class: str) -> tuple[int, int]:
+    """Minutes allowed for one milestone of a round-the-clock kind in an area class, and the share
+    of it (percent) at which the ticket is escalated: the administrator's table, else the defaults."""
+    row = HourLimit.objects.filter(kind=kind, milestone=milestone, area_class=area_class).first()
+    if row is not None:
+        return row.minutes, row.warn_percent
+    return DEFAULT_HOUR_LIMITS[(kind, milestone, area_class)], clock.DEFAULT_WARN_PERCENT
+
+
+@dataclass(frozen=True)
+class HourLimitRow:
+    kind: str
+    label: str
+    milestone: str
+    milestone_label: str
+    area_class: str
+    area_label: str
+    minutes: int
+    warn_percent: int
+    source: str
+
+
+def hour_limit_table() -> list[HourLimitRow]:
+    """The round-the-clock limits as they apply now (the table, completed by the defaults)."""
+    from powerkam.accounts.models import AreaClass
+    from powerkam.service.models import Milestone, hour_limit_sources
+
+    rows = {(r.kind, r.milestone, r.area_class): r for r in HourLimit.objects.all()}
+    sources = hour_limit_sources()
+    out = []
+    for key, minutes in DEFAULT_HOUR_LIMITS.items():
+        kind, milestone, area = key
+        row = rows.get(key)
+        out.append(
+            HourLimitRow(
+                kind=kind,
+                label=str(TicketKind(kind).label),
+                milestone=milestone,
+                milestone_label=str(Milestone(milestone).label),
+                area_class=area,
+                area_label=str(AreaClass(area).label),
+                minutes=row.minutes if row else minutes,
+                warn_percent=row.warn_percent if row else clock.DEFAULT_WARN_PERCENT,
+                source=row.source if row else sources[key],
+            )
+        )
+    return out
 
 
 @dataclass(frozen=True)
@@ -82,13 +140,55 @@ def time_limit_table() -> list[LimitRow]:
     return rows
 
 
-def ticket_sla(ticket: Ticket, *, today: dt.date | None = None, calendar: WorkCalendar | None = None) -> clock.Sla:
+def _local(moment: dt.datetime | None) -> dt.datetime | None:
+    return timezone.localtime(moment) if moment is not None else None
+
+
+def ticket_sla(
+    ticket: Ticket,
+    *,
+    today: dt.date | None = None,
+    calendar: WorkCalendar | None = None,
+    now: dt.datetime | None = None,
+) -> clock.Sla:
+    """The ticket's clock now: working days for most kinds, minutes for round-the-clock ones."""
+    if ticket.round_the_clock and ticket.accepted_at is not None:
+        spans = [
+            clock.TimeSpan(timezone.localtime(p.paused_at), _local(p.resumed_at))
+            for p in ticket.pauses.all()
+            if p.paused_at is not None
+        ]
+        return clock.hours_sla(
+            accepted_at=timezone.localtime(ticket.accepted_at),
+            arrival_minutes=ticket.arrival_minutes or 0,
+            restoration_minutes=ticket.restoration_minutes or 0,
+            now=timezone.localtime(now or timezone.now()),
+            arrived_at=_local(ticket.arrived_at),
+            restored_at=_local(ticket.restored_at),
+            closed_at=_local(ticket.closed_at),
+            pauses=spans,
+            warn_percent=ticket.warn_percent,
+        )
     calendar = calendar or work_calendar()
     today = today or timezone.localdate()
     pauses = list(ticket.pauses.all())
     open_pause = next((clock.PauseSpan(p.paused_on, None) for p in pauses if p.resumed_on is None), None)
     due = clock.Due(ticket.due_on, ticket.due_provisional, ticket.paused_workdays)
-    return clock.sla(calendar, due=due, today=today, open_pause=open_pause, closed_on=ticket.closed_on)
+    if ticket.contact_due_on is None:
+        return clock.sla(calendar, due=due, today=today, open_pause=open_pause, closed_on=ticket.closed_on)
+    # Two milestones (complaints): the first contact, then the reply. Closing counts as the contact
+    # when none was recorded; the ticket is met only when both were in time.
+    contacted = ticket.contacted_on or ticket.closed_on
+    if contacted is None:
+        contact_due = clock.Due(ticket.contact_due_on, ticket.due_provisional, ticket.paused_workdays)
+        running = clock.sla(calendar, due=contact_due, today=today, open_pause=open_pause)
+        return replace(running, milestone=LimitMilestone.CONTACT)
+    result = clock.sla(calendar, due=due, today=today, open_pause=open_pause, closed_on=ticket.closed_on)
+    if result.closed:
+        if contacted > ticket.contact_due_on and result.state == clock.SlaState.MET:
+            result = replace(result, state=clock.SlaState.BREACHED)
+        return result
+    return replace(result, milestone="reply")
 
 
 @dataclass(frozen=True)
@@ -242,20 +342,25 @@ def sla_compliance(
     closed = tickets_visible_to(user).filter(
         status=TicketStatus.CLOSED, closed_on__gte=first_month.replace(day=1), closed_on__lt=month
     )
-    for kind, due_on, closed_on in closed.values_list("kind", "due_on", "closed_on"):
+    hour_met = {  # round-the-clock tickets and complaints: two milestones, judged by their clock
+        t.pk: ticket_sla(t).state == clock.SlaState.MET
+        for t in closed.filter(Q(clock=ClockKind.HOURS) | Q(contact_due_on__isnull=False)).prefetch_related("pauses")
+    }
+    for pk, kind, due_on, closed_on in closed.values_list("pk", "kind", "due_on", "closed_on"):
         if closed_on is None:  # pragma: no cover - a closed ticket has a closing date
             continue
         key = closed_on.strftime("%Y-%m")
         for cell in (cells[(kind, key)], totals[kind], totals["*"]):
             cell.closed += 1
-            cell.met += closed_on <= due_on
-    for (kind,) in (
-        tickets_visible_to(user)
-        .exclude(status=TicketStatus.CLOSED)
-        .filter(due_on__lt=today)
-        .exclude(status=TicketStatus.PAUSED)
-        .values_list("kind")
-    ):
+            cell.met += hour_met.get(pk, closed_on <= due_on)
+    running = tickets_visible_to(user).filter(status=TicketStatus.OPEN)
+    breached_kinds = list(running.filter(clock=ClockKind.WORKDAYS, due_on__lt=today).values_list("kind", flat=True))
+    breached_kinds += [
+        t.kind
+        for t in running.filter(clock=ClockKind.HOURS).prefetch_related("pauses")
+        if ticket_sla(t).state == clock.SlaState.BREACHED and ticket_sla(t).milestone
+    ]
+    for kind in breached_kinds:
         totals[kind].open_breached += 1
         totals["*"].open_breached += 1
     kinds = [k for k in TicketKind.values if totals.get(k)]

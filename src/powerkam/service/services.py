@@ -15,15 +15,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from powerkam.accounts.models import Account, Assignment, AssignmentRole
+from powerkam.accounts.models import Account, AreaClass, Assignment, AssignmentRole
 from powerkam.analytics.workcal import WorkCalendarError
 from powerkam.core.errors import ApplicationError
 from powerkam.core.locking import lock
 from powerkam.service import clock
 from powerkam.service.models import (
     CASE_STEPS,
+    DEFAULT_CONTACT_LIMITS,
+    HOUR_CLOCK_KINDS,
     Case,
     CaseStatus,
+    ClockKind,
     ClockPause,
     EventKind,
     NoticeDelivery,
@@ -35,7 +38,7 @@ from powerkam.service.models import (
     Transfer,
     TransferStatus,
 )
-from powerkam.service.selectors import time_limit
+from powerkam.service.selectors import hour_limit, time_limit
 from powerkam.staff.models import Role, StaffProfile
 from powerkam.workdays.selectors import calendar_error_message, work_calendar
 
@@ -54,6 +57,14 @@ NOT_RECEIVER = gettext_lazy("Only %(user)s can accept or decline this transfer."
 TRANSFER_DECIDED = gettext_lazy("This transfer was already decided.")
 NOT_ALLOWED = gettext_lazy("Only the ticket's owner or a supervisor can do this.")
 VIEWER = gettext_lazy("Your role can view tickets but not change them.")
+BEFORE_ACCEPTANCE_AT = gettext_lazy("The time %(time)s is before the request was accepted (%(accepted)s).")
+NOT_ROUND_THE_CLOCK = gettext_lazy("Only a round-the-clock request (fault repair) records arrival and restoration.")
+ALREADY_ARRIVED = gettext_lazy("The arrival on site is already recorded (%(time)s).")
+NOT_ARRIVED = gettext_lazy("Record the arrival on site first.")
+ALREADY_RESTORED = gettext_lazy("The restoration is already recorded (%(time)s).")
+BEFORE_ARRIVAL = gettext_lazy("The time %(time)s is before the arrival on site (%(arrived)s).")
+RESUME_FIRST = gettext_lazy("The clock is paused: resume it first.")
+IN_THE_FUTURE = gettext_lazy("The time %(time)s is in the future.")
 
 
 def _staff(user: User | None) -> StaffProfile | None:
@@ -113,7 +124,57 @@ def _pauses(ticket: Ticket) -> list[clock.PauseSpan]:
     return [clock.PauseSpan(p.paused_on, p.resumed_on) for p in ticket.pauses.all()]
 
 
+def _fmt(moment: dt.datetime) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
+#: How far ahead of the server's clock a recorded time may be (the field crew's phones drift).
+FUTURE_TOLERANCE = dt.timedelta(minutes=5)
+
+
+def _moment(at: dt.datetime | None) -> dt.datetime:
+    """An aware time in the utility's zone (now when not given); a naive time is read in that zone."""
+    if at is None:
+        return timezone.localtime()
+    if timezone.is_naive(at):
+        at = timezone.make_aware(at)
+    if at > timezone.now() + FUTURE_TOLERANCE:
+        raise ApplicationError(str(IN_THE_FUTURE) % {"time": _fmt(at)})
+    return timezone.localtime(at)
+
+
+def _check_time(ticket: Ticket, at: dt.datetime) -> None:
+    assert ticket.accepted_at is not None
+    if at < ticket.accepted_at:
+        raise ApplicationError(str(BEFORE_ACCEPTANCE_AT) % {"time": _fmt(at), "accepted": _fmt(ticket.accepted_at)})
+
+
+def _recompute_minutes(ticket: Ticket) -> None:
+    """The round-the-clock due times: arrival from the report, restoration from the arrival (before
+    it, from the time the arrival is due); finished pauses move them (docs/service.md)."""
+    assert ticket.accepted_at is not None
+    assert ticket.arrival_minutes
+    assert ticket.restoration_minutes
+    spans = (
+        [clock.TimeSpan(p.paused_at, p.resumed_at) for p in ticket.pauses.all() if p.paused_at and p.resumed_at]
+        if ticket.pk is not None
+        else []
+    )
+    arrival_due, paused_before = clock.minutes_due(ticket.accepted_at, ticket.arrival_minutes, spans)
+    start = ticket.arrived_at or arrival_due
+    restoration_due, paused_after = clock.minutes_due(start, ticket.restoration_minutes, spans)
+    ticket.arrival_due_at = arrival_due
+    ticket.restoration_due_at = restoration_due
+    ticket.paused_minutes = paused_before + (paused_after if ticket.arrived_at else 0)
+    ticket.accepted_on = timezone.localdate(ticket.accepted_at)
+    ticket.due_on = timezone.localdate(restoration_due)
+    ticket.due_provisional = False
+
+
 def _recompute_due(ticket: Ticket) -> None:
+    if ticket.round_the_clock:
+        _recompute_minutes(ticket)
+        return
     try:
         due = clock.due_date(
             work_calendar(), accepted_on=ticket.accepted_on, limit_days=ticket.limit_days, pauses=_pauses(ticket)
@@ -123,6 +184,14 @@ def _recompute_due(ticket: Ticket) -> None:
     ticket.due_on = due.due_on
     ticket.due_provisional = due.provisional
     ticket.paused_workdays = due.paused_workdays
+    if ticket.contact_limit_days is not None:
+        contact = clock.due_date(
+            work_calendar(),
+            accepted_on=ticket.accepted_on,
+            limit_days=ticket.contact_limit_days,
+            pauses=_pauses(ticket),
+        )
+        ticket.contact_due_on = contact.due_on
 
 
 def primary_manager(account: Account | None) -> User | None:
@@ -145,7 +214,8 @@ def ticket_create(
     kind: str,
     title: str,
     by: User,
-    accepted_on: dt.date,
+    accepted_on: dt.date | None = None,
+    accepted_at: dt.datetime | None = None,
     account: Account | None = None,
     description: str = "",
     green_channel: bool = False,
@@ -154,7 +224,11 @@ def ticket_create(
     case: Case | None = None,
 ) -> Ticket:
     """Record a request. Whoever records it received it (first inquiry); the owner is, in order:
-    the owner named, the key account's primary manager, the person who recorded it."""
+    the owner named, the key account's primary manager, the person who recorded it.
+
+    A working-day request needs the day it was accepted (``accepted_on``). A round-the-clock one
+    (fault repair) runs from the time it was reported (``accepted_at``); given only a day, that is
+    now when the day is today, else the day's first minute — the clock never looks better than it was."""
     _require_staff_editor(by)
     if kind not in TicketKind.values:
         raise ApplicationError(_("Unknown kind of ticket: %(kind)s.") % {"kind": kind})
@@ -165,7 +239,6 @@ def ticket_create(
     if owner is not None and _staff(owner) is None:
         raise ApplicationError(str(NOT_STAFF) % {"user": owner.get_username()})
     owner = owner or primary_manager(account) or by
-    limit = time_limit(kind=kind, green_channel=green_channel, dual_supply=dual_supply)
     ticket = Ticket(
         kind=kind,
         account=account,
@@ -174,24 +247,67 @@ def ticket_create(
         description=description.strip(),
         green_channel=green_channel,
         dual_supply=dual_supply,
-        accepted_on=accepted_on,
-        limit_days=limit,
         received_by=by,
         owner=owner,
     )
+    if kind in HOUR_CLOCK_KINDS:
+        _start_minutes_clock(ticket, accepted_on, accepted_at)
+    else:
+        if accepted_on is None:
+            raise ApplicationError(_("Give the day the request was accepted."))
+        ticket.accepted_on = accepted_on
+        ticket.limit_days = time_limit(kind=kind, green_channel=green_channel, dual_supply=dual_supply)
+        if kind in DEFAULT_CONTACT_LIMITS:
+            ticket.contact_limit_days = time_limit(kind=kind, green_channel=green_channel, milestone="contact")
     _recompute_due(ticket)
     ticket.full_clean()
     ticket.save()
-    _event(
-        ticket,
-        EventKind.CREATED,
-        by,
-        owner=owner.get_username(),
-        limit_days=limit,
-        due_on=ticket.due_on.isoformat(),
-        provisional=ticket.due_provisional,
-    )
+    if ticket.round_the_clock:
+        assert ticket.arrival_due_at is not None
+        assert ticket.restoration_due_at is not None
+        _event(
+            ticket,
+            EventKind.CREATED,
+            by,
+            owner=owner.get_username(),
+            area_class=ticket.area_class,
+            arrival_minutes=ticket.arrival_minutes,
+            restoration_minutes=ticket.restoration_minutes,
+            arrival_due_at=_fmt(ticket.arrival_due_at),
+            due_on=ticket.due_on.isoformat(),
+        )
+    else:
+        _event(
+            ticket,
+            EventKind.CREATED,
+            by,
+            owner=owner.get_username(),
+            limit_days=ticket.limit_days,
+            due_on=ticket.due_on.isoformat(),
+            provisional=ticket.due_provisional,
+        )
     return ticket
+
+
+def _start_minutes_clock(ticket: Ticket, accepted_on: dt.date | None, accepted_at: dt.datetime | None) -> None:
+    """Set up a round-the-clock ticket: its report time, area class and limits (kept from now on)."""
+    if accepted_at is None:
+        if accepted_on is None or accepted_on == timezone.localdate():
+            accepted_at = timezone.localtime()
+        else:
+            accepted_at = timezone.make_aware(dt.datetime.combine(accepted_on, dt.time.min))
+    accepted_at = _moment(accepted_at)
+    area = ticket.account.area_class if ticket.account is not None else AreaClass.URBAN
+    milestones = HOUR_CLOCK_KINDS[ticket.kind]
+    arrival, warn = hour_limit(kind=ticket.kind, milestone=milestones[0], area_class=area)
+    restoration, _warn = hour_limit(kind=ticket.kind, milestone=milestones[1], area_class=area)
+    ticket.clock = ClockKind.HOURS
+    ticket.area_class = area
+    ticket.accepted_at = accepted_at
+    ticket.arrival_minutes = arrival
+    ticket.restoration_minutes = restoration
+    ticket.warn_percent = warn
+    ticket.limit_days = 0
 
 
 @transaction.atomic
@@ -223,6 +339,8 @@ def ticket_update(
     if green_channel is not None and green_channel != current.green_channel:
         current.green_channel = green_channel
         current.limit_days = time_limit(kind=current.kind, green_channel=green_channel, dual_supply=current.dual_supply)
+        if current.contact_limit_days is not None:
+            current.contact_limit_days = time_limit(kind=current.kind, green_channel=green_channel, milestone="contact")
         _recompute_due(current)
         changed.update(green_channel=green_channel, limit_days=current.limit_days, due_on=current.due_on.isoformat())
     if not changed:
@@ -233,8 +351,17 @@ def ticket_update(
 
 
 @transaction.atomic
-def ticket_pause(*, ticket: Ticket, version: int | None, by: User, on: dt.date, reason: str) -> ClockPause:
-    """Stop the clock while the request waits on the customer (documents missing, site not ready)."""
+def ticket_pause(
+    *,
+    ticket: Ticket,
+    version: int | None,
+    by: User,
+    on: dt.date | None = None,
+    reason: str,
+    at: dt.datetime | None = None,
+) -> ClockPause:
+    """Stop the clock while the request waits on the customer (documents missing, site not ready).
+    A working-day clock stops on a day (``on``), a round-the-clock one at a time (``at``, default now)."""
     _require_staff_editor(by)
     current = _lock(ticket, version)
     if current.is_closed:
@@ -243,25 +370,71 @@ def ticket_pause(*, ticket: Ticket, version: int | None, by: User, on: dt.date, 
         raise ApplicationError(str(ALREADY_PAUSED))
     if not may_manage(current, by):
         raise ApplicationError(str(NOT_ALLOWED))
-    _check_date(current, on)
-    last = current.pauses.exclude(resumed_on=None).order_by("-resumed_on").first()
-    if last is not None and last.resumed_on is not None and on < last.resumed_on:
-        raise ApplicationError(
-            _("The clock was resumed on %(resumed)s; a new pause cannot start before that.")
-            % {"resumed": last.resumed_on.isoformat()}
-        )
+    moment: dt.datetime | None = None
+    if current.round_the_clock:
+        moment = _moment(at)
+        _check_time(current, moment)
+        last_at = current.pauses.exclude(resumed_at=None).order_by("-resumed_at").first()
+        if last_at is not None and last_at.resumed_at is not None and moment < last_at.resumed_at:
+            raise ApplicationError(
+                _("The clock was resumed at %(resumed)s; a new pause cannot start before that.")
+                % {"resumed": _fmt(last_at.resumed_at)}
+            )
+        on = timezone.localdate(moment)
+    else:
+        if on is None:
+            raise ApplicationError(_("Give the day the clock stops."))
+        _check_date(current, on)
+        last = current.pauses.exclude(resumed_on=None).order_by("-resumed_on").first()
+        if last is not None and last.resumed_on is not None and on < last.resumed_on:
+            raise ApplicationError(
+                _("The clock was resumed on %(resumed)s; a new pause cannot start before that.")
+                % {"resumed": last.resumed_on.isoformat()}
+            )
     if not reason.strip():
         raise ApplicationError(_("Say what the request is waiting for."))
-    pause = ClockPause.objects.create(ticket=current, paused_on=on, reason=reason.strip(), paused_by=by)
+    pause = ClockPause.objects.create(
+        ticket=current, paused_on=on, paused_at=moment, reason=reason.strip(), paused_by=by
+    )
     current.status = TicketStatus.PAUSED
     _save(current, ticket, by)
-    _event(current, EventKind.PAUSED, by, reason.strip(), on=on.isoformat())
+    _event(current, EventKind.PAUSED, by, reason.strip(), on=_fmt(moment) if moment else on.isoformat())
     return pause
 
 
+def _end_pause(current: Ticket, by: User, on: dt.date | None, moment: dt.datetime | None, closing: bool) -> None:
+    """End the open pause on ``on`` (working days) or at ``moment`` (round the clock)."""
+    pause = current.pauses.get(resumed_on=None)
+    if moment is not None:
+        assert pause.paused_at is not None
+        if moment < pause.paused_at:
+            message = (
+                _("The clock was paused at %(paused)s; the ticket cannot close before that.")
+                if closing
+                else _("The clock was paused at %(paused)s; it cannot resume before that.")
+            )
+            raise ApplicationError(message % {"paused": _fmt(pause.paused_at)})
+        pause.resumed_at = moment
+        pause.resumed_on = timezone.localdate(moment)
+    else:
+        assert on is not None
+        if on < pause.paused_on:
+            message = (
+                _("The clock was paused on %(paused)s; the ticket cannot close before that.")
+                if closing
+                else _("The clock was paused on %(paused)s; it cannot resume before that.")
+            )
+            raise ApplicationError(message % {"paused": pause.paused_on.isoformat()})
+        pause.resumed_on = on
+    pause.resumed_by = by
+    pause.save()
+
+
 @transaction.atomic
-def ticket_resume(*, ticket: Ticket, version: int | None, by: User, on: dt.date) -> Ticket:
-    """Restart the clock; the working days of the pause are added to the due date."""
+def ticket_resume(
+    *, ticket: Ticket, version: int | None, by: User, on: dt.date | None = None, at: dt.datetime | None = None
+) -> Ticket:
+    """Restart the clock; the working days (or minutes) of the pause are added to the due date."""
     _require_staff_editor(by)
     current = _lock(ticket, version)
     if current.is_closed:
@@ -270,61 +443,87 @@ def ticket_resume(*, ticket: Ticket, version: int | None, by: User, on: dt.date)
         raise ApplicationError(str(NOT_PAUSED))
     if not may_manage(current, by):
         raise ApplicationError(str(NOT_ALLOWED))
-    pause = current.pauses.get(resumed_on=None)
-    if on < pause.paused_on:
-        raise ApplicationError(
-            _("The clock was paused on %(paused)s; it cannot resume before that.")
-            % {"paused": pause.paused_on.isoformat()}
-        )
-    pause.resumed_on = on
-    pause.resumed_by = by
-    pause.save()
+    moment = _moment(at) if current.round_the_clock else None
+    if moment is None and on is None:
+        raise ApplicationError(_("Give the day the clock runs again."))
+    _end_pause(current, by, on, moment, closing=False)
     current.status = TicketStatus.OPEN
     before = current.due_on
     _recompute_due(current)
     _save(current, ticket, by)
-    _event(
-        current,
-        EventKind.RESUMED,
-        by,
-        on=on.isoformat(),
-        due_before=before.isoformat(),
-        due_on=current.due_on.isoformat(),
-        paused_workdays=current.paused_workdays,
-    )
+    when = _fmt(moment) if moment is not None else on.isoformat() if on else ""
+    if current.round_the_clock:
+        assert current.arrival_due_at is not None
+        assert current.restoration_due_at is not None
+        _event(
+            current,
+            EventKind.RESUMED,
+            by,
+            on=when,
+            arrival_due_at=_fmt(current.arrival_due_at),
+            restoration_due_at=_fmt(current.restoration_due_at),
+            paused_minutes=current.paused_minutes,
+        )
+    else:
+        _event(
+            current,
+            EventKind.RESUMED,
+            by,
+            on=when,
+            due_before=before.isoformat(),
+            due_on=current.due_on.isoformat(),
+            paused_workdays=current.paused_workdays,
+        )
     return current
 
 
 @transaction.atomic
 def ticket_close(
-    *, ticket: Ticket, version: int | None, by: User, on: dt.date | None = None, resolution: str = ""
+    *,
+    ticket: Ticket,
+    version: int | None,
+    by: User,
+    on: dt.date | None = None,
+    resolution: str = "",
+    at: dt.datetime | None = None,
 ) -> Ticket:
-    """Close the ticket (a paused clock ends its pause on the closing day)."""
+    """Close the ticket (a paused clock ends its pause on the closing day, or at the closing time)."""
     _require_staff_editor(by)
     current = _lock(ticket, version)
     if current.is_closed:
         raise ApplicationError(str(ALREADY_CLOSED))
     if not may_manage(current, by):
         raise ApplicationError(str(NOT_ALLOWED))
-    on = on or timezone.localdate()
-    _check_date(current, on)
+    moment: dt.datetime | None = None
+    if current.round_the_clock:
+        moment = _moment(at)
+        _check_time(current, moment)
+        for reached in (current.arrived_at, current.restored_at):
+            if reached is not None and moment < reached:
+                raise ApplicationError(
+                    _("The ticket cannot close (%(time)s) before the time recorded for the work (%(reached)s).")
+                    % {"time": _fmt(moment), "reached": _fmt(reached)}
+                )
+        on = timezone.localdate(moment)
+    else:
+        on = on or timezone.localdate()
+        _check_date(current, on)
     if current.is_paused:
-        pause = current.pauses.get(resumed_on=None)
-        if on < pause.paused_on:
-            raise ApplicationError(
-                _("The clock was paused on %(paused)s; the ticket cannot close before that.")
-                % {"paused": pause.paused_on.isoformat()}
-            )
-        pause.resumed_on = on
-        pause.resumed_by = by
-        pause.save()
+        _end_pause(current, by, on, moment, closing=True)
         _recompute_due(current)
     current.status = TicketStatus.CLOSED
     current.closed_on = on
+    current.closed_at = moment
     current.resolution = resolution.strip()
     _save(current, ticket, by)
-    met = on <= current.due_on
-    _event(current, EventKind.CLOSED, by, resolution.strip(), on=on.isoformat(), in_time=met)
+    if current.round_the_clock:
+        from powerkam.service.selectors import ticket_sla
+
+        met = ticket_sla(current).state == clock.SlaState.MET
+        _event(current, EventKind.CLOSED, by, resolution.strip(), on=_fmt(moment) if moment else "", in_time=met)
+    else:
+        met = on <= current.due_on
+        _event(current, EventKind.CLOSED, by, resolution.strip(), on=on.isoformat(), in_time=met)
     for transfer in current.transfers.filter(status=TransferStatus.PENDING):
         transfer.status = TransferStatus.CANCELLED
         transfer.decided_at = timezone.now()
@@ -332,6 +531,119 @@ def ticket_close(
         transfer.save()
     if current.case_id is not None:
         _case_after_step_closed(current)
+    return current
+
+
+@transaction.atomic
+def ticket_contact(*, ticket: Ticket, version: int | None, by: User, on: dt.date | None = None) -> Ticket:
+    """Record the first contact with the customer (a complaint's first milestone; the reply is the
+    closing)."""
+    _require_staff_editor(by)
+    current = _lock(ticket, version)
+    if current.contact_due_on is None:
+        raise ApplicationError(_("Only a complaint has a first-contact limit."))
+    if current.is_closed:
+        raise ApplicationError(str(ALREADY_CLOSED))
+    if current.contacted_on is not None:
+        raise ApplicationError(
+            _("The first contact is already recorded (%(day)s).") % {"day": current.contacted_on.isoformat()}
+        )
+    if not may_manage(current, by):
+        raise ApplicationError(str(NOT_ALLOWED))
+    on = on or timezone.localdate()
+    _check_date(current, on)
+    if on > timezone.localdate():
+        raise ApplicationError(str(IN_THE_FUTURE) % {"time": on.isoformat()})
+    current.contacted_on = on
+    _save(current, ticket, by)
+    _event(current, EventKind.CONTACTED, by, on=on.isoformat(), in_time=on <= current.contact_due_on)
+    return current
+
+
+def _milestone_common(
+    ticket: Ticket, version: int | None, by: User, at: dt.datetime | None
+) -> tuple[Ticket, dt.datetime]:
+    _require_staff_editor(by)
+    current = _lock(ticket, version)
+    if not current.round_the_clock:
+        raise ApplicationError(str(NOT_ROUND_THE_CLOCK))
+    if current.is_closed:
+        raise ApplicationError(str(ALREADY_CLOSED))
+    if current.is_paused:
+        raise ApplicationError(str(RESUME_FIRST))
+    if not may_manage(current, by):
+        raise ApplicationError(str(NOT_ALLOWED))
+    moment = _moment(at)
+    _check_time(current, moment)
+    return current, moment
+
+
+@transaction.atomic
+def ticket_arrive(*, ticket: Ticket, version: int | None, by: User, at: dt.datetime | None = None) -> Ticket:
+    """Record the repair crew's arrival on site: the first milestone of a fault repair. The
+    restoration clock starts from it."""
+    current, moment = _milestone_common(ticket, version, by, at)
+    if current.arrived_at is not None:
+        raise ApplicationError(str(ALREADY_ARRIVED) % {"time": _fmt(current.arrived_at)})
+    last = current.pauses.exclude(resumed_at=None).order_by("-resumed_at").first()
+    if last is not None and last.resumed_at is not None and moment < last.resumed_at:
+        raise ApplicationError(
+            _("The clock was resumed at %(resumed)s; the arrival cannot be recorded before that.")
+            % {"resumed": _fmt(last.resumed_at)}
+        )
+    assert current.arrival_due_at is not None
+    in_time = moment <= current.arrival_due_at
+    current.arrived_at = moment
+    _recompute_due(current)
+    _save(current, ticket, by)
+    assert current.restoration_due_at is not None
+    _event(
+        current,
+        EventKind.ARRIVED,
+        by,
+        on=_fmt(moment),
+        in_time=in_time,
+        restoration_due_at=_fmt(current.restoration_due_at),
+    )
+    return current
+
+
+@transaction.atomic
+def ticket_restore(*, ticket: Ticket, version: int | None, by: User, at: dt.datetime | None = None) -> Ticket:
+    """Record that supply is restored: the second milestone of a fault repair (the ticket stays open
+    until it is closed, e.g. after the report is written)."""
+    current, moment = _milestone_common(ticket, version, by, at)
+    if current.arrived_at is None:
+        raise ApplicationError(str(NOT_ARRIVED))
+    if current.restored_at is not None:
+        raise ApplicationError(str(ALREADY_RESTORED) % {"time": _fmt(current.restored_at)})
+    if moment < current.arrived_at:
+        raise ApplicationError(str(BEFORE_ARRIVAL) % {"time": _fmt(moment), "arrived": _fmt(current.arrived_at)})
+    assert current.restoration_due_at is not None
+    in_time = moment <= current.restoration_due_at
+    current.restored_at = moment
+    _save(current, ticket, by)
+    _event(current, EventKind.RESTORED, by, on=_fmt(moment), in_time=in_time)
+    return current
+
+
+@transaction.atomic
+def account_area_class_set(*, account: Account, area_class: str, by: User) -> Account:
+    """Set where an account takes supply (urban, rural, remote): new fault-repair tickets take their
+    limits from it; open tickets keep the limits they were created with."""
+    profile = _require_staff_editor(by)
+    if not by.is_superuser and (profile is None or profile.role not in (Role.SUPERVISOR, Role.ADMIN)):
+        raise ApplicationError(_("Only a supervisor or an administrator can change an account's area class."))
+    if area_class not in AreaClass.values:
+        raise ApplicationError(
+            _("Unknown area class %(value)r: use one of %(choices)s.")
+            % {"value": area_class, "choices": ", ".join(AreaClass.values)}
+        )
+    current = Account.objects.select_for_update().get(pk=account.pk)
+    if current.area_class != area_class:
+        current.area_class = area_class
+        current._change_reason = "area class"  # type: ignore[attr-defined]
+        current.save(update_fields=["area_class", "updated_at"])
     return current
 
 

@@ -18,4 +18,10 @@ from powerkam.service.escalation import escalate_tickets
 def escalate(today: str | None = None) -> dict[str, Any]:
     """Queue with ``escalate.enqueue()``; ``today`` (YYYY-MM-DD) only for replaying a day."""
     day = dt.date.fromisoformat(today) if today else None
-    return escalate_tickets(today=day).as_dict()
+    return escalate_tickets(today=day, clock_kind="workdays").as_dict()
+
+
+@task()
+def escalate_round_the_clock() -> dict[str, Any]:
+    """The round-the-clock tickets only (fault repair), queued every few minutes by the schedule."""
+    return escalate_tickets(clock_kind="hours").as_dict()

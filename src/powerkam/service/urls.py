@@ -18,5 +18,6 @@ urlpatterns = [
     path("cases/<int:pk>/", views.case_detail, name="case"),
     path("cases/<int:pk>/next-step/", views.case_next_step, name="case-next-step"),
     path("compliance/", views.compliance, name="compliance"),
+    path("compliance/report/", views.compliance_report, name="compliance-report"),
     path("arrears/", views.arrears, name="arrears"),
 ]

@@ -19,14 +19,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from powerkam.accounts import selectors as account_selectors
-from powerkam.accounts.models import Account
+from powerkam.accounts.models import Account, AreaClass
 from powerkam.accounts.overview import arrears_table
 from powerkam.core.errors import ApplicationError
 from powerkam.service import forms, selectors, services
 from powerkam.service.letters import render_notice_html, render_pdf
 from powerkam.service.models import Case, NoticeDelivery, NoticeTemplate, Ticket, TicketKind, TicketStatus, Transfer
 from powerkam.web.charts import PALETTE
-from powerkam.web.excel import workbook_bytes, xlsx_response
+from powerkam.web.excel import Column, Sheet, workbook_bytes, write_workbook, xlsx_response
 
 
 def _user(request: HttpRequest) -> User:
@@ -104,12 +104,16 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        accepted_at = None
+        if data["accepted_time"] is not None:
+            accepted_at = timezone.make_aware(dt.datetime.combine(data["accepted_on"], data["accepted_time"]))
         try:
             ticket = services.ticket_create(
                 kind=data["kind"],
                 title=data["title"],
                 by=_user(request),
                 accepted_on=data["accepted_on"],
+                accepted_at=accepted_at,
                 account=_account_or_error(data["customer_id"]),
                 description=data["description"],
                 green_channel=data["green_channel"],
@@ -132,6 +136,7 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
     sla = selectors.ticket_sla(ticket)
     pending = selectors.pending_transfer(ticket)
     v = {"version": ticket.version}
+    hours = ticket.round_the_clock
     transfer_form = forms.TransferForm(initial=v)
     transfer_form.fields["to_user"].queryset = transfer_form.fields["to_user"].queryset.exclude(pk=ticket.owner_id)  # type: ignore[attr-defined]
     context = {
@@ -146,9 +151,15 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_manage": services.may_manage(ticket, user) and not ticket.is_closed,
         "is_receiver": pending is not None and pending.to_user_id == user.pk,
         "transfer_form": transfer_form,
-        "pause_form": forms.PauseForm(initial=v),
-        "resume_form": forms.ResumeForm(initial=v),
-        "close_form": forms.CloseForm(initial=v),
+        "pause_form": (forms.HourPauseForm if hours else forms.PauseForm)(initial=v),
+        "resume_form": (forms.HourResumeForm if hours else forms.ResumeForm)(initial=v),
+        "close_form": (forms.HourCloseForm if hours else forms.CloseForm)(initial=v),
+        "contact_form": forms.ContactForm(initial=v) if ticket.contact_due_on and not ticket.contacted_on else None,
+        "area_label": AreaClass(ticket.area_class).label if ticket.area_class in AreaClass.values else "",
+        "arrive_form": forms.ArriveForm(initial=v) if hours and ticket.arrived_at is None else None,
+        "restore_form": forms.RestoreForm(initial=v)
+        if hours and ticket.arrived_at and not ticket.restored_at
+        else None,
         "edit_form": forms.EditForm(
             initial={
                 **v,
@@ -166,12 +177,22 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "service/ticket_detail.html", context)
 
 
-_ACTIONS = {
+_ACTIONS: dict[str, type[forms.VersionedForm]] = {
+    "contact": forms.ContactForm,
     "transfer": forms.TransferForm,
     "pause": forms.PauseForm,
     "resume": forms.ResumeForm,
     "close": forms.CloseForm,
     "edit": forms.EditForm,
+}
+#: A round-the-clock ticket records times, not days.
+_HOUR_ACTIONS: dict[str, type[forms.VersionedForm]] = {
+    **_ACTIONS,
+    "pause": forms.HourPauseForm,
+    "resume": forms.HourResumeForm,
+    "close": forms.HourCloseForm,
+    "arrive": forms.ArriveForm,
+    "restore": forms.RestoreForm,
 }
 
 
@@ -179,7 +200,7 @@ _ACTIONS = {
 @require_POST
 def ticket_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     ticket = _ticket(request, pk)
-    form_class = _ACTIONS.get(action)
+    form_class = (_HOUR_ACTIONS if ticket.round_the_clock else _ACTIONS).get(action)
     if form_class is None:
         raise Http404
     form = form_class(request.POST)
@@ -197,16 +218,37 @@ def ticket_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 "user": data["to_user"].get_username()
             }
         elif action == "pause":
-            services.ticket_pause(ticket=ticket, version=data["version"], by=by, on=data["on"], reason=data["reason"])
+            services.ticket_pause(
+                ticket=ticket,
+                version=data["version"],
+                by=by,
+                on=data.get("on"),
+                at=data.get("at"),
+                reason=data["reason"],
+            )
             done = _("The clock is paused.")
         elif action == "resume":
-            services.ticket_resume(ticket=ticket, version=data["version"], by=by, on=data["on"])
+            services.ticket_resume(ticket=ticket, version=data["version"], by=by, on=data.get("on"), at=data.get("at"))
             done = _("The clock runs again; new due date %(due)s.") % {"due": ticket.due_on}
         elif action == "close":
             services.ticket_close(
-                ticket=ticket, version=data["version"], by=by, on=data["on"], resolution=data["resolution"]
+                ticket=ticket,
+                version=data["version"],
+                by=by,
+                on=data.get("on"),
+                at=data.get("at"),
+                resolution=data["resolution"],
             )
             done = _("Ticket closed.")
+        elif action == "contact":
+            services.ticket_contact(ticket=ticket, version=data["version"], by=by, on=data["on"])
+            done = _("First contact recorded.")
+        elif action == "arrive":
+            services.ticket_arrive(ticket=ticket, version=data["version"], by=by, at=data["at"])
+            done = _("Arrival on site recorded; the restoration clock runs from it.")
+        elif action == "restore":
+            services.ticket_restore(ticket=ticket, version=data["version"], by=by, at=data["at"])
+            done = _("Restoration recorded. Close the ticket once the work is reported.")
         else:
             services.ticket_update(
                 ticket=ticket,
@@ -397,6 +439,100 @@ def compliance(request: HttpRequest) -> HttpResponse:
         request,
         "service/compliance.html",
         {"data": data, "chart": chart, "rows": rows, "total": data["totals"].get("*"), "months": months},
+    )
+
+
+def _report_period(request: HttpRequest) -> tuple[dt.date, dt.date]:
+    """?first=YYYY-MM-DD&last=YYYY-MM-DD; default: the last three months to today."""
+    today = timezone.localdate()
+    default_first = (today.replace(day=1) - dt.timedelta(days=62)).replace(day=1)
+    try:
+        first = dt.date.fromisoformat(request.GET.get("first") or default_first.isoformat())
+        last = dt.date.fromisoformat(request.GET.get("last") or today.isoformat())
+    except ValueError:
+        raise ApplicationError(_("Give the period as dates in the form YYYY-MM-DD.")) from None
+    if last < first:
+        raise ApplicationError(_("The period ends before it starts."))
+    return first, last
+
+
+def _unit(unit: str) -> str:
+    return _("minutes") if unit == "minutes" else _("working days")
+
+
+@login_required
+def compliance_report(request: HttpRequest) -> HttpResponse:
+    """Per kind and area class: count, on-time share, median and 90th percentile, breaches with owners."""
+    from powerkam.service.compliance import compliance_report as build
+
+    try:
+        first, last = _report_period(request)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return HttpResponseRedirect(reverse("service:compliance-report"))
+    report = build(user=request.user, first=first, last=last)
+    if request.GET.get("format") == "xlsx":
+        heading = [_("Compliance %(first)s – %(last)s") % {"first": first, "last": last}]
+        groups = Sheet(
+            title=_("Compliance"),
+            heading=heading,
+            columns=[
+                Column(_("Business")),
+                Column(_("Area class")),
+                Column(_("Unit")),
+                Column(_("Closed"), "int"),
+                Column(_("On time"), "int"),
+                Column(_("On-time share"), "percent"),
+                Column(_("Median"), "number"),
+                Column(_("90th percentile"), "number"),
+            ],
+            rows=[
+                (
+                    g.label,
+                    g.area_label,
+                    _unit(g.unit),
+                    g.count,
+                    g.on_time,
+                    None if g.on_time_share is None else g.on_time_share / 100,
+                    g.median,
+                    g.p90,
+                )
+                for g in report.groups
+            ],
+        )
+        breaches = Sheet(
+            title=_("Breaches"),
+            columns=[
+                Column(_("Ticket"), "int"),
+                Column(_("Title")),
+                Column(_("Business")),
+                Column(_("Customer id")),
+                Column(_("Owner")),
+                Column(_("Due")),
+                Column(_("Late by"), "int"),
+                Column(_("Unit")),
+                Column(_("Status")),
+            ],
+            rows=[
+                (
+                    b.ticket.pk,
+                    b.ticket.title,
+                    b.ticket.get_kind_display(),
+                    b.ticket.account.customer_id if b.ticket.account else "",
+                    b.ticket.owner.get_username(),
+                    b.due.strftime("%Y-%m-%d %H:%M") if isinstance(b.due, dt.datetime) else b.due.isoformat(),
+                    b.late,
+                    _unit(b.unit),
+                    _("Closed late") if b.closed else _("Open"),
+                )
+                for b in report.breaches
+            ],
+        )
+        return xlsx_response(write_workbook([groups, breaches]), f"compliance-{first}-{last}")
+    return render(
+        request,
+        "service/compliance_report.html",
+        {"report": report, "first": first, "last": last, "query": request.GET.urlencode()},
     )
 
 

@@ -76,6 +76,25 @@ ROLES: Choices = {
 }
 ASSIGNMENT_ROLES: Choices = {"primary": ("主经理",), "secondary": ("副经理",)}
 INDUSTRY_SECTIONS: Choices = {chr(c): () for c in range(ord("A"), ord("T") + 1)}
+#: 95598 work orders (国家电网 95598 客户服务): how the request came in, what it is, where it stands.
+WORKORDER_CHANNELS: Choices = {
+    "phone": ("电话", "95598电话", "热线"),
+    "online": ("网上国网", "网站", "在线"),
+    "app": ("掌上电力", "手机应用", "APP"),
+    "wechat": ("微信",),
+    "counter": ("营业厅",),
+    "other": ("其他",),
+}
+WORKORDER_TYPES: Choices = {
+    "inquiry": ("咨询",),
+    "complaint": ("投诉",),
+    "report": ("举报",),
+    "opinion": ("意见", "意见建议"),
+    "fault": ("故障报修", "报修"),
+    "praise": ("表扬",),
+}
+WORKORDER_STATUSES: Choices = {"open": ("处理中", "未办结"), "closed": ("已办结", "办结")}
+SATISFACTION: Choices = {"satisfied": ("满意",), "neutral": ("基本满意", "一般"), "dissatisfied": ("不满意",)}
 
 #: Nominal voltages (kV) of GB/T 156 a customer or feeder can be supplied at.
 NOMINAL_VOLTAGES_KV: tuple[float, ...] = (0.22, 0.38, 0.4, 3, 6, 10, 20, 35, 66, 110, 220, 330, 500, 750, 1000)
@@ -329,6 +348,22 @@ CONTRACT: dict[str, KindSpec] = {
             Column("summary", "text", aliases=("摘要", "走访内容")),
         ),
         key=("customer_id", "visited_on", "username"),
+        target="crm",
+    ),
+    "workorders": KindSpec(
+        "workorders",
+        (
+            Column("order_no", "text", required=True, aliases=("工单编号", "工单号"), max_length=40),
+            Column("channel", "enum", aliases=("受理渠道", "渠道"), choices=WORKORDER_CHANNELS),
+            Column("type", "enum", required=True, aliases=("业务类型", "工单类型"), choices=WORKORDER_TYPES),
+            Column("received_at", "timestamp", required=True, aliases=("受理时间",)),
+            CUSTOMER_ID,
+            Column("content", "text", aliases=("受理内容", "诉求内容")),
+            Column("status", "enum", required=True, aliases=("工单状态", "状态"), choices=WORKORDER_STATUSES),
+            Column("closed_at", "timestamp", aliases=("办结时间",)),
+            Column("satisfaction", "enum", aliases=("满意度", "回访满意度"), choices=SATISFACTION),
+        ),
+        key=("order_no",),
         target="crm",
     ),
 }

@@ -24,6 +24,7 @@ class Command(PowerKAMCommand):
                         "at": j.at.strftime("%H:%M"),
                         "weekday": j.weekday,
                         "monthday": j.monthday,
+                        "every_minutes": int(j.every.total_seconds() // 60) if j.every else None,
                     }
                     for j in jobs()
                 ]
@@ -35,6 +36,8 @@ class Command(PowerKAMCommand):
             days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
             def when(job: dict[str, Any]) -> str:
+                if job.get("every_minutes"):
+                    return f"every {job['every_minutes']} min"
                 if job.get("monthday"):
                     return f"day {job['monthday']}"
                 return "daily" if job["weekday"] is None else days[job["weekday"]]
