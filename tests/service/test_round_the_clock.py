@@ -245,7 +245,7 @@ def test_bad_milestones_change_nothing(account: Account, desk: User, manager: Us
         services.ticket_arrive(ticket=ticket, version=None, by=manager, at=at(2026, 10, 14, 9, 41))
     with pytest.raises(ApplicationError, match="before the arrival on site"):
         services.ticket_restore(ticket=ticket, version=None, by=manager, at=at(2026, 10, 14, 9, 30))
-    with pytest.raises(ApplicationError, match="Someone else changed"):
+    with pytest.raises(ApplicationError, match="changed this ticket while you were editing it"):
         services.ticket_restore(ticket=ticket, version=version, by=manager, at=at(2026, 10, 14, 10, 30))
     ticket.refresh_from_db()
     assert (ticket.version, ticket.restored_at) == (version + 1, None)

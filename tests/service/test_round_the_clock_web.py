@@ -87,7 +87,7 @@ def test_a_time_in_the_future_is_refused_on_the_page(fault: Ticket, manager: Use
 
 
 def test_my_work_the_work_list_and_the_board_show_the_minutes(fault: Ticket, manager: User, supervisor: User) -> None:
-    home = login(manager).get("/").content.decode()
+    home = login(manager).get("/work/panels/tickets/").content.decode()  # My work's tickets panel
     assert 'data-milestone="arrival"' in home
     tasks = login(manager).get("/tasks/").content.decode()
     due = timezone.localtime(fault.arrival_due_at).strftime("%H:%M")  # type: ignore[arg-type]
