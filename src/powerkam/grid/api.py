@@ -22,6 +22,7 @@ from powerkam.grid import selectors
 from powerkam.outages import selectors as outage_selectors
 from powerkam.outages import services as outage_services
 from powerkam.outages.models import OutageFollowUp, OutageKind, OutageNotice, PlannedOutage
+from powerkam.staff import permissions
 
 router = Router(tags=["grid"])
 
@@ -471,8 +472,7 @@ class AcknowledgeIn(Schema):
 
 @router.post("/notices/{notice_id}/acknowledge", response={200: NoticeOut, 400: ErrorOut})
 def notice_acknowledge(request: HttpRequest, notice_id: int, payload: AcknowledgeIn) -> dict[str, Any]:
-    if not outage_services.user_can_plan_outages(request.user):
-        raise HttpError(403, _("Only outage planners, supervisors and administrators may change outage records."))
+    permissions.require(request.user, "outages.plan_outages")
     n = outage_services.notice_acknowledge(
         notice=get_object_or_404(OutageNotice, pk=notice_id), by_name=payload.by_name
     )

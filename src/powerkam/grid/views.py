@@ -30,6 +30,7 @@ from powerkam.grid import charts, selectors
 from powerkam.outages import selectors as outage_selectors
 from powerkam.outages import services as outage_services
 from powerkam.outages.models import OutageFollowUp, OutageKind, OutageNotice, OutageStatus, PlannedOutage
+from powerkam.staff import permissions
 from powerkam.workdays.selectors import work_calendar
 
 #: The impact view draws at most this many load curves (the largest ENS first).
@@ -140,7 +141,7 @@ def outage_calendar(request: HttpRequest) -> HttpResponse:
             "prev_month": f"{prev_month:%Y-%m}",
             "next_month": f"{next_month:%Y-%m}",
             "kinds": OutageKind.choices,
-            "can_plan": outage_services.user_can_plan_outages(request.user),
+            "can_plan": permissions.can(request.user, "outages.plan_outages"),
             "flagged": [o for o in outages if states[o.pk].flagged],
         },
     )
@@ -218,7 +219,7 @@ def outage_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "affected": list(outage.affected.select_related("account").order_by("-key_account", "account__customer_id")),
         "notices": list(outage.notices.select_related("account", "contact")),
         "follow_ups": list(outage.follow_ups.select_related("account", "assignee")),
-        "can_plan": outage_services.user_can_plan_outages(request.user),
+        "can_plan": permissions.can(request.user, "outages.plan_outages"),
         "start_input": _local_input(outage.start),
         "end_input": _local_input(outage.end),
         "statuses": OutageStatus,
@@ -311,7 +312,7 @@ def notice_ack(request: HttpRequest, token: str) -> HttpResponse:
 def notice_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     """A staff member records a receipt confirmed by phone or on paper."""
     notice = get_object_or_404(OutageNotice, pk=pk)
-    if not outage_services.user_can_plan_outages(request.user):
+    if not permissions.can(request.user, "outages.plan_outages"):
         messages.error(request, _("Only outage planners, supervisors and administrators may change outage records."))
     else:
         outage_services.notice_acknowledge(notice=notice, by_name=request.POST.get("name", ""))

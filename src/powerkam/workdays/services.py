@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from powerkam.core.errors import ApplicationError
+from powerkam.staff import permissions
 from powerkam.workdays.models import CalendarOverride, CalendarYear
 
 #: Spellings accepted in the ``is_workday`` column of a year file.
@@ -125,6 +126,12 @@ def parse_year_csv(text: str, *, year: int | None = None) -> tuple[int, list[Yea
     return year, rows
 
 
+def _require_editor(by: User | None) -> None:
+    """``by`` None is the command line: the installation's administrator (docs/permissions.md)."""
+    if by is not None:
+        permissions.require(by, "workdays.change_calendar")
+
+
 def _check_year(year: int) -> None:
     if not 2000 <= year <= 2100:
         raise ApplicationError(_("%(year)s is not a plausible calendar year.") % {"year": year})
@@ -140,6 +147,7 @@ def calendar_override_set(
     by: User | None = None,
 ) -> CalendarOverride:
     """State one date: a day off (holiday) or an adjusted working day. Replaces an earlier statement."""
+    _require_editor(by)
     _check_year(date.year)
     override = CalendarOverride.objects.select_for_update().filter(date=date).first()
     if override is None:
@@ -156,6 +164,7 @@ def calendar_override_set(
 @transaction.atomic
 def calendar_override_archive(*, override: CalendarOverride, by: User | None = None) -> CalendarOverride:
     """Withdraw a statement: the date falls back to the library (or the weekends-only rule)."""
+    _require_editor(by)
     if override.archived:
         raise ApplicationError(_("The entry for %(date)s is already withdrawn.") % {"date": override.date})
     override.archived = True
@@ -168,6 +177,7 @@ def calendar_year_declare(
     *, year: int, complete: bool = True, source_note: str = "", by: User | None = None
 ) -> CalendarYear:
     """Declare that a year's holidays and adjusted working days are all entered (or withdraw that)."""
+    _require_editor(by)
     _check_year(year)
     entry = CalendarYear.objects.select_for_update().filter(year=year).first() or CalendarYear(year=year)
     entry.complete = complete
@@ -193,6 +203,7 @@ def calendar_year_import(
     The file replaces what was entered for that year before: dates no longer listed are archived.
     A file with any bad row changes nothing.
     """
+    _require_editor(by)
     year, rows = parse_year_csv(text, year=year)
     _check_year(year)
     report = YearImportReport(year=year)
