@@ -433,3 +433,81 @@ def test_cell(world: World, row: Row, role: str) -> None:
         f"{row.obj} / {row.access} / {row.surface}: {role} was {verb}; docs/permissions.md says "
         f"{'allowed' if expected else 'refused'}"
     )
+
+
+# ---- first inquiry (docs/permissions.md "First inquiry") ------------------------------------------
+
+
+def test_first_inquiry_the_recorder_owns_the_request_and_sees_only_the_accounts_id_and_name(world: World) -> None:
+    w = world
+    manager = w.client(MANAGER)
+    body = {
+        "kind": "complaint",
+        "title": "电压偏低",
+        "accepted_on": TODAY.isoformat(),
+        "customer_id": w.other.customer_id,
+    }
+    created = _json(manager, "post", "/api/v1/service/tickets", body)
+    assert created.status_code == 201, created.content
+    ticket = created.json()
+    # 1–2: recorded on an account that is not theirs; they own it, its manager is asked to take it over.
+    assert (ticket["owner"], ticket["received_by"]) == ("mgr", "mgr")
+    assert ticket["pending_transfer"]["to_user"] == w.other_manager.username
+    # 3: they see the ticket with the account's customer id and name …
+    shown = manager.get(f"/api/v1/service/tickets/{ticket['id']}").json()
+    assert (shown["customer_id"], shown["account_name"]) == (w.other.customer_id, w.other.name)
+    page = manager.get(f"/service/tickets/{ticket['id']}/")
+    assert page.status_code == 200
+    assert w.other.name in page.content.decode()
+    # … and nothing else of the account: not its page, its figures, its other tickets, its visits.
+    for url in (
+        f"/api/v1/accounts/{w.other.customer_id}",
+        f"/api/v1/accounts/{w.other.customer_id}/consumption",
+        f"/api/v1/accounts/{w.other.customer_id}/payments",
+        f"/api/v1/grading/accounts/{w.other.customer_id}/history",
+        f"/accounts/{w.other.customer_id}/",
+        f"/accounts/{w.other.customer_id}/history/",
+        f"/api/v1/service/tickets/{w.ticket.pk}",
+        f"/service/tickets/{w.ticket.pk}/",
+    ):
+        r = manager.get(url)
+        assert r.status_code in (403, 404), url
+        assert w.other.name not in _text(r), url
+    assert w.other.customer_id not in _text(manager.get("/api/v1/visits/visits"))
+    assert w.other.customer_id not in _text(manager.get("/api/v1/accounts/"))
+
+    # 2: once the account's manager accepts, the recorder still reads what they received, but no
+    # longer changes it.
+    other = Client(HTTP_ACCEPT_LANGUAGE="en")
+    other.force_login(w.other_manager)
+    accepted = other.post(f"/api/v1/service/transfers/{ticket['pending_transfer']['id']}/accept")
+    assert (accepted.status_code, accepted.json()["owner"]) == (200, w.other_manager.username)
+    assert manager.get(f"/api/v1/service/tickets/{ticket['id']}").status_code == 200
+    patch = _json(
+        manager,
+        "patch",
+        f"/api/v1/service/tickets/{ticket['id']}",
+        {"version": accepted.json()["version"], "title": "x"},
+    )
+    assert patch.status_code == 403
+
+
+def test_first_inquiry_a_refused_customer_id_names_no_account(world: World) -> None:
+    w = world
+    w.other.archived = True
+    w.other.save()
+    for customer_id in (w.other.customer_id, "NO-SUCH-ID"):
+        body = {"kind": "consultation", "title": "来电", "accepted_on": TODAY.isoformat(), "customer_id": customer_id}
+        r = _json(w.client(MANAGER), "post", "/api/v1/service/tickets", body)
+        assert r.status_code == 400
+        assert r.json()["detail"] == f"There is no account with customer id {customer_id!r}."
+        assert w.other.name not in _text(r)
+    assert not Ticket.objects.exclude(pk=w.ticket.pk).exists()
+
+
+def test_the_command_line_runs_as_the_installations_administrator(world: World) -> None:
+    """Without --by, `powerkam grade` is not refused for want of a role (it fails on the empty store)."""
+    out = io.StringIO()
+    with pytest.raises(SystemExit):
+        call_command("grade", "--period", "2026-10", "--format", "json", stdout=out, stderr=io.StringIO())
+    assert "action" not in json.loads(out.getvalue())

@@ -148,18 +148,22 @@ def ticket_create(
     owner: User | None = None,
     case: Case | None = None,
 ) -> Ticket:
-    """Record a request. Whoever records it received it (first inquiry); the owner is, in order:
-    the owner named, the key account's primary manager, the person who recorded it."""
+    """Record a request (first inquiry, docs/permissions.md): whoever records it received it and owns
+    it until a transfer is accepted. The person it should go to — the owner named, else the account's
+    active primary manager — is asked at once to take it over (a pending transfer); the recorder stays
+    responsible for the clock until they accept."""
     _require_staff_editor(by)
     if kind not in TicketKind.values:
         raise ApplicationError(_("Unknown kind of ticket: %(kind)s.") % {"kind": kind})
     if not title.strip():
         raise ApplicationError(_("Give the ticket a title."))
     if account is not None and account.archived:
-        raise ApplicationError(_("%(account)s is archived.") % {"account": account})
+        # First inquiry: a refusal names no account (docs/permissions.md).
+        raise ApplicationError(_("There is no account with customer id %(id)r.") % {"id": account.customer_id})
     if owner is not None and _staff(owner) is None:
         raise ApplicationError(str(NOT_STAFF) % {"user": owner.get_username()})
-    owner = owner or primary_manager(account) or by
+    hand_to = owner or primary_manager(account)
+    owner = by
     limit = time_limit(kind=kind, green_channel=green_channel, dual_supply=dual_supply)
     ticket = Ticket(
         kind=kind,
@@ -186,6 +190,8 @@ def ticket_create(
         due_on=ticket.due_on.isoformat(),
         provisional=ticket.due_provisional,
     )
+    if hand_to is not None and hand_to.pk != by.pk:
+        ticket_transfer_request(ticket=ticket, version=ticket.version, to_user=hand_to, by=by)
     return ticket
 
 
