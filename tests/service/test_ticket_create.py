@@ -28,7 +28,8 @@ def test_the_recorder_owns_a_key_accounts_ticket_until_its_primary_manager_accep
     assert (ticket.limit_days, ticket.due_on, ticket.due_provisional) == (10, D(2026, 10, 16), False)
     assert [e.kind for e in ticket.events.order_by("id")] == [EventKind.CREATED, EventKind.TRANSFER_REQUESTED]
     pending = selectors.pending_transfer(ticket)
-    assert pending is not None and (pending.from_user, pending.to_user) == (desk, manager)
+    assert pending is not None
+    assert (pending.from_user, pending.to_user) == (desk, manager)
     assert [r.ticket for r in selectors.my_tickets(user=manager)] == [ticket]  # waiting for them
 
     services.ticket_transfer_accept(transfer=pending, by=manager)
