@@ -31,7 +31,7 @@ from powerkam.core.errors import ApplicationError
 from powerkam.grid.models import Feeder, Substation
 from powerkam.insights import services as insights_services
 from powerkam.insights.models import TariffRulesVersion
-from powerkam.outages.models import PlannedOutage
+from powerkam.outages.models import AffectedAccount, PlannedOutage
 from powerkam.prospects.models import Project
 from powerkam.service import services as service_services
 from powerkam.service.models import Ticket
@@ -373,6 +373,68 @@ def audit_log_admin_site(w: World, role: str) -> bool:
     return r.status_code == 200
 
 
+def _outage_affecting_the_other_account() -> PlannedOutage:
+    outage = PlannedOutage.objects.create(
+        title="计划停电", feeders="F001", start=dt.datetime(2030, 5, 6, 8, tzinfo=dt.UTC),
+        end=dt.datetime(2030, 5, 6, 12, tzinfo=dt.UTC),
+    )  # fmt: skip
+    return outage
+
+
+def outage_affected_api_other(w: World, role: str) -> bool:
+    outage = _outage_affecting_the_other_account()
+    AffectedAccount.objects.create(outage=outage, account=w.other, key_account=True, ens_kwh=10.0)
+    r = w.client(role).get(f"/api/v1/grid/outages/{outage.pk}")
+    return _refused_or(r, w.other.name in _text(r))
+
+
+def outage_affected_page_other(w: World, role: str) -> bool:
+    outage = _outage_affecting_the_other_account()
+    AffectedAccount.objects.create(outage=outage, account=w.other, key_account=True, ens_kwh=10.0)
+    r = w.client(role).get(f"/grid/outages/{outage.pk}/")
+    return _refused_or(r, w.other.name in _text(r))
+
+
+def outage_letter_other(w: World, role: str) -> bool:
+    outage = _outage_affecting_the_other_account()
+    AffectedAccount.objects.create(outage=outage, account=w.other, key_account=True, ens_kwh=10.0)
+    r = w.client(role).get(f"/grid/outages/{outage.pk}/letter/{w.other.customer_id}/")
+    return _refused_or(r, w.other.name in _text(r))
+
+
+def account_panel_other(w: World, role: str) -> bool:
+    r = w.client(role).get(f"/accounts/{w.other.customer_id}/panels/grading/")
+    return _refused_or(r, r.status_code == 200)
+
+
+def account_payments_api_other(w: World, role: str) -> bool:
+    r = w.client(role).get(f"/api/v1/accounts/{w.other.customer_id}/payments")
+    return _refused_or(r, r.status_code == 200)
+
+
+def grade_history_api_other(w: World, role: str) -> bool:
+    r = w.client(role).get(f"/api/v1/grading/accounts/{w.other.customer_id}/history")
+    return _refused_or(r, r.status_code == 200)
+
+
+def health_api_other(w: World, role: str) -> bool:
+    r = w.client(role).get(f"/api/v1/insights/health/{w.other.customer_id}")
+    return _refused_or(r, r.status_code == 200)
+
+
+def tariff_api_other(w: World, role: str) -> bool:
+    # Without billing in the store there is no advice to give (400): the account itself was granted.
+    r = w.client(role).get(f"/api/v1/insights/tariff/{w.other.customer_id}")
+    assert r.status_code in (200, 400, 403), r.content
+    return r.status_code != 403
+
+
+def case_page_other(w: World, role: str) -> bool:
+    case = service_services.case_create(account=w.other, title="他人的新装", by=w.other_manager, accepted_on=TODAY)
+    r = w.client(role).get(f"/service/cases/{case.pk}/")
+    return _refused_or(r, "他人的新装" in _text(r))
+
+
 @dataclass(frozen=True)
 class Row:
     obj: str
@@ -389,6 +451,11 @@ MATRIX = [
     Row("account (not theirs)", "read", "API", account_api_other, WHOLE_BASE),
     Row("account list", "read", "API", account_api_list_other, WHOLE_BASE),
     Row("account list", "read", "export", account_export_other, WHOLE_BASE),
+    Row("account 360 panel (not theirs)", "read", "UI", account_panel_other, WHOLE_BASE),
+    Row("account payments (not theirs)", "read", "API", account_payments_api_other, WHOLE_BASE),
+    Row("account grade history (not theirs)", "read", "API", grade_history_api_other, WHOLE_BASE),
+    Row("account health (not theirs)", "read", "API", health_api_other, WHOLE_BASE),
+    Row("account tariff advice (not theirs)", "read", "API", tariff_api_other, WHOLE_BASE),
     Row("contact (own account)", "write", "UI", contact_add_own, OWN_ACCOUNT_EDITORS),
     Row("contact (not theirs)", "write", "UI", contact_add_other, LEADS),
     Row("assignment", "write", "UI", reassign_page, LEADS),
@@ -402,10 +469,14 @@ MATRIX = [
     Row("ticket (not theirs)", "read", "API", ticket_read_api, WHOLE_BASE),
     Row("ticket (not theirs)", "read", "UI", ticket_read_page, WHOLE_BASE),
     Row("ticket (not theirs)", "write", "API", ticket_change_api, LEADS),
+    Row("case (not theirs)", "read", "UI", case_page_other, WHOLE_BASE),
     Row("project", "read", "API", projects_api_read, EVERY_ROLE),
     Row("project", "write", "API", projects_api_write, EDITORS),
     Row("project", "read", "export", projects_export, EVERY_ROLE),
     Row("outage", "read", "API", outages_api_read, EVERY_ROLE | {NONE}),
+    Row("outage: affected account (not theirs)", "read", "API", outage_affected_api_other, WHOLE_BASE),
+    Row("outage: affected account (not theirs)", "read", "UI", outage_affected_page_other, WHOLE_BASE),
+    Row("outage: notice letter (not theirs)", "read", "export", outage_letter_other, WHOLE_BASE),
     Row("outage", "write", "API", outages_api_write, PLANNERS),
     Row("grading run", "read", "API", grading_api_read, EVERY_ROLE | {NONE}),
     Row("grading run", "write", "API", grading_api_start, LEADS),

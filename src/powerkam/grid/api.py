@@ -207,11 +207,16 @@ class ImpactOut(Schema):
 
 @router.post("/impact", response={200: ImpactOut, 400: ErrorOut}, summary="Who a window interrupts and its ENS")
 def impact(request: HttpRequest, payload: ImpactIn) -> dict[str, Any]:
-    return outage_selectors.outage_impact(
-        feeders=payload.feeders,
-        start=outage_selectors.to_aware(payload.start),
-        end=outage_selectors.to_aware(payload.end),
-    ).as_dict()
+    scope = None if permissions.scope_of(request.user) is permissions.Scope.WHOLE_BASE else _visible(request)
+    return (
+        outage_selectors.outage_impact(
+            feeders=payload.feeders,
+            start=outage_selectors.to_aware(payload.start),
+            end=outage_selectors.to_aware(payload.end),
+        )
+        .within(scope)
+        .as_dict()
+    )
 
 
 class SuggestIn(Schema):
@@ -341,8 +346,11 @@ def _follow_up(f: OutageFollowUp) -> dict[str, Any]:
     }
 
 
-def _outage(o: PlannedOutage) -> dict[str, Any]:
+def _outage(o: PlannedOutage, user: Any) -> dict[str, Any]:
+    """An outage as ``user`` may see it: every figure, but only the affected accounts in their scope
+    (docs/permissions.md: a manager sees their own, a person without a role none)."""
     state = outage_selectors.notice_state(o)
+    visible = accounts_visible_to(user)
     return {
         "id": o.pk,
         "title": o.title,
@@ -368,7 +376,7 @@ def _outage(o: PlannedOutage) -> dict[str, Any]:
                 "ens_kwh": a.ens_kwh,
                 "weight": a.weight,
             }
-            for a in o.affected.select_related("account")
+            for a in o.affected.filter(account__in=visible).select_related("account")
         ],
         "notices": [
             {
@@ -381,9 +389,11 @@ def _outage(o: PlannedOutage) -> dict[str, Any]:
                 "acknowledged_at": n.acknowledged_at,
                 "acknowledged_by": n.acknowledged_by,
             }
-            for n in o.notices.select_related("account")
+            for n in o.notices.filter(account__in=visible).select_related("account")
         ],
-        "follow_ups": [_follow_up(f) for f in o.follow_ups.select_related("account", "assignee")],
+        "follow_ups": [
+            _follow_up(f) for f in o.follow_ups.filter(account__in=visible).select_related("account", "assignee")
+        ],
     }
 
 
@@ -392,7 +402,8 @@ def outages(
     request: HttpRequest, first: dt.date | None = None, last: dt.date | None = None, include_cancelled: bool = False
 ) -> list[dict[str, Any]]:
     return [
-        _outage(o) for o in outage_selectors.outage_list(first=first, last=last, include_cancelled=include_cancelled)
+        _outage(o, request.user)
+        for o in outage_selectors.outage_list(first=first, last=last, include_cancelled=include_cancelled)
     ]
 
 
@@ -418,12 +429,12 @@ def outage_create(request: HttpRequest, payload: OutageIn) -> Status:
         reason=payload.reason,
         by=_user(request),
     )
-    return Status(201, _outage(outage))
+    return Status(201, _outage(outage, request.user))
 
 
 @router.get("/outages/{outage_id}", response=OutageOut)
 def outage_get(request: HttpRequest, outage_id: int) -> dict[str, Any]:
-    return _outage(get_object_or_404(PlannedOutage, pk=outage_id))
+    return _outage(get_object_or_404(PlannedOutage, pk=outage_id), request.user)
 
 
 class OutagePatchIn(Schema):
@@ -442,7 +453,7 @@ class OutagePatchIn(Schema):
 def outage_patch(request: HttpRequest, outage_id: int, payload: OutagePatchIn) -> dict[str, Any]:
     outage = get_object_or_404(PlannedOutage, pk=outage_id)
     outage = outage_services.outage_update(outage=outage, by=_user(request), **payload.dict(exclude_unset=True))
-    return _outage(outage)
+    return _outage(outage, request.user)
 
 
 @router.post(
@@ -463,7 +474,7 @@ def outage_action(request: HttpRequest, outage_id: int, action: str) -> dict[str
         outage = outage_services.outage_cancel(outage=outage, by=user)
     else:
         raise HttpError(404, _("Unknown action %(action)s.") % {"action": action})
-    return _outage(outage)
+    return _outage(outage, request.user)
 
 
 class AcknowledgeIn(Schema):
