@@ -23,5 +23,5 @@ RULES: dict[str, Predicate] = {"view_projects": _view_projects, "change_projects
 
 MESSAGES = {
     "prospects.view_projects": _("Prospects are for PowerKAM staff."),
-    "prospects.change_projects": _("Your role is read-only: you cannot change prospects."),
+    "prospects.change_projects": _("Your role can view prospects but not change them."),
 }
