@@ -530,6 +530,7 @@ def test_first_inquiry_the_recorder_owns_the_request_and_sees_only_the_accounts_
     page = manager.get(f"/service/tickets/{ticket['id']}/")
     assert page.status_code == 200
     assert w.other.name in page.content.decode()
+    assert f"/accounts/{w.other.customer_id}/" not in page.content.decode()  # no link to a page they may not open
     # … and nothing else of the account: not its page, its figures, its other tickets, its visits.
     for url in (
         f"/api/v1/accounts/{w.other.customer_id}",

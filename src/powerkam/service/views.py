@@ -145,6 +145,8 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "notices": list(ticket.notices.select_related("delivered_by")),
         "has_template": NoticeTemplate.objects.filter(kind=ticket.kind).exists(),
         "can_manage": permissions.can(user, "service.change_ticket", ticket) and not ticket.is_closed,
+        # First inquiry: an account that is not theirs shows its customer id and name, not a link.
+        "account_link": ticket.account is not None and permissions.can(user, "accounts.view_account", ticket.account),
         "is_receiver": pending is not None and pending.to_user_id == user.pk,
         "transfer_form": transfer_form,
         "pause_form": forms.PauseForm(initial=v),
