@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -68,6 +68,13 @@ class World:
         client = Client(HTTP_ACCEPT_LANGUAGE="en")
         client.force_login(self.users[role])
         return client
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """Assertions read the English messages; the language the requests activate ends with the test."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
@@ -497,8 +504,7 @@ MATRIX = [
 )
 def test_cell(world: World, row: Row, role: str) -> None:
     expected = role in row.allowed
-    with translation.override("en"):
-        served = row.cell(world, role)
+    served = row.cell(world, role)
     verb = "served" if served else "refused"
     assert served == expected, (
         f"{row.obj} / {row.access} / {row.surface}: {role} was {verb}; docs/permissions.md says "
