@@ -11,7 +11,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.utils import translation
 
-from factories import AccountFactory, UserFactory
+from factories import AccountFactory, StaffFactory, UserFactory
 from grading.grading_store import SAMPLES, customer, monthly_bills, pay_on_time, periods_ending, write_store
 from powerkam.accounts.models import Account, KeyStatus
 from powerkam.analytics.rules import DEFAULT_RULES, GradingRules
@@ -20,6 +20,7 @@ from powerkam.grading.models import AccountGrade, Change, GradingRun, RunStatus
 from powerkam.grading.selectors import account_grade_history, run_changes
 from powerkam.grading.services import grading_run_create, grading_run_execute
 from powerkam.imports.services import import_file
+from powerkam.staff.models import Role
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +56,7 @@ def run_now(period: str = "2026-10", by: User | None = None, rules_text: str | N
 
 
 def test_a_run_on_the_samples_records_every_crm_account_and_updates_the_key_accounts(samples_imported: Path) -> None:
-    supervisor = UserFactory(username="zhangwei")
+    supervisor = StaffFactory(role=Role.SUPERVISOR, user__username="zhangwei").user
     run = run_now(by=supervisor)
 
     assert run.status == RunStatus.SUCCEEDED

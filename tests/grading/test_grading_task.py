@@ -11,11 +11,12 @@ import pytest
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
-from factories import UserFactory
+from factories import StaffFactory
 from grading.grading_store import SAMPLES, write_sample_store
 from powerkam.accounts.models import Account, KeyStatus
 from powerkam.grading.models import RunStatus
 from powerkam.grading.services import grading_run_start
+from powerkam.staff.models import Role
 
 
 @pytest.fixture
@@ -41,7 +42,7 @@ def _work_off_the_queue() -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_started_run_waits_in_the_queue_until_a_worker_executes_it(store_dir: Path) -> None:
-    supervisor = UserFactory()
+    supervisor = StaffFactory(role=Role.SUPERVISOR).user
     run = grading_run_start(period="2026-10", by=supervisor)
     assert (run.status, run.progress, run.progress_note) == (RunStatus.QUEUED, 0, "queued")
     assert DBTaskResult.objects.filter(id=run.task_id).exists()

@@ -113,7 +113,7 @@ def test_project_life_cycle_over_the_api(team: Team, grid: Grid) -> None:
 
 def test_list_filters_demand_and_visibility(team: Team) -> None:
     api = client_for(team.viewer)
-    assert send(api, "post", "/api/v1/prospects/projects", {"project_id": "X", "name": "x"}).status_code == 400
+    assert send(api, "post", "/api/v1/prospects/projects", {"project_id": "X", "name": "x"}).status_code == 403
     writer = client_for(team.supervisor)
     for pid, district, industry, kva, stage in (
         ("A1", "东城区", "C", "2000", "planned"),

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_imported_projects_get_their_stage_changes(team: Team) -> None:
-    import_file(kind="projects", path=SAMPLES / "projects.xlsx", by=team.supervisor)
+    import_file(kind="projects", path=SAMPLES / "projects.xlsx")
     # The importer records the stages as it lands the list; a later sync finds nothing to add.
     assert StageChange.objects.count() == 3
     assert services.stage_log_sync() == 0
@@ -32,7 +32,7 @@ def test_imported_projects_get_their_stage_changes(team: Team) -> None:
 def test_a_later_list_that_approves_a_planned_project_is_recorded(team: Team, tmp_path: object) -> None:
     import openpyxl
 
-    import_file(kind="projects", path=SAMPLES / "projects.xlsx", by=team.supervisor)
+    import_file(kind="projects", path=SAMPLES / "projects.xlsx")
     services.stage_log_sync()
     book = openpyxl.load_workbook(SAMPLES / "projects.xlsx")
     sheet = book.active
@@ -40,7 +40,7 @@ def test_a_later_list_that_approves_a_planned_project_is_recorded(team: Team, tm
     sheet["C4"] = "已立项"  # P2026-003 approved on the next list
     path = tmp_path / "projects-next.xlsx"  # type: ignore[operator]
     book.save(path)
-    import_file(kind="projects", path=path, by=team.supervisor)
+    import_file(kind="projects", path=path)
     project = Project.objects.get(project_id="P2026-003")
     assert project.stage == Stage.APPROVED
     # Moving it on records the import's change first, then its own.

@@ -19,7 +19,12 @@ pytestmark = pytest.mark.django_db
 def test_a_case_through_every_step(desk: User, manager: User, account: Account) -> None:
     case = services.case_create(account=account, title="二期增容", by=desk, accepted_on=D(2026, 3, 2), dual_supply=True)
     first = case.steps.get()
-    assert (first.kind, first.limit_days, first.owner) == (TicketKind.SCHEME_REPLY, 30, manager)
+    assert (first.kind, first.limit_days, first.owner) == (TicketKind.SCHEME_REPLY, 30, desk)
+    services.ticket_transfer_accept(
+        transfer=first.transfers.get(), by=manager
+    )  # first inquiry: desk owns it until then
+    first.refresh_from_db()
+    assert first.owner == manager
     with pytest.raises(ApplicationError, match="Finish the current step first"):
         services.case_step_open(case=case, by=manager, accepted_on=D(2026, 4, 1))
     services.ticket_close(ticket=first, version=None, by=manager, on=D(2026, 4, 10))

@@ -36,11 +36,17 @@ def test_create_transfer_accept_pause_resume_close(
     )
     assert created.status_code == 201, created.content
     ticket = created.json()
-    assert (ticket["owner"], ticket["received_by"], ticket["sla"]["due_on"]) == ("li.mgr", "desk", "2026-10-16")
+    assert (ticket["owner"], ticket["received_by"], ticket["sla"]["due_on"]) == ("desk", "desk", "2026-10-16")
+    # First inquiry: the desk owns it until the account's primary manager accepts the transfer asked for.
+    assert ticket["pending_transfer"]["to_user"] == "li.mgr"
     tid = ticket["id"]
 
     mgr = client_for(manager)
-    transfer = post(mgr, f"/api/v1/service/tickets/{tid}/transfer", {"version": 1, "to": "wang.mgr"})
+    taken = mgr.post(f"/api/v1/service/transfers/{ticket['pending_transfer']['id']}/accept")
+    assert (taken.status_code, taken.json()["owner"]) == (200, "li.mgr")
+    transfer = post(
+        mgr, f"/api/v1/service/tickets/{tid}/transfer", {"version": taken.json()["version"], "to": "wang.mgr"}
+    )
     assert transfer.status_code == 201, transfer.content
     mine = client_for(colleague).get("/api/v1/service/tickets").json()
     assert [t["id"] for t in mine] == [tid]
@@ -49,7 +55,7 @@ def test_create_transfer_accept_pause_resume_close(
     accepted = client_for(colleague).post(f"/api/v1/service/transfers/{transfer.json()['id']}/accept")
     assert accepted.status_code == 200
     body = accepted.json()
-    assert [o["username"] for o in body["owners"]] == ["li.mgr", "wang.mgr"]
+    assert [o["username"] for o in body["owners"]] == ["desk", "li.mgr", "wang.mgr"]
     version = body["version"]
 
     col = client_for(colleague)
@@ -73,7 +79,10 @@ def test_create_transfer_accept_pause_resume_close(
     )
     assert closed.json()["sla"]["state"] == "met"
     kinds = [e["kind"] for e in closed.json()["timeline"]]
-    assert kinds == ["created", "transfer_requested", "transfer_accepted", "paused", "resumed", "closed"]
+    assert kinds == [
+        "created", "transfer_requested", "transfer_accepted",  # first inquiry: desk → primary manager
+        "transfer_requested", "transfer_accepted", "paused", "resumed", "closed",
+    ]  # fmt: skip
 
 
 def test_a_stale_version_is_a_409(desk: User) -> None:

@@ -77,7 +77,8 @@ def test_create_form_and_case(desk: User, account: Account) -> None:
     )
     assert response.status_code == 302
     ticket = Ticket.objects.get(title="电压偏低")
-    assert ticket.owner.username == "li.mgr"
+    assert ticket.owner == desk  # first inquiry: the desk owns it until the manager accepts
+    assert ticket.transfers.get().to_user.username == "li.mgr"
     bad = client.post(
         "/service/tickets/new/", {"kind": "complaint", "customer_id": "NOPE", "title": "x", "accepted_on": "2026-09-28"}
     )

@@ -16,14 +16,34 @@ D = dt.date
 pytestmark = pytest.mark.django_db
 
 
-def test_a_key_accounts_ticket_defaults_to_its_primary_manager(desk: User, manager: User, account: Account) -> None:
+def test_the_recorder_owns_a_key_accounts_ticket_until_its_primary_manager_accepts(
+    desk: User, manager: User, account: Account
+) -> None:
+    """First inquiry (docs/permissions.md): the desk that records it owns it; the account's primary
+    manager is asked at once to take it over and owns it only once they accept."""
     ticket = services.ticket_create(
         kind=TicketKind.DESIGN_REVIEW, title="设计审核", by=desk, accepted_on=D(2026, 9, 28), account=account
     )
-    assert ticket.owner == manager
-    assert ticket.received_by == desk
+    assert (ticket.owner, ticket.received_by) == (desk, desk)
     assert (ticket.limit_days, ticket.due_on, ticket.due_provisional) == (10, D(2026, 10, 16), False)
-    assert ticket.events.get().kind == EventKind.CREATED
+    assert [e.kind for e in ticket.events.order_by("id")] == [EventKind.CREATED, EventKind.TRANSFER_REQUESTED]
+    pending = selectors.pending_transfer(ticket)
+    assert pending is not None
+    assert (pending.from_user, pending.to_user) == (desk, manager)
+    assert [r.ticket for r in selectors.my_tickets(user=manager)] == [ticket]  # waiting for them
+
+    services.ticket_transfer_accept(transfer=pending, by=manager)
+    ticket.refresh_from_db()
+    assert ticket.owner == manager
+    assert [link.user for link in selectors.owner_chain(ticket)] == [desk, manager]
+
+
+def test_the_primary_manager_recording_on_their_own_account_owns_it_at_once(manager: User, account: Account) -> None:
+    ticket = services.ticket_create(
+        kind=TicketKind.CONSULTATION, title="咨询", by=manager, accepted_on=D(2026, 9, 28), account=account
+    )
+    assert ticket.owner == manager
+    assert selectors.pending_transfer(ticket) is None
 
 
 def test_whoever_records_a_request_without_account_owns_it(desk: User) -> None:

@@ -45,6 +45,7 @@ from powerkam.analytics import accounts as account_figures
 from powerkam.analytics import portfolio, store
 from powerkam.analytics.charges import late_payment_penalty
 from powerkam.grid.models import Feeder
+from powerkam.staff import permissions
 from powerkam.staff.models import StaffProfile
 
 AnyUser = User | AbstractBaseUser | AnonymousUser
@@ -73,31 +74,29 @@ def staff_profile(user: AnyUser) -> StaffProfile | None:
 
 
 def user_sees_all_accounts(user: AnyUser) -> bool:
-    if not user.is_authenticated or not user.is_active:
-        return False
-    if getattr(user, "is_superuser", False):
-        return True
-    profile = staff_profile(user)
-    return profile is not None and not profile.archived and profile.sees_all_accounts
+    """The person's scope is the whole base (docs/permissions.md)."""
+    return permissions.scope_of(user) is permissions.Scope.WHOLE_BASE
 
 
 def user_can_edit(user: AnyUser) -> bool:
-    """Viewers are read-only; everybody else with a staff profile (and superusers) may change data."""
-    if getattr(user, "is_superuser", False):
-        return True
-    profile = staff_profile(user)
-    return profile is not None and not profile.archived and profile.can_edit
+    """Viewers are read-only; every other role may change data (docs/permissions.md)."""
+    return permissions.is_editor(user)
 
 
-def accounts_visible_to(user: AnyUser) -> AccountQuerySet:
+def accounts_in_scope(scope: permissions.Scope, user: AnyUser | None = None) -> AccountQuerySet:
+    """The active accounts of a scope: the whole base, ``user``'s own accounts, or none."""
     accounts = Account.objects.active()
-    if user_sees_all_accounts(user):
+    if scope is permissions.Scope.WHOLE_BASE:
         return accounts
-    profile = staff_profile(user)
-    if profile is None or profile.archived or not user.is_active:
+    if scope is permissions.Scope.NONE or user is None:
         return accounts.none()
     managed = Assignment.objects.filter(staff_id=user.pk, active=True).values("account_id")
     return accounts.filter(pk__in=managed)
+
+
+def accounts_visible_to(user: AnyUser) -> AccountQuerySet:
+    """The accounts ``user`` may see (``accounts.view_account``)."""
+    return accounts_in_scope(permissions.scope_of(user), user)
 
 
 @dataclass(frozen=True)

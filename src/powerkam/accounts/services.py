@@ -9,9 +9,9 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from powerkam.accounts.models import Account, Contact
-from powerkam.accounts.selectors import accounts_visible_to, user_can_edit
-from powerkam.core.errors import ApplicationError
+from powerkam.core.errors import ApplicationError, NotAllowed
 from powerkam.core.locking import lock, refresh
+from powerkam.staff import permissions
 
 READ_ONLY = _("Your role is read-only: you cannot change accounts.")
 NOT_YOURS = _("You do not manage this account.")
@@ -19,10 +19,9 @@ UNKNOWN_FIELDS = _("Unknown fields: %(fields)s.")
 
 
 def _check_can_change(*, account: Account, by: User) -> None:
-    if not user_can_edit(by):
-        raise ApplicationError(str(READ_ONLY))
-    if not accounts_visible_to(by).filter(pk=account.pk).exists():
-        raise ApplicationError(str(NOT_YOURS))
+    if not permissions.is_editor(by):
+        raise NotAllowed(str(READ_ONLY))
+    permissions.require(by, "accounts.change_account", account, message=str(NOT_YOURS))
 
 
 @transaction.atomic

@@ -28,6 +28,7 @@ from powerkam.accounts.forms import INDUSTRY_LABELS, AccountFilterForm, ContactE
 from powerkam.accounts.models import Account, Assignment, Contact
 from powerkam.core.errors import ApplicationError, ConflictError
 from powerkam.core.locking import form_conflict
+from powerkam.staff import permissions
 from powerkam.web import charts
 from powerkam.web.excel import Column, workbook_bytes, xlsx_response
 from powerkam.web.panels import panel_for, panel_stylesheets, panels_for
@@ -165,7 +166,7 @@ def account_detail(request: HttpRequest, customer_id: str) -> HttpResponse:
         "managers": selectors.account_managers(account=account),
         "contacts": selectors.account_contacts(account=account),
         "feeders": selectors.account_feeders(account=account),
-        "can_edit": selectors.user_can_edit(request.user),
+        "can_edit": permissions.can(request.user, "accounts.change_account", account),
         "contact_form": ContactForm(),
         "industry_label": INDUSTRY_LABELS.get(account.industry, account.industry),
         "panels": panels,
@@ -242,7 +243,7 @@ def account_contact_add(request: HttpRequest, customer_id: str) -> HttpResponse:
     context = {
         "account": account,
         "contacts": selectors.account_contacts(account=account),
-        "can_edit": selectors.user_can_edit(request.user),
+        "can_edit": permissions.can(request.user, "accounts.change_account", account),
         "contact_form": form,
         "contact_error": error,
     }

@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from powerkam.audit.models import AuditEvent
+from powerkam.staff import permissions
 
 
 @admin.register(AuditEvent)
@@ -16,6 +17,12 @@ class AuditEventAdmin(admin.ModelAdmin):
     date_hierarchy = "at"
     list_per_page = 100
     readonly_fields = ["at", "action", "user", "username", "ip_address", "path", "detail", "extra"]
+
+    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return permissions.can(request.user, "audit.view_log")
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return permissions.can(request.user, "audit.view_log")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
+
 
 class ApplicationError(Exception):
     def __init__(self, message: str, extra: dict[str, Any] | None = None) -> None:
@@ -44,3 +46,12 @@ class ConflictError(ApplicationError):
         )
         self.current = current
         self.current_version = current_version
+
+
+class NotAllowed(PermissionDenied, ApplicationError):
+    """The person's role may not do this (docs/permissions.md).
+
+    A domain error like any other — a form message, a CLI message with exit code 1 — and, being a
+    :class:`~django.core.exceptions.PermissionDenied` first, an HTTP 403 wherever it is not caught
+    (the API's handler for ``PermissionDenied`` answers it before the one for ``ApplicationError``).
+    """

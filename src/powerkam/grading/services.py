@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -39,7 +39,7 @@ from powerkam.analytics.rules import DEFAULT_RULES, GradingRules, RulesError
 from powerkam.core.errors import ApplicationError
 from powerkam.grading.models import AccountGrade, Change, GradingRun, RunStatus
 from powerkam.prospects.models import Project, Stage
-from powerkam.staff.models import Role
+from powerkam.staff import permissions
 
 logger = logging.getLogger(__name__)
 
@@ -58,16 +58,6 @@ PROGRESS_STEPS = {
 
 #: Reason recorded for a key account that no longer appears in the store's customers.
 NOT_IN_CUSTOMER_BASE = "not_in_customer_base"
-
-
-def user_can_start_runs(user: User | AbstractBaseUser | AnonymousUser) -> bool:
-    """Supervisors and administrators start grading runs (and superusers)."""
-    if not user.is_authenticated or not user.is_active:
-        return False
-    if getattr(user, "is_superuser", False):
-        return True
-    profile = getattr(user, "staff", None)
-    return profile is not None and not profile.archived and profile.role in (Role.SUPERVISOR, Role.ADMIN)
 
 
 def _store_dir() -> Path:
@@ -91,7 +81,11 @@ def grading_run_create(
     backend: str = "duckdb",
     by: User | None = None,
 ) -> GradingRun:
-    """Check a grading request and keep it as a queued run (nothing is graded yet)."""
+    """Check a grading request and keep it as a queued run (nothing is graded yet). ``by`` — the person
+    starting it — must be a supervisor or an administrator; without ``by`` the command line runs it
+    as the installation's administrator (docs/permissions.md)."""
+    if by is not None:
+        permissions.require(by, "grading.start_run")
     try:
         parsed = Period.parse(period)
     except GradingError as exc:

@@ -11,7 +11,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -26,8 +25,9 @@ from powerkam.core.errors import ApplicationError
 from powerkam.grading import selectors
 from powerkam.grading.forms import RosterFilterForm, RunStartForm, last_month
 from powerkam.grading.models import AccountGrade, Change, GradingRun
-from powerkam.grading.services import PROGRESS_STEPS, grading_run_start, user_can_start_runs
+from powerkam.grading.services import PROGRESS_STEPS, grading_run_start
 from powerkam.grading.templatetags.grading_tags import reason_texts
+from powerkam.staff import permissions
 from powerkam.web.excel import Column, workbook_bytes, xlsx_response
 
 PAGE_SIZE = 25
@@ -74,7 +74,7 @@ def roster(request: HtmxHttpRequest) -> HttpResponse:
         "page": page,
         "sort": filters.sort,
         "columns": _roster_columns(),
-        "can_start": user_can_start_runs(request.user),
+        "can_start": permissions.can(request.user, "grading.start_run"),
     }
     template = "grading/roster.html#table" if request.htmx else "grading/roster.html"
     return render(request, template, context)
@@ -125,11 +125,11 @@ def _roster_export(run: GradingRun, rows: Any) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def runs(request: HttpRequest) -> HttpResponse:
-    can_start = user_can_start_runs(request.user)
+    can_start = permissions.can(request.user, "grading.start_run")
     form = RunStartForm(initial={"period": last_month()})
     if request.method == "POST":
         if not can_start:
-            raise PermissionDenied(_("Only supervisors and administrators can start a grading run."))
+            permissions.require(request.user, "grading.start_run")
         form = RunStartForm(request.POST, request.FILES)
         if form.is_valid():
             rules_text = form.rules_text()

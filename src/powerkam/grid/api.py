@@ -23,6 +23,7 @@ from powerkam.grid import selectors
 from powerkam.outages import selectors as outage_selectors
 from powerkam.outages import services as outage_services
 from powerkam.outages.models import OutageFollowUp, OutageKind, OutageNotice, PlannedOutage
+from powerkam.staff import permissions
 
 router = Router(tags=["grid"])
 
@@ -207,11 +208,16 @@ class ImpactOut(Schema):
 
 @router.post("/impact", response={200: ImpactOut, 400: ErrorOut}, summary="Who a window interrupts and its ENS")
 def impact(request: HttpRequest, payload: ImpactIn) -> dict[str, Any]:
-    return outage_selectors.outage_impact(
-        feeders=payload.feeders,
-        start=outage_selectors.to_aware(payload.start),
-        end=outage_selectors.to_aware(payload.end),
-    ).as_dict()
+    scope = None if permissions.scope_of(request.user) is permissions.Scope.WHOLE_BASE else _visible(request)
+    return (
+        outage_selectors.outage_impact(
+            feeders=payload.feeders,
+            start=outage_selectors.to_aware(payload.start),
+            end=outage_selectors.to_aware(payload.end),
+        )
+        .within(scope)
+        .as_dict()
+    )
 
 
 class SuggestIn(Schema):
@@ -344,8 +350,11 @@ def _follow_up(f: OutageFollowUp) -> dict[str, Any]:
     }
 
 
-def _outage(o: PlannedOutage) -> dict[str, Any]:
+def _outage(o: PlannedOutage, user: Any) -> dict[str, Any]:
+    """An outage as ``user`` may see it: every figure, but only the affected accounts in their scope
+    (docs/permissions.md: a manager sees their own, a person without a role none)."""
     state = outage_selectors.notice_state(o)
+    visible = accounts_visible_to(user)
     return {
         "id": o.pk,
         "version": o.version,
@@ -372,7 +381,7 @@ def _outage(o: PlannedOutage) -> dict[str, Any]:
                 "ens_kwh": a.ens_kwh,
                 "weight": a.weight,
             }
-            for a in o.affected.select_related("account")
+            for a in o.affected.filter(account__in=visible).select_related("account")
         ],
         "notices": [
             {
@@ -385,9 +394,11 @@ def _outage(o: PlannedOutage) -> dict[str, Any]:
                 "acknowledged_at": n.acknowledged_at,
                 "acknowledged_by": n.acknowledged_by,
             }
-            for n in o.notices.select_related("account")
+            for n in o.notices.filter(account__in=visible).select_related("account")
         ],
-        "follow_ups": [_follow_up(f) for f in o.follow_ups.select_related("account", "assignee")],
+        "follow_ups": [
+            _follow_up(f) for f in o.follow_ups.filter(account__in=visible).select_related("account", "assignee")
+        ],
     }
 
 
@@ -396,7 +407,8 @@ def outages(
     request: HttpRequest, first: dt.date | None = None, last: dt.date | None = None, include_cancelled: bool = False
 ) -> list[dict[str, Any]]:
     return [
-        _outage(o) for o in outage_selectors.outage_list(first=first, last=last, include_cancelled=include_cancelled)
+        _outage(o, request.user)
+        for o in outage_selectors.outage_list(first=first, last=last, include_cancelled=include_cancelled)
     ]
 
 
@@ -422,7 +434,7 @@ def outage_create(request: HttpRequest, payload: OutageIn) -> Status:
         reason=payload.reason,
         by=_user(request),
     )
-    return Status(201, _outage(outage))
+    return Status(201, _outage(outage, request.user))
 
 
 @router.get("/outages/{outage_id}", response=OutageOut)
@@ -430,7 +442,7 @@ def outage_get(request: HttpRequest, outage_id: int, response: HttpResponse) -> 
     """The outage; its ``ETag`` is its version (send it as ``If-Match`` to change it)."""
     outage = get_object_or_404(PlannedOutage, pk=outage_id)
     set_etag(response, outage)
-    return _outage(outage)
+    return _outage(outage, request.user)
 
 
 class OutagePatchIn(Schema):
@@ -456,7 +468,7 @@ def outage_patch(request: HttpRequest, outage_id: int, payload: OutagePatchIn, r
     version = expected_version(request, payload.version)
     outage = outage_services.outage_update(outage=outage, by=_user(request), version=version, **fields)
     set_etag(response, outage)
-    return _outage(outage)
+    return _outage(outage, request.user)
 
 
 @router.post(
@@ -478,7 +490,7 @@ def outage_action(request: HttpRequest, outage_id: int, action: str) -> dict[str
         outage = outage_services.outage_cancel(outage=outage, by=user, version=version)
     else:
         raise HttpError(404, _("Unknown action %(action)s.") % {"action": action})
-    return _outage(outage)
+    return _outage(outage, request.user)
 
 
 class AcknowledgeIn(Schema):
@@ -487,8 +499,7 @@ class AcknowledgeIn(Schema):
 
 @router.post("/notices/{notice_id}/acknowledge", response={200: NoticeOut, 400: ErrorOut})
 def notice_acknowledge(request: HttpRequest, notice_id: int, payload: AcknowledgeIn) -> dict[str, Any]:
-    if not outage_services.user_can_plan_outages(request.user):
-        raise HttpError(403, _("Only outage planners, supervisors and administrators may change outage records."))
+    permissions.require(request.user, "outages.plan_outages")
     n = outage_services.notice_acknowledge(
         notice=get_object_or_404(OutageNotice, pk=notice_id), by_name=payload.by_name
     )

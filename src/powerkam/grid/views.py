@@ -30,6 +30,7 @@ from powerkam.grid import charts, selectors
 from powerkam.outages import selectors as outage_selectors
 from powerkam.outages import services as outage_services
 from powerkam.outages.models import OutageFollowUp, OutageKind, OutageNotice, OutageStatus, PlannedOutage
+from powerkam.staff import permissions
 from powerkam.workdays.selectors import work_calendar
 
 #: The impact view draws at most this many load curves (the largest ENS first).
@@ -140,7 +141,7 @@ def outage_calendar(request: HttpRequest) -> HttpResponse:
             "prev_month": f"{prev_month:%Y-%m}",
             "next_month": f"{next_month:%Y-%m}",
             "kinds": OutageKind.choices,
-            "can_plan": outage_services.user_can_plan_outages(request.user),
+            "can_plan": permissions.can(request.user, "outages.plan_outages"),
             "flagged": [o for o in outages if states[o.pk].flagged],
         },
     )
@@ -167,10 +168,16 @@ def outage_new(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(reverse("grid:outage", args=[outage.pk]))
 
 
-def _impact_context(feeders: str, start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
-    """Impact, warnings and the load-curve chart of a window; a refusal becomes ``error``."""
+def _scope_ids(request: HttpRequest) -> set[str] | None:
+    """The customer ids the user may see named, None for the whole base (docs/permissions.md)."""
+    return None if permissions.scope_of(request.user) is permissions.Scope.WHOLE_BASE else _visible_ids(request)
+
+
+def _impact_context(request: HttpRequest, feeders: str, start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
+    """Impact, warnings and the load-curve chart of a window; a refusal becomes ``error``. Only the
+    accounts in the user's scope are named."""
     try:
-        report = outage_selectors.outage_impact(feeders=feeders, start=start, end=end)
+        report = outage_selectors.outage_impact(feeders=feeders, start=start, end=end).within(_scope_ids(request))
     except ApplicationError as exc:
         return {"error": exc.message}
     known = [r for r in report.interrupted if r["ens_kwh"] is not None][:MAX_CURVES]
@@ -212,13 +219,18 @@ def _suggest_context(request: HttpRequest, feeders: str) -> dict[str, Any]:
 def outage_detail(request: HttpRequest, pk: int) -> HttpResponse:
     outage = get_object_or_404(PlannedOutage, pk=pk)
     rules = outage_selectors.outage_rules()
+    visible = accounts_visible_to(request.user)  # the affected accounts in the user's scope only
     context: dict[str, Any] = {
         "outage": outage,
         "state": outage_selectors.notice_state(outage, rules=rules),
-        "affected": list(outage.affected.select_related("account").order_by("-key_account", "account__customer_id")),
-        "notices": list(outage.notices.select_related("account", "contact")),
-        "follow_ups": list(outage.follow_ups.select_related("account", "assignee")),
-        "can_plan": outage_services.user_can_plan_outages(request.user),
+        "affected": list(
+            outage.affected.filter(account__in=visible)
+            .select_related("account")
+            .order_by("-key_account", "account__customer_id")
+        ),
+        "notices": list(outage.notices.filter(account__in=visible).select_related("account", "contact")),
+        "follow_ups": list(outage.follow_ups.filter(account__in=visible).select_related("account", "assignee")),
+        "can_plan": permissions.can(request.user, "outages.plan_outages"),
         "start_input": _local_input(outage.start),
         "end_input": _local_input(outage.end),
         "statuses": OutageStatus,
@@ -231,7 +243,7 @@ def outage_detail(request: HttpRequest, pk: int) -> HttpResponse:
     except ApplicationError as exc:
         messages.error(request, exc.message)
         start, end, what_if = outage.start, outage.end, False
-    context.update(_impact_context(outage.feeders, start, end))
+    context.update(_impact_context(request, outage.feeders, start, end))
     context.update(_suggest_context(request, outage.feeders))
     context.update(
         {
@@ -295,7 +307,7 @@ def outage_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @login_required
 def outage_letter(request: HttpRequest, pk: int, customer_id: str) -> HttpResponse:
     outage = get_object_or_404(PlannedOutage, pk=pk)
-    account = get_object_or_404(Account, customer_id=customer_id)
+    account = get_object_or_404(accounts_visible_to(request.user), customer_id=customer_id)
     if not outage.affected.filter(account=account).exists():
         raise Http404(_("This outage does not interrupt that account."))
     return HttpResponse(outage_services.letter_html(outage=outage, account=account))
@@ -314,7 +326,7 @@ def notice_ack(request: HttpRequest, token: str) -> HttpResponse:
 def notice_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     """A staff member records a receipt confirmed by phone or on paper."""
     notice = get_object_or_404(OutageNotice, pk=pk)
-    if not outage_services.user_can_plan_outages(request.user):
+    if not permissions.can(request.user, "outages.plan_outages"):
         messages.error(request, _("Only outage planners, supervisors and administrators may change outage records."))
     else:
         outage_services.notice_acknowledge(notice=notice, by_name=request.POST.get("name", ""))
@@ -358,7 +370,7 @@ def impact_tool(request: HttpRequest) -> HttpResponse:
         try:
             start = outage_selectors.parse_moment(context["start_input"], what="start")
             end = outage_selectors.parse_moment(context["end_input"], what="end")
-            context.update(_impact_context(feeders, start, end))
+            context.update(_impact_context(request, feeders, start, end))
             context.update({"window_start": start, "window_end": end})
         except ApplicationError as exc:
             context["error"] = exc.message

@@ -39,6 +39,7 @@ from powerkam.analytics.store import (
 )
 from powerkam.core.errors import ApplicationError
 from powerkam.imports.models import ImportRun, ImportStatus
+from powerkam.staff import permissions
 
 #: The store kinds whose landings are versioned (the kinds that land in the Parquet store).
 VERSIONED_KINDS = tuple(k for k, spec in CONTRACT.items() if spec.target in {"store", "both"} and k in SCHEMAS)
@@ -193,6 +194,8 @@ def rollback(*, kind: str, to: int, by: User | None = None) -> ImportRun:
     CRM accounts are left as they are (their changes have their own history): rolling back
     customers restores the analytics store only (docs/data-formats.md, "Store versions and rollback").
     """
+    if by is not None:  # None: the command line, as the installation's administrator
+        permissions.require(by, "imports.run_import")
     _check_kind(kind)
     recover_interrupted()
     target = ImportRun.objects.filter(pk=to).first()

@@ -11,6 +11,7 @@ from powerkam.accounts.models import Account, Assignment
 from powerkam.analytics.store import STORE_KINDS, dataset_path
 from powerkam.grid.models import Feeder
 from powerkam.prospects.models import Project
+from powerkam.staff import permissions
 from powerkam.staff.models import StaffProfile
 from powerkam.visits.models import Visit
 
@@ -32,8 +33,5 @@ def data_summary() -> dict[str, int]:
 
 
 def user_may_import(user: object) -> bool:
-    """Imports change the whole base: data administrators (role admin) and superusers only."""
-    if getattr(user, "is_superuser", False):
-        return True
-    profile = getattr(user, "staff", None)
-    return bool(profile is not None and profile.role == "admin" and not profile.archived)
+    """Imports change the whole base: data administrators only (``imports.run_import``)."""
+    return permissions.can(user, "imports.run_import")  # type: ignore[arg-type]

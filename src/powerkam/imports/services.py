@@ -42,6 +42,7 @@ from powerkam.imports import messages, runs
 from powerkam.imports.models import ImportRun, ImportStatus
 from powerkam.prospects.models import Project, Stage
 from powerkam.prospects.services import stage_log_sync
+from powerkam.staff import permissions
 from powerkam.staff.models import Role, StaffProfile
 from powerkam.visits.models import Visit, VisitSource
 
@@ -620,6 +621,8 @@ def import_file(
     The run is logged before anything lands; a run killed half-way is found by the next import
     (or ``powerkam data check``), marked interrupted and its derived data repaired.
     """
+    if by is not None:  # None: the command line, as the installation's administrator
+        permissions.require(by, "imports.run_import")
     if kind not in CONTRACT:
         raise ApplicationError(
             gettext("Unknown kind “{kind}”. Kinds: {kinds}.").format(kind=kind, kinds=", ".join(CONTRACT))

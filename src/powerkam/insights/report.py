@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from powerkam.accounts import selectors as account_selectors
 from powerkam.accounts.overview import arrears_table
 from powerkam.insights.models import OverviewReportRun
+from powerkam.staff import permissions
 from powerkam.staff.selectors import supervisors_to_mail
 from powerkam.web import dashboard
 from powerkam.web.excel import XLSX_CONTENT_TYPE, Column, Sheet, Typed, write_workbook
@@ -176,7 +177,9 @@ def report_text(figures: dict[str, dict[str, Any]], *, as_of: dt.date) -> str:
 
 def monthly_report_send(*, as_of: dt.date | None = None, by: User | None = None) -> OverviewReportRun:
     """The whole base's overview as of ``as_of`` (today by default), in the site language, mailed with
-    its workbook to the supervisors; a record of it is kept."""
+    its workbook to the supervisors; a record of it is kept. ``by`` None: the schedule or the command line."""
+    if by is not None:
+        permissions.require(by, "insights.send_report")
     as_of = as_of or timezone.localdate()
     whole_base = dashboard.whole_base_user()
     with translation.override(settings.LANGUAGE_CODE):

@@ -13,11 +13,11 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from powerkam.accounts.models import Account, Assignment
-from powerkam.accounts.selectors import accounts_visible_to, user_can_edit, user_sees_all_accounts
+from powerkam.accounts.selectors import accounts_visible_to, user_can_edit
 from powerkam.analytics.health import HealthRules, HealthRulesError
 from powerkam.analytics.strategies import StrategyRules
 from powerkam.analytics.tariff import TariffRules, TariffRulesError
-from powerkam.core.errors import ApplicationError
+from powerkam.core.errors import ApplicationError, NotAllowed
 from powerkam.core.locking import check_newest, lock, refresh
 from powerkam.insights.models import (
     CampaignAccount,
@@ -29,11 +29,12 @@ from powerkam.insights.models import (
     SurveyChannel,
     TariffRulesVersion,
 )
+from powerkam.staff import permissions
 
 
 def _require_supervisor(by: User | None) -> None:
-    if by is not None and not (by.is_superuser or user_sees_all_accounts(by)):
-        raise ApplicationError(_("Only supervisors and administrators may change these rules."))
+    if by is not None:  # None: the command line, as the installation's administrator
+        permissions.require(by, "insights.change_rules")
 
 
 @transaction.atomic
@@ -80,10 +81,9 @@ def survey_record(
 ) -> SatisfactionSurvey:
     """Record a customer's satisfaction (1–5). Managers on their own accounts, supervisors on any;
     viewers may not. A survey dated in the future, or a score outside 1–5, is refused."""
-    if not user_can_edit(by):
-        raise ApplicationError(_("Your role is read-only: you cannot record surveys."))
-    if not accounts_visible_to(by).filter(pk=account.pk).exists():
-        raise ApplicationError(_("You do not manage this account."))
+    if not permissions.is_editor(by):
+        raise NotAllowed(_("Your role is read-only: you cannot record surveys."))
+    permissions.require(by, "accounts.change_account", account, _("You do not manage this account."))
     if score not in SCORES:
         raise ApplicationError(_("The satisfaction must be 1 to 5, not %(v)s.") % {"v": score}, {"field": "score"})
     if surveyed_on > (today or timezone.localdate()):
@@ -103,8 +103,7 @@ def survey_record(
 
 def survey_archive(*, survey: SatisfactionSurvey, by: User) -> SatisfactionSurvey:
     """Take a survey recorded in error out of the health score (it is kept, never deleted)."""
-    if not user_can_edit(by) or not accounts_visible_to(by).filter(pk=survey.account_id).exists():
-        raise ApplicationError(_("You do not manage this account."))
+    permissions.require(by, "accounts.change_account", survey.account, _("You do not manage this account."))
     survey.archived = True
     survey.save(update_fields=["archived"])
     return survey
@@ -116,8 +115,7 @@ GRADES = ("A", "B", "C")
 
 
 def _require_campaign_owner(by: User) -> None:
-    if not (by.is_superuser or (user_sees_all_accounts(by) and user_can_edit(by))):
-        raise ApplicationError(_("Only supervisors and administrators may launch or close survey campaigns."))
+    permissions.require(by, "insights.run_campaigns")
 
 
 @transaction.atomic

@@ -28,6 +28,7 @@ from powerkam.core.errors import ApplicationError
 from powerkam.insights import campaigns, churn, health, report, selectors, services
 from powerkam.insights.forms import CampaignForm, SurveyForm
 from powerkam.insights.models import SurveyCampaign
+from powerkam.staff import permissions
 from powerkam.web import charts, dashboard
 from powerkam.web.excel import Column, workbook_bytes, xlsx_response
 
@@ -54,8 +55,7 @@ def _account(request: HttpRequest, customer_id: str) -> Account:
 def overview(request: HttpRequest) -> HttpResponse:
     """The marketing head's overview: each area's tile loads on its own after the page."""
     context = {
-        "can_send": account_selectors.user_sees_all_accounts(request.user)
-        and account_selectors.user_can_edit(request.user),
+        "can_send": permissions.can(request.user, "insights.send_report"),
         "tiles": dashboard.tiles(),
         "css": dashboard.stylesheets(),
         "user_sees_all": account_selectors.user_sees_all_accounts(request.user),
@@ -78,8 +78,7 @@ def overview_workbook(request: HttpRequest) -> HttpResponse:
 @require_POST
 def overview_send(request: HttpRequest) -> HttpResponse:
     """Mail the monthly report of the whole base to the supervisors now (supervisors and administrators)."""
-    if not account_selectors.user_sees_all_accounts(request.user) or not account_selectors.user_can_edit(request.user):
-        raise PermissionDenied
+    permissions.require(request.user, "insights.send_report")
     try:
         run = report.monthly_report_send(by=request.user)  # type: ignore[arg-type]
     except OSError as exc:  # the mail server did not answer; nothing is recorded
@@ -290,7 +289,7 @@ def _health_fragment(
         "survey_error": error,
         "surveys": health.account_surveys(account=account),
         "survey_form": form,
-        "can_edit": account_selectors.user_can_edit(request.user),
+        "can_edit": permissions.can(request.user, "accounts.change_account", account),
     }
     try:
         context["health"] = health.account_health(account=account)
@@ -348,7 +347,7 @@ def my_accounts_at_risk(request: HttpRequest) -> HttpResponse:
 
 
 def _can_run_campaigns(user: object) -> bool:
-    return account_selectors.user_sees_all_accounts(user) and account_selectors.user_can_edit(user)  # type: ignore[arg-type]
+    return permissions.can(user, "insights.run_campaigns")  # type: ignore[arg-type]
 
 
 @login_required

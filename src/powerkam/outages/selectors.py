@@ -10,7 +10,8 @@ interrupted account without interval data becomes a warning naming it (its ENS i
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from collections.abc import Collection
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -200,6 +201,24 @@ class ImpactReport:
     unknown: list[str]
     warnings: list[str] = field(default_factory=list)
     provisional: bool = False
+
+    def within(self, customer_ids: Collection[str] | None) -> ImpactReport:
+        """The report as a person whose scope is ``customer_ids`` sees it (None: the whole base): the
+        same totals, only the accounts in the scope named (docs/permissions.md)."""
+        if customer_ids is None:
+            return self
+        ids = set(customer_ids)
+        unknown = [c for c in self.unknown if c in ids]
+        warnings = [w for w in self.warnings if not self.unknown or w != unknown_warning(self.unknown)]
+        if unknown:
+            warnings.insert(0, unknown_warning(unknown))
+        return replace(
+            self,
+            interrupted=[r for r in self.interrupted if r["customer_id"] in ids],
+            riding_through=[c for c in self.riding_through if c in ids],
+            unknown=unknown,
+            warnings=warnings,
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {

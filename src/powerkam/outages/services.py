@@ -43,28 +43,18 @@ from powerkam.outages.models import (
     OutageStatus,
     PlannedOutage,
 )
-from powerkam.staff.models import Role
+from powerkam.staff import permissions
 from powerkam.workdays.selectors import work_calendar
 
 AnyUser = User | AbstractBaseUser | AnonymousUser
 #: Follow-ups are due this many working days after the outage ends.
 FOLLOW_UP_WORKDAYS = 3
-PLANNER_ROLES = (Role.PLANNER, Role.SUPERVISOR, Role.ADMIN)
-
-
-def user_can_plan_outages(user: AnyUser) -> bool:
-    """Outage planners, supervisors and administrators (and superusers) change outage records."""
-    if not user.is_authenticated or not user.is_active:
-        return False
-    if getattr(user, "is_superuser", False):
-        return True
-    profile = getattr(user, "staff", None)
-    return profile is not None and not profile.archived and profile.role in PLANNER_ROLES
 
 
 def _require_planner(user: AnyUser | None) -> None:
-    if user is not None and not user_can_plan_outages(user):
-        raise ApplicationError(_("Only outage planners, supervisors and administrators may change outage records."))
+    """``user`` None is the command line or a job: the installation's administrator."""
+    if user is not None:
+        permissions.require(user, "outages.plan_outages")
 
 
 def _check(feeders: str, start: dt.datetime, end: dt.datetime) -> tuple[str, ...]:
@@ -365,8 +355,12 @@ def outage_rules_set(
     ``based_on``: the id of the version the person edited; if someone saved a newer one since,
     nothing is saved (:class:`~powerkam.core.errors.ConflictError`).
     """
-    if by is not None and not user_can_plan_outages(by):
-        raise ApplicationError(_("Only outage planners, supervisors and administrators may change the outage rules."))
+    if by is not None:
+        permissions.require(
+            by,
+            "outages.plan_outages",
+            message=_("Only outage planners, supervisors and administrators may change the outage rules."),
+        )
     check_newest(OutageRulesVersion, based_on)
     try:
         engine.OutageRules.from_toml(rules_toml, source=_("the outage rules"))

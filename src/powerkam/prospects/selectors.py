@@ -18,7 +18,6 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from powerkam.accounts.selectors import user_can_edit
 from powerkam.analytics.headroom import Headroom
 from powerkam.analytics.headroom import feeder_headroom as _feeder_headroom
 from powerkam.analytics.headroom import substation_headroom as _substation_headroom
@@ -38,21 +37,19 @@ from powerkam.prospects.models import (
     Stage,
     StageChange,
 )
+from powerkam.staff import permissions
 
 AnyUser = User | AbstractBaseUser | AnonymousUser
 
 
 def user_sees_prospects(user: AnyUser) -> bool:
-    if not user.is_authenticated or not user.is_active:
-        return False
-    if getattr(user, "is_superuser", False):
-        return True
-    profile = getattr(user, "staff", None)
-    return profile is not None and not profile.archived
+    """``prospects.view_projects`` (docs/permissions.md)."""
+    return permissions.can(user, "prospects.view_projects")
 
 
 def user_can_edit_prospects(user: AnyUser) -> bool:
-    return user_sees_prospects(user) and user_can_edit(user)
+    """``prospects.change_projects`` (docs/permissions.md)."""
+    return permissions.can(user, "prospects.change_projects")
 
 
 # -- lists -------------------------------------------------------------------------------------------

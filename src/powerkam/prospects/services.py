@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy
 
 from powerkam.accounts.models import Account, Assignment, AssignmentRole, Grade, KeyStatus, Tariff
 from powerkam.analytics.headroom import POWER_FACTOR, Headroom
-from powerkam.core.errors import ApplicationError
+from powerkam.core.errors import ApplicationError, NotAllowed
 from powerkam.core.locking import lock, refresh
 from powerkam.grid.models import Feeder, Substation
 from powerkam.prospects import selectors
@@ -52,6 +52,7 @@ from powerkam.prospects.models import (
     StageChange,
     StageSource,
 )
+from powerkam.staff import permissions
 
 # Messages the tests (and API clients) can rely on.
 MANAGERS_MISSING = gettext_lazy(
@@ -92,18 +93,13 @@ def fmt_number(value: Decimal | float | int | None) -> str:
 
 
 def _require_editor(by: User) -> None:
-    if by.is_superuser and by.is_active:
-        return
-    profile = getattr(by, "staff", None)
-    if profile is None or profile.archived or not by.is_active:
-        raise ApplicationError(str(NOT_STAFF) % {"user": by.get_username()})
-    if not profile.can_edit:
-        raise ApplicationError(str(READ_ONLY))
+    if permissions.role_of(by) is None:
+        raise NotAllowed(str(NOT_STAFF) % {"user": by.get_username()})
+    permissions.require(by, "prospects.change_projects", message=str(READ_ONLY))
 
 
 def _is_manager_candidate(user: User) -> bool:
-    profile = getattr(user, "staff", None)
-    return user.is_active and profile is not None and not profile.archived and profile.can_edit
+    return permissions.is_editor(user) and getattr(user, "staff", None) is not None
 
 
 def _today() -> dt.date:

@@ -35,7 +35,7 @@ from powerkam.service.models import (
     Transfer,
     TransferStatus,
 )
-from powerkam.staff.models import Role
+from powerkam.staff import permissions
 from powerkam.workdays.selectors import work_calendar
 
 AnyUser = User | AbstractBaseUser | AnonymousUser
@@ -209,17 +209,9 @@ def _rows(tickets: QuerySet[Ticket], today: dt.date | None) -> list[TicketRow]:
     return rows
 
 
-def _profile_role(user: AnyUser) -> str | None:
-    profile = getattr(user, "staff", None)
-    return profile.role if profile is not None else None
-
-
 def user_sees_all_tickets(user: AnyUser) -> bool:
-    if not user.is_authenticated:
-        return False
-    if getattr(user, "is_superuser", False):
-        return True
-    return _profile_role(user) in (Role.SUPERVISOR, Role.ADMIN, Role.VIEWER, Role.PLANNER)
+    """The whole-base roles read every ticket (docs/permissions.md)."""
+    return permissions.scope_of(user) is permissions.Scope.WHOLE_BASE
 
 
 def tickets_visible_to(user: AnyUser) -> QuerySet[Ticket]:
@@ -227,7 +219,7 @@ def tickets_visible_to(user: AnyUser) -> QuerySet[Ticket]:
     or are asked to take over."""
     if user_sees_all_tickets(user):
         return Ticket.objects.all()
-    if not user.is_authenticated:
+    if permissions.role_of(user) is None:
         return Ticket.objects.none()
     return Ticket.objects.filter(
         Q(owner=user)

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from powerkam.accounts.models import Account, AreaClass, Assignment, AssignmentRole
 from powerkam.analytics.workcal import WorkCalendarError
-from powerkam.core.errors import ApplicationError
+from powerkam.core.errors import ApplicationError, NotAllowed
 from powerkam.core.locking import lock
 from powerkam.service import clock
 from powerkam.service.models import (
@@ -39,6 +39,7 @@ from powerkam.service.models import (
     TransferStatus,
 )
 from powerkam.service.selectors import hour_limit, time_limit
+from powerkam.staff import permissions
 from powerkam.staff.models import Role, StaffProfile
 from powerkam.workdays.selectors import calendar_error_message, work_calendar
 
@@ -76,20 +77,15 @@ def _staff(user: User | None) -> StaffProfile | None:
     return profile
 
 
-def _require_staff_editor(user: User) -> StaffProfile | None:
-    profile = _staff(user)
-    if profile is None and not user.is_superuser:
-        raise ApplicationError(str(NOT_STAFF) % {"user": user.get_username()})
-    if profile is not None and not profile.can_edit:
-        raise ApplicationError(str(VIEWER))
-    return profile
+def _require_staff_editor(user: User) -> None:
+    """First inquiry: whoever may record requests (``service.record_request``)."""
+    if permissions.role_of(user) is None:
+        raise NotAllowed(str(NOT_STAFF) % {"user": user.get_username()})
+    permissions.require(user, "service.record_request", message=str(VIEWER))
 
 
-def may_manage(ticket: Ticket, user: User) -> bool:
-    if user.pk == ticket.owner_id or user.is_superuser:
-        return True
-    profile = _staff(user)
-    return profile is not None and profile.role in (Role.SUPERVISOR, Role.ADMIN)
+def _require_manage(ticket: Ticket, user: User) -> None:
+    permissions.require(user, "service.change_ticket", ticket, message=str(NOT_ALLOWED))
 
 
 def _lock(ticket: Ticket, version: int | None) -> Ticket:
@@ -223,8 +219,10 @@ def ticket_create(
     owner: User | None = None,
     case: Case | None = None,
 ) -> Ticket:
-    """Record a request. Whoever records it received it (first inquiry); the owner is, in order:
-    the owner named, the key account's primary manager, the person who recorded it.
+    """Record a request (first inquiry, docs/permissions.md): whoever records it received it and owns
+    it until a transfer is accepted. The person it should go to — the owner named, else the account's
+    active primary manager — is asked at once to take it over (a pending transfer); the recorder stays
+    responsible for the clock until they accept.
 
     A working-day request needs the day it was accepted (``accepted_on``). A round-the-clock one
     (fault repair) runs from the time it was reported (``accepted_at``); given only a day, that is
@@ -235,10 +233,12 @@ def ticket_create(
     if not title.strip():
         raise ApplicationError(_("Give the ticket a title."))
     if account is not None and account.archived:
-        raise ApplicationError(_("%(account)s is archived.") % {"account": account})
+        # First inquiry: a refusal names no account (docs/permissions.md).
+        raise ApplicationError(_("There is no account with customer id %(id)r.") % {"id": account.customer_id})
     if owner is not None and _staff(owner) is None:
         raise ApplicationError(str(NOT_STAFF) % {"user": owner.get_username()})
-    owner = owner or primary_manager(account) or by
+    hand_to = owner or primary_manager(account)
+    owner = by
     ticket = Ticket(
         kind=kind,
         account=account,
@@ -286,6 +286,8 @@ def ticket_create(
             due_on=ticket.due_on.isoformat(),
             provisional=ticket.due_provisional,
         )
+    if hand_to is not None and hand_to.pk != by.pk:
+        ticket_transfer_request(ticket=ticket, version=ticket.version, to_user=hand_to, by=by)
     return ticket
 
 
@@ -325,8 +327,7 @@ def ticket_update(
     current = _lock(ticket, version)
     if current.is_closed:
         raise ApplicationError(str(ALREADY_CLOSED))
-    if not may_manage(current, by):
-        raise ApplicationError(str(NOT_ALLOWED))
+    _require_manage(current, by)
     changed: dict[str, Any] = {}
     if title is not None and title.strip() != current.title:
         if not title.strip():
@@ -368,8 +369,7 @@ def ticket_pause(
         raise ApplicationError(str(ALREADY_CLOSED))
     if current.is_paused:
         raise ApplicationError(str(ALREADY_PAUSED))
-    if not may_manage(current, by):
-        raise ApplicationError(str(NOT_ALLOWED))
+    _require_manage(current, by)
     moment: dt.datetime | None = None
     if current.round_the_clock:
         moment = _moment(at)
@@ -441,8 +441,7 @@ def ticket_resume(
         raise ApplicationError(str(ALREADY_CLOSED))
     if not current.is_paused:
         raise ApplicationError(str(NOT_PAUSED))
-    if not may_manage(current, by):
-        raise ApplicationError(str(NOT_ALLOWED))
+    _require_manage(current, by)
     moment = _moment(at) if current.round_the_clock else None
     if moment is None and on is None:
         raise ApplicationError(_("Give the day the clock runs again."))
@@ -492,8 +491,7 @@ def ticket_close(
     current = _lock(ticket, version)
     if current.is_closed:
         raise ApplicationError(str(ALREADY_CLOSED))
-    if not may_manage(current, by):
-        raise ApplicationError(str(NOT_ALLOWED))
+    _require_manage(current, by)
     moment: dt.datetime | None = None
     if current.round_the_clock:
         moment = _moment(at)
@@ -548,8 +546,7 @@ def ticket_contact(*, ticket: Ticket, version: int | None, by: User, on: dt.date
         raise ApplicationError(
             _("The first contact is already recorded (%(day)s).") % {"day": current.contacted_on.isoformat()}
         )
-    if not may_manage(current, by):
-        raise ApplicationError(str(NOT_ALLOWED))
+    _require_manage(current, by)
     on = on or timezone.localdate()
     _check_date(current, on)
     if on > timezone.localdate():
@@ -571,8 +568,7 @@ def _milestone_common(
         raise ApplicationError(str(ALREADY_CLOSED))
     if current.is_paused:
         raise ApplicationError(str(RESUME_FIRST))
-    if not may_manage(current, by):
-        raise ApplicationError(str(NOT_ALLOWED))
+    _require_manage(current, by)
     moment = _moment(at)
     _check_time(current, moment)
     return current, moment
@@ -631,8 +627,8 @@ def ticket_restore(*, ticket: Ticket, version: int | None, by: User, at: dt.date
 def account_area_class_set(*, account: Account, area_class: str, by: User) -> Account:
     """Set where an account takes supply (urban, rural, remote): new fault-repair tickets take their
     limits from it; open tickets keep the limits they were created with."""
-    profile = _require_staff_editor(by)
-    if not by.is_superuser and (profile is None or profile.role not in (Role.SUPERVISOR, Role.ADMIN)):
+    _require_staff_editor(by)
+    if permissions.role_of(by) not in (Role.SUPERVISOR, Role.ADMIN):
         raise ApplicationError(_("Only a supervisor or an administrator can change an account's area class."))
     if area_class not in AreaClass.values:
         raise ApplicationError(
@@ -659,8 +655,7 @@ def ticket_transfer_request(
     current = _lock(ticket, version)
     if current.is_closed:
         raise ApplicationError(str(ALREADY_CLOSED))
-    if not may_manage(current, by):
-        raise ApplicationError(str(NOT_ALLOWED))
+    _require_manage(current, by)
     if _staff(to_user) is None:
         raise ApplicationError(str(NOT_STAFF) % {"user": to_user.get_username()})
     if to_user.pk == current.owner_id:
@@ -735,7 +730,9 @@ def ticket_transfer_decline(*, transfer: Transfer, by: User, reason: str = "") -
 @transaction.atomic
 def ticket_transfer_cancel(*, transfer: Transfer, by: User) -> Transfer:
     current, ticket = _decide(transfer, by)
-    if by.pk not in (current.requested_by_id, current.from_user_id) and not may_manage(ticket, by):
+    if by.pk not in (current.requested_by_id, current.from_user_id) and not permissions.can(
+        by, "service.change_ticket", ticket
+    ):
         raise ApplicationError(str(NOT_ALLOWED))
     current.status = TransferStatus.CANCELLED
     current.decided_at = timezone.now()

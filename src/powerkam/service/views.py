@@ -25,6 +25,7 @@ from powerkam.core.errors import ApplicationError
 from powerkam.service import forms, selectors, services
 from powerkam.service.letters import render_notice_html, render_pdf
 from powerkam.service.models import Case, NoticeDelivery, NoticeTemplate, Ticket, TicketKind, TicketStatus, Transfer
+from powerkam.staff import permissions
 from powerkam.web.charts import PALETTE
 from powerkam.web.excel import Column, Sheet, workbook_bytes, write_workbook, xlsx_response
 
@@ -148,7 +149,9 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "pauses": list(ticket.pauses.all()),
         "notices": list(ticket.notices.select_related("delivered_by")),
         "has_template": NoticeTemplate.objects.filter(kind=ticket.kind).exists(),
-        "can_manage": services.may_manage(ticket, user) and not ticket.is_closed,
+        "can_manage": permissions.can(user, "service.change_ticket", ticket) and not ticket.is_closed,
+        # First inquiry: an account that is not theirs shows its customer id and name, not a link.
+        "account_link": ticket.account is not None and permissions.can(user, "accounts.view_account", ticket.account),
         "is_receiver": pending is not None and pending.to_user_id == user.pk,
         "transfer_form": transfer_form,
         "pause_form": (forms.HourPauseForm if hours else forms.PauseForm)(initial=v),

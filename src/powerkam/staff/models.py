@@ -53,12 +53,3 @@ class StaffProfile(models.Model):
     @property
     def username(self) -> str:
         return self.user.get_username()
-
-    @property
-    def sees_all_accounts(self) -> bool:
-        """Supervisors, planners, viewers and administrators see every account; managers see theirs."""
-        return self.role != Role.MANAGER
-
-    @property
-    def can_edit(self) -> bool:
-        return self.role != Role.VIEWER

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from powerkam.accounts.models import Account
-from powerkam.accounts.selectors import user_can_edit
+from powerkam.staff import permissions
 from powerkam.visits import selectors
 from powerkam.web.panels import Panel, register
 
@@ -20,7 +20,7 @@ def _account_followups(request: HttpRequest, account: Account) -> dict[str, Any]
     return {
         "followups": selectors.open_followups_for_account(account),
         "today": timezone.localdate(),
-        "can_close": user_can_edit(request.user),
+        "can_close": permissions.can(request.user, "visits.change_visits", account),
     }
 
 

@@ -28,6 +28,7 @@ from django.utils import timezone
 from powerkam.accounts.models import Account, AccountQuerySet, Assignment, AssignmentRole, KeyStatus
 from powerkam.accounts.selectors import AnyUser, accounts_version, accounts_visible_to, user_sees_all_accounts
 from powerkam.analytics import visits as cadence
+from powerkam.staff import permissions
 from powerkam.staff.models import Role, StaffProfile
 from powerkam.staff.selectors import person_name
 from powerkam.visits.models import (
@@ -433,12 +434,8 @@ def visit_compliance(*, user: AnyUser, first_day: dt.date, last_day: dt.date) ->
 
 
 def user_is_supervisor(user: AnyUser) -> bool:
-    """Supervisors and administrators make the team's plan and reassign accounts."""
-    profile = getattr(user, "staff", None)
-    return bool(
-        getattr(user, "is_superuser", False)
-        or (profile is not None and not profile.archived and profile.role in (Role.SUPERVISOR, Role.ADMIN))
-    )
+    """Supervisors and administrators make the team's plan (``visits.make_plan``)."""
+    return permissions.can(user, "visits.make_plan")
 
 
 def staff_managers() -> QuerySet[StaffProfile]:

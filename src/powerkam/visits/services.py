@@ -15,11 +15,12 @@ from django.utils.translation import gettext_noop
 from simple_history.utils import bulk_create_with_history
 
 from powerkam.accounts.models import Account, Assignment, AssignmentRole, Contact
-from powerkam.accounts.selectors import AnyUser, accounts_visible_to, user_can_edit, user_sees_all_accounts
+from powerkam.accounts.selectors import AnyUser
 from powerkam.analytics import visits as cadence
 from powerkam.analytics.workcal import WorkCalendarError
-from powerkam.core.errors import ApplicationError
+from powerkam.core.errors import ApplicationError, NotAllowed
 from powerkam.core.locking import check, conflict, lock, person
+from powerkam.staff import permissions
 from powerkam.staff.models import Role, StaffProfile
 from powerkam.visits import selectors
 from powerkam.visits.models import (
@@ -45,8 +46,8 @@ MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 
 
 def _refuse_viewer(by: AnyUser) -> None:
-    if not user_can_edit(by):
-        raise ApplicationError(_("You may look but not change anything (read-only role)."))
+    if not permissions.is_editor(by):
+        raise NotAllowed(_("You may look but not change anything (read-only role)."))
 
 
 # ---- plans ---------------------------------------------------------------------------------------
@@ -96,8 +97,9 @@ def plan_generate(
     *, first_day: dt.date, last_day: dt.date, by: User | None = None, as_of: dt.date | None = None
 ) -> VisitPlan:
     """Compute and save the plan for a horizon; active plans overlapping it are superseded (kept)."""
-    if by is not None:
+    if by is not None:  # None: the command line, as the installation's administrator
         _refuse_viewer(by)
+        permissions.require(by, "visits.make_plan")
     as_of = as_of or timezone.localdate()
     return plan_save(computed=plan_compute(first_day=first_day, last_day=last_day, as_of=as_of), by=by, as_of=as_of)
 
@@ -162,8 +164,7 @@ def planned_visit_move(
     check(planned, version)
     if planned.status != PlannedStatus.PLANNED:
         raise ApplicationError(_(MOVE_COMPLETED))
-    if not user_sees_all_accounts(by) and not accounts_visible_to(by).filter(pk=planned.account_id).exists():
-        raise ApplicationError(_("You do not manage this account."))
+    permissions.require(by, "visits.change_visits", planned.account)
     target = username if username else (planned.manager.get_username() if planned.manager else "")
     if not target:
         raise ApplicationError(_("Choose the manager who will make this visit."))
@@ -234,8 +235,7 @@ def visit_record(
     """Record a completed visit; it completes the account's planned visit (the given one, else the
     earliest still open) and turns each need with an owner and a due date into a follow-up."""
     _refuse_viewer(by)
-    if not accounts_visible_to(by).filter(pk=account.pk).exists():
-        raise ApplicationError(_("You do not manage this account."))
+    permissions.require(by, "visits.change_visits", account)
     if visited_on > timezone.localdate():
         raise ApplicationError(
             _("A visit is recorded after it happened; %(day)s is in the future.") % {"day": visited_on.isoformat()}
@@ -311,6 +311,7 @@ def followup_create(
     *, account: Account, need: str, owner: User, due_on: dt.date, by: User, visit: Visit | None = None
 ) -> FollowUp:
     _refuse_viewer(by)
+    permissions.require(by, "visits.change_visits", account)
     if not need.strip():
         raise ApplicationError(_("Say what the customer needs."))
     if not hasattr(owner, "staff") or owner.staff.archived or not owner.is_active:
@@ -319,12 +320,6 @@ def followup_create(
     followup.full_clean()
     followup.save()
     return followup
-
-
-def _may_change_followup(followup: FollowUp, by: User) -> bool:
-    return followup.owner_id == by.pk or (
-        user_can_edit(by) and accounts_visible_to(by).filter(pk=followup.account_id).exists()
-    )
 
 
 @transaction.atomic
@@ -336,8 +331,12 @@ def followup_close(
     ``version`` is the one the person saw: if someone changed the follow-up since, nothing happens.
     """
     followup = lock(followup, version)
-    if not _may_change_followup(followup, by):
-        raise ApplicationError(_("Only the owner or a manager of the account may close this follow-up."))
+    permissions.require(
+        by,
+        "visits.change_followup",
+        followup,
+        _("Only the owner or a manager of the account may close this follow-up."),
+    )
     if followup.status != FollowUpStatus.OPEN:
         raise ApplicationError(_("This follow-up is closed already."))
     followup.status = FollowUpStatus.CANCELLED if cancel else FollowUpStatus.DONE
@@ -351,8 +350,12 @@ def followup_close(
 @transaction.atomic
 def followup_reopen(*, followup: FollowUp, by: User, version: int | None = None) -> FollowUp:
     followup = lock(followup, version)
-    if not _may_change_followup(followup, by):
-        raise ApplicationError(_("Only the owner or a manager of the account may reopen this follow-up."))
+    permissions.require(
+        by,
+        "visits.change_followup",
+        followup,
+        _("Only the owner or a manager of the account may reopen this follow-up."),
+    )
     followup.status = FollowUpStatus.OPEN
     followup.done_at = None
     followup.save()
@@ -389,9 +392,7 @@ def account_reassign(*, account: Account, to_user: User, by: User, seen: int | N
     the plan is made again. ``seen``: the id of the primary assignment the person saw (0: none);
     if the account was reassigned since, nothing changes (:class:`~powerkam.core.errors.ConflictError`).
     """
-    profile = getattr(by, "staff", None)
-    if not (by.is_superuser or (profile is not None and profile.role in (Role.SUPERVISOR, Role.ADMIN))):
-        raise ApplicationError(_("Only a supervisor may reassign accounts."))
+    permissions.require(by, "accounts.reassign")
     target = getattr(to_user, "staff", None)
     if target is None or target.archived or not to_user.is_active or target.role != Role.MANAGER:
         raise ApplicationError(_("%(user)s is not an active account manager.") % {"user": to_user.get_username()})

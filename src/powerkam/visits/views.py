@@ -25,11 +25,11 @@ from powerkam.accounts.selectors import (
     AccountNotVisible,
     account_get,
     accounts_visible_to,
-    user_can_edit,
     user_sees_all_accounts,
 )
 from powerkam.core.errors import ApplicationError, ConflictError
 from powerkam.core.locking import form_conflict
+from powerkam.staff import permissions
 from powerkam.visits import forms, ics, selectors, services
 from powerkam.visits.models import FollowUpStatus, PlannedVisit, VisitAttachment, VisitSource
 from powerkam.web.charts import PALETTE
@@ -94,7 +94,7 @@ def plan_calendar(request: HtmxHttpRequest) -> HttpResponse:
         },
         "plan_form": forms.PlanForm(initial={"first_day": dt.date(year, month, 1), "last_day": dt.date(year, 12, 31)}),
         "can_plan": selectors.user_is_supervisor(user),
-        "can_edit": user_can_edit(user),
+        "can_edit": permissions.can(user, "visits.change_visits"),
         "weekday_labels": [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")],
     }
     template = "visits/calendar.html#month" if request.htmx else "visits/calendar.html"

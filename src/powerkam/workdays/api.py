@@ -12,6 +12,7 @@ from ninja.errors import HttpError
 
 from powerkam.api.versioning import VERSIONED, expected_version, optional_version, set_etag
 from powerkam.core.errors import ApplicationError
+from powerkam.staff import permissions
 from powerkam.workdays import selectors, services
 from powerkam.workdays.models import CalendarOverride
 
@@ -126,9 +127,7 @@ def get_override(request: HttpRequest, day: dt.date, response: HttpResponse) -> 
 )
 def put_override(request: HttpRequest, day: dt.date, payload: OverrideIn, response: HttpResponse) -> CalendarOverride:
     """Replacing an existing entry needs its version (``version`` or ``If-Match``); a stale one answers 409."""
-    from powerkam.workdays.views import can_edit_calendar
-
-    if not can_edit_calendar(request.user):
+    if not permissions.can(request.user, "workdays.change_calendar"):
         raise PermissionDenied(_("Only an administrator can change the calendar."))
     exists = CalendarOverride.objects.filter(date=day).exists()
     version = expected_version(request, payload.version) if exists else optional_version(request, payload.version)

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from powerkam.core.errors import ApplicationError
 from powerkam.core.locking import check, lock, refresh
+from powerkam.staff import permissions
 from powerkam.workdays.models import CalendarOverride, CalendarYear
 
 #: Spellings accepted in the ``is_workday`` column of a year file.
@@ -126,6 +127,12 @@ def parse_year_csv(text: str, *, year: int | None = None) -> tuple[int, list[Yea
     return year, rows
 
 
+def _require_editor(by: User | None) -> None:
+    """``by`` None is the command line: the installation's administrator (docs/permissions.md)."""
+    if by is not None:
+        permissions.require(by, "workdays.change_calendar")
+
+
 def _check_year(year: int) -> None:
     if not 2000 <= year <= 2100:
         raise ApplicationError(_("%(year)s is not a plausible calendar year.") % {"year": year})
@@ -146,6 +153,7 @@ def calendar_override_set(
     ``version``: the version of the entry the person edited; if someone changed it since, nothing
     is saved (:class:`~powerkam.core.errors.ConflictError`). ``None`` replaces whatever is there.
     """
+    _require_editor(by)
     _check_year(date.year)
     override = CalendarOverride.objects.select_for_update().filter(date=date).first()
     if override is None:
@@ -167,6 +175,7 @@ def calendar_override_archive(
     *, override: CalendarOverride, by: User | None = None, version: int | None = None
 ) -> CalendarOverride:
     """Withdraw a statement: the date falls back to the library (or the weekends-only rule)."""
+    _require_editor(by)
     current = lock(override, version)
     if current.archived:
         raise ApplicationError(_("The entry for %(date)s is already withdrawn.") % {"date": current.date})
@@ -182,6 +191,7 @@ def calendar_year_declare(
     *, year: int, complete: bool = True, source_note: str = "", by: User | None = None
 ) -> CalendarYear:
     """Declare that a year's holidays and adjusted working days are all entered (or withdraw that)."""
+    _require_editor(by)
     _check_year(year)
     entry = CalendarYear.objects.select_for_update().filter(year=year).first() or CalendarYear(year=year)
     entry.complete = complete
@@ -207,6 +217,7 @@ def calendar_year_import(
     The file replaces what was entered for that year before: dates no longer listed are archived.
     A file with any bad row changes nothing.
     """
+    _require_editor(by)
     year, rows = parse_year_csv(text, year=year)
     _check_year(year)
     report = YearImportReport(year=year)

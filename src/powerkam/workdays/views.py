@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -14,20 +13,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from powerkam.core.errors import ApplicationError
+from powerkam.staff import permissions
 from powerkam.workdays import selectors, services
 from powerkam.workdays.forms import DeclareYearForm, OverrideForm, YearImportForm
 from powerkam.workdays.models import CalendarOverride
 
 MAX_UPLOAD_BYTES = 1_000_000
-
-
-def can_edit_calendar(user: AbstractBaseUser | AnonymousUser) -> bool:
-    if not user.is_authenticated:
-        return False
-    if isinstance(user, User) and (user.is_superuser or user.has_perm("workdays.change_calendaroverride")):
-        return True
-    staff = getattr(user, "staff", None)
-    return bool(staff is not None and staff.role == "admin")
 
 
 def _user(request: HttpRequest) -> User:
@@ -76,7 +67,7 @@ def year_view(request: HttpRequest) -> HttpResponse:
         "year_status": year_status,
         "status": status,
         "today": today,
-        "can_edit": can_edit_calendar(request.user),
+        "can_edit": permissions.can(request.user, "workdays.change_calendar"),
         "override_form": _override_form(request, year),
         "import_form": YearImportForm(),
         "declare_form": DeclareYearForm(initial={"year": year}),
@@ -86,8 +77,7 @@ def year_view(request: HttpRequest) -> HttpResponse:
 
 
 def _require_editor(request: HttpRequest) -> None:
-    if not can_edit_calendar(request.user):
-        raise PermissionDenied(_("Only an administrator can change the calendar."))
+    permissions.require(request.user, "workdays.change_calendar")
 
 
 @login_required

@@ -35,7 +35,11 @@ class Command(PowerKAMCommand):
         parser.add_argument(
             "--lang", choices=["zh", "en"], help="Language of the reasons in --output (default: the site language)."
         )
-        parser.add_argument("--by", help="Username to record as the one who ran it.")
+        parser.add_argument(
+            "--by",
+            help="Username of the person starting the run (a supervisor or administrator); without it the run is "
+            "the installation administrator's.",
+        )
 
     def run(self, *args: Any, **options: Any) -> dict[str, Any]:
         rules_path: Path | None = options.get("rules")
