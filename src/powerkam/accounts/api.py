@@ -17,14 +17,11 @@ from ninja.errors import HttpError
 
 from powerkam.accounts import selectors
 from powerkam.accounts.models import Account
+from powerkam.api.errors import ErrorOut
 
 router = Router(tags=["accounts"])
 
 MAX_PAGE_SIZE = 200
-
-
-class ErrorOut(Schema):
-    detail: str
 
 
 class ManagerOut(Schema):

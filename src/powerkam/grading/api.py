@@ -22,6 +22,7 @@ from ninja.errors import HttpError
 from powerkam.accounts import selectors as account_selectors
 from powerkam.accounts.models import Account
 from powerkam.analytics.grading_reasons import render_one
+from powerkam.api.errors import ErrorOut
 from powerkam.grading import selectors
 from powerkam.grading.models import AccountGrade, GradingRun
 from powerkam.grading.services import PROGRESS_STEPS, grading_run_start, user_can_start_runs
@@ -29,10 +30,6 @@ from powerkam.grading.services import PROGRESS_STEPS, grading_run_start, user_ca
 router = Router(tags=["grading"])
 
 MAX_PAGE_SIZE = 500
-
-
-class ErrorOut(Schema):
-    detail: str
 
 
 class RunOut(Schema):

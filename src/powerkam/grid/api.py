@@ -18,16 +18,13 @@ from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
 from powerkam.accounts.selectors import accounts_visible_to
+from powerkam.api.errors import ErrorOut
 from powerkam.grid import selectors
 from powerkam.outages import selectors as outage_selectors
 from powerkam.outages import services as outage_services
 from powerkam.outages.models import OutageFollowUp, OutageKind, OutageNotice, PlannedOutage
 
 router = Router(tags=["grid"])
-
-
-class ErrorOut(Schema):
-    detail: str
 
 
 def _user(request: HttpRequest) -> User:

@@ -17,6 +17,7 @@ from ninja.errors import HttpError
 from powerkam.accounts import selectors as account_selectors
 from powerkam.accounts.models import Account
 from powerkam.analytics.tariff import Advice
+from powerkam.api.errors import ErrorOut
 from powerkam.insights import campaigns, health, selectors, services
 from powerkam.insights.models import SatisfactionSurvey, SurveyChannel
 from powerkam.web import dashboard
@@ -252,10 +253,6 @@ class SurveyOut(Schema):
     respondent: str
     comments: str
     recorded_by: str
-
-
-class ErrorOut(Schema):
-    detail: str
 
 
 def survey_out(survey: SatisfactionSurvey) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from powerkam.analytics.headroom import Headroom
+from powerkam.api.errors import ErrorOut
 from powerkam.core.errors import ApplicationError
 from powerkam.grid.models import Feeder, Substation
 from powerkam.prospects import funnel as funnel_math
@@ -26,10 +27,6 @@ from powerkam.prospects import selectors, services
 from powerkam.prospects.models import FollowUp, Project, Reservation, Stage
 
 router = Router(tags=["prospects"])
-
-
-class ErrorOut(Schema):
-    detail: str
 
 
 class ReservationOut(Schema):

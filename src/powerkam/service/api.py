@@ -17,6 +17,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from powerkam.accounts.models import Account
+from powerkam.api.errors import ErrorOut, error_body
 from powerkam.core.errors import ApplicationError
 from powerkam.service import selectors, services
 from powerkam.service.models import Case, Ticket, TicketKind, Transfer
@@ -24,12 +25,7 @@ from powerkam.service.models import Case, Ticket, TicketKind, Transfer
 router = Router(tags=["service"])
 
 
-class ErrorOut(Schema):
-    detail: str
-
-
-class ConflictOut(Schema):
-    detail: str
+class ConflictOut(ErrorOut):
     current_version: int
     your_version: int
 
@@ -286,7 +282,7 @@ def _guard(call: Any) -> Any:
         return call()
     except ApplicationError as exc:
         if "current_version" in exc.extra:
-            return Status(409, {"detail": exc.message, **exc.extra})
+            return Status(409, error_body(409, exc.message, **exc.extra))
         raise
 
 

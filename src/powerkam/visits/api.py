@@ -17,15 +17,12 @@ from ninja.errors import HttpError
 
 from powerkam.accounts.models import Account, Contact
 from powerkam.accounts.selectors import AccountNotVisible, account_get
+from powerkam.api.errors import ErrorOut
 from powerkam.core.errors import ApplicationError
 from powerkam.visits import selectors, services
 from powerkam.visits.models import FollowUp, PlannedVisit, Visit
 
 router = Router(tags=["visits"])
-
-
-class ErrorOut(Schema):
-    detail: str
 
 
 class DueOut(Schema):
@@ -226,7 +223,7 @@ def plan(request: HttpRequest, filters: Query[PlanFilters]) -> list[dict[str, An
 def make_plan(request: HttpRequest, payload: PlanIn) -> Status[dict[str, Any]]:
     user = _user(request)
     if not selectors.user_is_supervisor(user):
-        return Status(403, {"detail": _("Only a supervisor may make the team's visit plan.")})
+        raise HttpError(403, _("Only a supervisor may make the team's visit plan."))
     made = services.plan_generate(first_day=payload.first_day, last_day=payload.last_day, by=user)
     visits = made.visits.all()
     return Status(

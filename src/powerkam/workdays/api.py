@@ -7,14 +7,10 @@ import datetime as dt
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
-from powerkam.core.errors import ApplicationError
+from powerkam.api.errors import ErrorOut
 from powerkam.workdays import selectors
 
 router = Router(tags=["calendar"])  # authentication: the API-wide AUTH (token or session)
-
-
-class ErrorOut(Schema):
-    detail: str
 
 
 class AddWorkdaysIn(Schema):
@@ -61,19 +57,13 @@ class StatusOut(Schema):
     summary="The N-th working day strictly after a date (docs/rules.md §3)",
 )
 def add_workdays(request: HttpRequest, params: Query[AddWorkdaysIn]) -> Status[object]:
-    try:
-        result = selectors.workdays_add(start=params.date, n=params.n, strict=params.strict)
-    except ApplicationError as exc:
-        return Status(400, {"detail": exc.message})
+    result = selectors.workdays_add(start=params.date, n=params.n, strict=params.strict)
     return Status(200, result.as_dict())
 
 
 @router.get("/days/{day}", response={200: DayOut, 400: ErrorOut}, summary="Is a date a working day?")
 def day_status(request: HttpRequest, day: dt.date, strict: bool = False) -> Status[object]:
-    try:
-        status = selectors.workday_status(day=day, strict=strict)
-    except ApplicationError as exc:
-        return Status(400, {"detail": exc.message})
+    status = selectors.workday_status(day=day, strict=strict)
     return Status(200, status.as_dict())
 
 
