@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -18,6 +18,7 @@ from ninja.errors import HttpError
 from powerkam.accounts import selectors
 from powerkam.accounts.models import Account
 from powerkam.api.errors import ErrorOut
+from powerkam.api.fields import VOLTAGE, ApiDate
 
 router = Router(tags=["accounts"])
 
@@ -48,7 +49,7 @@ class AccountOut(Schema):
     managers: list[ManagerOut]
 
 
-class ContactOut(Schema):
+class AccountsContactOut(Schema):
     name: str
     title: str
     role: str
@@ -65,7 +66,7 @@ class AccountDetailOut(AccountOut):
     longitude: Decimal | None
     connected_on: dt.date | None
     key_since: dt.date | None
-    contacts: list[ContactOut]
+    contacts: list[AccountsContactOut]
 
 
 class AccountPage(Schema):
@@ -82,7 +83,7 @@ class AccountQuery(Schema):
     district: str = ""
     industry: str = Field("", description="GB/T 4754-2017 section letter")
     manager: str = Field("", description="username of an active manager")
-    voltage_kv: Decimal | None = None
+    voltage_kv: Annotated[Decimal, VOLTAGE] | None = None
     key_status: str = Field("", description="candidate, key or former")
     sort: str = Field(selectors.DEFAULT_SORT, description=f"one of {', '.join(selectors.SORTS)}; prefix '-' to reverse")
     page: int = Field(1, ge=1)
@@ -189,7 +190,7 @@ def accounts_detail(request: HttpRequest, customer_id: str) -> AccountDetailOut:
         longitude=account.longitude,
         connected_on=account.connected_on,
         key_since=account.key_since,
-        contacts=[ContactOut.from_orm(c) for c in selectors.account_contacts(account=account)],
+        contacts=[AccountsContactOut.from_orm(c) for c in selectors.account_contacts(account=account)],
     )
 
 
@@ -213,7 +214,7 @@ def accounts_consumption(request: HttpRequest, customer_id: str) -> list[MonthOu
     summary="Bills, payments and arrears",
     operation_id="accounts_payments",
 )
-def accounts_payments(request: HttpRequest, customer_id: str, as_of: dt.date | None = None) -> PaymentRecordOut:
+def accounts_payments(request: HttpRequest, customer_id: str, as_of: ApiDate | None = None) -> PaymentRecordOut:
     account = _get(request, customer_id)
     record = selectors.account_payment_record(account=account, as_of=as_of)
     return PaymentRecordOut(

@@ -65,7 +65,7 @@ CODES = {
     500: "server_error",
 }
 
-#: Documented on every operation; 404 on those with a path parameter, 409 on those that change data.
+#: Documented on every operation; 404 on those with a path parameter or that change data, 409 on the latter.
 ALWAYS = (400, 401, 403, 422, 429, 500)
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -246,9 +246,10 @@ def install(api: NinjaAPI) -> None:
 
 def error_statuses(method: str, path: str) -> tuple[int, ...]:
     statuses = list(ALWAYS)
-    if "{" in path:
+    unsafe = method.upper() in UNSAFE_METHODS
+    if "{" in path or unsafe:  # an object named in the path, or in the body (a customer id …), may not exist
         statuses.append(404)
-    if method.upper() in UNSAFE_METHODS:
+    if unsafe:
         statuses.append(409)
     return tuple(sorted(statuses))
 

@@ -10,6 +10,7 @@ from ninja import NinjaAPI
 
 from powerkam.api.auth import AUTH, docs_login_required
 from powerkam.api.errors import install as install_error_handling
+from powerkam.api.fields import AwareJSONRenderer
 
 api = NinjaAPI(
     title="PowerKAM API",
@@ -17,6 +18,7 @@ api = NinjaAPI(
     urls_namespace="api",
     auth=AUTH,
     docs_decorator=docs_login_required,
+    renderer=AwareJSONRenderer(),
     description="Key-account management for an electric power supply company's marketing department. "
     "Authenticate with `Authorization: Bearer <token>` (issue one with `powerkam api token USERNAME`).",
 )

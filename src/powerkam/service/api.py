@@ -7,7 +7,7 @@ Authentication is the API-wide one (bearer token or session). Domain errors answ
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.contrib.auth.models import User
 from django.http import HttpRequest
@@ -18,9 +18,10 @@ from ninja.errors import HttpError
 
 from powerkam.accounts.models import Account
 from powerkam.api.errors import ErrorOut, error_body
+from powerkam.api.fields import MONTH, USERNAME, ApiDate, length
 from powerkam.core.errors import ApplicationError
 from powerkam.service import selectors, services
-from powerkam.service.models import Case, Ticket, TicketKind, Transfer
+from powerkam.service.models import Case, ClockPause, Ticket, TicketKind, Transfer
 
 router = Router(tags=["service"])
 
@@ -96,53 +97,55 @@ class TicketDetailOut(TicketOut):
 
 class TicketIn(Schema):
     kind: TicketKind
-    title: str
-    accepted_on: dt.date
-    customer_id: str | None = None
-    description: str = ""
+    title: Annotated[str, length(Ticket, "title", required=True)]
+    accepted_on: ApiDate
+    customer_id: Annotated[str, length(Account, "customer_id")] | None = None
+    description: Annotated[str, length(Ticket, "description")] = ""
     green_channel: bool = False
     dual_supply: bool = False
-    owner: str | None = Field(None, description="Username; default: the account's primary manager, else you")
+    owner: Annotated[str, USERNAME] | None = Field(
+        None, description="Username; default: the account's primary manager, else you"
+    )
 
 
 class TicketPatchIn(Schema):
-    version: int
-    title: str | None = None
-    description: str | None = None
+    version: int = Field(ge=0)
+    title: Annotated[str, length(Ticket, "title", required=True)] | None = None
+    description: Annotated[str, length(Ticket, "description")] | None = None
     green_channel: bool | None = None
 
 
 class TransferIn(Schema):
-    version: int
-    to: str = Field(description="Username of the staff member asked to take over")
-    note: str = ""
+    version: int = Field(ge=0)
+    to: Annotated[str, USERNAME] = Field(description="Username of the staff member asked to take over")
+    note: Annotated[str, length(Transfer, "note")] = ""
 
 
 class DecisionIn(Schema):
-    reason: str = ""
+    reason: Annotated[str, length(Transfer, "decision_note")] = ""
 
 
 class PauseIn(Schema):
-    version: int
-    on: dt.date
-    reason: str
+    version: int = Field(ge=0)
+    on: ApiDate
+    reason: Annotated[str, length(ClockPause, "reason", required=True)]
 
 
 class ResumeIn(Schema):
-    version: int
-    on: dt.date
+    version: int = Field(ge=0)
+    on: ApiDate
 
 
-class CloseIn(Schema):
-    version: int
-    on: dt.date
-    resolution: str = ""
+class ServiceCloseIn(Schema):
+    version: int = Field(ge=0)
+    on: ApiDate
+    resolution: Annotated[str, length(Ticket, "resolution")] = ""
 
 
 class CaseIn(Schema):
-    customer_id: str
-    title: str
-    accepted_on: dt.date
+    customer_id: Annotated[str, length(Account, "customer_id", required=True)]
+    title: Annotated[str, length(Case, "title", required=True)]
+    accepted_on: ApiDate
     dual_supply: bool = False
     green_channel: bool = False
 
@@ -158,7 +161,7 @@ class CaseOut(Schema):
 
 
 class NextStepIn(Schema):
-    accepted_on: dt.date
+    accepted_on: ApiDate
 
 
 class LimitOut(Schema):
@@ -169,7 +172,7 @@ class LimitOut(Schema):
     green: int
 
 
-class ListFilters(Schema):
+class ServiceListFilters(Schema):
     scope: str = Field("mine", description="mine (owned or waiting for me, by urgency) or all (visible to me)")
     status: str = Field("open", description="open (incl. paused), paused, closed, or all")
     kind: str = ""
@@ -287,7 +290,7 @@ def _guard(call: Any) -> Any:
 
 
 @router.get("/tickets", response=list[TicketOut], summary="My tickets by urgency, or every ticket I may see")
-def list_tickets(request: HttpRequest, filters: Query[ListFilters]) -> list[dict[str, Any]]:
+def list_tickets(request: HttpRequest, filters: Query[ServiceListFilters]) -> list[dict[str, Any]]:
     user = request.user
     if filters.scope == "all":
         rows = selectors.ticket_list(user=user, status=filters.status, kind=filters.kind)
@@ -418,7 +421,7 @@ def resume_ticket(request: HttpRequest, ticket_id: int, payload: ResumeIn) -> An
 @router.post(
     "/tickets/{ticket_id}/close", response={200: TicketDetailOut, 400: ErrorOut, 404: ErrorOut, 409: ConflictOut}
 )
-def close_ticket(request: HttpRequest, ticket_id: int, payload: CloseIn) -> Any:
+def close_ticket(request: HttpRequest, ticket_id: int, payload: ServiceCloseIn) -> Any:
     ticket = _get(request, ticket_id)
     result = _guard(
         lambda: services.ticket_close(
@@ -479,8 +482,8 @@ def limits(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 class ComplianceIn(Schema):
-    first: str = Field(description="First month, YYYY-MM")
-    last: str = Field(description="Last month, YYYY-MM")
+    first: str = Field(description="First month, YYYY-MM", pattern=MONTH)
+    last: str = Field(description="Last month, YYYY-MM", pattern=MONTH)
 
 
 def _month(text: str) -> dt.date:

@@ -5,17 +5,21 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from powerkam.api.errors import ErrorOut
+from powerkam.api.fields import ApiDate
 from powerkam.workdays import selectors
+
+#: Ten years of working days: further than any time limit or plan reaches.
+MAX_WORKDAYS = 2_500
 
 router = Router(tags=["calendar"])  # authentication: the API-wide AUTH (token or session)
 
 
 class AddWorkdaysIn(Schema):
-    date: dt.date
-    n: int
+    date: ApiDate
+    n: int = Field(ge=0, le=MAX_WORKDAYS, description="Working days to add")
     strict: bool = False
 
 
@@ -62,7 +66,7 @@ def add_workdays(request: HttpRequest, params: Query[AddWorkdaysIn]) -> Status[o
 
 
 @router.get("/days/{day}", response={200: DayOut, 400: ErrorOut}, summary="Is a date a working day?")
-def day_status(request: HttpRequest, day: dt.date, strict: bool = False) -> Status[object]:
+def day_status(request: HttpRequest, day: ApiDate, strict: bool = False) -> Status[object]:
     status = selectors.workday_status(day=day, strict=strict)
     return Status(200, status.as_dict())
 
