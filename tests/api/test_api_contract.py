@@ -230,3 +230,24 @@ def test_datetimes_leave_the_api_with_their_offset(admin_client: Client, setting
     assert encoded == '{"at": "2026-11-02T08:00:00+08:00"}'
     aware = AwareJSONEncoder().encode({"at": dt.datetime(2026, 11, 2, 0, 0, tzinfo=dt.UTC)})
     assert aware == '{"at": "2026-11-02T00:00:00Z"}'
+
+
+def test_a_domain_error_keeps_its_figures_without_breaking_the_shape(admin_client: Client) -> None:
+    """An ApplicationError's extra keys are added to the answer (an outage's ``status`` among them)."""
+    from powerkam.outages import services as outages
+
+    admin = StaffFactory(user__username="planner-2", name="计划员", role=Role.ADMIN).user
+    from powerkam.grid.models import Feeder, Substation
+
+    substation = Substation.objects.create(substation_id="S1", name="一号变电站")
+    Feeder.objects.create(feeder_id="F001", name="F001线", substation=substation, voltage_kv=Decimal("10"))
+    start = dt.datetime(2026, 12, 10, 8, 0, tzinfo=dt.UTC)
+    outage = outages.outage_create(
+        title="检修", feeders="F001", start=start, end=start + dt.timedelta(hours=4), by=admin
+    )
+    response = admin_client.post(f"/api/v1/grid/outages/{outage.pk}/done", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    body = response.json()
+    _shape(body)
+    assert body["code"] == "bad_request"
+    assert "cannot be marked done" in body["message"]

@@ -16,7 +16,7 @@ codes and what each status means.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
@@ -70,8 +70,11 @@ ALWAYS = (400, 401, 403, 422, 429, 500)
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-def error_body(status: int, message: str, fields: Iterable[tuple[str, str]] = (), **extra: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {key: value for key, value in extra.items() if key not in ErrorOut.model_fields}
+def error_body(
+    status: int, message: str, fields: Iterable[tuple[str, str]] = (), extra: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The error shape; ``extra`` keys (an ApplicationError's figures) are added, never over the shape's own."""
+    body: dict[str, Any] = {key: value for key, value in (extra or {}).items() if key not in ErrorOut.model_fields}
     body.update(
         code=CODES.get(status, "error"),
         message=message,
@@ -204,7 +207,7 @@ def install(api: NinjaAPI) -> None:
         status = 409 if "current_version" in exc.extra else 400
         field = exc.extra.get("field")
         fields = [(str(field), exc.message)] if field else []
-        return respond(request, status, error_body(status, exc.message, fields, **exc.extra))
+        return respond(request, status, error_body(status, exc.message, fields, exc.extra))
 
     @api.exception_handler(AuthenticationError)
     def unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:

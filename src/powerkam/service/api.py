@@ -285,7 +285,7 @@ def _guard(call: Any) -> Any:
         return call()
     except ApplicationError as exc:
         if "current_version" in exc.extra:
-            return Status(409, error_body(409, exc.message, **exc.extra))
+            return Status(409, error_body(409, exc.message, extra=exc.extra))
         raise
 
 
