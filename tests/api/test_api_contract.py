@@ -251,3 +251,16 @@ def test_a_domain_error_keeps_its_figures_without_breaking_the_shape(admin_clien
     _shape(body)
     assert body["code"] == "bad_request"
     assert "cannot be marked done" in body["message"]
+
+
+def test_the_fuzzed_document_is_the_served_one(admin_client: Client) -> None:
+    """test_api_fuzz.py builds the document in process (to collect the operations): it must be the served one."""
+    import json
+
+    from django.core.serializers.json import DjangoJSONEncoder
+    from django.utils import translation
+
+    served = admin_client.get("/api/v1/openapi.json", HTTP_ACCEPT_LANGUAGE="en").json()
+    with translation.override("en"):
+        built = json.loads(json.dumps(api.get_openapi_schema(path_prefix="/api/v1/"), cls=DjangoJSONEncoder))
+    assert built == served

@@ -1,13 +1,15 @@
 """Every operation of /api/v1, fuzzed with schemathesis against a real HTTP server (docs/api.md).
 
 The live server (Django's threaded WSGI server) answers requests generated from the OpenAPI
-document the API serves, authenticated with an administrator's API token. Each response must:
-not be a server error, conform to the documented schema, carry a documented status and content
-type. Path parameters name objects that exist (a project, a ticket, a case …) so the bodies and
-queries reach the services instead of stopping at a 404; the 404s are tested by the targeted tests.
+document (the one /api/v1/openapi.json serves, built in process because the operations are known
+when the tests are collected), authenticated with an administrator's API token. Requests fit the
+schema or, deliberately, do not. Each response must: not be a server error, conform to the
+documented schema, carry a documented status and content type. Path parameters name objects that
+exist (a project, a ticket, a case …) so the bodies and queries reach the services instead of
+stopping at a 404; the 404s are tested by the targeted tests (test_api_contract.py).
 
-Two profiles: a short one in ``make test`` (a few examples per operation), a long one marked
-``slow`` (``make test-slow`` in CI). Both run on PostgreSQL too in CI (marker ``db``).
+Two profiles: a short one in ``make test`` (6 examples per operation), a long one marked ``slow``
+(``make test-slow`` in CI). Both run on PostgreSQL too in CI (marker ``db``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import pytest
 import schemathesis
 from django.core.cache import cache
 from hypothesis import HealthCheck, Phase
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -149,7 +152,7 @@ def _run(case: Any, seeded: dict[str, Any]) -> None:
     case.call_and_validate(base_url=seeded["base_url"], headers=seeded["headers"], checks=CHECKS)
 
 
-def _fuzz(seeded: dict[str, Any], max_examples: int) -> None:
+def _fuzz(seeded: dict[str, Any], max_examples: int, negative: bool = False) -> None:
     """Every operation in turn against one server and one database (a flush per operation would cost more
     than the requests); every failing operation is listed with schemathesis' report and a curl line."""
     settings = hypothesis.settings(
@@ -167,8 +170,12 @@ def _fuzz(seeded: dict[str, Any], max_examples: int) -> None:
         operation = result.ok()
         operations += 1
 
+        strategy = operation.as_strategy()
+        if negative:  # also requests that do not fit the schema: each must be refused with a documented 4xx
+            strategy = strategy | operation.as_strategy(GenerationMode.NEGATIVE)
+
         @settings
-        @hypothesis.given(case=operation.as_strategy())
+        @hypothesis.given(case=strategy)
         def check(case: Any) -> None:
             _run(case, seeded)
 
@@ -181,9 +188,9 @@ def _fuzz(seeded: dict[str, Any], max_examples: int) -> None:
 
 
 def test_every_operation_keeps_its_contract(seeded: dict[str, Any]) -> None:
-    _fuzz(seeded, max_examples=5)
+    _fuzz(seeded, max_examples=6, negative=True)
 
 
 @pytest.mark.slow
 def test_every_operation_keeps_its_contract_long(seeded: dict[str, Any]) -> None:
-    _fuzz(seeded, max_examples=60)
+    _fuzz(seeded, max_examples=60, negative=True)
