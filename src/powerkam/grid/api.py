@@ -1,8 +1,8 @@
 """/api/v1/grid: topology, reliability, upgrade candidates, connection priority, outage impact,
 suggested windows, the month plan, outage records with their transitions, notices and follow-ups.
 
-Authentication is the API-wide one (bearer token or session). Domain errors answer 400 with
-``detail``; account lists follow the account visibility rule (a manager sees their accounts).
+Authentication is the API-wide one (bearer token or session). Domain errors answer 400 in the API's error
+shape (docs/api.md); account lists follow the account visibility rule (a manager sees their accounts).
 """
 
 from __future__ import annotations

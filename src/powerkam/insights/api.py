@@ -1,5 +1,6 @@
 """/api/v1/insights: tariff advice for one account and the opportunities across the key accounts
-the caller sees (docs/rules.md §5). Domain errors answer 400 with ``detail``."""
+the caller sees (docs/rules.md §5). Domain errors answer 400 in the API's error
+shape (docs/api.md)."""
 
 from __future__ import annotations
 

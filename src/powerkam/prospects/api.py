@@ -1,8 +1,8 @@
 """/api/v1/prospects: government key projects, their stages, "1+1" managers, tasks, contacts,
 capacity reservations and headroom, the funnel, the demand by quarter and the weekly report.
 
-Authentication is the API-wide one (bearer token or session). Domain errors answer 400 with
-``detail`` (a refused reservation also carries its numbers).
+Authentication is the API-wide one (bearer token or session). Domain errors answer 400 in the API's error
+shape (docs/api.md); a refused reservation also carries its numbers.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """/api/v1/service: tickets with their SLA clocks, transfers, pauses, cases, limits and compliance.
 
-Authentication is the API-wide one (bearer token or session). Domain errors answer 400 with
-``detail``; an edit based on an old ``version`` answers 409 (someone else changed the ticket).
+Authentication is the API-wide one (bearer token or session). Domain errors answer 400 in the API's error
+shape (docs/api.md); an edit based on an old ``version`` answers 409 (someone else changed the ticket).
 """
 
 from __future__ import annotations

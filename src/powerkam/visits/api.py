@@ -1,7 +1,8 @@
 """/api/v1/visits: what is due, the plan, moving a planned visit, visit records and follow-ups.
 
 Authentication is the API-wide one (bearer token or session). A manager sees the accounts they
-manage; supervisors and the office roles see all. Domain errors answer 400 with ``detail``.
+manage; supervisors and the office roles see all. Domain errors answer 400 in the API's error
+shape (docs/api.md).
 """
 
 from __future__ import annotations
