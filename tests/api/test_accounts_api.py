@@ -76,9 +76,14 @@ def test_detail_is_403_for_another_managers_account_and_404_for_an_unknown_one(c
     assert client.get("/api/v1/accounts/E100", **bearer(token)).status_code == 200
     refused = client.get("/api/v1/accounts/E200", **bearer(token))
     assert refused.status_code == 403
-    assert refused.json() == {"detail": "您不负责该客户。"}  # zh-Hans unless the client asks otherwise
+    assert refused.json() == {  # zh-Hans unless the client asks otherwise
+        "code": "forbidden",
+        "message": "您不负责该客户。",
+        "detail": "您不负责该客户。",
+        "fields": [],
+    }
     refused = client.get("/api/v1/accounts/E200", HTTP_ACCEPT_LANGUAGE="en", **bearer(token))
-    assert refused.json() == {"detail": "You do not manage this account."}
+    assert refused.json()["message"] == "You do not manage this account."
     assert client.get("/api/v1/accounts/NOPE", **bearer(token)).status_code == 404
     assert client.get("/api/v1/accounts/E301", **bearer(token_for("zhangwei"))).status_code == 404
 

@@ -92,8 +92,8 @@ def test_api_records_and_lists_surveys_with_visibility(team: Team, store_dir: Pa
     assert created.status_code == 201
     assert created.json()["recorded_by"] == "m01"
     bad = api.post("/api/v1/insights/surveys", body | {"score": 0}, content_type="application/json")
-    assert bad.status_code == 400
-    assert "1 至 5" in bad.json()["detail"]
+    assert bad.status_code == 422  # the schema says 1 … 5 (docs/api.md)
+    assert bad.json()["fields"] == [{"field": "score", "message": "不能小于 1。"}]
     other = api.post("/api/v1/insights/surveys", body | {"customer_id": "E200"}, content_type="application/json")
     assert other.status_code == 403
     assert [s["customer_id"] for s in api.get("/api/v1/insights/surveys").json()] == ["E100"]

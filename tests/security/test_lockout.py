@@ -96,6 +96,8 @@ def test_wrong_api_tokens_lock_the_address_out_with_429_json() -> None:
     body = right.json()
     assert body["code"] == "locked_out"
     assert "Too many failed log-ins" in body["message"]
+    assert body["detail"] == body["message"]  # the API's one error shape
+    assert body["fields"] == []
     assert right["Retry-After"]
     # Another address is not affected.
     assert (

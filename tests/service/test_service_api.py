@@ -141,7 +141,9 @@ def test_case_limits_and_compliance(desk: User, supervisor: User, account: Accou
     data = sup.get("/api/v1/service/compliance", {"first": "2026-01", "last": "2026-06"}).json()
     assert data["months"][0] == "2026-01"
     assert data["totals"]["scheme_reply"] == {"closed": 1, "met": 1, "rate": 100.0, "open_breached": 0}
-    assert sup.get("/api/v1/service/compliance", {"first": "2026-13", "last": "2026-06"}).status_code == 400
+    refused = sup.get("/api/v1/service/compliance", {"first": "2026-13", "last": "2026-06"})
+    assert refused.status_code == 422  # the schema's YYYY-MM pattern (docs/api.md)
+    assert [f["field"] for f in refused.json()["fields"]] == ["first"]
 
 
 def test_login_required() -> None:

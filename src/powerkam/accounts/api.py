@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
@@ -17,15 +17,13 @@ from ninja.errors import HttpError
 
 from powerkam.accounts import selectors, services
 from powerkam.accounts.models import Account, Contact
+from powerkam.api.errors import ErrorOut
+from powerkam.api.fields import VOLTAGE, ApiDate
 from powerkam.api.versioning import VERSIONED, expected_version, set_etag
 
 router = Router(tags=["accounts"])
 
 MAX_PAGE_SIZE = 200
-
-
-class ErrorOut(Schema):
-    detail: str
 
 
 class ManagerOut(Schema):
@@ -53,7 +51,7 @@ class AccountOut(Schema):
     managers: list[ManagerOut]
 
 
-class ContactOut(Schema):
+class AccountsContactOut(Schema):
     id: int
     name: str
     title: str
@@ -84,7 +82,7 @@ class AccountDetailOut(AccountOut):
     longitude: Decimal | None
     connected_on: dt.date | None
     key_since: dt.date | None
-    contacts: list[ContactOut]
+    contacts: list[AccountsContactOut]
 
 
 class AccountPage(Schema):
@@ -101,7 +99,7 @@ class AccountQuery(Schema):
     district: str = ""
     industry: str = Field("", description="GB/T 4754-2017 section letter")
     manager: str = Field("", description="username of an active manager")
-    voltage_kv: Decimal | None = None
+    voltage_kv: Annotated[Decimal, VOLTAGE] | None = None
     key_status: str = Field("", description="candidate, key or former")
     sort: str = Field(selectors.DEFAULT_SORT, description=f"one of {', '.join(selectors.SORTS)}; prefix '-' to reverse")
     page: int = Field(1, ge=1)
@@ -209,7 +207,7 @@ def accounts_detail(request: HttpRequest, customer_id: str) -> AccountDetailOut:
         longitude=account.longitude,
         connected_on=account.connected_on,
         key_since=account.key_since,
-        contacts=[ContactOut.from_orm(c) for c in selectors.account_contacts(account=account)],
+        contacts=[AccountsContactOut.from_orm(c) for c in selectors.account_contacts(account=account)],
     )
 
 
@@ -223,7 +221,7 @@ def _contact(request: HttpRequest, customer_id: str, contact_id: int) -> Contact
 
 @router.get(
     "/{customer_id}/contacts/{contact_id}",
-    response={200: ContactOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: AccountsContactOut, 403: ErrorOut, 404: ErrorOut},
     summary="One contact person (ETag: its version)",
     operation_id="accounts_contact",
 )
@@ -235,7 +233,7 @@ def accounts_contact(request: HttpRequest, customer_id: str, contact_id: int, re
 
 @router.patch(
     "/{customer_id}/contacts/{contact_id}",
-    response={200: ContactOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, **VERSIONED},
+    response={200: AccountsContactOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, **VERSIONED},
     summary="Change a contact person (send the version you edited; a stale one answers 409)",
     operation_id="accounts_contact_update",
 )
@@ -271,7 +269,7 @@ def accounts_consumption(request: HttpRequest, customer_id: str) -> list[MonthOu
     summary="Bills, payments and arrears",
     operation_id="accounts_payments",
 )
-def accounts_payments(request: HttpRequest, customer_id: str, as_of: dt.date | None = None) -> PaymentRecordOut:
+def accounts_payments(request: HttpRequest, customer_id: str, as_of: ApiDate | None = None) -> PaymentRecordOut:
     account = _get(request, customer_id)
     record = selectors.account_payment_record(account=account, as_of=as_of)
     return PaymentRecordOut(

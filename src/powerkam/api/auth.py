@@ -72,9 +72,9 @@ def docs_login_required(view: Callable[..., HttpResponse]) -> Callable[..., Http
         if token_user:
             return view(request, *args, **kwargs)
         if request.path.endswith(".json"):
+            message = _("Log in or send an API token to read the API schema.")
             return JsonResponse(
-                {"code": "unauthorized", "message": _("Log in or send an API token to read the API schema.")},
-                status=401,
+                {"code": "unauthorized", "message": message, "detail": message, "fields": []}, status=401
             )
         return redirect_to_login(request.get_full_path())
 

@@ -12,8 +12,8 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Schema
 
+from powerkam.api.errors import ErrorOut
 from powerkam.core.errors import ApplicationError
 
 _ETAG = re.compile(r'^\s*(?:W/)?"?(\d{1,9})"?\s*$')
@@ -23,10 +23,9 @@ class VersionRequired(ApplicationError):
     """A change that names no version: HTTP 428 Precondition Required."""
 
 
-class ConflictOut(Schema):
-    code: str
-    message: str
-    detail: str
+class ConflictOut(ErrorOut):
+    """The error shape (docs/api.md) with the facts of the conflict and the object as it is now."""
+
     current_version: int
     your_version: int
     changed_by: list[str]
@@ -34,10 +33,8 @@ class ConflictOut(Schema):
     current: dict[str, Any]
 
 
-class VersionRequiredOut(Schema):
-    code: str
-    message: str
-    detail: str
+class VersionRequiredOut(ErrorOut):
+    """The error shape: the change named no version (send ``version`` or ``If-Match``)."""
 
 
 #: The statuses every versioned change may answer besides its own (add to ``response={…}``).

@@ -1,6 +1,6 @@
 """The answer to a locked-out log-in (django-axes' ``AXES_LOCKOUT_CALLABLE``): 429, in the user's language.
 
-The API gets JSON ``{"code", "message"}``; a page (the log-in page, the admin's) gets a page saying how
+The API gets its JSON error shape ``{"code", "message", "detail", "fields"}``; a page (the log-in page, the admin's) gets a page saying how
 long the lock lasts. The event itself is in the audit log (``locked_out``), written by the axes signal.
 """
 
@@ -38,7 +38,9 @@ def lockout_response(
     message = locked_message()
     retry_after = str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
     if request.path.startswith("/api/"):
-        response: HttpResponse = JsonResponse({"code": "locked_out", "message": message}, status=LOCKED_STATUS)
+        # The API's error shape (docs/api.md).
+        body = {"code": "locked_out", "message": message, "detail": message, "fields": []}
+        response: HttpResponse = JsonResponse(body, status=LOCKED_STATUS)
     else:
         response = render(
             request,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
@@ -22,6 +22,8 @@ from ninja.errors import HttpError
 from powerkam.accounts import selectors as account_selectors
 from powerkam.accounts.models import Account
 from powerkam.analytics.grading_reasons import render_one
+from powerkam.api.errors import ErrorOut
+from powerkam.api.fields import MONTH
 from powerkam.grading import selectors
 from powerkam.grading.models import AccountGrade, GradingRun
 from powerkam.grading.services import PROGRESS_STEPS, grading_run_start
@@ -29,10 +31,6 @@ from powerkam.grading.services import PROGRESS_STEPS, grading_run_start
 router = Router(tags=["grading"])
 
 MAX_PAGE_SIZE = 500
-
-
-class ErrorOut(Schema):
-    detail: str
 
 
 class RunOut(Schema):
@@ -81,12 +79,14 @@ class RunPage(Schema):
 
 
 class RunIn(Schema):
-    period: str = Field(description="YYYY-MM")
-    backend: str = Field("duckdb", description="duckdb or pyspark")
-    rules_toml: str = Field("", description="rules overriding the defaults (TOML); empty for the defaults")
+    period: str = Field(description="YYYY-MM", pattern=MONTH)
+    backend: Literal["duckdb", "pyspark"] = Field("duckdb", description="duckdb or pyspark")
+    rules_toml: str = Field(
+        "", max_length=100_000, description="rules overriding the defaults (TOML); empty for the defaults"
+    )
 
 
-class ReasonOut(Schema):
+class GradingReasonOut(Schema):
     code: str
     params: dict[str, Any]
     text: str
@@ -111,7 +111,7 @@ class GradeOut(Schema):
     overdue_yuan: Decimal
     change: str = Field(description="joined, left, up, down, same or none (since the previous run)")
     previous_grade: str
-    reasons: list[ReasonOut]
+    reasons: list[GradingReasonOut]
 
 
 class GradePage(Schema):
@@ -198,7 +198,9 @@ def _grade(g: AccountGrade) -> GradeOut:
         overdue_yuan=g.overdue_yuan,
         change=g.change,
         previous_grade=g.previous_grade,
-        reasons=[ReasonOut(code=r["code"], params=r.get("params", {}), text=render_one(r, lang)) for r in g.reasons],
+        reasons=[
+            GradingReasonOut(code=r["code"], params=r.get("params", {}), text=render_one(r, lang)) for r in g.reasons
+        ],
     )
 
 

@@ -1,14 +1,14 @@
 """/api/v1/grid: topology, reliability, upgrade candidates, connection priority, outage impact,
 suggested windows, the month plan, outage records with their transitions, notices and follow-ups.
 
-Authentication is the API-wide one (bearer token or session). Domain errors answer 400 with
-``detail``; account lists follow the account visibility rule (a manager sees their accounts).
+Authentication is the API-wide one (bearer token or session). Domain errors answer 400 in the API's error
+shape (docs/api.md); account lists follow the account visibility rule (a manager sees their accounts).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
@@ -18,6 +18,8 @@ from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
 from powerkam.accounts.selectors import accounts_visible_to
+from powerkam.api.errors import ErrorOut
+from powerkam.api.fields import ApiDate, ApiDateTime, length
 from powerkam.api.versioning import VERSIONED, ConflictOut, expected_version, optional_version, set_etag
 from powerkam.grid import selectors
 from powerkam.outages import selectors as outage_selectors
@@ -27,9 +29,8 @@ from powerkam.staff import permissions
 
 router = Router(tags=["grid"])
 
-
-class ErrorOut(Schema):
-    detail: str
+#: The longest single outage a request may describe or look for (a week).
+MAX_OUTAGE_HOURS = 24 * 7
 
 
 def _user(request: HttpRequest) -> User:
@@ -46,7 +47,7 @@ def _visible(request: HttpRequest) -> set[str]:
 # -- topology and reliability ------------------------------------------------------------------------
 
 
-class FeederOut(Schema):
+class GridFeederOut(Schema):
     feeder_id: str
     name: str
     voltage_kv: float
@@ -61,7 +62,7 @@ class SubstationOut(Schema):
     substation_id: str
     name: str
     district: str
-    feeders: list[FeederOut]
+    feeders: list[GridFeederOut]
 
 
 @router.get("/topology", response=list[SubstationOut], summary="Substations → feeders → key accounts")
@@ -154,9 +155,9 @@ def priority(
     request: HttpRequest,
     substation_id: str = "",
     district: str = "",
-    latitude: float | None = None,
-    longitude: float | None = None,
-    max_distance_km: float | None = None,
+    latitude: Annotated[float, Field(ge=-90, le=90)] | None = None,
+    longitude: Annotated[float, Field(ge=-180, le=180)] | None = None,
+    max_distance_km: Annotated[float, Field(ge=0, le=10_000)] | None = None,
 ) -> list[dict[str, Any]]:
     source = selectors.source_of(substation_id=substation_id) if substation_id else {}
     visible = _visible(request)
@@ -174,9 +175,11 @@ def priority(
 
 
 class ImpactIn(Schema):
-    feeders: str = Field(description='Feeder ids separated by ";" — all out together')
-    start: dt.datetime
-    end: dt.datetime
+    feeders: Annotated[str, length(PlannedOutage, "feeders", required=True)] = Field(
+        description='Feeder ids separated by ";" — all out together'
+    )
+    start: ApiDateTime
+    end: ApiDateTime
 
 
 class InterruptedOut(Schema):
@@ -221,12 +224,16 @@ def impact(request: HttpRequest, payload: ImpactIn) -> dict[str, Any]:
 
 
 class SuggestIn(Schema):
-    feeders: str
-    duration_hours: float
-    first: dt.date = Field(alias="from")
-    last: dt.date = Field(alias="to")
-    hours: str = Field("", description="Allowed hours each day, HH:MM-HH:MM (an end before the start runs overnight)")
-    limit: int = 5
+    feeders: Annotated[str, length(PlannedOutage, "feeders", required=True)]
+    duration_hours: float = Field(gt=0, le=MAX_OUTAGE_HOURS)
+    first: ApiDate = Field(alias="from")
+    last: ApiDate = Field(alias="to")
+    hours: str = Field(
+        "",
+        max_length=11,
+        description="Allowed hours each day, HH:MM-HH:MM (an end before the start runs overnight)",
+    )
+    limit: int = Field(5, ge=1, le=50)
 
 
 class WindowOut(Schema):
@@ -258,22 +265,22 @@ def suggest(request: HttpRequest, payload: SuggestIn) -> dict[str, Any]:
 
 
 class JobIn(Schema):
-    job_id: str
-    feeders: str
-    duration_hours: float
-    first: dt.date = Field(alias="from")
-    last: dt.date = Field(alias="to")
-    crew: str = ""
-    hours: str = ""
+    job_id: str = Field(min_length=1, max_length=100)
+    feeders: Annotated[str, length(PlannedOutage, "feeders", required=True)]
+    duration_hours: float = Field(gt=0, le=MAX_OUTAGE_HOURS)
+    first: ApiDate = Field(alias="from")
+    last: ApiDate = Field(alias="to")
+    crew: Annotated[str, length(PlannedOutage, "crew")] = ""
+    hours: str = Field("", max_length=11)
 
 
-class PlanIn(Schema):
-    jobs: list[JobIn]
+class GridPlanIn(Schema):
+    jobs: list[JobIn] = Field(max_length=200)
     time_limit_s: float = Field(30.0, gt=0, le=600)
 
 
 @router.post("/plan", response={200: dict, 400: ErrorOut}, summary="Month plan of outage jobs (OR-Tools CP-SAT)")
-def plan(request: HttpRequest, payload: PlanIn) -> dict[str, Any]:
+def plan(request: HttpRequest, payload: GridPlanIn) -> dict[str, Any]:
     jobs = [
         outage_selectors.JobInput(j.job_id, j.feeders, j.duration_hours, j.first, j.last, j.crew, j.hours)
         for j in payload.jobs
@@ -303,7 +310,7 @@ class NoticeOut(Schema):
     acknowledged_by: str
 
 
-class FollowUpOut(Schema):
+class GridFollowUpOut(Schema):
     id: int
     outage_id: int
     customer_id: str
@@ -334,7 +341,7 @@ class OutageOut(Schema):
     notice_late: bool
     affected: list[AffectedOut]
     notices: list[NoticeOut]
-    follow_ups: list[FollowUpOut]
+    follow_ups: list[GridFollowUpOut]
 
 
 def _follow_up(f: OutageFollowUp) -> dict[str, Any]:
@@ -404,7 +411,7 @@ def _outage(o: PlannedOutage, user: Any) -> dict[str, Any]:
 
 @router.get("/outages", response=list[OutageOut], summary="Outage records (cancelled ones on request)")
 def outages(
-    request: HttpRequest, first: dt.date | None = None, last: dt.date | None = None, include_cancelled: bool = False
+    request: HttpRequest, first: ApiDate | None = None, last: ApiDate | None = None, include_cancelled: bool = False
 ) -> list[dict[str, Any]]:
     return [
         _outage(o, request.user)
@@ -413,13 +420,13 @@ def outages(
 
 
 class OutageIn(Schema):
-    title: str = ""
-    feeders: str
-    start: dt.datetime
-    end: dt.datetime
+    title: Annotated[str, length(PlannedOutage, "title")] = ""
+    feeders: Annotated[str, length(PlannedOutage, "feeders", required=True)]
+    start: ApiDateTime
+    end: ApiDateTime
     kind: OutageKind = OutageKind.PLANNED
-    crew: str = ""
-    reason: str = ""
+    crew: Annotated[str, length(PlannedOutage, "crew")] = ""
+    reason: Annotated[str, length(PlannedOutage, "reason")] = ""
 
 
 @router.post("/outages", response={201: OutageOut, 400: ErrorOut}, summary="Create a draft outage")
@@ -446,13 +453,13 @@ def outage_get(request: HttpRequest, outage_id: int, response: HttpResponse) -> 
 
 
 class OutagePatchIn(Schema):
-    title: str | None = None
-    feeders: str | None = None
-    start: dt.datetime | None = None
-    end: dt.datetime | None = None
+    title: Annotated[str, length(PlannedOutage, "title")] | None = None
+    feeders: Annotated[str, length(PlannedOutage, "feeders", required=True)] | None = None
+    start: ApiDateTime | None = None
+    end: ApiDateTime | None = None
     kind: OutageKind | None = None
-    crew: str | None = None
-    reason: str | None = None
+    crew: Annotated[str, length(PlannedOutage, "crew")] | None = None
+    reason: Annotated[str, length(PlannedOutage, "reason")] | None = None
     version: int | None = Field(None, ge=1, description="The version you edited (or send it as If-Match)")
 
 
@@ -476,7 +483,9 @@ def outage_patch(request: HttpRequest, outage_id: int, payload: OutagePatchIn, r
     response={200: OutageOut, 400: ErrorOut, 404: ErrorOut, 409: ConflictOut},
     summary="schedule · notify · done · cancel (If-Match: the version seen, optional)",
 )
-def outage_action(request: HttpRequest, outage_id: int, action: str) -> dict[str, Any]:
+def outage_action(
+    request: HttpRequest, outage_id: int, action: Literal["schedule", "notify", "done", "cancel"]
+) -> dict[str, Any]:
     outage = get_object_or_404(PlannedOutage, pk=outage_id)
     user = _user(request)
     version = optional_version(request)
@@ -494,7 +503,9 @@ def outage_action(request: HttpRequest, outage_id: int, action: str) -> dict[str
 
 
 class AcknowledgeIn(Schema):
-    by_name: str = Field("", description="Who confirmed the receipt")
+    by_name: Annotated[str, length(OutageNotice, "acknowledged_by")] = Field(
+        "", description="Who confirmed the receipt"
+    )
 
 
 @router.post("/notices/{notice_id}/acknowledge", response={200: NoticeOut, 400: ErrorOut})
@@ -515,7 +526,7 @@ def notice_acknowledge(request: HttpRequest, notice_id: int, payload: Acknowledg
     }
 
 
-@router.get("/follow-ups", response=list[FollowUpOut], summary="Follow-ups after outages (open ones by default)")
+@router.get("/follow-ups", response=list[GridFollowUpOut], summary="Follow-ups after outages (open ones by default)")
 def follow_ups(request: HttpRequest, status: str = "open") -> list[dict[str, Any]]:
     rows = OutageFollowUp.objects.select_related("account", "assignee").filter(
         account__in=accounts_visible_to(request.user)
@@ -525,13 +536,13 @@ def follow_ups(request: HttpRequest, status: str = "open") -> list[dict[str, Any
     return [_follow_up(f) for f in rows]
 
 
-class CloseIn(Schema):
-    note: str = ""
+class GridCloseIn(Schema):
+    note: Annotated[str, length(OutageFollowUp, "note")] = ""
     version: int | None = Field(None, ge=1, description="The version you saw (or If-Match); a stale one answers 409")
 
 
-@router.post("/follow-ups/{follow_up_id}/close", response={200: FollowUpOut, 409: ConflictOut})
-def follow_up_close(request: HttpRequest, follow_up_id: int, payload: CloseIn) -> dict[str, Any]:
+@router.post("/follow-ups/{follow_up_id}/close", response={200: GridFollowUpOut, 409: ConflictOut})
+def follow_up_close(request: HttpRequest, follow_up_id: int, payload: GridCloseIn) -> dict[str, Any]:
     f = outage_services.follow_up_close(
         follow_up=get_object_or_404(OutageFollowUp, pk=follow_up_id),
         note=payload.note,

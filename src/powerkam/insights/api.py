@@ -1,22 +1,25 @@
 """/api/v1/insights: tariff advice for one account and the opportunities across the key accounts
-the caller sees (docs/rules.md §5). Domain errors answer 400 with ``detail``."""
+the caller sees (docs/rules.md §5). Domain errors answer 400 in the API's error
+shape (docs/api.md)."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
 from powerkam.accounts import selectors as account_selectors
 from powerkam.accounts.models import Account
 from powerkam.analytics.tariff import Advice
+from powerkam.api.errors import ErrorOut
+from powerkam.api.fields import ApiDate, length
 from powerkam.insights import campaigns, health, selectors, services
 from powerkam.insights.models import SatisfactionSurvey, SurveyChannel
 from powerkam.web import dashboard
@@ -151,7 +154,7 @@ def tariff_opportunities(
     }
 
 
-class ReasonOut(Schema):
+class InsightsReasonOut(Schema):
     part: str
     code: str
     points: float
@@ -166,7 +169,7 @@ class HealthOut(Schema):
     risk: str
     parts: dict[str, float | None]
     consumption_change: float | None
-    reasons: list[ReasonOut]
+    reasons: list[InsightsReasonOut]
 
 
 def health_out(account: Account, found: Any) -> dict[str, Any]:
@@ -235,12 +238,12 @@ def account_health(request: HttpRequest, customer_id: str) -> dict[str, Any]:
 
 
 class SurveyIn(Schema):
-    customer_id: str
-    surveyed_on: dt.date
-    score: int
-    channel: str = SurveyChannel.VISIT
-    respondent: str = ""
-    comments: str = ""
+    customer_id: Annotated[str, length(Account, "customer_id", required=True)]
+    surveyed_on: ApiDate
+    score: int = Field(ge=1, le=5, description="1 (very dissatisfied) … 5 (very satisfied)")
+    channel: SurveyChannel = SurveyChannel.VISIT
+    respondent: Annotated[str, length(SatisfactionSurvey, "respondent")] = ""
+    comments: Annotated[str, length(SatisfactionSurvey, "comments")] = ""
 
 
 class SurveyOut(Schema):
@@ -252,10 +255,6 @@ class SurveyOut(Schema):
     respondent: str
     comments: str
     recorded_by: str
-
-
-class ErrorOut(Schema):
-    detail: str
 
 
 def survey_out(survey: SatisfactionSurvey) -> dict[str, Any]:

@@ -1,15 +1,15 @@
 """/api/v1/prospects: government key projects, their stages, "1+1" managers, tasks, contacts,
 capacity reservations and headroom, the funnel, the demand by quarter and the weekly report.
 
-Authentication is the API-wide one (bearer token or session). Domain errors answer 400 with
-``detail`` (a refused reservation also carries its numbers).
+Authentication is the API-wide one (bearer token or session). Domain errors answer 400 in the API's error
+shape (docs/api.md); a refused reservation also carries its numbers.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
@@ -17,20 +17,19 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
+from powerkam.accounts.models import Account
 from powerkam.analytics.headroom import Headroom
+from powerkam.api.errors import ErrorOut
+from powerkam.api.fields import ANNUAL_KWH, CAPACITY, MAX_CAPACITY_KVA, USERNAME, VOLTAGE, ApiDate, digits, length
 from powerkam.api.versioning import VERSIONED, ConflictOut, expected_version, optional_version
 from powerkam.core.errors import ApplicationError
 from powerkam.grid.models import Feeder, Substation
 from powerkam.prospects import funnel as funnel_math
 from powerkam.prospects import report as weekly
 from powerkam.prospects import selectors, services
-from powerkam.prospects.models import FollowUp, Project, Reservation, Stage
+from powerkam.prospects.models import Channel, ContactEntry, FollowUp, Party, Project, Reservation, Stage, StageChange
 
 router = Router(tags=["prospects"])
-
-
-class ErrorOut(Schema):
-    detail: str
 
 
 class ReservationOut(Schema):
@@ -82,7 +81,7 @@ class StageChangeOut(Schema):
     source: str
 
 
-class FollowUpOut(Schema):
+class ProspectsFollowUpOut(Schema):
     id: int
     title: str
     due_on: dt.date | None
@@ -94,7 +93,7 @@ class FollowUpOut(Schema):
     version: int
 
 
-class ContactOut(Schema):
+class ProspectsContactOut(Schema):
     id: int
     on: dt.date
     party: str
@@ -107,96 +106,98 @@ class ContactOut(Schema):
 
 class ProjectDetailOut(ProjectOut):
     stage_changes: list[StageChangeOut]
-    follow_ups: list[FollowUpOut]
-    contacts: list[ContactOut]
+    follow_ups: list[ProspectsFollowUpOut]
+    contacts: list[ProspectsContactOut]
     reservations: list[ReservationOut]
 
 
 class ProjectIn(Schema):
-    project_id: str
-    name: str
-    stage: str = Field(Stage.PLANNED, description="planned or approved")
-    on: dt.date | None = Field(None, description="When it was planned / approved (default today)")
-    industry: str = ""
-    district: str = ""
-    expected_capacity_kva: Decimal | None = None
-    expected_annual_kwh: Decimal | None = None
-    expected_energize_on: dt.date | None = None
-    supply_voltage_kv: Decimal | None = None
+    project_id: Annotated[str, length(Project, "project_id", required=True)]
+    name: Annotated[str, length(Project, "name", required=True)]
+    stage: Literal["planned", "approved"] = Field("planned", description="planned or approved")
+    on: ApiDate | None = Field(None, description="When it was planned / approved (default today)")
+    industry: Annotated[str, length(Project, "industry")] = ""
+    district: Annotated[str, length(Project, "district")] = ""
+    expected_capacity_kva: Annotated[Decimal, CAPACITY] | None = None
+    expected_annual_kwh: Annotated[Decimal, ANNUAL_KWH] | None = None
+    expected_energize_on: ApiDate | None = None
+    supply_voltage_kv: Annotated[Decimal, VOLTAGE] | None = None
     dual_supply: bool = False
     green_channel: bool = False
-    government_contact: str = ""
-    owner_name: str = ""
-    owner_contact: str = ""
+    government_contact: Annotated[str, length(Project, "government_contact")] = ""
+    owner_name: Annotated[str, length(Project, "owner_name")] = ""
+    owner_contact: Annotated[str, length(Project, "owner_contact")] = ""
 
 
 class ProjectPatchIn(Schema):
-    name: str | None = None
-    industry: str | None = None
-    district: str | None = None
-    expected_capacity_kva: Decimal | None = None
-    expected_annual_kwh: Decimal | None = None
-    expected_energize_on: dt.date | None = None
-    supply_voltage_kv: Decimal | None = None
+    name: Annotated[str, length(Project, "name", required=True)] | None = None
+    industry: Annotated[str, length(Project, "industry")] | None = None
+    district: Annotated[str, length(Project, "district")] | None = None
+    expected_capacity_kva: Annotated[Decimal, CAPACITY] | None = None
+    expected_annual_kwh: Annotated[Decimal, ANNUAL_KWH] | None = None
+    expected_energize_on: ApiDate | None = None
+    supply_voltage_kv: Annotated[Decimal, VOLTAGE] | None = None
     dual_supply: bool | None = None
     green_channel: bool | None = None
-    government_contact: str | None = None
-    owner_name: str | None = None
-    owner_contact: str | None = None
-    feeder_id: str | None = None
-    notes: str | None = None
+    government_contact: Annotated[str, length(Project, "government_contact")] | None = None
+    owner_name: Annotated[str, length(Project, "owner_name")] | None = None
+    owner_contact: Annotated[str, length(Project, "owner_contact")] | None = None
+    feeder_id: Annotated[str, length(Feeder, "feeder_id")] | None = None
+    notes: Annotated[str, length(Project, "notes")] | None = None
     version: int | None = Field(None, ge=1, description="The version you edited (or send it as If-Match)")
 
 
 class ManagersIn(Schema):
-    primary: str | None = Field(None, description="Username, or null to leave the role empty")
-    secondary: str | None = None
+    primary: Annotated[str, USERNAME] | None = Field(None, description="Username, or null to leave the role empty")
+    secondary: Annotated[str, USERNAME] | None = None
     version: int | None = Field(None, ge=1, description="The version you edited (or send it as If-Match)")
 
 
 class StageIn(Schema):
-    to_stage: str = Field(description="The next stage, or lost")
-    on: dt.date | None = None
-    note: str = ""
-    lost_reason: str = ""
-    customer_id: str = Field("", description="applied: the customer id the billing system assigned")
-    tariff: str = "large_industrial"
-    voltage_kv: Decimal | None = None
-    capacity_kva: Decimal | None = None
+    to_stage: Stage = Field(description="The next stage, or lost")
+    on: ApiDate | None = None
+    note: Annotated[str, length(StageChange, "note")] = ""
+    lost_reason: Annotated[str, length(Project, "lost_reason")] = ""
+    customer_id: Annotated[str, length(Account, "customer_id")] = Field(
+        "", description="applied: the customer id the billing system assigned"
+    )
+    tariff: Annotated[str, length(Account, "tariff")] = "large_industrial"
+    voltage_kv: Annotated[Decimal, VOLTAGE] | None = None
+    capacity_kva: Annotated[Decimal, CAPACITY] | None = None
     version: int | None = Field(None, ge=1, description="Optional: the version you saw (or If-Match)")
 
 
 class FollowUpIn(Schema):
-    title: str
-    due_on: dt.date | None = None
-    assignee: str | None = None
+    title: Annotated[str, length(FollowUp, "title", required=True)]
+    due_on: ApiDate | None = None
+    assignee: Annotated[str, USERNAME] | None = None
     blocker: bool = False
 
 
 class FollowUpDoneIn(Schema):
-    on: dt.date | None = None
-    outcome: str = ""
+    on: ApiDate | None = None
+    outcome: Annotated[str, length(FollowUp, "outcome")] = ""
     version: int | None = Field(None, ge=1, description="The version you saw (or If-Match); a stale one answers 409")
 
 
 class ContactIn(Schema):
-    on: dt.date
-    party: str = Field(description="government, owner or other")
-    summary: str
-    organisation: str = ""
-    person: str = ""
-    channel: str = "meeting"
+    on: ApiDate
+    party: Party = Field(description="government, owner or other")
+    summary: Annotated[str, length(ContactEntry, "summary", required=True)]
+    organisation: Annotated[str, length(ContactEntry, "organisation")] = ""
+    person: Annotated[str, length(ContactEntry, "person")] = ""
+    channel: Channel = Channel.MEETING
 
 
 class ReservationIn(Schema):
-    feeder_id: str | None = None
-    substation_id: str | None = None
-    kva: Decimal
-    valid_until: dt.date
+    feeder_id: Annotated[str, length(Feeder, "feeder_id")] | None = None
+    substation_id: Annotated[str, length(Substation, "substation_id")] | None = None
+    kva: Annotated[Decimal, digits(Reservation, "kva", ge=0, le=MAX_CAPACITY_KVA)]
+    valid_until: ApiDate
 
 
 class ReleaseIn(Schema):
-    reason: str = ""
+    reason: Annotated[str, length(Reservation, "release_reason")] = ""
 
 
 class HeadroomOut(Schema):
@@ -209,7 +210,7 @@ class HeadroomOut(Schema):
     available_kva: Decimal | None
 
 
-class FeederOut(Schema):
+class ProspectsFeederOut(Schema):
     feeder_id: str
     name: str
     substation_id: str
@@ -291,7 +292,7 @@ class ReportOut(Schema):
     rows: list[ReportRowOut]
 
 
-class ListFilters(Schema):
+class ProspectsListFilters(Schema):
     q: str = ""
     stage: str = Field("", description="A stage, 'open' (not energised or lost) or empty for all")
     district: str = ""
@@ -463,7 +464,9 @@ def _funnel(f: funnel_math.Funnel) -> dict[str, Any]:
 
 
 @router.get("/projects", response=list[ProjectOut], summary="The pipeline, filtered")
-def list_projects(request: HttpRequest, filters: Query[ListFilters], sort: str = "project_id") -> list[dict[str, Any]]:
+def list_projects(
+    request: HttpRequest, filters: Query[ProspectsListFilters], sort: str = "project_id"
+) -> list[dict[str, Any]]:
     _visible(request)
     query = selectors.project_list(
         user=request.user,
@@ -566,7 +569,7 @@ def change_stage(request: HttpRequest, project_id: str, payload: StageIn) -> dic
     return _detail(request, project_id)
 
 
-@router.post("/projects/{project_id}/follow-ups", response={201: FollowUpOut, 400: ErrorOut, 404: ErrorOut})
+@router.post("/projects/{project_id}/follow-ups", response={201: ProspectsFollowUpOut, 400: ErrorOut, 404: ErrorOut})
 def add_follow_up(request: HttpRequest, project_id: str, payload: FollowUpIn) -> Status[dict[str, Any]]:
     project = _get(request, project_id)
     task = services.follow_up_create(
@@ -580,7 +583,9 @@ def add_follow_up(request: HttpRequest, project_id: str, payload: FollowUpIn) ->
     return Status(201, _follow_up(task))
 
 
-@router.post("/follow-ups/{task_id}/done", response={200: FollowUpOut, 400: ErrorOut, 404: ErrorOut, 409: ConflictOut})
+@router.post(
+    "/follow-ups/{task_id}/done", response={200: ProspectsFollowUpOut, 400: ErrorOut, 404: ErrorOut, 409: ConflictOut}
+)
 def finish_follow_up(request: HttpRequest, task_id: int, payload: FollowUpDoneIn) -> dict[str, Any]:
     _visible(request)
     task = FollowUp.objects.filter(pk=task_id).first()
@@ -597,7 +602,7 @@ def finish_follow_up(request: HttpRequest, task_id: int, payload: FollowUpDoneIn
     )
 
 
-@router.post("/projects/{project_id}/contacts", response={201: ContactOut, 400: ErrorOut, 404: ErrorOut})
+@router.post("/projects/{project_id}/contacts", response={201: ProspectsContactOut, 400: ErrorOut, 404: ErrorOut})
 def log_contact(request: HttpRequest, project_id: str, payload: ContactIn) -> Status[dict[str, Any]]:
     project = _get(request, project_id)
     entry = services.contact_log_add(project=project, by=_user(request), **payload.dict())
@@ -663,7 +668,7 @@ def release(request: HttpRequest, reservation_id: int, payload: ReleaseIn) -> di
     return _reservation(services.reservation_release(reservation=reservation, by=_user(request), reason=payload.reason))
 
 
-@router.get("/feeders", response=list[FeederOut], summary="Feeders with prospects (or all) and their headroom")
+@router.get("/feeders", response=list[ProspectsFeederOut], summary="Feeders with prospects (or all) and their headroom")
 def feeders(request: HttpRequest, all: bool = False) -> list[dict[str, Any]]:
     _visible(request)
     return [
@@ -714,7 +719,7 @@ def demand_quarters(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.get("/demand/groups", response=list[DemandGroupOut], summary="Planned projects by district and industry")
-def demand_groups(request: HttpRequest, stage: str = Stage.PLANNED) -> list[dict[str, Any]]:
+def demand_groups(request: HttpRequest, stage: Stage = Stage.PLANNED) -> list[dict[str, Any]]:
     _visible(request)
     return [
         {
@@ -730,7 +735,7 @@ def demand_groups(request: HttpRequest, stage: str = Stage.PLANNED) -> list[dict
 
 
 @router.get("/report", response=ReportOut, summary="The weekly progress report of approved prospects")
-def report(request: HttpRequest, date: dt.date | None = None) -> dict[str, Any]:
+def report(request: HttpRequest, date: ApiDate | None = None) -> dict[str, Any]:
     _visible(request)
     built = weekly.build_weekly_report(as_of=date)
     return {

@@ -1,13 +1,13 @@
 """/api/v1/service: tickets with their SLA clocks, transfers, pauses, cases, limits and compliance.
 
-Authentication is the API-wide one (bearer token or session). Domain errors answer 400 with
-``detail``; an edit based on an old ``version`` answers 409 (someone else changed the ticket).
+Authentication is the API-wide one (bearer token or session). Domain errors answer 400 in the API's error
+shape (docs/api.md); an edit based on an old ``version`` answers 409 (someone else changed the ticket).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
@@ -17,16 +17,14 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from powerkam.accounts.models import Account, AreaClass
+from powerkam.api.errors import ErrorOut
+from powerkam.api.fields import MONTH, USERNAME, ApiDate, ApiDateTime, length
 from powerkam.api.versioning import ConflictOut, optional_version, set_etag
 from powerkam.core.errors import ApplicationError
 from powerkam.service import selectors, services
-from powerkam.service.models import Case, Ticket, TicketKind, Transfer
+from powerkam.service.models import Case, ClockPause, Ticket, TicketKind, Transfer
 
 router = Router(tags=["service"])
-
-
-class ErrorOut(Schema):
-    detail: str
 
 
 class SlaOut(Schema):
@@ -114,33 +112,35 @@ class TicketDetailOut(TicketOut):
 
 class TicketIn(Schema):
     kind: TicketKind
-    title: str
-    accepted_on: dt.date | None = Field(None, description="Working-day requests: the day the input was accepted")
-    accepted_at: dt.datetime | None = Field(
+    title: Annotated[str, length(Ticket, "title", required=True)]
+    accepted_on: ApiDate | None = Field(None, description="Working-day requests: the day the input was accepted")
+    accepted_at: ApiDateTime | None = Field(
         None, description="Round-the-clock requests (fault repair): when it was reported; default now"
     )
-    customer_id: str | None = None
-    description: str = ""
+    customer_id: Annotated[str, length(Account, "customer_id")] | None = None
+    description: Annotated[str, length(Ticket, "description")] = ""
     green_channel: bool = False
     dual_supply: bool = False
-    owner: str | None = Field(None, description="Username; default: the account's primary manager, else you")
+    owner: Annotated[str, USERNAME] | None = Field(
+        None, description="Username; default: the account's primary manager, else you"
+    )
 
 
 class TicketPatchIn(Schema):
-    version: int
-    title: str | None = None
-    description: str | None = None
+    version: int = Field(ge=0)
+    title: Annotated[str, length(Ticket, "title", required=True)] | None = None
+    description: Annotated[str, length(Ticket, "description")] | None = None
     green_channel: bool | None = None
 
 
 class TransferIn(Schema):
-    version: int
-    to: str = Field(description="Username of the staff member asked to take over")
-    note: str = ""
+    version: int = Field(ge=0)
+    to: Annotated[str, USERNAME] = Field(description="Username of the staff member asked to take over")
+    note: Annotated[str, length(Transfer, "note")] = ""
 
 
 class DecisionIn(Schema):
-    reason: str = ""
+    reason: Annotated[str, length(Transfer, "decision_note")] = ""
 
 
 ON = Field(None, description="Working-day tickets: the day")
@@ -148,23 +148,23 @@ AT = Field(None, description="Round-the-clock tickets: the time (default now)")
 
 
 class PauseIn(Schema):
-    version: int
-    on: dt.date | None = ON
-    at: dt.datetime | None = AT
-    reason: str
+    version: int = Field(ge=0)
+    on: ApiDate | None = ON
+    at: ApiDateTime | None = AT
+    reason: Annotated[str, length(ClockPause, "reason", required=True)]
 
 
 class ResumeIn(Schema):
-    version: int
-    on: dt.date | None = ON
-    at: dt.datetime | None = AT
+    version: int = Field(ge=0)
+    on: ApiDate | None = ON
+    at: ApiDateTime | None = AT
 
 
-class CloseIn(Schema):
-    version: int
-    on: dt.date | None = ON
-    at: dt.datetime | None = AT
-    resolution: str = ""
+class ServiceCloseIn(Schema):
+    version: int = Field(ge=0)
+    on: ApiDate | None = ON
+    at: ApiDateTime | None = AT
+    resolution: Annotated[str, length(Ticket, "resolution")] = ""
 
 
 class MilestoneIn(Schema):
@@ -187,9 +187,9 @@ class AreaClassIn(Schema):
 
 
 class CaseIn(Schema):
-    customer_id: str
-    title: str
-    accepted_on: dt.date
+    customer_id: Annotated[str, length(Account, "customer_id", required=True)]
+    title: Annotated[str, length(Case, "title", required=True)]
+    accepted_on: ApiDate
     dual_supply: bool = False
     green_channel: bool = False
 
@@ -206,7 +206,7 @@ class CaseOut(Schema):
 
 
 class NextStepIn(Schema):
-    accepted_on: dt.date
+    accepted_on: ApiDate
     version: int | None = Field(None, ge=1, description="The case version you saw (or If-Match); stale: 409")
 
 
@@ -218,7 +218,7 @@ class LimitOut(Schema):
     green: int
 
 
-class ListFilters(Schema):
+class ServiceListFilters(Schema):
     scope: str = Field("mine", description="mine (owned or waiting for me, by urgency) or all (visible to me)")
     status: str = Field("open", description="open (incl. paused), paused, closed, or all")
     kind: str = ""
@@ -351,7 +351,7 @@ def _guard(call: Any) -> Any:
 
 
 @router.get("/tickets", response=list[TicketOut], summary="My tickets by urgency, or every ticket I may see")
-def list_tickets(request: HttpRequest, filters: Query[ListFilters]) -> list[dict[str, Any]]:
+def list_tickets(request: HttpRequest, filters: Query[ServiceListFilters]) -> list[dict[str, Any]]:
     user = request.user
     if filters.scope == "all":
         rows = selectors.ticket_list(user=user, status=filters.status, kind=filters.kind)
@@ -490,7 +490,7 @@ def resume_ticket(request: HttpRequest, ticket_id: int, payload: ResumeIn) -> An
 @router.post(
     "/tickets/{ticket_id}/close", response={200: TicketDetailOut, 400: ErrorOut, 404: ErrorOut, 409: ConflictOut}
 )
-def close_ticket(request: HttpRequest, ticket_id: int, payload: CloseIn) -> Any:
+def close_ticket(request: HttpRequest, ticket_id: int, payload: ServiceCloseIn) -> Any:
     ticket = _get(request, ticket_id)
     result = _guard(
         lambda: services.ticket_close(
@@ -639,8 +639,8 @@ def limits(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 class ComplianceIn(Schema):
-    first: str = Field(description="First month, YYYY-MM")
-    last: str = Field(description="Last month, YYYY-MM")
+    first: str = Field(description="First month, YYYY-MM", pattern=MONTH)
+    last: str = Field(description="Last month, YYYY-MM", pattern=MONTH)
 
 
 def _month(text: str) -> dt.date:

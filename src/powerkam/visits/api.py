@@ -1,13 +1,14 @@
 """/api/v1/visits: what is due, the plan, moving a planned visit, visit records and follow-ups.
 
 Authentication is the API-wide one (bearer token or session). A manager sees the accounts they
-manage; supervisors and the office roles see all. Domain errors answer 400 with ``detail``.
+manage; supervisors and the office roles see all. Domain errors answer 400 in the API's error
+shape (docs/api.md).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.contrib.auth.models import User
 from django.http import HttpRequest
@@ -17,16 +18,14 @@ from ninja.errors import HttpError
 
 from powerkam.accounts.models import Account, Contact
 from powerkam.accounts.selectors import AccountNotVisible, account_get
+from powerkam.api.errors import ErrorOut
+from powerkam.api.fields import MAX_ID, USERNAME, ApiDate, length
 from powerkam.api.versioning import ConflictOut, optional_version
 from powerkam.core.errors import ApplicationError
 from powerkam.visits import selectors, services
 from powerkam.visits.models import FollowUp, PlannedVisit, Visit
 
 router = Router(tags=["visits"])
-
-
-class ErrorOut(Schema):
-    detail: str
 
 
 class DueOut(Schema):
@@ -41,7 +40,7 @@ class DueOut(Schema):
 
 
 class DueFilters(Schema):
-    as_of: dt.date | None = None
+    as_of: ApiDate | None = None
     manager: str = ""
 
 
@@ -64,14 +63,14 @@ class PlannedOut(Schema):
 
 
 class PlanFilters(Schema):
-    first_day: dt.date = Field(alias="from")
-    last_day: dt.date = Field(alias="to")
+    first_day: ApiDate = Field(alias="from")
+    last_day: ApiDate = Field(alias="to")
     manager: str = ""
 
 
-class PlanIn(Schema):
-    first_day: dt.date = Field(alias="from")
-    last_day: dt.date = Field(alias="to")
+class VisitsPlanIn(Schema):
+    first_day: ApiDate = Field(alias="from")
+    last_day: ApiDate = Field(alias="to")
 
 
 class PlanOut(Schema):
@@ -84,8 +83,8 @@ class PlanOut(Schema):
 
 
 class MoveIn(Schema):
-    day: dt.date
-    username: str | None = Field(None, description="Another manager; default: the one planned")
+    day: ApiDate
+    username: Annotated[str, USERNAME] | None = Field(None, description="Another manager; default: the one planned")
     version: int | None = Field(None, ge=1, description="The version you saw (or If-Match); a stale one answers 409")
 
 
@@ -104,29 +103,31 @@ class VisitOut(Schema):
 
 class VisitFilters(Schema):
     customer_id: str = ""
-    first_day: dt.date | None = Field(None, alias="from")
-    last_day: dt.date | None = Field(None, alias="to")
+    first_day: ApiDate | None = Field(None, alias="from")
+    last_day: ApiDate | None = Field(None, alias="to")
     limit: int = Field(100, ge=1, le=1000)
 
 
 class NeedIn(Schema):
-    text: str
-    owner: str | None = Field(None, description="Username of the follow-up's owner")
-    due_on: dt.date | None = None
+    text: Annotated[str, length(FollowUp, "need", required=True)]
+    owner: Annotated[str, USERNAME] | None = Field(None, description="Username of the follow-up's owner")
+    due_on: ApiDate | None = None
 
 
 class VisitIn(Schema):
-    customer_id: str
-    visited_on: dt.date
-    topics: str = ""
-    needs: list[NeedIn] = []
+    customer_id: Annotated[str, length(Account, "customer_id", required=True)]
+    visited_on: ApiDate
+    topics: Annotated[str, length(Visit, "topics")] = ""
+    needs: list[NeedIn] = Field([], max_length=50)
     satisfaction: int | None = Field(None, ge=1, le=5)
-    attendee_ids: list[int] = Field([], description="Contact ids of the account")
-    summary: str = ""
+    attendee_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
+        [], max_length=100, description="Contact ids of the account"
+    )
+    summary: Annotated[str, length(Visit, "summary")] = ""
     planned_id: int | None = None
 
 
-class FollowUpOut(Schema):
+class VisitsFollowUpOut(Schema):
     id: int
     customer_id: str
     need: str
@@ -144,8 +145,8 @@ class FollowUpFilters(Schema):
     customer_id: str = ""
 
 
-class CloseIn(Schema):
-    note: str = ""
+class VisitsCloseIn(Schema):
+    note: Annotated[str, Field(max_length=10_000)] = ""
     cancel: bool = False
     version: int | None = Field(None, ge=1, description="The version you saw (or If-Match); a stale one answers 409")
 
@@ -230,7 +231,7 @@ def plan(request: HttpRequest, filters: Query[PlanFilters]) -> list[dict[str, An
 
 
 @router.post("/plan", response={201: PlanOut, 400: ErrorOut, 403: ErrorOut}, summary="Make and save a plan")
-def make_plan(request: HttpRequest, payload: PlanIn) -> Status[dict[str, Any]]:
+def make_plan(request: HttpRequest, payload: VisitsPlanIn) -> Status[dict[str, Any]]:
     user = _user(request)
     # 403 unless the user may make the plan (visits.make_plan)
     made = services.plan_generate(first_day=payload.first_day, last_day=payload.last_day, by=user)
@@ -314,7 +315,7 @@ def record_visit(request: HttpRequest, payload: VisitIn) -> Status[dict[str, Any
     return Status(201, _visit(visit))
 
 
-@router.get("/followups", response=list[FollowUpOut], summary="Follow-ups: mine, or all I may see")
+@router.get("/followups", response=list[VisitsFollowUpOut], summary="Follow-ups: mine, or all I may see")
 def followups(request: HttpRequest, filters: Query[FollowUpFilters]) -> list[dict[str, Any]]:
     items = selectors.followups_visible_to(request.user)
     if filters.scope != "all":
@@ -328,10 +329,10 @@ def followups(request: HttpRequest, filters: Query[FollowUpFilters]) -> list[dic
 
 @router.post(
     "/followups/{followup_id}/close",
-    response={200: FollowUpOut, 400: ErrorOut, 404: ErrorOut, 409: ConflictOut},
+    response={200: VisitsFollowUpOut, 400: ErrorOut, 404: ErrorOut, 409: ConflictOut},
     summary="Done",
 )
-def close_followup(request: HttpRequest, followup_id: int, payload: CloseIn) -> dict[str, Any]:
+def close_followup(request: HttpRequest, followup_id: int, payload: VisitsCloseIn) -> dict[str, Any]:
     found = selectors.followups_visible_to(request.user).filter(pk=followup_id).first()
     if found is None:
         raise HttpError(404, _("No such follow-up (or you may not see it)."))

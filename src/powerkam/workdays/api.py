@@ -10,22 +10,22 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
+from powerkam.api.errors import ErrorOut
+from powerkam.api.fields import ApiDate
 from powerkam.api.versioning import VERSIONED, expected_version, optional_version, set_etag
-from powerkam.core.errors import ApplicationError
 from powerkam.staff import permissions
 from powerkam.workdays import selectors, services
 from powerkam.workdays.models import CalendarOverride
 
+#: Ten years of working days: further than any time limit or plan reaches.
+MAX_WORKDAYS = 2_500
+
 router = Router(tags=["calendar"])  # authentication: the API-wide AUTH (token or session)
 
 
-class ErrorOut(Schema):
-    detail: str
-
-
 class AddWorkdaysIn(Schema):
-    date: dt.date
-    n: int
+    date: ApiDate
+    n: int = Field(ge=0, le=MAX_WORKDAYS, description="Working days to add")
     strict: bool = False
 
 
@@ -67,19 +67,13 @@ class StatusOut(Schema):
     summary="The N-th working day strictly after a date (docs/rules.md §3)",
 )
 def add_workdays(request: HttpRequest, params: Query[AddWorkdaysIn]) -> Status[object]:
-    try:
-        result = selectors.workdays_add(start=params.date, n=params.n, strict=params.strict)
-    except ApplicationError as exc:
-        return Status(400, {"detail": exc.message})
+    result = selectors.workdays_add(start=params.date, n=params.n, strict=params.strict)
     return Status(200, result.as_dict())
 
 
 @router.get("/days/{day}", response={200: DayOut, 400: ErrorOut}, summary="Is a date a working day?")
-def day_status(request: HttpRequest, day: dt.date, strict: bool = False) -> Status[object]:
-    try:
-        status = selectors.workday_status(day=day, strict=strict)
-    except ApplicationError as exc:
-        return Status(400, {"detail": exc.message})
+def day_status(request: HttpRequest, day: ApiDate, strict: bool = False) -> Status[object]:
+    status = selectors.workday_status(day=day, strict=strict)
     return Status(200, status.as_dict())
 
 
