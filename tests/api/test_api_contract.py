@@ -48,7 +48,7 @@ def _fields(body: dict[str, Any]) -> dict[str, str]:
 def test_an_absurd_capacity_on_a_project_is_422_naming_the_field(admin_client: Client) -> None:
     response = admin_client.patch(
         "/api/v1/prospects/projects/GP-1",
-        '{"expected_capacity_kva": -2.37e-271}',
+        '{"expected_capacity_kva": -2.37e-271, "version": 1}',
         content_type="application/json",
         HTTP_ACCEPT_LANGUAGE="en",
     )
@@ -67,7 +67,7 @@ def test_an_absurd_capacity_on_a_project_is_422_naming_the_field(admin_client: C
     # A positive but too precise one is refused too (the column keeps 2 decimal places) …
     precise = admin_client.patch(
         "/api/v1/prospects/projects/GP-1",
-        '{"expected_capacity_kva": 2.37e-271}',
+        '{"expected_capacity_kva": 2.37e-271, "version": 1}',
         content_type="application/json",
         HTTP_ACCEPT_LANGUAGE="en",
     )
@@ -75,7 +75,9 @@ def test_an_absurd_capacity_on_a_project_is_422_naming_the_field(admin_client: C
     assert "expected_capacity_kva" in _fields(precise.json())
     # … and a plausible one is saved.
     ok = admin_client.patch(
-        "/api/v1/prospects/projects/GP-1", {"expected_capacity_kva": "5000.5"}, content_type="application/json"
+        "/api/v1/prospects/projects/GP-1",
+        {"expected_capacity_kva": "5000.5", "version": 1},
+        content_type="application/json",
     )
     assert ok.status_code == 200
     assert Decimal(ok.json()["expected_capacity_kva"]) == Decimal("5000.50")

@@ -77,3 +77,17 @@ def account(manager: User) -> Account:
     account = AccountFactory(name="示范钢铁有限公司", customer_id="C900001")
     AssignmentFactory(account=account, staff=manager)
     return account
+
+
+def taken_over(ticket: Any, user: Any) -> Any:
+    """First inquiry (docs/permissions.md): the person a recorded request was handed to accepts it and
+    owns it from then on. Returns the ticket as it is now."""
+    from powerkam.service import selectors as service_selectors
+    from powerkam.service import services as service_services
+
+    pending = service_selectors.pending_transfer(ticket)
+    assert pending is not None, "nothing was handed over"
+    assert pending.to_user == user, "the ticket was not handed to this person"
+    service_services.ticket_transfer_accept(transfer=pending, by=user)
+    ticket.refresh_from_db()
+    return ticket

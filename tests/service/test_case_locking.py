@@ -13,8 +13,10 @@ from powerkam.accounts.models import Account
 from powerkam.service import services
 from powerkam.service.models import Case
 from tests.locking import form_version
+from tests.service.conftest import taken_over
 
 D = dt.date
+
 pytestmark = pytest.mark.django_db
 
 
@@ -27,7 +29,8 @@ def client_for(user: User) -> Client:
 @pytest.fixture
 def case(desk: User, manager: User, account: Account) -> Case:
     case = services.case_create(account=account, title="二期增容", by=desk, accepted_on=D(2026, 3, 2))
-    services.ticket_close(ticket=case.steps.get(), version=None, by=manager, on=D(2026, 4, 10))
+    step = taken_over(case.steps.get(), manager)  # first inquiry: handed to the account's manager
+    services.ticket_close(ticket=step, version=None, by=manager, on=D(2026, 4, 10))
     return case
 
 

@@ -14,6 +14,7 @@ from powerkam.core.errors import ApplicationError
 from powerkam.service import selectors, services
 from powerkam.service.clock import SlaState, TimeSpan, hours_sla, minutes_due
 from powerkam.service.models import ClockKind, EventKind, HourLimit, Milestone, Ticket, TicketKind, TicketStatus
+from tests.service.conftest import taken_over
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -161,6 +162,7 @@ def test_an_urban_fault_ticket_follows_the_rules_md_example(urban: Account, desk
         account=urban,
         accepted_at=at(2026, 10, 1, 23, 30),
     )
+    taken_over(ticket, manager)  # first inquiry: handed to the account's manager
     assert (ticket.clock, ticket.area_class) == (ClockKind.HOURS, AreaClass.URBAN)
     assert (ticket.arrival_minutes, ticket.restoration_minutes, ticket.warn_percent) == (45, 180, 80)
     assert ticket.arrival_due_at == at(2026, 10, 2, 0, 15)
@@ -219,6 +221,7 @@ def test_pausing_a_fault_ticket_moves_its_due_time(account: Account, desk: User,
     ticket = services.ticket_create(
         kind=TicketKind.FAULT_REPAIR, title="a", by=desk, account=account, accepted_at=at(2026, 10, 14, 9, 0)
     )
+    taken_over(ticket, manager)  # first inquiry: handed to the account's manager
     services.ticket_pause(ticket=ticket, version=None, by=manager, at=at(2026, 10, 14, 9, 10), reason="客户门禁未开")
     with pytest.raises(ApplicationError, match="resume it first"):
         services.ticket_arrive(ticket=ticket, version=None, by=manager, at=at(2026, 10, 14, 9, 20))
@@ -233,6 +236,7 @@ def test_bad_milestones_change_nothing(account: Account, desk: User, manager: Us
     ticket = services.ticket_create(
         kind=TicketKind.FAULT_REPAIR, title="a", by=desk, account=account, accepted_at=at(2026, 10, 14, 9, 0)
     )
+    taken_over(ticket, manager)  # first inquiry: handed to the account's manager
     version = ticket.version
     with pytest.raises(ApplicationError, match="Record the arrival on site first"):
         services.ticket_restore(ticket=ticket, version=version, by=manager, at=at(2026, 10, 14, 9, 30))

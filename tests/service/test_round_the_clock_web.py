@@ -16,6 +16,7 @@ from django.utils import timezone
 from powerkam.accounts.models import Account, AreaClass
 from powerkam.service import services
 from powerkam.service.models import Ticket, TicketKind
+from tests.service.conftest import taken_over
 
 pytestmark = pytest.mark.django_db
 
@@ -31,15 +32,17 @@ def post(client: Client, url: str, body: dict[str, Any]) -> Any:
 
 
 @pytest.fixture
-def fault(desk: User, account: Account) -> Ticket:
-    """An urban fault reported 10 minutes ago: 35 of its 45 minutes to arrive are left."""
-    return services.ticket_create(
+def fault(desk: User, account: Account, manager: User) -> Ticket:
+    """An urban fault reported 10 minutes ago: 35 of its 45 minutes to arrive are left. The desk
+    recorded it; the account's manager took it over (first inquiry)."""
+    ticket = services.ticket_create(
         kind=TicketKind.FAULT_REPAIR,
         title="10kV 进线跳闸",
         by=desk,
         account=account,
         accepted_at=timezone.now() - dt.timedelta(minutes=10),
     )
+    return taken_over(ticket, manager)
 
 
 def _minutes_left(page: str) -> int:
@@ -123,15 +126,18 @@ def test_the_api_records_a_fault_and_its_milestones(desk: User, manager: User, a
     assert ticket["sla"]["milestone"] == "arrival"
     assert ticket["sla"]["state"] == "breached"  # long ago
     tid = ticket["id"]
+    v = taken_over(Ticket.objects.get(pk=tid), manager).version  # first inquiry: handed to the manager
     mgr = login(manager)
-    arrived = post(mgr, f"/api/v1/service/tickets/{tid}/arrive", {"version": 1, "at": "2026-10-02T00:15:00+08:00"})
+    arrived = post(mgr, f"/api/v1/service/tickets/{tid}/arrive", {"version": v, "at": "2026-10-02T00:15:00+08:00"})
     assert arrived.status_code == 200, arrived.content
     assert arrived.json()["restoration_due_at"].startswith("2026-10-01T19:15:00")  # 03:15 in Shanghai
-    stale = post(mgr, f"/api/v1/service/tickets/{tid}/restore", {"version": 1, "at": "2026-10-02T03:00:00+08:00"})
+    stale = post(mgr, f"/api/v1/service/tickets/{tid}/restore", {"version": v, "at": "2026-10-02T03:00:00+08:00"})
     assert stale.status_code == 409
-    restored = post(mgr, f"/api/v1/service/tickets/{tid}/restore", {"version": 2, "at": "2026-10-02T03:15:00+08:00"})
+    restored = post(
+        mgr, f"/api/v1/service/tickets/{tid}/restore", {"version": v + 1, "at": "2026-10-02T03:15:00+08:00"}
+    )
     assert restored.json()["sla"]["state"] == "met"
-    closed = post(mgr, f"/api/v1/service/tickets/{tid}/close", {"version": 3, "at": "2026-10-02T09:00:00+08:00"})
+    closed = post(mgr, f"/api/v1/service/tickets/{tid}/close", {"version": v + 2, "at": "2026-10-02T09:00:00+08:00"})
     assert closed.json()["status"] == "closed"
     limits = {(r["milestone"], r["area_class"]): r["minutes"] for r in api.get("/api/v1/service/hour-limits").json()}
     assert limits[("arrival", "remote")] == 120

@@ -505,7 +505,7 @@ def close_ticket(request: HttpRequest, ticket_id: int, payload: ServiceCloseIn) 
     return result if isinstance(result, Status) else _detail(ticket)
 
 
-class ContactIn(Schema):
+class ServiceContactIn(Schema):
     version: int
     on: dt.date | None = Field(None, description="Default today")
 
@@ -515,7 +515,7 @@ class ContactIn(Schema):
     response={200: TicketDetailOut, 400: ErrorOut, 404: ErrorOut, 409: ConflictOut},
     summary="Complaint: record the first contact with the customer",
 )
-def contact_ticket(request: HttpRequest, ticket_id: int, payload: ContactIn) -> Any:
+def contact_ticket(request: HttpRequest, ticket_id: int, payload: ServiceContactIn) -> Any:
     ticket = _get(request, ticket_id)
     result = _guard(
         lambda: services.ticket_contact(ticket=ticket, version=payload.version, by=_user(request), on=payload.on)
