@@ -10,7 +10,8 @@ supervisor); all log in at the same moment through the login form (the password 
 time, as in service; measured on its own), then, once all are in, each starts after one think time
 and loops until the time is up with a think time between requests: My work and the six fragments it
 loads (one after another), the account list, a filtered list, a 360 page of one of their accounts and
-four of its fragments, the overview (the supervisor also its arrears tile), the bare view; each full
+four of its fragments, the overview (the supervisor also its arrears tile), the bare view (also first in
+each round, so the baseline meets the same moments as the pages); each full
 page also loads the top bar's unread count, as in a browser. Every fifth round a write (a contact
 saved on the 360 page, or a visit recorded through the visit form), every tenth round logging out and
 in again (a session written).
@@ -276,6 +277,9 @@ def _user(
         round_no += 1
         one = rng.choice(accounts)
         steps: list[tuple[str, str, bool]] = [
+            # The baseline at both ends of the round, so it meets the same moments as the pages: the rush
+            # of everyone's first round (cold caches) as well as the calm of the rounds after it.
+            (BARE, "/bench/bare/", False),
             ("My work", "/", False),
             ("account list", "/accounts/", False),
             ("account list, filtered", f"/accounts/?grade={rng.choice('ABC')}&voltage=10", True),
@@ -553,7 +557,8 @@ def main(argv: list[str]) -> None:
             "page also the top bar's unread count) "
             "(two from the store), the overview (the supervisor also its arrears tile over every key account's bills, "
             "computed once before the run: it is cached per day), the bare view (a login-required Django view "
-            'returning "ok": the baseline under the same load); every fifth round a write (a contact saved or a '
+            'returning "ok": the baseline under the same load, at the start and at the end of each round, so it '
+            "meets the rush of everyone's first round as the pages do); every fifth round a write (a contact saved or a "
             "visit recorded through the forms), every tenth a logout and login (the password checked, a session "
             "written). A fresh connection per request. Errors are any status other than the expected one, a "
             'connection error, a traceback or "database is locked" in the server\'s log. Target: 0 errors and '
