@@ -21,9 +21,13 @@ help:
 uv:
 	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet --root-user-action=ignore uv
 
-# Debian packages: gettext for the message catalogs (demo and tests alike).
+# Debian packages: gettext for the message catalogs, libgomp1 for LightGBM (the churn model), demo and
+# tests alike.
 system-deps:
-	@command -v msgfmt >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null; }
+	@missing=""; \
+	command -v msgfmt >/dev/null 2>&1 || missing="$$missing gettext"; \
+	ldconfig -p 2>/dev/null | grep -q 'libgomp.so.1' || missing="$$missing libgomp1"; \
+	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
 
 # What the tests need beyond the demo: Debian's Chromium, a CJK font, Java for PySpark, poppler for PDF checks.
 test-deps: system-deps
