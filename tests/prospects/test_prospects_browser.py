@@ -46,8 +46,9 @@ def test_from_import_to_energised(browser: Browser, live_server: Any, transactio
     sup = StaffFactory(role=Role.SUPERVISOR, name="张主任", user__username="sup")
     business = StaffFactory(role=Role.MANAGER, supervisor=sup, name="李娜", user__username="li")
     technical = StaffFactory(role=Role.MANAGER, supervisor=sup, name="王强", user__username="wang")
-    import_file(kind="feeders", path=SAMPLES / "feeders.csv", by=sup.user)
-    import_file(kind="projects", path=SAMPLES / "projects.xlsx", by=sup.user)
+    admin = StaffFactory(role=Role.ADMIN, name="数据管理员", user__username="dataadmin")  # only they import
+    import_file(kind="feeders", path=SAMPLES / "feeders.csv", by=admin.user)
+    import_file(kind="projects", path=SAMPLES / "projects.xlsx", by=admin.user)
     base = live_server.url
 
     page = log_in(browser, base, "sup")

@@ -507,7 +507,7 @@ def close_ticket(request: HttpRequest, ticket_id: int, payload: ServiceCloseIn) 
 
 class ServiceContactIn(Schema):
     version: int
-    on: dt.date | None = Field(None, description="Default today")
+    on: ApiDate | None = Field(None, description="Default today")
 
 
 @router.post(
@@ -664,8 +664,8 @@ def compliance(request: HttpRequest, params: Query[ComplianceIn]) -> dict[str, A
 
 
 class ReportIn(Schema):
-    first: dt.date = Field(description="First day of closing, YYYY-MM-DD")
-    last: dt.date = Field(description="Last day of closing, YYYY-MM-DD")
+    first: ApiDate = Field(description="First day of closing, YYYY-MM-DD")
+    last: ApiDate = Field(description="Last day of closing, YYYY-MM-DD")
 
 
 @router.get(
@@ -682,8 +682,8 @@ def compliance_report(request: HttpRequest, params: Query[ReportIn]) -> dict[str
 
 
 class ComplaintsIn(Schema):
-    first: dt.date
-    last: dt.date
+    first: ApiDate
+    last: ApiDate
 
 
 @router.get(
