@@ -736,42 +736,33 @@ def _last_table(last: Mapping[str, str]) -> pa.Table:
     )
 
 
-def latest_certificate_price(store_dir: Path, on_or_before: Any = None) -> float | None:
-    """The price of the newest certificate trade in the data (yuan per certificate)."""
+def _latest_green(store_dir: Path, kind: str, column: str, on_or_before: Any) -> float | None:
+    """``column`` of the newest ``kind`` row (``certificate`` or ``power``) of the green data that has one."""
     green = _parquet(store_dir, "green")
     if green is None:
         return None
-    where = "type = 'certificate' AND certificate_price_yuan IS NOT NULL"
-    params: dict[str, Any] = {"p": green}
+    # ``column`` is one of the two names below, never user input.
+    where = f"type = $t AND {column} IS NOT NULL"
+    params: dict[str, Any] = {"p": green, "t": kind}
     if on_or_before is not None:
         where += " AND traded_on <= $d"
         params["d"] = on_or_before
     with duckdb.connect(":memory:") as con:
         row = con.execute(
-            f"SELECT certificate_price_yuan FROM read_parquet($p) WHERE {where} "
-            "ORDER BY traded_on DESC, record_id DESC LIMIT 1",
+            f"SELECT {column} FROM read_parquet($p) WHERE {where} ORDER BY traded_on DESC, record_id DESC LIMIT 1",
             params,
         ).fetchone()
     return float(row[0]) if row else None
+
+
+def latest_certificate_price(store_dir: Path, on_or_before: Any = None) -> float | None:
+    """The price of the newest certificate trade in the data (yuan per certificate)."""
+    return _latest_green(store_dir, "certificate", "certificate_price_yuan", on_or_before)
 
 
 def latest_green_premium(store_dir: Path, on_or_before: Any = None) -> float | None:
     """The environmental premium of the newest green power trade in the data (yuan/kWh)."""
-    green = _parquet(store_dir, "green")
-    if green is None:
-        return None
-    where = "type = 'power' AND premium_yuan_per_kwh IS NOT NULL"
-    params: dict[str, Any] = {"p": green}
-    if on_or_before is not None:
-        where += " AND traded_on <= $d"
-        params["d"] = on_or_before
-    with duckdb.connect(":memory:") as con:
-        row = con.execute(
-            f"SELECT premium_yuan_per_kwh FROM read_parquet($p) WHERE {where} "
-            "ORDER BY traded_on DESC, record_id DESC LIMIT 1",
-            params,
-        ).fetchone()
-    return float(row[0]) if row else None
+    return _latest_green(store_dir, "power", "premium_yuan_per_kwh", on_or_before)
 
 
 def monthly_generation(store_dir: Path, customer_id: str, *, months: int = 24) -> list[MonthGeneration]:
