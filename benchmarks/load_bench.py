@@ -17,7 +17,8 @@ saved on the 360 page, or a visit recorded through the visit form), every tenth 
 in again (a session written).
 
 Options: ``--load-users=N`` (50), ``--load-duration=S`` (90), ``--load-think=S`` (mean think time, 2.0),
-``--load-accounts=N`` (20,000), ``--load-db=postgres|sqlite``, ``--load-runserver`` (the same run against
+``--load-accounts=N`` (20,000), ``--load-db=postgres|sqlite``, ``--load-unprepared`` (no morning
+preparation of "My work" in the set-up: every user's first visit computes it), ``--load-runserver`` (the same run against
 Django's development server too, for comparison), ``--load-no-report`` (print only, docs untouched).
 The PostgreSQL run writes the section "Load" of docs/benchmarks.md, the SQLite run "Load, SQLite".
 """
@@ -77,6 +78,9 @@ class Options:
     db: str = "postgres"
     runserver: bool = False
     report: bool = True
+    #: run the morning's preparation of "My work" in the set-up (``--load-unprepared``: the users' first
+    #: visits compute it, as on a server without a worker)
+    prepare: bool = True
 
 
 def parse(argv: list[str]) -> Options:
@@ -88,6 +92,8 @@ def parse(argv: list[str]) -> Options:
             opts.runserver = True
         elif name == "--load-no-report":
             opts.report = False
+        elif name == "--load-unprepared":
+            opts.prepare = False
         elif name == "--load-users":
             opts.users = int(value)
         elif name == "--load-duration":
@@ -142,6 +148,13 @@ def _build(opts: Options, tmp: Path) -> tuple[list[str], str]:
         # on a running server (without them PostgreSQL plans for the empty tables it analysed last).
         with connections["default"].cursor() as cursor:
             cursor.execute("ANALYZE")
+    # The morning's preparation of "My work", as the worker does it every day at 06:45 (powerkam.web.prepare).
+    if opts.prepare:
+        from django.utils import timezone
+
+        from powerkam.web.prepare import prepare_everyone
+
+        print(f"My work prepared: {prepare_everyone(timezone.localdate())}", flush=True)
     managers = list(
         User.objects.filter(username__startswith="m").order_by("username").values_list("username", flat=True)
     )
@@ -550,7 +563,14 @@ def main(argv: list[str]) -> None:
             'the same moment through the login form (the rows "…, N at once"), then, once all are in, each starts '
             "after one think time (not all on one instant: that storm is the login rows' measure) and loops for "
             "the duration with a think time of "
-            f"{0.5 * opts.think_s:.1f}–{1.5 * opts.think_s:.1f} s between requests (far busier than a person): My work and the six fragments a browser loads after it "
+            f"{0.5 * opts.think_s:.1f}–{1.5 * opts.think_s:.1f} s between requests (far busier than a person). "
+            + (
+                "The set-up also runs the morning's preparation of My work (the worker's 06:45 job: each user's "
+                "figures, overdue visits and first account page, computed before the day's first visit). "
+                if opts.prepare
+                else "No morning preparation of My work (`--load-unprepared`): each user's first visit computes it. "
+            )
+            + "Each round: My work and the six fragments a browser loads after it "
             "(its tasks, the visits, tickets, projects and at-risk panels and the accounts at risk from the morning's "
             "health check, taken in the set-up as the worker does each morning; one after another, no think time), the "
             "account list, a filtered list, a 360 page of one of their accounts and four of its HTMX fragments (each full "
@@ -565,7 +585,7 @@ def main(argv: list[str]) -> None:
             f"p95 ≤ {TARGET_RATIO:.0f}× the bare view's p95. The login is the password hash (PBKDF2, "
             "deliberately slow, ~0.3–1 s of CPU each): its ratio is not a target. Run: "
             "`uv run --frozen python -m benchmarks load` (`--load-users=`, `--load-duration=`, `--load-accounts=`, "
-            "`--load-db=sqlite`, `--load-runserver`).",
+            "`--load-db=sqlite`, `--load-unprepared`, `--load-runserver`).",
             "",
             *sections,
             f"Data set-up took {setup_s:.0f} s. Load average (1 min) when the run started {load_before:.2f}, at its "

@@ -1,9 +1,13 @@
 """The WSGI application (``powerkam serve`` runs it under gunicorn; any WSGI server can).
 
-Each server process imports the URLconf (every view) and the apps' contributions to the shared pages
-(panels, tiles, work-list and inbox sources) when it starts, not on its first request: both are loaded
-lazily so that commands start fast (docs/architecture.md), and the first user of each process would
-otherwise wait seconds for the imports.
+Each server process does, when it starts, what its first users would otherwise wait for (measured
+under the load benchmark, docs/benchmarks.md "Load, findings"):
+
+- imports the URLconf (every view) and the apps' contributions to the shared pages (panels, tiles,
+  work-list and inbox sources): both load lazily so that commands start fast (docs/architecture.md);
+- builds the URL resolver's reverse table in each language (Django builds it on the first ``{% url %}``
+  of each language: ~0.4–0.8 s of CPU per process for PowerKAM's 600 patterns);
+- compiles every PowerKAM template into the cached loader (a first render otherwise parses it).
 """
 
 import os
@@ -15,12 +19,31 @@ application = get_wsgi_application()
 
 
 def _warm_up() -> None:
-    from django.urls import get_resolver
+    from pathlib import Path
+
+    from django.apps import apps
+    from django.conf import settings
+    from django.template import TemplateDoesNotExist, TemplateSyntaxError
+    from django.template.loader import get_template
+    from django.urls import get_resolver, reverse
+    from django.utils import translation
 
     from powerkam.core.contributions import load
 
     get_resolver().url_patterns  # noqa: B018  (imports every view)
     load()
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            reverse("home")
+    for config in apps.get_app_configs():
+        if not config.name.startswith("powerkam."):
+            continue
+        root = Path(config.path) / "templates"
+        for path in sorted(root.rglob("*.html")) if root.is_dir() else ():
+            try:
+                get_template(path.relative_to(root).as_posix())
+            except (TemplateDoesNotExist, TemplateSyntaxError):  # shadowed by another app's: left to Django
+                continue
 
 
 _warm_up()

@@ -58,8 +58,20 @@ def test_a_server_process_imports_the_views_and_panels_when_it_starts(tmp_path) 
         "import json, sys\n"
         "import powerkam.wsgi\n"
         "from powerkam.web import panels\n"
-        "print(json.dumps({'views': 'powerkam.visits.views' in sys.modules, 'panels': bool(panels._PANELS['home'])}))\n"
+        "from django.template import engines\n"
+        "from django.urls import get_resolver\n"
+        "loader = engines['django'].engine.template_loaders[0]\n"
+        "while not hasattr(loader, 'get_template_cache'):  # template-partials wraps the cached loader\n"
+        "    loader = loader.loaders[0]\n"
+        "print(json.dumps({'views': 'powerkam.visits.views' in sys.modules, 'panels': bool(panels._PANELS['home']),\n"
+        "    'reverse': sorted(get_resolver()._reverse_dict),\n"
+        "    'templates': 'accounts/list.html' in loader.get_template_cache}))\n"
     )
     env = {**os.environ, "POWERKAM_DATA_DIR": str(tmp_path), "POWERKAM_DEBUG": "1"}
     proc = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
-    assert json.loads(proc.stdout.strip().splitlines()[-1]) == {"views": True, "panels": True}
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == {
+        "views": True,
+        "panels": True,
+        "reverse": ["en", "zh-hans"],  # the URL table built in both languages (else on the first {% url %})
+        "templates": True,  # … and the templates compiled (else on the first render)
+    }

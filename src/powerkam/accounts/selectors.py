@@ -181,11 +181,14 @@ def _active_assignments() -> Prefetch:
 # Counting 100,000 accounts (or a manager's 2,000 through their assignments) costs more than the rest
 # of the page, and the figure changes only when accounts, assignments or staff change. Every such
 # change goes through django-simple-history (saves, imports, grading: bulk_*_with_history), so the
-# newest history ids are a version of the list: counts and filter choices are cached under it, and a
-# change shows at once. Writes that bypass the history (raw SQL) show within LIST_CACHE_SECONDS.
+# newest history ids are a version of the list: counts, filter choices, the figures and the table's
+# HTML are cached under it, and a change shows at once. An entry is never stale, only unused, so it
+# is kept for a working day: the morning's preparation of "My work" (powerkam.web.prepare) then
+# serves each user's first visit. An edit made in the database by hand, outside PowerKAM and its
+# history, shows once the cache is cleared (docs/deployment.md, "Cache").
 
-#: Upper bound on how long a cached count or filter choice may lag a change made outside the history.
-LIST_CACHE_SECONDS = 60
+#: How long a cached count, filter choice, figure or table page is kept (its key holds the version).
+LIST_CACHE_SECONDS = 12 * 3600
 
 
 @functools.cache

@@ -83,6 +83,14 @@ def _account_table(request: HttpRequest, filters: selectors.AccountFilters, vers
     return mark_safe(table)  # noqa: S308 - our own template's output, kept as rendered
 
 
+def prepare_list(request: HttpRequest) -> None:
+    """What the list's first page reads for ``request.user`` (filter choices, count, the table's HTML)
+    into the cache, for the morning's preparation of "My work" (:mod:`powerkam.web.prepare`)."""
+    version = selectors.accounts_version()
+    _form, filters = _filters(request, version)
+    _account_table(request, filters, version)
+
+
 def _columns() -> list[tuple[str, str, bool]]:
     """(sort key, header, numeric) of the sortable columns, in display order."""
     return [

@@ -17,4 +17,5 @@ class VisitsConfig(AppConfig):
         contribute("powerkam.visits.overview.register_tiles")
 
         contribute("powerkam.visits.worklist.register_tasks")
+        contribute("powerkam.visits.prepare.register_preparers")
         register(Job("visits.weekly_digest", "powerkam.visits.tasks.weekly_digest", at=dt.time(7, 30), weekday=0))

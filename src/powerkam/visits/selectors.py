@@ -310,9 +310,10 @@ class MyWork:
         return sum(1 for f in self.followups if f.due_on < self.today)
 
 
-#: A manager's overdue accounts stay in the shared cache for at most this long (the day and the
-#: stamp of their inputs are in the key, so an entry is never stale, only unused).
-OVERDUE_CACHE_SECONDS = 3600
+#: A manager's overdue accounts stay in the shared cache for a working day (the day and the stamp of
+#: their inputs are in the key, so an entry is never stale, only unused): the morning's preparation of
+#: "My work" (powerkam.web.prepare) serves the manager's first visit.
+OVERDUE_CACHE_SECONDS = 12 * 3600
 
 
 def _due_inputs_stamp(user_pk: int) -> str:

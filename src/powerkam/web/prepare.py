@@ -1,0 +1,96 @@
+"""Preparing each user's "My work" before the working day starts.
+
+The figures "My work" and its fragments show are cached under stamps of their inputs (the accounts'
+version, a manager's visits and grades: an entry is never stale, only unused), but the first visit of
+each user computes them. At the start of a working day everyone's first visit comes within minutes,
+and on a busy server those first, cold requests made the slow tail of the load benchmark
+(docs/benchmarks.md, "Load, findings"). So a morning job (:func:`prepare_everyone`, at 06:45 after the
+health check) computes them for every active member of staff, in each language of the UI, as their
+first visit would.
+
+An app registers a :class:`Preparer` in its ``AppConfig.ready()``, as it registers its panels: a
+function given a GET request of the user (on "My work", in one language) and today's date, which reads
+what the user's pages will read. The web app imports none of the apps it prepares.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.http import HttpRequest
+from django.utils import translation
+
+from powerkam.core.contributions import load
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Preparer:
+    key: str
+    #: (a GET request of the user, today) → nothing: reads what the user's pages will read
+    prepare: Callable[[HttpRequest, dt.date], None]
+    #: run once per language of the UI (it caches rendered HTML), not once per user
+    per_language: bool = False
+
+
+_PREPARERS: dict[str, Preparer] = {}
+
+
+def register(preparer: Preparer) -> None:
+    _PREPARERS[preparer.key] = preparer
+
+
+def preparers() -> list[Preparer]:
+    load()
+    return sorted(_PREPARERS.values(), key=lambda p: p.key)
+
+
+def request_for(user: object, path: str = "/") -> HttpRequest:
+    """A GET request of ``user`` for ``path``, as the pages receive one (no query)."""
+    request = HttpRequest()
+    request.method = "GET"
+    request.path = request.path_info = path
+    request.META = {"SERVER_NAME": "localhost", "SERVER_PORT": "80", "REQUEST_METHOD": "GET"}
+    request.user = user  # type: ignore[assignment]
+    return request
+
+
+def prepare_for(user: object, today: dt.date) -> None:
+    """Every registered preparer for ``user``: once, and once more per further UI language for those
+    that cache HTML."""
+    found = preparers()
+    for index, (code, _name) in enumerate(settings.LANGUAGES):
+        with translation.override(code):
+            for preparer in found:
+                if index == 0 or preparer.per_language:
+                    preparer.prepare(request_for(user), today)
+
+
+@dataclass(frozen=True)
+class PrepareRun:
+    users: int
+    failed: int
+    seconds: float
+
+
+def prepare_everyone(today: dt.date) -> PrepareRun:
+    """:func:`prepare_for` every active user with a staff profile not archived. One user's failure is
+    logged and does not stop the others: the pages compute what was not prepared, as without this job."""
+    started = time.perf_counter()
+    users = get_user_model().objects.filter(is_active=True, staff__isnull=False, staff__archived=False)
+    done = failed = 0
+    for user in users.select_related("staff").order_by("pk").iterator():
+        try:
+            prepare_for(user, today)
+            done += 1
+        except Exception:  # a preparation is an optimisation: never the reason a morning job fails
+            log.exception("preparing My work for %s failed", user.get_username())
+            failed += 1
+    return PrepareRun(users=done, failed=failed, seconds=round(time.perf_counter() - started, 1))
