@@ -148,13 +148,6 @@ def _build(opts: Options, tmp: Path) -> tuple[list[str], str]:
         # on a running server (without them PostgreSQL plans for the empty tables it analysed last).
         with connections["default"].cursor() as cursor:
             cursor.execute("ANALYZE")
-    # The morning's preparation of "My work", as the worker does it every day at 06:45 (powerkam.web.prepare).
-    if opts.prepare:
-        from django.utils import timezone
-
-        from powerkam.web.prepare import prepare_everyone
-
-        print(f"My work prepared: {prepare_everyone(timezone.localdate())}", flush=True)
     managers = list(
         User.objects.filter(username__startswith="m").order_by("username").values_list("username", flat=True)
     )
@@ -388,7 +381,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _start(command: list[str], env: dict[str, str], log: Path, port: int) -> subprocess.Popen[bytes]:
+def _start(command: list[str], env: dict[str, str], log: Path, port: int, workers: int = 0) -> subprocess.Popen[bytes]:
+    """Start the server and wait until it listens and, with ``workers``, until that many gunicorn
+    workers say they are ready (warmed up: powerkam.wsgi), as on a server started before the day."""
     server = subprocess.Popen(command, env=env, cwd=REPO, stdout=log.open("wb"), stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
@@ -396,9 +391,11 @@ def _start(command: list[str], env: dict[str, str], log: Path, port: int) -> sub
             raise RuntimeError(f"the server stopped:\n{log.read_text()[-3000:]}")
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return server
+            if log.read_text(errors="replace").count("Worker ready") >= workers:
+                return server
         except OSError:
-            time.sleep(0.3)
+            pass
+        time.sleep(0.3)
     server.kill()
     raise RuntimeError(f"the server did not listen within 300 s:\n{log.read_text()[-3000:]}")
 
@@ -414,8 +411,20 @@ def _run(
     opts: Options,
 ) -> Results:
     log = tmp / f"{label}.log"
-    shutil.rmtree(tmp / "cache", ignore_errors=True)  # each server starts from an empty cache
-    server = _start(command, env, log, port)
+    shutil.rmtree(tmp / "cache", ignore_errors=True)  # each server starts from an empty cache …
+    if opts.prepare:  # … but for the morning's preparation of "My work" (the worker's 06:45 job)
+        from django.utils import timezone
+
+        from powerkam.web.prepare import prepare_everyone
+
+        print(f"My work prepared: {prepare_everyone(timezone.localdate())}", flush=True)
+        from django.db import connections
+
+        connections.close_all()
+    from powerkam.core.webserver import cpu_count, sizing
+
+    workers = sizing(cpu_count=cpu_count(), env=env).workers if label == "serve" else 0
+    server = _start(command, env, log, port, workers)
     results = Results()
     try:
         # one request each to warm the worker processes' imports before the users arrive

@@ -93,6 +93,12 @@ def _leave_now(_server: Any, _worker: Any) -> None:
         os._exit(code)
 
 
+def _ready(worker: Any) -> None:
+    """Say in the log when a worker has loaded PowerKAM and warmed up (powerkam.wsgi) and takes requests:
+    a worker is listed as "Booting" seconds before that."""
+    worker.log.info("Worker ready (pid: %s)", worker.pid)
+
+
 class PowerKamServer(BaseApplication):
     """gunicorn with PowerKAM's WSGI application and the options below (no config file, no argv)."""
 
@@ -119,6 +125,7 @@ class PowerKamServer(BaseApplication):
             # nginx on the same machine sets X-Forwarded-Proto; gunicorn trusts it from there only.
             "forwarded_allow_ips": "127.0.0.1,::1",
             "worker_exit": _leave_now,
+            "post_worker_init": _ready,
         }
         super().__init__()
 
