@@ -40,6 +40,11 @@ def test_supervisor_reads_the_overview_and_starts_collecting(
     expect(portfolio.locator("#chart-grade-mix canvas")).to_have_count(1)
     for key in ("service", "visits", "prospects", "retention"):
         expect(page.locator(f"[data-tile-body={key}]")).to_be_visible()
+    # the visits tile shows the morning's figures (here: computed on this first look) and recomputes them
+    visits = page.locator("[data-tile-prepared=visits]")
+    expect(visits).to_contain_text("每天早晨预先计算")
+    visits.get_by_role("button", name="立即重新计算").click()
+    expect(page.locator("[data-tile-prepared=visits] [data-tile-body=visits]")).to_be_visible()
     arrears = page.get_by_test_id("arrears-top")
     expect(arrears).to_contain_text("示范钢铁有限公司")
     page.screenshot(path=str(screenshots / f"{viewport}-30-overview.png"), full_page=True)

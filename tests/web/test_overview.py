@@ -202,3 +202,44 @@ def test_slow_tiles_keep_their_figures_for_a_while_and_say_when_they_were_comput
     client.force_login(team.manager.user)
     assert "tile-stamp" in client.get("/insights/overview/service/").content.decode()
     assert "tile-stamp" not in client.get("/insights/overview/portfolio/").content.decode()  # exact, not kept
+
+
+def test_the_heavy_tiles_are_prepared_in_the_morning_and_kept_for_the_day(client: Client, team: Team) -> None:
+    """Visits on cadence and churn risk replay every key account (seconds on a large base): the
+    morning's preparation computes them for every user, the first look of the day reads them, and the
+    tile says they are the morning's figures with a button to recompute them."""
+    from django.utils import timezone
+
+    from powerkam.accounts.models import Account
+    from powerkam.visits import services
+    from powerkam.web.prepare import prepare_everyone
+    from tests.visits.helpers import key_account
+
+    today = timezone.localdate()
+    for n in range(3):  # C accounts key since last year, never visited: overdue
+        key_account(f"K90{n}", "C", key_since=today - dt.timedelta(days=400), manager=team.manager.user)
+    prepare_everyone(today)
+    visits = dashboard.tile("visits")
+    assert visits is not None
+    assert visits.prepared
+    retention = dashboard.tile("retention")
+    assert retention is not None
+    assert retention.prepared
+    prepared = dashboard.tile_figures(visits, team.manager.user, today)
+    overdue = prepared.figures["overdue_accounts"]
+    assert overdue > 0
+    # a visit recorded after the preparation: the tile keeps the morning's figures, and says so …
+    for row in prepared.figures["overdue"]:
+        account = Account.objects.get(customer_id=row["customer_id"])
+        services.visit_record(account=account, visited_on=today, by=team.manager.user)
+    client.force_login(team.manager.user)
+    page = client.get("/insights/overview/visits/").content.decode()
+    assert f'data-figure="overdue_accounts" class="danger">{overdue}<' in page
+    assert "每天早晨预先计算" in page
+    assert "?fresh=1" in page
+    # … until the user asks for them again
+    page = client.get("/insights/overview/visits/?fresh=1").content.decode()
+    assert f'data-figure="overdue_accounts" class="danger">{overdue}<' not in page
+    assert dashboard.tile_figures(visits, team.manager.user, today).figures["overdue_accounts"] < overdue
+    # a tile that is not prepared ignores the parameter
+    assert "?fresh=1" not in client.get("/insights/overview/service/?fresh=1").content.decode()

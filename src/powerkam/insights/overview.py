@@ -56,5 +56,6 @@ def register_tiles() -> None:
             order=60,
             css=("insights/insights.css",),
             cache_seconds=CACHE_SECONDS,
+            prepared=True,
         )
     )

@@ -99,13 +99,14 @@ def overview_tile(request: HttpRequest, key: str) -> HttpResponse:
         raise Http404
     context: dict[str, object] = {"tile": tile}
     try:
-        found = dashboard.tile_figures(tile, request.user, timezone.localdate())
+        fresh = tile.prepared and request.GET.get("fresh") == "1"  # "Recompute now" on a prepared tile
+        found = dashboard.tile_figures(tile, request.user, timezone.localdate(), fresh=fresh)
     except ApplicationError as exc:
         context["problem"] = exc.message
     else:
         figures = found.figures
         context["figures"] = figures
-        context["computed_at"] = found.computed_at if tile.cache_seconds else None
+        context["computed_at"] = found.computed_at if tile.cache_seconds or tile.prepared else None
         if figures is not None and tile.extra_context is not None:
             context.update(tile.extra_context(figures))
     return render(request, "insights/_overview_tile.html", context)

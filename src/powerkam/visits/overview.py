@@ -48,5 +48,6 @@ def register_tiles() -> None:
             visits_figures,
             order=40,
             cache_seconds=CACHE_SECONDS,
+            prepared=True,
         )
     )

@@ -6,7 +6,11 @@ the scope of a user (a supervisor sees the whole base, a manager their own accou
 JSON-ready values; the same figures feed the tile's template, the API
 (``GET /api/v1/insights/overview``) and ``powerkam overview --format json``. The page loads each
 tile on its own with HTMX, so a slow area never holds up the others. A tile may keep its figures
-for a while (``cache_seconds``): the tile then says when they were computed.
+for a while (``cache_seconds``): the tile then says when they were computed. A tile whose figures cost
+seconds on a large base (visits on cadence, churn risk: they replay every key account) is
+``prepared``: the morning's preparation (:mod:`powerkam.web.prepare`, 06:45) computes it for every
+user and it is kept for the day, so nobody's first look waits; the tile says it shows the morning's
+figures and offers to recompute them.
 """
 
 from __future__ import annotations
@@ -43,7 +47,12 @@ class Tile:
     #: keep the figures this long per user and day (for areas whose figures cost seconds on a large
     #: base and move slowly: visit compliance, health); 0: computed on every request
     cache_seconds: int = 0
+    #: computed for every user by the morning's preparation and kept for the day (see the module)
+    prepared: bool = False
 
+
+#: How long a prepared tile's figures are kept (the day is in the key: never past the day's end).
+PREPARED_SECONDS = 24 * 3600
 
 _TILES: dict[str, Tile] = {}
 
@@ -81,18 +90,37 @@ class TileFigures:
     computed_at: dt.datetime
 
 
-def tile_figures(t: Tile, user: Any, today: dt.date) -> TileFigures:
-    """The tile's figures for ``user``, from the cache when the tile keeps them. A domain error
-    (data not there yet) propagates: nothing is cached then."""
+def tile_figures(t: Tile, user: Any, today: dt.date, *, fresh: bool = False) -> TileFigures:
+    """The tile's figures for ``user``, from the cache when the tile keeps them (``fresh``: computed
+    again and kept in their place). A domain error (data not there yet) propagates: nothing is cached
+    then."""
     key = f"dashboard:{t.key}:{user.pk or 'base'}:{today.isoformat()}"
-    if t.cache_seconds:
+    seconds = PREPARED_SECONDS if t.prepared else t.cache_seconds
+    if seconds and not fresh:
         cached = cache.get(key)
         if cached is not None:
             return cast(TileFigures, cached)
     found = TileFigures(t.figures(user, today), timezone.now())
-    if t.cache_seconds:
-        cache.set(key, found, t.cache_seconds)
+    if seconds:
+        cache.set(key, found, seconds)
     return found
+
+
+def _prepare_tiles(request: Any, today: dt.date) -> None:
+    """The prepared tiles' figures for the user of ``request``, computed afresh (the morning's job)."""
+    for t in tiles():
+        if t.prepared:
+            try:
+                tile_figures(t, request.user, today, fresh=True)
+            except ApplicationError:  # its data is not there yet: the tile says so when asked
+                continue
+
+
+def register_preparers() -> None:
+    from powerkam.web.prepare import Preparer
+    from powerkam.web.prepare import register as register_preparer
+
+    register_preparer(Preparer("web.overview-tiles", _prepare_tiles))
 
 
 def figures_for(user: Any, today: dt.date, keys: list[str] | None = None) -> dict[str, Figures]:
