@@ -138,3 +138,19 @@ def test_an_account_without_feeders_has_its_faults_on_the_record_and_the_360_pan
     assert f"/service/tickets/{ticket.pk}/" in html
     assert "复电时间" in html
     assert "2026-11-20 15:30" in html
+
+
+def test_combining_records_counts_each_period_once() -> None:
+    from powerkam.analytics.reliability import Interruption, combine_interruptions
+
+    t = dt.datetime
+    feeders = [Interruption(t(2026, 10, 1, 8), t(2026, 10, 1, 10), True, ("O1",))]
+    own = [
+        Interruption(t(2026, 10, 1, 10), t(2026, 10, 1, 11), False, ("ticket:1",)),  # touches: one
+        Interruption(t(2026, 10, 2, 8), t(2026, 10, 2, 9), False, ("ticket:2",)),
+        Interruption(t(2026, 10, 3, 8), t(2026, 10, 3, 8), False, ("ticket:3",)),  # no time: none
+    ]
+    assert combine_interruptions(feeders, own) == [
+        Interruption(t(2026, 10, 1, 8), t(2026, 10, 1, 11), False, ("O1", "ticket:1")),
+        Interruption(t(2026, 10, 2, 8), t(2026, 10, 2, 9), False, ("ticket:2",)),
+    ]
