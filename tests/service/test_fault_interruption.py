@@ -154,3 +154,17 @@ def test_combining_records_counts_each_period_once() -> None:
         Interruption(t(2026, 10, 1, 8), t(2026, 10, 1, 11), False, ("O1", "ticket:1")),
         Interruption(t(2026, 10, 2, 8), t(2026, 10, 2, 9), False, ("ticket:2",)),
     ]
+
+
+def test_the_ticket_page_and_the_api_show_the_record(plant: Account, desk: User, manager: User) -> None:
+    ticket = _restored(plant, desk, manager, at(2026, 10, 1, 23, 30), at(2026, 10, 2, 2, 0))
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.force_login(manager)
+    html = client.get(f"/service/tickets/{ticket.pk}/").content.decode()
+    assert "2026-10-01 23:30 停电 – 2026-10-02 02:00 复电（2.5 小时），已计入该客户的供电可靠性" in html
+    data = client.get(f"/api/v1/service/tickets/{ticket.pk}").json()
+    assert data["interruption"]["hours"] == 2.5
+    assert dt.datetime.fromisoformat(data["interruption"]["start"]) == at(2026, 10, 1, 23, 30)
+    open_fault = _fault(plant, desk, manager, at(2026, 10, 9, 8, 0))
+    assert client.get(f"/api/v1/service/tickets/{open_fault.pk}").json()["interruption"] is None
+    assert 'data-testid="interruption"' not in client.get(f"/service/tickets/{open_fault.pk}/").content.decode()

@@ -24,7 +24,16 @@ from powerkam.accounts.overview import arrears_table
 from powerkam.core.errors import ApplicationError
 from powerkam.service import forms, selectors, services
 from powerkam.service.letters import render_notice_html, render_pdf
-from powerkam.service.models import Case, NoticeDelivery, NoticeTemplate, Ticket, TicketKind, TicketStatus, Transfer
+from powerkam.service.models import (
+    Case,
+    FaultInterruption,
+    NoticeDelivery,
+    NoticeTemplate,
+    Ticket,
+    TicketKind,
+    TicketStatus,
+    Transfer,
+)
 from powerkam.staff import permissions
 from powerkam.web.charts import PALETTE
 from powerkam.web.excel import Column, Sheet, workbook_bytes, write_workbook, xlsx_response
@@ -176,6 +185,8 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "next_step_form": forms.NextStepForm(),
         "case_next": services.case_next_step(ticket.case) if ticket.case else None,
         "history": list(ticket.history.select_related("history_user").order_by("-history_id")[:30]),
+        # a restored fault repair's outage on the account's reliability record (docs/service.md)
+        "interruption": FaultInterruption.objects.filter(ticket=ticket).first() if hours else None,
     }
     return render(request, "service/ticket_detail.html", context)
 
