@@ -59,6 +59,11 @@ def test_build_imports_every_file_through_the_importer(data_dir: Path) -> None:
     assert important.exists()
     assert all(a.multiple_supply for a in important)
     assert Assignment.objects.filter(active=True, role="primary").count() == len(hv)
+    # the extract's 地区类别 landed on the accounts (the fault-repair limits follow it)
+    zh = {"城区": "urban", "农村": "rural", "特殊边远": "remote"}
+    assert dict(Account.objects.values_list("customer_id", "area_class")) == {
+        c["customer_id"]: zh[c["area_class"]] for c in hv
+    }
 
 
 def test_every_demo_login_works_with_the_demo_password(data_dir: Path) -> None:

@@ -131,6 +131,14 @@ def test_coordinates_lie_in_the_customers_district(small_demo: Demo) -> None:
         assert dt.date.fromisoformat(c["connected_on"]) < TODAY
 
 
+def test_the_city_is_urban_and_the_counties_rural_with_remote_outskirts(small_demo: Demo) -> None:
+    """The area class (地区类别) sets the fault-repair limits (docs/service.md)."""
+    counties = {d.name for d in generator.cat.DISTRICTS if d.county}
+    classes = collections.Counter((c["district"] in counties, c["area_class"]) for c in small_demo.customers)
+    assert set(classes) == {(False, "城区"), (True, "农村"), (True, "特殊边远")}
+    assert classes[(True, "农村")] > classes[(True, "特殊边远")]
+
+
 def test_tou_parts_sum_to_the_kwh_exactly(small_demo: Demo) -> None:
     billing = small_demo.billing
     assert billing.schema.equals(SCHEMAS["billing"])
@@ -370,7 +378,9 @@ def test_a_large_base_writes_customers_as_parquet(tmp_path: Path, monkeypatch: p
     assert files.paths["customers"].name == "customers.parquet"
     assert "loads" not in files.paths
     table = pq.read_table(files.paths["customers"])
-    assert table.schema.equals(SCHEMAS["customers"])
+    # the store's columns, and the area class after the district (it lands only in the CRM)
+    assert table.schema.remove(table.schema.get_field_index("area_class")).equals(SCHEMAS["customers"])
+    assert set(table.column("area_class").to_pylist()) <= {"urban", "rural", "remote"}
     assert set(table.column("tariff").to_pylist()) <= {
         "large_industrial",
         "general_commercial",

@@ -698,7 +698,7 @@ _CRM_FIELDS: dict[str, dict[str, str]] = {
         "customer_id": "customer_id", "name": "name", "industry": "industry", "voltage_kv": "voltage_kv",
         "contract_capacity_kva": "contract_capacity_kva", "tariff": "tariff",
         "basic_charge_mode": "basic_charge_mode", "feeders": "feeders", "important_grade": "important_grade",
-        "district": "district", "address": "address", "latitude": "latitude", "longitude": "longitude",
+        "district": "district", "area_class": "area_class", "address": "address", "latitude": "latitude", "longitude": "longitude",
         "connected_on": "connected_on", "archived": "archived",
     },
     "feeders": {
@@ -748,6 +748,8 @@ def crm_state(kind: str) -> dict[tuple[Any, ...], dict[str, Any]]:
 def _crm_value(kind: str, col: Column, value: Any) -> Any:
     if kind == "staff" and col.name == "daily_visit_capacity" and value is None:
         return 3  # the model's default
+    if kind == "customers" and col.name == "area_class" and not value:
+        return "urban"  # the model's default (the column lands only in the CRM)
     if col.type in {"text", "enum"}:
         return value or ""
     if col.type == "decimal" and value is not None:
@@ -784,7 +786,7 @@ def expected_crm(
             elif old is not None:
                 new[name] = old[name]
             elif key in stored:
-                new[name] = _crm_value(kind, col, stored[key][name])
+                new[name] = _crm_value(kind, col, stored[key].get(name))  # area_class: not in the store
             else:
                 new[name] = _crm_value(kind, col, None)
         if (

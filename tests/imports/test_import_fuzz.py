@@ -113,6 +113,7 @@ def _customer(draw: Draw, key: tuple[Any, ...]) -> dict[str, Any]:
         "feeders": draw(_pick(None, "F01", "F02;F03")),
         "important_grade": draw(_pick(None, "special", "first", "second", "temporary")),
         "district": draw(_pick(None, "城东区", "城西区", "高新区")),
+        "area_class": draw(_pick(None, "urban", "rural", "remote")),
         "address": draw(_pick(None, "东路1号", "5 Harbour Rd", "B座 12F")),
         "latitude": draw(_pick(None, 31.1, 30.987654, -33.8688)),
         "longitude": draw(_pick(None, 121.5, 120.123456, 151.2093)),

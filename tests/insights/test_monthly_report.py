@@ -156,3 +156,65 @@ def test_a_mail_server_that_does_not_answer_is_said_and_nothing_is_recorded(
     page = client.post("/insights/overview/send/", follow=True).content.decode()
     assert "月报未能发送" in page
     assert OverviewReportRun.objects.count() == 0
+
+
+def _own_pv(tmp_path: Path) -> None:
+    """E100 runs 10,000 kWh a month of rooftop PV from August to October 2026, 6,000 kWh used on site."""
+    write_dataset(
+        tmp_path,
+        "generation",
+        [
+            {"customer_id": "E100", "period": f"2026-{m:02d}", "technology": "pv", "installed_kw": 100.0,
+             "mode": "surplus", "generated_kwh": 10_000.0, "self_consumed_kwh": 6_000.0,
+             "exported_kwh": 4_000.0}
+            for m in (8, 9, 10)
+        ],
+    )  # fmt: skip
+
+
+def test_the_report_has_the_renewables_area_for_the_year_so_far(team: Team, tmp_path: Path) -> None:
+    """E100 consumed 300 MWh in 2026 so far; at a 20 % weight it owes 60 MWh and covers 18 MWh with
+    its own PV: 42 MWh short = 42 certificates, at the default 2.31 yuan 97.02 yuan (docs/rules.md §7)."""
+    from powerkam.renewables import services as renewables
+
+    _own_pv(tmp_path)
+    renewables.weight_set(province="示范省", year=2026, party_type="market_user", total_weight="0.2")
+    user = dashboard.whole_base_user()
+    figures = dashboard.figures_for(user, AS_OF)
+    summary = _summary(report_xlsx(figures, user=user, as_of=AS_OF))
+    assert summary["新能源客户（2026 年）"] == 1
+    assert summary["本年已出账月数"] == 3
+    assert summary["未完成消纳责任"] == 1
+    assert summary["自有发电的自发自用比例"] == pytest.approx(0.6)  # a percentage cell
+    assert summary["自用比例低于下限"] == 0
+    assert summary["本年至今应消纳量（MWh）"] == pytest.approx(60.0)
+    assert summary["本年至今已完成（MWh）"] == pytest.approx(18.0)
+    assert summary["缺口（MWh）"] == pytest.approx(42.0)
+    assert summary["缺口（绿证张数）"] == 42
+    assert summary["按最新绿证价格计的缺口金额（元）"] == pytest.approx(97.02)
+    assert "警告" not in summary
+    mail = report_text(figures, as_of=AS_OF)
+    assert "【新能源】" in mail
+    assert "自有发电的自发自用比例: 60.0%" in mail
+    assert "缺口（绿证张数）: 42" in mail
+    assert "按最新绿证价格计的缺口金额（元）: 97.02" in mail
+
+
+def test_the_report_warns_when_the_years_weight_is_not_loaded(team: Team, tmp_path: Path, smtp_server: Any) -> None:
+    _own_pv(tmp_path)
+    monthly_report_send(as_of=AS_OF)
+    text = smtp_server.messages[0].text
+    assert "【新能源】" in text
+    assert "新能源客户（2026 年）: 1" in text
+    assert "本年至今应消纳量（MWh）: 0" in text  # no obligation without a weight …
+    warning = next(line for line in text.splitlines() if line.strip().startswith("警告"))
+    assert "示范省" in warning  # … and the report says why
+    assert "2026" in warning
+    attachment = next(smtp_server.messages[0].message.iter_attachments())
+    assert "2026" in _summary(attachment.get_content())["警告"]
+
+
+def test_without_renewable_accounts_the_report_has_no_renewables_area(team: Team) -> None:
+    user = dashboard.whole_base_user()
+    mail = report_text(dashboard.figures_for(user, AS_OF), as_of=AS_OF)
+    assert "【新能源】" not in mail

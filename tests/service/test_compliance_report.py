@@ -149,3 +149,116 @@ def test_monthly_complaints_by_type_and_district(manager: User, account: Account
         {"month": "2026-11", "type": "report", "district": "东城区", "count": 1},
         {"month": "2026-11", "type": "ticket", "district": "东城区", "count": 1},
     ]
+
+
+@pytest.fixture
+def complaints(manager: User, account: Account, colleague: User) -> None:
+    """September to November 2026: 95598 complaints and a report in 东城区 (the manager's account),
+    a complaint in 西城区 (a colleague's account), a complaint ticket recorded without a work order."""
+    account.district = "东城区"
+    account.save()
+    other = AccountFactory(customer_id="C900009", district="西城区")
+    AssignmentFactory(account=other, staff=colleague)
+    for no, kind, received, on in [
+        ("W1", "complaint", at(2026, 9, 5, 9, 0), account),
+        ("W2", "complaint", at(2026, 11, 20, 9, 0), account),
+        ("W3", "report", at(2026, 11, 2, 9, 0), account),
+        ("W4", "inquiry", at(2026, 11, 3, 9, 0), account),
+        ("W5", "complaint", at(2026, 11, 30, 23, 30), other),  # late on the last day: still November
+        ("W6", "complaint", at(2026, 12, 1, 0, 30), other),  # after the period
+    ]:
+        WorkOrder.objects.create(order_no=no, order_type=kind, received_at=received, account=on, status="open")
+    services.ticket_create(
+        kind=TicketKind.COMPLAINT, title="当面投诉", by=manager, account=account, accepted_on=D(2026, 11, 4)
+    )
+
+
+PERIOD = "?first=2026-09-01&last=2026-11-30"
+
+
+def _table(html: str, testid: str) -> list[list[str]]:
+    import re
+
+    body = html.split(f'data-testid="{testid}"', 1)[1].split("</table>", 1)[0]
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
+    return [
+        [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", r, re.S)] for r in rows
+    ]
+
+
+@pytest.mark.django_db
+def test_the_monthly_complaint_page_by_month_and_district(supervisor: User, complaints: None) -> None:
+    zh = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    zh.force_login(supervisor)
+    html = zh.get("/service/complaints/" + PERIOD).content.decode()
+    assert "投诉月报" in html
+    assert _table(html, "complaints-by-month") == [
+        ["月份", "95598 投诉", "举报", "无工单的投诉（本系统登记）", "合计"],
+        ["2026-09", "1", "0", "0", "1"],
+        ["2026-10", "0", "0", "0", "0"],  # a month without complaints is shown, with zeros
+        ["2026-11", "2", "1", "1", "4"],
+        ["合计", "3", "1", "1", "5"],
+    ]
+    assert _table(html, "complaints-by-district") == [
+        ["区县", "95598 投诉", "举报", "无工单的投诉（本系统登记）", "合计"],
+        ["东城区", "2", "1", "1", "4"],
+        ["西城区", "1", "0", "0", "1"],
+    ]
+    for english in ("Monthly complaint report", "By district", "Reports of misconduct"):
+        assert english not in html
+    en = Client(HTTP_ACCEPT_LANGUAGE="en")
+    en.force_login(supervisor)
+    english_page = en.get("/service/complaints/" + PERIOD).content.decode()
+    assert "Monthly complaint report" in english_page
+    assert "Reports of misconduct" in english_page
+
+
+@pytest.mark.django_db
+def test_the_monthly_complaint_workbook_reads_back(supervisor: User, complaints: None) -> None:
+    zh = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    zh.force_login(supervisor)
+    response = zh.get("/service/complaints/" + PERIOD + "&format=xlsx")
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert "complaints-2026-09-01-2026-11-30.xlsx" in response["Content-Disposition"]
+    book = load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == ["按月", "按区县", "明细"]
+    by_month = list(book["按月"].iter_rows(values_only=True))
+    assert by_month[0][0] == "投诉情况 2026-09-01 – 2026-11-30"
+    assert by_month[1] == ("月份", "95598 投诉", "举报", "无工单的投诉（本系统登记）", "合计")
+    assert by_month[2:] == [
+        ("2026-09", 1, 0, 0, 1),
+        ("2026-10", 0, 0, 0, 0),
+        ("2026-11", 2, 1, 1, 4),
+        ("合计", 3, 1, 1, 5),
+    ]
+    by_district = list(book["按区县"].iter_rows(min_row=3, values_only=True))
+    assert by_district == [("东城区", 2, 1, 1, 4), ("西城区", 1, 0, 0, 1)]
+    detail = list(book["明细"].iter_rows(min_row=2, values_only=True))
+    assert detail == [
+        ("2026-09", "95598 投诉", "东城区", 1),
+        ("2026-11", "95598 投诉", "东城区", 1),
+        ("2026-11", "95598 投诉", "西城区", 1),
+        ("2026-11", "举报", "东城区", 1),
+        ("2026-11", "无工单的投诉（本系统登记）", "东城区", 1),
+    ]
+
+
+@pytest.mark.django_db
+def test_a_manager_sees_the_complaints_of_their_own_accounts(manager: User, complaints: None) -> None:
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.force_login(manager)
+    html = client.get("/service/complaints/" + PERIOD).content.decode()
+    assert [row[0] for row in _table(html, "complaints-by-district")[1:]] == ["东城区"]
+    assert "西城区" not in html
+
+
+@pytest.mark.django_db
+def test_the_complaint_report_refuses_a_bad_period_and_is_linked(supervisor: User, complaints: None) -> None:
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(supervisor)
+    bad = client.get("/service/complaints/?first=2026-11-30&last=2026-09-01", follow=True)
+    assert "The period ends before it starts." in bad.content.decode()
+    garbled = client.get("/service/complaints/?first=Nov", follow=True)
+    assert "YYYY-MM-DD" in garbled.content.decode()
+    assert 'data-testid="complaints-report-link"' in client.get("/service/compliance/").content.decode()
+    assert "/service/complaints/" in client.get("/service/").content.decode()

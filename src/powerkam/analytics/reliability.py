@@ -8,6 +8,8 @@ intervals are united first: two overlapping outages of one feeder are one dead p
 - :func:`merge_intervals`, :func:`intersect_intervals` — the interval arithmetic.
 - :func:`supply_interruptions` — one account's interruptions from its feeders' outage history,
   each marked planned (every outage active during it was planned) or unplanned (at least one was not).
+- :func:`combine_interruptions` — an account's interruptions from its feeders and those recorded on
+  the account itself (a fault repair's outage), each period counted once.
 - :func:`account_reliability` — interruptions, hours, planned vs unplanned per account over a period
   (the last 12 months by default), intervals clipped to the period.
 - :func:`read_feeder_outages` — the ``outages`` dataset of the analytics store, for a period.
@@ -154,6 +156,26 @@ def supply_interruptions(outages: Iterable[FeederOutage], feeders: Sequence[str]
     return result
 
 
+def combine_interruptions(*records: Iterable[Interruption]) -> list[Interruption]:
+    """One account's interruptions from several records — those of its feeders' outage history and
+    those recorded on the account itself (the outage of a fault repair, docs/service.md) — as maximal
+    periods: overlapping or touching interruptions are one, unplanned if any part of it was, with
+    every record's ids. So an outage that two records both know is counted once."""
+    result: list[Interruption] = []
+    for event in sorted((e for r in records for e in r if e.end > e.start), key=lambda e: (e.start, e.end)):
+        if result and event.start <= result[-1].end:
+            last = result[-1]
+            result[-1] = Interruption(
+                last.start,
+                max(last.end, event.end),
+                last.planned and event.planned,
+                tuple(sorted(set(last.outage_ids) | set(event.outage_ids))),
+            )
+        else:
+            result.append(event)
+    return result
+
+
 # -- reliability --------------------------------------------------------------------------------
 
 
@@ -202,23 +224,29 @@ def account_reliability(
     *,
     until: dt.datetime,
     months: int = RELIABILITY_MONTHS,
+    own: Mapping[str, Sequence[Interruption]] | None = None,
 ) -> dict[str, Reliability]:
     """Reliability of every account in ``supply`` (customer id → its feeders) over the ``months``
     calendar months ending at ``until``.
 
-    An interruption that began before the period counts, with only its hours inside the period.
-    An account without feeders has no recorded interruptions.
+    ``own``: interruptions recorded on an account itself (customer id → interruptions; fault repairs),
+    joined with those of its feeders by :func:`combine_interruptions`; an account found only there is
+    reported too. An interruption that began before the period counts, with only its hours inside the
+    period. An account without feeders has no interruptions but its own.
     """
     since = months_before(until, months)
+    own = own or {}
     by_feeder: dict[str, list[FeederOutage]] = {}
     for outage in outages:
         if outage.end > since and outage.start < until:
             by_feeder.setdefault(outage.feeder_id, []).append(outage)
     result: dict[str, Reliability] = {}
-    for customer_id, feeders in supply.items():
+    accounts: dict[str, Sequence[str]] = {**dict.fromkeys(own, ()), **supply}
+    for customer_id, feeders in accounts.items():
         relevant = [o for f in dict.fromkeys(feeders) for o in by_feeder.get(f, ())]
         events = []
-        for event in supply_interruptions(relevant, list(feeders)) if feeders else []:
+        from_feeders = supply_interruptions(relevant, list(feeders)) if feeders else []
+        for event in combine_interruptions(from_feeders, own.get(customer_id, ())):
             start, end = max(event.start, since), min(event.end, until)
             if start < end:
                 events.append(Interruption(start, end, event.planned, event.outage_ids))

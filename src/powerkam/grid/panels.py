@@ -14,14 +14,16 @@ from powerkam.web.panels import Panel, register
 
 
 def _account_reliability(request: HttpRequest, account: Account) -> dict[str, Any]:
+    # the outages of its fault repairs are on its record too (docs/service.md)
+    faults = list(account.fault_interruptions.select_related("ticket").order_by("-start")[:10])
     try:
-        reliability = selectors.account_reliability(account=account) if account.feeders else None
+        reliability = selectors.account_reliability(account=account) if account.feeders or faults else None
     except ApplicationError as exc:  # e.g. no outage history imported yet
         reliability, problem = None, exc.message
     else:
         problem = ""
     outages = account.outages_affecting.select_related("outage").order_by("-outage__start")[:10]
-    return {"reliability": reliability, "problem": problem, "outages": outages}
+    return {"reliability": reliability, "problem": problem, "outages": outages, "faults": faults}
 
 
 def register_panels() -> None:

@@ -14,7 +14,7 @@ from powerkam.accounts.models import Account, KeyStatus
 from powerkam.analytics import reliability as rel
 from powerkam.analytics.outages import parse_feeders
 from powerkam.grid.models import Feeder, Substation
-from powerkam.outages.selectors import outage_rules, store_dir, to_local_naive
+from powerkam.outages.selectors import outage_rules, store_dir, to_aware, to_local_naive
 
 
 @dataclass
@@ -95,30 +95,60 @@ def _key_supply() -> list[rel.KeyAccountSupply]:
     ]
 
 
+def own_interruptions(
+    *, since: dt.datetime, until: dt.datetime, accounts: Any = None
+) -> dict[str, list[rel.Interruption]]:
+    """Interruptions recorded on the accounts themselves in ``[since, until)`` (naive local times):
+    the outages of restored fault repairs (service.FaultInterruption, docs/service.md), unplanned,
+    named ``ticket:<id>``. ``accounts``: a queryset of accounts to limit them to."""
+    from powerkam.service.models import FaultInterruption  # the service desk records them
+
+    rows = FaultInterruption.objects.filter(end__gt=to_aware(since), start__lt=to_aware(until))
+    if accounts is not None:
+        rows = rows.filter(account__in=accounts)
+    out: dict[str, list[rel.Interruption]] = {}
+    for row in rows.select_related("account").order_by("start", "id"):
+        out.setdefault(row.account.customer_id, []).append(
+            rel.Interruption(
+                to_local_naive(row.start),
+                to_local_naive(row.end),
+                planned=False,
+                outage_ids=(f"ticket:{row.ticket_id}",),
+            )
+        )
+    return out
+
+
 def reliability_table(*, until: dt.datetime | None = None, key_only: bool = True) -> list[rel.Reliability]:
-    """Reliability of every (key) account with feeders over the rules' months (12) ending ``until`` (now)."""
+    """Reliability of every (key) account with feeders — or with a fault repair's outage on its record —
+    over the rules' months (12) ending ``until`` (now)."""
     rules = outage_rules()
     end = to_local_naive(until or timezone.now())
-    accounts = Account.objects.active().exclude(feeders="")
+    accounts = Account.objects.active()
     if key_only:
         accounts = accounts.filter(key_status=KeyStatus.KEY)
-    supply = {a.customer_id: tuple(parse_feeders(a.feeders)) for a in accounts.order_by("customer_id")}
+    supply = {
+        a.customer_id: tuple(parse_feeders(a.feeders)) for a in accounts.exclude(feeders="").order_by("customer_id")
+    }
     since = rel.months_before(end, rules.reliability_months)
     feeders = {f for fs in supply.values() for f in fs}
     outages = rel.read_feeder_outages(store_dir(), since=since, until=end, feeders=feeders)
-    table = rel.account_reliability(supply, outages, until=end, months=rules.reliability_months)
+    own = own_interruptions(since=since, until=end, accounts=accounts)
+    table = rel.account_reliability(supply, outages, until=end, months=rules.reliability_months, own=own)
     return sorted(table.values(), key=lambda r: (-r.hours, -r.interruptions, r.customer_id))
 
 
 def account_reliability(*, account: Account, until: dt.datetime | None = None) -> rel.Reliability:
+    """One account's reliability: its feeders' outages and its fault repairs' (docs/service.md)."""
     rules = outage_rules()
     end = to_local_naive(until or timezone.now())
     feeders = tuple(parse_feeders(account.feeders))
     since = rel.months_before(end, rules.reliability_months)
     outages = rel.read_feeder_outages(store_dir(), since=since, until=end, feeders=feeders)
-    return rel.account_reliability({account.customer_id: feeders}, outages, until=end, months=rules.reliability_months)[
-        account.customer_id
-    ]
+    own = own_interruptions(since=since, until=end, accounts=Account.objects.filter(pk=account.pk))
+    return rel.account_reliability(
+        {account.customer_id: feeders}, outages, until=end, months=rules.reliability_months, own=own
+    )[account.customer_id]
 
 
 def _thresholds() -> rel.UpgradeThresholds:

@@ -27,7 +27,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext, ngettext
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from powerkam.accounts.models import CRM_MIN_VOLTAGE_KV, Account, Assignment
+from powerkam.accounts.models import CRM_MIN_VOLTAGE_KV, Account, AreaClass, Assignment
 from powerkam.analytics.io import CONTRACT, FileRefused, RowError, read_raw, upsert_dataset, validate
 from powerkam.analytics.io.contract import KindSpec
 from powerkam.analytics.io.errors import render
@@ -300,7 +300,8 @@ def _land_accounts(
         frontier = list(parents)
     fields = [
         "name", "industry", "voltage_kv", "contract_capacity_kva", "tariff", "basic_charge_mode", "feeders",
-        "important_grade", "district", "address", "latitude", "longitude", "connected_on", "archived",
+        "important_grade", "district", "area_class", "address", "latitude", "longitude", "connected_on",
+        "archived",
     ]  # fmt: skip
     values = {
         cid: {
@@ -313,6 +314,8 @@ def _land_accounts(
             "feeders": r["feeders"] or "",
             "important_grade": r["important_grade"] or "",
             "district": r["district"] or "",
+            # CRM only (docs/data-formats.md): an empty cell is the default, urban.
+            "area_class": r.get("area_class") or AreaClass.URBAN,
             "address": r["address"] or "",
             "latitude": _decimal(r["latitude"], 6),
             "longitude": _decimal(r["longitude"], 6),

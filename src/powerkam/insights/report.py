@@ -3,7 +3,8 @@ short text, mailed to the supervisors on the first day of each month (and on dem
 
 The workbook has the summary (one figure a row, area by area), the key accounts' share of the base
 month by month, every key account in arrears (not only the ten on the page), the service time
-limits by type and the accounts overdue for a visit that the overview names. Figures come from
+limits by type, the accounts overdue for a visit that the overview names, and the renewable key
+accounts against their consumption-responsibility quota for the year so far. Figures come from
 :mod:`powerkam.web.dashboard`, so the report, the page, the API and the CLI never disagree.
 """
 
@@ -92,9 +93,35 @@ def summary_rows(figures: dict[str, dict[str, Any]]) -> Iterator[tuple[str, str,
             " / ".join(str(h["risk"].get(k, 0)) for k in ("high", "medium", "low")),
         )
         yield area, _("Tariff savings to offer (yuan a year)"), Typed(h["tariff_savings_yuan"], "money")
+    if g := figures.get("renewables"):
+        yield from _renewables_rows(g)
     for key, tile_figures in figures.items():
         if "problem" in tile_figures:
             yield key, _("Not available"), tile_figures["problem"]
+
+
+def _renewables_rows(g: dict[str, Any]) -> Iterator[tuple[str, str, Any]]:
+    """The renewables area (docs/renewables.md, docs/rules.md §7): the overview tile's figures — the
+    renewables app's selectors — for the year so far; a warning per party type whose weight for the
+    year is not loaded (their accounts have no obligation, so the totals leave them out)."""
+    from powerkam.renewables.selectors import missing_weight_message
+
+    area = _("Renewable energy")
+    year = g["year"]
+    yield area, _("Renewable accounts, %(year)s") % {"year": year}, g["accounts"]
+    if g.get("months") is not None:
+        yield area, _("Months billed so far"), g["months"]
+    yield area, _("Short of the quota"), g["short"]
+    yield area, _("Self-use ratio of own generation"), _share(g.get("self_consumption_ratio"))
+    yield area, _("Below the self-use minimum"), g["below_minimum"]
+    yield area, _("Quota obligation, year so far (MWh)"), Typed(g["obligation_mwh"], "kwh")
+    yield area, _("Quota fulfilled, year so far (MWh)"), Typed(g["fulfilled_mwh"], "kwh")
+    if g.get("shortfall_mwh") is not None:
+        yield area, _("Shortfall (MWh)"), Typed(g["shortfall_mwh"], "kwh")
+    yield area, _("Shortfall (certificates)"), g["shortfall_certificates"]
+    yield area, _("Shortfall at the latest certificate price (yuan)"), Typed(g["shortfall_cost_yuan"], "money")
+    for party in g.get("missing_weights", []):
+        yield area, _("Warning"), missing_weight_message(g.get("province", ""), year, party)
 
 
 def report_xlsx(figures: dict[str, dict[str, Any]], *, user: Any, as_of: dt.date) -> bytes:
@@ -157,7 +184,7 @@ def _shown(value: Any) -> Any:
             return "—"
         if value.kind == "percent":
             return f"{value.value * 100:.1f}%"
-        if value.kind == "kva":
+        if value.kind in ("kva", "kwh"):
             return f"{value.value:,.0f}"
         return f"{value.value:,.2f}"
     return value

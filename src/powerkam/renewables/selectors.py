@@ -189,7 +189,7 @@ def party_types(accounts: list[Account], rules: engine.RenewableRules) -> dict[i
     return {a.pk: recorded.get(a.pk, rules.default_party_type) for a in accounts}
 
 
-def _missing_weight(province: str, year: int, party_type: str) -> str:
+def missing_weight_message(province: str, year: int, party_type: str) -> str:
     return _(
         "No consumption-responsibility weight is loaded for %(province)s %(year)s (%(party)s): "
         "the obligation cannot be computed. An administrator adds it under Administration → weights."
@@ -227,7 +227,7 @@ def account_renewables_many(
             green_premium_yuan_per_kwh=premium,
         )
         if weight is None:
-            item.warnings.append(_missing_weight(rules.province, year, party))
+            item.warnings.append(missing_weight_message(rules.province, year, party))
         if item.below_minimum:
             item.warnings.append(
                 _(
@@ -290,6 +290,11 @@ class RenewableList:
     warnings: list[str]
 
     @property
+    def missing_weights(self) -> list[str]:
+        """The party types of the listed accounts whose weight for the year is not loaded."""
+        return sorted({r.party_type for r in self.rows if r.weight is None})
+
+    @property
     def totals(self) -> dict[str, float]:
         quotas = [r.quota for r in self.rows if r.quota is not None]
         return {
@@ -302,6 +307,7 @@ class RenewableList:
             "short": sum(1 for r in self.rows if r.status == "short"),
             "no_weight": sum(1 for r in self.rows if r.status == "no_weight"),
             "generated_mwh": sum(r.figures.generated_kwh for r in self.rows) / 1000,
+            "self_consumed_mwh": sum(r.figures.self_consumed_kwh for r in self.rows) / 1000,
             "own_renewable_mwh": sum(r.figures.own_renewable_kwh for r in self.rows) / 1000,
             "below_minimum": sum(1 for r in self.rows if r.below_minimum),
         }
@@ -332,9 +338,9 @@ def renewable_list(
     elif status in STATUSES:
         rows = [r for r in rows if r.status == status]
     rows.sort(key=lambda r: (-(r.quota.shortfall_mwh if r.quota else -1), r.account.customer_id))
-    parties = sorted({r.party_type for r in rows if r.weight is None})
-    warnings = [_missing_weight(rules.province, year, p) for p in parties]
-    return RenewableList(year, rows, warnings)
+    found = RenewableList(year, rows, [])
+    found.warnings = [missing_weight_message(rules.province, year, p) for p in found.missing_weights]
+    return found
 
 
 def monthly_generation(account: Account, months: int = 24) -> list[engine.MonthGeneration]:

@@ -12,7 +12,15 @@ from django.contrib import admin
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
-from powerkam.service.models import Case, HourLimit, NoticeDelivery, NoticeTemplate, Ticket, TimeLimit
+from powerkam.service.models import (
+    Case,
+    FaultInterruption,
+    HourLimit,
+    NoticeDelivery,
+    NoticeTemplate,
+    Ticket,
+    TimeLimit,
+)
 
 
 @admin.register(TimeLimit)
@@ -53,6 +61,15 @@ class TicketAdmin(ReadOnlyAdmin):
     list_display = ("id", "title", "kind", "clock", "owner", "status", "accepted_on", "due_on")
     list_filter = ("status", "kind", "clock", "green_channel")
     search_fields = ("title", "account__customer_id", "account__name")
+
+
+@admin.register(FaultInterruption)
+class FaultInterruptionAdmin(ReadOnlyAdmin):
+    """The outages of restored fault repairs on the accounts' reliability record (written by the
+    service when the restoration is recorded)."""
+
+    list_display = ("ticket", "account", "start", "end")
+    search_fields = ("account__customer_id", "account__name")
 
 
 @admin.register(Case)

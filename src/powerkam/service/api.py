@@ -22,7 +22,7 @@ from powerkam.api.fields import MONTH, USERNAME, ApiDate, ApiDateTime, length
 from powerkam.api.versioning import ConflictOut, optional_version, set_etag
 from powerkam.core.errors import ApplicationError
 from powerkam.service import selectors, services
-from powerkam.service.models import Case, ClockPause, Ticket, TicketKind, Transfer
+from powerkam.service.models import Case, ClockPause, FaultInterruption, Ticket, TicketKind, Transfer
 
 router = Router(tags=["service"])
 
@@ -105,9 +105,18 @@ class EventOut(Schema):
     data: dict[str, Any]
 
 
+class InterruptionOut(Schema):
+    """A restored fault repair's outage on the account's reliability record (docs/service.md)."""
+
+    start: dt.datetime
+    end: dt.datetime
+    hours: float
+
+
 class TicketDetailOut(TicketOut):
     owners: list[OwnerOut]
     timeline: list[EventOut]
+    interruption: InterruptionOut | None = None
 
 
 class TicketIn(Schema):
@@ -327,6 +336,10 @@ def _detail(ticket: Ticket) -> dict[str, Any]:
         {"kind": e.kind, "at": e.at, "by": e.by.get_username() if e.by else None, "detail": e.detail, "data": e.data}
         for e in selectors.ticket_timeline(ticket)
     ]
+    record = FaultInterruption.objects.filter(ticket=ticket).first()
+    data["interruption"] = (
+        None if record is None else {"start": record.start, "end": record.end, "hours": round(record.hours, 2)}
+    )
     return data
 
 

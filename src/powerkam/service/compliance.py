@@ -219,3 +219,82 @@ def complaints_by_month(*, user: AnyUser, first: dt.date, last: dt.date) -> dict
         district = ticket.account.district if ticket.account else ""
         counts[(ticket.accepted_on.strftime("%Y-%m"), "ticket", district or "")] += 1
     return {"rows": [{"month": m, "type": t, "district": d, "count": n} for (m, t, d), n in sorted(counts.items())]}
+
+
+#: The complaint report's types, in their column order: 95598 complaints, 95598 reports of
+#: misconduct, and complaint tickets recorded in PowerKAM without a work order.
+COMPLAINT_TYPES = ("complaint", "report", "ticket")
+
+
+def complaint_type_label(kind: str) -> str:
+    from django.utils.translation import gettext as _
+
+    labels = {
+        "complaint": _("95598 complaints"),
+        "report": _("Reports of misconduct"),
+        "ticket": _("Complaint tickets without a work order"),
+    }
+    return labels.get(kind, kind)
+
+
+@dataclass
+class ComplaintLine:
+    """One line of the monthly complaint report: a month or a district, its count per type."""
+
+    key: str
+    counts: dict[str, int]
+
+    @property
+    def cells(self) -> list[int]:
+        return [self.counts.get(t, 0) for t in COMPLAINT_TYPES]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass
+class ComplaintReport:
+    """The monthly complaint report (docs/service.md): :func:`complaints_by_month`'s rows, by month
+    (every month of the period, an empty one with zeros) and by district, with the totals."""
+
+    first: dt.date
+    last: dt.date
+    rows: list[dict[str, Any]]
+
+    @property
+    def months(self) -> list[str]:
+        months, day = [], self.first.replace(day=1)
+        while day <= self.last:
+            months.append(day.strftime("%Y-%m"))
+            day = (day + dt.timedelta(days=32)).replace(day=1)
+        return months
+
+    def _lines(self, field_name: str, keys: list[str]) -> list[ComplaintLine]:
+        lines = {k: ComplaintLine(k, defaultdict(int)) for k in keys}
+        for row in self.rows:
+            lines.setdefault(row[field_name], ComplaintLine(row[field_name], defaultdict(int)))
+            lines[row[field_name]].counts[row["type"]] += row["count"]
+        return list(lines.values())
+
+    @property
+    def by_month(self) -> list[ComplaintLine]:
+        return self._lines("month", self.months)
+
+    @property
+    def by_district(self) -> list[ComplaintLine]:
+        """Districts with the most complaints first ("" — no district recorded — last among equals)."""
+        lines = self._lines("district", [])
+        return sorted(lines, key=lambda line: (-line.total, line.key == "", line.key))
+
+    @property
+    def total(self) -> ComplaintLine:
+        counts: dict[str, int] = defaultdict(int)
+        for row in self.rows:
+            counts[row["type"]] += row["count"]
+        return ComplaintLine("", counts)
+
+
+def complaint_report(*, user: AnyUser, first: dt.date, last: dt.date) -> ComplaintReport:
+    """The complaints of the period in the user's scope, for the page and its workbook."""
+    return ComplaintReport(first, last, complaints_by_month(user=user, first=first, last=last)["rows"])

@@ -647,3 +647,41 @@ class WorkOrder(models.Model):
 
     def __str__(self) -> str:
         return self.order_no
+
+
+class FaultInterruption(models.Model):
+    """The supply interruption of a fault repair on the account's reliability record: from the fault's
+    report (the ticket's ``accepted_at``) to the restoration (``restored_at``). One per ticket, written
+    when the restoration is recorded; the grid's reliability figures (grid page, 360 page, health)
+    count it with the feeders' outage history, a period both know once (docs/service.md)."""
+
+    ticket = models.OneToOneField(
+        Ticket, on_delete=models.PROTECT, related_name="interruption", verbose_name=_("ticket")
+    )
+    account = models.ForeignKey(
+        "accounts.Account",
+        on_delete=models.PROTECT,
+        related_name="fault_interruptions",
+        verbose_name=_("account"),
+    )
+    start = models.DateTimeField(_("supply lost at"))
+    end = models.DateTimeField(_("supply restored at"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("fault interruption")
+        verbose_name_plural = _("fault interruptions")
+        ordering = ["-start", "-id"]
+        indexes = [models.Index(fields=["account", "start"], name="fault_interruption_account")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end__gte=models.F("start")), name="fault_interruption_ends_after")
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.ticket_id} {self.start:%Y-%m-%d %H:%M} – {self.end:%Y-%m-%d %H:%M}"
+
+    @property
+    def hours(self) -> float:
+        return (self.end - self.start).total_seconds() / 3600

@@ -29,6 +29,7 @@ from powerkam.service.models import (
     ClockKind,
     ClockPause,
     EventKind,
+    FaultInterruption,
     NoticeDelivery,
     NoticeTemplate,
     Ticket,
@@ -527,6 +528,7 @@ def ticket_close(
         transfer.decided_at = timezone.now()
         transfer.decision_note = _("The ticket was closed.")
         transfer.save()
+    fault_interruption_record(current)
     if current.case_id is not None:
         _case_after_step_closed(current)
     return current
@@ -620,7 +622,30 @@ def ticket_restore(*, ticket: Ticket, version: int | None, by: User, at: dt.date
     current.restored_at = moment
     _save(current, ticket, by)
     _event(current, EventKind.RESTORED, by, on=_fmt(moment), in_time=in_time)
+    fault_interruption_record(current)
     return current
+
+
+def fault_interruption_record(ticket: Ticket) -> FaultInterruption | None:
+    """Put a restored fault repair's outage on the account's reliability record: an interruption from
+    the fault's report to the restoration (docs/service.md, "The outage on the reliability record").
+    Idempotent: one row per ticket, written only when its times differ (a second call changes nothing).
+    None for any other ticket (not a fault repair, no account, not restored)."""
+    if (
+        ticket.kind != TicketKind.FAULT_REPAIR
+        or ticket.account_id is None
+        or ticket.accepted_at is None
+        or ticket.restored_at is None
+    ):
+        return None
+    start, end = ticket.accepted_at, max(ticket.restored_at, ticket.accepted_at)
+    found = FaultInterruption.objects.select_for_update().filter(ticket=ticket).first()
+    if found is None:
+        return FaultInterruption.objects.create(ticket=ticket, account_id=ticket.account_id, start=start, end=end)
+    if (found.account_id, found.start, found.end) != (ticket.account_id, start, end):
+        found.account_id, found.start, found.end = ticket.account_id, start, end
+        found.save()
+    return found
 
 
 @transaction.atomic

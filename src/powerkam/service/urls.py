@@ -19,5 +19,6 @@ urlpatterns = [
     path("cases/<int:pk>/next-step/", views.case_next_step, name="case-next-step"),
     path("compliance/", views.compliance, name="compliance"),
     path("compliance/report/", views.compliance_report, name="compliance-report"),
+    path("complaints/", views.complaints_report, name="complaints-report"),
     path("arrears/", views.arrears, name="arrears"),
 ]

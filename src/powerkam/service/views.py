@@ -24,7 +24,16 @@ from powerkam.accounts.overview import arrears_table
 from powerkam.core.errors import ApplicationError
 from powerkam.service import forms, selectors, services
 from powerkam.service.letters import render_notice_html, render_pdf
-from powerkam.service.models import Case, NoticeDelivery, NoticeTemplate, Ticket, TicketKind, TicketStatus, Transfer
+from powerkam.service.models import (
+    Case,
+    FaultInterruption,
+    NoticeDelivery,
+    NoticeTemplate,
+    Ticket,
+    TicketKind,
+    TicketStatus,
+    Transfer,
+)
 from powerkam.staff import permissions
 from powerkam.web.charts import PALETTE
 from powerkam.web.excel import Column, Sheet, workbook_bytes, write_workbook, xlsx_response
@@ -176,6 +185,8 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "next_step_form": forms.NextStepForm(),
         "case_next": services.case_next_step(ticket.case) if ticket.case else None,
         "history": list(ticket.history.select_related("history_user").order_by("-history_id")[:30]),
+        # a restored fault repair's outage on the account's reliability record (docs/service.md)
+        "interruption": FaultInterruption.objects.filter(ticket=ticket).first() if hours else None,
     }
     return render(request, "service/ticket_detail.html", context)
 
@@ -536,6 +547,71 @@ def compliance_report(request: HttpRequest) -> HttpResponse:
         request,
         "service/compliance_report.html",
         {"report": report, "first": first, "last": last, "query": request.GET.urlencode()},
+    )
+
+
+def _complaint_period(request: HttpRequest) -> tuple[dt.date, dt.date]:
+    """?first=YYYY-MM-DD&last=YYYY-MM-DD; default: the six months to today (this month the last)."""
+    today = timezone.localdate()
+    index = today.year * 12 + today.month - 1 - 5
+    default_first = dt.date(index // 12, index % 12 + 1, 1)
+    try:
+        first = dt.date.fromisoformat(request.GET.get("first") or default_first.isoformat())
+        last = dt.date.fromisoformat(request.GET.get("last") or today.isoformat())
+    except ValueError:
+        raise ApplicationError(_("Give the period as dates in the form YYYY-MM-DD.")) from None
+    if last < first:
+        raise ApplicationError(_("The period ends before it starts."))
+    if (last - first).days > 3 * 366:
+        raise ApplicationError(_("Choose a period of at most three years."))
+    return first, last
+
+
+@login_required
+def complaints_report(request: HttpRequest) -> HttpResponse:
+    """The monthly complaint report: complaints per month and per district, by type (95598
+    complaints, reports of misconduct, complaint tickets without a work order), in the user's scope;
+    ``?format=xlsx`` gives the same tables and every (month, type, district) count as a workbook."""
+    from powerkam.service.compliance import COMPLAINT_TYPES, complaint_report, complaint_type_label
+
+    try:
+        first, last = _complaint_period(request)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return HttpResponseRedirect(reverse("service:complaints-report"))
+    report = complaint_report(user=request.user, first=first, last=last)
+    types = [complaint_type_label(t) for t in COMPLAINT_TYPES]
+    if request.GET.get("format") == "xlsx":
+        heading = [_("Complaints %(first)s – %(last)s") % {"first": first, "last": last}]
+        counts = [Column(t, "int") for t in types] + [Column(_("Total"), "int")]
+        by_month = Sheet(
+            title=_("By month"),
+            heading=heading,
+            columns=[Column(_("Month"), "text"), *counts],
+            rows=[[line.key, *line.cells, line.total] for line in report.by_month]
+            + [[_("Total"), *report.total.cells, report.total.total]],
+        )
+        by_district = Sheet(
+            title=_("By district"),
+            heading=heading,
+            columns=[Column(_("District"), "text"), *counts],
+            rows=[[line.key or "—", *line.cells, line.total] for line in report.by_district],
+        )
+        detail = Sheet(
+            title=_("Detail"),
+            columns=[
+                Column(_("Month"), "text"),
+                Column(_("Type"), "text"),
+                Column(_("District"), "text"),
+                Column(_("Complaints"), "int"),
+            ],
+            rows=[[r["month"], complaint_type_label(r["type"]), r["district"] or "—", r["count"]] for r in report.rows],
+        )
+        return xlsx_response(write_workbook([by_month, by_district, detail]), f"complaints-{first}-{last}")
+    return render(
+        request,
+        "service/complaints_report.html",
+        {"report": report, "types": types, "first": first, "last": last, "query": request.GET.urlencode()},
     )
 
 

@@ -66,6 +66,12 @@ IMPORTANT_GRADES: Choices = {
     "second": ("二级",),
     "temporary": ("临时性", "临时"),
 }
+#: Where the customer takes supply, for the fault-repair limits of the 供电服务"十项承诺" (docs/service.md).
+AREA_CLASSES: Choices = {
+    "urban": ("城区", "城市", "市区"),
+    "rural": ("农村", "乡村"),
+    "remote": ("特殊边远", "特殊边远地区", "边远地区"),
+}
 PROJECT_STAGES: Choices = {"planned": ("规划中", "规划"), "approved": ("已立项", "立项")}
 ROLES: Choices = {
     "manager": ("客户经理",),
@@ -149,6 +155,8 @@ CONTRACT: dict[str, KindSpec] = {
             Column("feeders", "text", aliases=("供电线路",), max_length=200),
             Column("important_grade", "enum", aliases=("重要用户等级",), choices=IMPORTANT_GRADES),
             Column("district", "text", aliases=("区县",), max_length=100),
+            # Not in the store's schema (analytics/store.py): it lands only on the CRM account.
+            Column("area_class", "enum", aliases=("地区类别", "供电区域类别"), choices=AREA_CLASSES),
             Column("address", "text", aliases=("地址",), max_length=300),
             Column("latitude", "decimal", aliases=("纬度",), range=LATITUDE, unit="°"),
             Column("longitude", "decimal", aliases=("经度",), range=LONGITUDE, unit="°"),

@@ -578,7 +578,8 @@ def _renewable_set_checks(spec: KindSpec, raw: RawTable, context: Mapping[str, A
 
 
 def _build_typed(con: duckdb.DuckDBPyConnection, spec: KindSpec, present: list[Column], result: Validated) -> None:
-    """Create the ``typed`` view: contract columns in store order (absent optional columns NULL)."""
+    """Create the ``typed`` view: contract columns in store order (absent optional columns NULL), then
+    the contract columns the store does not keep (they land only in the CRM)."""
     select: list[str] = []
     if spec.kind in SCHEMAS:
         schema = SCHEMAS[spec.kind]
@@ -597,6 +598,14 @@ def _build_typed(con: duckdb.DuckDBPyConnection, spec: KindSpec, present: list[C
                 select.append(f"CAST({_quote(f.name)} AS {_SQL_TYPES[spec.column(f.name).type]}) AS {_quote(f.name)}")
             else:
                 select.append(f"CAST(NULL AS {_SQL_TYPES[spec.column(f.name).type]}) AS {_quote(f.name)}")
+        # A contract column the store does not keep (customers.area_class) follows, for the CRM.
+        for c in spec.columns:
+            if c.name not in schema.names:
+                select.append(
+                    _quote(c.name)
+                    if c.name in present_names
+                    else f"CAST(NULL AS {_SQL_TYPES[c.type]}) AS {_quote(c.name)}"
+                )
         order = ""  # the writer sorts by key as it merges; validation does not pay for it
     else:
         present_names = {c.name for c in present}

@@ -208,7 +208,8 @@ def with_stored_values(
     if not kept or not path.exists():
         return table
     join = " AND ".join(f"n.{_quote(k)} = o.{_quote(k)}" for k in keys)
-    merged = ", ".join(f"o.{_quote(c)} AS {_quote(c)}" if c in kept else f"n.{_quote(c)}" for c in columns)
+    # Every column of ``table`` (also those the store does not keep, for the CRM), the kept ones stored.
+    merged = "n.* REPLACE (" + ", ".join(f"o.{_quote(c)} AS {_quote(c)}" for c in kept) + ")"
     con.execute(
         f"CREATE OR REPLACE TEMP VIEW {_quote(view)} AS SELECT {merged} "
         f"FROM {table} n LEFT JOIN read_parquet({sql_literal(path)}) o ON {join}"

@@ -100,6 +100,7 @@ CUSTOMER_HEADERS_ZH = {
     "feeders": "供电线路",
     "important_grade": "重要用户等级",
     "district": "区县",
+    "area_class": "地区类别",
     "address": "地址",
     "connected_on": "立户日期",
 }
@@ -111,6 +112,23 @@ _TARIFF_ZH = {
 }
 _MODE_ZH = {"capacity": "按容量", "demand": "按需量"}
 _IMPORTANT_ZH = {"special": "特级", "first": "一级", "second": "二级", "temporary": "临时性"}
+_AREA_ZH = {"urban": "城区", "rural": "农村", "remote": "特殊边远"}
+#: A county customer this far from the county seat (a share of the county's radius) is in a remote area.
+REMOTE_FROM_SEAT = 0.8
+
+
+def area_classes(population: Population) -> pa.Array:
+    """Where each customer takes supply, for the fault-repair limits (docs/service.md): the city's
+    districts are urban, the two counties rural, and a county's outskirts (far from its seat) remote."""
+    p = population
+    county = np.array([d.county for d in cat.DISTRICTS])[p.district]
+    centre_lat = np.array([d.latitude for d in cat.DISTRICTS])[p.district]
+    centre_lon = np.array([d.longitude for d in cat.DISTRICTS])[p.district]
+    radius = np.array([d.radius_deg for d in cat.DISTRICTS])[p.district]
+    lon_scale = np.cos(np.radians(centre_lat))
+    distance = np.hypot(p.latitude - centre_lat, (p.longitude - centre_lon) * lon_scale)
+    area = np.where(county, np.where(distance > REMOTE_FROM_SEAT * radius, "remote", "rural"), "urban")
+    return pa.array(area.tolist(), pa.string())
 
 
 @dataclass(frozen=True)
@@ -269,6 +287,8 @@ def customer_table(population: Population, grid: Grid) -> pa.Table:
 
 def _write_customers(files: DemoFiles, population: Population, grid: Grid) -> None:
     table = customer_table(population, grid)
+    # The area class lands only in the CRM (not a store column): the extract carries it after the district.
+    table = table.add_column(table.column_names.index("district") + 1, "area_class", area_classes(population))
     files.rows["customers"] = table.num_rows
     if table.num_rows > CUSTOMERS_CSV_MAX:
         path = files.directory / "customers.parquet"
@@ -283,14 +303,15 @@ def _write_customers(files: DemoFiles, population: Population, grid: Grid) -> No
 
     capacity = [f"{v:,.0f}" if v == int(v) else f"{v:,.2f}" for v in table.column("contract_capacity_kva").to_pylist()]
     voltage = [f"{v:g}" for v in table.column("voltage_kv").to_pylist()]
-    desktop = table.select([c for c in table.column_names if c not in {"latitude", "longitude"}]).add_column(
-        12, "latitude", table.column("latitude")
-    )
-    desktop = desktop.add_column(13, "longitude", table.column("longitude"))
+    desktop = table.select([c for c in table.column_names if c not in {"latitude", "longitude"}])
+    after_address = desktop.column_names.index("address") + 1
+    desktop = desktop.add_column(after_address, "latitude", table.column("latitude"))
+    desktop = desktop.add_column(after_address + 1, "longitude", table.column("longitude"))
     for column, values in (
         ("tariff", translate("tariff", _TARIFF_ZH)),
         ("basic_charge_mode", translate("basic_charge_mode", _MODE_ZH)),
         ("important_grade", translate("important_grade", _IMPORTANT_ZH)),
+        ("area_class", translate("area_class", _AREA_ZH)),
         ("contract_capacity_kva", pa.array(capacity, pa.string())),
         ("voltage_kv", pa.array(voltage, pa.string())),
     ):
