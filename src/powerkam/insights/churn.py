@@ -106,6 +106,21 @@ def current_model() -> engine.ChurnModel | None:
     return _loaded[key]
 
 
+def probabilities(customer_ids: list[str]) -> tuple[str, dict[str, float]] | None:
+    """The newest model's probability of loss within its horizon for each account (the morning's
+    health snapshot keeps it beside the rule score), and the model's version; None when no model is
+    trained or there is no history (the rules are in use). Accounts already lost get none."""
+    model = current_model()
+    if model is None or not customer_ids:
+        return None
+    try:
+        history = engine.load_history(store_dir(), customer_ids, months=HISTORY_MONTHS)
+    except engine.ChurnModelError:
+        return None
+    scores = engine.score_latest(model, history, reasons=0)
+    return str(model.card.get("version", "")), {s.customer_id: s.probability for s in scores}
+
+
 @dataclass(frozen=True)
 class AccountChurn:
     probability: float

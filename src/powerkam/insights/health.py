@@ -142,6 +142,13 @@ def signals_for(accounts: list[Account], *, today: dt.date, period: str | None) 
 class HealthRow:
     account: Account
     health: engine.Health
+    #: the churn model's probability of loss, from the morning's snapshot (None: no model, or live)
+    probability: float | None = None
+    model_version: str = ""
+
+    @property
+    def probability_percent(self) -> float | None:
+        return None if self.probability is None else round(100 * self.probability, 1)
 
 
 @dataclass(frozen=True)
@@ -199,8 +206,13 @@ RISING_DAYS = 30
 
 def health_snapshot_take(*, today: dt.date | None = None) -> int:
     """Record today's health of every key account (taking a day again replaces its rows); how many."""
+    from powerkam.insights import churn  # churn reads this module's rules
+
     today = today or timezone.localdate()
     report = key_account_health(user=None, today=today)
+    # the churn model's probability beside the rule score, when a model is trained (docs/health.md)
+    scored = churn.probabilities([r.account.customer_id for r in report.rows])
+    version, probability = scored if scored is not None else ("", {})
     rows = [
         HealthSnapshot(
             account=r.account,
@@ -210,6 +222,8 @@ def health_snapshot_take(*, today: dt.date | None = None) -> int:
             reason=r.health.reasons[0].code if r.health.reasons else "",
             reason_figures=r.health.reasons[0].figures if r.health.reasons else {},
             reason_action=r.health.reasons[0].action if r.health.reasons else "",
+            probability=probability.get(r.account.customer_id),
+            model_version=version if r.account.customer_id in probability else "",
         )
         for r in report.rows
     ]
@@ -219,7 +233,15 @@ def health_snapshot_take(*, today: dt.date | None = None) -> int:
             batch_size=2000,
             update_conflicts=True,
             unique_fields=["account", "taken_on"],
-            update_fields=["score", "risk", "reason", "reason_figures", "reason_action"],
+            update_fields=[
+                "score",
+                "risk",
+                "reason",
+                "reason_figures",
+                "reason_action",
+                "probability",
+                "model_version",
+            ],
         )
         _raise_alerts(rows, today)
     return len(rows)
@@ -356,7 +378,8 @@ class SnapshotReport:
             if snapshot.reason
             else []
         )
-        return HealthRow(snapshot.account, SnapshotHealth(snapshot.score, snapshot.risk, reasons))  # type: ignore[arg-type]
+        health = SnapshotHealth(snapshot.score, snapshot.risk, reasons)
+        return HealthRow(snapshot.account, health, snapshot.probability, snapshot.model_version)  # type: ignore[arg-type]
 
 
 def snapshot_report(

@@ -221,6 +221,9 @@ def health_export(request: HttpRequest) -> HttpResponse:
         Column(_("Main reason"), "text"),
         Column(_("What to do"), "text"),
     ]
+    with_model = snapshot is not None and snapshot.rows.exclude(probability=None).exists()
+    if with_model:
+        headers.insert(5, Column(_("Probability of loss (model)"), "percent"))
 
     def rows() -> Iterator[list[Any]]:
         actions: dict[str, str] = {}  # a handful of actions: each sentence rendered once
@@ -228,7 +231,7 @@ def health_export(request: HttpRequest) -> HttpResponse:
             reason = r.health.reasons[0] if r.health.reasons else None
             if reason is not None and reason.action not in actions:
                 actions[reason.action] = _action_text(reason.action)
-            yield [
+            row = [
                 r.account.customer_id,
                 r.account.name,
                 r.account.grade,
@@ -238,6 +241,9 @@ def health_export(request: HttpRequest) -> HttpResponse:
                 _reason_text(reason) if reason else None,
                 actions[reason.action] if reason else None,
             ]
+            if with_model:
+                row.insert(5, r.probability)
+            yield row
 
     title = _("Health and churn risk")
     return xlsx_response(
