@@ -270,3 +270,26 @@ def test_what_worked_page_excel_and_api_for_supervisors_not_managers(offered: Te
     client.force_login(offered.manager.user)
     assert client.get("/insights/offers/").status_code == 403
     assert api(offered.manager.user).get("/api/v1/insights/what-worked").status_code == 403
+
+
+@pytest.mark.parametrize("url", ["/insights/offers/", "/insights/health/E100/"])
+def test_no_english_label_in_chinese(offered: Team, url: str) -> None:
+    from tests.web.test_i18n import english_labels, visible_texts
+
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.force_login(offered.supervisor.user)
+    html = client.get(url).content.decode()
+    assert sorted(set(visible_texts(html)) & english_labels()) == []
+
+
+def test_a_new_offer_starts_from_the_best_ranked_strategy(client: Client, team: Team, store_dir: Path) -> None:
+    from tests.factories import paid_on_time
+
+    last = f"{TODAY.replace(day=1) - dt.timedelta(days=1):%Y-%m}"
+    bills = monthly_bills("E100", last_period=last, months=24, kwh=1_000_000.0)
+    unpaid = {("E100", b["period"]) for b in bills[-4:-1]}  # three bills overdue
+    write_dataset(store_dir, "billing", bills)
+    write_dataset(store_dir, "payments", paid_on_time(bills, except_=unpaid))
+    client.force_login(team.manager.user)
+    panel = client.get("/insights/health/E100/").content.decode()
+    assert '<option value="payment_plan" selected>' in panel

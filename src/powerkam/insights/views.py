@@ -336,7 +336,6 @@ def _health_fragment(
             )
             for o in recorded
         ],
-        "offer_form": offer_form or (_offer_form(request, account) if can_offer else None),
         "offer_error": offer_error,
         "today": today,
     }
@@ -347,6 +346,13 @@ def _health_fragment(
     context["churn"] = churn.account_churn(account=account)
     if "health" in context:
         context["strategies"] = churn.account_strategies(health=context["health"], churn=context["churn"])  # type: ignore[arg-type]
+    if offer_form is None and can_offer:
+        # a new offer starts from the best-ranked strategy and the revenue it is expected to keep
+        best = (context.get("strategies") or [None])[0]  # type: ignore[index]
+        offer_form = _offer_form(request, account)
+        if best is not None:
+            offer_form.initial.update(strategy=best.strategy, expected_yuan=round(best.expected_yuan))
+    context["offer_form"] = offer_form
     trend = health.score_trend(account=account)
     if len(trend) >= 2:
         context["trend_chart"] = charts.score_trend_chart([(t.taken_on, t.score) for t in trend])
