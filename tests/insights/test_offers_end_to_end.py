@@ -217,9 +217,15 @@ def test_the_api_refuses_in_its_error_shape(team: Team) -> None:
 @pytest.fixture
 def offered(team: Team, store_dir: Path) -> Team:
     """36 months of bills to 2026-11. E100 stays; E200's consumption collapses from 2026-06 (lost);
-    E101 stays but its offer of 2026-05 is too recent to tell."""
+    E101 stays but its offer of 2026-05 is too recent to tell. Never offered anything: E300 stays,
+    E301 collapses from 2026-03 (lost in 2026-05) — the comparable accounts."""
     rows = monthly_bills("E100", last_period="2026-11", months=36)
     rows += monthly_bills("E101", last_period="2026-11", months=36)
+    rows += monthly_bills("E300", last_period="2026-11", months=36)
+    rows += [
+        {**b, "kwh": 0.0} if b["period"] >= "2026-03" else b
+        for b in monthly_bills("E301", last_period="2026-11", months=36)
+    ]
     rows += [
         {**b, "kwh": 0.0} if b["period"] >= "2026-06" else b
         for b in monthly_bills("E200", last_period="2026-11", months=36)
@@ -250,6 +256,10 @@ def test_each_offer_says_whether_the_account_is_still_served_12_months_later(off
     assert plan.keep_rate == 0.5
     assert [s.strategy for s in found.strategies] == ["senior_visit", "payment_plan"]  # the table's order
     assert (found.total.offers, found.total.kept, found.total.keep_rate) == (4, 2, 2 / 3)
+    # against the accounts never offered anything at the same risk level in each offer's month
+    # (E300 kept, E301 lost within the 12 months): half of them kept; the recent offer is not compared
+    assert (plan.compared, plan.comparable_keep_rate) == (2, 0.5)
+    assert (found.total.compared, found.total.comparable_keep_rate) == (3, 0.5)
 
 
 def test_what_worked_page_excel_and_api_for_supervisors_not_managers(offered: Team, settings: object) -> None:
@@ -263,10 +273,11 @@ def test_what_worked_page_excel_and_api_for_supervisors_not_managers(offered: Te
     rows = list(workbook.active.iter_rows(values_only=True))
     assert rows[0][:8] == ("策略", "挽留次数", "接受", "拒绝", "保留", "流失", "尚未可知", "保留率")
     plan = next(r for r in rows if r[0] == "缴费计划")
-    assert plan[1:8] == (3, 1, 1, 1, 1, 1, 0.5)
+    assert plan[1:9] == (3, 1, 1, 1, 1, 1, 0.5, 0.5)
     body = api(offered.viewer.user).get("/api/v1/insights/what-worked").json()
     assert body["months"] == 12
     assert {s["strategy"]: s["keep_rate"] for s in body["strategies"]} == {"senior_visit": 1.0, "payment_plan": 0.5}
+    assert body["total"]["comparable_keep_rate"] == 0.5
     client.force_login(offered.manager.user)
     assert client.get("/insights/offers/").status_code == 403
     assert api(offered.manager.user).get("/api/v1/insights/what-worked").status_code == 403
@@ -293,3 +304,12 @@ def test_a_new_offer_starts_from_the_best_ranked_strategy(client: Client, team: 
     client.force_login(team.manager.user)
     panel = client.get("/insights/health/E100/").content.decode()
     assert '<option value="payment_plan" selected>' in panel
+
+
+def test_comparable_accounts_are_at_the_same_risk_level_in_the_offers_month(offered: Team, store_dir: Path) -> None:
+    from tests.factories import paid_on_time
+
+    # E300 pays every bill (low risk); E301 and the offered accounts pay nothing (overdue arrears: high)
+    write_dataset(store_dir, "payments", paid_on_time(monthly_bills("E300", last_period="2026-11", months=36)))
+    plan = next(s for s in churn.what_worked(today=dt.date(2026, 12, 6)).strategies if s.strategy == "payment_plan")
+    assert (plan.compared, plan.comparable_keep_rate) == (2, 0.0)  # only E301, which was lost

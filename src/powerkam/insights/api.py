@@ -459,6 +459,11 @@ class StrategyWorkedOut(Schema):
     lost: int
     pending: int = Field(description="Offers whose months are not over yet (or with no history)")
     keep_rate: float | None = Field(description="kept ÷ (kept + lost); null before any offer's outcome is known")
+    comparable_keep_rate: float | None = Field(
+        description="share of comparable accounts never offered anything (same month, same rule risk level) "
+        "still served 12 months later, averaged over the offers compared; null: none to compare"
+    )
+    compared: int = Field(description="offers with comparable accounts")
     expected_yuan: float
     saved_yuan: float
 

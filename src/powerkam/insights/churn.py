@@ -275,12 +275,21 @@ class StrategyWorked:
     pending: int = 0
     expected_yuan: float = 0.0
     saved_yuan: float = 0.0
+    #: the offers compared with accounts never offered anything (see :func:`comparable_keep_rates`)
+    #: and the sum of those accounts' keep rates
+    compared: int = 0
+    comparable_kept: float = 0.0
 
     @property
     def keep_rate(self) -> float | None:
         """Kept ÷ (kept + lost): the offers whose 12 months are known; None before any is."""
         told = self.kept + self.lost
         return self.kept / told if told else None
+
+    @property
+    def comparable_keep_rate(self) -> float | None:
+        """The keep rate of comparable accounts not offered anything, averaged over the offers."""
+        return self.comparable_kept / self.compared if self.compared else None
 
 
 @dataclass(frozen=True)
@@ -299,9 +308,51 @@ class WhatWorked:
     def total(self) -> StrategyWorked:
         total = StrategyWorked("")
         for s in self.strategies:
-            for name in ("offers", "accepted", "declined", "kept", "lost", "pending", "expected_yuan", "saved_yuan"):
+            for name in (
+                "offers", "accepted", "declined", "kept", "lost", "pending", "expected_yuan", "saved_yuan",
+                "compared", "comparable_kept",
+            ):  # fmt: skip
                 setattr(total, name, getattr(total, name) + getattr(s, name))
         return total
+
+
+def comparable_keep_rates(offers: list[tuple[int, str, dt.date]], *, months: int = OUTCOME_MONTHS) -> dict[int, float]:
+    """For each ``(key, customer_id, offered_on)`` offer to an account not yet lost, whose ``months``
+    are over: the share of *comparable accounts* still served ``months`` later — the CRM accounts
+    never offered anything, billed and not yet lost in the offer's month, at the same rule risk level
+    then (high / medium / low, the rule baseline of the churn model on the history). No comparable
+    account: no figure for that offer."""
+    if not offers:
+        return {}
+    offered = set(RetentionOffer.objects.values_list("account__customer_id", flat=True))
+    try:
+        history = engine.load_history(
+            store_dir(), list(Account.objects.values_list("customer_id", flat=True)), months=HISTORY_MONTHS
+        )
+    except engine.ChurnModelError:
+        return {}
+    lost = engine.loss_months(history)
+    index = {cid: i for i, cid in enumerate(history.customer_ids)}
+    never = np.array([cid not in offered for cid in history.customer_ids])
+    periods, last = history.periods, len(history.periods) - 1
+    rules = health_rules()
+    levels: dict[int, np.ndarray] = {}
+    found = {}
+    for key, customer_id, offered_on in offers:
+        month, i = f"{offered_on:%Y-%m}", index.get(customer_id)
+        if i is None or month not in periods:
+            continue
+        t = periods.index(month)
+        if t + months > last or 0 <= lost[i] <= t:
+            continue
+        if t not in levels:  # 2 high, 1 medium, 0 low (baseline_risk: level × 100 + points lost)
+            risk = engine.baseline_risk(history, t, engine.features_at(history, t), rules)
+            levels[t] = np.minimum(risk // 100, 2)
+        alive = ((lost < 0) | (lost > t)) & ~np.isnan(history.kwh[:, t])
+        peers = alive & never & (levels[t] == levels[t][i])
+        if peers.any():
+            found[key] = float(((lost[peers] < 0) | (lost[peers] > t + months)).mean())
+    return found
 
 
 def what_worked(*, today: dt.date | None = None, months: int = OUTCOME_MONTHS) -> WhatWorked:
@@ -315,7 +366,9 @@ def what_worked(*, today: dt.date | None = None, months: int = OUTCOME_MONTHS) -
         .select_related("account", "offered_by__staff")
         .order_by("-offered_on", "-id")
     )
-    results = offer_results([(o.pk, o.account.customer_id, o.offered_on) for o in offers], months=months)
+    keys = [(o.pk, o.account.customer_id, o.offered_on) for o in offers]
+    results = offer_results(keys, months=months)
+    comparable = comparable_keep_rates(keys, months=months)
     order = [s.code for s in strategies_engine.DEFAULT_RULES.strategies]
     by_code: dict[str, StrategyWorked] = {}
     for offer in offers:
@@ -329,6 +382,9 @@ def what_worked(*, today: dt.date | None = None, months: int = OUTCOME_MONTHS) -
         row.pending += status in (PENDING, UNKNOWN)
         row.expected_yuan += float(offer.expected_yuan)
         row.saved_yuan += float(offer.saved_yuan or 0)
+        if offer.pk in comparable:
+            row.compared += 1
+            row.comparable_kept += comparable[offer.pk]
     rows = sorted(
         by_code.values(), key=lambda r: (order.index(r.strategy) if r.strategy in order else len(order), r.strategy)
     )
@@ -348,6 +404,8 @@ def what_worked_out(found: WhatWorked) -> dict[str, Any]:
             "lost": s.lost,
             "pending": s.pending,
             "keep_rate": None if s.keep_rate is None else round(s.keep_rate, 4),
+            "comparable_keep_rate": None if s.comparable_keep_rate is None else round(s.comparable_keep_rate, 4),
+            "compared": s.compared,
             "expected_yuan": round(s.expected_yuan, 2),
             "saved_yuan": round(s.saved_yuan, 2),
         }

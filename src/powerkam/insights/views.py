@@ -463,12 +463,13 @@ def what_worked_export(request: HttpRequest) -> HttpResponse:
         Column(_("Lost"), "int"),
         Column(_("Not known yet"), "int"),
         Column(_("Keep rate"), "percent"),
+        Column(_("Comparable accounts not offered: kept"), "percent"),
         Column(_("Revenue expected to be kept (yuan a year)"), "money"),
         Column(_("Yuan saved for the customers"), "money"),
     ]
 
     def row(label: str, s: churn.StrategyWorked) -> list[Any]:
-        return [label, s.offers, s.accepted, s.declined, s.kept, s.lost, s.pending, s.keep_rate,
+        return [label, s.offers, s.accepted, s.declined, s.kept, s.lost, s.pending, s.keep_rate, s.comparable_keep_rate,
                 round(s.expected_yuan, 2), round(s.saved_yuan, 2)]  # fmt: skip
 
     rows = [row(str(STRATEGY_LABELS.get(s.strategy, s.strategy)), s) for s in found.strategies]
