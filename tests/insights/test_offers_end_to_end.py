@@ -159,8 +159,14 @@ def test_an_offer_without_an_answer_past_its_day_is_a_task_of_who_made_it(team: 
     assert tasks[0].overdue(TODAY)
     assert tasks[0].url.endswith("#health")
     assert not [t for t in worklist.tasks_for(team.other.user, TODAY) if t.kind == "offer"]
+    assert not [t for t in worklist.tasks_for(team.supervisor.user, TODAY) if t.kind == "offer"]  # 10 days: not yet
+    later = TODAY + dt.timedelta(days=5)  # 15 days past the answer day: the manager's supervisor is told too
+    escalated = [t for t in worklist.tasks_for(team.supervisor.user, later) if t.kind == "offer"]
+    assert [(t.customer_id, t.due_on) for t in escalated] == [("E100", TODAY - dt.timedelta(days=10))]
+    assert "李娜" in escalated[0].title
     services.offer_answer(offer=offer, by=team.manager.user, outcome="accepted", answered_on=TODAY, version=1)
     assert not [t for t in worklist.tasks_for(team.manager.user, TODAY) if t.kind == "offer"]
+    assert not [t for t in worklist.tasks_for(team.supervisor.user, later) if t.kind == "offer"]
 
 
 # ---- the API -----------------------------------------------------------------------------------------

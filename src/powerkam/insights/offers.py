@@ -38,13 +38,16 @@ def offer_makers(*, account: Account, by: Any) -> list[Any]:
     return users
 
 
-# ---- the work list: answers overdue ---------------------------------------------------------------
+# ---- the work list: answers overdue, escalated to the supervisor -----------------------------------
 
 LABEL = gettext_lazy("Offer outcome due")
+#: Days after the answer day at which a still pending offer is also on the supervisor's list.
+ESCALATE_AFTER_DAYS = 14
 
 
 def _tasks(user: Any, today: dt.date) -> Iterator[Task]:
-    """Offers the user made whose answer day has come and that have no answer yet."""
+    """Offers the user made whose answer day has come and that have no answer yet; and, for a
+    supervisor, those of their team still pending :data:`ESCALATE_AFTER_DAYS` days after it."""
     due = (
         RetentionOffer.objects.filter(
             offered_by_id=user.pk, archived=False, outcome=OfferOutcome.PENDING, follow_up_on__lte=today
@@ -52,6 +55,28 @@ def _tasks(user: Any, today: dt.date) -> Iterator[Task]:
         .select_related("account")
         .order_by("follow_up_on", "id")
     )
+    escalated = (
+        RetentionOffer.objects.filter(
+            offered_by__staff__supervisor__user_id=user.pk,
+            archived=False,
+            outcome=OfferOutcome.PENDING,
+            follow_up_on__lt=today - dt.timedelta(days=ESCALATE_AFTER_DAYS),
+        )
+        .exclude(offered_by_id=user.pk)
+        .select_related("account", "offered_by__staff")
+    )
+    for offer in escalated.order_by("follow_up_on", "id"):
+        maker = getattr(offer.offered_by, "staff", None)
+        yield Task(
+            kind="offer",
+            kind_label=LABEL,
+            title=_("%(name)s has not recorded the answer to the offer of %(date)s")
+            % {"name": maker.name if maker else offer.offered_by.get_username(), "date": offer.offered_on.isoformat()},
+            subject=offer.account.name,
+            due_on=offer.follow_up_on,
+            url=reverse("accounts:detail", args=[offer.account.customer_id]) + "#health",
+            customer_id=offer.account.customer_id,
+        )
     for offer in due:
         yield Task(
             kind="offer",
