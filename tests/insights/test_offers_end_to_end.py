@@ -319,3 +319,16 @@ def test_comparable_accounts_are_at_the_same_risk_level_in_the_offers_month(offe
     write_dataset(store_dir, "payments", paid_on_time(monthly_bills("E300", last_period="2026-11", months=36)))
     plan = next(s for s in churn.what_worked(today=dt.date(2026, 12, 6)).strategies if s.strategy == "payment_plan")
     assert (plan.compared, plan.comparable_keep_rate) == (2, 0.0)  # only E301, which was lost
+
+
+def test_the_demo_records_offers_to_lost_and_kept_accounts_and_recent_ones(offered: Team) -> None:
+    from powerkam.demo.activity import add_demo_offers
+
+    RetentionOffer.objects.all().delete()  # the fixture's own offers (a test world: nothing to keep)
+    today = dt.date(2026, 12, 6)
+    created = add_demo_offers(seed=2026, today=today)
+    assert created == RetentionOffer.objects.count() > 0
+    found = churn.what_worked(today=today)
+    assert found.total.lost >= 1  # E200 or E301, offered months before their loss
+    assert found.total.kept >= 1
+    assert add_demo_offers(seed=2026, today=today) == 0  # once
