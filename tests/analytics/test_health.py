@@ -34,7 +34,9 @@ def test_a_healthy_account_scores_100_with_no_reasons() -> None:
     assert result.score == 100
     assert result.risk == "low"
     assert result.reasons == ()
-    churn_parts = dict.fromkeys(("arrears", "applications", "contract", "market"))
+    churn_parts = dict.fromkeys(
+        ("arrears", "applications", "contract", "market", "self_generation", "complaint_history")
+    )
     assert result.parts == dict.fromkeys(health.PARTS, 100.0) | {"satisfaction": None} | churn_parts
 
 

@@ -250,6 +250,12 @@ def test_the_demo_has_recent_service_requests_and_surveys(data_dir: Path) -> Non
     assert surveys.exists()
     assert {s.score for s in surveys} <= {1, 2, 3, 4, 5}
     assert all(s.surveyed_on <= TODAY for s in surveys)
+    # Retention offers with answers, for "what worked" and the offer tasks (docs/health.md).
+    from powerkam.insights.models import RetentionOffer
+
+    offers = RetentionOffer.objects.all()
+    assert offers.exclude(outcome="pending").exists()
+    assert all(o.offered_on <= TODAY for o in offers)
     # Every risk level is there for the health page to show.
     report = key_account_health(user=None, today=TODAY)
     assert {risk for risk, n in report.counts if n} >= {"medium", "low"}

@@ -94,3 +94,38 @@ def test_the_360_panel_shows_the_models_probability_and_reasons_or_that_the_rule
     assert scored.version in page
     listing = client.get("/insights/health/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert f"the churn model {scored.version}" in listing
+
+
+def test_the_morning_snapshot_keeps_the_models_probability_beside_the_rule_score(
+    history: Path, client: Any, django_user_model: Any
+) -> None:
+    from django.utils import timezone
+
+    from powerkam.insights import health
+    from powerkam.insights.models import HealthSnapshot
+
+    keys = sorted(Account.objects.values_list("customer_id", flat=True))[:40]
+    Account.objects.filter(customer_id__in=keys).update(key_status="key")
+    today = timezone.localdate()
+    assert health.health_snapshot_take(today=today) == 40
+    # no model trained: the rule score alone, and the list says so
+    assert set(HealthSnapshot.objects.values_list("probability", "model_version")) == {(None, "")}
+    admin = django_user_model.objects.create_superuser("root", "root@example.com", "x")
+    client.force_login(admin)
+    assert "流失概率（模型）" not in client.get("/insights/health/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+    run("--train")
+    health.health_snapshot_take(today=today)  # the morning's job again, now with a model
+    version = churn.latest_card()["version"]  # type: ignore[index]
+    snapshots = list(HealthSnapshot.objects.filter(taken_on=today).select_related("account"))
+    scored = [s for s in snapshots if s.probability is not None]
+    assert len(scored) >= 30  # the accounts already lost in the history get none
+    assert all(0 <= s.probability <= 1 and s.model_version == version for s in scored)  # type: ignore[operator]
+    one = scored[0]
+    live = churn.account_churn(account=one.account)
+    assert live is not None
+    assert live.probability == one.probability  # the same model and history as the 360 panel
+    listing = client.get("/insights/health/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "流失概率（模型）" in listing
+    assert f"今晨流失模型 {version}" in listing
+    assert f"{round(100 * one.probability, 1)}%" in listing  # type: ignore[operator]

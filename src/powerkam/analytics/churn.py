@@ -34,6 +34,7 @@ from typing import Any
 
 import duckdb
 import numpy as np
+import pyarrow as pa
 
 from powerkam.analytics import health as rules_engine
 from powerkam.analytics.accounts import shift_period, source_path
@@ -109,12 +110,22 @@ class History:
     amount: np.ndarray  # (n, p) yuan billed
     due: np.ndarray  # (n, p) due day as a day ordinal, NaN: no bill
     settled: np.ndarray  # (n, p) day ordinal the bill was paid in full, inf: never
-    reduced_on: list[list[tuple[int, float]]]  # per account: (day ordinal, kVA) reductions and pauses
-    relocation_on: list[list[int]]
     closure_month: np.ndarray  # (n,) first period index a closure was applied for, -1 none
     retailer_month: np.ndarray  # (n,) first period index buying through a retailer, -1 none
     direct_from: np.ndarray  # (n,) first period index in direct trading, -1 none
-    contracts: list[list[tuple[int, int]]]  # per account: (start, end) day ordinals
+    #: Events as flat columns (one entry per event, ``*_account`` the account's row), so the features
+    #: of every account are array operations, not a Python loop per account:
+    #: capacity reductions and pauses — day ordinal applied, kVA
+    reduced_account: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    reduced_day: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    reduced_kva: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    #: relocations (迁址) — day ordinal applied
+    relocation_account: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    relocation_day: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    #: supply contracts — start and end day ordinals
+    contract_account: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    contract_start: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    contract_end: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     def month_end(self, t: int) -> int:
         """Day ordinal of the last day of period ``t``."""
@@ -123,28 +134,32 @@ class History:
         return (first_next - dt.timedelta(days=1)).toordinal()
 
 
-def _period_index(periods: list[str], day: dt.date | None) -> int:
-    if day is None:
-        return -1
-    label = f"{day:%Y-%m}"
-    if label < periods[0]:
-        return 0
-    if label > periods[-1]:
-        return -1
-    return periods.index(label)
+#: ``date.toordinal()`` of 1970-01-01: DuckDB counts days from the epoch, the features from year 1.
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+
+
+def _month_number(period: str) -> int:
+    return int(period[:4]) * 12 + int(period[5:7]) - 1
 
 
 def load_history(
     store_dir: Path, customer_ids: Sequence[str], *, months: int | None = None, end_period: str | None = None
 ) -> History:
-    """Read the accounts' history from the store (billing, payments, applications, contracts, market)."""
+    """Read the accounts' history from the store (billing, payments, applications, contracts, market).
+
+    Set-based: each dataset is one DuckDB query answering array columns (the account's row, the
+    period's column, the values), placed into the matrices by NumPy indexing; a bill's settlement day
+    (the first payment day its running total of payments reaches the bill) is a window sum joined
+    back to the bills, not a subquery per bill. docs/health.md, "Reading the history", has the timings.
+    """
     billing = source_path(store_dir, "billing")
     ids = sorted(set(customer_ids))
     if billing is None or not ids:
         raise ChurnModelError("no billing history")
-    index = {cid: i for i, cid in enumerate(ids)}
+    n = len(ids)
     with duckdb.connect(":memory:") as con:
-        con.execute("CREATE TEMP TABLE ids AS SELECT unnest($ids) AS customer_id", {"ids": ids})
+        con.register("ids_arrow", pa.table({"customer_id": pa.array(ids, pa.string()), "i": np.arange(n)}))
+        con.execute("CREATE TEMP TABLE ids AS SELECT * FROM ids_arrow")
         last = end_period or con.execute("SELECT max(period) FROM read_parquet(?)", [billing]).fetchone()[0]  # type: ignore[index]
         first = con.execute(
             "SELECT min(period) FROM read_parquet(?) SEMI JOIN ids USING (customer_id)", [billing]
@@ -154,94 +169,149 @@ def load_history(
         periods = [first]
         while periods[-1] < last:
             periods.append(shift_period(periods[-1], 1))
-        pos = {p: j for j, p in enumerate(periods)}
-        n, p = len(ids), len(periods)
+        p = len(periods)
+        base = _month_number(first)
+        # the period's column: months since the first period (as _month_number, in SQL)
+        column = "(CAST(substr({0}, 1, 4) AS INTEGER) * 12 + CAST(substr({0}, 6, 2) AS INTEGER) - 1 - $base)"
+        day = "(CAST({0} - DATE '1970-01-01' AS BIGINT) + $epoch)"
         kwh = np.full((n, p), np.nan)
         amount = np.zeros((n, p))
         due = np.full((n, p), np.nan)
         settled = np.full((n, p), np.inf)
         payments = source_path(store_dir, "payments")
-        paid_sql = (
+        settle_sql = (
             """, paid AS (
                 SELECT customer_id, period, paid_on,
                        sum(amount_yuan) OVER (PARTITION BY customer_id, period ORDER BY paid_on
                                               ROWS UNBOUNDED PRECEDING) AS running
                 FROM read_parquet($payments) SEMI JOIN ids USING (customer_id)
-                WHERE period BETWEEN $first AND $last)
-            SELECT b.customer_id, b.period, b.kwh, b.amount, b.due_date,
-                   (SELECT min(paid_on) FROM paid WHERE paid.customer_id = b.customer_id
-                      AND paid.period = b.period AND running >= b.amount - 0.01)
-            FROM bills b"""
+                WHERE period BETWEEN $first AND $last),
+            settled AS (
+                SELECT b.customer_id, b.period, min(paid.paid_on) AS paid_on
+                FROM bills b JOIN paid ON paid.customer_id = b.customer_id AND paid.period = b.period
+                 AND paid.running >= b.amount - 0.01
+                GROUP BY ALL)"""
             if payments
-            else "SELECT customer_id, period, kwh, amount, due_date, NULL FROM bills"
+            else ", settled AS (SELECT NULL::VARCHAR AS customer_id, NULL::VARCHAR AS period, NULL::DATE AS paid_on WHERE false)"
         )
-        rows = con.execute(
-            f"""
+        found = _arrays(
+            con.execute(
+                f"""
             WITH bills AS (
                 SELECT customer_id, period, sum(kwh) AS kwh, sum(amount_yuan) AS amount, min(due_date) AS due_date
                 FROM read_parquet($billing) SEMI JOIN ids USING (customer_id)
-                WHERE period BETWEEN $first AND $last GROUP BY ALL){paid_sql}
+                WHERE period BETWEEN $first AND $last GROUP BY ALL){settle_sql}
+            SELECT ids.i, {column.format("b.period")} AS j, CAST(b.kwh AS DOUBLE) AS kwh,
+                   CAST(b.amount AS DOUBLE) AS amount, CAST({day.format("b.due_date")} AS DOUBLE) AS due,
+                   CASE WHEN s.paid_on IS NOT NULL THEN CAST({day.format("s.paid_on")} AS DOUBLE)
+                        WHEN b.amount > 0.01 THEN 'inf'::DOUBLE
+                        ELSE CAST({day.format("b.due_date")} AS DOUBLE) END AS settled
+            FROM bills b JOIN ids USING (customer_id) LEFT JOIN settled s USING (customer_id, period)
             """,
-            {"billing": billing, "first": first, "last": last, **({"payments": payments} if payments else {})},
-        ).fetchall()
-        for cid, period, k, yuan, due_on, paid_on in rows:
-            i, j = index[cid], pos[period]
-            kwh[i, j] = float(k)
-            amount[i, j] = float(yuan)
-            due[i, j] = due_on.toordinal()
-            settled[i, j] = (
-                paid_on.toordinal() if paid_on is not None else (np.inf if yuan > 0.01 else due_on.toordinal())
-            )
+                {
+                    "billing": billing,
+                    "first": first,
+                    "last": last,
+                    "base": base,
+                    "epoch": _EPOCH_ORDINAL,
+                    **({"payments": payments} if payments else {}),
+                },
+            ).fetchnumpy()
+        )
+        rows, cols = found["i"].astype(np.int64), found["j"].astype(np.int64)
+        kwh[rows, cols] = found["kwh"]
+        amount[rows, cols] = found["amount"]
+        due[rows, cols] = found["due"]
+        settled[rows, cols] = found["settled"]
         capacity = np.zeros(n)
         customers = source_path(store_dir, "customers")
         if customers:
-            for cid, kva in con.execute(
-                "SELECT customer_id, contract_capacity_kva FROM read_parquet(?) SEMI JOIN ids USING (customer_id)",
-                [customers],
-            ).fetchall():
-                capacity[index[cid]] = float(kva or 0.0)
-        reduced_on: list[list[tuple[int, float]]] = [[] for _ in ids]
-        relocation_on: list[list[int]] = [[] for _ in ids]
+            cap = _arrays(
+                con.execute(
+                    """SELECT ids.i, CAST(coalesce(contract_capacity_kva, 0) AS DOUBLE) AS kva
+                   FROM read_parquet(?) c JOIN ids USING (customer_id)""",
+                    [customers],
+                ).fetchnumpy()
+            )
+            capacity[cap["i"].astype(np.int64)] = cap["kva"]
+
+        reduced = relocation = contract = None
         closure_month = np.full(n, -1)
         applications = source_path(store_dir, "applications")
         if applications:
-            for cid, kind, applied, kva in con.execute(
-                """SELECT customer_id, type, applied_on, capacity_kva FROM read_parquet(?) SEMI JOIN ids USING (customer_id)
-                   WHERE coalesce(status, 'in_progress') <> 'withdrawn' ORDER BY applied_on""",
-                [applications],
-            ).fetchall():
-                i = index[cid]
-                if kind in ("capacity_reduction", "suspension"):
-                    reduced_on[i].append((applied.toordinal(), float(kva or 0.0)))
-                elif kind == "relocation":
-                    relocation_on[i].append(applied.toordinal())
-                elif kind == "closure" and closure_month[i] < 0:
-                    closure_month[i] = _period_index(periods, applied)
+            events = _arrays(
+                con.execute(
+                    f"""SELECT ids.i, type, {day.format("applied_on")} AS day, CAST(coalesce(capacity_kva, 0) AS DOUBLE) AS kva,
+                           {column.format("strftime(applied_on, '%Y-%m')")} AS j
+                    FROM read_parquet($applications) a JOIN ids USING (customer_id)
+                    WHERE coalesce(status, 'in_progress') <> 'withdrawn'""",
+                    {"applications": applications, "base": base, "epoch": _EPOCH_ORDINAL},
+                ).fetchnumpy()
+            )
+            kinds = np.asarray(events["type"], dtype=object)
+            accounts = events["i"].astype(np.int64)
+            days = events["day"].astype(np.int64)
+            cut = np.isin(kinds, ["capacity_reduction", "suspension"])
+            reduced = (accounts[cut], days[cut], events["kva"][cut].astype(float))
+            moved = kinds == "relocation"
+            relocation = (accounts[moved], days[moved])
+            closed = kinds == "closure"
+            closure_month = _first_months(n, p, accounts[closed], days[closed], events["j"][closed])
         retailer_month = np.full(n, -1)
         direct_from = np.full(n, -1)
         market = source_path(store_dir, "market")
         if market:
-            for cid, status, since in con.execute(
-                "SELECT customer_id, status, effective_on FROM read_parquet(?) SEMI JOIN ids USING (customer_id) ORDER BY effective_on",
-                [market],
-            ).fetchall():
-                i = index[cid]
-                if status == "retailer" and retailer_month[i] < 0:
-                    retailer_month[i] = _period_index(periods, since)
-                elif status == "direct" and direct_from[i] < 0:
-                    direct_from[i] = _period_index(periods, since)
-        contracts: list[list[tuple[int, int]]] = [[] for _ in ids]
+            rows_m = _arrays(
+                con.execute(
+                    f"""SELECT ids.i, status, {day.format("effective_on")} AS day,
+                           {column.format("strftime(effective_on, '%Y-%m')")} AS j
+                    FROM read_parquet($market) m JOIN ids USING (customer_id)""",
+                    {"market": market, "base": base, "epoch": _EPOCH_ORDINAL},
+                ).fetchnumpy()
+            )
+            status = np.asarray(rows_m["status"], dtype=object)
+            accounts, days, cols_m = rows_m["i"].astype(np.int64), rows_m["day"].astype(np.int64), rows_m["j"]
+            chosen = status == "retailer"
+            retailer_month = _first_months(n, p, accounts[chosen], days[chosen], cols_m[chosen])
+            chosen = status == "direct"
+            direct_from = _first_months(n, p, accounts[chosen], days[chosen], cols_m[chosen])
         contract_path = source_path(store_dir, "contracts")
         if contract_path:
-            for cid, start, end in con.execute(
-                "SELECT customer_id, start_on, end_on FROM read_parquet(?) SEMI JOIN ids USING (customer_id)",
-                [contract_path],
-            ).fetchall():
-                contracts[index[cid]].append((start.toordinal(), end.toordinal()))
-    return History(
-        ids, periods, capacity, kwh, amount, due, settled, reduced_on, relocation_on,
-        closure_month, retailer_month, direct_from, contracts,
-    )  # fmt: skip
+            got = _arrays(
+                con.execute(
+                    f"""SELECT ids.i, {day.format("start_on")} AS start, {day.format("end_on")} AS stop
+                    FROM read_parquet($contracts) c JOIN ids USING (customer_id)""",
+                    {"contracts": contract_path, "epoch": _EPOCH_ORDINAL},
+                ).fetchnumpy()
+            )
+            contract = (got["i"].astype(np.int64), got["start"].astype(np.int64), got["stop"].astype(np.int64))
+    history = History(ids, periods, capacity, kwh, amount, due, settled, closure_month, retailer_month, direct_from)
+    if reduced is not None:
+        history.reduced_account, history.reduced_day, history.reduced_kva = reduced
+    if relocation is not None:
+        history.relocation_account, history.relocation_day = relocation
+    if contract is not None:
+        history.contract_account, history.contract_start, history.contract_end = contract
+    return history
+
+
+def _arrays(columns: dict[str, Any]) -> dict[str, np.ndarray]:
+    """A query's ``fetchnumpy()`` answer as plain NumPy columns."""
+    return {name: np.asarray(values) for name, values in columns.items()}
+
+
+def _first_months(n: int, p: int, accounts: np.ndarray, days: np.ndarray, months: np.ndarray) -> np.ndarray:
+    """Per account, the period index of its earliest event (before the history: 0; after it: -1), -1
+    when it has none, for every account at once."""
+    out = np.full(n, -1)
+    if not len(accounts):
+        return out
+    order = np.lexsort((days, accounts))  # by account, then day
+    accounts, months = accounts[order], np.asarray(months, dtype=np.int64)[order]
+    firsts = np.flatnonzero(np.r_[True, accounts[1:] != accounts[:-1]])
+    first_month = months[firsts]
+    out[accounts[firsts]] = np.where(first_month < 0, 0, np.where(first_month > p - 1, -1, first_month))
+    return out
 
 
 # ---- losses ------------------------------------------------------------------------------------------
@@ -312,13 +382,18 @@ def features_at(history: History, t: int) -> np.ndarray:
         oldest = np.where(overdue, history.due[:, : t + 1], np.inf).min(axis=1)
         out[:, 7] = np.where(np.isfinite(oldest), end - oldest, 0.0)
     year_before = end - 365
-    for i in range(n):
-        reduced = sum(kva for on, kva in history.reduced_on[i] if year_before < on <= end)
-        cap = history.capacity[i]
-        out[i, 8] = min(reduced / cap, 1.0) if cap > 0 else (1.0 if reduced else 0.0)
-        out[i, 9] = float(any(year_before < on <= end for on in history.relocation_on[i]))
-        in_force = [e for s, e in history.contracts[i] if s <= end]
-        out[i, 11] = (max(in_force) - end) if in_force else np.nan
+    # the events of the 12 months to T, summed per account with bincount (no loop over accounts)
+    recent_cut = (history.reduced_day > year_before) & (history.reduced_day <= end)
+    reduced = np.bincount(history.reduced_account[recent_cut], weights=history.reduced_kva[recent_cut], minlength=n)[:n]
+    cap = history.capacity
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out[:, 8] = np.where(cap > 0, np.minimum(reduced / np.where(cap > 0, cap, 1.0), 1.0), (reduced != 0) * 1.0)
+    moved = (history.relocation_day > year_before) & (history.relocation_day <= end)
+    out[:, 9] = (np.bincount(history.relocation_account[moved], minlength=n)[:n] > 0).astype(float)
+    in_force = history.contract_start <= end
+    latest_end = np.full(n, -np.inf)
+    np.maximum.at(latest_end, history.contract_account[in_force], history.contract_end[in_force].astype(float))
+    out[:, 11] = np.where(np.isfinite(latest_end), latest_end - end, np.nan)
     out[:, 10] = ((history.direct_from >= 0) & (history.direct_from <= t)).astype(float)
     return out
 
@@ -628,13 +703,27 @@ def backtest(
 
 
 def _subset(history: History, accounts: np.ndarray) -> History:
-    a = accounts
-    return History(
+    a = np.asarray(accounts, dtype=np.int64)
+    new_row = np.full(len(history.customer_ids), -1)
+    new_row[a] = np.arange(len(a))
+
+    def events(account: np.ndarray, *columns: np.ndarray) -> tuple[np.ndarray, ...]:
+        kept = new_row[account] >= 0 if len(account) else np.zeros(0, dtype=bool)
+        return (new_row[account][kept], *(c[kept] for c in columns))
+
+    sub = History(
         [history.customer_ids[i] for i in a], history.periods, history.capacity[a], history.kwh[a],
-        history.amount[a], history.due[a], history.settled[a], [history.reduced_on[i] for i in a],
-        [history.relocation_on[i] for i in a], history.closure_month[a], history.retailer_month[a],
-        history.direct_from[a], [history.contracts[i] for i in a],
+        history.amount[a], history.due[a], history.settled[a], history.closure_month[a],
+        history.retailer_month[a], history.direct_from[a],
     )  # fmt: skip
+    sub.reduced_account, sub.reduced_day, sub.reduced_kva = events(
+        history.reduced_account, history.reduced_day, history.reduced_kva
+    )
+    sub.relocation_account, sub.relocation_day = events(history.relocation_account, history.relocation_day)
+    sub.contract_account, sub.contract_start, sub.contract_end = events(
+        history.contract_account, history.contract_start, history.contract_end
+    )
+    return sub
 
 
 # ---- scoring today ---------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """The churn signals of the key accounts read from the analytics store (docs/health.md): overdue
 arrears against the monthly bill, business applications (减容, 暂停, 迁址, 销户 …), the supply contract
-in force and the market status. Pure functions over the Parquet store (DuckDB); no Django.
+in force, the market status and the growth of the account's own generation (renewables). Pure functions over the Parquet store (DuckDB); no Django.
 
 Each function returns ``{customer_id: figures}`` for the ids asked; a kind never imported returns
 ``None`` (the signal is unknown for everyone: its part of the score is left out), an account without
@@ -15,8 +15,9 @@ from pathlib import Path
 
 import duckdb
 
-from powerkam.analytics.accounts import connection, source_path
+from powerkam.analytics.accounts import connection, shift_period, source_path
 from powerkam.analytics.portfolio import _portfolio_table, overdue_bills
+from powerkam.analytics.renewables import YearFigures, self_generation_signal
 
 #: Application types that give capacity up for a while or for good.
 REDUCING = ("capacity_reduction", "suspension")
@@ -161,3 +162,84 @@ def market(
             [path, as_of],
         ).fetchall()
     return {cid: Market(status, since, retailer) for cid, status, since, retailer in rows}
+
+
+@dataclass(frozen=True)
+class SelfGeneration:
+    """Own generation of the 12 months to a period against the 12 months before, and how much of the
+    account's supply it already is; ``risk`` is :func:`powerkam.analytics.renewables.self_generation_signal`
+    (0 none … 1 high; None: no generation a year earlier to compare with)."""
+
+    generated_kwh: float
+    generated_kwh_prior: float
+    self_consumed_kwh: float
+    grid_kwh: float
+    growth: float | None
+    own_share: float
+    risk: float | None
+
+
+def self_generation(
+    store_dir: Path, customer_ids: Sequence[str], *, period: str, con: duckdb.DuckDBPyConnection | None = None
+) -> dict[str, SelfGeneration] | None:
+    """Each account's own generation (renewables ``generation`` kind) over the 12 months ending
+    ``period`` against the 12 before, with its grid kWh (billing) of the same 12 months. None when no
+    generation was imported; accounts without generation rows are left out (no part for them)."""
+    path = source_path(store_dir, "generation")
+    if path is None:
+        return None
+    if not customer_ids:
+        return {}
+    billing = source_path(store_dir, "billing")
+    start, prior_start, prior_end = shift_period(period, -11), shift_period(period, -23), shift_period(period, -12)
+    with connection(con) as con:
+        ids = _portfolio_table(con, customer_ids)
+        grid = (
+            f"""SELECT customer_id, sum(kwh) AS kwh FROM read_parquet($billing) SEMI JOIN {ids} p USING (customer_id)
+                WHERE period BETWEEN $start AND $period GROUP BY customer_id"""
+            if billing
+            else "SELECT NULL::VARCHAR AS customer_id, NULL::DOUBLE AS kwh WHERE false"
+        )
+        rows = con.execute(
+            f"""
+            WITH gen AS (
+                SELECT customer_id,
+                       sum(generated_kwh) FILTER (WHERE period BETWEEN $start AND $period) AS generated,
+                       sum(generated_kwh) FILTER (WHERE period BETWEEN $prior_start AND $prior_end) AS prior,
+                       sum(self_consumed_kwh) FILTER (WHERE period BETWEEN $start AND $period) AS own
+                FROM read_parquet($generation) SEMI JOIN {ids} p USING (customer_id)
+                WHERE period BETWEEN $prior_start AND $period
+                GROUP BY customer_id),
+            grid AS ({grid})
+            SELECT gen.customer_id, generated, prior, own, grid.kwh FROM gen LEFT JOIN grid USING (customer_id)
+            """,
+            {
+                "generation": path,
+                "start": start,
+                "period": period,
+                "prior_start": prior_start,
+                "prior_end": prior_end,
+                **({"billing": billing} if billing else {}),
+            },
+        ).fetchall()
+    found = {}
+    for cid, generated, prior, own, grid in rows:
+        figures = YearFigures(
+            cid,
+            int(period[:4]),
+            consumption_kwh=float(grid or 0),
+            generated_kwh=float(generated or 0),
+            self_consumed_kwh=float(own or 0),
+            generated_kwh_prior=float(prior) if prior else None,
+        )
+        supply = figures.self_consumed_kwh + figures.consumption_kwh
+        found[cid] = SelfGeneration(
+            generated_kwh=figures.generated_kwh,
+            generated_kwh_prior=float(prior or 0),
+            self_consumed_kwh=figures.self_consumed_kwh,
+            grid_kwh=figures.consumption_kwh,
+            growth=figures.generation_growth,
+            own_share=figures.self_consumed_kwh / supply if supply > 0 else 0.0,
+            risk=self_generation_signal(figures),
+        )
+    return found

@@ -4,7 +4,7 @@ service-strategy recommendations).
 
 docs/rules.md has no section for this, so PowerKAM's own model is documented in docs/health.md and
 every weight and threshold is a :class:`HealthRules` field (TOML overrides them). A score of
-0–100 is the sum of ten parts, each between 0 and its weight (docs/health.md has all ten):
+0–100 is the sum of twelve parts, each between 0 and its weight (docs/health.md has them all):
 
 - **consumption** — the last 3 billed months against the same 3 months a year earlier (seasons
   cancel out): full at or above ``full_ratio``, nothing at or below ``zero_ratio``, linear between;
@@ -49,6 +49,9 @@ PARTS = (
     "applications",
     "contract",
     "market",
+    # own generation growing (renewables data), complaints repeated within 90 days
+    "self_generation",
+    "complaint_history",
 )
 RISKS = ("high", "medium", "low")
 
@@ -71,6 +74,8 @@ class HealthRules:
             "applications": 15.0,
             "contract": 10.0,
             "market": 10.0,
+            "self_generation": 10.0,
+            "complaint_history": 10.0,
         }
     )
     #: Consumption ratio (last 3 months ÷ the same months a year before) for the full and for no points.
@@ -111,6 +116,16 @@ class HealthRules:
     #: them at the end), and the days at which it makes the risk at least medium.
     contract_warn_days: int = 180
     contract_medium_days: int = 90
+    #: Own generation: the risk of :func:`powerkam.analytics.renewables.self_generation_signal` (0–1)
+    #: at which the risk is at least medium (growth of own generation means lower purchases).
+    self_generation_medium: float = 0.5
+    #: Repeated complaints (a complaint within ``repeat_complaint_days`` of the account's previous one)
+    #: in the last 12 months: each takes this share of the part; this many make the risk at least
+    #: medium / high (0: no floor).
+    repeat_complaint_days: int = 90
+    repeat_complaint_share: float = 0.5
+    repeat_complaints_medium: int = 1
+    repeat_complaints_high: int = 3
 
     def __post_init__(self) -> None:
         problems = []
@@ -140,11 +155,23 @@ class HealthRules:
             )
         if not 0 <= self.contract_medium_days <= self.contract_warn_days:
             problems.append("contract_medium_days must be 0 or more and not above contract_warn_days")
+        if not 0 <= self.self_generation_medium <= 1:
+            problems.append("self_generation_medium must be between 0 and 1")
+        if self.repeat_complaint_days < 1:
+            problems.append("repeat_complaint_days must be 1 or more")
+        if not 0 <= self.repeat_complaints_medium <= self.repeat_complaints_high:
+            problems.append("repeat_complaints_medium must be 0 or more and not above repeat_complaints_high")
         if not self.high_below <= self.medium_below:
             problems.append("high_below must not be above medium_below")
         if not 0 < self.medium_drop <= self.high_drop < 1:
             problems.append("drops must satisfy 0 < medium_drop ≤ high_drop < 1")
-        for name in ("complaint_share", "late_request_share", "interruption_share", "hour_share"):
+        for name in (
+            "complaint_share",
+            "late_request_share",
+            "interruption_share",
+            "hour_share",
+            "repeat_complaint_share",
+        ):
             if not 0 <= getattr(self, name) <= 1:
                 problems.append(f"{name} must be between 0 and 1")
         if problems:
@@ -195,6 +222,9 @@ WHOLE_NUMBERS = frozenset(
         "application_months",
         "contract_warn_days",
         "contract_medium_days",
+        "repeat_complaint_days",
+        "repeat_complaints_medium",
+        "repeat_complaints_high",
     }
 )
 
@@ -244,6 +274,16 @@ class Signals:
     market_status: str | None = None
     market_since: str = ""
     retailer: str = ""
+    #: Own generation (renewables ``generation`` kind): the risk of its growth, 0–1 (None: no
+    #: generation data for the account, or none a year earlier: no part), the growth on the 12 months
+    #: before and the share of the account's supply it already is.
+    self_generation_risk: float | None = None
+    generation_growth: float | None = None
+    own_generation_share: float = 0.0
+    #: Complaints of the last 12 months received within ``repeat_complaint_days`` of the previous one,
+    #: and the day of the latest of them.
+    repeated_complaints: int = 0
+    repeated_complaint_on: str = ""
 
     @property
     def consumption_ratio(self) -> float | None:
@@ -475,6 +515,36 @@ def _churn_parts(
                 floors.append((code, "high"))
             elif days <= rules.contract_medium_days:
                 floors.append((code, "medium"))
+
+    # Own generation growing: the account will buy less from the grid (renewables data; absent, no part).
+    if signals.self_generation_risk is None:
+        fraction["self_generation"] = None
+    else:
+        lost = _clamp(signals.self_generation_risk)
+        fraction["self_generation"] = 1 - lost
+        if lost > 0:
+            growth = signals.generation_growth
+            figures = {
+                "growth": None if growth is None else round(100 * growth, 1),
+                "share": round(100 * signals.own_generation_share, 1),
+            }
+            reasons.append(("self_generation", "self_generation_up", lost, figures, "green_offer"))
+            if lost >= rules.self_generation_medium:
+                floors.append(("self_generation_up", "medium"))
+
+    # Complaints repeated within 90 days: the first was not resolved (service/workorders.py flags them).
+    # Penalty only: a record without repeats leaves the part out (the service part already counts
+    # the complaints), so the scores of accounts without repeats are what they were.
+    repeats = signals.repeated_complaints
+    fraction["complaint_history"] = _clamp(1 - repeats * rules.repeat_complaint_share) if repeats else None
+    if repeats:
+        lost = min(repeats * rules.repeat_complaint_share, 1.0)
+        figures = {"n": repeats, "on": signals.repeated_complaint_on, "days": rules.repeat_complaint_days}
+        reasons.append(("complaint_history", "complaints_repeated", lost, figures, "close_complaints"))
+        if rules.repeat_complaints_high and repeats >= rules.repeat_complaints_high:
+            floors.append(("complaints_repeated", "high"))
+        elif rules.repeat_complaints_medium and repeats >= rules.repeat_complaints_medium:
+            floors.append(("complaints_repeated", "medium"))
 
     # The market: buying through a retailer, the energy sale is lost; direct trading, at risk.
     if signals.market_status is None:

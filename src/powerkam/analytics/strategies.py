@@ -53,7 +53,14 @@ DEFAULT_STRATEGIES: tuple[Strategy, ...] = (
     ),
     Strategy(
         "dedicated_service",  # 专属服务方案
-        ("complaints", "late_requests", "satisfaction_low", "visit_overdue", "contract_expiring"),
+        (
+            "complaints",
+            "complaints_repeated",
+            "late_requests",
+            "satisfaction_low",
+            "visit_overdue",
+            "contract_expiring",
+        ),
         min_annual_yuan=1_000_000,
         cost_yuan=20_000,
         success=0.3,
@@ -73,7 +80,12 @@ DEFAULT_STRATEGIES: tuple[Strategy, ...] = (
         cost_yuan=200_000,
         success=0.4,
     ),
-    Strategy("green_power", ("market_direct", "market_retailer", "consumption_down"), cost_yuan=5_000, success=0.2),
+    Strategy(
+        "green_power",  # 绿电与新能源服务
+        ("market_direct", "market_retailer", "consumption_down", "self_generation_up"),
+        cost_yuan=5_000,
+        success=0.2,
+    ),
     Strategy("capacity_fast_track", ("capacity_reduced", "relocation_applied"), cost_yuan=3_000, success=0.25),
 )
 

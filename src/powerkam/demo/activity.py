@@ -1,19 +1,24 @@
 """A demo province's recent CRM activity that no extract carries: service requests on their
 clocks (some closed on time, some late, some still open; fault repairs round the clock with their
 arrival and restoration, complaints with their first contact) and satisfaction surveys
-taken on visits, and this quarter's survey campaign of the grade-A accounts. Deterministic by seed; it runs after the grading, on the key accounts."""
+taken on visits, this quarter's survey campaign of the grade-A accounts, and retention offers with
+their answers. Deterministic by seed; it runs after the grading, on the key accounts."""
 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import numpy as np
 from django.contrib.auth.models import User
 from django.utils import timezone
 
 from powerkam.accounts.models import Account, Assignment, AssignmentRole
-from powerkam.insights.models import SatisfactionSurvey, SurveyCampaign
-from powerkam.insights.services import campaign_launch, survey_record
+from powerkam.analytics import churn as churn_engine
+from powerkam.analytics.strategies import DEFAULT_RULES
+from powerkam.insights.models import OfferOutcome, RetentionOffer, SatisfactionSurvey, SurveyCampaign
+from powerkam.insights.selectors import store_dir
+from powerkam.insights.services import campaign_launch, offer_answer, offer_record, survey_record
 from powerkam.service import services as service_services
 from powerkam.service.models import Ticket, TicketKind
 from powerkam.staff.models import Role, StaffProfile
@@ -184,3 +189,62 @@ def add_demo_campaign(*, today: dt.date) -> int:
         by=supervisor.user,
     )
     return campaign.targets.count()
+
+
+def add_demo_offers(*, seed: int, today: dt.date, share: float = 0.5) -> int:
+    """Retention offers with their answers, so "what worked" (docs/health.md) has something to show:
+    ``share`` of the CRM accounts the history shows as lost were offered a strategy 1–5 months before
+    their loss, as many accounts that stayed were offered one 13–30 months ago, and a few key accounts
+    this autumn (some answered, some still pending past their answer day: "My work" tasks). Recorded
+    by the account's primary manager, or a supervisor when it has none. The number recorded."""
+    if RetentionOffer.objects.exists():
+        return 0
+    supervisor = (
+        StaffProfile.objects.filter(role=Role.SUPERVISOR, archived=False, user__is_active=True)
+        .select_related("user")
+        .order_by("user__username")
+        .first()
+    )
+    if supervisor is None:
+        return 0
+    accounts = {a.customer_id: a for a in Account.objects.order_by("customer_id")}
+    try:
+        history = churn_engine.load_history(store_dir(), list(accounts), months=36)
+    except churn_engine.ChurnModelError:
+        return 0
+    rng = np.random.default_rng(seed + 19)
+    lost = churn_engine.loss_months(history)
+    managers = _primary_managers([a.pk for a in accounts.values()])
+    codes = [s.code for s in DEFAULT_RULES.strategies]
+    periods, last = history.periods, len(history.periods) - 1
+    chosen: list[tuple[Account, dt.date]] = []
+    losers = [i for i in range(len(lost)) if lost[i] >= 6]
+    stayers = [i for i in range(len(lost)) if lost[i] < 0 and not np.isnan(history.kwh[i, -1])]
+    for i in rng.permutation(losers)[: int(len(losers) * share)]:
+        month = periods[int(lost[i]) - int(rng.integers(1, 6))]
+        chosen.append((accounts[history.customer_ids[i]], dt.date(int(month[:4]), int(month[5:7]), 10)))
+    for i in rng.permutation(stayers)[: max(len(chosen), 10)]:
+        month = periods[max(0, last - int(rng.integers(13, 31)))]
+        chosen.append((accounts[history.customer_ids[i]], dt.date(int(month[:4]), int(month[5:7]), 10)))
+    recent = [a for a in accounts.values() if a.key_status == "key" and not a.archived]
+    for j in rng.permutation(len(recent))[:12]:
+        chosen.append((recent[int(j)], today - dt.timedelta(days=int(rng.integers(10, 70)))))
+    created = 0
+    for account, offered_on in chosen:
+        by = managers.get(account.pk) if not account.archived else None
+        by = by or supervisor.user
+        offer = offer_record(
+            account=account,
+            by=by,
+            strategy=codes[int(rng.integers(0, len(codes)))],
+            offered_on=offered_on,
+            expected_yuan=Decimal(int(rng.integers(5, 200)) * 10_000),
+            offered_what="演示数据：按策略提出的挽留方案",
+            today=today,
+        )
+        created += 1
+        assert offer.follow_up_on is not None
+        if offer.follow_up_on <= today and rng.random() < 0.8:  # most answered; a few overdue
+            answer = OfferOutcome.ACCEPTED if rng.random() < 0.6 else OfferOutcome.DECLINED
+            offer_answer(offer=offer, by=by, outcome=answer, answered_on=min(offer.follow_up_on, today), today=today)
+    return created

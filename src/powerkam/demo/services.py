@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from powerkam.analytics.renewables import DEFAULT_RULES
 from powerkam.core.errors import ApplicationError
-from powerkam.demo.activity import add_demo_campaign, add_demo_surveys, add_demo_tickets
+from powerkam.demo.activity import add_demo_campaign, add_demo_offers, add_demo_surveys, add_demo_tickets
 from powerkam.demo.contacts import add_demo_contacts
 from powerkam.demo.generator import MAX_MONTHS, MIN_CUSTOMERS, DemoSpec, generate
 from powerkam.demo.generator.crm import ADMIN_USERNAME
@@ -159,6 +159,7 @@ def demo_build(
     add_demo_tickets(seed=seed, today=spec.today)
     add_demo_surveys(seed=seed, today=spec.today)
     add_demo_campaign(today=spec.today)
+    add_demo_offers(seed=seed, today=spec.today)
     health_snapshot_take(today=spec.today)  # the first point of every key account's health trend
     seconds["activity"] = round(time.perf_counter() - step, 2)
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from django.http import HttpRequest
+from django.contrib.auth.models import User
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
@@ -20,8 +21,11 @@ from powerkam.accounts.models import Account
 from powerkam.analytics.tariff import Advice
 from powerkam.api.errors import ErrorOut
 from powerkam.api.fields import ApiDate, length
-from powerkam.insights import campaigns, health, selectors, services
-from powerkam.insights.models import SatisfactionSurvey, SurveyChannel
+from powerkam.api.versioning import VERSIONED, expected_version, set_etag
+from powerkam.core.errors import ApplicationError
+from powerkam.insights import campaigns, churn, health, offers, selectors, services
+from powerkam.insights.models import OfferOutcome, RetentionOffer, SatisfactionSurvey, SurveyChannel
+from powerkam.staff import permissions
 from powerkam.web import dashboard
 
 router = Router(tags=["insights"])
@@ -298,3 +302,183 @@ def survey_list(request: HttpRequest, customer_id: str = "") -> list[dict[str, A
     if customer_id:
         surveys = surveys.filter(account__customer_id=customer_id)
     return [survey_out(s) for s in surveys[:500]]
+
+
+# ---- retention offers and what worked (docs/health.md, "Offers and outcomes") ------------------------
+
+
+class OfferIn(Schema):
+    customer_id: Annotated[str, length(Account, "customer_id", required=True)]
+    strategy: str = Field(description="A strategy code of the table (docs/health.md), e.g. payment_plan")
+    offered_what: Annotated[str, length(RetentionOffer, "offered_what")] = ""
+    offered_on: ApiDate
+    offered_by: str = Field("", description="User name of the account's manager who made it; empty: you")
+    expected_yuan: Decimal = Field(ge=0, max_digits=16, decimal_places=2)
+    follow_up_on: ApiDate | None = Field(None, description="The day the answer is due; empty: 30 days after the offer")
+    notes: str = ""
+
+
+class OfferAnswerIn(Schema):
+    outcome: Literal["accepted", "declined"]
+    outcome_on: ApiDate
+    saved_yuan: Decimal | None = Field(None, ge=0, max_digits=16, decimal_places=2)
+    version: int | None = Field(None, ge=1, description="The version you edited (or If-Match: the ETag)")
+
+
+class OfferOut(Schema):
+    id: int
+    customer_id: str
+    strategy: str
+    offered_what: str
+    offered_on: dt.date
+    offered_by: str
+    expected_yuan: Decimal
+    follow_up_on: dt.date | None
+    outcome: str
+    outcome_on: dt.date | None
+    saved_yuan: Decimal | None
+    notes: str
+    version: int = Field(description="Send it back when you record the answer (or If-Match: the ETag)")
+
+
+def offer_out(offer: RetentionOffer) -> dict[str, Any]:
+    return {
+        "id": offer.pk,
+        "customer_id": offer.account.customer_id,
+        "strategy": offer.strategy,
+        "offered_what": offer.offered_what,
+        "offered_on": offer.offered_on,
+        "offered_by": offer.offered_by.get_username(),
+        "expected_yuan": offer.expected_yuan,
+        "follow_up_on": offer.follow_up_on,
+        "outcome": offer.outcome,
+        "outcome_on": offer.outcome_on,
+        "saved_yuan": offer.saved_yuan,
+        "notes": offer.notes,
+        "version": offer.version,
+    }
+
+
+def _visible_account(request: HttpRequest, customer_id: str) -> Account:
+    try:
+        return account_selectors.account_get(user=request.user, customer_id=customer_id)
+    except Account.DoesNotExist:
+        raise HttpError(404, _("No account with this customer id.")) from None
+    except account_selectors.AccountNotVisible as exc:
+        raise HttpError(403, str(exc)) from None
+
+
+def _visible_offer(request: HttpRequest, offer_id: int) -> RetentionOffer:
+    offer = offers.offers_visible_to(request.user).filter(pk=offer_id).first()
+    if offer is None:
+        raise HttpError(404, _("No retention offer %(id)s.") % {"id": offer_id})
+    return offer
+
+
+@router.get(
+    "/offers", response=list[OfferOut], summary="Retention offers on the accounts the caller sees, newest first"
+)
+def offer_list(request: HttpRequest, customer_id: str = "", outcome: str = "") -> list[dict[str, Any]]:
+    found = offers.offers_visible_to(request.user)
+    if customer_id:
+        found = found.filter(account__customer_id=customer_id)
+    if outcome:
+        if outcome not in OfferOutcome.values:
+            raise ApplicationError(
+                _("Unknown outcome %(v)r: pending, accepted or declined.") % {"v": outcome}, {"field": "outcome"}
+            )
+        found = found.filter(outcome=outcome)
+    return [offer_out(o) for o in found[:500]]
+
+
+@router.post(
+    "/offers",
+    response={201: OfferOut, 400: ErrorOut, 404: ErrorOut},
+    summary="Record a retention offer (the account's managers, supervisors)",
+)
+def offer_add(request: HttpRequest, payload: OfferIn, response: HttpResponse) -> Status:
+    account = _visible_account(request, payload.customer_id)
+    maker = None
+    if payload.offered_by:
+        maker = User.objects.filter(username=payload.offered_by).first()
+        if maker is None:
+            raise ApplicationError(_("There is no user %(v)r.") % {"v": payload.offered_by}, {"field": "offered_by"})
+    offer = services.offer_record(
+        account=account,
+        by=request.user,  # type: ignore[arg-type]
+        strategy=payload.strategy,
+        offered_what=payload.offered_what,
+        offered_on=payload.offered_on,
+        offered_by=maker,
+        expected_yuan=payload.expected_yuan,
+        follow_up_on=payload.follow_up_on,
+        notes=payload.notes,
+    )
+    set_etag(response, offer)
+    return Status(201, offer_out(offer))
+
+
+@router.get(
+    "/offers/{offer_id}", response={200: OfferOut, 404: ErrorOut}, summary="One retention offer (ETag: its version)"
+)
+def offer_get(request: HttpRequest, offer_id: int, response: HttpResponse) -> dict[str, Any]:
+    offer = _visible_offer(request, offer_id)
+    set_etag(response, offer)
+    return offer_out(offer)
+
+
+@router.put(
+    "/offers/{offer_id}/outcome",
+    response={200: OfferOut, 400: ErrorOut, 404: ErrorOut, **VERSIONED},
+    summary="Record or correct the customer's answer to an offer (send the version you edited)",
+)
+def offer_outcome(
+    request: HttpRequest, offer_id: int, payload: OfferAnswerIn, response: HttpResponse
+) -> dict[str, Any]:
+    """``version`` (or ``If-Match``) is required; a stale one answers 409 with the offer as it is now."""
+    offer = _visible_offer(request, offer_id)
+    version = expected_version(request, payload.version)
+    saved = services.offer_answer(
+        offer=offer,
+        by=request.user,  # type: ignore[arg-type]
+        outcome=payload.outcome,
+        answered_on=payload.outcome_on,
+        saved_yuan=payload.saved_yuan,
+        version=version,
+    )
+    set_etag(response, saved)
+    return offer_out(saved)
+
+
+class StrategyWorkedOut(Schema):
+    strategy: str
+    offers: int
+    accepted: int
+    declined: int
+    kept: int
+    lost: int
+    pending: int = Field(description="Offers whose months are not over yet (or with no history)")
+    keep_rate: float | None = Field(description="kept ÷ (kept + lost); null before any offer's outcome is known")
+    comparable_keep_rate: float | None = Field(
+        description="share of comparable accounts never offered anything (same month, same rule risk level) "
+        "still served 12 months later, averaged over the offers compared; null: none to compare"
+    )
+    compared: int = Field(description="offers with comparable accounts")
+    expected_yuan: float
+    saved_yuan: float
+
+
+class WhatWorkedOut(Schema):
+    months: int
+    strategies: list[StrategyWorkedOut]
+    total: StrategyWorkedOut
+
+
+@router.get(
+    "/what-worked",
+    response={200: WhatWorkedOut},
+    summary="By strategy: offers, accounts still served 12 months later, lost, keep rate (supervisors, viewers)",
+)
+def what_worked(request: HttpRequest) -> dict[str, Any]:
+    permissions.require(request.user, "insights.view_what_worked")
+    return churn.what_worked_out(churn.what_worked())

@@ -16,6 +16,7 @@ class InsightsConfig(AppConfig):
         contribute("powerkam.insights.overview.register_tiles")
 
         contribute("powerkam.insights.campaigns.register_tasks")
+        contribute("powerkam.insights.offers.register_tasks")
         contribute("powerkam.insights.inbox.register_inbox")
         from powerkam.core.schedule import Job, register
 

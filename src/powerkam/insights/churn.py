@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -105,6 +106,21 @@ def current_model() -> engine.ChurnModel | None:
     return _loaded[key]
 
 
+def probabilities(customer_ids: list[str]) -> tuple[str, dict[str, float]] | None:
+    """The newest model's probability of loss within its horizon for each account (the morning's
+    health snapshot keeps it beside the rule score), and the model's version; None when no model is
+    trained or there is no history (the rules are in use). Accounts already lost get none."""
+    model = current_model()
+    if model is None or not customer_ids:
+        return None
+    try:
+        history = engine.load_history(store_dir(), customer_ids, months=HISTORY_MONTHS)
+    except engine.ChurnModelError:
+        return None
+    scores = engine.score_latest(model, history, reasons=0)
+    return str(model.card.get("version", "")), {s.customer_id: s.probability for s in scores}
+
+
 @dataclass(frozen=True)
 class AccountChurn:
     probability: float
@@ -173,8 +189,58 @@ def account_strategies(
     )
 
 
-#: Months after an offer at which the account counts as kept (when not lost before).
+#: Months after an offer at which the account counts as kept (when not lost before): what the
+#: strategies' shares kept learn from.
 KEPT_AFTER_MONTHS = 6
+#: Months after an offer at which the "what worked" report asks whether the account is still served.
+OUTCOME_MONTHS = 12
+
+KEPT, LOST, PENDING, UNKNOWN = "kept", "lost", "pending", "unknown"
+
+
+@dataclass(frozen=True)
+class OfferResult:
+    """What the data says of an account after an offer: ``kept`` (still served ``months`` later),
+    ``lost`` (lost within them — or already before the offer), ``pending`` (the history does not
+    reach ``months`` after the offer yet) or ``unknown`` (no history of the account, or the offer is
+    older than the history)."""
+
+    status: str
+    #: the month the account was lost ("" when not lost)
+    lost_period: str = ""
+    #: lost in or before the offer's month: the offer came too late to tell whether it worked
+    lost_before: bool = False
+
+
+def offer_results(offers: list[tuple[int, str, dt.date]], *, months: int = OUTCOME_MONTHS) -> dict[int, OfferResult]:
+    """``{key: OfferResult}`` for ``(key, customer_id, offered_on)`` offers: the loss definition of the
+    churn model applied to the store's history (docs/health.md, "Losses, from history")."""
+    if not offers:
+        return {}
+    try:
+        history = engine.load_history(store_dir(), [o[1] for o in offers], months=HISTORY_MONTHS)
+    except engine.ChurnModelError:
+        return {key: OfferResult(UNKNOWN) for key, _cid, _on in offers}
+    lost = engine.loss_months(history)
+    index = {cid: i for i, cid in enumerate(history.customer_ids)}
+    periods, last = history.periods, len(history.periods) - 1
+    billed = ~np.isnan(history.kwh).all(axis=1)
+    found = {}
+    for key, customer_id, offered_on in offers:
+        month = f"{offered_on:%Y-%m}"
+        i = index.get(customer_id)
+        if i is None or not billed[i] or month < periods[0]:
+            found[key] = OfferResult(UNKNOWN)
+            continue
+        t = periods.index(month) if month in periods else last + 1  # offered after the newest bills
+        loss = int(lost[i])
+        if 0 <= loss <= t + months:
+            found[key] = OfferResult(LOST, periods[loss], lost_before=loss <= t)
+        elif t + months <= last:
+            found[key] = OfferResult(KEPT)
+        else:
+            found[key] = OfferResult(PENDING)
+    return found
 
 
 def strategy_outcomes(*, today: dt.date | None = None) -> list[strategies_engine.Outcome]:
@@ -184,28 +250,164 @@ def strategy_outcomes(*, today: dt.date | None = None) -> list[strategies_engine
     today = today or timezone.localdate()
     offers = list(
         RetentionOffer.objects.filter(archived=False, offered_on__lte=today).values_list(
-            "account__customer_id", "strategy", "offered_on"
+            "pk", "account__customer_id", "offered_on", "strategy"
         )
     )
+    results = offer_results([(pk, cid, on) for pk, cid, on, _s in offers], months=KEPT_AFTER_MONTHS)
+    return [
+        strategies_engine.Outcome(strategy, kept=results[pk].status == KEPT)
+        for pk, _cid, _on, strategy in offers
+        if results[pk].status in (KEPT, LOST) and not results[pk].lost_before
+    ]
+
+
+# ---- what worked: each strategy's offers and the accounts still served 12 months later ------------------
+
+
+@dataclass
+class StrategyWorked:
+    strategy: str
+    offers: int = 0
+    accepted: int = 0
+    declined: int = 0
+    kept: int = 0
+    lost: int = 0
+    pending: int = 0
+    expected_yuan: float = 0.0
+    saved_yuan: float = 0.0
+    #: the offers compared with accounts never offered anything (see :func:`comparable_keep_rates`)
+    #: and the sum of those accounts' keep rates
+    compared: int = 0
+    comparable_kept: float = 0.0
+
+    @property
+    def keep_rate(self) -> float | None:
+        """Kept ÷ (kept + lost): the offers whose 12 months are known; None before any is."""
+        told = self.kept + self.lost
+        return self.kept / told if told else None
+
+    @property
+    def comparable_keep_rate(self) -> float | None:
+        """The keep rate of comparable accounts not offered anything, averaged over the offers."""
+        return self.comparable_kept / self.compared if self.compared else None
+
+
+@dataclass(frozen=True)
+class OfferRow:
+    offer: RetentionOffer
+    result: OfferResult
+
+
+@dataclass(frozen=True)
+class WhatWorked:
+    months: int
+    strategies: list[StrategyWorked]
+    offers: list[OfferRow]
+
+    @property
+    def total(self) -> StrategyWorked:
+        total = StrategyWorked("")
+        for s in self.strategies:
+            for name in (
+                "offers", "accepted", "declined", "kept", "lost", "pending", "expected_yuan", "saved_yuan",
+                "compared", "comparable_kept",
+            ):  # fmt: skip
+                setattr(total, name, getattr(total, name) + getattr(s, name))
+        return total
+
+
+def comparable_keep_rates(offers: list[tuple[int, str, dt.date]], *, months: int = OUTCOME_MONTHS) -> dict[int, float]:
+    """For each ``(key, customer_id, offered_on)`` offer to an account not yet lost, whose ``months``
+    are over: the share of *comparable accounts* still served ``months`` later — the CRM accounts
+    never offered anything, billed and not yet lost in the offer's month, at the same rule risk level
+    then (high / medium / low, the rule baseline of the churn model on the history). No comparable
+    account: no figure for that offer."""
     if not offers:
-        return []
+        return {}
+    offered = set(RetentionOffer.objects.values_list("account__customer_id", flat=True))
     try:
-        history = engine.load_history(store_dir(), [o[0] for o in offers], months=HISTORY_MONTHS)
+        history = engine.load_history(
+            store_dir(), list(Account.objects.values_list("customer_id", flat=True)), months=HISTORY_MONTHS
+        )
     except engine.ChurnModelError:
-        return []
+        return {}
     lost = engine.loss_months(history)
     index = {cid: i for i, cid in enumerate(history.customer_ids)}
-    last = len(history.periods) - 1
-    found = []
-    for customer_id, strategy, offered_on in offers:
-        month = f"{offered_on:%Y-%m}"
-        if customer_id not in index or month not in history.periods:
+    never = np.array([cid not in offered for cid in history.customer_ids])
+    periods, last = history.periods, len(history.periods) - 1
+    rules = health_rules()
+    levels: dict[int, np.ndarray] = {}
+    found = {}
+    for key, customer_id, offered_on in offers:
+        month, i = f"{offered_on:%Y-%m}", index.get(customer_id)
+        if i is None or month not in periods:
             continue
-        t, loss = history.periods.index(month), int(lost[index[customer_id]])
-        if 0 <= loss <= t:
+        t = periods.index(month)
+        if t + months > last or 0 <= lost[i] <= t:
             continue
-        if t < loss <= t + KEPT_AFTER_MONTHS:
-            found.append(strategies_engine.Outcome(strategy, kept=False))
-        elif t + KEPT_AFTER_MONTHS <= last:
-            found.append(strategies_engine.Outcome(strategy, kept=True))
+        if t not in levels:  # 2 high, 1 medium, 0 low (baseline_risk: level × 100 + points lost)
+            risk = engine.baseline_risk(history, t, engine.features_at(history, t), rules)
+            levels[t] = np.minimum(risk // 100, 2)
+        alive = ((lost < 0) | (lost > t)) & ~np.isnan(history.kwh[:, t])
+        peers = alive & never & (levels[t] == levels[t][i])
+        if peers.any():
+            found[key] = float(((lost[peers] < 0) | (lost[peers] > t + months)).mean())
     return found
+
+
+def what_worked(*, today: dt.date | None = None, months: int = OUTCOME_MONTHS) -> WhatWorked:
+    """By strategy: offers made, accepted / declined, accounts still served ``months`` after the offer
+    (kept), lost within them (or before), not known yet (pending) and the keep rate; with every offer
+    and its result. Archived offers are left out. The whole base: readers are checked by the caller
+    (``insights.view_what_worked``)."""
+    today = today or timezone.localdate()
+    offers = list(
+        RetentionOffer.objects.filter(archived=False, offered_on__lte=today)
+        .select_related("account", "offered_by__staff")
+        .order_by("-offered_on", "-id")
+    )
+    keys = [(o.pk, o.account.customer_id, o.offered_on) for o in offers]
+    results = offer_results(keys, months=months)
+    comparable = comparable_keep_rates(keys, months=months)
+    order = [s.code for s in strategies_engine.DEFAULT_RULES.strategies]
+    by_code: dict[str, StrategyWorked] = {}
+    for offer in offers:
+        row = by_code.setdefault(offer.strategy, StrategyWorked(offer.strategy))
+        row.offers += 1
+        row.accepted += offer.outcome == "accepted"
+        row.declined += offer.outcome == "declined"
+        status = results[offer.pk].status
+        row.kept += status == KEPT
+        row.lost += status == LOST
+        row.pending += status in (PENDING, UNKNOWN)
+        row.expected_yuan += float(offer.expected_yuan)
+        row.saved_yuan += float(offer.saved_yuan or 0)
+        if offer.pk in comparable:
+            row.compared += 1
+            row.comparable_kept += comparable[offer.pk]
+    rows = sorted(
+        by_code.values(), key=lambda r: (order.index(r.strategy) if r.strategy in order else len(order), r.strategy)
+    )
+    return WhatWorked(months, rows, [OfferRow(o, results[o.pk]) for o in offers])
+
+
+def what_worked_out(found: WhatWorked) -> dict[str, Any]:
+    """The report as plain JSON-ready values (the API)."""
+
+    def plain(s: StrategyWorked) -> dict[str, Any]:
+        return {
+            "strategy": s.strategy,
+            "offers": s.offers,
+            "accepted": s.accepted,
+            "declined": s.declined,
+            "kept": s.kept,
+            "lost": s.lost,
+            "pending": s.pending,
+            "keep_rate": None if s.keep_rate is None else round(s.keep_rate, 4),
+            "comparable_keep_rate": None if s.comparable_keep_rate is None else round(s.comparable_keep_rate, 4),
+            "compared": s.compared,
+            "expected_yuan": round(s.expected_yuan, 2),
+            "saved_yuan": round(s.saved_yuan, 2),
+        }
+
+    return {"months": found.months, "strategies": [plain(s) for s in found.strategies], "total": plain(found.total)}

@@ -1,6 +1,7 @@
 """Health score and churn risk of the key accounts (docs/health.md): the CRM side gathers each
-account's signals — consumption from the store, credit from the latest grading, complaints and
-late service requests, unplanned interruptions, overdue visits — and
+account's signals — consumption from the store, credit from the latest grading, complaints (and
+those repeated within 90 days) and late service requests, unplanned interruptions, overdue visits,
+own generation growing (renewables data) — and
 :mod:`powerkam.analytics.health` scores them."""
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
+from itertools import pairwise
 
 from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet
@@ -23,7 +25,7 @@ from powerkam.core.errors import ApplicationError
 from powerkam.grid import selectors as grid_selectors
 from powerkam.insights.models import HealthRulesVersion, HealthSnapshot, RiskAlert, SatisfactionSurvey
 from powerkam.insights.selectors import store_dir
-from powerkam.service.models import Ticket, TicketKind, TicketStatus
+from powerkam.service.models import Ticket, TicketKind, TicketStatus, WorkOrder, WorkOrderType
 from powerkam.visits import selectors as visit_selectors
 
 
@@ -65,6 +67,34 @@ def _overdue(accounts: list[Account], today: dt.date) -> dict[int, int]:
     return {row.account.pk: row.days_overdue for row in visit_selectors.due_rows(accounts=qs, as_of=today)}
 
 
+def _repeated_complaints(account_ids: list[int], today: dt.date, days: int) -> dict[int, tuple[int, dt.date]]:
+    """Per account: the complaints of the last 12 months received within ``days`` of the account's
+    previous complaint (as service/workorders.py flags repeated complaints), and the day of the latest.
+    Complaints are the complaint tickets and the 95598 complaint work orders that made no ticket."""
+    since = today - dt.timedelta(days=365)
+    earliest = since - dt.timedelta(days=days)  # a complaint just before the year can make one in it a repeat
+    dates: dict[int, list[dt.date]] = {}
+    for account_id, on in Ticket.objects.filter(
+        account_id__in=account_ids, kind=TicketKind.COMPLAINT, accepted_on__gt=earliest, accepted_on__lte=today
+    ).values_list("account_id", "accepted_on"):
+        dates.setdefault(account_id, []).append(on)
+    for account_id, received in WorkOrder.objects.filter(
+        account_id__in=account_ids,
+        order_type=WorkOrderType.COMPLAINT,
+        ticket__isnull=True,
+        received_at__date__gt=earliest,
+        received_at__date__lte=today,
+    ).values_list("account_id", "received_at"):
+        dates.setdefault(account_id, []).append(timezone.localdate(received))
+    found = {}
+    for account_id, days_of in dates.items():
+        days_of.sort()
+        repeats = [b for a, b in pairwise(days_of) if (b - a).days <= days and b > since]
+        if repeats:
+            found[account_id] = (len(repeats), repeats[-1])
+    return found
+
+
 def _latest_surveys(account_ids: list[int], today: dt.date) -> dict[int, SatisfactionSurvey]:
     """Each account's latest survey of the last 12 months (archived ones left out)."""
     since = today - dt.timedelta(days=365)
@@ -96,6 +126,8 @@ def signals_for(accounts: list[Account], *, today: dt.date, period: str | None) 
     applied = churn_signals.applications(store_dir(), customer_ids, as_of=today, months=rules.application_months)
     contracts = churn_signals.contracts(store_dir(), customer_ids, as_of=today)
     market = churn_signals.market(store_dir(), customer_ids, as_of=today)
+    generation = churn_signals.self_generation(store_dir(), customer_ids, period=period) if period else None
+    repeated = _repeated_complaints(ids, today, rules.repeat_complaint_days)
     result = []
     for a in accounts:
         recent, year_ago = kwh.get(a.customer_id, (None, None))
@@ -106,6 +138,8 @@ def signals_for(accounts: list[Account], *, today: dt.date, period: str | None) 
             None if market is None else churn_signals.Market("grid_agency", dt.date.min, "")
         )
         interruptions, hours = supply.get(a.customer_id, (None, 0.0)) if a.feeders else (None, 0.0)
+        own = generation.get(a.customer_id) if generation is not None else None
+        repeats, repeat_on = repeated.get(a.pk, (0, None))
         result.append(
             engine.Signals(
                 customer_id=a.customer_id,
@@ -133,6 +167,11 @@ def signals_for(accounts: list[Account], *, today: dt.date, period: str | None) 
                 market_status=status.status if status else None,
                 market_since=f"{status.since:%Y-%m-%d}" if status and status.since != dt.date.min else "",
                 retailer=status.retailer if status else "",
+                self_generation_risk=own.risk if own else None,
+                generation_growth=own.growth if own else None,
+                own_generation_share=own.own_share if own else 0.0,
+                repeated_complaints=repeats,
+                repeated_complaint_on=f"{repeat_on:%Y-%m-%d}" if repeat_on else "",
             )
         )
     return result
@@ -142,6 +181,13 @@ def signals_for(accounts: list[Account], *, today: dt.date, period: str | None) 
 class HealthRow:
     account: Account
     health: engine.Health
+    #: the churn model's probability of loss, from the morning's snapshot (None: no model, or live)
+    probability: float | None = None
+    model_version: str = ""
+
+    @property
+    def probability_percent(self) -> float | None:
+        return None if self.probability is None else round(100 * self.probability, 1)
 
 
 @dataclass(frozen=True)
@@ -199,8 +245,13 @@ RISING_DAYS = 30
 
 def health_snapshot_take(*, today: dt.date | None = None) -> int:
     """Record today's health of every key account (taking a day again replaces its rows); how many."""
+    from powerkam.insights import churn  # churn reads this module's rules
+
     today = today or timezone.localdate()
     report = key_account_health(user=None, today=today)
+    # the churn model's probability beside the rule score, when a model is trained (docs/health.md)
+    scored = churn.probabilities([r.account.customer_id for r in report.rows])
+    version, probability = scored if scored is not None else ("", {})
     rows = [
         HealthSnapshot(
             account=r.account,
@@ -210,6 +261,8 @@ def health_snapshot_take(*, today: dt.date | None = None) -> int:
             reason=r.health.reasons[0].code if r.health.reasons else "",
             reason_figures=r.health.reasons[0].figures if r.health.reasons else {},
             reason_action=r.health.reasons[0].action if r.health.reasons else "",
+            probability=probability.get(r.account.customer_id),
+            model_version=version if r.account.customer_id in probability else "",
         )
         for r in report.rows
     ]
@@ -219,7 +272,15 @@ def health_snapshot_take(*, today: dt.date | None = None) -> int:
             batch_size=2000,
             update_conflicts=True,
             unique_fields=["account", "taken_on"],
-            update_fields=["score", "risk", "reason", "reason_figures", "reason_action"],
+            update_fields=[
+                "score",
+                "risk",
+                "reason",
+                "reason_figures",
+                "reason_action",
+                "probability",
+                "model_version",
+            ],
         )
         _raise_alerts(rows, today)
     return len(rows)
@@ -356,7 +417,8 @@ class SnapshotReport:
             if snapshot.reason
             else []
         )
-        return HealthRow(snapshot.account, SnapshotHealth(snapshot.score, snapshot.risk, reasons))  # type: ignore[arg-type]
+        health = SnapshotHealth(snapshot.score, snapshot.risk, reasons)
+        return HealthRow(snapshot.account, health, snapshot.probability, snapshot.model_version)  # type: ignore[arg-type]
 
 
 def snapshot_report(

@@ -78,6 +78,10 @@ class HealthSnapshot(models.Model):
     reason = models.CharField(_("main reason"), max_length=40, blank=True)
     reason_figures = models.JSONField(_("figures of the reason"), default=dict, blank=True)
     reason_action = models.CharField(_("what to do"), max_length=40, blank=True)
+    #: the churn model's probability of loss within its horizon that morning (None: no model trained)
+    probability = models.FloatField(_("probability of loss"), null=True, blank=True)
+    #: the version of the model that gave it (docs/health.md, "Versions"), so a score can be traced
+    model_version = models.CharField(_("model version"), max_length=60, blank=True)
 
     class Meta:
         verbose_name = _("health snapshot")
@@ -186,10 +190,11 @@ class OfferOutcome(models.TextChoices):
     DECLINED = "declined", _("Declined")
 
 
-class RetentionOffer(models.Model):
+class RetentionOffer(Versioned):
     """A service strategy offered to a key account at risk (docs/health.md, "Service strategies"):
-    who offered what when and the yuan expected to be kept; the customer's answer. Whether the
-    account was then kept follows from the data (its loss month in the store's history)."""
+    who offered what when and the yuan expected to be kept; the customer's answer, due by the
+    follow-up day. Whether the account was then kept follows from the data (its loss month in the
+    store's history)."""
 
     account = models.ForeignKey(
         "accounts.Account", on_delete=models.PROTECT, related_name="retention_offers", verbose_name=_("account")
@@ -199,7 +204,11 @@ class RetentionOffer(models.Model):
     offered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("offered by")
     )
+    #: what exactly was offered (e.g. "three instalments of the overdue bills, first on 12-20")
+    offered_what = models.CharField(_("what was offered"), max_length=300, blank=True)
     expected_yuan = models.DecimalField(_("revenue expected to be kept (yuan a year)"), max_digits=16, decimal_places=2)
+    #: the day the customer's answer is due: after it, an offer still pending is a task on "My work"
+    follow_up_on = models.DateField(_("answer due"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=10, choices=OfferOutcome.choices, default=OfferOutcome.PENDING)
     outcome_on = models.DateField(_("answered on"), null=True, blank=True)
     saved_yuan = models.DecimalField(

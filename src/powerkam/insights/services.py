@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from powerkam.accounts.models import Account, Assignment
-from powerkam.accounts.selectors import accounts_visible_to, user_can_edit
 from powerkam.analytics.health import HealthRules, HealthRulesError
 from powerkam.analytics.strategies import StrategyRules
 from powerkam.analytics.tariff import TariffRules, TariffRulesError
@@ -177,6 +176,24 @@ def campaign_archive(*, campaign: SurveyCampaign, by: User, version: int | None 
 # ---- retention offers (service strategies and their outcomes) ----------------------------------------
 
 
+#: Days after an offer by which the customer's answer is due, when the person gives no day.
+FOLLOW_UP_DAYS = 30
+
+
+def _offer_maker(account: Account, by: User, offered_by: User | None) -> User:
+    """Who made the offer: the person recording it, or one of the account's active managers."""
+    if offered_by is None or offered_by.pk == by.pk:
+        return by
+    if not Assignment.objects.filter(account=account, staff=offered_by, active=True).exists():
+        raise ApplicationError(
+            _("%(name)s does not manage this account: the offer is made by one of its managers or by you.")
+            % {"name": offered_by.get_username()},
+            {"field": "offered_by"},
+        )
+    return offered_by
+
+
+@transaction.atomic
 def offer_record(
     *,
     account: Account,
@@ -184,15 +201,17 @@ def offer_record(
     strategy: str,
     offered_on: dt.date,
     expected_yuan: Decimal,
+    offered_what: str = "",
+    follow_up_on: dt.date | None = None,
+    offered_by: User | None = None,
     notes: str = "",
     today: dt.date | None = None,
 ) -> RetentionOffer:
-    """Record a service strategy offered to an account. Managers on their own accounts, supervisors
-    on any; the strategy must be one of the table's; not dated in the future."""
-    if not user_can_edit(by):
-        raise ApplicationError(_("Your role is read-only: you cannot record offers."))
-    if not accounts_visible_to(by).filter(pk=account.pk).exists():
-        raise ApplicationError(_("You do not manage this account."))
+    """Record a service strategy offered to an account (docs/health.md, "Offers and outcomes"): which
+    strategy, what exactly, by whom (the recorder or one of the account's managers), when, the yuan a
+    year it is expected to keep and the day the answer is due (:data:`FOLLOW_UP_DAYS` after the offer
+    unless given). The account's managers and supervisors record; viewers and planners read."""
+    permissions.require(by, "insights.record_offer", account)
     known = {s.code for s in StrategyRules().strategies}
     if strategy not in known:
         raise ApplicationError(_("Unknown strategy %(v)r.") % {"v": strategy}, {"field": "strategy"})
@@ -200,16 +219,29 @@ def offer_record(
         raise ApplicationError(_("An offer cannot be dated in the future."), {"field": "offered_on"})
     if expected_yuan < 0:
         raise ApplicationError(_("The yuan expected must not be negative."), {"field": "expected_yuan"})
-    return RetentionOffer.objects.create(
+    follow_up_on = follow_up_on or offered_on + dt.timedelta(days=FOLLOW_UP_DAYS)
+    if follow_up_on < offered_on:
+        raise ApplicationError(_("The answer cannot be due before the offer was made."), {"field": "follow_up_on"})
+    offered_what = offered_what.strip()
+    if len(offered_what) > 300:
+        raise ApplicationError(_("Describe the offer in at most 300 characters."), {"field": "offered_what"})
+    maker = _offer_maker(account, by, offered_by)
+    offer = RetentionOffer(
         account=account,
-        offered_by=by,
+        offered_by=maker,
         strategy=strategy,
+        offered_what=offered_what,
         offered_on=offered_on,
+        follow_up_on=follow_up_on,
         expected_yuan=expected_yuan,
         notes=notes.strip(),
     )
+    offer._history_user = by  # type: ignore[attr-defined]
+    offer.save()
+    return offer
 
 
+@transaction.atomic
 def offer_answer(
     *,
     offer: RetentionOffer,
@@ -217,17 +249,24 @@ def offer_answer(
     outcome: str,
     answered_on: dt.date,
     saved_yuan: Decimal | None = None,
+    version: int | None = None,
     today: dt.date | None = None,
 ) -> RetentionOffer:
-    """The customer's answer to an offer (accepted or declined) and the yuan it saved them."""
-    if not user_can_edit(by) or not accounts_visible_to(by).filter(pk=offer.account_id).exists():
-        raise ApplicationError(_("You do not manage this account."))
+    """Record (or correct) the customer's answer to an offer — accepted or declined, the day, the yuan
+    it saved them. ``version``: the one the person saw; if someone changed the offer since, nothing
+    is written and the conflict names who changed what (core/locking.py)."""
+    permissions.require(by, "insights.record_offer", offer.account)
+    current = lock(offer, version)
     if outcome not in {OfferOutcome.ACCEPTED, OfferOutcome.DECLINED}:
         raise ApplicationError(
             _("The answer is accepted or declined, not %(v)r.") % {"v": outcome}, {"field": "outcome"}
         )
-    if not offer.offered_on <= answered_on <= (today or timezone.localdate()):
+    if not current.offered_on <= answered_on <= (today or timezone.localdate()):
         raise ApplicationError(_("The answer must be dated between the offer and today."), {"field": "outcome_on"})
-    offer.outcome, offer.outcome_on, offer.saved_yuan = outcome, answered_on, saved_yuan
-    offer.save(update_fields=["outcome", "outcome_on", "saved_yuan"])
-    return offer
+    if saved_yuan is not None and saved_yuan < 0:
+        raise ApplicationError(_("The yuan saved must not be negative."), {"field": "saved_yuan"})
+    current.outcome, current.outcome_on, current.saved_yuan = outcome, answered_on, saved_yuan
+    current._history_user = by  # type: ignore[attr-defined]
+    current.save(update_fields=["outcome", "outcome_on", "saved_yuan"])
+    refresh(offer, current)
+    return current

@@ -19,4 +19,8 @@ urlpatterns = [
     path("health/mine/", views.my_accounts_at_risk, name="my-risk"),
     path("health/<str:customer_id>/", views.account_health, name="account-health"),
     path("health/<str:customer_id>/surveys/", views.survey_add, name="survey-add"),
+    path("health/<str:customer_id>/offers/", views.offer_add, name="offer-add"),
+    path("offers/<int:pk>/answer/", views.offer_answer, name="offer-answer"),
+    path("offers/", views.what_worked, name="what-worked"),
+    path("offers/export.xlsx", views.what_worked_export, name="what-worked-export"),
 ]

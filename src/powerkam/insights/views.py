@@ -24,10 +24,10 @@ from django.views.decorators.http import require_POST
 
 from powerkam.accounts import selectors as account_selectors
 from powerkam.accounts.models import Account
-from powerkam.core.errors import ApplicationError
-from powerkam.insights import campaigns, churn, health, report, selectors, services
-from powerkam.insights.forms import CampaignForm, SurveyForm
-from powerkam.insights.models import SurveyCampaign
+from powerkam.core.errors import ApplicationError, ConflictError
+from powerkam.insights import campaigns, churn, health, offers, report, selectors, services
+from powerkam.insights.forms import STRATEGY_LABELS, CampaignForm, OfferAnswerForm, OfferForm, SurveyForm
+from powerkam.insights.models import RetentionOffer, SurveyCampaign
 from powerkam.staff import permissions
 from powerkam.web import charts, dashboard
 from powerkam.web.excel import Column, workbook_bytes, xlsx_response
@@ -222,6 +222,9 @@ def health_export(request: HttpRequest) -> HttpResponse:
         Column(_("Main reason"), "text"),
         Column(_("What to do"), "text"),
     ]
+    with_model = snapshot is not None and snapshot.rows.exclude(probability=None).exists()
+    if with_model:
+        headers.insert(5, Column(_("Probability of loss (model)"), "percent"))
 
     def rows() -> Iterator[list[Any]]:
         actions: dict[str, str] = {}  # a handful of actions: each sentence rendered once
@@ -229,7 +232,7 @@ def health_export(request: HttpRequest) -> HttpResponse:
             reason = r.health.reasons[0] if r.health.reasons else None
             if reason is not None and reason.action not in actions:
                 actions[reason.action] = _action_text(reason.action)
-            yield [
+            row = [
                 r.account.customer_id,
                 r.account.name,
                 r.account.grade,
@@ -239,6 +242,9 @@ def health_export(request: HttpRequest) -> HttpResponse:
                 _reason_text(reason) if reason else None,
                 actions[reason.action] if reason else None,
             ]
+            if with_model:
+                row.insert(5, r.probability)
+            yield row
 
     title = _("Health and churn risk")
     return xlsx_response(
@@ -270,9 +276,11 @@ def health_report(request: HttpRequest) -> HttpResponse:
         context["rising"] = health.risk_rising(user=request.user)
         context["rising_days"] = health.RISING_DAYS
         context["churn_card"] = churn.latest_card()
+        context["model_in_list"] = snapshot is not None and snapshot.rows.exclude(probability=None).exists()
     except ApplicationError as exc:
         context["problem"] = exc.message
     context["districts"] = selectors.districts(user=request.user)
+    context["can_what_worked"] = permissions.can(request.user, "insights.view_what_worked")
     return render(request, "insights/health.html", context)
 
 
@@ -282,15 +290,55 @@ def account_health(request: HttpRequest, customer_id: str) -> HttpResponse:
     return _health_fragment(request, account, SurveyForm(initial={"surveyed_on": timezone.localdate()}))
 
 
+def _offer_form(request: HttpRequest, account: Account, data: Any = None) -> OfferForm:
+    today = timezone.localdate()
+    return OfferForm(
+        data,
+        makers=offers.offer_makers(account=account, by=request.user),
+        initial={"offered_on": today, "offered_by": request.user.pk},
+    )
+
+
 def _health_fragment(
-    request: HttpRequest, account: Account, form: SurveyForm, status: int = 200, error: str = ""
+    request: HttpRequest,
+    account: Account,
+    form: SurveyForm,
+    status: int = 200,
+    error: str = "",
+    *,
+    offer_form: OfferForm | None = None,
+    offer_error: str = "",
+    answer_forms: dict[int, OfferAnswerForm] | None = None,
 ) -> HttpResponse:
+    can_offer = permissions.can(request.user, "insights.record_offer", account)
+    recorded = offers.account_offers(account=account)
+    today = timezone.localdate()
+    answers = answer_forms or {}
     context: dict[str, object] = {
         "account": account,
         "survey_error": error,
         "surveys": health.account_surveys(account=account),
         "survey_form": form,
         "can_edit": permissions.can(request.user, "accounts.change_account", account),
+        "can_offer": can_offer,
+        "offers": [
+            (
+                o,
+                answers.get(o.pk)
+                or OfferAnswerForm(
+                    initial={
+                        "outcome": o.outcome if o.outcome != "pending" else "accepted",
+                        "outcome_on": o.outcome_on or today,
+                        "saved_yuan": o.saved_yuan,
+                        "version": o.version,
+                    },
+                    prefix=f"offer-{o.pk}",
+                ),
+            )
+            for o in recorded
+        ],
+        "offer_error": offer_error,
+        "today": today,
     }
     try:
         context["health"] = health.account_health(account=account)
@@ -299,6 +347,13 @@ def _health_fragment(
     context["churn"] = churn.account_churn(account=account)
     if "health" in context:
         context["strategies"] = churn.account_strategies(health=context["health"], churn=context["churn"])  # type: ignore[arg-type]
+    if offer_form is None and can_offer:
+        # a new offer starts from the best-ranked strategy and the revenue it is expected to keep
+        best = (context.get("strategies") or [None])[0]  # type: ignore[index]
+        offer_form = _offer_form(request, account)
+        if best is not None:
+            offer_form.initial.update(strategy=best.strategy, expected_yuan=round(best.expected_yuan))
+    context["offer_form"] = offer_form
     trend = health.score_trend(account=account)
     if len(trend) >= 2:
         context["trend_chart"] = charts.score_trend_chart([(t.taken_on, t.score) for t in trend])
@@ -321,6 +376,109 @@ def survey_add(request: HttpRequest, customer_id: str) -> HttpResponse:
             return _health_fragment(request, account, form, status=400)
         return _health_fragment(request, account, form, status=400, error=exc.message)
     return _health_fragment(request, account, SurveyForm(initial={"surveyed_on": timezone.localdate()}))
+
+
+@login_required
+@require_POST
+def offer_add(request: HttpRequest, customer_id: str) -> HttpResponse:
+    """Record a retention offer from the account's health panel; answers the refreshed panel."""
+    account = _account(request, customer_id)
+    permissions.require(request.user, "insights.record_offer", account)
+    survey_form = SurveyForm(initial={"surveyed_on": timezone.localdate()})
+    form = _offer_form(request, account, request.POST)
+    if not form.is_valid():
+        return _health_fragment(request, account, survey_form, status=400, offer_form=form)
+    values = dict(form.cleaned_data)
+    maker_id = values.pop("offered_by")
+    maker = next((u for u in offers.offer_makers(account=account, by=request.user) if u.pk == maker_id), None)
+    try:
+        services.offer_record(account=account, by=request.user, offered_by=maker, **values)  # type: ignore[arg-type]
+    except ApplicationError as exc:
+        field = exc.extra.get("field")
+        if field in form.fields:
+            form.add_error(field, exc.message)
+            return _health_fragment(request, account, survey_form, status=400, offer_form=form)
+        return _health_fragment(request, account, survey_form, status=403 if isinstance(exc, PermissionDenied) else 400,
+                                offer_form=form, offer_error=exc.message)  # fmt: skip
+    return _health_fragment(request, account, survey_form)
+
+
+@login_required
+@require_POST
+def offer_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record the customer's answer to an offer (with the version the person saw: a change someone
+    made meanwhile is not overwritten); answers the refreshed health panel."""
+    offer = get_object_or_404(RetentionOffer.objects.select_related("account"), pk=pk, archived=False)
+    account = _account(request, offer.account.customer_id)
+    permissions.require(request.user, "insights.record_offer", account)
+    survey_form = SurveyForm(initial={"surveyed_on": timezone.localdate()})
+    form = OfferAnswerForm(request.POST, prefix=f"offer-{offer.pk}")
+    if not form.is_valid():
+        return _health_fragment(request, account, survey_form, status=400, answer_forms={offer.pk: form})
+    data = form.cleaned_data
+    try:
+        services.offer_answer(
+            offer=offer,
+            by=request.user,  # type: ignore[arg-type]
+            outcome=data["outcome"],
+            answered_on=data["outcome_on"],
+            saved_yuan=data["saved_yuan"],
+            version=data["version"],
+        )
+    except ApplicationError as exc:
+        if isinstance(exc, ConflictError):
+            # show the answer as it is now, with the person's own values and the new version
+            values = request.POST.copy()
+            values[f"offer-{offer.pk}-version"] = str(exc.current_version)
+            form = OfferAnswerForm(values, prefix=f"offer-{offer.pk}")
+            form.is_valid()
+        form.add_error(exc.extra.get("field") if exc.extra.get("field") in form.fields else None, exc.message)
+        status = 409 if isinstance(exc, ConflictError) else 403 if isinstance(exc, PermissionDenied) else 400
+        return _health_fragment(request, account, survey_form, status=status, answer_forms={offer.pk: form})
+    return _health_fragment(request, account, survey_form)
+
+
+def _what_worked(request: HttpRequest) -> churn.WhatWorked:
+    permissions.require(request.user, "insights.view_what_worked")
+    return churn.what_worked()
+
+
+@login_required
+def what_worked(request: HttpRequest) -> HttpResponse:
+    """By strategy: offers made, accounts still served 12 months later, lost, keep rate (docs/health.md)."""
+    found = _what_worked(request)
+    page = Paginator(found.offers, HEALTH_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "insights/what_worked.html", {"found": found, "page": page})
+
+
+@login_required
+def what_worked_export(request: HttpRequest) -> HttpResponse:
+    """The "what worked" report as a workbook: one row per strategy, then the total."""
+    found = _what_worked(request)
+    headers = [
+        Column(_("Strategy"), "text"),
+        Column(_("Offers"), "int"),
+        Column(_("Answers: accepted"), "int"),
+        Column(_("Answers: declined"), "int"),
+        Column(_("Kept"), "int"),
+        Column(_("Lost"), "int"),
+        Column(_("Not known yet"), "int"),
+        Column(_("Keep rate"), "percent"),
+        Column(_("Comparable accounts not offered: kept"), "percent"),
+        Column(_("Revenue expected to be kept (yuan a year)"), "money"),
+        Column(_("Yuan saved for the customers"), "money"),
+    ]
+
+    def row(label: str, s: churn.StrategyWorked) -> list[Any]:
+        return [label, s.offers, s.accepted, s.declined, s.kept, s.lost, s.pending, s.keep_rate, s.comparable_keep_rate,
+                round(s.expected_yuan, 2), round(s.saved_yuan, 2)]  # fmt: skip
+
+    rows = [row(str(STRATEGY_LABELS.get(s.strategy, s.strategy)), s) for s in found.strategies]
+    rows.append(row(_("Total"), found.total))
+    return xlsx_response(
+        workbook_bytes(title=_("What worked"), headers=headers, rows=rows),
+        f"what-worked-{timezone.localdate().isoformat()}",
+    )
 
 
 @login_required
