@@ -132,3 +132,11 @@ def test_who_reads_and_adds_rules(role: str, allowed: set[str]) -> None:
         expected = (200, 201) if kind in allowed else (403, 403)
         assert (read.status_code, added.status_code) == expected, (role, kind, added.content)
         assert MODELS[kind].objects.exists() == (kind in allowed)
+
+
+@pytest.mark.parametrize("document", ["tou_ratio = 1", "energy_price = 1", "energy_price = {large = 0.6}"])
+def test_a_value_where_the_rules_want_a_table_is_refused_not_a_fault(document: str, admins: tuple[User, User]) -> None:
+    answer = post(client_for(admins[0]), "tariff", {"rules_toml": document})
+    assert answer.status_code == 400, answer.content
+    assert "must be a table" in answer.json()["message"]
+    assert not TariffRulesVersion.objects.exists()
