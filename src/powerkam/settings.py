@@ -244,6 +244,10 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
 
+# The longest a month plan of outage jobs may search (seconds, docs/outages.md): a request asking for
+# more is answered within this. An installation whose web workers time out sooner lowers it.
+OUTAGE_PLAN_MAX_SECONDS = float(os.environ.get("POWERKAM_OUTAGE_PLAN_MAX_SECONDS", "600"))
+
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("POWERKAM_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
@@ -88,3 +90,43 @@ def test_rules_saved_from_an_older_version_are_refused(planner: User, second_pla
     assert caught.value.extra["changed_by"] == ["陈刚"]
     assert caught.value.extra["changed_fields"] == ["rules (TOML)"]
     assert OutageRulesVersion.objects.first().rules_toml == "[weights.grade]\nA = 4\n"  # type: ignore[union-attr]
+
+
+def test_notices_sent_from_a_stale_page_are_refused_and_nothing_is_sent(
+    small_grid: dict[str, Account], planner: User, second_planner: User, mailoutbox: list[Any]
+) -> None:
+    outage = services.outage_schedule(outage=create(planner), by=planner)
+    chen, zhou = client_for(planner), client_for(second_planner)
+    page = f"/grid/outages/{outage.pk}/"
+    seen = form_version(zhou.get(page))
+    assert seen == form_version(chen.get(page)) == 2
+
+    # 陈刚 recomputes the impact (the outage stays scheduled); 周洁 sends the notices from what she saw
+    chen.post(f"/grid/outages/{outage.pk}/schedule/", {"version": seen})
+    refused = zhou.post(f"/grid/outages/{outage.pk}/notify/", {"version": seen}, follow=True)
+
+    assert "陈刚 changed this planned outage while you were editing it" in refused.content.decode()
+    outage.refresh_from_db()
+    assert (outage.status, outage.version) == (OutageStatus.SCHEDULED, 3)
+    assert not outage.notices.exists()
+    assert mailoutbox == []
+
+
+def test_the_second_api_notify_gets_409_and_the_notices_go_once(
+    small_grid: dict[str, Account], planner: User, second_planner: User, mailoutbox: list[Any]
+) -> None:
+    outage = services.outage_schedule(outage=create(planner), by=planner)
+    url = f"/api/v1/grid/outages/{outage.pk}"
+    chen, zhou = client_for(planner), client_for(second_planner)
+    etag = chen.get(url).headers["ETag"]
+    assert etag == zhou.get(url).headers["ETag"] == '"2"'
+    first = chen.post(f"{url}/notify", headers={"If-Match": etag})
+    second = zhou.post(f"{url}/notify", headers={"If-Match": etag})
+    assert first.status_code == 200, first.content
+    assert first.json()["status"] == OutageStatus.NOTIFIED
+    assert second.status_code == 409, second.content
+    assert second.json()["current"]["status"] == OutageStatus.NOTIFIED
+    assert second.json()["changed_by"] == ["陈刚"]
+    outage.refresh_from_db()
+    assert outage.notices.filter(channel="email").count() == 2  # KA's two contacts with an address, once
+    assert len(mailoutbox) == 2

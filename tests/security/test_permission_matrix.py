@@ -14,32 +14,39 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.core.management import call_command
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import translation
 
 from powerkam.accounts.models import Account, Assignment, AssignmentRole, Contact
 from powerkam.core.errors import ApplicationError
 from powerkam.grid.models import Feeder, Substation
+from powerkam.insights import campaigns as insights_campaigns
 from powerkam.insights import services as insights_services
 from powerkam.insights.models import TariffRulesVersion
-from powerkam.outages.models import AffectedAccount, PlannedOutage
+from powerkam.outages.models import AffectedAccount, OutageRulesVersion, PlannedOutage
 from powerkam.prospects.models import Project
+from powerkam.renewables.models import RenewableRulesVersion
 from powerkam.service import services as service_services
 from powerkam.service.models import Ticket
 from powerkam.staff.models import Role
 from powerkam.visits import services as visit_services
 from powerkam.visits.models import Visit, VisitPlan
 from powerkam.workdays.models import CalendarOverride
-from tests.factories import AccountFactory, AssignmentFactory, StaffFactory, UserFactory
+from tests.factories import AccountFactory, AssignmentFactory, StaffFactory, UserFactory, monthly_bills, write_dataset
 
 pytestmark = pytest.mark.django_db
 
@@ -442,6 +449,120 @@ def case_page_other(w: World, role: str) -> bool:
     return _refused_or(r, "他人的新装" in _text(r))
 
 
+# -- rules versions (docs/api.md, "Rules versions") ---------------------------------------------------
+
+
+def _rules_api_add(w: World, role: str, kind: str, document: str, model: Any) -> bool:
+    r = _json(w.client(role), "post", f"/api/v1/rules/{kind}", {"rules_toml": document})
+    return _refused_or(r, model.objects.exists())
+
+
+def outage_rules_api_add(w: World, role: str) -> bool:
+    return _rules_api_add(w, role, "outage", "[weights.grade]\nA = 3\n", OutageRulesVersion)
+
+
+def tariff_rules_api_add(w: World, role: str) -> bool:
+    return _rules_api_add(w, role, "tariff", "# 默认\n", TariffRulesVersion)
+
+
+def renewables_rules_api_add(w: World, role: str) -> bool:
+    return _rules_api_add(w, role, "renewables", 'province = "福建"\n', RenewableRulesVersion)
+
+
+def outage_rules_api_read(w: World, role: str) -> bool:
+    OutageRulesVersion.objects.create(rules_toml="# 停电规则甲\n")
+    r = w.client(role).get("/api/v1/rules/outage")
+    return _refused_or(r, "停电规则甲" in _text(r))
+
+
+def renewables_rules_page_add(w: World, role: str) -> bool:
+    r = w.client(role).post("/renewables/settings/", {"form": "rules", "rules_toml": 'province = "福建"\n'})
+    return _refused_or(r, RenewableRulesVersion.objects.exists())
+
+
+# -- the overview on the command line, the insights exports (figures of the other manager's account) --
+
+
+def overview_cli_other(w: World, role: str) -> bool:
+    """`powerkam overview --user`: the figures in that person's scope — the other manager's open ticket
+    counts only for those who read every ticket."""
+    cache.clear()
+    out = io.StringIO()
+    call_command("overview", "--user", w.users[role].username, "--tiles", "service", "--format", "json", stdout=out)
+    return bool(json.loads(out.getvalue())["service"]["open"])
+
+
+@contextmanager
+def _store(**datasets: list[dict[str, Any]]) -> Iterator[None]:
+    """An analytics store holding ``datasets`` for the requests inside (the world has none)."""
+    path = Path(tempfile.mkdtemp(prefix="matrix-store-"))
+    try:
+        for kind, rows in datasets.items():
+            write_dataset(path, kind, rows)
+        with override_settings(ANALYTICS_DIR=path):
+            cache.clear()
+            yield
+    finally:
+        cache.clear()
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _key_account(account: Account, **fields: Any) -> None:
+    Account.objects.filter(pk=account.pk).update(key_status="key", grade="B", district="东城区", **fields)
+
+
+def _bills(customer_id: str, *, recent_kwh: float = 250_000.0, **values: Any) -> list[dict[str, Any]]:
+    """24 months of bills to 2026-10 at 250,000 kWh, the last three at ``recent_kwh``."""
+    rows = []
+    for i in range(24):
+        year, month = divmod(2024 * 12 + 10 + i, 12)
+        rows.append(
+            {
+                "customer_id": customer_id,
+                "period": f"{year}-{month + 1:02d}",
+                "kwh": recent_kwh if i >= 21 else 250_000.0,
+                "amount_yuan": Decimal("180000.00"),
+                "due_date": dt.date(year, month + 1, 28),
+                **values,
+            }
+        )
+    return rows
+
+
+def health_export_other(w: World, role: str) -> bool:
+    _key_account(w.other)
+    with _store(billing=_bills(w.other.customer_id, recent_kwh=150_000.0)):  # down 40 %: at risk
+        r = w.client(role).get("/insights/health/export.xlsx")
+        return _refused_or(r, w.other.customer_id in _xlsx_text(r))
+
+
+def tariff_export_other(w: World, role: str) -> bool:
+    _key_account(w.other, voltage_kv=Decimal("35"), contract_capacity_kva=Decimal("8000"))
+    poor_power_factor = _bills(w.other.customer_id, kvarh=154_937.0, amount_yuan=Decimal("184500.00"))
+    with _store(billing=poor_power_factor):
+        r = w.client(role).get("/insights/tariff/export.xlsx")
+        return _refused_or(r, w.other.customer_id in _xlsx_text(r))
+
+
+def arrears_export_other(w: World, role: str) -> bool:
+    _key_account(w.other)
+    bill = monthly_bills(w.other.customer_id, last_period="2026-01", months=1, kwh=10_000.0, price="1.00")[0]
+    bill["due_date"] = TODAY - dt.timedelta(days=40)
+    with _store(billing=[bill], payments=[]):
+        r = w.client(role).get("/service/arrears/", {"format": "xlsx"})
+        return _refused_or(r, w.other.customer_id in _xlsx_text(r))
+
+
+def campaign_export_other(w: World, role: str) -> bool:
+    _key_account(w.other)
+    campaign = insights_services.campaign_launch(
+        name="满意度调查", starts_on=TODAY, due_on=TODAY + dt.timedelta(days=30), grades=[], by=w.users[SUPERVISOR]
+    )
+    assert insights_campaigns.campaign_progress(campaign=campaign, user=w.users[ADMIN]).rows
+    r = w.client(role).get(f"/insights/surveys/{campaign.pk}/", {"format": "xlsx"})
+    return _refused_or(r, w.other.customer_id in _xlsx_text(r))
+
+
 @dataclass(frozen=True)
 class Row:
     obj: str
@@ -491,6 +612,16 @@ MATRIX = [
     Row("grading run", "write", "CLI", grading_cli_start, LEADS),
     Row("rules version (tariff)", "write", "service", tariff_rules_change, LEADS),
     Row("rules version", "read", "admin site", rules_admin_site, ADMINS),
+    Row("rules version (outage)", "read", "API", outage_rules_api_read, PLANNERS),
+    Row("rules version (outage)", "write", "API", outage_rules_api_add, PLANNERS),
+    Row("rules version (tariff)", "write", "API", tariff_rules_api_add, LEADS),
+    Row("rules version (renewables)", "write", "API", renewables_rules_api_add, LEADS),
+    Row("rules version (renewables)", "write", "UI", renewables_rules_page_add, LEADS),
+    Row("overview: tickets (not theirs)", "read", "CLI", overview_cli_other, WHOLE_BASE),
+    Row("health list (not theirs)", "read", "export", health_export_other, WHOLE_BASE),
+    Row("tariff advice list (not theirs)", "read", "export", tariff_export_other, WHOLE_BASE),
+    Row("arrears list (not theirs)", "read", "export", arrears_export_other, WHOLE_BASE),
+    Row("survey campaign (not theirs)", "read", "export", campaign_export_other, WHOLE_BASE),
     Row("calendar", "read", "API", calendar_api_read, EVERY_ROLE | {NONE}),
     Row("calendar", "write", "UI", calendar_page_write, ADMINS),
     Row("import", "read", "UI", imports_page, ADMINS),

@@ -25,6 +25,18 @@ def _view_account(user: Any, account: Account | None) -> bool:
     return _manages(user, account)
 
 
+def openable_account_ids(user: Any) -> frozenset[int] | None:
+    """``accounts.view_account`` for many accounts at once (a list of tickets, each on some account):
+    ``None`` when the person may open every account, else the ids of the accounts they may open
+    (empty without a role). One query for a manager, none otherwise."""
+    scope = scope_of(user)
+    if scope is Scope.NONE:
+        return frozenset()
+    if scope is Scope.WHOLE_BASE:
+        return None
+    return frozenset(Assignment.objects.filter(staff_id=user.pk, active=True).values_list("account_id", flat=True))
+
+
 def _change_account(user: Any, account: Account | None) -> bool:
     """Contacts and other account data: managers on their own accounts, supervisors, administrators
     (planners and viewers read)."""

@@ -137,14 +137,15 @@ class TariffRules:
         values: dict[str, Any] = {}
         for key, value in data.items():
             if key == "tou_ratio":
-                values[key] = {**cls().tou_ratio, **{k: _number(f"tou_ratio.{k}", v) for k, v in value.items()}}
+                ratios = _table(key, value)
+                values[key] = {**cls().tou_ratio, **{k: _number(f"tou_ratio.{k}", v) for k, v in ratios.items()}}
             elif key == "energy_price":
                 values[key] = {
                     tariff: {
                         _number(f"energy_price.{tariff} voltage", kv): _number(f"energy_price.{tariff}.{kv}", p)
-                        for kv, p in table.items()
+                        for kv, p in _table(f"energy_price.{tariff}", table).items()
                     }
-                    for tariff, table in value.items()
+                    for tariff, table in _table(key, value).items()
                 }
             elif key == "excess_base":
                 values[key] = str(value)
@@ -162,6 +163,13 @@ class TariffRules:
             return cls.from_toml(Path(path).read_text(encoding="utf-8"))
         except OSError as exc:
             raise TariffRulesError(f"cannot read {path}: {exc.strerror}") from exc
+
+
+def _table(key: str, value: Any) -> dict[str, Any]:
+    """A TOML table (``[key]`` or ``key = {…}``); anything else is refused naming the key."""
+    if not isinstance(value, dict):
+        raise TariffRulesError(f"{key} must be a table ([{key}] with one value per line), not {value!r}")
+    return value
 
 
 def _number(key: str, value: Any) -> float:

@@ -55,6 +55,7 @@ api.add_router("/grid", "powerkam.grid.api.router")
 api.add_router("/prospects", "powerkam.prospects.api.router")
 api.add_router("/insights", "powerkam.insights.api.router")
 api.add_router("/renewables", "powerkam.renewables.api.router")
+api.add_router("/rules", "powerkam.api.rules.router")
 
 # After the routers: every error answers ErrorOut, and every operation documents the error statuses.
 install_error_handling(api)

@@ -213,7 +213,7 @@ def version_field() -> forms.IntegerField:
     return forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
-def form_conflict(form: forms.BaseForm, exc: ConflictError) -> None:
+def form_conflict(form: forms.BaseForm, exc: ConflictError, field: str = "version") -> None:
     """Re-show ``form`` after a conflict: the message names who changed what; the person's values stay.
 
     The hidden version moves to the current one, so saving again is a deliberate choice to replace
@@ -226,7 +226,7 @@ def form_conflict(form: forms.BaseForm, exc: ConflictError) -> None:
     )
     data: Any = form.data
     data = data.copy()
-    data[form.add_prefix("version")] = str(exc.current_version)
+    data[form.add_prefix(field)] = str(exc.current_version)
     form.data = data
 
 

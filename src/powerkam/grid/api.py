@@ -492,7 +492,9 @@ def outage_action(
     if action == "schedule":
         outage = outage_services.outage_schedule(outage=outage, by=user, version=version)
     elif action == "notify":
-        outage = outage_services.outage_notify(outage=outage, by=user, ack_base_url=request.build_absolute_uri("/"))
+        outage = outage_services.outage_notify(
+            outage=outage, by=user, ack_base_url=request.build_absolute_uri("/"), version=version
+        )
     elif action == "done":
         outage = outage_services.outage_complete(outage=outage, by=user, version=version)
     elif action == "cancel":

@@ -273,7 +273,9 @@ def outage_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             outage_services.outage_schedule(outage=outage, by=user, version=version)
             messages.success(request, _("Scheduled: the affected accounts and their energy not supplied are recorded."))
         elif action == "notify":
-            outage = outage_services.outage_notify(outage=outage, by=user, ack_base_url=request.build_absolute_uri("/"))
+            outage = outage_services.outage_notify(
+                outage=outage, by=user, ack_base_url=request.build_absolute_uri("/"), version=version
+            )
             if outage.notice_late:
                 messages.warning(request, _("Notices sent, but after the notice deadline: the outage is flagged late."))
             else:

@@ -54,8 +54,16 @@ class OutageFollowUpAdmin(SimpleHistoryAdmin):
 
 @admin.register(OutageRulesVersion)
 class OutageRulesVersionAdmin(admin.ModelAdmin):
+    """New versions only: the history of the rules stays as it was (docs/api.md, "Rules versions")."""
+
     list_display = ("created_at", "note", "created_by")
     readonly_fields = ("created_by", "created_at")
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
     def save_model(self, request, obj, form, change):
         from powerkam.analytics.outages import OutageError, OutageRules

@@ -371,7 +371,11 @@ PLAN_GAP = 0.01
 
 
 def plan_month(*, jobs: list[JobInput], time_limit_s: float = 30.0, compare_naive: bool = True) -> dict[str, Any]:
-    """The month plan of least weighted ENS (CP-SAT) and, for comparison, the earliest-start plan."""
+    """The month plan of least weighted ENS (CP-SAT) and, for comparison, the earliest-start plan.
+
+    The search stops after ``time_limit_s`` or the installation's ``OUTAGE_PLAN_MAX_SECONDS``,
+    whichever comes first."""
+    time_limit_s = min(time_limit_s, settings.OUTAGE_PLAN_MAX_SECONDS)
     rules = outage_rules()
     try:
         engine_jobs = [

@@ -223,45 +223,58 @@ def _primary_manager(account: Account) -> User | None:
 
 
 def outage_notify(
-    *, outage: PlannedOutage, by: User | None = None, now: dt.datetime | None = None, ack_base_url: str = ""
+    *,
+    outage: PlannedOutage,
+    by: User | None = None,
+    now: dt.datetime | None = None,
+    ack_base_url: str = "",
+    version: int | None = None,
 ) -> PlannedOutage:
     """Send the notices of a scheduled outage (email to each contact with an address, a letter per key
-    account) and record them; notifying after the deadline is flagged late."""
+    account) and record them; notifying after the deadline is flagged late.
+
+    ``version``: the version of the outage the person acted on; if it changed since (rescheduled,
+    cancelled, notified by someone else), nothing is recorded or sent (ConflictError). The outage is
+    locked while its notices are recorded, so two planners cannot both send them."""
     _require_planner(by)
     now = now or timezone.now()
-    outage = PlannedOutage.objects.get(pk=outage.pk)
-    if outage.status != OutageStatus.SCHEDULED:
-        raise _status_error(outage, _("notified"))
     rules = selectors.outage_rules()
-    late = engine.notice_is_late(
-        selectors.to_local_naive(outage.start), selectors.to_local_naive(now), temporary=outage.temporary, rules=rules
-    )
-    key_accounts = [a.account for a in outage.affected.filter(key_account=True).select_related("account")]
     outbox: list[EmailMessage] = []
-    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
-        for account in key_accounts:
-            OutageNotice.objects.create(
-                outage=outage,
-                account=account,
-                channel=NoticeChannel.LETTER,
-                recipient=account.name,
-                sent_at=now,
-                late=late,
-            )
-            contacts = Contact.objects.filter(account=account, archived=False).exclude(email="")
-            for contact in contacts:
-                notice = OutageNotice.objects.create(
+    with transaction.atomic():
+        outage = lock(outage, version)
+        if outage.status != OutageStatus.SCHEDULED:
+            raise _status_error(outage, _("notified"))
+        late = engine.notice_is_late(
+            selectors.to_local_naive(outage.start),
+            selectors.to_local_naive(now),
+            temporary=outage.temporary,
+            rules=rules,
+        )
+        key_accounts = [a.account for a in outage.affected.filter(key_account=True).select_related("account")]
+        with translation.override(settings.LANGUAGE_CODE):  # the notices are in the installation's language
+            for account in key_accounts:
+                OutageNotice.objects.create(
                     outage=outage,
                     account=account,
-                    contact=contact,
-                    channel=NoticeChannel.EMAIL,
-                    recipient=contact.email,
+                    channel=NoticeChannel.LETTER,
+                    recipient=account.name,
                     sent_at=now,
                     late=late,
                 )
-                ack_url = f"{ack_base_url.rstrip('/')}/grid/notices/{notice.token}/ack/" if ack_base_url else ""
-                subject, body = _notice_text(outage, account, ack_url, notice.token[:8])
-                outbox.append(EmailMessage(subject, body, to=[contact.email]))
+                contacts = Contact.objects.filter(account=account, archived=False).exclude(email="")
+                for contact in contacts:
+                    notice = OutageNotice.objects.create(
+                        outage=outage,
+                        account=account,
+                        contact=contact,
+                        channel=NoticeChannel.EMAIL,
+                        recipient=contact.email,
+                        sent_at=now,
+                        late=late,
+                    )
+                    ack_url = f"{ack_base_url.rstrip('/')}/grid/notices/{notice.token}/ack/" if ack_base_url else ""
+                    subject, body = _notice_text(outage, account, ack_url, notice.token[:8])
+                    outbox.append(EmailMessage(subject, body, to=[contact.email]))
         outage.status = OutageStatus.NOTIFIED
         outage.notified_at = now
         outage.notice_late = late

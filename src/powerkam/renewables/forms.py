@@ -23,3 +23,5 @@ class WeightForm(forms.Form):
 class RulesForm(forms.Form):
     rules_toml = forms.CharField(label=_("Rules (TOML)"), widget=forms.Textarea(attrs={"rows": 18, "cols": 70}))
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
+    # The id of the newest version when the page was shown: a newer one saved meanwhile refuses this one.
+    based_on = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)

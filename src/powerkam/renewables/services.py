@@ -11,20 +11,23 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from powerkam.accounts.models import Account
-from powerkam.accounts.selectors import user_sees_all_accounts
 from powerkam.analytics.renewables import RenewableRules, RenewableRulesError
 from powerkam.core.errors import ApplicationError
+from powerkam.core.locking import check_newest
 from powerkam.renewables.models import PartyType, QuotaParty, QuotaWeight, RenewableRulesVersion
+from powerkam.staff import permissions
 
 
 def can_edit_settings(user: User | Any) -> bool:
-    """Supervisors and administrators edit the weights and the rules."""
-    return bool(user.is_superuser or user_sees_all_accounts(user))
+    """Supervisors and administrators edit the weights and the rules (not planners or viewers, who also
+    read the whole base: docs/permissions.md)."""
+    return permissions.can(user, "renewables.change_settings")
 
 
 def _require_admin(by: User | None) -> None:
-    if by is not None and not can_edit_settings(by):
-        raise ApplicationError(_("Only supervisors and administrators may change these figures."))
+    """``by`` None is the command line: the installation's administrator (docs/permissions.md)."""
+    if by is not None:
+        permissions.require(by, "renewables.change_settings")
 
 
 def _share(value: str | float | Decimal | None, what: str) -> Decimal | None:
@@ -97,8 +100,14 @@ def party_set(*, account: Account, party_type: str, by: User | None = None) -> Q
     return party
 
 
-def rules_set(*, rules_toml: str, note: str = "", by: User | None = None) -> RenewableRulesVersion:
+@transaction.atomic
+def rules_set(
+    *, rules_toml: str, note: str = "", by: User | None = None, based_on: int | None = None
+) -> RenewableRulesVersion:
+    """Save new renewables rules (a new version; none is edited). ``based_on``: the id of the version the
+    person edited; if someone saved a newer one since, nothing is saved (ConflictError)."""
     _require_admin(by)
+    check_newest(RenewableRulesVersion, based_on)
     try:
         RenewableRules.from_toml(rules_toml)
     except RenewableRulesError as exc:

@@ -11,7 +11,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from powerkam.core.errors import ApplicationError
+from powerkam.core.errors import ApplicationError, ConflictError
+from powerkam.core.locking import form_conflict
 from powerkam.renewables import charts, selectors, services
 from powerkam.renewables.forms import RulesForm, WeightForm
 from powerkam.renewables.models import QuotaWeight, RenewableRulesVersion
@@ -141,7 +142,10 @@ def renewables_settings(request: HttpRequest) -> HttpResponse:
     )
     rules_form = RulesForm(
         request.POST if request.POST.get("form") == "rules" else None,
-        initial={"rules_toml": latest.rules_toml if latest else rules.to_toml()},
+        initial={
+            "rules_toml": latest.rules_toml if latest else rules.to_toml(),
+            "based_on": latest.pk if latest else None,
+        },
     )
     if request.method == "POST":
         if not can_edit:
@@ -159,6 +163,8 @@ def renewables_settings(request: HttpRequest) -> HttpResponse:
                 else:
                     services.rules_set(by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
                     messages.success(request, _("A new version of the renewables rules applies."))
+            except ConflictError as exc:
+                form_conflict(form, exc, field="based_on")
             except ApplicationError as exc:
                 form.add_error(exc.extra.get("field"), exc.message)
             else:

@@ -7,6 +7,7 @@ shape (docs/api.md); an edit based on an old ``version`` answers 409 (someone el
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from django.contrib.auth.models import User
@@ -357,10 +358,14 @@ def _account(customer_id: str) -> Account:
     return account
 
 
-def _guard(call: Any) -> Any:
-    """Run a service: a version conflict answers 409 with the current ticket, other domain errors 400
-    (both by the API-wide handlers, api/urls.py)."""
-    return call()
+def _act(request: HttpRequest, ticket_id: int, action: Callable[[Ticket], object]) -> dict[str, Any]:
+    """The one path of every ticket action: the ticket in the caller's view (else 404), then the service,
+    which checks the permission and the version, then the ticket as it is now. The service's refusals are
+    answered by the API-wide handlers (api/urls.py, api/errors.py): a stale version 409 with the current
+    ticket, not allowed 403, another domain error 400."""
+    ticket = _get(request, ticket_id)
+    action(ticket)
+    return _detail(ticket)
 
 
 @router.get("/tickets", response=list[TicketOut], summary="My tickets by urgency, or every ticket I may see")
@@ -406,19 +411,19 @@ def get_ticket(request: HttpRequest, ticket_id: int) -> dict[str, Any]:
 
 
 @router.patch("/tickets/{ticket_id}", response={200: TicketDetailOut, 400: ErrorOut, 404: ErrorOut, 409: ConflictOut})
-def update_ticket(request: HttpRequest, ticket_id: int, payload: TicketPatchIn) -> Any:
-    ticket = _get(request, ticket_id)
-    result = _guard(
-        lambda: services.ticket_update(
+def update_ticket(request: HttpRequest, ticket_id: int, payload: TicketPatchIn) -> dict[str, Any]:
+    return _act(
+        request,
+        ticket_id,
+        lambda ticket: services.ticket_update(
             ticket=ticket,
             version=payload.version,
             by=_user(request),
             title=payload.title,
             description=payload.description,
             green_channel=payload.green_channel,
-        )
+        ),
     )
-    return result if isinstance(result, Status) else _detail(ticket)
 
 
 @router.post(
@@ -426,18 +431,15 @@ def update_ticket(request: HttpRequest, ticket_id: int, payload: TicketPatchIn) 
     response={201: TransferOut, 400: ErrorOut, 404: ErrorOut, 409: ConflictOut},
     summary="Ask a colleague to take the ticket over (they must accept)",
 )
-def request_transfer(request: HttpRequest, ticket_id: int, payload: TransferIn) -> Any:
-    ticket = _get(request, ticket_id)
-    result = _guard(
-        lambda: services.ticket_transfer_request(
-            ticket=ticket,
-            version=payload.version,
-            to_user=_staff_user(payload.to),
-            by=_user(request),
-            note=payload.note,
-        )
+def request_transfer(request: HttpRequest, ticket_id: int, payload: TransferIn) -> Status[dict[str, Any] | None]:
+    transfer = services.ticket_transfer_request(
+        ticket=_get(request, ticket_id),
+        version=payload.version,
+        to_user=_staff_user(payload.to),
+        by=_user(request),
+        note=payload.note,
     )
-    return result if isinstance(result, Status) else Status(201, _transfer(result))
+    return Status(201, _transfer(transfer))
 
 
 def _transfer_for(request: HttpRequest, transfer_id: int) -> Transfer:
@@ -472,50 +474,50 @@ def cancel_transfer(request: HttpRequest, transfer_id: int) -> dict[str, Any] | 
 @router.post(
     "/tickets/{ticket_id}/pause", response={200: TicketDetailOut, 400: ErrorOut, 404: ErrorOut, 409: ConflictOut}
 )
-def pause_ticket(request: HttpRequest, ticket_id: int, payload: PauseIn) -> Any:
-    ticket = _get(request, ticket_id)
-    result = _guard(
-        lambda: services.ticket_pause(
+def pause_ticket(request: HttpRequest, ticket_id: int, payload: PauseIn) -> dict[str, Any]:
+    return _act(
+        request,
+        ticket_id,
+        lambda ticket: services.ticket_pause(
             ticket=ticket,
             version=payload.version,
             by=_user(request),
             on=payload.on,
             at=payload.at,
             reason=payload.reason,
-        )
+        ),
     )
-    return result if isinstance(result, Status) else _detail(ticket)
 
 
 @router.post(
     "/tickets/{ticket_id}/resume", response={200: TicketDetailOut, 400: ErrorOut, 404: ErrorOut, 409: ConflictOut}
 )
-def resume_ticket(request: HttpRequest, ticket_id: int, payload: ResumeIn) -> Any:
-    ticket = _get(request, ticket_id)
-    result = _guard(
-        lambda: services.ticket_resume(
+def resume_ticket(request: HttpRequest, ticket_id: int, payload: ResumeIn) -> dict[str, Any]:
+    return _act(
+        request,
+        ticket_id,
+        lambda ticket: services.ticket_resume(
             ticket=ticket, version=payload.version, by=_user(request), on=payload.on, at=payload.at
-        )
+        ),
     )
-    return result if isinstance(result, Status) else _detail(ticket)
 
 
 @router.post(
     "/tickets/{ticket_id}/close", response={200: TicketDetailOut, 400: ErrorOut, 404: ErrorOut, 409: ConflictOut}
 )
-def close_ticket(request: HttpRequest, ticket_id: int, payload: ServiceCloseIn) -> Any:
-    ticket = _get(request, ticket_id)
-    result = _guard(
-        lambda: services.ticket_close(
+def close_ticket(request: HttpRequest, ticket_id: int, payload: ServiceCloseIn) -> dict[str, Any]:
+    return _act(
+        request,
+        ticket_id,
+        lambda ticket: services.ticket_close(
             ticket=ticket,
             version=payload.version,
             by=_user(request),
             on=payload.on,
             at=payload.at,
             resolution=payload.resolution,
-        )
+        ),
     )
-    return result if isinstance(result, Status) else _detail(ticket)
 
 
 class ServiceContactIn(Schema):
@@ -528,12 +530,14 @@ class ServiceContactIn(Schema):
     response={200: TicketDetailOut, 400: ErrorOut, 404: ErrorOut, 409: ConflictOut},
     summary="Complaint: record the first contact with the customer",
 )
-def contact_ticket(request: HttpRequest, ticket_id: int, payload: ServiceContactIn) -> Any:
-    ticket = _get(request, ticket_id)
-    result = _guard(
-        lambda: services.ticket_contact(ticket=ticket, version=payload.version, by=_user(request), on=payload.on)
+def contact_ticket(request: HttpRequest, ticket_id: int, payload: ServiceContactIn) -> dict[str, Any]:
+    return _act(
+        request,
+        ticket_id,
+        lambda ticket: services.ticket_contact(
+            ticket=ticket, version=payload.version, by=_user(request), on=payload.on
+        ),
     )
-    return result if isinstance(result, Status) else _detail(ticket)
 
 
 @router.post(
@@ -541,12 +545,12 @@ def contact_ticket(request: HttpRequest, ticket_id: int, payload: ServiceContact
     response={200: TicketDetailOut, 400: ErrorOut, 404: ErrorOut, 409: ConflictOut},
     summary="Fault repair: record the arrival on site (the restoration clock starts)",
 )
-def arrive_ticket(request: HttpRequest, ticket_id: int, payload: MilestoneIn) -> Any:
-    ticket = _get(request, ticket_id)
-    result = _guard(
-        lambda: services.ticket_arrive(ticket=ticket, version=payload.version, by=_user(request), at=payload.at)
+def arrive_ticket(request: HttpRequest, ticket_id: int, payload: MilestoneIn) -> dict[str, Any]:
+    return _act(
+        request,
+        ticket_id,
+        lambda ticket: services.ticket_arrive(ticket=ticket, version=payload.version, by=_user(request), at=payload.at),
     )
-    return result if isinstance(result, Status) else _detail(ticket)
 
 
 @router.post(
@@ -554,12 +558,14 @@ def arrive_ticket(request: HttpRequest, ticket_id: int, payload: MilestoneIn) ->
     response={200: TicketDetailOut, 400: ErrorOut, 404: ErrorOut, 409: ConflictOut},
     summary="Fault repair: record that supply is restored",
 )
-def restore_ticket(request: HttpRequest, ticket_id: int, payload: MilestoneIn) -> Any:
-    ticket = _get(request, ticket_id)
-    result = _guard(
-        lambda: services.ticket_restore(ticket=ticket, version=payload.version, by=_user(request), at=payload.at)
+def restore_ticket(request: HttpRequest, ticket_id: int, payload: MilestoneIn) -> dict[str, Any]:
+    return _act(
+        request,
+        ticket_id,
+        lambda ticket: services.ticket_restore(
+            ticket=ticket, version=payload.version, by=_user(request), at=payload.at
+        ),
     )
-    return result if isinstance(result, Status) else _detail(ticket)
 
 
 @router.get(

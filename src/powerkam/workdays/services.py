@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from powerkam.core.errors import ApplicationError
-from powerkam.core.locking import check, lock, refresh
+from powerkam.core.errors import ApplicationError, ConflictError
+from powerkam.core.locking import changes_since, check, lock, refresh
 from powerkam.staff import permissions
 from powerkam.workdays.models import CalendarOverride, CalendarYear
 
@@ -152,10 +153,12 @@ def calendar_override_set(
 
     ``version``: the version of the entry the person edited; if someone changed it since, nothing
     is saved (:class:`~powerkam.core.errors.ConflictError`). ``None`` replaces whatever is there.
+    A new date that another administrator entered meanwhile is refused the same way.
     """
     _require_editor(by)
     _check_year(date.year)
     override = CalendarOverride.objects.select_for_update().filter(date=date).first()
+    creating = override is None
     if override is None:
         override = CalendarOverride(date=date)
     else:
@@ -165,9 +168,43 @@ def calendar_override_set(
     override.name = name.strip()
     override.note = note.strip()
     override.archived = False
-    override.full_clean()
-    override.save()
+    if not creating:
+        override.full_clean()
+        override.save()
+        return override
+    # A date nobody has entered has no row to lock: two administrators entering it at once both pass
+    # the read above, and the database's unique date refuses the second insert (PostgreSQL makes it wait
+    # for the first to commit). That is a conflict like an edit of a stale version, not a fault.
+    override.full_clean(validate_unique=False)
+    try:
+        with transaction.atomic():
+            override.save()
+    except IntegrityError:
+        raise _entered_meanwhile(date) from None
     return override
+
+
+def _entered_meanwhile(date: dt.date) -> ConflictError:
+    """The refusal of a new entry for ``date`` because someone entered that date first (version 0: none)."""
+    current = CalendarOverride.objects.get(date=date)
+    who, _fields, when = changes_since(current, 0)
+    params = {
+        "who": _(", ").join(who) or _("someone else"),
+        "date": date.isoformat(),
+        "when": date_format(timezone.localtime(when), "DATETIME_FORMAT") if when else "—",
+    }
+    return ConflictError(
+        _(
+            "%(who)s entered %(date)s in the calendar while you were entering it (%(when)s). "
+            "Your entry was not saved: look at theirs, and save yours again to replace it."
+        )
+        % params,
+        current_version=current.version,
+        your_version=0,
+        changed_by=who,
+        changed_fields=[],
+        current=current,
+    )
 
 
 @transaction.atomic
