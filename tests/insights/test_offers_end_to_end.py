@@ -332,3 +332,13 @@ def test_the_demo_records_offers_to_lost_and_kept_accounts_and_recent_ones(offer
     assert found.total.lost >= 1  # E200 or E301, offered months before their loss
     assert found.total.kept >= 1
     assert add_demo_offers(seed=2026, today=today) == 0  # once
+
+
+def test_an_offers_answer_reads_as_an_answer_not_as_a_tickets_state() -> None:
+    """ "Accepted" is also a ticket's state (已接收) in the service catalog, which Django reads first."""
+    from django.utils import translation
+
+    from powerkam.insights.models import OfferOutcome
+
+    with translation.override("zh-hans"):
+        assert [str(c.label) for c in OfferOutcome] == ["待答复", "已接受", "已拒绝"]

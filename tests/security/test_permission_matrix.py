@@ -36,7 +36,7 @@ from powerkam.core.errors import ApplicationError
 from powerkam.grid.models import Feeder, Substation
 from powerkam.insights import campaigns as insights_campaigns
 from powerkam.insights import services as insights_services
-from powerkam.insights.models import TariffRulesVersion
+from powerkam.insights.models import RetentionOffer, TariffRulesVersion
 from powerkam.outages.models import AffectedAccount, OutageRulesVersion, PlannedOutage
 from powerkam.prospects.models import Project
 from powerkam.renewables.models import RenewableRulesVersion
@@ -563,6 +563,45 @@ def campaign_export_other(w: World, role: str) -> bool:
     return _refused_or(r, w.other.customer_id in _xlsx_text(r))
 
 
+def _offer_api_add(w: World, role: str, account: Account) -> bool:
+    body = {
+        "customer_id": account.customer_id,
+        "strategy": "payment_plan",
+        "offered_what": "分期缴费方案",
+        "offered_on": TODAY.isoformat(),
+        "expected_yuan": "1000.00",
+    }
+    r = _json(w.client(role), "post", "/api/v1/insights/offers", body)
+    return _refused_or(r, RetentionOffer.objects.filter(account=account).exists())
+
+
+def offer_api_add_own(w: World, role: str) -> bool:
+    return _offer_api_add(w, role, w.own)
+
+
+def offer_api_add_other(w: World, role: str) -> bool:
+    return _offer_api_add(w, role, w.other)
+
+
+def _offer_on_other(w: World) -> None:
+    RetentionOffer.objects.create(
+        account=w.other, strategy="payment_plan", offered_what="他人的挽留方案", offered_on=TODAY,
+        offered_by=w.other_manager, expected_yuan=Decimal("1000"),
+    )  # fmt: skip
+
+
+def what_worked_page(w: World, role: str) -> bool:
+    _offer_on_other(w)
+    r = w.client(role).get("/insights/offers/")
+    return _refused_or(r, 'data-strategy="payment_plan"' in _text(r))
+
+
+def what_worked_api(w: World, role: str) -> bool:
+    _offer_on_other(w)
+    r = w.client(role).get("/api/v1/insights/what-worked")
+    return _refused_or(r, '"payment_plan"' in _text(r))
+
+
 @dataclass(frozen=True)
 class Row:
     obj: str
@@ -622,6 +661,10 @@ MATRIX = [
     Row("tariff advice list (not theirs)", "read", "export", tariff_export_other, WHOLE_BASE),
     Row("arrears list (not theirs)", "read", "export", arrears_export_other, WHOLE_BASE),
     Row("survey campaign (not theirs)", "read", "export", campaign_export_other, WHOLE_BASE),
+    Row("retention offer (own account)", "write", "API", offer_api_add_own, OWN_ACCOUNT_EDITORS),
+    Row("retention offer (not theirs)", "write", "API", offer_api_add_other, LEADS),
+    Row("what worked", "read", "UI", what_worked_page, frozenset({SUPERVISOR, VIEWER, ADMIN})),
+    Row("what worked", "read", "API", what_worked_api, frozenset({SUPERVISOR, VIEWER, ADMIN})),
     Row("calendar", "read", "API", calendar_api_read, EVERY_ROLE | {NONE}),
     Row("calendar", "write", "UI", calendar_page_write, ADMINS),
     Row("import", "read", "UI", imports_page, ADMINS),

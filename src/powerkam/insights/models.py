@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from powerkam.core.locking import Versioned
@@ -185,9 +186,10 @@ class OverviewReportRun(MailedReport):
 
 
 class OfferOutcome(models.TextChoices):
-    PENDING = "pending", _("Pending")
-    ACCEPTED = "accepted", _("Accepted")
-    DECLINED = "declined", _("Declined")
+    # A context of their own: "Accepted" is also a ticket's state (受理) in another app's catalog.
+    PENDING = "pending", pgettext_lazy("retention offer answer", "Pending")
+    ACCEPTED = "accepted", pgettext_lazy("retention offer answer", "Accepted")
+    DECLINED = "declined", pgettext_lazy("retention offer answer", "Declined")
 
 
 class RetentionOffer(Versioned):
