@@ -525,6 +525,13 @@ def outage_plan(request: HttpRequest) -> HttpResponse:
         except ApplicationError as exc:
             context["error"] = exc.message
             return render(request, "grid/outage_plan.html", context, status=400)
+        result["inputs"] = {
+            "from": context["from_input"],
+            "to": context["to_input"],
+            "hours": context["hours_input"],
+            "time_limit": context["time_limit_input"],
+            "outages": sorted(context["picked"]),
+        }
         token = _store_plan(request, result, jobs)
         return HttpResponseRedirect(f"{reverse('grid:outage-plan')}?month={first:%Y-%m}&plan={token}")
     token = request.GET.get("plan", "")
@@ -535,6 +542,16 @@ def outage_plan(request: HttpRequest) -> HttpResponse:
         else:
             ids = {cid for j in plan["jobs"] for cid in j["interrupted"]}
             context.update({"plan": plan, "token": token, "names": _account_names(ids)})
+            inputs = plan.get("inputs", {})  # the form as it was planned, to plan again
+            context.update(
+                {
+                    "from_input": inputs.get("from", context["from_input"]),
+                    "to_input": inputs.get("to", context["to_input"]),
+                    "hours_input": inputs.get("hours", ""),
+                    "time_limit_input": inputs.get("time_limit", context["time_limit_input"]),
+                    "picked": set(inputs.get("outages", [])),
+                }
+            )
     return render(request, "grid/outage_plan.html", context)
 
 
