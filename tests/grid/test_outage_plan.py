@@ -308,6 +308,7 @@ def test_plan_page_plans_compares_accepts_and_exports(planner_client: Client, dr
     assert "KA 甲钢铁" in rows[1][8]
     figures = dict(list(book["Plan"].iter_rows(values_only=True))[1:])
     assert figures["Weighted energy not supplied of the plan (kWh)"] == 1200
+    assert figures["Status"] == "optimal (proven)"
 
     response = planner_client.post("/grid/plan/accept/", {"plan": token})
     assert response.status_code == 302

@@ -603,6 +603,16 @@ def outage_plan_accept(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(f"{reverse('grid:outages')}?month={month:%Y-%m}")
 
 
+def _plan_status(status: str) -> str:
+    labels = {
+        "optimal": _("optimal (proven)"),
+        "feasible": _("feasible (within the gap shown of the bound)"),
+        "naive": _("earliest-start plan"),
+        "incomplete": _("incomplete: some jobs fit nowhere"),
+    }
+    return labels.get(status, status)
+
+
 @login_required
 def outage_plan_export(request: HttpRequest) -> HttpResponse:
     """The plan the page showed as a workbook: the figures, then one row per job."""
@@ -624,7 +634,7 @@ def outage_plan_export(request: HttpRequest) -> HttpResponse:
             ),
             (_("Lower bound (kWh)"), Typed(plan["bound_weighted_ens_kwh"], "number")),
             (_("Gap to the bound"), Typed(plan["gap"], "percent")),
-            (_("Status"), plan["status"]),
+            (_("Status"), _plan_status(plan["status"])),
         ],
     )
     jobs = Sheet(
