@@ -447,6 +447,7 @@ def _store_plan(request: HttpRequest, result: dict[str, Any], jobs: list[outage_
                 "end": row["end"].isoformat(),
                 "feeders_text": ";".join(row["feeders"]),
                 "title": job.title,
+                "crew_input": job.crew,  # the engine names a job without a crew its own crew
                 "outage_id": job.outage_id,
                 "outage_version": job.outage_version,
             }
@@ -574,7 +575,7 @@ def outage_plan_accept(request: HttpRequest) -> HttpResponse:
             feeders=j["feeders_text"],
             start=j["start"],
             end=j["end"],
-            crew=j["crew"] if j["crew"] != j["job_id"] else "",
+            crew=j.get("crew_input", ""),
             title=j["title"],
             outage_id=j["outage_id"],
             outage_version=j["outage_version"],
