@@ -31,6 +31,9 @@ def test_impact_json_honours_dual_supply_and_warns_about_accounts_without_loads(
     assert "E009" in ids
     assert "E006" not in ids
     assert "E006" in data["riding_through"]
+    e006 = next(r for r in data["riding_through_accounts"] if r["customer_id"] == "E006")
+    assert e006["name"] == "客户E006"
+    assert e006["feeders"] == ["F033", "F038"]
     e009 = next(r for r in data["interrupted"] if r["customer_id"] == "E009")
     assert e009["ens_kwh"] > 0
     assert e009["name"] == "客户E009"
@@ -165,3 +168,20 @@ def test_plan_from_a_jobs_file(samples_loaded: Path, tmp_path: Path) -> None:
     code, out, _ = run("plan", str(jobs))
     assert "J1" in out
     assert "gap" in out
+
+
+def test_plan_from_an_excel_jobs_file(samples_loaded: Path, tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["job_id", "feeders", "duration_hours", "from", "to", "crew", "hours"])
+    sheet.append(["J1", "F033", 4, "2026-12-01", "2026-12-07", "c1", "08:00-18:00"])
+    jobs = tmp_path / "jobs.xlsx"
+    book.save(jobs)
+    code, out, _ = run("plan", str(jobs), "--format", "json", "--time-limit", "10")
+    assert code == 0
+    assert [j["job_id"] for j in json.loads(out)["jobs"]] == ["J1"]
+    code, out, _err = run("impact", "--feeders", "F033", "--start", "2026-12-01T08:00", "--end", "2026-12-01T12:00")
+    assert "客户E006 (E006)" in out  # riding through, named

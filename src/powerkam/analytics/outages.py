@@ -98,6 +98,16 @@ class NoWindowError(OutageError):
 # -- rules ----------------------------------------------------------------------------------------
 
 
+#: Priority of grade-A key accounts and of important users when no rules version says otherwise
+#: (docs/rules.md §4 "weighted by each account's weight"; the values are PowerKAM's defaults,
+#: docs/outages.md "Weights"): an hour of a grade-A account counts three ordinary hours, an
+#: important user's by the harm its grade stands for (special > first > second); a temporary
+#: important user keeps the default weight. A rules version that sets ``[weights.grade]`` or
+#: ``[weights.important_grade]`` replaces the whole mapping (an empty table means "no weights").
+DEFAULT_GRADE_WEIGHTS: Mapping[str, float] = {"A": 3.0}
+DEFAULT_IMPORTANT_WEIGHTS: Mapping[str, float] = {"special": 10.0, "first": 5.0, "second": 2.0}
+
+
 @dataclass(frozen=True)
 class OutageRules:
     """Every default of docs/rules.md §4 (and the reliability thresholds of issue 7), overridable by TOML::
@@ -126,8 +136,8 @@ class OutageRules:
     """
 
     default_weight: float = 1.0
-    grade_weights: Mapping[str, float] = field(default_factory=dict)
-    important_weights: Mapping[str, float] = field(default_factory=dict)
+    grade_weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_GRADE_WEIGHTS))
+    important_weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_IMPORTANT_WEIGHTS))
     planned_notice_days: int = 7
     temporary_notice_hours: int = 24
     typical_days: int = TYPICAL_DAYS

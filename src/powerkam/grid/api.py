@@ -195,13 +195,23 @@ class InterruptedOut(Schema):
     weighted_ens_kwh: float | None
 
 
+class RidingThroughOut(Schema):
+    customer_id: str
+    name: str
+    feeders: list[str]
+    key_account: bool
+    grade: str
+    important_grade: str
+
+
 class ImpactOut(Schema):
     feeders: list[str]
     start: dt.datetime
     end: dt.datetime
     hours: float
     interrupted: list[InterruptedOut]
-    riding_through: list[str]
+    riding_through: list[str] = Field(description="Customer ids of the accounts that keep supply on another feeder")
+    riding_through_accounts: list[RidingThroughOut] = Field(description="The same accounts, named")
     ens_kwh: float
     weighted_ens_kwh: float
     unknown: list[str]

@@ -201,6 +201,8 @@ class ImpactReport:
     unknown: list[str]
     warnings: list[str] = field(default_factory=list)
     provisional: bool = False
+    #: The accounts of ``riding_through`` named: customer id, name, feeders, key account, grades.
+    riding_through_accounts: list[dict[str, Any]] = field(default_factory=list)
 
     def within(self, customer_ids: Collection[str] | None) -> ImpactReport:
         """The report as a person whose scope is ``customer_ids`` sees it (None: the whole base): the
@@ -216,6 +218,7 @@ class ImpactReport:
             self,
             interrupted=[r for r in self.interrupted if r["customer_id"] in ids],
             riding_through=[c for c in self.riding_through if c in ids],
+            riding_through_accounts=[r for r in self.riding_through_accounts if r["customer_id"] in ids],
             unknown=unknown,
             warnings=warnings,
         )
@@ -228,12 +231,25 @@ class ImpactReport:
             "hours": round((self.end - self.start).total_seconds() / 3600, 3),
             "interrupted": self.interrupted,
             "riding_through": self.riding_through,
+            "riding_through_accounts": self.riding_through_accounts,
             "ens_kwh": round(self.ens_kwh, 3),
             "weighted_ens_kwh": round(self.weighted_ens_kwh, 3),
             "unknown": self.unknown,
             "warnings": self.warnings,
             "provisional": self.provisional,
         }
+
+
+def _riding(info: AccountInfo) -> dict[str, Any]:
+    """An account that keeps supply on another feeder, named (issue 19: counted and named)."""
+    return {
+        "customer_id": info.customer_id,
+        "name": info.name,
+        "feeders": list(info.feeders),
+        "key_account": info.key_account,
+        "grade": info.grade,
+        "important_grade": info.important_grade,
+    }
 
 
 def outage_impact(*, feeders: str | list[str], start: dt.datetime, end: dt.datetime) -> ImpactReport:
@@ -271,6 +287,7 @@ def outage_impact(*, feeders: str | list[str], start: dt.datetime, end: dt.datet
         end=to_aware(impact.end),
         interrupted=interrupted,
         riding_through=list(impact.riding_through),
+        riding_through_accounts=[_riding(accounts[cid]) for cid in impact.riding_through],
         ens_kwh=impact.ens_kwh,
         weighted_ens_kwh=impact.weighted_ens_kwh,
         unknown=list(impact.unknown),
@@ -365,6 +382,126 @@ class JobInput:
     last: dt.date
     crew: str
     hours: str = ""
+    #: The draft or scheduled outage this job is (picked on the plan page): accepting the plan
+    #: moves it, with the version seen when it was picked; None for a job of a file.
+    outage_id: int | None = None
+    outage_version: int | None = None
+    title: str = ""
+
+
+#: The columns of a jobs file (CSV or xlsx; ``powerkam outages plan``, the plan page).
+JOB_COLUMNS = ("job_id", "feeders", "duration_hours", "from", "to")
+JOB_OPTIONAL = ("crew", "hours")
+
+
+def _job_rows(name: str, content: bytes) -> list[dict[str, str]]:
+    """The rows of a jobs file as text, header names lower-cased."""
+    if name.lower().endswith((".xlsx", ".xlsm")):
+        import io
+
+        from openpyxl import load_workbook
+
+        try:
+            sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).worksheets[0]
+        except Exception as exc:  # openpyxl raises many kinds for a damaged file
+            raise ApplicationError(
+                _("%(name)s is not a readable Excel workbook: %(error)s") % {"name": name, "error": exc},
+                {"field": "jobs"},
+            ) from exc
+        table = [
+            ["" if v is None else (f"{v:%Y-%m-%d}" if isinstance(v, dt.date) else f"{v}") for v in row]
+            for row in sheet.iter_rows(values_only=True)
+        ]
+    else:
+        import csv
+
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                text = content.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise ApplicationError(_("%(name)s is neither UTF-8 nor GB18030 text.") % {"name": name}, {"field": "jobs"})
+        table = list(csv.reader(text.splitlines()))
+    table = [row for row in table if any(str(c).strip() for c in row)]
+    if not table:
+        raise ApplicationError(_("%(name)s holds no jobs.") % {"name": name}, {"field": "jobs"})
+    header = [str(c).strip().lower() for c in table[0]]
+    missing = [c for c in JOB_COLUMNS if c not in header]
+    if missing:
+        raise ApplicationError(
+            _("%(path)s needs the columns %(columns)s (and optionally crew, hours).")
+            % {"path": name, "columns": ", ".join(JOB_COLUMNS)},
+            {"field": "jobs", "missing": missing},
+        )
+    return [{h: str(row[i]).strip() if i < len(row) else "" for i, h in enumerate(header)} for row in table[1:]]
+
+
+def read_jobs(name: str, content: bytes) -> list[JobInput]:
+    """The jobs of a file (CSV in UTF-8 or GB18030, or the first sheet of an xlsx): columns
+    job_id, feeders, duration_hours, from, to and optionally crew, hours. A bad value is refused
+    naming its row (the row number the user sees) and column; nothing is planned."""
+    jobs = []
+    seen: set[str] = set()
+    for number, row in enumerate(_job_rows(name, content), start=2):
+        job_id = row["job_id"]
+        try:
+            if not job_id:
+                raise ApplicationError(_("job_id is empty."), {"field": "job_id"})
+            if job_id in seen:
+                raise ApplicationError(_("job_id %(job)s appears twice.") % {"job": job_id}, {"field": "job_id"})
+            seen.add(job_id)
+            jobs.append(
+                JobInput(
+                    job_id=job_id,
+                    feeders=row["feeders"],
+                    duration_hours=row["duration_hours"],
+                    first=parse_day(row["from"], what="from"),
+                    last=parse_day(row["to"], what="to"),
+                    crew=row.get("crew", ""),
+                    hours=row.get("hours", ""),
+                )
+            )
+        except ApplicationError as exc:
+            raise ApplicationError(
+                _("%(name)s, row %(row)d: %(message)s") % {"name": name, "row": number, "message": exc.message},
+                {**exc.extra, "row": number},
+            ) from exc
+    return jobs
+
+
+def plan_candidates(first: dt.date, last: dt.date) -> QuerySet[PlannedOutage]:
+    """The outages of a month a plan may move: drafts and scheduled ones (not yet notified)."""
+    return outage_list(first=first, last=last).filter(status__in=[OutageStatus.DRAFT, OutageStatus.SCHEDULED])
+
+
+def jobs_from_outages(outage_ids: Collection[int], *, first: dt.date, last: dt.date, hours: str = "") -> list[JobInput]:
+    """Picked outages as jobs: their feeders, length and crew, allowed anywhere from ``first`` to
+    ``last`` within ``hours``. Only drafts and scheduled outages can be moved."""
+    outages = list(PlannedOutage.objects.filter(pk__in=outage_ids).order_by("start", "pk"))
+    for outage in outages:
+        if not outage.editable:
+            raise ApplicationError(
+                _("Outage %(title)s is %(status)s: only drafts and scheduled outages can be planned.")
+                % {"title": outage.title, "status": outage.get_status_display()},
+                {"field": "outages"},
+            )
+    return [
+        JobInput(
+            job_id=f"#{o.pk}",
+            feeders=o.feeders,
+            duration_hours=round((o.end - o.start).total_seconds() / 3600, 4),
+            first=first,
+            last=last,
+            crew=o.crew,
+            hours=hours,
+            outage_id=o.pk,
+            outage_version=o.version,
+            title=o.title,
+        )
+        for o in outages
+    ]
 
 
 PLAN_GAP = 0.01

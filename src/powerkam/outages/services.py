@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -380,6 +381,103 @@ def outage_rules_set(
     except engine.OutageError as exc:
         raise ApplicationError(exc.message, {"field": "rules_toml"}) from exc
     return OutageRulesVersion.objects.create(rules_toml=rules_toml, note=note, created_by=by)
+
+
+@dataclass(frozen=True)
+class AcceptedJob:
+    """One job of a month plan as accepted: its window, and the outage it moves (None: a new one)."""
+
+    job_id: str
+    feeders: str
+    start: dt.datetime
+    end: dt.datetime
+    crew: str = ""
+    title: str = ""
+    outage_id: int | None = None
+    outage_version: int | None = None
+
+
+def _plan_clash(job: AcceptedJob, moved: set[int]) -> PlannedOutage | None:
+    """An outage already on record (not cancelled, not moved by this plan) that overlaps the job's
+    window and shares a feeder or its crew: the plan was made without it."""
+    feeders = set(engine.parse_feeders(job.feeders))
+    overlapping = (
+        PlannedOutage.objects.exclude(status=OutageStatus.CANCELLED)
+        .exclude(pk__in=moved)
+        .filter(start__lt=job.end, end__gt=job.start)
+        .order_by("start", "pk")
+    )
+    for other in overlapping:
+        if feeders & set(engine.parse_feeders(other.feeders)) or (job.crew and other.crew == job.crew):
+            return other
+    return None
+
+
+@transaction.atomic
+def plan_accept(
+    *, jobs: list[AcceptedJob], by: User | None = None, kind: str = OutageKind.PLANNED, reason: str = ""
+) -> list[PlannedOutage]:
+    """Turn a month plan's windows into planned outages, all or nothing (issue 19).
+
+    A job picked from an outage moves that draft or scheduled outage (:func:`outage_update`, with the
+    version seen when the plan was made: if someone changed it since, nothing is saved); a job from a
+    file becomes a new draft (:func:`outage_create`). A job whose window overlaps another outage on
+    record with a shared feeder or the same crew is refused, naming both — the plan did not know it.
+    """
+    _require_planner(by)
+    if not jobs:
+        raise ApplicationError(_("The plan has no jobs to accept."), {"field": "jobs"})
+    moved = {j.outage_id for j in jobs if j.outage_id is not None}
+    for job in jobs:  # against the outages on record before this plan writes anything
+        clash = _plan_clash(job, moved)
+        if clash is not None:
+            raise ApplicationError(
+                _(
+                    "Job %(job)s (%(start)s – %(end)s) overlaps outage %(title)s (%(other_start)s – %(other_end)s) "
+                    "on the same feeder or crew. Nothing was saved: plan again."
+                )
+                % {
+                    "job": job.job_id,
+                    "start": f"{timezone.localtime(job.start):%Y-%m-%d %H:%M}",
+                    "end": f"{timezone.localtime(job.end):%H:%M}",
+                    "title": clash.title,
+                    "other_start": f"{timezone.localtime(clash.start):%Y-%m-%d %H:%M}",
+                    "other_end": f"{timezone.localtime(clash.end):%H:%M}",
+                },
+                {"job": job.job_id, "outage": clash.pk},
+            )
+    outages = []
+    for job in jobs:
+        try:
+            if job.outage_id is not None:
+                outage = PlannedOutage.objects.get(pk=job.outage_id)
+                outages.append(
+                    outage_update(outage=outage, by=by, start=job.start, end=job.end, version=job.outage_version)
+                )
+            else:
+                outages.append(
+                    outage_create(
+                        title=job.title or job.job_id,
+                        feeders=job.feeders,
+                        start=job.start,
+                        end=job.end,
+                        kind=kind,
+                        crew=job.crew,
+                        reason=reason,
+                        by=by,
+                    )
+                )
+        except PlannedOutage.DoesNotExist:
+            raise ApplicationError(
+                _("Job %(job)s: its outage no longer exists. Nothing was saved.") % {"job": job.job_id},
+                {"job": job.job_id},
+            ) from None
+        except ApplicationError as exc:
+            raise ApplicationError(
+                _("Job %(job)s: %(message)s Nothing was saved.") % {"job": job.job_id, "message": exc.message},
+                {**exc.extra, "job": job.job_id},
+            ) from exc
+    return outages
 
 
 def affected_summary(outage: PlannedOutage) -> dict[str, Any]:

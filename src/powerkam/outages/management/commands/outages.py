@@ -8,7 +8,6 @@ powerkam outages plan JOBS.csv [--time-limit 30]     (columns: job_id,feeders,du
 from __future__ import annotations
 
 import argparse
-import csv
 from pathlib import Path
 from typing import Any
 
@@ -31,28 +30,10 @@ def _kwh(value: float | None) -> str:
 
 def _read_jobs(path: Path) -> list[selectors.JobInput]:
     try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            rows = list(csv.DictReader(fh))
+        content = path.read_bytes()
     except OSError as exc:
         raise ApplicationError(_("Cannot read %(path)s: %(error)s") % {"path": path, "error": exc}) from exc
-    needed = {"job_id", "feeders", "duration_hours", "from", "to"}
-    if not rows or not needed <= set(rows[0]):
-        raise ApplicationError(
-            _("%(path)s needs the columns %(columns)s (and optionally crew, hours).")
-            % {"path": path, "columns": ", ".join(sorted(needed))}
-        )
-    return [
-        selectors.JobInput(
-            job_id=row["job_id"].strip(),
-            feeders=row["feeders"],
-            duration_hours=row["duration_hours"],
-            first=selectors.parse_day(row["from"], what="from"),
-            last=selectors.parse_day(row["to"], what="to"),
-            crew=(row.get("crew") or "").strip(),
-            hours=(row.get("hours") or "").strip(),
-        )
-        for row in rows
-    ]
+    return selectors.read_jobs(str(path), content)
 
 
 class Command(PowerKAMCommand):
@@ -87,7 +68,10 @@ class Command(PowerKAMCommand):
 
         plan = sub("plan", "A month plan of many outage jobs with OR-Tools CP-SAT.")
         plan.add_argument(
-            "jobs", type=Path, metavar="JOBS.csv", help="job_id,feeders,duration_hours,from,to,crew[,hours]"
+            "jobs",
+            type=Path,
+            metavar="JOBS.csv",
+            help="job_id,feeders,duration_hours,from,to,crew[,hours] (CSV or .xlsx)",
         )
         plan.add_argument("--time-limit", type=float, default=30.0, help="Seconds the solver may take (default 30).")
 
@@ -140,9 +124,8 @@ class Command(PowerKAMCommand):
                 dual = f"  [{_('dual supply')}]" if row["dual_supply"] else ""
                 lines.append(f"  {row['customer_id']:<10} {row['name']:<24} {_kwh(row['ens_kwh']):>16}{dual}")
             if result["riding_through"]:
-                lines.append(
-                    _("Riding through on another feeder: %(ids)s") % {"ids": ", ".join(result["riding_through"])}
-                )
+                named = [f"{r['name']} ({r['customer_id']})" for r in result["riding_through_accounts"]]
+                lines.append(_("Riding through on another feeder: %(ids)s") % {"ids": ", ".join(named)})
         elif action == "suggest":
             lines.append(
                 _("Best windows for %(feeders)s (%(count)d candidate starts):")
