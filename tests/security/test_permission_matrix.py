@@ -563,6 +563,11 @@ def campaign_export_other(w: World, role: str) -> bool:
     return _refused_or(r, w.other.customer_id in _xlsx_text(r))
 
 
+def outage_plan_page(w: World, role: str) -> bool:
+    r = w.client(role).get("/grid/plan/")
+    return _refused_or(r, r.status_code == 200 and 'name="time_limit"' in _text(r))
+
+
 def _offer_api_add(w: World, role: str, account: Account) -> bool:
     body = {
         "customer_id": account.customer_id,
@@ -645,6 +650,7 @@ MATRIX = [
     Row("outage: affected account (not theirs)", "read", "UI", outage_affected_page_other, WHOLE_BASE),
     Row("outage: notice letter (not theirs)", "read", "export", outage_letter_other, WHOLE_BASE),
     Row("outage", "write", "API", outages_api_write, PLANNERS),
+    Row("outage month plan", "read", "UI", outage_plan_page, PLANNERS),
     Row("grading run", "read", "API", grading_api_read, EVERY_ROLE | {NONE}),
     Row("grading run", "write", "API", grading_api_start, LEADS),
     Row("grading run", "write", "UI", grading_page_start, LEADS),
