@@ -109,7 +109,9 @@ def _histories(accounts: list[Account], as_of: dt.date | None) -> dict[int, _His
 
     ids = [a.pk for a in accounts]
     rows = (
-        AccountGrade.objects.filter(account_id__in=ids, run__status=RunStatus.SUCCEEDED, key_account=True)
+        AccountGrade.objects.filter(
+            account_id__in=ids, run__status=RunStatus.SUCCEEDED, run__what_if=False, key_account=True
+        )
         .exclude(grade="")
         .order_by("run__as_of", "run_id")
         .values_list("account_id", "run__as_of", "grade")
