@@ -371,19 +371,21 @@ def _record(*, run: GradingRun, result: pa.Table, rules: GradingRules) -> None:
                 continue
             if account.pk in new_projects and account.key_status == KeyStatus.KEY:
                 # energised lately: not in the billing extracts yet
+                kept = Change.SAME if was_key else Change.JOINED
                 grades.append(
                     _grade_row(
                         run,
                         account,
                         {},
                         [new_projects[account.pk]],
-                        Change.SAME if was_key else Change.JOINED,
+                        kept,
                         was_key,
                         was_grade,
                         key=True,
                         grade=account.grade,
                     )
                 )
+                _count(counts, kept, "")  # counted as a change, not in the grade mix (as before)
                 continue
             gone: list[Reason] = [{"code": NOT_IN_CUSTOMER_BASE, "params": {}}]
             change = Change.LEFT if was_key else Change.NONE
