@@ -89,8 +89,9 @@ def test_a_2027_date_is_provisional(cal: WorkCalendar) -> None:
     assert cal.is_workday(D(2027, 3, 1)) == (True, True)
     answer = cal.add_workdays(D(2026, 12, 24), 10)
     assert answer.provisional
-    # Weekends-only rule beyond the notice: 12-25, 28, 29, 30, 31, 2027-01-01, 04, 05, 06, 07
-    assert answer.date == D(2027, 1, 7)
+    # Beyond the notice, weekends and the statutory holidays are off (docs/rules.md §3):
+    # 12-25, 28, 29, 30, 31, then New Year's Day 2027-01-01 is off, 01-04, 05, 06, 07, 08
+    assert answer.date == D(2027, 1, 8)
     # A span wholly inside 2026 stays known even though 2027 is not.
     assert not cal.add_workdays(D(2026, 12, 1), 5).provisional
 

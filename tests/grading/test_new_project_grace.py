@@ -57,6 +57,8 @@ def test_an_account_energised_this_year_stays_a_key_account_with_the_reason(samp
     assert account.key_status == KeyStatus.KEY
     assert account.grade == "B"
     [row] = AccountGrade.objects.filter(account=account)
+    # Recorded as what it stays, so the next period's changes compare with a key account (docs/grading.md).
+    assert (row.key_account, row.grade) == (True, "B")
     assert row.reasons[0]["code"] == "key_new_project"
     assert row.reasons[0]["params"]["until"] == "2027-09-01"
     assert "key_new_project" in MESSAGES

@@ -45,5 +45,18 @@ def test_day_and_status(api: Client) -> None:
     assert status["library_years"] == [2004, 2026]
 
 
+def test_a_statutory_day_beyond_the_notice(api: Client) -> None:
+    day = api.get("/api/v1/calendar/days/2027-01-01").json()
+    assert (day["is_workday"], day["provisional"], day["kind"], day["name"], day["source"]) == (
+        False,
+        True,
+        "holiday",
+        "New Year's Day",
+        "regulation",
+    )
+    assert "法定节假日" in day["warning"]  # the site language
+    assert api.get("/api/v1/calendar/days/2027-01-01", {"strict": True}).status_code == 400
+
+
 def test_login_required(client: Client) -> None:
     assert client.get("/api/v1/calendar/status").status_code == 401

@@ -46,7 +46,7 @@ def test_provisional_answer_warns_on_stderr() -> None:
     code, out, err = run("add-workdays", "2026-12-24", "10", "--format", "json")
     assert code == 0
     data = json.loads(out)
-    assert (data["date"], data["provisional"]) == ("2027-01-07", True)
+    assert (data["date"], data["provisional"]) == ("2027-01-08", True)  # New Year's Day 2027 is off
     assert "2027" in err
     assert "Provisional" in err
 
@@ -89,6 +89,37 @@ def test_is_workday() -> None:
     )
 
 
+def test_is_workday_beyond_the_notice_is_a_provisional_rest_day() -> None:
+    """Issue 19: `calendar is-workday 2027-10-01` said "working day"; the regulation makes it a rest day."""
+    code, out, err = run("is-workday", "2027-10-01")
+    assert code == 0
+    assert out.strip() == "2027-10-01: day off · National Day  (provisional)"
+    assert "2027" in err
+    assert "statutory holidays" in err
+    _code, out, _ = run("is-workday", "2027-10-01", "--format", "json")
+    data = json.loads(out)
+    assert (data["is_workday"], data["kind"], data["name"], data["provisional"], data["source"]) == (
+        False,
+        "holiday",
+        "National Day",
+        True,
+        "regulation",
+    )
+    _code, out, _ = run("is-workday", "2027-02-04")
+    assert out.strip() == "2027-02-04: working day  (provisional)"
+
+
+def test_import_year_names_the_missing_statutory_days(tmp_path: Path) -> None:
+    partial = tmp_path / "holidays-2027.csv"
+    partial.write_text("date,is_workday,name\n2027-01-01,0,New Year's Day\n", encoding="utf-8")
+    code, _, err = run("import-year", str(partial))
+    assert code == 1
+    assert "2027-02-05 (Spring Festival)" in err
+    assert "2027-10-01 (National Day)" in err
+    assert "2027-01-01" not in err.split("Missing as days off:")[1]
+    assert "Traceback" not in err
+
+
 def test_status_and_import_year(year_2027_file: Path) -> None:
     code, out, _ = run("status", "--format", "json")
     years = {y["year"]: y for y in json.loads(out)["years"]}
@@ -99,7 +130,7 @@ def test_status_and_import_year(year_2027_file: Path) -> None:
 
     code, out, _ = run("import-year", str(year_2027_file), "--format", "json")
     assert code == 0
-    assert json.loads(out)["holidays"] == 15
+    assert json.loads(out)["holidays"] == 25
 
     code, out, _ = run("status", "--format", "json")
     years = {y["year"]: y for y in json.loads(out)["years"]}

@@ -39,6 +39,12 @@ def test_year_view_marks_holidays(manager_client: Client) -> None:
 def test_unknown_year_shows_the_warning(manager_client: Client) -> None:
     page = manager_client.get("/calendar/?year=2027").content.decode()
     assert "provisional-warning" in page
+    # The statutory days of the regulation are shown as holidays, marked provisional (docs/rules.md §3).
+    assert 'data-date="2027-02-05" data-kind="holiday"' in page
+    assert 'data-date="2027-02-04" data-kind="workday"' in page
+    cell = page.split('data-date="2027-10-01"')[1].split(">")[0]
+    assert 'data-provisional="1"' in cell
+    assert "provisional" in cell
 
 
 def test_manager_cannot_change_the_calendar(manager_client: Client) -> None:

@@ -7,8 +7,12 @@ it is worked) and by *declaring* a year complete once its notice has been entere
 year's notice appears each November).
 
 A year is **known** when the library knows it or an administrator declared it. A day in an
-unknown year is never silently treated as known: it is computed with the weekends-only rule and
-marked *provisional*, or — in strict mode — refused with :class:`CalendarNotKnownError`.
+unknown year is never silently treated as known: it is computed from the national holiday
+regulation (docs/rules.md §3: the statutory rest days of 《全国年节及纪念日放假办法》 as revised in
+2024 — :func:`statutory_rest_days`, lunar dates from ``lunardate``, the Qingming solar term from
+``chinese_calendar``) plus the weekends, and marked *provisional* — the adjusted working days (调休)
+are unknown until the notice is entered — or, in strict mode, refused with
+:class:`CalendarNotKnownError`.
 
 "N working days after D" (:meth:`WorkCalendar.add_workdays`) counts the working days strictly
 after D; the N-th one is the result. Example from docs/rules.md: 2026-09-28 + 10 → 2026-10-16.
@@ -21,18 +25,36 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
 import chinese_calendar
+from chinese_calendar.solar_terms import SolarTerms
+from lunardate import LunarDate
 
 DayKind = Literal["workday", "weekend", "holiday", "adjusted_workday"]
 DayType = Literal["working", "non-working"]
 YearSource = Literal["library", "administrator", "library+administrator"]
 
-#: The weekends-only rule used beyond the known calendar: Monday–Friday are working days.
+#: Saturday and Sunday: days off unless a notice makes them adjusted working days.
 _WEEKEND = (5, 6)
+
+#: The first year of the national holiday regulation as revised in 2024 (国务院令第798号), in force
+#: from 1 January 2025 (docs/rules.md §3). Before it, the library's notices are the only source.
+STATUTORY_FIRST_YEAR = 2025
+#: The last year whose lunar dates ``lunardate`` knows (its table ends with 2099).
+STATUTORY_LAST_YEAR = 2099
+
+#: Holiday names as ``chinese_calendar`` spells them, so one translation table serves both.
+NEW_YEAR = "New Year's Day"
+SPRING_FESTIVAL = "Spring Festival"
+QINGMING = "Tomb-sweeping Day"
+LABOUR_DAY = "Labour Day"
+DRAGON_BOAT = "Dragon Boat Festival"
+MID_AUTUMN = "Mid-autumn Festival"
+NATIONAL_DAY = "National Day"
 
 
 class WorkCalendarError(ValueError):
@@ -84,7 +106,8 @@ class DayInfo:
     kind: DayKind
     name: str
     provisional: bool
-    source: Literal["library", "administrator", "weekend rule"]
+    #: "regulation": a statutory rest day computed from the national regulation (docs/rules.md §3)
+    source: Literal["library", "administrator", "regulation", "weekend rule"]
 
 
 class _YearTable:
@@ -125,6 +148,63 @@ def _library_knows(year: int) -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=128)
+def statutory_rest_days(year: int) -> dict[dt.date, str]:
+    """The statutory rest days of ``year`` under the national regulation (docs/rules.md §3).
+
+    《全国年节及纪念日放假办法》 as revised in 2024: 元旦 1 day (1 January); 春节 4 days (农历除夕 and
+    正月初一 to 初三); 清明 1 day (the day of the solar term); 劳动节 2 days (1–2 May); 端午 1 day
+    (农历五月初五); 中秋 1 day (农历八月十五); 国庆 3 days (1–3 October). 11 days, fixed by law for
+    any year; the yearly notice only adds the bridging days and the adjusted working days.
+
+    Empty before 2025 (the regulation's earlier versions are not modelled: the library's notices
+    cover those years) and after 2099 (beyond the lunar tables).
+    """
+    if not STATUTORY_FIRST_YEAR <= year <= STATUTORY_LAST_YEAR:
+        return {}
+    return regulation_days(year)
+
+
+def regulation_days(year: int) -> dict[dt.date, str]:
+    """The days of the 2024 regulation computed for any year the lunar tables know (1900–2099).
+
+    :func:`statutory_rest_days` applies them from 2025; this function is also what tests compare
+    with the library's notices of earlier years (the festivals fall inside their holidays). When two
+    fall on one day (中秋 on 3 October 2028) the day is named once, as National Day.
+    """
+    days: dict[dt.date, str] = {dt.date(year, 1, 1): NEW_YEAR}
+    new_year = LunarDate(year, 1, 1).to_solar_date()  # 正月初一
+    for offset in range(-1, 3):  # 除夕 (the day before, whether the 12th month has 29 or 30 days) … 初三
+        days[new_year + dt.timedelta(days=offset)] = SPRING_FESTIVAL
+    terms = chinese_calendar.get_solar_terms(dt.date(year, 4, 1), dt.date(year, 4, 30))
+    qingming = [d for d, name in terms if name == SolarTerms.pure_brightness.value[1]]
+    days[qingming[0]] = QINGMING
+    days[dt.date(year, 5, 1)] = LABOUR_DAY
+    days[dt.date(year, 5, 2)] = LABOUR_DAY
+    days[LunarDate(year, 5, 5).to_solar_date()] = DRAGON_BOAT
+    days[LunarDate(year, 8, 15).to_solar_date()] = MID_AUTUMN
+    for day in (1, 2, 3):
+        days[dt.date(year, 10, day)] = NATIONAL_DAY
+    return dict(sorted(days.items()))
+
+
+def statutory_days_not_off(
+    year: int, days_off: Iterable[dt.date], workdays: Iterable[dt.date]
+) -> list[tuple[dt.date, str]]:
+    """The statutory rest days of ``year`` that a notice's entries would leave as working days.
+
+    A notice must give every statutory day off (docs/rules.md §3): one listed as a working day, or
+    a weekday not listed at all, is missing. A statutory day on a weekend that is not listed is a
+    day off anyway (the weekend), so it is not missing.
+    """
+    off, worked = set(days_off), set(workdays)
+    return [
+        (day, name)
+        for day, name in statutory_rest_days(year).items()
+        if day in worked or (day not in off and day.weekday() not in _WEEKEND)
+    ]
+
+
 def _check_date(value: object, what: str = "date") -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
@@ -136,7 +216,7 @@ def _check_date(value: object, what: str = "date") -> dt.date:
 class WorkCalendar:
     """The working-day calendar: library data + administrator overrides + declared years.
 
-    ``strict=False`` (default): days in unknown years follow the weekends-only rule and every
+    ``strict=False`` (default): days in unknown years follow the statutory rest days and weekends and every
     answer that depends on one is marked provisional. ``strict=True``: such questions raise
     :class:`CalendarNotKnownError`. Each method also takes ``strict=`` to decide per call.
     """
@@ -201,6 +281,9 @@ class WorkCalendar:
                 kind = "weekend" if off else "workday"
             return DayInfo(day, workday, kind, name or "", False, "library")
         known = day.year in self._declared
+        statutory = statutory_rest_days(day.year).get(day)
+        if statutory:
+            return DayInfo(day, False, "holiday", statutory, not known, "regulation")
         return DayInfo(day, not weekend, "weekend" if weekend else "workday", "", not known, "weekend rule")
 
     def is_workday(self, day: dt.date, *, strict: bool | None = None) -> DayAnswer:
@@ -294,7 +377,7 @@ class WorkCalendar:
             raise CalendarNotKnownError(year)
 
     def _span_provisional(self, table: _YearTable, first: int, last: int, strict: bool | None) -> bool:
-        """Does any day in [first, last] of this year rest on the weekends-only rule?"""
+        """Does any day in [first, last] of this year rest on the regulation and weekends alone?"""
         if table.known or first > last:
             return False
         # Provisional unless every day of the span was individually stated by an administrator.
@@ -341,5 +424,8 @@ __all__ = [
     "WorkCalendar",
     "WorkCalendarError",
     "parse_date",
+    "regulation_days",
+    "statutory_days_not_off",
+    "statutory_rest_days",
     "unknown_years",
 ]

@@ -55,6 +55,13 @@ class RunOut(Schema):
     went_up: int
     went_down: int
     accounts_created: int
+    publish: bool = Field(description="the supervisor asked to publish the run even if its period is older")
+    what_if: bool = Field(
+        description="an older period than the roster's, not published: kept and compared, the grades did not change"
+    )
+    compared_with: int | None = Field(description="the run of the previous period its changes compare with")
+    compared_with_period: str | None
+    baseline: str = Field(description="previous_period, accounts (as they stood before the run) or nothing")
     error: str
 
 
@@ -83,6 +90,11 @@ class RunIn(Schema):
     backend: Literal["duckdb", "pyspark"] = Field("duckdb", description="duckdb or pyspark")
     rules_toml: str = Field(
         "", max_length=100_000, description="rules overriding the defaults (TOML); empty for the defaults"
+    )
+    publish: bool = Field(
+        False,
+        description="replace the current grades even if the period is older than the roster's; "
+        "without it such a run is a what-if (kept and compared, not published)",
     )
 
 
@@ -124,7 +136,7 @@ class GradePage(Schema):
 
 
 class RosterQuery(Schema):
-    run: int | None = Field(None, description="a run id; default the latest finished run")
+    run: int | None = Field(None, description="a run id; default the latest published run (what-ifs only by id)")
     grade: str = Field("", description="A, B or C")
     district: str = ""
     change: str = Field("", description="joined, up, down or same")
@@ -157,6 +169,11 @@ def _run_fields(run: GradingRun) -> dict[str, Any]:
         "went_up": run.went_up,
         "went_down": run.went_down,
         "accounts_created": run.accounts_created,
+        "publish": run.publish,
+        "what_if": run.what_if,
+        "compared_with": run.compared_with_id,
+        "compared_with_period": run.compared_with.period if run.compared_with else None,
+        "baseline": run.baseline,
         "error": run.error,
     }
 
@@ -251,6 +268,7 @@ def runs_start(request: HttpRequest, payload: RunIn) -> Status:
         rules_text=payload.rules_toml or None,
         rules_source="API" if payload.rules_toml else "",
         by=request.user,  # type: ignore[arg-type]
+        publish=payload.publish,
     )
     return Status(201, _run_detail(run))
 

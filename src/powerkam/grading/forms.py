@@ -70,6 +70,14 @@ class RunStartForm(forms.Form):
         required=False,
         help_text=_("A TOML file overriding thresholds and weights; leave empty for the standard rules."),
     )
+    publish = forms.BooleanField(
+        label=_("Publish even if older than the roster"),
+        required=False,
+        help_text=_(
+            "A month older than the roster's is graded as a what-if: kept and compared, the grades do not change. "
+            "Tick to make its result the current grades."
+        ),
+    )
 
     def rules_text(self) -> str | None:
         upload = self.cleaned_data.get("rules")

@@ -37,9 +37,21 @@ class Change(models.TextChoices):
     NONE = "none", _("Not a key account")
 
 
+class Baseline(models.TextChoices):
+    """What a run's changes (joined, left, up, down) compare with — docs/grading.md."""
+
+    PREVIOUS_PERIOD = "previous_period", _("the run of the previous period")
+    ACCOUNTS = "accounts", _("the accounts as they stood before the run")
+    NOTHING = "nothing", _("nothing: no earlier period was graded")
+
+
 class GradingRunQuerySet(models.QuerySet["GradingRun"]):
     def succeeded(self) -> GradingRunQuerySet:
         return self.filter(status=RunStatus.SUCCEEDED)
+
+    def published(self) -> GradingRunQuerySet:
+        """Succeeded runs whose result became the accounts' grades (not what-ifs)."""
+        return self.filter(status=RunStatus.SUCCEEDED, what_if=False)
 
 
 class GradingRun(models.Model):
@@ -58,6 +70,35 @@ class GradingRun(models.Model):
     progress_note = models.CharField(_("step"), max_length=200, blank=True)
     error = models.TextField(_("error"), blank=True)
     task_id = models.CharField(_("background task"), max_length=64, blank=True)
+    publish = models.BooleanField(
+        _("publish even if older"),
+        default=False,
+        help_text=_(
+            "The supervisor asked for this run to replace the current grades even though its period is older "
+            "than the roster's."
+        ),
+    )
+    what_if = models.BooleanField(
+        _("what-if"),
+        default=False,
+        db_index=True,
+        help_text=_(
+            "Its period was older than the roster's and it was not published: the result is kept and compared, "
+            "the accounts' grades did not change."
+        ),
+    )
+    compared_with = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("compared with"),
+        help_text=_("The run of the previous period its changes compare with."),
+    )
+    baseline = models.CharField(
+        _("changes compare with"), max_length=20, choices=Baseline.choices, default=Baseline.ACCOUNTS
+    )
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -1,6 +1,7 @@
 """Reads of grading runs, the key-account roster, changes and grade history.
 
-The roster is the latest finished run's key accounts; managers see only the accounts they
+The roster is the latest published run's key accounts (a what-if run — an older period graded
+without publishing it — is shown only when asked for); managers see only the accounts they
 manage (the visibility rule of :mod:`powerkam.accounts.selectors`).
 """
 
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from powerkam.accounts.models import Account
 from powerkam.accounts.selectors import AnyUser, accounts_visible_to
@@ -30,19 +31,23 @@ ROSTER_DEFAULT_SORT = "-value_rank"
 
 
 def run_list() -> QuerySet[GradingRun]:
-    return GradingRun.objects.select_related("by").order_by("-pk")
+    return GradingRun.objects.select_related("by", "compared_with").order_by("-pk")
 
 
 def run_get(*, run_id: int) -> GradingRun:
-    return GradingRun.objects.select_related("by").get(pk=run_id)
+    return GradingRun.objects.select_related("by", "compared_with").get(pk=run_id)
 
 
 def run_latest() -> GradingRun | None:
-    return GradingRun.objects.filter(status=RunStatus.SUCCEEDED).order_by("-pk").first()
+    """The run behind the current grades: the latest published one (what-ifs never are)."""
+    return GradingRun.objects.published().order_by(F("finished_at").desc(nulls_last=True), "-pk").first()
 
 
 def run_previous(*, run: GradingRun) -> GradingRun | None:
-    return GradingRun.objects.filter(status=RunStatus.SUCCEEDED, pk__lt=run.pk).order_by("-pk").first()
+    """The run ``run`` compares with: the previous period's (docs/grading.md), never a later one."""
+    if run.compared_with_id is None:
+        return None
+    return GradingRun.objects.filter(pk=run.compared_with_id).first()
 
 
 def run_changes(*, run: GradingRun, user: AnyUser, kind: str | None = None) -> QuerySet[AccountGrade]:
@@ -102,9 +107,9 @@ def roster_districts(*, run: GradingRun | None) -> list[str]:
 
 
 def account_grade_history(*, account: Account) -> QuerySet[AccountGrade]:
-    """Every finished run's result for ``account``, newest first."""
+    """Every published run's result for ``account``, newest first (what-ifs are not its history)."""
     return (
-        AccountGrade.objects.filter(account=account, run__status=RunStatus.SUCCEEDED)
+        AccountGrade.objects.filter(account=account, run__status=RunStatus.SUCCEEDED, run__what_if=False)
         .select_related("run")
         .order_by("-run__pk")
     )

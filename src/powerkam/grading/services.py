@@ -24,6 +24,7 @@ from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -37,7 +38,7 @@ from powerkam.analytics.grading_export import EXPORT_FORMATS, ExportError, write
 from powerkam.analytics.grading_reasons import Reason, explain
 from powerkam.analytics.rules import DEFAULT_RULES, GradingRules, RulesError
 from powerkam.core.errors import ApplicationError
-from powerkam.grading.models import AccountGrade, Change, GradingRun, RunStatus
+from powerkam.grading.models import AccountGrade, Baseline, Change, GradingRun, RunStatus
 from powerkam.prospects.models import Project, Stage
 from powerkam.staff import permissions
 
@@ -80,10 +81,14 @@ def grading_run_create(
     rules_source: str = "",
     backend: str = "duckdb",
     by: User | None = None,
+    publish: bool = False,
 ) -> GradingRun:
     """Check a grading request and keep it as a queued run (nothing is graded yet). ``by`` — the person
     starting it — must be a supervisor or an administrator; without ``by`` the command line runs it
-    as the installation's administrator (docs/permissions.md)."""
+    as the installation's administrator (docs/permissions.md).
+
+    ``publish``: the supervisor's explicit choice that the run replaces the current grades even if
+    its period is older than the roster's; without it such a run is a *what-if* (docs/grading.md)."""
     if by is not None:
         permissions.require(by, "grading.start_run")
     try:
@@ -115,6 +120,7 @@ def grading_run_create(
         rules_source=rules_source,
         backend=backend,
         by=by,
+        publish=publish,
         progress_note="queued",
     )
 
@@ -126,11 +132,14 @@ def grading_run_start(
     rules_source: str = "",
     backend: str = "duckdb",
     by: User | None = None,
+    publish: bool = False,
 ) -> GradingRun:
     """Create a run and queue it for a background worker (``powerkam worker``)."""
     from powerkam.grading.tasks import grading_run_task
 
-    run = grading_run_create(period=period, rules_text=rules_text, rules_source=rules_source, backend=backend, by=by)
+    run = grading_run_create(
+        period=period, rules_text=rules_text, rules_source=rules_source, backend=backend, by=by, publish=publish
+    )
     result = grading_run_task.enqueue(run_id=run.pk)
     GradingRun.objects.filter(pk=run.pk).update(task_id=str(result.id))
     run.refresh_from_db()
@@ -259,8 +268,58 @@ def _change(was_key: bool, was_grade: str, is_key: bool, grade: str) -> str:
     return Change.UP if after > before else Change.DOWN
 
 
+def roster_period() -> str | None:
+    """The period of the current grades: that of the latest published run (None before any)."""
+    latest = GradingRun.objects.published().order_by(F("finished_at").desc(nulls_last=True), "-pk").first()
+    return latest.period if latest else None
+
+
+def is_what_if(run: GradingRun) -> bool:
+    """A run for a period older than the roster's is a what-if unless the supervisor published it."""
+    current = roster_period()
+    return current is not None and run.period < current and not run.publish
+
+
+#: An account's standing before a run: (key account, grade).
+Standing = tuple[bool, str]
+
+
+def _baseline(run: GradingRun, crm: dict[str, Account]) -> tuple[str, GradingRun | None, dict[int, Standing]]:
+    """What the run's changes compare with: the previous period, never a later one.
+
+    1. The run of the nearest earlier period (a published one if that period has one, else its newest
+       what-if): the accounts' standing in that run.
+    2. No earlier period graded, and no later one published: the accounts as they stand in the CRM
+       (grades entered or imported before any run, or an earlier run of the same period).
+    3. No earlier period, but a later one published (an older month graded after a newer one): nothing
+       to compare with — every key account of the run counts as joined.
+    """
+    earlier = (
+        GradingRun.objects.succeeded()
+        .filter(period__lt=run.period)
+        .exclude(pk=run.pk)
+        .order_by("-period", "what_if", "-pk")
+        .first()
+    )
+    if earlier is not None:
+        standing = {
+            account_id: (key, grade)
+            for account_id, key, grade in AccountGrade.objects.filter(run=earlier).values_list(
+                "account_id", "key_account", "grade"
+            )
+        }
+        return Baseline.PREVIOUS_PERIOD, earlier, standing
+    if GradingRun.objects.published().filter(period__gt=run.period).exists():
+        return Baseline.NOTHING, None, {}
+    return Baseline.ACCOUNTS, None, {a.pk: (a.key_status == KeyStatus.KEY, a.grade) for a in crm.values()}
+
+
 def _record(*, run: GradingRun, result: pa.Table, rules: GradingRules) -> None:
-    """Everything the CRM learns from one run, in one transaction."""
+    """Everything the CRM learns from one run, in one transaction.
+
+    A what-if (:func:`is_what_if`) records its grades and changes but leaves the accounts — their
+    grades, key status and the accounts it would create — as they are.
+    """
     is_key = result["key_account"].fill_null(False)
     key_rows = result.filter(is_key)
     totals = {
@@ -273,10 +332,14 @@ def _record(*, run: GradingRun, result: pa.Table, rules: GradingRules) -> None:
     reason = f"grading run #{run.pk} ({run.period})"
 
     with transaction.atomic():
+        what_if = is_what_if(run)
         crm = {a.customer_id: a for a in Account.objects.all()}
-        missing = [cid for cid in key_rows["customer_id"].to_pylist() if cid not in crm]
-        created = _new_accounts(missing, run.by, reason)
-        crm.update(created)
+        created: dict[str, Account] = {}
+        if not what_if:
+            missing = [cid for cid in key_rows["customer_id"].to_pylist() if cid not in crm]
+            created = _new_accounts(missing, run.by, reason)
+            crm.update(created)
+        baseline, compared_with, before = _baseline(run, crm)
         # Only the CRM's accounts are recorded; the rest of the base stays in the analytics store.
         rows = result.filter(pc.is_in(result["customer_id"], value_set=pa.array(list(crm), pa.string())))
 
@@ -293,22 +356,42 @@ def _record(*, run: GradingRun, result: pa.Table, rules: GradingRules) -> None:
             if not key and account.key_status == KeyStatus.KEY and account.pk in new_projects:
                 key, grade = True, account.grade  # its grace year: keep it, and its grade, as it is
                 reasons = [new_projects[account.pk], *reasons]
-            change = _change(account.key_status == KeyStatus.KEY, account.grade, key, grade)
-            grades.append(_grade_row(run, account, row, reasons, change))
+            was_key, was_grade = before.get(account.pk, (False, ""))
+            change = _change(was_key, was_grade, key, grade)
+            grades.append(_grade_row(run, account, row, reasons, change, was_key, was_grade, key=key, grade=grade))
             _count(counts, change, grade)
-            if _apply(account, run, key=key, grade=grade, credit=row["credit_score"], rank=row["value_rank"]):
+            if not what_if and _apply(
+                account, run, key=key, grade=grade, credit=row["credit_score"], rank=row["value_rank"]
+            ):
                 changed.append(account)
         # Key accounts the store no longer knows at all drop out too.
         for account in crm.values():
-            if account.customer_id in seen or account.key_status != KeyStatus.KEY:
+            was_key, was_grade = before.get(account.pk, (False, ""))
+            if account.customer_id in seen or not (was_key or account.key_status == KeyStatus.KEY):
                 continue
-            if account.pk in new_projects:  # energised lately: not in the billing extracts yet
-                grades.append(_grade_row(run, account, {}, [new_projects[account.pk]], Change.SAME))
+            if account.pk in new_projects and account.key_status == KeyStatus.KEY:
+                # energised lately: not in the billing extracts yet
+                kept = Change.SAME if was_key else Change.JOINED
+                grades.append(
+                    _grade_row(
+                        run,
+                        account,
+                        {},
+                        [new_projects[account.pk]],
+                        kept,
+                        was_key,
+                        was_grade,
+                        key=True,
+                        grade=account.grade,
+                    )
+                )
+                _count(counts, kept, "")  # counted as a change, not in the grade mix (as before)
                 continue
             gone: list[Reason] = [{"code": NOT_IN_CUSTOMER_BASE, "params": {}}]
-            grades.append(_grade_row(run, account, {}, gone, Change.LEFT))
-            _count(counts, Change.LEFT, "")
-            if _apply(account, run, key=False, grade="", credit=account.credit_score, rank=None):
+            change = Change.LEFT if was_key else Change.NONE
+            grades.append(_grade_row(run, account, {}, gone, change, was_key, was_grade))
+            _count(counts, change, "")
+            if not what_if and _apply(account, run, key=False, grade="", credit=account.credit_score, rank=None):
                 changed.append(account)
 
         AccountGrade.objects.bulk_create(grades, batch_size=BATCH)
@@ -329,6 +412,9 @@ def _record(*, run: GradingRun, result: pa.Table, rules: GradingRules) -> None:
             finished_at=timezone.now(),
             key_accounts=key_rows.num_rows,
             accounts_created=len(created),
+            what_if=what_if,
+            compared_with=compared_with,
+            baseline=baseline,
             **counts,
             **totals,
         )
@@ -373,13 +459,24 @@ def _recently_energised(run: GradingRun) -> dict[int, Reason]:
 
 
 def _grade_row(
-    run: GradingRun, account: Account, row: dict[str, Any], reasons: list[Reason], change: str
+    run: GradingRun,
+    account: Account,
+    row: dict[str, Any],
+    reasons: list[Reason],
+    change: str,
+    was_key: bool,
+    was_grade: str,
+    *,
+    key: bool | None = None,
+    grade: str | None = None,
 ) -> AccountGrade:
+    """One account's result; ``key``/``grade``: its standing after the run when the rules were overridden
+    (the grace year of a new project), so the next period compares with what the account really was."""
     return AccountGrade(
         run=run,
         account=account,
-        key_account=bool(row.get("key_account")),
-        grade=row.get("grade") or "",
+        key_account=bool(row.get("key_account")) if key is None else key,
+        grade=(row.get("grade") or "") if grade is None else grade,
         credit_score=_credit(row, account),
         value_rank=row.get("value_rank"),
         annual_kwh=float(row.get("annual_kwh") or 0.0),
@@ -390,7 +487,7 @@ def _grade_row(
         overdue_yuan=_money(row.get("overdue_yuan")),
         reasons=reasons,
         change=change,
-        previous_grade=account.grade if account.key_status == KeyStatus.KEY else "",
+        previous_grade=was_grade if was_key else "",
     )
 
 

@@ -75,6 +75,7 @@ def roster(request: HtmxHttpRequest) -> HttpResponse:
         "sort": filters.sort,
         "columns": _roster_columns(),
         "can_start": permissions.can(request.user, "grading.start_run"),
+        "current": selectors.run_latest(),
     }
     template = "grading/roster.html#table" if request.htmx else "grading/roster.html"
     return render(request, template, context)
@@ -142,6 +143,7 @@ def runs(request: HttpRequest) -> HttpResponse:
                         rules_text=rules_text,
                         rules_source=upload.name if upload else "",
                         by=request.user,  # type: ignore[arg-type]
+                        publish=form.cleaned_data.get("publish") or False,
                     )
                 except ApplicationError as exc:
                     field = exc.extra.get("field")
@@ -178,6 +180,7 @@ def run_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "kinds": [(c.value, c.label) for c in (Change.JOINED, Change.LEFT, Change.UP, Change.DOWN)],
         "page": page,
         "steps": PROGRESS_STEPS,
+        "can_start": permissions.can(request.user, "grading.start_run"),
     }
     template = "grading/run_detail.html#changes" if request.htmx else "grading/run_detail.html"
     return render(request, template, context)

@@ -57,6 +57,10 @@ class PlannedOut(Schema):
     reason: str = Field(description="overdue, no_capacity, no_workday, unassigned, moved — or empty when on time")
     occurrence: int
     moved_by_hand: bool
+    provisional: bool = Field(
+        description="The planned day is in a year without a holiday notice: statutory holidays and weekends only "
+        "(docs/rules.md §3); it may move once the notice is entered"
+    )
     status: str
     plan_id: int
     version: int = Field(description="Send it back with a move (or If-Match: the ETag)")
@@ -80,6 +84,7 @@ class PlanOut(Schema):
     visits: int
     late: int
     unassigned: int
+    provisional: int = Field(description="Visits on days of a year without a holiday notice (docs/rules.md §3)")
 
 
 class MoveIn(Schema):
@@ -158,7 +163,9 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
-def _planned(p: PlannedVisit) -> dict[str, Any]:
+def _planned(p: PlannedVisit, provisional: set[dt.date] | None = None) -> dict[str, Any]:
+    if provisional is None:
+        provisional = selectors.provisional_days([p.planned_on])
     return {
         "id": p.pk,
         "customer_id": p.account.customer_id,
@@ -172,6 +179,7 @@ def _planned(p: PlannedVisit) -> dict[str, Any]:
         "reason": p.reason,
         "occurrence": p.occurrence,
         "moved_by_hand": p.moved_by_hand,
+        "provisional": p.planned_on in provisional,
         "status": p.status,
         "plan_id": p.plan_id,
         "version": p.version,
@@ -227,7 +235,9 @@ def plan(request: HttpRequest, filters: Query[PlanFilters]) -> list[dict[str, An
     )
     if filters.manager:
         planned = planned.filter(manager__username=filters.manager)
-    return [_planned(p) for p in planned.order_by("planned_on", "manager__username", "district", "due_on")]
+    rows = list(planned.order_by("planned_on", "manager__username", "district", "due_on"))
+    provisional = selectors.provisional_days([p.planned_on for p in rows])
+    return [_planned(p, provisional) for p in rows]
 
 
 @router.post("/plan", response={201: PlanOut, 400: ErrorOut, 403: ErrorOut}, summary="Make and save a plan")
@@ -245,6 +255,7 @@ def make_plan(request: HttpRequest, payload: VisitsPlanIn) -> Status[dict[str, A
             "visits": visits.count(),
             "late": visits.filter(late=True).count(),
             "unassigned": visits.filter(manager__isnull=True).count(),
+            "provisional": visits.filter(provisional=True).count(),
         },
     )
 

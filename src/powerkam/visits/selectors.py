@@ -109,7 +109,9 @@ def _histories(accounts: list[Account], as_of: dt.date | None) -> dict[int, _His
 
     ids = [a.pk for a in accounts]
     rows = (
-        AccountGrade.objects.filter(account_id__in=ids, run__status=RunStatus.SUCCEEDED, key_account=True)
+        AccountGrade.objects.filter(
+            account_id__in=ids, run__status=RunStatus.SUCCEEDED, run__what_if=False, key_account=True
+        )
         .exclude(grade="")
         .order_by("run__as_of", "run_id")
         .values_list("account_id", "run__as_of", "grade")
@@ -219,6 +221,8 @@ class CalendarDay:
     holiday_name: str
     visits: list[PlannedVisit]
     today: bool = False
+    #: the day's year has no holiday notice yet: statutory holidays and weekends only (docs/rules.md §3)
+    provisional: bool = False
 
 
 def plan_month(
@@ -243,9 +247,34 @@ def plan_month(
         row = []
         for day in week:
             info = cal.day_info(day)
-            row.append(CalendarDay(day, day.month == month, info.workday, info.name, by_day.get(day, []), day == today))
+            visits = by_day.get(day, [])
+            for visit in visits:
+                visit.provisional = info.provisional  # as the calendar stands now, not when it was planned
+            row.append(
+                CalendarDay(day, day.month == month, info.workday, info.name, visits, day == today, info.provisional)
+            )
         grid.append(row)
     return grid
+
+
+def provisional_days(days: Iterable[dt.date | None]) -> set[dt.date]:
+    """The days among ``days`` that rest on a year without a holiday notice (docs/rules.md §3).
+
+    Read from the calendar as it stands, so a visit planned before the notice was entered stops
+    being provisional once it is.
+    """
+    from powerkam.workdays.selectors import work_calendar
+
+    cal = work_calendar()
+    return {day for day in set(days) if day is not None and cal.is_workday(day).provisional}
+
+
+def provisional_note(days: Iterable[dt.date | None]) -> str:
+    """One sentence naming the years whose notice is missing, or "" when every day is known."""
+    from powerkam.workdays.selectors import provisional_warning
+
+    years = sorted({day.year for day in provisional_days(days)})
+    return provisional_warning(years) if years else ""
 
 
 def unplaced_visits(*, user: AnyUser) -> QuerySet[PlannedVisit]:

@@ -34,6 +34,7 @@ from powerkam.visits import forms, ics, selectors, services
 from powerkam.visits.models import FollowUpStatus, PlannedVisit, VisitAttachment, VisitSource
 from powerkam.web.charts import PALETTE
 from powerkam.web.excel import Column, workbook_bytes, xlsx_response
+from powerkam.workdays.selectors import provisional_warning
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -75,8 +76,11 @@ def plan_calendar(request: HtmxHttpRequest) -> HttpResponse:
         manager = user.get_username()  # a manager's calendar is their own
     grid = selectors.plan_month(user=user, year=year, month=month, manager=manager, today=today)
     month_visits = [v for week in grid for day in week if day.in_month for v in day.visits]
+    provisional_years = sorted({day.day.year for week in grid for day in week if day.in_month and day.provisional})
     context = {
         "grid": grid,
+        # docs/rules.md §3: beyond the notice, statutory holidays and weekends only — say so on the page
+        "provisional_note": provisional_warning(provisional_years) if provisional_years else "",
         "year": year,
         "month": month,
         "month_label": f"{year}-{month:02d}",

@@ -76,8 +76,9 @@ def not_known_message(year: int) -> str:
 
 def provisional_warning(years: list[int]) -> str:
     return _(
-        "Provisional: the holiday notice for %(years)s is not known yet, so only weekends were counted as days "
-        "off. The date may move once an administrator enters the notice."
+        "Provisional: the holiday notice for %(years)s is not known yet, so only the statutory holidays of the "
+        "national regulation and the weekends were counted as days off; adjusted working days are not known. "
+        "The date may move once an administrator enters the notice."
     ) % {"years": ", ".join(str(y) for y in years)}
 
 

@@ -19,10 +19,12 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from powerkam.analytics.workcal import statutory_days_not_off
 from powerkam.core.errors import ApplicationError, ConflictError
 from powerkam.core.locking import changes_since, check, lock, refresh
 from powerkam.staff import permissions
 from powerkam.workdays.models import CalendarOverride, CalendarYear
+from powerkam.workdays.selectors import holiday_label
 
 #: Spellings accepted in the ``is_workday`` column of a year file.
 _TRUE = {"1", "true", "yes", "y", "是", "上班", "workday", "working"}
@@ -241,6 +243,28 @@ def calendar_year_declare(
     return entry
 
 
+def check_statutory_days(year: int, rows: list[YearRow]) -> None:
+    """Refuse a year file that leaves a statutory rest day worked (docs/rules.md §3).
+
+    Every notice gives the regulation's statutory days off; a file that does not is another year's,
+    cut short or mistyped, and declaring it would make its gaps *known* working days.
+    """
+    missing = statutory_days_not_off(
+        year, [r.date for r in rows if not r.is_workday], [r.date for r in rows if r.is_workday]
+    )
+    if not missing:
+        return
+    days = ", ".join(f"{day.isoformat()} ({holiday_label(name)})" for day, name in missing)
+    raise ApplicationError(
+        _(
+            "The year file was not imported: it does not give every statutory holiday of %(year)s off. "
+            "Missing as days off: %(days)s. Add them with is_workday 0; nothing was changed."
+        )
+        % {"year": year, "days": days},
+        {"missing": [{"date": day.isoformat(), "name": name} for day, name in missing]},
+    )
+
+
 @transaction.atomic
 def calendar_year_import(
     *,
@@ -252,11 +276,13 @@ def calendar_year_import(
     """Enter a whole year's notice: every holiday and adjusted working day, then declare the year.
 
     The file replaces what was entered for that year before: dates no longer listed are archived.
-    A file with any bad row changes nothing.
+    A file with any bad row, or one that leaves a statutory rest day worked
+    (:func:`check_statutory_days`), changes nothing.
     """
     _require_editor(by)
     year, rows = parse_year_csv(text, year=year)
     _check_year(year)
+    check_statutory_days(year, rows)
     report = YearImportReport(year=year)
     listed = {r.date for r in rows}
     existing = {o.date: o for o in CalendarOverride.objects.select_for_update().filter(year=year)}

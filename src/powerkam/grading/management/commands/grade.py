@@ -36,6 +36,12 @@ class Command(PowerKAMCommand):
             "--lang", choices=["zh", "en"], help="Language of the reasons in --output (default: the site language)."
         )
         parser.add_argument(
+            "--publish",
+            action="store_true",
+            help="Replace the current grades even if the period is older than the roster's; without it such a "
+            "run is a what-if (kept and compared, not published).",
+        )
+        parser.add_argument(
             "--by",
             help="Username of the person starting the run (a supervisor or administrator); without it the run is "
             "the installation administrator's.",
@@ -69,6 +75,7 @@ class Command(PowerKAMCommand):
             rules_source=str(rules_path) if rules_path else "",
             backend=options["backend"],
             by=by,
+            publish=options["publish"],
         )
         lang = options.get("lang") or normalise_language(settings.LANGUAGE_CODE)
         run = grading_run_execute(run=run, output=output, lang=lang)
@@ -88,6 +95,11 @@ class Command(PowerKAMCommand):
             "went_up": run.went_up,
             "went_down": run.went_down,
             "accounts_created": run.accounts_created,
+            "what_if": run.what_if,
+            "published": not run.what_if,
+            "compared_with": run.compared_with_id,
+            "compared_with_period": run.compared_with.period if run.compared_with else None,
+            "baseline": run.baseline,
             "output": str(output) if output else None,
             "seconds": round(time.monotonic() - started, 2),
         }
@@ -105,6 +117,21 @@ class Command(PowerKAMCommand):
             },
             _("Since the previous run: %(joined)s joined, %(left)s left, %(went_up)s up, %(went_down)s down") % result,
         ]
+        if result["compared_with"]:
+            lines[-1] = _(
+                "Since the previous period (%(period)s, run #%(run)s): %(joined)s joined, %(left)s left, "
+                "%(went_up)s up, %(went_down)s down"
+            ) % {**result, "period": result["compared_with_period"], "run": result["compared_with"]}
+        elif result["baseline"] == "nothing":
+            lines[-1] = _("No earlier period graded: every key account counts as joined (%(joined)s).") % result
+        if result["what_if"]:
+            lines.append(
+                _(
+                    "What-if: %(period)s is older than the roster's period, so the result is kept and compared but "
+                    "not published; the accounts' grades did not change. Run again with --publish to publish it."
+                )
+                % result
+            )
         if result["accounts_created"]:
             lines.append(_("%(n)s new key accounts added to the CRM") % {"n": result["accounts_created"]})
         if result["output"]:

@@ -43,6 +43,7 @@ def _plan_item(item: PlanItem) -> dict[str, Any]:
         "reason": item.reason,
         "district": item.district,
         "occurrence": item.occurrence,
+        "provisional": item.provisional,
     }
 
 
@@ -96,12 +97,17 @@ class Command(PowerKAMCommand):
             plan_id = None
             if not options["dry_run"]:
                 plan_id = services.plan_save(computed=computed, as_of=as_of).pk
+            # docs/rules.md §3: days in a year without a holiday notice are provisional — say which.
+            warning = selectors.provisional_note([i.planned_on for i in computed.items if i.provisional])
+            if warning:
+                self.stderr.write(self.style.WARNING(warning))
             return {
                 "from": first,
                 "to": last,
                 "plan": plan_id,
                 "late": len(computed.late),
                 "unassigned": len(computed.unassigned),
+                "provisional": sum(1 for i in computed.items if i.provisional),
                 "items": [_plan_item(i) for i in computed.items],
             }
         today = _date(options["today"]) if options["today"] else None
@@ -127,6 +133,8 @@ class Command(PowerKAMCommand):
             lines = [f"{'planned':<12}{'manager':<14}{'district':<10}{'customer_id':<14}{'due':<12}"]
             for item in result["items"]:
                 note = str(LateReason(item["reason"]).label) if item["reason"] else ""
+                if item["provisional"]:
+                    note = f"{note} {_('(provisional)')}".strip()
                 lines.append(
                     f"{item['planned_on'] or '—'!s:<12}{item['username'] or '—':<14}{item['district'] or '—':<10}"
                     f"{item['customer_id']:<14}{item['due_on']!s:<12}{note}"
@@ -135,6 +143,11 @@ class Command(PowerKAMCommand):
                 _("%(n)s visits, %(late)s late, %(unassigned)s without a manager")
                 % {"n": len(result["items"]), "late": result["late"], "unassigned": result["unassigned"]}
             )
+            if result["provisional"]:
+                lines.append(
+                    _("%(n)s visits on provisional days (no holiday notice for their year yet).")
+                    % {"n": result["provisional"]}
+                )
             if result["plan"]:
                 lines.append(_("Saved as plan #%(id)s.") % {"id": result["plan"]})
             return "\n".join(lines)
