@@ -137,7 +137,8 @@
       form.reset();
       fresh(form);
       var note = document.querySelector("[data-offline-saved]");
-      if (note) { note.textContent = words.saved; note.hidden = false; note.scrollIntoView(); }
+      if (note) { note.textContent = words.saved; note.hidden = false; }
+      window.scrollTo(0, 0);  // the note and the list of waiting visits are at the top
       return render();
     });
   }
