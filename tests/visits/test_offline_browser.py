@@ -116,6 +116,7 @@ def test_a_visit_saved_offline_is_sent_once_when_back_online(
     # Back online: the queued visit is sent, with its photo, and the page says so.
     context.set_offline(False)
     expect(item.locator("[data-testid=outbox-state]")).to_have_text(words["sent"], timeout=15_000)
+    expect(page.locator("[data-testid=offline-saved]")).to_be_hidden()
     page.screenshot(path=str(SCREENSHOTS / f"visit-offline-sent-{language}.png"), full_page=True)
     visit = Visit.objects.get()
     assert (visit.account.customer_id, visit.visited_on, visit.satisfaction) == ("K777", dt.date(2026, 11, 10), 4)
@@ -138,6 +139,12 @@ def test_a_visit_saved_offline_is_sent_once_when_back_online(
     assert page.evaluate("window.__csp") == []
     # Offline, the top bar's inbox count cannot load (htmx logs it); nothing else may fail.
     assert not [e for e in errors if "Failed to load resource" not in e and "htmx:" not in e], errors
+
+    # Logging out forgets the pages kept for offline use (the customers' data).
+    assert page.evaluate("caches.keys()") == ["powerkam-visits-v1"]
+    page.locator("form[action$='/logout/'] button").click()
+    page.wait_for_url(f"{base}/login/")
+    assert page.evaluate("caches.keys()") == []
     context.close()
 
 

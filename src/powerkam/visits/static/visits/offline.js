@@ -107,6 +107,9 @@
         list.appendChild(li);
       });
       box.hidden = entries.length === 0;
+      var note = document.querySelector("[data-offline-saved]");
+      var waiting = entries.some(function (e) { return e.state === "queued" || e.state === "sending"; });
+      if (note && !waiting) { note.hidden = true; }  // "will be sent" no longer holds
     });
   }
 
