@@ -65,7 +65,10 @@ def _account_table(request: HttpRequest, filters: selectors.AccountFilters, vers
     accounts, their managers) is in that version, so a page read again is the same HTML; rendering 25
     rows was most of the list's time (docs/benchmarks.md, "Load")."""
     query = urlencode(sorted(request.GET.lists()), doseq=True)
-    key = selectors.list_fragment_key("table", user=request.user, version=version, query=query)
+    # Each row's next action on a phone (the card) is "Log a visit" for those who may log one.
+    can_log_visits = permissions.can(request.user, "visits.change_visits", None)
+    name = "table:log" if can_log_visits else "table"
+    key = selectors.list_fragment_key(name, user=request.user, version=version, query=query)
     table = cache.get(key)
     if table is None:
         page = selectors.account_page(
@@ -77,6 +80,7 @@ def _account_table(request: HttpRequest, filters: selectors.AccountFilters, vers
             "sort": filters.sort,
             "columns": _columns(),
             "industry_labels": INDUSTRY_LABELS,
+            "can_log_visits": can_log_visits,
         }
         table = render_to_string("accounts/list.html#table", context, request=request)
         cache.set(key, table, selectors.LIST_CACHE_SECONDS)

@@ -8,6 +8,7 @@ shape (docs/api.md).
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Annotated, Any
 
 from django.contrib.auth.models import User
@@ -130,6 +131,9 @@ class VisitIn(Schema):
     )
     summary: Annotated[str, length(Visit, "summary")] = ""
     planned_id: int | None = None
+    client_key: uuid.UUID | None = Field(
+        None, description="Idempotency key made by the client: a visit sent again with it is recorded once"
+    )
 
 
 class VisitsFollowUpOut(Schema):
@@ -322,6 +326,7 @@ def record_visit(request: HttpRequest, payload: VisitIn) -> Status[dict[str, Any
         satisfaction=payload.satisfaction,
         summary=payload.summary,
         planned=planned,
+        client_key=payload.client_key,
     )
     return Status(201, _visit(visit))
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django import forms
@@ -87,6 +88,9 @@ class VisitForm(forms.Form):
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=4000
     )
     attachments = MultipleFileField(label=_("Photos or documents"), required=False)
+    #: The visit's idempotency key; the page's script replaces it with a fresh one for every visit
+    #: (docs/visits.md, "Offline capture"), so a visit sent twice is recorded once.
+    client_key = forms.UUIDField(required=False, initial=uuid.uuid4, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, account: Account, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -75,6 +75,14 @@ class Visit(models.Model):
         help_text=_("1 (very unsatisfied) to 5 (very satisfied)."),
     )
     archived = models.BooleanField(_("archived"), default=False)
+    client_key = models.UUIDField(
+        _("client key"),
+        null=True,
+        blank=True,
+        unique=True,
+        editable=False,
+        help_text=_("Made by the phone form, so a visit sent twice is recorded once."),
+    )
     history = HistoricalRecords(m2m_fields=[attendees])
 
     objects = VisitQuerySet.as_manager()

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -217,7 +218,6 @@ class NeedInput:
     due_on: dt.date | None = None
 
 
-@transaction.atomic
 def visit_record(
     *,
     account: Account,
@@ -231,6 +231,67 @@ def visit_record(
     summary: str = "",
     files: Sequence[UploadedFile] = (),
     planned: PlannedVisit | None = None,
+    client_key: uuid.UUID | None = None,
+) -> Visit:
+    """Record a completed visit (see ``_record``), exactly once per ``client_key``.
+
+    The phone form sends a key it made (docs/visits.md, "Offline capture"): a visit queued on a
+    phone may be sent again after a lost answer, and the second send must not record a second
+    visit. A key already recorded answers the visit it recorded, as the first send was answered.
+    """
+    _refuse_viewer(by)
+    permissions.require(by, "visits.change_visits", account)
+    if client_key is not None:
+        existing = _visit_for_key(client_key, account=account, by=by, staff=staff)
+        if existing is not None:
+            return existing
+    try:
+        return _record(
+            account=account,
+            visited_on=visited_on,
+            by=by,
+            staff=staff,
+            attendees=attendees,
+            topics=topics,
+            needs=needs,
+            satisfaction=satisfaction,
+            summary=summary,
+            files=files,
+            planned=planned,
+            client_key=client_key,
+        )
+    except IntegrityError:
+        # Two sends of one key at the same moment: the other one committed first.
+        existing = None if client_key is None else _visit_for_key(client_key, account=account, by=by, staff=staff)
+        if existing is None:
+            raise
+        return existing
+
+
+def _visit_for_key(key: uuid.UUID, *, account: Account, by: User, staff: User | None = None) -> Visit | None:
+    visit = Visit.objects.filter(client_key=key).first()
+    if visit is None:
+        return None
+    if visit.account_id != account.pk or visit.staff_id != (staff or by).pk:
+        raise ApplicationError(_("This visit key was already used for another visit; reload the form and save again."))
+    return visit
+
+
+@transaction.atomic
+def _record(
+    *,
+    account: Account,
+    visited_on: dt.date,
+    by: User,
+    staff: User | None = None,
+    attendees: Sequence[Contact] = (),
+    topics: str = "",
+    needs: Sequence[NeedInput] = (),
+    satisfaction: int | None = None,
+    summary: str = "",
+    files: Sequence[UploadedFile] = (),
+    planned: PlannedVisit | None = None,
+    client_key: uuid.UUID | None = None,
 ) -> Visit:
     """Record a completed visit; it completes the account's planned visit (the given one, else the
     earliest still open) and turns each need with an owner and a due date into a follow-up."""
@@ -265,8 +326,9 @@ def visit_record(
         needs="\n".join(n.text.strip() for n in needs if n.text.strip()),
         satisfaction=satisfaction,
         summary=summary.strip(),
+        client_key=client_key,
     )
-    visit.full_clean()
+    visit.full_clean(validate_unique=False)  # the key's uniqueness is the database's: see visit_record
     visit.save()
     if attendees:
         visit.attendees.set(attendees)

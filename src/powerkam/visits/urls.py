@@ -1,6 +1,6 @@
 from django.urls import path
 
-from powerkam.visits import views
+from powerkam.visits import offline, views
 
 app_name = "visits"
 
@@ -21,4 +21,6 @@ urlpatterns = [
     path("reassign/", views.reassign, name="reassign"),
     path("feed/", views.feed_settings, name="feed-settings"),
     path("feed/<str:token>.ics", views.feed, name="feed"),
+    path("sw.js", offline.service_worker, name="service-worker"),
+    path("manifest.webmanifest", offline.manifest, name="manifest"),
 ]

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -32,6 +32,7 @@ from powerkam.core.locking import form_conflict
 from powerkam.staff import permissions
 from powerkam.visits import forms, ics, selectors, services
 from powerkam.visits.models import FollowUpStatus, PlannedVisit, VisitAttachment, VisitSource
+from powerkam.visits.offline import offline_strings
 from powerkam.web.charts import PALETTE
 from powerkam.web.excel import Column, workbook_bytes, xlsx_response
 from powerkam.workdays.selectors import provisional_warning
@@ -248,7 +249,7 @@ def visit_new(request: HttpRequest) -> HttpResponse:
     customer_id = request.GET.get("customer_id") or request.POST.get("customer_id") or ""
     if not customer_id:
         rows = selectors.visits_due(user=user, as_of=timezone.localdate())
-        return render(request, "visits/pick_account.html", {"rows": rows})
+        return render(request, "visits/pick_account.html", {"rows": rows, "offline_strings": offline_strings()})
     try:
         account = account_get(user=user, customer_id=customer_id)
     except (Account.DoesNotExist, AccountNotVisible):
@@ -277,14 +278,37 @@ def visit_new(request: HttpRequest) -> HttpResponse:
                 summary=data["summary"],
                 files=data["attachments"] or [],
                 planned=planned,
+                client_key=data.get("client_key"),
             )
         except ApplicationError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, _("Visit to %(name)s recorded.") % {"name": account.name})
-            return HttpResponseRedirect(reverse("visits:record", args=[visit.pk]))
-    context = {"account": account, "form": form, "needs": needs, "planned": planned}
+            url = reverse("visits:record", args=[visit.pk])
+            if not request.headers.get("X-Visit-Queued"):  # sent from the phone's queue later: no message
+                messages.success(request, _("Visit to %(name)s recorded.") % {"name": account.name})
+            if _wants_json(request):  # the page's script: a visit sent now or from the phone's queue
+                return JsonResponse({"id": visit.pk, "url": url, "client_key": str(visit.client_key or "")})
+            return HttpResponseRedirect(url)
+    if request.method == "POST" and _wants_json(request):
+        errors = {name: [e["message"] for e in items] for name, items in form.errors.get_json_data().items()}
+        for i, need in enumerate(needs.forms):
+            for name, items in need.errors.get_json_data().items():
+                errors[f"needs-{i}-{name}"] = [e["message"] for e in items]
+        if needs.non_form_errors():
+            errors["needs"] = list(needs.non_form_errors())
+        return JsonResponse({"errors": errors}, status=400)
+    context = {
+        "account": account,
+        "form": form,
+        "needs": needs,
+        "planned": planned,
+        "offline_strings": offline_strings(),
+    }
     return render(request, "visits/visit_form.html", context, status=400 if request.method == "POST" else 200)
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.headers.get("Accept", "").startswith("application/json")
 
 
 @login_required

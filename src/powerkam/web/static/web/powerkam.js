@@ -20,6 +20,18 @@
     if (selectable && selectable.select) { selectable.select(); }
   });
 
+  // Logging out forgets the pages the visit form kept for offline use (docs/visits.md, "Offline
+  // capture"); visits still waiting to be sent stay on the phone until their author logs in again.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("form[action$='/logout/']") || !window.caches || form.dataset.forgotten) { return; }
+    event.preventDefault();
+    form.dataset.forgotten = "1";
+    caches.keys().then(function (names) {
+      return Promise.all(names.filter(function (n) { return n.indexOf("powerkam-visits-") === 0; }).map(function (n) { return caches.delete(n); }));
+    }).catch(function () { return null; }).then(function () { form.submit(); });
+  });
+
   document.addEventListener("change", function (event) {
     var select = event.target.closest && event.target.closest("[data-autosubmit]");
     if (select && select.form) { select.form.submit(); }
