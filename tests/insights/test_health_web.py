@@ -15,6 +15,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
+from powerkam.accounts.models import Account
 from powerkam.api.services import api_token_issue
 from powerkam.core.errors import ApplicationError
 from powerkam.insights import health, services
@@ -157,6 +158,14 @@ def test_my_work_reads_this_mornings_health_check(client: Client, signals: Team)
     mine = client.get("/insights/health/mine/").content.decode()
     assert "健康度 12" in mine
     assert "E200" not in mine
+    # the panel is kept per morning check and version of the accounts: a renamed account or the check
+    # taken again shows at once
+    account = Account.objects.get(customer_id="E100")
+    account.name = "示范新化工有限公司"
+    account.save()
+    assert "示范新化工有限公司" in client.get("/insights/health/mine/").content.decode()
+    health.health_snapshot_take(today=today)
+    assert "健康度 12" not in client.get("/insights/health/mine/").content.decode()
 
 
 def test_api_and_command_line(signals: Team) -> None:

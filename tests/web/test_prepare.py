@@ -20,7 +20,7 @@ from powerkam.web.prepare import Preparer, prepare_everyone
 
 pytestmark = pytest.mark.django_db
 
-PAGES = ["/", "/accounts/", "/work/panels/visits/"]
+PAGES = ["/", "/accounts/", "/work/panels/visits/", "/insights/health/mine/"]
 
 
 def _queries(client: Client, url: str, language: str) -> tuple[int, bytes]:

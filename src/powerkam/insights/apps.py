@@ -18,6 +18,7 @@ class InsightsConfig(AppConfig):
         contribute("powerkam.insights.campaigns.register_tasks")
         contribute("powerkam.insights.offers.register_tasks")
         contribute("powerkam.insights.inbox.register_inbox")
+        contribute("powerkam.insights.prepare.register_preparers")
         from powerkam.core.schedule import Job, register
 
         register(

@@ -7,12 +7,14 @@ own generation growing (renewables data) — and
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import Counter
 from dataclasses import dataclass
 from itertools import pairwise
 
+from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -283,6 +285,7 @@ def health_snapshot_take(*, today: dt.date | None = None) -> int:
             ],
         )
         _raise_alerts(rows, today)
+    cache.delete(_stamp_key(today))  # what was cached from the day's earlier check is not read again
     return len(rows)
 
 
@@ -419,6 +422,25 @@ class SnapshotReport:
         )
         health = SnapshotHealth(snapshot.score, snapshot.risk, reasons)
         return HealthRow(snapshot.account, health, snapshot.probability, snapshot.model_version)  # type: ignore[arg-type]
+
+
+def _stamp_key(day: dt.date) -> str:
+    return f"insights:health-snapshot-stamp:{day.isoformat()}"
+
+
+def snapshot_stamp(today: dt.date | None = None) -> str | None:
+    """A stamp of today's health check, for what is cached from it, or None when there is none yet.
+    Taking the day's check again gives a new stamp (:func:`health_snapshot_take` forgets the old one:
+    the rows keep their ids when they are taken again, so the rows alone cannot tell)."""
+    today = today or timezone.localdate()
+    stamp = cache.get(_stamp_key(today))
+    if stamp is None:
+        newest = HealthSnapshot.objects.filter(taken_on=today).aggregate(newest=Max("id"))["newest"]
+        if newest is None:
+            return None
+        stamp = f"{today.isoformat()}.{newest}.{time.time_ns()}"
+        cache.set(_stamp_key(today), stamp, 2 * 24 * 3600)
+    return str(stamp)
 
 
 def snapshot_report(

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -485,7 +486,29 @@ def what_worked_export(request: HttpRequest) -> HttpResponse:
 def my_accounts_at_risk(request: HttpRequest) -> HttpResponse:
     """The "My work" panel: the user's key accounts at high or medium risk, from this morning's health
     check like the health list (computing it live costs ~0.1 s for a manager's 200 accounts and
-    seconds for a supervisor's whole base, on every visit of "My work"); live when there is none yet."""
+    seconds for a supervisor's whole base, on every visit of "My work"); live when there is none yet.
+
+    From the morning's check the panel is rendered once per check, version of the accounts, user and
+    language (everything it shows is in those), and prepared each morning (powerkam.web.prepare)."""
+    stamp = health.snapshot_stamp()
+    if stamp is None:
+        return HttpResponse(_my_risk_html(request))
+    key = account_selectors.list_fragment_key(
+        "my-risk", user=request.user, version=f"{stamp}.{account_selectors.accounts_version()}", query=""
+    )
+    fragment = cache.get(key)
+    if fragment is None:
+        fragment = _my_risk_html(request)
+        cache.set(key, fragment, account_selectors.LIST_CACHE_SECONDS)
+    return HttpResponse(fragment)
+
+
+def prepare_my_risk(request: HttpRequest) -> None:
+    """The panel for ``request.user`` into the cache (the morning's preparation of "My work")."""
+    my_accounts_at_risk(request)
+
+
+def _my_risk_html(request: HttpRequest) -> str:
     context: dict[str, object] = {}
     try:
         snapshot = health.snapshot_report(user=request.user)
@@ -499,7 +522,7 @@ def my_accounts_at_risk(request: HttpRequest) -> HttpResponse:
             context["total"] = len(report.rows)
     except ApplicationError as exc:
         context["problem"] = exc.message
-    return render(request, "insights/_my_risk.html", context)
+    return render_to_string("insights/_my_risk.html", context, request=request)
 
 
 # ---- survey campaigns ----------------------------------------------------------------------------
