@@ -4,6 +4,7 @@ from django.forms import ModelForm
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
+from powerkam.core.admin import RulesVersionForm
 from powerkam.insights.models import (
     CampaignAccount,
     HealthRulesVersion,
@@ -15,7 +16,7 @@ from powerkam.insights.models import (
 )
 
 
-class TariffRulesForm(ModelForm):
+class TariffRulesForm(RulesVersionForm):
     class Meta:
         model = TariffRulesVersion
         fields = ("rules_toml", "note")
@@ -52,7 +53,7 @@ class TariffRulesAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
-class HealthRulesForm(ModelForm):
+class HealthRulesForm(RulesVersionForm):
     class Meta:
         model = HealthRulesVersion
         fields = ("rules_toml", "note")

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from powerkam.core.admin import RulesVersionForm
 from powerkam.outages.models import (
     AffectedAccount,
     OutageFollowUp,
@@ -52,9 +53,17 @@ class OutageFollowUpAdmin(SimpleHistoryAdmin):
     list_filter = ("status",)
 
 
+class OutageRulesVersionForm(RulesVersionForm):
+    class Meta:
+        model = OutageRulesVersion
+        fields = ("rules_toml", "note")
+
+
 @admin.register(OutageRulesVersion)
 class OutageRulesVersionAdmin(admin.ModelAdmin):
     """New versions only: the history of the rules stays as it was (docs/api.md, "Rules versions")."""
+
+    form = OutageRulesVersionForm
 
     list_display = ("created_at", "note", "created_by")
     readonly_fields = ("created_by", "created_at")

@@ -4,6 +4,7 @@ from django.forms import ModelForm
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
+from powerkam.core.admin import RulesVersionForm
 from powerkam.renewables.models import QuotaParty, QuotaWeight, RenewableRulesVersion
 
 
@@ -29,7 +30,7 @@ class QuotaPartyAdmin(SimpleHistoryAdmin):
         return False
 
 
-class RenewableRulesForm(ModelForm):
+class RenewableRulesForm(RulesVersionForm):
     class Meta:
         model = RenewableRulesVersion
         fields = ("rules_toml", "note")
