@@ -456,10 +456,10 @@ def compliance(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _report_period(request: HttpRequest) -> tuple[dt.date, dt.date]:
-    """?first=YYYY-MM-DD&last=YYYY-MM-DD; default: the last three months to today."""
+def _report_period(request: HttpRequest, default_first: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """?first=YYYY-MM-DD&last=YYYY-MM-DD; default: from ``default_first`` (the last three months) to today."""
     today = timezone.localdate()
-    default_first = (today.replace(day=1) - dt.timedelta(days=62)).replace(day=1)
+    default_first = default_first or (today.replace(day=1) - dt.timedelta(days=62)).replace(day=1)
     try:
         first = dt.date.fromisoformat(request.GET.get("first") or default_first.isoformat())
         last = dt.date.fromisoformat(request.GET.get("last") or today.isoformat())
@@ -554,14 +554,7 @@ def _complaint_period(request: HttpRequest) -> tuple[dt.date, dt.date]:
     """?first=YYYY-MM-DD&last=YYYY-MM-DD; default: the six months to today (this month the last)."""
     today = timezone.localdate()
     index = today.year * 12 + today.month - 1 - 5
-    default_first = dt.date(index // 12, index % 12 + 1, 1)
-    try:
-        first = dt.date.fromisoformat(request.GET.get("first") or default_first.isoformat())
-        last = dt.date.fromisoformat(request.GET.get("last") or today.isoformat())
-    except ValueError:
-        raise ApplicationError(_("Give the period as dates in the form YYYY-MM-DD.")) from None
-    if last < first:
-        raise ApplicationError(_("The period ends before it starts."))
+    first, last = _report_period(request, dt.date(index // 12, index % 12 + 1, 1))
     if (last - first).days > 3 * 366:
         raise ApplicationError(_("Choose a period of at most three years."))
     return first, last
