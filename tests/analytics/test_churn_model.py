@@ -95,3 +95,22 @@ def test_the_loss_definition_is_configurable() -> None:
     with pytest.raises(churn.ChurnModelError, match="drop_fraction"):
         churn.LossDefinition(drop_fraction=1.5)
     assert churn.LossDefinition(closure=False).closure is False
+
+
+def test_a_history_shorter_than_a_year_has_no_consumption_drop_to_find() -> None:
+    """A base with six months of bills (a new installation, the small demo): the drop rule compares with
+    the window a year before, which does not exist; closures and retailers are still found."""
+    kwh = np.array([[100.0, 100, 100, 5, 5, 5], [100.0, 100, 100, 100, 100, 100], [50.0, 50, 50, 50, 50, 50]])
+    history = churn.History(
+        customer_ids=["A", "B", "C"],
+        periods=[f"2026-{m:02d}" for m in range(1, 7)],
+        capacity=np.array([1000.0, 1000.0, 1000.0]),
+        kwh=kwh,
+        amount=kwh * 0.6,
+        due=np.full(kwh.shape, np.nan),
+        settled=np.full(kwh.shape, np.inf),
+        closure_month=np.array([-1, 4, -1]),
+        retailer_month=np.array([-1, -1, 2]),
+        direct_from=np.array([-1, -1, -1]),
+    )
+    assert churn.loss_months(history).tolist() == [-1, 4, 2]

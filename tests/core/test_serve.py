@@ -200,7 +200,12 @@ def test_web_and_worker_units_run_as_written(production_env: dict[str, str]) -> 
         assert status == 200
         assert len(css) > 100
         assert (data_dir / "static" / "web" / "powerkam.css.gz").exists()
-        assert "GET /login/ HTTP/1.1" in (data_dir / "logs" / "access.log").read_text(encoding="utf-8")
+        # gunicorn writes the access line after it has sent the response: give it a moment on a busy machine
+        access_log = data_dir / "logs" / "access.log"
+        deadline = time.monotonic() + 15
+        while "GET /login/ HTTP/1.1" not in access_log.read_text(encoding="utf-8") and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert "GET /login/ HTTP/1.1" in access_log.read_text(encoding="utf-8")
         # --no-worker: the web unit started no worker of its own
         children = Path(f"/proc/{web.pid}/task/{web.pid}/children").read_text().split()
         assert children, "gunicorn started no web workers"

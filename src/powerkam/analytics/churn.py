@@ -332,7 +332,7 @@ def loss_months(history: History, definition: LossDefinition = LossDefinition())
     candidates = [np.where(history.closure_month >= 0, history.closure_month, p)] if definition.closure else []
     if definition.retailer:
         candidates.append(np.where(history.retailer_month >= 0, history.retailer_month, p))
-    if definition.drop_fraction > 0:
+    if definition.drop_fraction > 0 and p > 12:  # a drop compares with the window 12 months before
         window = _rolling(history.kwh, definition.drop_months)
         dropped = np.full((n, p), False)
         dropped[:, 12:] = window[:, 12:] < definition.drop_fraction * window[:, :-12]
