@@ -8,7 +8,6 @@ profile sees none unless they are a superuser. Archived accounts are not listed.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
 import threading
 from collections import OrderedDict
@@ -24,7 +23,6 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.db import connection
 from django.db.models import Case, Count, Exists, F, OrderBy, OuterRef, Prefetch, Q, Value, When
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.utils import timezone
@@ -44,6 +42,7 @@ from powerkam.accounts.models import (
 from powerkam.analytics import accounts as account_figures
 from powerkam.analytics import portfolio, store
 from powerkam.analytics.charges import late_payment_penalty
+from powerkam.core.stamps import tables_stamp
 from powerkam.grid.models import Feeder
 from powerkam.staff import permissions
 from powerkam.staff.models import StaffProfile
@@ -191,23 +190,10 @@ def _active_assignments() -> Prefetch:
 LIST_CACHE_SECONDS = 12 * 3600
 
 
-@functools.cache
-def _history_tables() -> tuple[str, ...]:
-    # Read once: each ``Model.history`` access builds a manager class (inspect.getmembers, ~0.2 ms).
-    return tuple(model.history.model._meta.db_table for model in (Account, Assignment, StaffProfile))
-
-
 def accounts_version() -> str:
-    """A stamp that changes whenever an account, an assignment or a staff profile is saved (one cheap
-    query: the newest id of each history table, read from its primary key)."""
-    tables = _history_tables()
-    quote = connection.ops.quote_name
-    # Table names from the models' own meta, quoted: no user input reaches this SQL.
-    sql = "SELECT " + ", ".join(f"(SELECT MAX(history_id) FROM {quote(t)})" for t in tables)  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql)
-        row = cursor.fetchone()
-    return ".".join(str(v or 0) for v in row)
+    """A stamp that changes whenever an account, an assignment or a staff profile is added or saved
+    (one cheap query, :func:`powerkam.core.stamps.tables_stamp`)."""
+    return tables_stamp(Account, Assignment, StaffProfile)
 
 
 def _scope(user: AnyUser) -> str:
