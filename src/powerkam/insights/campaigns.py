@@ -17,6 +17,7 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
+from powerkam.accounts.models import Account
 from powerkam.accounts.selectors import AnyUser, accounts_visible_to, user_sees_all_accounts
 from powerkam.insights.models import CampaignAccount, SatisfactionSurvey, SurveyCampaign
 from powerkam.staff.selectors import person_name
@@ -188,4 +189,12 @@ def _tasks(user: Any, today: dt.date) -> Iterator[Task]:
 
 
 def register_tasks() -> None:
-    register(TaskSource("survey", LABEL, _tasks, order=40))
+    register(
+        TaskSource(
+            "survey",
+            LABEL,
+            _tasks,
+            order=40,
+            models=(CampaignAccount, SurveyCampaign, SatisfactionSurvey, Account),
+        )
+    )

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from powerkam.accounts.models import Account, Assignment
 from powerkam.accounts.selectors import AnyUser, accounts_visible_to
 from powerkam.insights.models import OfferOutcome, RetentionOffer
+from powerkam.staff.models import StaffProfile
 from powerkam.web.worklist import Task, TaskSource, register
 
 
@@ -90,4 +91,4 @@ def _tasks(user: Any, today: dt.date) -> Iterator[Task]:
 
 
 def register_tasks() -> None:
-    register(TaskSource("offer", LABEL, _tasks, order=45))
+    register(TaskSource("offer", LABEL, _tasks, order=45, models=(RetentionOffer, StaffProfile, Account)))

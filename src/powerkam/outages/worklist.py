@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from powerkam.outages.models import FollowUpStatus, OutageFollowUp
+from powerkam.accounts.models import Account
+from powerkam.outages.models import FollowUpStatus, OutageFollowUp, PlannedOutage
 from powerkam.web.worklist import Task, TaskSource, register
 
 LABEL = _("After an outage")
@@ -33,4 +34,4 @@ def _tasks(user: Any, today: dt.date) -> Iterator[Task]:
 
 
 def register_tasks() -> None:
-    register(TaskSource("outage_followup", LABEL, _tasks, order=40))
+    register(TaskSource("outage_followup", LABEL, _tasks, order=40, models=(OutageFollowUp, PlannedOutage, Account)))

@@ -9,7 +9,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from powerkam.prospects.models import FollowUp, FollowUpStatus
+from powerkam.prospects.models import FollowUp, FollowUpStatus, Project
 from powerkam.web.worklist import Task, TaskSource, register
 
 LABEL = _("Project task")
@@ -29,4 +29,4 @@ def _tasks(user: Any, today: dt.date) -> Iterator[Task]:
 
 
 def register_tasks() -> None:
-    register(TaskSource("project_task", LABEL, _tasks, order=30))
+    register(TaskSource("project_task", LABEL, _tasks, order=30, models=(FollowUp, Project)))

@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from powerkam.service.models import Ticket, TicketStatus
+from powerkam.accounts.models import Account
+from powerkam.service.models import ClockPause, Ticket, TicketStatus
 from powerkam.web.worklist import Task, TaskSource, register
 
 LABEL = _("Service request")
@@ -30,6 +31,7 @@ def _tasks(user: Any, today: dt.date) -> Iterator[Task]:
             due_on=None if t.status == TicketStatus.PAUSED else t.due_on,
             url=reverse("service:ticket", args=[t.pk]),
             customer_id=t.account.customer_id if t.account else "",
+            live=t.round_the_clock and t.status == TicketStatus.OPEN,
         )
 
 
@@ -53,4 +55,4 @@ def _countdown(ticket: Ticket) -> str:
 
 
 def register_tasks() -> None:
-    register(TaskSource("service_request", LABEL, _tasks, order=20))
+    register(TaskSource("service_request", LABEL, _tasks, order=20, models=(Ticket, ClockPause, Account)))

@@ -9,6 +9,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from powerkam.accounts.models import Account
 from powerkam.visits.models import FollowUp, FollowUpStatus
 from powerkam.web.worklist import Task, TaskSource, register
 
@@ -30,4 +31,4 @@ def _tasks(user: Any, today: dt.date) -> Iterator[Task]:
 
 
 def register_tasks() -> None:
-    register(TaskSource("visit_followup", LABEL, _tasks, order=10))
+    register(TaskSource("visit_followup", LABEL, _tasks, order=10, models=(FollowUp, Account)))
