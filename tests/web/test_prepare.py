@@ -20,7 +20,15 @@ from powerkam.web.prepare import Preparer, prepare_everyone
 
 pytestmark = pytest.mark.django_db
 
-PAGES = ["/", "/accounts/", "/work/panels/visits/", "/insights/health/mine/"]
+PAGES = [
+    "/",
+    "/accounts/",
+    "/work/summary/",
+    "/work/panels/visits/",
+    "/work/panels/tickets/",
+    "/work/panels/prospects/",
+    "/insights/health/mine/",
+]
 
 
 def _queries(client: Client, url: str, language: str) -> tuple[int, bytes]:

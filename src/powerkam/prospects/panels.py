@@ -4,6 +4,7 @@ projects I co-manage with their next step."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
@@ -13,8 +14,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from powerkam.accounts.models import Account
+from powerkam.core.stamps import tables_stamp
 from powerkam.prospects import selectors
-from powerkam.prospects.models import FollowUpStatus, Project
+from powerkam.prospects.models import FollowUp, FollowUpStatus, Project, ProspectNote, StageChange
+from powerkam.staff.models import StaffProfile
 from powerkam.web.panels import Panel, register
 
 CSS = ("prospects/prospects.css",)
@@ -74,6 +77,13 @@ def _my_projects(request: HttpRequest, user: Any) -> dict[str, Any] | None:
     }
 
 
+def _my_projects_stamp(user: Any, today: dt.date) -> str:
+    """Everything the projects panel reads: projects, their tasks and stage changes, the staff (who may
+    see projects) and the notes (a note read is an update without history: the count of unread ones)."""
+    unread = selectors.notes_for(user=user).count()
+    return f"{tables_stamp(Project, FollowUp, StageChange, ProspectNote, StaffProfile)}.{unread}"
+
+
 def register_panels() -> None:
     register(
         "account",
@@ -95,6 +105,7 @@ def register_panels() -> None:
             "prospects/_panel_home.html",
             _my_projects,
             order=40,
+            stamp=_my_projects_stamp,
             css=CSS,
         ),
     )

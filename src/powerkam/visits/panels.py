@@ -42,5 +42,14 @@ def register_panels() -> None:
         ),
     )
     register(
-        "home", Panel("visits", _("My visits and follow-ups"), "visits/_my_work.html", _my_work, order=10, css=CSS)
+        "home",
+        Panel(
+            "visits",
+            _("My visits and follow-ups"),
+            "visits/_my_work.html",
+            _my_work,
+            order=10,
+            css=CSS,
+            stamp=selectors.my_work_stamp,
+        ),
     )

@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 class Preparer:
     key: str
     #: (a GET request of the user, today) → nothing: reads what the user's pages will read
-    prepare: Callable[[HttpRequest, dt.date], None]
+    prepare: Callable[[HttpRequest, dt.date], object]
     #: run once per language of the UI (it caches rendered HTML), not once per user
     per_language: bool = False
 
