@@ -460,7 +460,8 @@ def baseline_risk(
     cut = reduced_kva > 0
     lost = np.where(cut, clamp(share / rules.reduction_zero_share), 0.0)
     floor = np.maximum(
-        floor, np.where(cut & (share >= rules.reduction_high), 2, np.where(cut & (share >= rules.reduction_medium), 1, 0))
+        floor,
+        np.where(cut & (share >= rules.reduction_high), 2, np.where(cut & (share >= rules.reduction_medium), 1, 0)),
     )
     moved = feats[:, 9] > 0
     lost = lost + np.where(moved, np.minimum(0.5, 1 - lost), 0.0)
@@ -489,9 +490,7 @@ def baseline_risk(
     return level * 100 + (100 - score)
 
 
-def baseline_risk_each(
-    history: History, t: int, feats: np.ndarray, rules: rules_engine.HealthRules
-) -> np.ndarray:
+def baseline_risk_each(history: History, t: int, feats: np.ndarray, rules: rules_engine.HealthRules) -> np.ndarray:
     """:func:`baseline_risk` one account at a time through :func:`powerkam.analytics.health.assess`:
     the reference the vectorised version is checked against (tests, benchmark); slow (~20 s at 100k)."""
     kwh = history.kwh

@@ -221,8 +221,22 @@ def survey_campaigns(request: HttpRequest, archived: bool = False) -> list[dict[
 
 
 @router.get("/health", response=HealthReportOut, summary="Health and churn risk of the key accounts, riskiest first")
-def health_report(request: HttpRequest, risk: str = "", district: str = "") -> dict[str, Any]:
-    report = health.key_account_health(user=request.user, risk=risk, district=district)
+def health_report(
+    request: HttpRequest,
+    risk: str = "",
+    district: str = "",
+    manager: str = "",
+    grade: str = "",
+    reason: str = "",
+    strategy: str = "",
+) -> dict[str, Any]:
+    """The key accounts the caller sees, computed now; the health page's filters (``manager`` a user
+    id, ``grade`` A/B/C, ``reason`` any of the account's reason codes, ``strategy`` the best-ranked
+    strategy's code). An unknown value: 400 naming it."""
+    filters = health.HealthFilters.from_query(
+        {"risk": risk, "district": district, "manager": manager, "grade": grade, "reason": reason, "strategy": strategy}
+    )
+    report = health.key_account_health(user=request.user, filters=filters)
     return {
         "period": report.period,
         "counts": dict(report.counts),
