@@ -464,6 +464,16 @@ def offer_outcome(
     return offer_out(saved)
 
 
+class HorizonOut(Schema):
+    months: int = Field(description="months after the offer")
+    kept: int
+    lost: int
+    pending: int
+    keep_rate: float | None
+    comparable_keep_rate: float | None
+    compared: int
+
+
 class StrategyWorkedOut(Schema):
     strategy: str
     offers: int
@@ -475,15 +485,18 @@ class StrategyWorkedOut(Schema):
     keep_rate: float | None = Field(description="kept ÷ (kept + lost); null before any offer's outcome is known")
     comparable_keep_rate: float | None = Field(
         description="share of comparable accounts never offered anything (same month, same rule risk level) "
-        "still served 12 months later, averaged over the offers compared; null: none to compare"
+        "still served 12 months later, averaged over the offers compared; null: none to compare. "
+        "Narrowed to the same grade, industry and district while at least 20 remain (docs/health.md)"
     )
     compared: int = Field(description="offers with comparable accounts")
     expected_yuan: float
     saved_yuan: float
+    after: list[HorizonOut] = Field(description="the same figures 6 and 12 months after the offers")
 
 
 class WhatWorkedOut(Schema):
     months: int
+    horizons: list[int]
     strategies: list[StrategyWorkedOut]
     total: StrategyWorkedOut
 

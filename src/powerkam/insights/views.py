@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from dataclasses import replace
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from typing import Any
 
 from django.contrib import messages
@@ -505,10 +505,21 @@ def what_worked_export(request: HttpRequest) -> HttpResponse:
         Column(_("Revenue expected to be kept (yuan a year)"), "money"),
         Column(_("Yuan saved for the customers"), "money"),
     ]
+    # the 12-month figures first (as before), then the same after 6 months
+    short = found.short_months
+    headers += [
+        Column(_("Kept after %(n)s months") % {"n": short}, "int"),
+        Column(_("Lost within %(n)s months") % {"n": short}, "int"),
+        Column(_("Not known yet after %(n)s months") % {"n": short}, "int"),
+        Column(_("Keep rate after %(n)s months") % {"n": short}, "percent"),
+        Column(_("Comparable accounts kept after %(n)s months") % {"n": short}, "percent"),
+    ]
 
     def row(label: str, s: churn.StrategyWorked) -> list[Any]:
+        h = s.short
         return [label, s.offers, s.accepted, s.declined, s.kept, s.lost, s.pending, s.keep_rate, s.comparable_keep_rate,
-                round(s.expected_yuan, 2), round(s.saved_yuan, 2)]  # fmt: skip
+                round(s.expected_yuan, 2), round(s.saved_yuan, 2),
+                h.kept, h.lost, h.pending, h.keep_rate, h.comparable_keep_rate]  # fmt: skip
 
     rows = [row(str(STRATEGY_LABELS.get(s.strategy, s.strategy)), s) for s in found.strategies]
     rows.append(row(_("Total"), found.total))
