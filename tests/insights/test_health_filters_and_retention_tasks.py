@@ -55,9 +55,11 @@ def test_the_snapshot_keeps_every_reason_and_the_best_strategy(billed: Team) -> 
     health.health_snapshot_take(today=TODAY)
     e200 = HealthSnapshot.objects.get(account=billed.accounts["E200"], taken_on=TODAY)
     assert e200.risk == "high"
-    assert " arrears_overdue " in e200.reason_codes and " credit_low " in e200.reason_codes
+    assert " arrears_overdue " in e200.reason_codes
+    assert " credit_low " in e200.reason_codes
     arrears = next(r for r in e200.reasons if r["code"] == "arrears_overdue")
-    assert arrears["figures"]["days"] > 0 and arrears["points"] > 0
+    assert arrears["figures"]["days"] > 0
+    assert arrears["points"] > 0
     assert (e200.strategy, e200.strategy_since) == ("payment_plan", TODAY)
     assert e200.strategy_yuan > 0
     e100 = HealthSnapshot.objects.get(account=billed.accounts["E100"], taken_on=TODAY)
@@ -78,10 +80,12 @@ def test_the_page_filters_by_manager_grade_reason_and_strategy(billed: Team) -> 
     assert f'<option value="{other}" selected>' in page  # the filters stay in the form and the URL
     # the counts follow the filters (not the risk level, so each level can be picked)
     page = client.get("/insights/health/?grade=C&risk=low").content.decode()
-    assert re.search(r'data-testid="risk-high">1<', page) and _names(page) == []
+    assert re.search(r'data-testid="risk-high">1<', page)
+    assert _names(page) == []
     # up to three reasons with their points, the strategy in its own column
     page = client.get("/insights/health/?reason=arrears_overdue").content.decode()
-    assert "overdue" in page and 'data-testid="strategy">Payment plan' in page
+    assert "overdue" in page
+    assert 'data-testid="strategy">Payment plan' in page
     # a value that does not exist: said, the list unfiltered, no error page
     bad = client.get("/insights/health/?grade=Z")
     assert bad.status_code == 200
@@ -97,7 +101,8 @@ def test_excel_and_api_take_the_same_filters(billed: Team) -> None:
     )
     rows = list(workbook.active.iter_rows(values_only=True))
     assert [r[0] for r in rows[1:]] == ["E200"]
-    assert rows[0][-1] == "推荐策略" and rows[1][-1] == "缴费计划"
+    assert rows[0][-1] == "推荐策略"
+    assert rows[1][-1] == "缴费计划"
     token = api_token_issue(username=billed.supervisor.user.username).token
     api = Client(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_ACCEPT_LANGUAGE="en")
     body = api.get("/api/v1/insights/health?strategy=payment_plan").json()
@@ -115,7 +120,8 @@ def test_the_charts_count_the_accounts_by_score_and_week(billed: Team) -> None:
     health.health_snapshot_take(today=TODAY - dt.timedelta(days=7))
     health.health_snapshot_take(today=TODAY)
     page = client.get("/insights/health/").content.decode()
-    assert "vendor/echarts/echarts.min.js" in page and "<script>" not in page  # local asset, no inline script
+    assert "vendor/echarts/echarts.min.js" in page
+    assert "<script>" not in page
     distribution = _chart(page, "chart-risk-distribution-data")
     series = {s["name"]: s["data"] for s in distribution["series"]}  # type: ignore[index]
     assert sum(sum(v) for v in series.values()) == 3
@@ -125,11 +131,13 @@ def test_the_charts_count_the_accounts_by_score_and_week(billed: Team) -> None:
     trend = _chart(page, "chart-risk-trend-data")
     assert trend["xAxis"]["data"] == [f"{TODAY - dt.timedelta(days=7):%Y-%m-%d}", f"{TODAY:%Y-%m-%d}"]  # type: ignore[index]
     lines = {s["name"]: s["data"] for s in trend["series"]}  # type: ignore[index]
-    assert lines["High risk"] == [1, 1] and lines["Low risk"][-1] + lines["Medium risk"][-1] == 2
+    assert lines["High risk"] == [1, 1]
+    assert lines["Low risk"][-1] + lines["Medium risk"][-1] == 2
     # the filters narrow the charts too
     page = client.get("/insights/health/?grade=A").content.decode()
     lines = {s["name"]: s["data"] for s in _chart(page, "chart-risk-trend-data")["series"]}  # type: ignore[index]
-    assert lines["High risk"] == [0, 0] and sum(v[-1] for v in lines.values()) == 1
+    assert lines["High risk"] == [0, 0]
+    assert sum(v[-1] for v in lines.values()) == 1
 
 
 def test_the_360_panel_draws_the_models_probability_from_the_snapshots(billed: Team) -> None:
@@ -169,13 +177,15 @@ def test_untouched_past_its_day_it_goes_to_the_supervisor_and_an_offer_closes_it
     (mine,) = _retention(billed.other.user)
     assert mine.overdue(TODAY)
     (escalated,) = _retention(billed.supervisor.user)
-    assert escalated.customer_id == "E200" and "王强" in escalated.title
+    assert escalated.customer_id == "E200"
+    assert "王强" in escalated.title
     # another strategy offered does not answer it; the payment plan does, for both
     record = {"offered_on": TODAY, "expected_yuan": Decimal("1000"), "by": billed.other.user}
     services.offer_record(account=billed.accounts["E200"], strategy="tariff_optimisation", **record)  # type: ignore[arg-type]
     assert len(_retention(billed.other.user)) == 1
     services.offer_record(account=billed.accounts["E200"], strategy="payment_plan", **record)  # type: ignore[arg-type]
-    assert _retention(billed.other.user) == [] and _retention(billed.supervisor.user) == []
+    assert _retention(billed.other.user) == []
+    assert _retention(billed.supervisor.user) == []
 
 
 def test_an_offer_made_shortly_before_the_recommendation_already_answers_it(billed: Team) -> None:

@@ -373,11 +373,18 @@ def test_the_page_and_excel_show_both_horizons(offered: Team) -> None:
     client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
     client.force_login(offered.supervisor.user)
     page = client.get("/insights/offers/").content.decode()
-    assert "6 个月后" in page and "12 个月后" in page
+    assert "6 个月后" in page
+    assert "12 个月后" in page
     assert 'data-testid="keep-rate-short">100.0%' in page
     workbook = openpyxl.load_workbook(io.BytesIO(client.get("/insights/offers/export.xlsx").content))
     rows = list(workbook.active.iter_rows(values_only=True))
-    assert rows[0][11:16] == ("6 个月后保留", "6 个月内流失", "6 个月后尚未可知", "6 个月后保留率", "可比客户 6 个月后保留率")
+    assert rows[0][11:16] == (
+        "6 个月后保留",
+        "6 个月内流失",
+        "6 个月后尚未可知",
+        "6 个月后保留率",
+        "可比客户 6 个月后保留率",
+    )
     plan = next(r for r in rows if r[0] == "缴费计划")
     assert plan[11:15] == (3, 0, 0, 1.0)
 

@@ -181,7 +181,7 @@ def risk_distribution_chart(bins: dict[str, list[int]]) -> dict[str, Any]:
     return {
         "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
         "legend": {"top": 0},
-        "grid": {"left": 48, "right": 16, "top": 36, "bottom": 40},
+        "grid": {"left": 8, "right": 16, "top": 36, "bottom": 28, "containLabel": True},
         "xAxis": {
             "type": "category",
             "data": labels,
@@ -189,7 +189,7 @@ def risk_distribution_chart(bins: dict[str, list[int]]) -> dict[str, Any]:
             "nameLocation": "middle",
             "nameGap": 28,
         },
-        "yAxis": [{"type": "value", "name": _("Accounts"), "minInterval": 1, "unit": ""}],
+        "yAxis": [{"type": "value", "minInterval": 1, "unit": ""}],
         "series": [
             {
                 "name": names[level],
@@ -209,9 +209,9 @@ def risk_trend_chart(points: Sequence[tuple[Any, dict[str, int]]]) -> dict[str, 
     return {
         "tooltip": {"trigger": "axis"},
         "legend": {"top": 0},
-        "grid": {"left": 48, "right": 16, "top": 36, "bottom": 32},
+        "grid": {"left": 8, "right": 40, "top": 36, "bottom": 8, "containLabel": True},
         "xAxis": {"type": "category", "data": [f"{day:%Y-%m-%d}" for day, _c in points], "boundaryGap": False},
-        "yAxis": [{"type": "value", "name": _("Accounts"), "minInterval": 1, "unit": ""}],
+        "yAxis": [{"type": "value", "minInterval": 1, "unit": ""}],
         "series": [
             {
                 "name": names[level],
