@@ -136,6 +136,8 @@ def _retention_tasks(user: Any, today: dt.date) -> Iterator[Task]:
         .order_by("strategy_since", "account__customer_id")
     )
     for snap in rows:
+        since = snap.strategy_since
+        assert since is not None  # filtered on
         strategy = STRATEGY_LABELS.get(snap.strategy, snap.strategy)
         if snap.mine:
             title = _("Offer “%(strategy)s” (expected to keep %(yuan)s a year)") % {
@@ -146,14 +148,14 @@ def _retention_tasks(user: Any, today: dt.date) -> Iterator[Task]:
             title = _("%(name)s has not offered “%(strategy)s”, recommended since %(date)s") % {
                 "name": snap.manager_name or "—",
                 "strategy": strategy,
-                "date": snap.strategy_since.isoformat(),
+                "date": since.isoformat(),
             }
         yield Task(
             kind="retention",
             kind_label=RETENTION_LABEL,
             title=title,
             subject=snap.account.name,
-            due_on=snap.strategy_since + dt.timedelta(days=RETENTION_TASK_DAYS),
+            due_on=since + dt.timedelta(days=RETENTION_TASK_DAYS),
             url=reverse("accounts:detail", args=[snap.account.customer_id]) + "#health",
             customer_id=snap.account.customer_id,
         )

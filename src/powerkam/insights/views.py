@@ -290,21 +290,21 @@ def health_report(request: HttpRequest) -> HttpResponse:
             context["report"] = snapshot
             context["page"] = page
             context["rows"] = [snapshot.row(s) for s in page.object_list]
-            distribution = health.score_distribution(snapshot.every_level)  # type: ignore[arg-type]
+            distribution: dict[str, list[int]] = health.score_distribution(snapshot.every_level)  # type: ignore[arg-type]
             trend = health.risk_trend(user=request.user, filters=filters)
             if len(trend) >= 2:
                 context["trend_chart"] = charts.risk_trend_chart(trend)
         else:
             report = health.key_account_health(user=request.user, filters=replace(filters, risk=""))
             counts = report.counts
+            distribution = health.live_score_distribution(report.rows)  # every level, as the counts
             if filters.risk:
                 report = health.HealthReport(report.period, [r for r in report.rows if r.health.risk == filters.risk])
             context["report"] = report
             context["counts"] = counts
             context["page"] = Paginator(report.rows, HEALTH_PAGE_SIZE).get_page(request.GET.get("page"))
             context["rows"] = context["page"].object_list  # type: ignore[attr-defined]
-            distribution = health.live_score_distribution(report.rows) if not filters.risk else None
-        if distribution is not None and any(any(v) for v in distribution.values()):
+        if any(any(v) for v in distribution.values()):
             context["distribution_chart"] = charts.risk_distribution_chart(distribution)
         context["snapshot_day"] = snapshot.day if snapshot is not None else None
         context["rising"] = health.risk_rising(user=request.user)
@@ -393,7 +393,7 @@ def _health_fragment(
         context["trend_chart"] = charts.score_trend_chart([(t.taken_on, t.score) for t in trend])
     scored = [(t.taken_on, t.probability) for t in trend if t.probability is not None]
     if len(scored) >= 2:  # the model's probability, as each morning's snapshot kept it
-        context["probability_chart"] = charts.probability_trend_chart(scored)  # type: ignore[arg-type]
+        context["probability_chart"] = charts.probability_trend_chart(scored)
     return render(request, "insights/_account_health.html", context, status=status)
 
 
