@@ -209,3 +209,22 @@ def test_the_retention_tasks_cost_one_query(billed: Team, django_assert_num_quer
     for user in (billed.other.user, billed.supervisor.user, billed.manager.user):
         with django_assert_num_queries(1):
             list(offers._retention_tasks(user, TODAY))
+
+
+def test_the_command_takes_the_same_filters(billed: Team) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    def accounts(*args: str) -> list[str]:
+        out = StringIO()
+        call_command("health", *args, "--format", "json", stdout=out)
+        return [a["customer_id"] for a in json.loads(out.getvalue())["accounts"]]
+
+    assert accounts("--reason", "arrears_overdue") == ["E200"]
+    assert sorted(accounts("--manager", "m02")) == ["E100", "E200"]
+    assert accounts("--grade", "B") == ["E101"]
+    err = StringIO()
+    with pytest.raises(SystemExit):
+        call_command("health", "--manager", "nobody", stdout=StringIO(), stderr=err)
+    assert "nobody" in err.getvalue()
