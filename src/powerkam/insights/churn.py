@@ -68,11 +68,23 @@ def backtest(*, horizon: int = 6, k: int = 50, test_months: int = 6) -> dict[str
 
 def train() -> dict[str, Any]:
     """Train the model on every complete window and keep it under ``DATA_DIR/models`` (each version
-    a file of its own, so a score can be traced to its model); the card, or why there is none."""
+    a file of its own, so a score can be traced to its model), its card carrying the backtest of the
+    same settings against the rules; the card, or why there is none."""
     history = _history()
     model, _panel = engine.fit_current(history)
     if model is None:
         return {"in_use": "rules", "reason": "too little history"}
+    # the card's metrics: the same settings backtested on the last complete windows, against the rules
+    try:
+        tested = engine.backtest(history, rules=health_rules())
+    except engine.ChurnModelError:
+        tested = None
+    if tested is not None and tested.model is not None:
+        model.card["backtest"] = asdict(tested.model) | {
+            "baseline": asdict(tested.baseline),
+            "test_periods": list(tested.test_periods),
+            "k": tested.k,
+        }
     path = model.save(models_dir())
     return {"in_use": "model", "card": str(path), "version": model.card["version"]}
 
@@ -85,6 +97,20 @@ def latest_card() -> dict[str, Any] | None:
     card = json.loads(cards[-1].read_text(encoding="utf-8"))
     card.pop("calibration", None)
     return dict(card)
+
+
+def model_cards() -> list[dict[str, Any]]:
+    """Every trained model's card, newest first (the administrator's model page): a score on a
+    snapshot names its model's version, found here. A card that cannot be read is left out."""
+    found = []
+    for path in sorted(models_dir().glob("churn-*.json"), key=lambda p: p.stat().st_mtime, reverse=True):
+        try:
+            card = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        card.pop("calibration", None)
+        found.append(dict(card))
+    return found
 
 
 # ---- the model's score of one account (the 360 health panel) ----------------------------------------

@@ -315,7 +315,17 @@ def health_report(request: HttpRequest) -> HttpResponse:
         context["problem"] = exc.message
     context["districts"] = selectors.districts(user=request.user)
     context["can_what_worked"] = permissions.can(request.user, "insights.view_what_worked")
+    context["can_view_model"] = permissions.can(request.user, "insights.view_model")
     return render(request, "insights/health.html", context)
+
+
+@login_required
+def churn_model(request: HttpRequest) -> HttpResponse:
+    """The churn model's card (docs/health.md, "Versions"): the newest model and every older version,
+    with its data window, features, backtest against the rules and library versions."""
+    permissions.require(request.user, "insights.view_model")
+    cards = churn.model_cards()
+    return render(request, "insights/churn_model.html", {"card": cards[0] if cards else None, "older": cards[1:]})
 
 
 @login_required
