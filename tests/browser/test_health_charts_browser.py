@@ -120,3 +120,37 @@ def test_the_charts_the_filters_and_a_retention_task(
     page.screenshot(path=str(screenshots / f"{name}-63-retention-task.png"), full_page=True)
     assert problems == []
     context.close()
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_what_worked_shows_both_horizons(
+    browser: Browser, live_server: Any, demo_team: Team, screenshots: Path, viewport: str
+) -> None:
+    from decimal import Decimal
+
+    from powerkam.insights import services
+
+    today = timezone.localdate()
+    for on, strategy in ((dt.date(2025, 6, 10), "payment_plan"), (dt.date(2026, 6, 1), "senior_visit")):
+        services.offer_record(
+            account=demo_team.accounts["E100"],
+            by=demo_team.supervisor.user,
+            strategy=strategy,
+            offered_on=on,
+            expected_yuan=Decimal("500000"),
+            today=today,
+        )
+    context = browser.new_context(viewport=VIEWPORTS[viewport], locale="zh-CN")
+    page = context.new_page()
+    log_in(page, live_server.url, "zhangwei")
+    page.goto(f"{live_server.url}/insights/offers/")
+    table = page.get_by_test_id("what-worked")
+    expect(table.locator("thead")).to_contain_text("6 个月后")
+    expect(table.locator("thead")).to_contain_text("12 个月后")
+    # the offer of 2025-06: kept after 6 and after 12 months (bills to 2026-10); the one of 2026-06:
+    # not known yet after 6 months
+    expect(table.locator("tr[data-strategy=payment_plan] [data-testid=keep-rate-short]")).to_have_text("100.0%")
+    expect(table.locator("tr[data-strategy=payment_plan] [data-testid=keep-rate-main]")).to_have_text("100.0%")
+    expect(table.locator("tr[data-strategy=senior_visit] [data-testid=keep-rate-short]")).to_have_text("—")
+    page.screenshot(path=str(screenshots / f"{viewport}-64-what-worked.png"), full_page=True)
+    context.close()

@@ -116,7 +116,10 @@ def _retention_tasks(user: Any, today: dt.date) -> Iterator[Task]:
         archived=False,
         offered_on__gte=OuterRef("strategy_since"),
     )
-    managed_by = Assignment.objects.filter(account_id=OuterRef("account_id"), active=True).order_by("role", "id")
+    # the manager named on a supervisor's task: one of their team (the primary first)
+    managed_by = Assignment.objects.filter(
+        account_id=OuterRef("account_id"), active=True, staff__staff__supervisor__user_id=user.pk
+    ).order_by("role", "id")
     rows = (
         HealthSnapshot.objects.filter(
             Q(account_id__in=mine)
