@@ -228,3 +228,25 @@ def test_the_command_takes_the_same_filters(billed: Team) -> None:
     with pytest.raises(SystemExit):
         call_command("health", "--manager", "nobody", stdout=StringIO(), stderr=err)
     assert "nobody" in err.getvalue()
+
+
+def test_each_part_of_the_panel_has_its_own_name(billed: Team) -> None:
+    """Own generation and repeated complaints used to be labelled "Market status" on the 360 panel."""
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from powerkam.analytics import health as engine
+
+    found = engine.Health(
+        "E1",
+        80.0,
+        "low",
+        {"market": 100.0, "self_generation": 50.0, "complaint_history": 50.0},
+        (),
+        engine.Signals("E1"),
+    )
+    with translation.override("en"):
+        html = render_to_string("insights/_parts.html", {"health": found})
+    assert html.count("Market status") == 1
+    assert "Own generation growing" in html
+    assert "Repeated complaints" in html

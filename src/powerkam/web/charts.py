@@ -231,7 +231,7 @@ def probability_trend_chart(points: Sequence[tuple[Any, float]]) -> dict[str, An
     return {
         "color": [RISK_COLOURS["high"]],
         "tooltip": {"trigger": "axis"},
-        "grid": {"left": 40, "right": 16, "top": 16, "bottom": 32},
+        "grid": {"left": 8, "right": 40, "top": 16, "bottom": 8, "containLabel": True},
         "xAxis": {"type": "category", "data": [f"{day:%Y-%m-%d}" for day, _p in points], "boundaryGap": False},
         "yAxis": [{"type": "value", "min": 0, "max": 100, "unit": "%"}],
         "series": [
