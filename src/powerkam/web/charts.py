@@ -209,7 +209,7 @@ def risk_trend_chart(points: Sequence[tuple[Any, dict[str, int]]]) -> dict[str, 
     return {
         "tooltip": {"trigger": "axis"},
         "legend": {"top": 0},
-        "grid": {"left": 8, "right": 40, "top": 36, "bottom": 8, "containLabel": True},
+        "grid": {"left": 32, "right": 40, "top": 36, "bottom": 8, "containLabel": True},
         "xAxis": {"type": "category", "data": [f"{day:%Y-%m-%d}" for day, _c in points], "boundaryGap": False},
         "yAxis": [{"type": "value", "minInterval": 1, "unit": ""}],
         "series": [
@@ -231,7 +231,7 @@ def probability_trend_chart(points: Sequence[tuple[Any, float]]) -> dict[str, An
     return {
         "color": [RISK_COLOURS["high"]],
         "tooltip": {"trigger": "axis"},
-        "grid": {"left": 8, "right": 40, "top": 16, "bottom": 8, "containLabel": True},
+        "grid": {"left": 32, "right": 40, "top": 16, "bottom": 8, "containLabel": True},
         "xAxis": {"type": "category", "data": [f"{day:%Y-%m-%d}" for day, _p in points], "boundaryGap": False},
         "yAxis": [{"type": "value", "min": 0, "max": 100, "unit": "%"}],
         "series": [
