@@ -114,3 +114,32 @@ def test_a_history_shorter_than_a_year_has_no_consumption_drop_to_find() -> None
         direct_from=np.array([-1, -1, -1]),
     )
     assert churn.loss_months(history).tolist() == [-1, 4, 2]
+
+
+def test_the_vectorised_rule_baseline_agrees_with_assessing_each_account(generated) -> None:
+    """baseline_risk scores every account at once; the reference runs the rule engine's assess()
+    account by account. The same risk level and the same points lost for every account."""
+    from powerkam.analytics import health
+
+    history, _lost = generated
+    stricter = health.HealthRules(
+        weights={**health.HealthRules().weights, "market": 0.0},
+        arrears_high_days=30,
+        contract_medium_days=150,
+        reduction_medium=0.05,
+    )
+    levels_seen: set[int] = set()
+    for rules in (health.DEFAULT_RULES, stricter):
+        for t in (3, 14, 20, 35):
+            feats = churn.features_at(history, t)
+            fast = churn.baseline_risk(history, t, feats, rules)
+            slow = churn.baseline_risk_each(history, t, feats, rules)
+            assert np.array_equal(fast, slow), t  # the same level and the same points lost
+            levels_seen |= set((fast // 100).astype(int).tolist())
+    assert levels_seen == {0, 1, 2}  # every level is exercised
+    # a subset of accounts: their rows only, in the order given
+    t = 30
+    rows = np.array([5, 900, 17, 3])
+    feats = churn.features_at(history, t)
+    subset = churn.baseline_risk(history, t, feats[rows], health.DEFAULT_RULES, rows)
+    assert np.array_equal(subset, churn.baseline_risk(history, t, feats, health.DEFAULT_RULES)[rows])

@@ -67,6 +67,37 @@ def test_train_keeps_a_versioned_model_with_its_card(history: Path) -> None:
     assert card["version"] == result["train"]["version"]
     assert (history / "models" / f"churn-{card['version']}.txt").exists()
     assert card["library"]["lightgbm"]
+    # the card carries its backtest against the rules (the model's metrics) …
+    assert set(card["backtest"]) >= {"auc", "pr_auc", "precision_at_k", "recall_at_k", "lead_months", "baseline"}
+    assert card["backtest"]["auc"] > card["backtest"]["baseline"]["auc"]
+
+
+def test_the_model_card_page_for_supervisors_and_administrators(
+    history: Path, client: Any, django_user_model: Any
+) -> None:
+    from tests.factories import StaffFactory
+
+    admin = django_user_model.objects.create_superuser("root", "root@example.com", "x")
+    client.force_login(admin)
+    assert (
+        "No churn model is trained yet"
+        in client.get("/insights/health/model/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    )
+    run("--train")
+    card = churn.latest_card()
+    assert card is not None
+    page = client.get("/insights/health/model/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert card["version"] in page
+    assert "kwh_yoy" in page
+    assert "lightgbm" in page
+    assert f">{card['backtest']['auc']}<" in page
+    assert f">{card['backtest']['baseline']['auc']}<" in page
+    assert 'data-testid="model-card-link"' in client.get("/insights/health/").content.decode()
+    # … and a manager is refused (the page, and no link to it)
+    manager = StaffFactory(user__username="m09").user
+    client.force_login(manager)
+    assert client.get("/insights/health/model/").status_code == 403
+    assert 'data-testid="model-card-link"' not in client.get("/insights/health/").content.decode()
 
 
 def test_no_history_is_a_message_not_a_traceback(settings: Any, tmp_path: Path) -> None:

@@ -342,3 +342,64 @@ def test_an_offers_answer_reads_as_an_answer_not_as_a_tickets_state() -> None:
 
     with translation.override("zh-hans"):
         assert [str(c.label) for c in OfferOutcome] == ["待答复", "已接受", "已拒绝"]
+
+
+# ---- both horizons, and comparable accounts matched more finely ----------------------------------------
+
+
+def test_what_worked_reads_each_offer_6_and_12_months_after(offered: Team) -> None:
+    found = churn.what_worked(today=dt.date(2026, 12, 6))
+    rows = {(r.offer.account.customer_id, r.offer.strategy): r for r in found.offers}
+    # E200 offered 2025-10, lost 2026-08: still served 6 months after (2026-04), lost within 12
+    e200 = rows[("E200", "payment_plan")]
+    assert (e200.short_result, e200.result) == (churn.OfferResult("kept"), churn.OfferResult("lost", "2026-08"))
+    # E101 offered 2026-05: its 6 months (2026-11) are over, its 12 are not
+    e101 = rows[("E101", "payment_plan")]
+    assert (e101.short_result.status, e101.result.status) == ("kept", "pending")  # type: ignore[union-attr]
+    plan = next(s for s in found.strategies if s.strategy == "payment_plan")
+    assert (plan.short.kept, plan.short.lost, plan.short.pending, plan.short.keep_rate) == (3, 0, 0, 1.0)
+    assert (plan.main.kept, plan.main.lost, plan.main.pending, plan.keep_rate) == (1, 1, 1, 0.5)
+    # comparable after 6 months: E300 kept; E301 (lost 2026-05) is still served 6 months after the
+    # offers of 2025-06 and 2025-10, lost within the 6 after 2026-05 (it is already lost then: left out)
+    assert plan.short.compared == 3
+    assert found.total.short.kept == 4
+    body = churn.what_worked_out(found)
+    assert body["horizons"] == [6, 12]
+    after = {h["months"]: h for h in next(s for s in body["strategies"] if s["strategy"] == "payment_plan")["after"]}
+    assert (after[6]["keep_rate"], after[12]["keep_rate"]) == (1.0, 0.5)
+
+
+def test_the_page_and_excel_show_both_horizons(offered: Team) -> None:
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.force_login(offered.supervisor.user)
+    page = client.get("/insights/offers/").content.decode()
+    assert "6 个月后" in page
+    assert "12 个月后" in page
+    assert 'data-testid="keep-rate-short">100.0%' in page
+    workbook = openpyxl.load_workbook(io.BytesIO(client.get("/insights/offers/export.xlsx").content))
+    rows = list(workbook.active.iter_rows(values_only=True))
+    assert rows[0][11:16] == (
+        "6 个月后保留",
+        "6 个月内流失",
+        "6 个月后尚未可知",
+        "6 个月后保留率",
+        "可比客户 6 个月后保留率",
+    )
+    plan = next(r for r in rows if r[0] == "缴费计划")
+    assert plan[11:15] == (3, 0, 0, 1.0)
+
+
+def test_comparable_accounts_narrow_to_the_same_grade_industry_and_district_where_enough(offered: Team) -> None:
+    """E300 (kept) is of the offered accounts' industry (C) and district once moved there; E301 (lost)
+    is not. With enough of them (here: 1) the comparison keeps E300 alone; with too few (the default
+    20) it stays at the risk level: E300 and E301."""
+    e300 = offered.accounts["E300"]
+    e300.industry, e300.district = "C", "东城区"
+    e300.save()
+    offers = [(o.pk, o.account.customer_id, o.offered_on) for o in RetentionOffer.objects.select_related("account")]
+    by_customer = {o.pk: o.account.customer_id for o in RetentionOffer.objects.select_related("account")}
+    coarse = churn.comparable_keep_rates(offers)
+    fine = churn.comparable_keep_rates(offers, min_peers=1)
+    e200 = next(pk for pk, cid in by_customer.items() if cid == "E200")
+    assert coarse[e200] == 0.5  # E300 kept, E301 lost
+    assert fine[e200] == 1.0  # E300 alone: same industry (C) and district (东城区) as E200

@@ -398,9 +398,101 @@ def features_at(history: History, t: int) -> np.ndarray:
     return out
 
 
-def baseline_risk(history: History, t: int, feats: np.ndarray, rules: rules_engine.HealthRules) -> np.ndarray:
+def baseline_risk(
+    history: History,
+    t: int,
+    feats: np.ndarray,
+    rules: rules_engine.HealthRules,
+    accounts: np.ndarray | None = None,
+) -> np.ndarray:
     """The rule score's churn risk of each account at ``t`` (higher: riskier): the risk level first
-    (high 2, medium 1, low 0), then the points lost — the order the health page lists them in."""
+    (high 2, medium 1, low 0), then the points lost — the order the health page lists them in.
+
+    ``feats`` are the :func:`features_at` rows of ``accounts`` (every account when None). The parts
+    the history knows — consumption, service (nothing recorded: whole), arrears, applications,
+    contract, market — scored as :func:`powerkam.analytics.health.assess` scores them, for every
+    account at once (NumPy); :func:`baseline_risk_each` is the one-at-a-time reference."""
+    rows = np.arange(history.kwh.shape[0]) if accounts is None else np.asarray(accounts, dtype=np.int64)
+    kwh = history.kwh[rows]
+    m = len(rows)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        recent = kwh[:, t - 2 : t + 1].sum(axis=1) if t >= 2 else np.full(m, np.nan)
+        year_ago = kwh[:, t - 14 : t - 11].sum(axis=1) if t >= 14 else np.full(m, np.nan)
+        has_ratio = ~np.isnan(recent) & ~np.isnan(year_ago) & (year_ago != 0)
+        ratio = np.where(has_ratio, recent / np.where(has_ratio, year_ago, 1.0), np.nan)
+        bill = history.amount[rows, max(0, t - 11) : t + 1].mean(axis=1)
+        owed = np.where(bill > 0, feats[:, 6] * bill, 0.0)
+        days = np.trunc(feats[:, 7])
+        months_owed = np.where(bill > 0, owed / np.where(bill > 0, bill, 1.0), 0.0)
+    zero = np.zeros(m)
+
+    def clamp(values: np.ndarray) -> np.ndarray:
+        return np.clip(values, 0.0, 1.0)
+
+    weighted, total = zero.copy(), zero.copy()
+
+    def add(part: str, fraction: np.ndarray, present: np.ndarray | bool = True) -> None:
+        nonlocal weighted, total
+        weight = rules.weight(part)
+        if weight <= 0:
+            return
+        weighted = weighted + np.where(present, weight * np.nan_to_num(fraction), 0.0)
+        total = total + np.where(present, weight, 0.0)
+
+    floor = zero.copy()  # the floors: 2 high, 1 medium
+    # consumption
+    add("consumption", clamp((ratio - rules.zero_ratio) / (rules.full_ratio - rules.zero_ratio)), has_ratio)
+    # service: nothing recorded in the history, so whole
+    add("service", np.ones(m))
+    # arrears
+    age = clamp(days / rules.arrears_zero_days)
+    indebted = owed > 0
+    lost = np.where(indebted, clamp(months_owed / rules.arrears_zero_months) * (0.5 + 0.5 * age), 0.0)
+    add("arrears", 1 - lost)
+    high = indebted & (months_owed >= rules.arrears_high_months) & (days >= rules.arrears_high_days)
+    medium = indebted & (months_owed >= rules.arrears_medium_months) & (days >= rules.arrears_medium_days)
+    floor = np.maximum(floor, np.where(high, 2, np.where(medium, 1, 0)))
+    # applications: capacity reduced or paused, relocation (the history keeps closures as losses)
+    capacity = history.capacity[rows]
+    reduced_kva = feats[:, 8] * capacity
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(capacity > 0, reduced_kva / np.where(capacity > 0, capacity, 1.0), 1.0)
+    cut = reduced_kva > 0
+    lost = np.where(cut, clamp(share / rules.reduction_zero_share), 0.0)
+    floor = np.maximum(
+        floor,
+        np.where(cut & (share >= rules.reduction_high), 2, np.where(cut & (share >= rules.reduction_medium), 1, 0)),
+    )
+    moved = feats[:, 9] > 0
+    lost = lost + np.where(moved, np.minimum(0.5, 1 - lost), 0.0)
+    floor = np.maximum(floor, np.where(moved, 1, 0))
+    add("applications", 1 - lost)
+    # contract: days to the end of the one in force (no renewal status in the history)
+    contract_days = np.trunc(feats[:, 11])
+    on_file = ~np.isnan(contract_days)
+    lost = np.where(on_file, clamp(1 - np.nan_to_num(contract_days) / rules.contract_warn_days), 0.0)
+    add("contract", 1 - lost, on_file)
+    floor = np.maximum(floor, np.where(on_file & (lost > 0) & (contract_days <= rules.contract_medium_days), 1, 0))
+    # market: direct trading loses half (a retailer is a loss already)
+    direct = feats[:, 10] > 0
+    add("market", np.where(direct, 0.5, 1.0))
+    floor = np.maximum(floor, np.where(direct, 1, 0))
+
+    score = np.where(total > 0, 100 * weighted / np.where(total > 0, total, 1.0), 100.0)
+    score = np.round(score, 1)
+    drop = np.where(has_ratio, 1 - np.nan_to_num(ratio), -np.inf)
+    level = np.where(
+        (score < rules.high_below) | (drop >= rules.high_drop),
+        2,
+        np.where((score < rules.medium_below) | (drop >= rules.medium_drop), 1, 0),
+    )
+    level = np.maximum(level, floor)
+    return level * 100 + (100 - score)
+
+
+def baseline_risk_each(history: History, t: int, feats: np.ndarray, rules: rules_engine.HealthRules) -> np.ndarray:
+    """:func:`baseline_risk` one account at a time through :func:`powerkam.analytics.health.assess`:
+    the reference the vectorised version is checked against (tests, benchmark); slow (~20 s at 100k)."""
     kwh = history.kwh
     level = {"high": 2, "medium": 1, "low": 0}
     out = np.zeros(kwh.shape[0])
@@ -671,8 +763,7 @@ def backtest(
     for t in sorted(set(months.tolist())):
         at = months == t
         accounts = panel.account[feats_rows[at]]
-        sub = _subset(history, accounts)
-        baseline[at] = baseline_risk(sub, t, panel.X[feats_rows[at]], rules)
+        baseline[at] = baseline_risk(history, t, panel.X[feats_rows[at]], rules, accounts)
     base_done = time.perf_counter()
     k = settings.k
     full_score = np.zeros(len(panel.y))
@@ -700,30 +791,6 @@ def backtest(
             "scoring": round(time.perf_counter() - base_done, 2),
         },
     )
-
-
-def _subset(history: History, accounts: np.ndarray) -> History:
-    a = np.asarray(accounts, dtype=np.int64)
-    new_row = np.full(len(history.customer_ids), -1)
-    new_row[a] = np.arange(len(a))
-
-    def events(account: np.ndarray, *columns: np.ndarray) -> tuple[np.ndarray, ...]:
-        kept = new_row[account] >= 0 if len(account) else np.zeros(0, dtype=bool)
-        return (new_row[account][kept], *(c[kept] for c in columns))
-
-    sub = History(
-        [history.customer_ids[i] for i in a], history.periods, history.capacity[a], history.kwh[a],
-        history.amount[a], history.due[a], history.settled[a], history.closure_month[a],
-        history.retailer_month[a], history.direct_from[a],
-    )  # fmt: skip
-    sub.reduced_account, sub.reduced_day, sub.reduced_kva = events(
-        history.reduced_account, history.reduced_day, history.reduced_kva
-    )
-    sub.relocation_account, sub.relocation_day = events(history.relocation_account, history.relocation_day)
-    sub.contract_account, sub.contract_start, sub.contract_end = events(
-        history.contract_account, history.contract_start, history.contract_end
-    )
-    return sub
 
 
 # ---- scoring today ---------------------------------------------------------------------------------

@@ -221,8 +221,22 @@ def survey_campaigns(request: HttpRequest, archived: bool = False) -> list[dict[
 
 
 @router.get("/health", response=HealthReportOut, summary="Health and churn risk of the key accounts, riskiest first")
-def health_report(request: HttpRequest, risk: str = "", district: str = "") -> dict[str, Any]:
-    report = health.key_account_health(user=request.user, risk=risk, district=district)
+def health_report(
+    request: HttpRequest,
+    risk: str = "",
+    district: str = "",
+    manager: str = "",
+    grade: str = "",
+    reason: str = "",
+    strategy: str = "",
+) -> dict[str, Any]:
+    """The key accounts the caller sees, computed now; the health page's filters (``manager`` a user
+    id, ``grade`` A/B/C, ``reason`` any of the account's reason codes, ``strategy`` the best-ranked
+    strategy's code). An unknown value: 400 naming it."""
+    filters = health.HealthFilters.from_query(
+        {"risk": risk, "district": district, "manager": manager, "grade": grade, "reason": reason, "strategy": strategy}
+    )
+    report = health.key_account_health(user=request.user, filters=filters)
     return {
         "period": report.period,
         "counts": dict(report.counts),
@@ -450,6 +464,16 @@ def offer_outcome(
     return offer_out(saved)
 
 
+class HorizonOut(Schema):
+    months: int = Field(description="months after the offer")
+    kept: int
+    lost: int
+    pending: int
+    keep_rate: float | None
+    comparable_keep_rate: float | None
+    compared: int
+
+
 class StrategyWorkedOut(Schema):
     strategy: str
     offers: int
@@ -461,15 +485,18 @@ class StrategyWorkedOut(Schema):
     keep_rate: float | None = Field(description="kept ÷ (kept + lost); null before any offer's outcome is known")
     comparable_keep_rate: float | None = Field(
         description="share of comparable accounts never offered anything (same month, same rule risk level) "
-        "still served 12 months later, averaged over the offers compared; null: none to compare"
+        "still served 12 months later, averaged over the offers compared; null: none to compare. "
+        "Narrowed to the same grade, industry and district while at least 20 remain (docs/health.md)"
     )
     compared: int = Field(description="offers with comparable accounts")
     expected_yuan: float
     saved_yuan: float
+    after: list[HorizonOut] = Field(description="the same figures 6 and 12 months after the offers")
 
 
 class WhatWorkedOut(Schema):
     months: int
+    horizons: list[int]
     strategies: list[StrategyWorkedOut]
     total: StrategyWorkedOut
 

@@ -57,6 +57,29 @@ STRATEGY_LABELS = {
 }
 
 
+#: Short names of the health reasons (the health page's reason filter; insights/_reason.html words each
+#: with its figures).
+REASON_LABELS = {
+    "consumption_down": _("Consumption down"),
+    "credit_low": _("Low credit score"),
+    "complaints": _("Complaints"),
+    "late_requests": _("Late service requests"),
+    "interruptions": _("Unplanned interruptions"),
+    "visit_overdue": _("Visit overdue"),
+    "satisfaction_low": _("Low satisfaction"),
+    "arrears_overdue": _("Overdue arrears"),
+    "closure_applied": _("Closure applied for"),
+    "relocation_applied": _("Relocation applied for"),
+    "capacity_reduced": _("Capacity reduced or paused"),
+    "contract_declined": _("Contract renewal declined"),
+    "contract_expiring": _("Contract expiring"),
+    "market_retailer": _("Buys through a retailer"),
+    "market_direct": _("Trades directly"),
+    "self_generation_up": _("Own generation growing"),
+    "complaints_repeated": _("Repeated complaints"),
+}
+
+
 def strategy_choices() -> list[tuple[str, Any]]:
     from powerkam.analytics.strategies import DEFAULT_RULES
 

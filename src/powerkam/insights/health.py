@@ -9,12 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from itertools import pairwise
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, F, Max, Q, QuerySet
+from django.db.models import Count, F, FloatField, Max, Q, QuerySet, Value
+from django.db.models.functions import Floor, Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -186,6 +188,8 @@ class HealthRow:
     #: the churn model's probability of loss, from the morning's snapshot (None: no model, or live)
     probability: float | None = None
     model_version: str = ""
+    #: the best-ranked service strategy of the morning's snapshot ("" none, or live)
+    strategy: str = ""
 
     @property
     def probability_percent(self) -> float | None:
@@ -205,22 +209,135 @@ class HealthReport:
         return [(risk, self.count(risk)) for risk in engine.RISKS]
 
 
+#: Every reason code of the health engine (insights/_reason.html words each): the health page's reason filter.
+REASON_CODES = (
+    "consumption_down", "credit_low", "complaints", "late_requests", "interruptions", "visit_overdue",
+    "satisfaction_low", "arrears_overdue", "closure_applied", "relocation_applied", "capacity_reduced",
+    "contract_declined", "contract_expiring", "market_retailer", "market_direct", "self_generation_up",
+    "complaints_repeated",
+)  # fmt: skip
+GRADES = ("A", "B", "C")
+
+
+@dataclass(frozen=True)
+class HealthFilters:
+    """The health list's filters (the page keeps them in its URL; the Excel and the API take the same)."""
+
+    risk: str = ""
+    district: str = ""
+    manager: int | None = None  # a manager's user id: the accounts they manage (active assignment)
+    grade: str = ""
+    reason: str = ""  # any of the account's reasons, not only the main one
+    strategy: str = ""  # the best-ranked strategy
+
+    @classmethod
+    def from_query(cls, params: Mapping[str, str]) -> HealthFilters:
+        """From a query string; a value that is not known is refused with the filter named."""
+        from powerkam.analytics import strategies as strategies_engine
+
+        def get(name: str) -> str:
+            return str(params.get(name) or "").strip()
+
+        manager = get("manager")
+        found = cls(get("risk"), get("district"), None, get("grade"), get("reason"), get("strategy"))
+        if manager:
+            if not manager.isdigit():
+                raise ApplicationError(_("Unknown manager %(value)r.") % {"value": manager})
+            found = replace(found, manager=int(manager))
+        if found.risk and found.risk not in engine.RISKS:
+            raise ApplicationError(_("Unknown risk level %(risk)r.") % {"risk": found.risk})
+        if found.grade and found.grade not in GRADES:
+            raise ApplicationError(_("Unknown grade %(value)r: A, B or C.") % {"value": found.grade})
+        if found.reason and found.reason not in REASON_CODES:
+            raise ApplicationError(_("Unknown reason %(value)r.") % {"value": found.reason})
+        codes = [x.code for x in strategies_engine.DEFAULT_RULES.strategies]
+        if found.strategy and found.strategy not in codes:
+            raise ApplicationError(_("Unknown strategy %(value)r.") % {"value": found.strategy})
+        return found
+
+    @property
+    def active(self) -> bool:
+        return any((self.risk, self.district, self.manager, self.grade, self.reason, self.strategy))
+
+    def accounts(self, accounts: QuerySet[Account]) -> QuerySet[Account]:
+        """The account-side filters (district, manager, grade) on a queryset of accounts."""
+        if self.district:
+            accounts = accounts.filter(district=self.district)
+        if self.grade:
+            accounts = accounts.filter(grade=self.grade)
+        if self.manager:
+            managed = Assignment.objects.filter(staff_id=self.manager, active=True).values("account_id")
+            accounts = accounts.filter(pk__in=managed)
+        return accounts
+
+    def snapshots(self, snapshots: QuerySet[HealthSnapshot], *, with_risk: bool = True) -> QuerySet[HealthSnapshot]:
+        """Every filter on a queryset of snapshots (the risk level left out with ``with_risk=False``:
+        the counts per level and the charts show every level)."""
+        if self.district:
+            snapshots = snapshots.filter(account__district=self.district)
+        if self.grade:
+            snapshots = snapshots.filter(account__grade=self.grade)
+        if self.manager:
+            managed = Assignment.objects.filter(staff_id=self.manager, active=True).values("account_id")
+            snapshots = snapshots.filter(account_id__in=managed)
+        if self.reason:
+            snapshots = snapshots.filter(reason_codes__contains=f" {self.reason} ")
+        if self.strategy:
+            snapshots = snapshots.filter(strategy=self.strategy)
+        if with_risk and self.risk:
+            snapshots = snapshots.filter(risk=self.risk)
+        return snapshots
+
+
+def managers(*, user: AnyUser) -> list[tuple[int, str]]:
+    """``(user id, name)`` of everyone managing a key account ``user`` sees: the manager filter's choices."""
+    from django.contrib.auth import get_user_model
+
+    rows = (
+        get_user_model()
+        .objects.filter(assignments__active=True, assignments__account__in=accounts_visible_to(user).key_accounts())
+        .distinct()
+        .values_list("pk", "staff__name", "username")
+    )
+    return sorted(((pk, name or username) for pk, name, username in rows), key=lambda r: (r[1], r[0]))
+
+
 def key_account_health(
-    *, user: AnyUser | None, risk: str = "", district: str = "", today: dt.date | None = None
+    *,
+    user: AnyUser | None,
+    risk: str = "",
+    district: str = "",
+    today: dt.date | None = None,
+    filters: HealthFilters | None = None,
 ) -> HealthReport:
-    """Health of the key accounts ``user`` sees (all for ``None``: the command line), riskiest first."""
-    if risk and risk not in engine.RISKS:
-        raise ApplicationError(_("Unknown risk level %(risk)r.") % {"risk": risk})
+    """Health of the key accounts ``user`` sees (all for ``None``: the command line), riskiest first;
+    ``filters`` (or ``risk`` and ``district`` alone) narrow it. Filtering by strategy ranks the
+    strategies of every account with the rule levels' probabilities (no model is run here)."""
+    filters = filters or HealthFilters(risk=risk, district=district)
+    if filters.risk and filters.risk not in engine.RISKS:
+        raise ApplicationError(_("Unknown risk level %(risk)r.") % {"risk": filters.risk})
     today = today or timezone.localdate()
     accounts = Account.objects.key_accounts().active() if user is None else accounts_visible_to(user).key_accounts()
-    if district:
-        accounts = accounts.filter(district=district)
-    chosen = list(accounts.order_by("customer_id"))
+    chosen = list(filters.accounts(accounts).order_by("customer_id"))
     period = tariff_engine.latest_period(store_dir())
     assessed = engine.assess_many(signals_for(chosen, today=today, period=period), health_rules())
     by_id = {a.customer_id: a for a in chosen}
-    rows = [HealthRow(by_id[h.customer_id], h) for h in assessed if not risk or h.risk == risk]
-    return HealthReport(period=period, rows=rows)
+    kept = [h for h in assessed if not filters.risk or h.risk == filters.risk]
+    if filters.reason:
+        kept = [h for h in kept if any(r.code == filters.reason for r in h.reasons)]
+    if filters.strategy:
+        from powerkam.analytics import strategies as strategies_engine
+        from powerkam.insights import churn
+
+        success = strategies_engine.learned_success(churn.strategy_outcomes(today=today))
+
+        def best(h: engine.Health) -> str:
+            bill = h.signals.monthly_bill_yuan
+            found = strategies_engine.recommend(h, annual_yuan=12 * bill, success=success) if bill else []
+            return found[0].strategy if found else ""
+
+        kept = [h for h in kept if best(h) == filters.strategy]
+    return HealthReport(period=period, rows=[HealthRow(by_id[h.customer_id], h) for h in kept])
 
 
 def account_health(*, account: Account, today: dt.date | None = None) -> engine.Health:
@@ -245,8 +362,60 @@ SCORE_DROP = 15.0
 RISING_DAYS = 30
 
 
+#: A retention task (the best strategy of an account at risk, not yet offered) is due this many days
+#: after the strategy was first recommended; untouched past it, it is also on the supervisor's list.
+RETENTION_TASK_DAYS = 14
+#: An offer of the same strategy made this many days before a recommendation starts already answers it.
+RETENTION_OFFER_LOOKBACK_DAYS = 90
+
+
+def _reasons_out(found: engine.Health) -> list[dict[str, object]]:
+    return [{"code": r.code, "points": r.points, "figures": r.figures, "action": r.action} for r in found.reasons]
+
+
+def _strategy_since(rows: list[HealthSnapshot], today: dt.date) -> None:
+    """Set each row's ``strategy_since``: carried over from the previous snapshot day when the same
+    strategy was recommended then; else today — or the day of an offer of that strategy in the last
+    :data:`RETENTION_OFFER_LOOKBACK_DAYS` days (the offer already answers it: no task)."""
+    from powerkam.insights.models import RetentionOffer
+
+    previous_day = (
+        HealthSnapshot.objects.filter(taken_on__lt=today)
+        .order_by("-taken_on")
+        .values_list("taken_on", flat=True)
+        .first()
+    )
+    before: dict[int, tuple[str, dt.date | None]] = {}
+    if previous_day is not None:
+        before = {
+            account_id: (strategy, since)
+            for account_id, strategy, since in HealthSnapshot.objects.filter(
+                taken_on=previous_day, strategy__gt=""
+            ).values_list("account_id", "strategy", "strategy_since")
+        }
+    offered: dict[tuple[int, str], dt.date] = {}
+    for account_id, strategy, on in RetentionOffer.objects.filter(
+        archived=False,
+        offered_on__gt=today - dt.timedelta(days=RETENTION_OFFER_LOOKBACK_DAYS),
+        offered_on__lte=today,
+    ).values_list("account_id", "strategy", "offered_on"):
+        offered[(account_id, strategy)] = max(on, offered.get((account_id, strategy), on))
+    for row in rows:
+        if not row.strategy:
+            row.strategy_since = None
+            continue
+        strategy, since = before.get(row.account.pk, ("", None))
+        if strategy == row.strategy and since is not None:
+            row.strategy_since = since
+        else:
+            row.strategy_since = offered.get((row.account.pk, row.strategy), today)
+
+
 def health_snapshot_take(*, today: dt.date | None = None) -> int:
-    """Record today's health of every key account (taking a day again replaces its rows); how many."""
+    """Record today's health of every key account (taking a day again replaces its rows); how many.
+    Each row keeps every reason with its figures, the model's probability (when a model is trained)
+    and the best-ranked service strategy — what the health page filters and the retention tasks read."""
+    from powerkam.analytics import strategies as strategies_engine
     from powerkam.insights import churn  # churn reads this module's rules
 
     today = today or timezone.localdate()
@@ -254,20 +423,40 @@ def health_snapshot_take(*, today: dt.date | None = None) -> int:
     # the churn model's probability beside the rule score, when a model is trained (docs/health.md)
     scored = churn.probabilities([r.account.customer_id for r in report.rows])
     version, probability = scored if scored is not None else ("", {})
-    rows = [
-        HealthSnapshot(
-            account=r.account,
-            taken_on=today,
-            score=round(r.health.score, 1),
-            risk=r.health.risk,
-            reason=r.health.reasons[0].code if r.health.reasons else "",
-            reason_figures=r.health.reasons[0].figures if r.health.reasons else {},
-            reason_action=r.health.reasons[0].action if r.health.reasons else "",
-            probability=probability.get(r.account.customer_id),
-            model_version=version if r.account.customer_id in probability else "",
+    success = strategies_engine.learned_success(churn.strategy_outcomes(today=today))
+    rows = []
+    for r in report.rows:
+        bill = r.health.signals.monthly_bill_yuan
+        best = (
+            strategies_engine.recommend(
+                r.health,
+                annual_yuan=12 * bill,
+                loss_probability=probability.get(r.account.customer_id),
+                success=success,
+            )
+            if bill
+            else []
         )
-        for r in report.rows
-    ]
+        rows.append(
+            HealthSnapshot(
+                account=r.account,
+                taken_on=today,
+                score=round(r.health.score, 1),
+                risk=r.health.risk,
+                reason=r.health.reasons[0].code if r.health.reasons else "",
+                reason_figures=r.health.reasons[0].figures if r.health.reasons else {},
+                reason_action=r.health.reasons[0].action if r.health.reasons else "",
+                probability=probability.get(r.account.customer_id),
+                model_version=version if r.account.customer_id in probability else "",
+                reasons=_reasons_out(r.health),
+                reason_codes=" " + " ".join(dict.fromkeys(x.code for x in r.health.reasons)) + " "
+                if r.health.reasons
+                else "",
+                strategy=best[0].strategy if best else "",
+                strategy_yuan=best[0].expected_yuan if best else None,
+            )
+        )
+    _strategy_since(rows, today)
     with transaction.atomic():
         HealthSnapshot.objects.bulk_create(
             rows,
@@ -282,6 +471,11 @@ def health_snapshot_take(*, today: dt.date | None = None) -> int:
                 "reason_action",
                 "probability",
                 "model_version",
+                "reasons",
+                "reason_codes",
+                "strategy",
+                "strategy_yuan",
+                "strategy_since",
             ],
         )
         _raise_alerts(rows, today)
@@ -412,16 +606,22 @@ class SnapshotReport:
     counts: list[tuple[str, int]]
     #: the snapshots of the accounts shown, riskiest (lowest score) first
     rows: QuerySet[HealthSnapshot]
+    #: the same with every risk level (the counts and the charts)
+    every_level: QuerySet[HealthSnapshot] | None = None
 
     @staticmethod
     def row(snapshot: HealthSnapshot) -> HealthRow:
-        reasons = (
+        reasons = [
+            engine.Reason("", r["code"], float(r.get("points", 0.0)), r.get("figures", {}), r.get("action", ""))
+            for r in snapshot.reasons or []
+            if isinstance(r, dict) and r.get("code")
+        ] or (
             [engine.Reason("", snapshot.reason, 0.0, snapshot.reason_figures, snapshot.reason_action)]
             if snapshot.reason
             else []
         )
         health = SnapshotHealth(snapshot.score, snapshot.risk, reasons)
-        return HealthRow(snapshot.account, health, snapshot.probability, snapshot.model_version)  # type: ignore[arg-type]
+        return HealthRow(snapshot.account, health, snapshot.probability, snapshot.model_version, snapshot.strategy)  # type: ignore[arg-type]
 
 
 def _stamp_key(day: dt.date) -> str:
@@ -444,20 +644,84 @@ def snapshot_stamp(today: dt.date | None = None) -> str | None:
 
 
 def snapshot_report(
-    *, user: AnyUser, risk: str = "", district: str = "", today: dt.date | None = None
+    *,
+    user: AnyUser,
+    risk: str = "",
+    district: str = "",
+    today: dt.date | None = None,
+    filters: HealthFilters | None = None,
 ) -> SnapshotReport | None:
     """The health list from today's snapshot (taken in the morning by the worker), or None when there is
     none yet: then the list is computed live. At 66,000 key accounts the live list takes ~30 s."""
-    if risk and risk not in engine.RISKS:
-        raise ApplicationError(_("Unknown risk level %(risk)r.") % {"risk": risk})
+    filters = filters or HealthFilters(risk=risk, district=district)
+    if filters.risk and filters.risk not in engine.RISKS:
+        raise ApplicationError(_("Unknown risk level %(risk)r.") % {"risk": filters.risk})
     today = today or timezone.localdate()
-    snapshots = HealthSnapshot.objects.filter(taken_on=today, account__in=accounts_visible_to(user).key_accounts())
     if not HealthSnapshot.objects.filter(taken_on=today).exists():
         return None
-    if district:
-        snapshots = snapshots.filter(account__district=district)
-    by_risk = dict(snapshots.values_list("risk").annotate(n=Count("id")).values_list("risk", "n"))
-    if risk:
-        snapshots = snapshots.filter(risk=risk)
-    rows = snapshots.select_related("account").order_by("score", "account__customer_id")
-    return SnapshotReport(today, [(r, by_risk.get(r, 0)) for r in engine.RISKS], rows)
+    visible = accounts_visible_to(user).key_accounts()
+    every_level = filters.snapshots(HealthSnapshot.objects.filter(taken_on=today, account__in=visible), with_risk=False)
+    by_risk = dict(every_level.values_list("risk").annotate(n=Count("id")).values_list("risk", "n"))
+    rows = filters.snapshots(every_level).select_related("account").order_by("score", "account__customer_id")
+    return SnapshotReport(today, [(r, by_risk.get(r, 0)) for r in engine.RISKS], rows, every_level)
+
+
+# ---- the health page's charts -------------------------------------------------------------------------
+
+#: The score distribution's bins: 0–9, 10–19, … 90–100.
+SCORE_BINS = 10
+#: The risk trend: one point a week (the week's last snapshot day), this many weeks back.
+TREND_WEEKS = 13
+
+
+def score_distribution(snapshots: QuerySet[HealthSnapshot]) -> dict[str, list[int]]:
+    """``{risk: [accounts with a score in 0–9, 10–19, … 90–100]}`` of the snapshots (one grouped query)."""
+    found = {risk: [0] * SCORE_BINS for risk in engine.RISKS}
+    grouped = (
+        snapshots.order_by()
+        .annotate(
+            bin=Least(
+                Floor(F("score") / Value(100 / SCORE_BINS)), Value(float(SCORE_BINS - 1)), output_field=FloatField()
+            )
+        )
+        .values_list("risk", "bin")
+        .annotate(n=Count("id"))
+    )
+    for level, bin_, n in grouped:
+        if level in found and bin_ is not None:
+            found[level][max(0, int(bin_))] += n
+    return found
+
+
+def live_score_distribution(rows: list[HealthRow]) -> dict[str, list[int]]:
+    """The same as :func:`score_distribution` for a list computed now."""
+    found = {risk: [0] * SCORE_BINS for risk in engine.RISKS}
+    for r in rows:
+        found[r.health.risk][min(SCORE_BINS - 1, max(0, int(r.health.score // (100 / SCORE_BINS))))] += 1
+    return found
+
+
+def risk_trend(
+    *, user: AnyUser, filters: HealthFilters, today: dt.date | None = None, weeks: int = TREND_WEEKS
+) -> list[tuple[dt.date, dict[str, int]]]:
+    """The key accounts at each risk level, week by week (the week's last snapshot day), oldest first;
+    the same filters as the list but the risk level. Two queries: the days, then one grouped count."""
+    today = today or timezone.localdate()
+    days = (
+        HealthSnapshot.objects.filter(taken_on__gt=today - dt.timedelta(weeks=weeks), taken_on__lte=today)
+        .order_by("taken_on")
+        .values_list("taken_on", flat=True)
+        .distinct()
+    )
+    by_week: dict[tuple[int, int], dt.date] = {}
+    for day in days:
+        by_week[day.isocalendar()[:2]] = day  # ascending: the week's last day wins
+    chosen = sorted(by_week.values())
+    if not chosen:
+        return []
+    visible = accounts_visible_to(user).key_accounts()
+    snaps = filters.snapshots(HealthSnapshot.objects.filter(taken_on__in=chosen, account__in=visible), with_risk=False)
+    counts: dict[dt.date, dict[str, int]] = {day: dict.fromkeys(engine.RISKS, 0) for day in chosen}
+    for day, level, n in snaps.order_by().values_list("taken_on", "risk").annotate(n=Count("id")):
+        counts[day][level] = n
+    return [(day, counts[day]) for day in chosen]

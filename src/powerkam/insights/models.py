@@ -83,6 +83,16 @@ class HealthSnapshot(models.Model):
     probability = models.FloatField(_("probability of loss"), null=True, blank=True)
     #: the version of the model that gave it (docs/health.md, "Versions"), so a score can be traced
     model_version = models.CharField(_("model version"), max_length=60, blank=True)
+    #: every reason of the day, most points first: ``[{"code", "points", "figures", "action"}, …]``
+    reasons = models.JSONField(_("reasons"), default=list, blank=True)
+    #: the reason codes as " code code " (the health page's reason filter: a substring on every database)
+    reason_codes = models.CharField(_("reason codes"), max_length=600, blank=True)
+    #: the best-ranked service strategy that morning ("" none), the yuan a year it is expected to keep
+    strategy = models.CharField(_("recommended strategy"), max_length=40, blank=True)
+    strategy_yuan = models.FloatField(_("revenue kept a year (expected)"), null=True, blank=True)
+    #: the day that strategy was first recommended without a break (its retention task is due
+    #: RETENTION_TASK_DAYS later; an offer of it on or after this day closes the task)
+    strategy_since = models.DateField(_("recommended since"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("health snapshot")

@@ -33,6 +33,7 @@ RULES: dict[str, Predicate] = {
     "send_report": _lead,
     "record_offer": _record_offer,
     "view_what_worked": _view_what_worked,
+    "view_model": _lead,
 }
 
 MESSAGES = {
@@ -41,4 +42,5 @@ MESSAGES = {
     "insights.send_report": _("Only supervisors and administrators may mail the monthly report."),
     "insights.record_offer": _("Only the account's managers and supervisors may record retention offers."),
     "insights.view_what_worked": _("Only supervisors, administrators and viewers may read what worked."),
+    "insights.view_model": _("Only supervisors and administrators may read the churn model's card."),
 }

@@ -17,6 +17,7 @@ urlpatterns = [
     path("health/", views.health_report, name="health"),
     path("health/export.xlsx", views.health_export, name="health-export"),
     path("health/mine/", views.my_accounts_at_risk, name="my-risk"),
+    path("health/model/", views.churn_model, name="churn-model"),
     path("health/<str:customer_id>/", views.account_health, name="account-health"),
     path("health/<str:customer_id>/surveys/", views.survey_add, name="survey-add"),
     path("health/<str:customer_id>/offers/", views.offer_add, name="offer-add"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from typing import Any
 
 from django.contrib import messages
@@ -27,7 +28,15 @@ from powerkam.accounts import selectors as account_selectors
 from powerkam.accounts.models import Account
 from powerkam.core.errors import ApplicationError, ConflictError
 from powerkam.insights import campaigns, churn, health, offers, report, selectors, services
-from powerkam.insights.forms import STRATEGY_LABELS, CampaignForm, OfferAnswerForm, OfferForm, SurveyForm
+from powerkam.insights.forms import (
+    REASON_LABELS,
+    STRATEGY_LABELS,
+    CampaignForm,
+    OfferAnswerForm,
+    OfferForm,
+    SurveyForm,
+    strategy_choices,
+)
 from powerkam.insights.models import RetentionOffer, SurveyCampaign
 from powerkam.staff import permissions
 from powerkam.web import charts, dashboard
@@ -192,6 +201,10 @@ def _reason_text(reason: Any) -> str:
     return html.unescape(strip_tags(render_to_string("insights/_reason.html", {"reason": reason}))).strip()
 
 
+def _strategy_text(code: str) -> str:
+    return str(STRATEGY_LABELS.get(code, code))
+
+
 def _action_text(action: str) -> str:
     return html.unescape(strip_tags(render_to_string("insights/_action.html", {"action": action}))).strip()
 
@@ -200,16 +213,13 @@ def _action_text(action: str) -> str:
 def health_export(request: HttpRequest) -> HttpResponse:
     """The health list as a workbook: the same accounts as the page with its filters (this morning's
     scores, or computed now with ``live=1``), every page of them, riskiest first."""
-    district = request.GET.get("district", "").strip()
-    risk = request.GET.get("risk", "").strip()
     try:
-        snapshot = (
-            None if request.GET.get("live") else health.snapshot_report(user=request.user, risk=risk, district=district)
-        )
+        filters = health.HealthFilters.from_query(request.GET)
+        snapshot = None if request.GET.get("live") else health.snapshot_report(user=request.user, filters=filters)
         found: Iterable[health.HealthRow] = (
             (snapshot.row(s) for s in snapshot.rows.iterator(chunk_size=2000))
             if snapshot is not None
-            else health.key_account_health(user=request.user, risk=risk, district=district).rows
+            else health.key_account_health(user=request.user, filters=filters).rows
         )
     except ApplicationError:
         return _back_to(request, "insights:health")
@@ -222,6 +232,7 @@ def health_export(request: HttpRequest) -> HttpResponse:
         Column(_("Risk"), "text"),
         Column(_("Main reason"), "text"),
         Column(_("What to do"), "text"),
+        Column(_("Recommended strategy"), "text"),
     ]
     with_model = snapshot is not None and snapshot.rows.exclude(probability=None).exists()
     if with_model:
@@ -242,6 +253,7 @@ def health_export(request: HttpRequest) -> HttpResponse:
                 RISK_LABELS.get(r.health.risk, r.health.risk),
                 _reason_text(reason) if reason else None,
                 actions[reason.action] if reason else None,
+                _strategy_text(r.strategy) if r.strategy else None,
             ]
             if with_model:
                 row.insert(5, r.probability)
@@ -256,23 +268,44 @@ def health_export(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def health_report(request: HttpRequest) -> HttpResponse:
-    district = request.GET.get("district", "").strip()
-    risk = request.GET.get("risk", "").strip()
-    context: dict[str, object] = {"district": district, "risk": risk, "risks": health.engine.RISKS}
+    context: dict[str, object] = {
+        "risks": health.engine.RISKS,
+        "grades": health.GRADES,
+        "reason_choices": [(code, REASON_LABELS.get(code, code)) for code in health.REASON_CODES],
+        "strategy_choices": strategy_choices(),
+        "managers": health.managers(user=request.user),
+    }
     try:
-        snapshot = (
-            None if request.GET.get("live") else health.snapshot_report(user=request.user, risk=risk, district=district)
-        )
+        filters = health.HealthFilters.from_query(request.GET)
+    except ApplicationError as exc:
+        filters = health.HealthFilters()
+        context["filter_problem"] = exc.message
+    context["filters"] = filters
+    # the old names, still read by the template's links
+    context["district"], context["risk"] = filters.district, filters.risk
+    try:
+        snapshot = None if request.GET.get("live") else health.snapshot_report(user=request.user, filters=filters)
         if snapshot is not None:  # this morning's scores: one paged query, whatever the number of accounts
             page = Paginator(snapshot.rows, HEALTH_PAGE_SIZE).get_page(request.GET.get("page"))
             context["report"] = snapshot
             context["page"] = page
             context["rows"] = [snapshot.row(s) for s in page.object_list]
+            distribution: dict[str, list[int]] = health.score_distribution(snapshot.every_level)  # type: ignore[arg-type]
+            trend = health.risk_trend(user=request.user, filters=filters)
+            if len(trend) >= 2:
+                context["trend_chart"] = charts.risk_trend_chart(trend)
         else:
-            report = health.key_account_health(user=request.user, risk=risk, district=district)
+            report = health.key_account_health(user=request.user, filters=replace(filters, risk=""))
+            counts = report.counts
+            distribution = health.live_score_distribution(report.rows)  # every level, as the counts
+            if filters.risk:
+                report = health.HealthReport(report.period, [r for r in report.rows if r.health.risk == filters.risk])
             context["report"] = report
+            context["counts"] = counts
             context["page"] = Paginator(report.rows, HEALTH_PAGE_SIZE).get_page(request.GET.get("page"))
             context["rows"] = context["page"].object_list  # type: ignore[attr-defined]
+        if any(any(v) for v in distribution.values()):
+            context["distribution_chart"] = charts.risk_distribution_chart(distribution)
         context["snapshot_day"] = snapshot.day if snapshot is not None else None
         context["rising"] = health.risk_rising(user=request.user)
         context["rising_days"] = health.RISING_DAYS
@@ -282,7 +315,17 @@ def health_report(request: HttpRequest) -> HttpResponse:
         context["problem"] = exc.message
     context["districts"] = selectors.districts(user=request.user)
     context["can_what_worked"] = permissions.can(request.user, "insights.view_what_worked")
+    context["can_view_model"] = permissions.can(request.user, "insights.view_model")
     return render(request, "insights/health.html", context)
+
+
+@login_required
+def churn_model(request: HttpRequest) -> HttpResponse:
+    """The churn model's card (docs/health.md, "Versions"): the newest model and every older version,
+    with its data window, features, backtest against the rules and library versions."""
+    permissions.require(request.user, "insights.view_model")
+    cards = churn.model_cards()
+    return render(request, "insights/churn_model.html", {"card": cards[0] if cards else None, "older": cards[1:]})
 
 
 @login_required
@@ -358,6 +401,9 @@ def _health_fragment(
     trend = health.score_trend(account=account)
     if len(trend) >= 2:
         context["trend_chart"] = charts.score_trend_chart([(t.taken_on, t.score) for t in trend])
+    scored = [(t.taken_on, t.probability) for t in trend if t.probability is not None]
+    if len(scored) >= 2:  # the model's probability, as each morning's snapshot kept it
+        context["probability_chart"] = charts.probability_trend_chart(scored)
     return render(request, "insights/_account_health.html", context, status=status)
 
 
@@ -469,10 +515,21 @@ def what_worked_export(request: HttpRequest) -> HttpResponse:
         Column(_("Revenue expected to be kept (yuan a year)"), "money"),
         Column(_("Yuan saved for the customers"), "money"),
     ]
+    # the 12-month figures first (as before), then the same after 6 months
+    short = found.short_months
+    headers += [
+        Column(_("Kept after %(n)s months") % {"n": short}, "int"),
+        Column(_("Lost within %(n)s months") % {"n": short}, "int"),
+        Column(_("Not known yet after %(n)s months") % {"n": short}, "int"),
+        Column(_("Keep rate after %(n)s months") % {"n": short}, "percent"),
+        Column(_("Comparable accounts kept after %(n)s months") % {"n": short}, "percent"),
+    ]
 
     def row(label: str, s: churn.StrategyWorked) -> list[Any]:
+        h = s.short
         return [label, s.offers, s.accepted, s.declined, s.kept, s.lost, s.pending, s.keep_rate, s.comparable_keep_rate,
-                round(s.expected_yuan, 2), round(s.saved_yuan, 2)]  # fmt: skip
+                round(s.expected_yuan, 2), round(s.saved_yuan, 2),
+                h.kept, h.lost, h.pending, h.keep_rate, h.comparable_keep_rate]  # fmt: skip
 
     rows = [row(str(STRATEGY_LABELS.get(s.strategy, s.strategy)), s) for s in found.strategies]
     rows.append(row(_("Total"), found.total))

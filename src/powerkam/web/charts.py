@@ -162,3 +162,84 @@ def score_trend_chart(points: Sequence[tuple[Any, float]]) -> dict[str, Any]:
             }
         ],
     }
+
+
+#: The churn risk levels' colours (as the badges: high red, medium orange, low green).
+RISK_COLOURS = {"high": "#c92a2a", "medium": "#e8590c", "low": "#2b8a3e"}
+
+
+def _risk_names() -> dict[str, str]:
+    return {"high": _("High risk"), "medium": _("Medium risk"), "low": _("Low risk")}
+
+
+def risk_distribution_chart(bins: dict[str, list[int]]) -> dict[str, Any]:
+    """Key accounts by health score (bins of 10 points), stacked by churn risk level."""
+    names = _risk_names()
+    size = len(next(iter(bins.values()))) if bins else 10
+    width = 100 // size
+    labels = [f"{i * width}–{(i + 1) * width - 1 if i < size - 1 else 100}" for i in range(size)]
+    return {
+        "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
+        "legend": {"top": 0},
+        "grid": {"left": 8, "right": 16, "top": 36, "bottom": 28, "containLabel": True},
+        "xAxis": {
+            "type": "category",
+            "data": labels,
+            "name": _("Health score"),
+            "nameLocation": "middle",
+            "nameGap": 28,
+        },
+        "yAxis": [{"type": "value", "minInterval": 1, "unit": ""}],
+        "series": [
+            {
+                "name": names[level],
+                "type": "bar",
+                "stack": "risk",
+                "itemStyle": {"color": RISK_COLOURS[level]},
+                "data": counts,
+            }
+            for level, counts in bins.items()
+        ],
+    }
+
+
+def risk_trend_chart(points: Sequence[tuple[Any, dict[str, int]]]) -> dict[str, Any]:
+    """Key accounts at each churn risk level, week by week."""
+    names = _risk_names()
+    return {
+        "tooltip": {"trigger": "axis"},
+        "legend": {"top": 0},
+        "grid": {"left": 32, "right": 40, "top": 36, "bottom": 8, "containLabel": True},
+        "xAxis": {"type": "category", "data": [f"{day:%Y-%m-%d}" for day, _c in points], "boundaryGap": False},
+        "yAxis": [{"type": "value", "minInterval": 1, "unit": ""}],
+        "series": [
+            {
+                "name": names[level],
+                "type": "line",
+                "itemStyle": {"color": colour},
+                "showSymbol": len(points) < 40,
+                "data": [counts.get(level, 0) for _day, counts in points],
+            }
+            for level, colour in RISK_COLOURS.items()
+        ],
+    }
+
+
+def probability_trend_chart(points: Sequence[tuple[Any, float]]) -> dict[str, Any]:
+    """An account's churn probability (the model's, percent) day by day, from the morning snapshots."""
+    name = _("Probability of loss (model)")
+    return {
+        "color": [RISK_COLOURS["high"]],
+        "tooltip": {"trigger": "axis"},
+        "grid": {"left": 32, "right": 40, "top": 16, "bottom": 8, "containLabel": True},
+        "xAxis": {"type": "category", "data": [f"{day:%Y-%m-%d}" for day, _p in points], "boundaryGap": False},
+        "yAxis": [{"type": "value", "min": 0, "max": 100, "unit": "%"}],
+        "series": [
+            {
+                "name": name,
+                "type": "line",
+                "showSymbol": len(points) < 40,
+                "data": [round(100 * p, 1) for _day, p in points],
+            }
+        ],
+    }

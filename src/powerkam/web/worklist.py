@@ -59,6 +59,8 @@ class TaskSource:
     #: every table its tasks are read from (their stamp keys the cached summary); a source that names
     #: none is asked on every request, and so is the whole summary
     models: tuple[type[Model], ...] = ()
+    #: a further stamp, for a change its tables' newest ids cannot tell (rows updated in place in bulk)
+    stamp: Callable[[], str] | None = None
 
 
 _SOURCES: dict[str, TaskSource] = {}
@@ -106,7 +108,8 @@ def _stamp() -> str | None:
     found = sources()
     if any(not s.models for s in found):
         return None
-    return tables_stamp(*dict.fromkeys(m for s in found for m in s.models))
+    extra = [s.stamp() for s in found if s.stamp is not None]
+    return ".".join([tables_stamp(*dict.fromkeys(m for s in found for m in s.models)), *extra])
 
 
 def _minute() -> str:

@@ -1,6 +1,7 @@
 """``powerkam health``: health score and churn risk of the key accounts (docs/health.md).
 
-powerkam health [--risk high|medium|low] [--district D] [--limit N] [--format json]
+powerkam health [--risk high|medium|low] [--district D] [--manager USER] [--grade A|B|C]
+                [--reason CODE] [--strategy CODE] [--limit N] [--format json]
 powerkam health --customer CUSTOMER_ID [--format json]
 powerkam health --snapshot          record today's health of every key account (the worker does it each morning)
 powerkam health --rising            key accounts whose risk rose in the last 30 days
@@ -31,6 +32,10 @@ class Command(PowerKAMCommand):
         parser.add_argument("--customer", help="One account's health.")
         parser.add_argument("--risk", default="", choices=["", *RISKS])
         parser.add_argument("--district", default="")
+        parser.add_argument("--manager", default="", help="A manager's user name: the accounts they manage.")
+        parser.add_argument("--grade", default="", help="A, B or C.")
+        parser.add_argument("--reason", default="", help="A reason code, e.g. arrears_overdue (any of the account's).")
+        parser.add_argument("--strategy", default="", help="The best-ranked strategy's code, e.g. payment_plan.")
         parser.add_argument("--limit", type=int, default=50)
         parser.add_argument("--snapshot", action="store_true", help="Record today's health of every key account.")
         parser.add_argument("--rising", action="store_true", help="Key accounts whose risk rose in 30 days.")
@@ -69,7 +74,25 @@ class Command(PowerKAMCommand):
             except Account.DoesNotExist:
                 raise ApplicationError(_("No account %(id)s.") % {"id": options["customer"]}) from None
             return health_out(account, health.account_health(account=account))
-        report = health.key_account_health(user=None, risk=options["risk"], district=options["district"])
+        manager = ""
+        if options["manager"]:
+            from django.contrib.auth import get_user_model
+
+            found = get_user_model().objects.filter(username=options["manager"]).values_list("pk", flat=True).first()
+            if found is None:
+                raise ApplicationError(_("Unknown manager %(value)r.") % {"value": options["manager"]})
+            manager = str(found)
+        filters = health.HealthFilters.from_query(
+            {
+                "risk": options["risk"],
+                "district": options["district"],
+                "manager": manager,
+                "grade": options["grade"],
+                "reason": options["reason"],
+                "strategy": options["strategy"],
+            }
+        )
+        report = health.key_account_health(user=None, filters=filters)
         return {
             "period": report.period,
             "counts": dict(report.counts),
