@@ -42,4 +42,3 @@ def joined_left_chart(periods: Sequence[PeriodChanges]) -> dict[str, Any]:
             },
         ],
     }
-

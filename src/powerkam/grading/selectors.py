@@ -163,12 +163,16 @@ def changes_by_period(*, user: AnyUser, periods: int = 24) -> list[PeriodChanges
     did). Someone who sees the whole base reads the counts the runs recorded; a manager's are
     counted from the grade rows of their own accounts."""
     latest_per_period = (
-        GradingRun.objects.published().order_by().values("period").annotate(last=Max("pk")).values_list("last", flat=True)
+        GradingRun.objects.published()
+        .order_by()
+        .values("period")
+        .annotate(last=Max("pk"))
+        .values_list("last", flat=True)
     )
     runs = list(
-        GradingRun.objects.filter(pk__in=list(latest_per_period)).order_by("-period")[:periods].only(
-            "pk", "period", "baseline", "key_accounts", "joined", "left"
-        )
+        GradingRun.objects.filter(pk__in=list(latest_per_period))
+        .order_by("-period")[:periods]
+        .only("pk", "period", "baseline", "key_accounts", "joined", "left")
     )
     runs.reverse()
     if not runs:
