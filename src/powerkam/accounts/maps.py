@@ -79,7 +79,11 @@ def district_outlines(*, districts: Iterable[str] | None = None) -> dict[str, np
             .values_list("district", "latitude", "longitude")
         )
         step = OUTLINE_GRID_DEG
-        rounded = ((d, round(float(lat) / step) * step, round(float(lon) / step) * step) for d, lat, lon in rows)
+        rounded = (
+            (d, round(float(lat) / step) * step, round(float(lon) / step) * step)
+            for d, lat, lon in rows
+            if lat is not None and lon is not None
+        )
         outlines = geo.district_outlines(geo.district_points(rounded), margin_deg=step / 2)
         cache.set(key, outlines, LIST_CACHE_SECONDS)
     if districts is None:
@@ -127,4 +131,5 @@ def points_of(customer_ids: Iterable[str]) -> dict[str, MapPoint]:
     return {
         cid: MapPoint(cid, name, grade, district, float(lon), float(lat))
         for cid, name, grade, district, lat, lon in rows
+        if lat is not None and lon is not None
     }

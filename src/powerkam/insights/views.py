@@ -128,8 +128,9 @@ def tariff_opportunities(request: HttpRequest) -> HttpResponse:
         found = selectors.tariff_opportunities(user=request.user, district=district, kind=kind)
         context["opportunities"] = found
         context["rules"] = selectors.tariff_rules()
-        context["savings"] = found.by_kind_and_grade()
-        context["savings_chart"] = tariff_charts.savings_by_kind_chart(context["savings"])
+        savings = found.by_kind_and_grade()
+        context["savings"] = savings
+        context["savings_chart"] = tariff_charts.savings_by_kind_chart(savings)
     except ApplicationError as exc:
         context["problem"] = exc.message
     context["districts"] = selectors.districts(user=request.user)
