@@ -55,8 +55,9 @@ def _option(series: list[dict[str, Any]], outlines: Mapping[str, np.ndarray]) ->
         "geo": {
             "map": MAP_NAME,
             "roam": True,
-            "top": 36,
-            "bottom": 8,
+            # Centre and size (of the smaller side) keep the outlines' aspect on a narrow phone too.
+            "layoutCenter": ["50%", "54%"],
+            "layoutSize": "86%",
             "scaleLimit": {"min": 0.8, "max": 40},
             "label": {"show": True, "color": "#868e96", "fontSize": 11},
             "itemStyle": {"areaColor": "#f1f3f5", "borderColor": "#adb5bd", "borderWidth": 1},

@@ -2,10 +2,9 @@
 
 PowerKAM has no map tiles and no boundary files (it runs without the internet), but every account
 carries WGS-84 coordinates and a district. A district's outline is the convex hull of its accounts'
-points (scipy's Qhull — scipy comes with scikit-learn), pushed outwards a little so that no corner
-sits on an account and points on the edge stay inside: each corner moves away from the district's
-centre by ``pad`` of its distance plus ``margin_deg``. A district with fewer than three distinct
-points (or all on a line) becomes the square of ``margin_deg`` around them.
+points (scipy's Qhull — scipy comes with scikit-learn) grown by a margin all round, so that no corner
+sits on an account and points on the edge stay well inside; a district of one point, or of points on
+a line, gets the same treatment (an octagon, a long octagon).
 
 The outlines are a picture of where the accounts are, not the administrative boundary: convex hulls
 of neighbouring districts may overlap where a district is not convex. The result is GeoJSON
@@ -14,6 +13,7 @@ of neighbouring districts may overlap where a district is not convex. The result
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -21,8 +21,7 @@ from typing import Any
 import numpy as np
 from scipy.spatial import ConvexHull, QhullError
 
-#: How far an outline's corners move outwards: a share of their distance from the centre, and degrees.
-DEFAULT_PAD = 0.06
+#: How far an outline stands off its district's outermost accounts (degrees; 0.004° is about 400 m).
 DEFAULT_MARGIN_DEG = 0.004
 
 
@@ -35,32 +34,29 @@ def district_points(rows: Iterable[tuple[str, float, float]]) -> dict[str, np.nd
     return {d: np.asarray(points, dtype=float) for d, points in grouped.items()}
 
 
-def outline(points: np.ndarray, *, pad: float = DEFAULT_PAD, margin_deg: float = DEFAULT_MARGIN_DEG) -> np.ndarray:
-    """The padded convex hull of ``points`` (n × 2, lon/lat) as a closed ring, counter-clockwise."""
-    unique = np.unique(np.asarray(points, dtype=float), axis=0)
-    if len(unique) >= 3:
-        try:
-            hull = ConvexHull(unique)
-        except QhullError:  # all on a line: no area to enclose
-            hull = None
-        if hull is not None:
-            corners = unique[hull.vertices]  # counter-clockwise in 2-D
-            centre = corners.mean(axis=0)
-            offset = corners - centre
-            length = np.hypot(offset[:, 0], offset[:, 1])
-            length[length == 0] = 1.0
-            grown = corners + offset * pad + offset / length[:, None] * margin_deg
-            return np.vstack([grown, grown[:1]])
-    low, high = unique.min(axis=0) - margin_deg, unique.max(axis=0) + margin_deg
-    square = np.array([[low[0], low[1]], [high[0], low[1]], [high[0], high[1]], [low[0], high[1]]])
-    return np.vstack([square, square[:1]])
+def outline(points: np.ndarray, *, margin_deg: float = DEFAULT_MARGIN_DEG) -> np.ndarray:
+    """The convex hull of ``points`` (n × 2, lon/lat) grown by ``margin_deg`` all round, as a closed
+    ring, counter-clockwise: the hull of an octagon of that radius around each corner. Any number of
+    points works (one point gives an octagon, points on a line a long one), and every point lies at
+    least ``margin_deg × cos 22.5°`` inside, whatever the rounding."""
+    if margin_deg <= 0:
+        raise ValueError("margin_deg must be positive")
+    corners = np.unique(np.asarray(points, dtype=float).reshape(-1, 2), axis=0)
+    if len(corners) >= 3:
+        with contextlib.suppress(QhullError):  # all on a line: the octagons around them enclose it
+            corners = corners[ConvexHull(corners).vertices]
+    angles = np.linspace(0, 2 * np.pi, 8, endpoint=False) + np.pi / 8
+    octagon = np.column_stack([np.cos(angles), np.sin(angles)]) * margin_deg
+    grown = (corners[:, None, :] + octagon[None, :, :]).reshape(-1, 2)
+    ring = grown[ConvexHull(grown).vertices]  # counter-clockwise in 2-D
+    return np.vstack([ring, ring[:1]])
 
 
 def district_outlines(
-    points: Mapping[str, np.ndarray], *, pad: float = DEFAULT_PAD, margin_deg: float = DEFAULT_MARGIN_DEG
+    points: Mapping[str, np.ndarray], *, margin_deg: float = DEFAULT_MARGIN_DEG
 ) -> dict[str, np.ndarray]:
     """{district: closed ring} for every district with at least one point, by district name."""
-    return {d: outline(p, pad=pad, margin_deg=margin_deg) for d, p in sorted(points.items()) if len(p)}
+    return {d: outline(p, margin_deg=margin_deg) for d, p in sorted(points.items()) if len(p)}
 
 
 def outlines_geojson(outlines: Mapping[str, np.ndarray], *, digits: int = 5) -> dict[str, Any]:
