@@ -84,7 +84,9 @@ def district_outlines(*, districts: Iterable[str] | None = None) -> dict[str, np
             for d, lat, lon in rows
             if lat is not None and lon is not None
         )
-        outlines = geo.district_outlines(geo.district_points(rounded), margin_deg=step / 2)
+        # Grown by a whole step: an account is at most step × √2 / 2 from its rounded point, less than
+        # the step × cos 22.5° the outline stands off it, so every account stays inside its district.
+        outlines = geo.district_outlines(geo.district_points(rounded), margin_deg=step)
         cache.set(key, outlines, LIST_CACHE_SECONDS)
     if districts is None:
         return outlines
