@@ -16,6 +16,7 @@ from factories import Team, monthly_bills, write_dataset
 from powerkam.accounts.models import Account
 from powerkam.grading.models import AccountGrade, Baseline, Change, GradingRun, RunStatus
 from powerkam.grid.models import Feeder, Substation
+from tests.browser.test_csp_browser import RECORD_VIOLATIONS
 from tests.browser.test_web_flow import VIEWPORTS, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -104,6 +105,7 @@ def glance(demo_team: Team, store_dir: Path) -> Team:
 
 
 def _no_overflow(page: Page, viewport: str) -> None:
+    assert page.evaluate("window.__csp") == []  # no inline script: the policy is kept
     if viewport == "phone":
         assert page.evaluate("document.documentElement.scrollWidth") <= VIEWPORTS["phone"]["width"]
 
@@ -126,6 +128,9 @@ def test_charts_map_and_topology_at_a_glance(
     base = live_server.url
     elsewhere: list[str] = []
     page.on("request", lambda request: elsewhere.append(request.url) if not request.url.startswith(base) else None)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    context.add_init_script(RECORD_VIOLATIONS)
 
     def shot(name: str) -> None:
         page.screenshot(path=str(screenshots / f"glance-{viewport}-{language}-{name}.png"), full_page=True)
@@ -209,4 +214,5 @@ def test_charts_map_and_topology_at_a_glance(
     expect(page.get_by_test_id("page-numbers")).to_have_count(0)
 
     assert elsewhere == []  # no tile server, no CDN: nothing from another origin
+    assert errors == []  # no script error on any page
     context.close()
