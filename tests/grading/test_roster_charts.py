@@ -15,7 +15,7 @@ from powerkam.accounts.models import Account
 from powerkam.grading import selectors
 from powerkam.grading.models import AccountGrade, Baseline, Change, GradingRun, RunStatus
 
-pytestmark = [pytest.mark.django_db, pytest.mark.db]
+pytestmark = pytest.mark.django_db
 
 
 def _run(period: str, *, baseline: str = Baseline.PREVIOUS_PERIOD, what_if: bool = False, **counts: int) -> GradingRun:

@@ -18,7 +18,7 @@ from powerkam.accounts.models import Account, KeyStatus
 from powerkam.accounts.selectors import AccountFilters
 from powerkam.analytics import geo
 
-pytestmark = [pytest.mark.django_db, pytest.mark.db]
+pytestmark = pytest.mark.django_db
 
 PLACES = {  # (latitude, longitude)
     "E100": ("32.061200", "118.778300"),

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 from django.core.cache import cache
+from django.db.models import Count
 
 from powerkam.accounts.models import Account
 from powerkam.accounts.selectors import LIST_CACHE_SECONDS, AccountFilters, AnyUser, account_list, accounts_version
@@ -26,6 +28,8 @@ from powerkam.analytics import geo
 MAP_POINT_LIMIT = 2_000
 #: The grid (degrees) the whole base's coordinates are rounded to before the outlines are drawn.
 OUTLINE_GRID_DEG = 0.01
+T = TypeVar("T")
+
 #: Grades in the order the maps' legends and tables have them ("" is not graded yet).
 GRADES = ("A", "B", "C", "")
 
@@ -96,25 +100,37 @@ def district_outlines(*, districts: Iterable[str] | None = None) -> dict[str, np
 
 def account_map(*, user: AnyUser, filters: AccountFilters, limit: int = MAP_POINT_LIMIT) -> AccountMap:
     """The accounts of ``filters`` that ``user`` sees, for the map: located ones as points (an even
-    sample by customer id when more than ``limit``), counts by district and grade over all of them."""
-    accounts = account_list(user=user, filters=filters).prefetch_related(None).order_by("customer_id")
-    rows = list(accounts.values_list("customer_id", "name", "grade", "district", "latitude", "longitude"))
+    sample by customer id when more than ``limit``), counts by district and grade over all of them.
+
+    The counts are one GROUP BY; beyond ``limit`` only the located accounts' keys are read to pick
+    the sample, then the sample's rows (docs/benchmarks.md, "Maps")."""
+    accounts = account_list(user=user, filters=filters).prefetch_related(None).order_by()
     counts: dict[str, dict[str, int]] = {}
-    located = []
-    for customer_id, name, grade, district, latitude, longitude in rows:
-        by_grade = counts.setdefault(district, dict.fromkeys(GRADES, 0))
-        by_grade[grade if grade in by_grade else ""] += 1
-        if latitude is not None and longitude is not None:
-            located.append(MapPoint(customer_id, name, grade, district, float(longitude), float(latitude)))
+    for row in accounts.values("district", "grade").annotate(n=Count("id")):
+        if row["district"] not in counts:
+            counts[row["district"]] = dict.fromkeys(GRADES, 0)
+        by_grade = counts[row["district"]]
+        by_grade[row["grade"] if row["grade"] in by_grade else ""] += row["n"]
+    located = accounts.filter(latitude__isnull=False, longitude__isnull=False)
+    keys = list(located.order_by("customer_id").values_list("pk", flat=True))
+    chosen = even_sample(keys, limit)
+    rows = located.filter(pk__in=chosen) if len(chosen) < len(keys) else located
+    points = [
+        MapPoint(cid, name, grade, district, float(lon), float(lat))
+        for cid, name, grade, district, lat, lon in rows.order_by("customer_id").values_list(
+            "customer_id", "name", "grade", "district", "latitude", "longitude"
+        )
+        if lat is not None and lon is not None
+    ]
     return AccountMap(
-        points=even_sample(located, limit),
-        matching=len(rows),
-        located=len(located),
+        points=points,
+        matching=sum(sum(c.values()) for c in counts.values()),
+        located=len(keys),
         districts=[DistrictCount(d, c) for d, c in sorted(counts.items())],
     )
 
 
-def even_sample(points: Sequence[MapPoint], limit: int) -> list[MapPoint]:
+def even_sample(points: Sequence[T], limit: int) -> list[T]:
     """At most ``limit`` of ``points``, evenly spread over their order (all of them if they fit)."""
     if len(points) <= limit:
         return list(points)
