@@ -1,12 +1,13 @@
 from django.urls import path
 
-from powerkam.accounts import views
+from powerkam.accounts import map_views, views
 
 app_name = "accounts"
 
 urlpatterns = [
     path("", views.account_list, name="list"),
     path("export.xlsx", views.account_export, name="export"),
+    path("map/", map_views.account_map, name="map"),  # before <customer_id>: ids are ten digits
     path("<str:customer_id>/", views.account_detail, name="detail"),
     path("<str:customer_id>/consumption/", views.account_consumption, name="consumption"),
     path("<str:customer_id>/load/", views.account_load, name="load"),

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Max, Q, QuerySet
 
 from powerkam.accounts.models import Account
-from powerkam.accounts.selectors import AnyUser, accounts_visible_to
-from powerkam.grading.models import AccountGrade, Change, GradingRun, RunStatus
+from powerkam.accounts.selectors import AnyUser, accounts_visible_to, user_sees_all_accounts
+from powerkam.grading.models import AccountGrade, Baseline, Change, GradingRun, RunStatus
 
 CHANGE_KINDS = (Change.JOINED, Change.LEFT, Change.UP, Change.DOWN)
 
@@ -113,3 +113,98 @@ def account_grade_history(*, account: Account) -> QuerySet[AccountGrade]:
         .select_related("run")
         .order_by("-run__pk")
     )
+
+
+# --- Charts of the roster page (issue 19): the grade mix and the joined/left key accounts by period ---
+
+#: Grades in the order the charts and their tables show them ("" is a key account not graded yet).
+MIX_GRADES = ("A", "B", "C", "")
+
+
+def roster_grade_mix(*, user: AnyUser, run: GradingRun | None = None) -> dict[str, int]:
+    """Key accounts of ``run`` (default: the current roster) that ``user`` sees, by grade — every
+    grade of :data:`MIX_GRADES` present, zero when none."""
+    run = run or run_latest()
+    counts = dict.fromkeys(MIX_GRADES, 0)
+    if run is None:
+        return counts
+    rows = (
+        AccountGrade.objects.filter(run=run, key_account=True, account__in=accounts_visible_to(user))
+        .order_by()
+        .values("grade")
+        .annotate(n=Count("id"))
+    )
+    for row in rows:
+        counts[row["grade"] if row["grade"] in counts else ""] += row["n"]
+    return counts
+
+
+@dataclass(frozen=True)
+class PeriodChanges:
+    """One graded period: the key accounts that joined and left and how many there were, counted
+    in the user's scope. ``compared`` is False for a run that had nothing to compare with (the
+    first period graded): its joined/left say nothing and are None."""
+
+    period: str
+    run_id: int
+    key_accounts: int
+    joined: int | None
+    left: int | None
+
+    @property
+    def compared(self) -> bool:
+        return self.joined is not None
+
+
+def changes_by_period(*, user: AnyUser, periods: int = 24) -> list[PeriodChanges]:
+    """Joined and left key accounts for each of the last ``periods`` graded periods, oldest first.
+
+    A period counts with its latest published run (a re-run replaced the grades; what-ifs never
+    did). Someone who sees the whole base reads the counts the runs recorded; a manager's are
+    counted from the grade rows of their own accounts."""
+    latest_per_period = (
+        GradingRun.objects.published()
+        .order_by()
+        .values("period")
+        .annotate(last=Max("pk"))
+        .values_list("last", flat=True)
+    )
+    runs = list(
+        GradingRun.objects.filter(pk__in=list(latest_per_period))
+        .order_by("-period")[:periods]
+        .only("pk", "period", "baseline", "key_accounts", "joined", "left")
+    )
+    runs.reverse()
+    if not runs:
+        return []
+    if user_sees_all_accounts(user):
+        figures = {r.pk: (r.key_accounts, r.joined, r.left) for r in runs}
+    else:
+        counted: dict[int, list[int]] = {r.pk: [0, 0, 0] for r in runs}
+        grades = AccountGrade.objects.filter(run__in=[r.pk for r in runs], account__in=accounts_visible_to(user))
+        for row in (
+            grades.filter(key_account=True).order_by().values("run_id").annotate(n=Count("id")).values("run_id", "n")
+        ):
+            counted[row["run_id"]][0] = row["n"]
+        for row in (
+            grades.filter(change__in=(Change.JOINED, Change.LEFT))
+            .order_by()
+            .values("run_id", "change")
+            .annotate(n=Count("id"))
+        ):
+            counted[row["run_id"]][1 if row["change"] == Change.JOINED else 2] = row["n"]
+        figures = {pk: (n[0], n[1], n[2]) for pk, n in counted.items()}
+    result = []
+    for run in runs:
+        keys, joined, left = figures[run.pk]
+        compared = run.baseline != Baseline.NOTHING
+        result.append(
+            PeriodChanges(
+                period=run.period,
+                run_id=run.pk,
+                key_accounts=keys,
+                joined=joined if compared else None,
+                left=left if compared else None,
+            )
+        )
+    return result

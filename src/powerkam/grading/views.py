@@ -22,12 +22,14 @@ from django_htmx.middleware import HtmxDetails
 from powerkam.accounts import selectors as account_selectors
 from powerkam.accounts.models import Account
 from powerkam.core.errors import ApplicationError
+from powerkam.grading import charts as grading_charts
 from powerkam.grading import selectors
 from powerkam.grading.forms import RosterFilterForm, RunStartForm, last_month
 from powerkam.grading.models import AccountGrade, Change, GradingRun
 from powerkam.grading.services import PROGRESS_STEPS, grading_run_start
 from powerkam.grading.templatetags.grading_tags import reason_texts
 from powerkam.staff import permissions
+from powerkam.web import charts
 from powerkam.web.excel import Column, workbook_bytes, xlsx_response
 
 PAGE_SIZE = 25
@@ -77,8 +79,26 @@ def roster(request: HtmxHttpRequest) -> HttpResponse:
         "can_start": permissions.can(request.user, "grading.start_run"),
         "current": selectors.run_latest(),
     }
-    template = "grading/roster.html#table" if request.htmx else "grading/roster.html"
-    return render(request, template, context)
+    if request.htmx:
+        return render(request, "grading/roster.html#table", context)
+    if run is not None:
+        context.update(_roster_charts(request, run))
+    return render(request, "grading/roster.html", context)
+
+
+def _roster_charts(request: HttpRequest, run: GradingRun) -> dict[str, Any]:
+    """The grade mix of the run shown and the joined/left key accounts by period, in the user's scope,
+    each as a chart and as the table of the same figures."""
+    mix = selectors.roster_grade_mix(user=request.user, run=run)
+    periods = selectors.changes_by_period(user=request.user)
+    labels = {"A": _("A · premium"), "B": _("B · medium"), "C": _("C · low credit"), "": _("Not graded yet")}
+    return {
+        "mix": [(grade, labels[grade], n) for grade, n in mix.items()],
+        "mix_total": sum(mix.values()),
+        "mix_chart": charts.grade_mix_chart(mix),
+        "periods": periods,
+        "periods_chart": grading_charts.joined_left_chart(periods),
+    }
 
 
 def _roster_export(run: GradingRun, rows: Any) -> HttpResponse:

@@ -5,9 +5,11 @@ order in which key accounts should be connected to a newly commissioned source."
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import Q
 from django.utils import timezone
 
 from powerkam.accounts.models import Account, KeyStatus
@@ -65,6 +67,63 @@ def topology(*, key_only: bool = True) -> list[SubstationNode]:
             )
         nodes.append(node)
     return nodes
+
+
+@dataclass(frozen=True)
+class TopologyFilters:
+    """What the topology page narrows to: one substation (its id), feeders whose id or name contains
+    ``q``, only feeders supplying a key account the user sees, and every account at 10 kV and above
+    instead of the key accounts alone."""
+
+    substation: str = ""
+    q: str = ""
+    with_key_accounts: bool = False
+    all_accounts: bool = False
+
+
+def topology_feeders(*, visible: set[str] | None, filters: TopologyFilters) -> list[FeederNode]:
+    """The active feeders of active substations that ``filters`` keep, by substation then feeder id,
+    each with the accounts it supplies among ``visible`` customer ids (``None``: all of them).
+
+    Headroom is left out: it reads each feeder's reservations, so the page computes it for the
+    feeders it shows only (:func:`fill_headroom`)."""
+    accounts = Account.objects.active().exclude(feeders="")
+    if not filters.all_accounts:
+        accounts = accounts.filter(key_status=KeyStatus.KEY)
+    by_feeder: dict[str, list[Account]] = {}
+    for account in accounts.order_by("customer_id").only(
+        "customer_id", "name", "feeders", "key_status", "grade", "district"
+    ):
+        if visible is not None and account.customer_id not in visible:
+            continue
+        for feeder_id in parse_feeders(account.feeders):
+            by_feeder.setdefault(feeder_id, []).append(account)
+    feeders = Feeder.objects.filter(archived=False, substation__archived=False).select_related("substation")
+    if filters.substation:
+        feeders = feeders.filter(substation__substation_id=filters.substation)
+    if filters.q:
+        feeders = feeders.filter(Q(feeder_id__icontains=filters.q) | Q(name__icontains=filters.q))
+    nodes = [
+        FeederNode(f, by_feeder.get(f.feeder_id, []))
+        for f in feeders.order_by("substation__substation_id", "feeder_id")
+    ]
+    if filters.with_key_accounts:
+        nodes = [n for n in nodes if n.key_accounts]
+    return nodes
+
+
+def fill_headroom(nodes: Iterable[FeederNode]) -> None:
+    """Set each node's headroom (kW): rated capacity less peak load and reserved prospects."""
+    power_factor = outage_rules().power_factor
+    for node in nodes:
+        node.headroom_kw = rel.feeder_headroom_kw(_capacity(node.feeder, power_factor), power_factor)
+
+
+def substation_choices() -> list[tuple[str, str]]:
+    """(id, name) of the active substations, for the topology page's filter."""
+    return list(
+        Substation.objects.filter(archived=False).order_by("substation_id").values_list("substation_id", "name")
+    )
 
 
 def _capacity(feeder: Feeder, power_factor: float) -> rel.FeederCapacity:

@@ -15,6 +15,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -23,8 +24,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from powerkam.accounts import map_charts
+from powerkam.accounts import maps as account_maps
 from powerkam.accounts.models import Account
-from powerkam.accounts.selectors import accounts_visible_to
+from powerkam.accounts.selectors import accounts_visible_to, user_sees_all_accounts
 from powerkam.analytics import outages as engine
 from powerkam.core.errors import ApplicationError
 from powerkam.grid import charts, selectors
@@ -52,20 +55,35 @@ def _visible_ids(request: HttpRequest) -> set[str]:
     return set(accounts_visible_to(request.user).values_list("customer_id", flat=True))
 
 
+#: Feeders on a page of the topology (grouped by substation on the page).
+TOPOLOGY_PAGE_SIZE = 40
+
+
 @login_required
 def topology(request: HttpRequest) -> HttpResponse:
-    visible = _visible_ids(request)
-    nodes = selectors.topology(key_only=request.GET.get("all") != "1")
-    for node in nodes:
-        for feeder in node.feeders:
-            feeder.accounts = [a for a in feeder.accounts if a.customer_id in visible]
+    """Substations, their feeders and the accounts each supplies: filtered, grouped by substation and
+    paged by feeders (476 feeders were one 21,000 px page — issue 19)."""
+    filters = selectors.TopologyFilters(
+        substation=request.GET.get("substation", "").strip(),
+        q=request.GET.get("q", "").strip()[:100],
+        with_key_accounts=request.GET.get("key") == "1",
+        all_accounts=request.GET.get("all") == "1",
+    )
+    visible = None if user_sees_all_accounts(request.user) else _visible_ids(request)
+    nodes = selectors.topology_feeders(visible=visible, filters=filters)
+    page = Paginator(nodes, TOPOLOGY_PAGE_SIZE).get_page(request.GET.get("page"))
+    selectors.fill_headroom(page.object_list)
     return render(
         request,
         "grid/topology.html",
         {
-            "nodes": nodes,
-            "show_all": request.GET.get("all") == "1",
-            "feeders": sum(len(n.feeders) for n in nodes),
+            "page": page,
+            "page_numbers": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+            "filters": filters,
+            "substations": selectors.substation_choices(),
+            "show_all": filters.all_accounts,
+            "feeders": page.paginator.count,
+            "filtered": bool(filters.substation or filters.q or filters.with_key_accounts),
         },
     )
 
@@ -200,7 +218,24 @@ def _impact_context(request: HttpRequest, feeders: str, start: dt.datetime, end:
         chart = charts.load_curves_chart(
             times, curves, {r["customer_id"]: r["name"] for r in known}, local_start, local_end
         )
-    return {"impact": report, "chart": chart}
+    return {"impact": report, "chart": chart, "outage_map": _outage_map(report)}
+
+
+def _outage_map(report: outage_selectors.ImpactReport) -> dict[str, Any] | None:
+    """The interrupted accounts (by grade) and those riding through on the outlines of their districts."""
+    ids = [r["customer_id"] for r in report.interrupted + report.riding_through_accounts]
+    located = account_maps.points_of(ids)
+    interrupted = [located[r["customer_id"]] for r in report.interrupted if r["customer_id"] in located]
+    riding = [located[r["customer_id"]] for r in report.riding_through_accounts if r["customer_id"] in located]
+    if not interrupted and not riding:
+        return None
+    interrupted = account_maps.even_sample(interrupted, account_maps.MAP_POINT_LIMIT)
+    riding = account_maps.even_sample(riding, account_maps.MAP_POINT_LIMIT)
+    outlines = account_maps.district_outlines(districts={p.district for p in interrupted + riding})
+    return {
+        "option": map_charts.outage_map_option(interrupted, riding, outlines),
+        "unlocated": len(set(ids)) - len(located),
+    }
 
 
 def _suggest_context(request: HttpRequest, feeders: str) -> dict[str, Any]:

@@ -126,6 +126,35 @@ class Opportunities:
             result.append((kind, len(amounts), round(sum(amounts), 2)))
         return result
 
+    def by_kind_and_grade(self) -> list[KindSavings]:
+        """For each kind of advice, the yuan a year it saves split by the accounts' grade (the tariff
+        page's chart and its table)."""
+        result = []
+        for kind in KINDS:
+            yuan = dict.fromkeys(GRADES, 0.0)
+            accounts = 0
+            for r in self.rows:
+                if kind in r.savings:
+                    accounts += 1
+                    yuan[r.grade if r.grade in yuan else ""] += r.savings[kind]
+            result.append(KindSavings(kind, accounts, {g: round(v, 2) for g, v in yuan.items()}))
+        return result
+
+
+#: Grades in the order the savings chart stacks them ("" is not graded yet).
+GRADES = ("A", "B", "C", "")
+
+
+@dataclass(frozen=True)
+class KindSavings:
+    kind: str
+    accounts: int
+    yuan_by_grade: dict[str, float]
+
+    @property
+    def total_yuan(self) -> float:
+        return round(sum(self.yuan_by_grade.values()), 2)
+
 
 # Advice for every key account, computed once per (store file, rules, master data, period, day).
 _cache: dict[tuple[Any, ...], dict[str, engine.Advice]] = {}

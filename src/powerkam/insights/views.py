@@ -27,7 +27,7 @@ from django.views.decorators.http import require_POST
 from powerkam.accounts import selectors as account_selectors
 from powerkam.accounts.models import Account
 from powerkam.core.errors import ApplicationError, ConflictError
-from powerkam.insights import campaigns, churn, health, offers, report, selectors, services
+from powerkam.insights import campaigns, churn, health, offers, report, selectors, services, tariff_charts
 from powerkam.insights.forms import (
     REASON_LABELS,
     STRATEGY_LABELS,
@@ -134,8 +134,12 @@ def tariff_opportunities(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "").strip()
     context: dict[str, object] = {"district": district, "kind": kind, "kinds": selectors.KINDS}
     try:
-        context["opportunities"] = selectors.tariff_opportunities(user=request.user, district=district, kind=kind)
+        found = selectors.tariff_opportunities(user=request.user, district=district, kind=kind)
+        context["opportunities"] = found
         context["rules"] = selectors.tariff_rules()
+        savings = found.by_kind_and_grade()
+        context["savings"] = savings
+        context["savings_chart"] = tariff_charts.savings_by_kind_chart(savings)
     except ApplicationError as exc:
         context["problem"] = exc.message
     context["districts"] = selectors.districts(user=request.user)
