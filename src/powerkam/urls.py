@@ -20,3 +20,9 @@ urlpatterns = [
     path("renewables/", include("powerkam.renewables.urls")),
     path("", include("powerkam.web.urls")),
 ]
+
+# Errors Django answers before a view runs: JSON under /api/, Django's pages elsewhere (api/errors.py).
+handler400 = "powerkam.api.errors.bad_request"
+handler403 = "powerkam.api.errors.permission_denied"
+handler404 = "powerkam.api.errors.page_not_found"
+handler500 = "powerkam.api.errors.server_error"

@@ -269,3 +269,51 @@ def document_error_statuses(router: Router) -> None:
                         models[status] = operation._create_response_model(ErrorOut)
     for _prefix, child, *_rest in getattr(router, "_routers", []):
         document_error_statuses(child)
+
+
+# -- errors raised before the API's own handlers see the request ---------------------------------------------
+# A request refused by Django itself (a Host header not allowed, a CSRF failure, a path that matches no
+# route, an error in a middleware) is answered by the project's error views. Under /api/ they answer
+# the same JSON shape as the API's own handlers (docs/api.md), elsewhere Django's pages.
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def _json_error(status: int, message: str) -> HttpResponse:
+    from django.http import JsonResponse
+
+    return JsonResponse(error_body(status, message), status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    from django.views import defaults
+
+    if _is_api(request):
+        return _json_error(400, _("The request is not valid (its Host header or its form)."))
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    from django.views import defaults
+
+    if _is_api(request):
+        return _json_error(403, str(exception) or _("You may not do this."))
+    return defaults.permission_denied(request, exception)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    from django.views import defaults
+
+    if _is_api(request):
+        return _json_error(404, _("No such object (or you may not see it)."))
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    from django.views import defaults
+
+    if _is_api(request):
+        return _json_error(500, _("Something went wrong on the server. It has been logged; try again."))
+    return defaults.server_error(request)
