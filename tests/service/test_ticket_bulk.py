@@ -40,7 +40,7 @@ def test_one_refused_ticket_leaves_every_ticket_open_and_is_named(desk: User, co
     with pytest.raises(BulkRefused) as refused:
         services.tickets_close(tickets=[mine, closed, theirs], by=desk, on=D(2026, 9, 30))
 
-    assert "2 of 3 selected rows were refused, so nothing was changed." == refused.value.message
+    assert refused.value.message == "2 of 3 selected rows were refused, so nothing was changed."
     rows = [(r.row, r.message) for r in refused.value.refusals]
     assert rows == [
         (f"#{closed.pk} 已经结束的投诉", "This ticket is already closed."),
@@ -106,7 +106,7 @@ def test_the_page_reports_each_refused_row_and_exports_the_selection(
 
     sheet = load_workbook(BytesIO(response.content)).active
     assert sheet is not None
-    values = [row for row in sheet.iter_rows(values_only=True)]
+    values = list(sheet.iter_rows(values_only=True))
     assert any(mine.pk in row and "投诉一" in row for row in values)
     assert not any("别人的投诉" in row for row in values)
 

@@ -88,7 +88,9 @@ def test_adding_to_a_campaign_is_all_or_nothing(team: Team) -> None:
     assert [(t.account.customer_id, t.assigned_to.username) for t in added] == [("E101", "m01"), ("E200", "m02")]
     assert added[0].history.first().history_user == by
     with pytest.raises(NotAllowed):
-        insight_services.campaign_add_accounts(campaign=campaign, accounts=[team.accounts["E300"]], by=team.manager.user)
+        insight_services.campaign_add_accounts(
+            campaign=campaign, accounts=[team.accounts["E300"]], by=team.manager.user
+        )
 
 
 def test_the_list_page_offers_and_runs_the_bulk_actions_by_role(client: Client, team: Team) -> None:
@@ -101,7 +103,9 @@ def test_the_list_page_offers_and_runs_the_bulk_actions_by_role(client: Client, 
     sheet = load_workbook(BytesIO(response.content)).active
     assert sheet is not None
     ids = [row[0] for row in sheet.iter_rows(values_only=True)]
-    assert "E100" in ids and "E101" in ids and "E200" not in ids
+    assert "E100" in ids
+    assert "E101" in ids
+    assert "E200" not in ids
     # Someone else's account is refused by id before anything runs.
     client.post("/accounts/bulk/", {"action": "export", "selected": ["E200"]}, HTTP_ACCEPT_LANGUAGE="en")
     html = client.get("/accounts/", HTTP_ACCEPT_LANGUAGE="en").content.decode()

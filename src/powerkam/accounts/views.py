@@ -105,14 +105,21 @@ def account_bulk(request: HttpRequest) -> HttpResponse:
     accounts = [found[k] for k in wanted]
     try:
         if action == "export":
-            return _export_response(selectors.account_list(user=request.user, filters=selectors.AccountFilters()).filter(customer_id__in=wanted))
+            return _export_response(
+                selectors.account_list(user=request.user, filters=selectors.AccountFilters()).filter(
+                    customer_id__in=wanted
+                )
+            )
         if action == "reassign":
             to_user = User.objects.filter(username=request.POST.get("to_user", "")).first()
             if to_user is None:
                 messages.error(request, _("New primary manager: choose who takes the accounts over."))
                 return redirect(back)
             accounts_reassign(accounts=accounts, to_user=to_user, by=request.user)  # type: ignore[arg-type]
-            done = _("%(n)d accounts now have %(user)s as primary manager.") % {"n": len(accounts), "user": to_user.get_username()}
+            done = _("%(n)d accounts now have %(user)s as primary manager.") % {
+                "n": len(accounts),
+                "user": to_user.get_username(),
+            }
         elif action == "campaign":
             campaign = SurveyCampaign.objects.filter(pk=request.POST.get("campaign") or 0).first()
             if campaign is None:

@@ -776,9 +776,7 @@ def _ticket_row(ticket: Ticket) -> str:
     return f"#{ticket.pk} {ticket.title}"
 
 
-def tickets_close(
-    *, tickets: list[Ticket], by: User, on: dt.date | None = None, resolution: str = ""
-) -> list[Ticket]:
+def tickets_close(*, tickets: list[Ticket], by: User, on: dt.date | None = None, resolution: str = "") -> list[Ticket]:
     """Close every selected ticket with :func:`ticket_close` (same rules, same timeline event each), all
     or none: one refused ticket (already closed, not theirs, a date before its acceptance…) leaves every
     ticket as it was (:class:`~powerkam.core.bulk.BulkRefused` names each refused one). A round-the-clock

@@ -138,7 +138,9 @@ def tickets_bulk(request: HttpRequest) -> HttpResponse:
                 messages.error(request, _("Hand over to: choose who takes the tickets over."))
                 return HttpResponseRedirect(back)
             services.tickets_transfer(tickets=tickets, to_user=data["to_user"], by=by, note=data["note"])
-            done = _("Transfer of %(n)d tickets requested: %(user)s must accept each; until then the owners stay responsible.") % {
+            done = _(
+                "Transfer of %(n)d tickets requested: %(user)s must accept each; until then the owners stay responsible."
+            ) % {
                 "n": len(tickets),
                 "user": data["to_user"].get_username(),
             }

@@ -65,6 +65,10 @@ def _shift(year: int, month: int, by: int) -> str:
 # ---- plan calendar -------------------------------------------------------------------------------
 
 
+#: Chips a day's cell of the month grid shows before "+N more" (the team's view holds ~40 a day).
+CHIPS_PER_DAY = 4
+
+
 @login_required
 def plan_calendar(request: HtmxHttpRequest) -> HttpResponse:
     user = _user(request)
@@ -76,6 +80,9 @@ def plan_calendar(request: HtmxHttpRequest) -> HttpResponse:
         manager = "" if sees_all else user.get_username()
     if not sees_all:
         manager = user.get_username()  # a manager's calendar is their own
+    view = request.GET.get("view", "")
+    if view not in ("month", "agenda"):
+        view = ""
     grid = selectors.plan_month(user=user, year=year, month=month, manager=manager, today=today)
     month_visits = [v for week in grid for day in week if day.in_month for v in day.visits]
     provisional_years = sorted({day.day.year for week in grid for day in week if day.in_month and day.provisional})
@@ -102,6 +109,12 @@ def plan_calendar(request: HtmxHttpRequest) -> HttpResponse:
         "can_plan": selectors.user_is_supervisor(user),
         "can_edit": permissions.can(user, "visits.change_visits"),
         "weekday_labels": [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")],
+        # "" shows the month grid on a wide screen and the day-by-day agenda on a phone (issue 19)
+        "view": view,
+        # a day's cell holds this many chips, then "+N more" opens the agenda at that day
+        "chip_limit": CHIPS_PER_DAY,
+        "chip_slice": f":{CHIPS_PER_DAY}",
+        "chip_rest": -CHIPS_PER_DAY,
     }
     template = "visits/calendar.html#month" if request.htmx else "visits/calendar.html"
     return render(request, template, context)
