@@ -56,7 +56,7 @@
     var boxes = rowBoxes(formId);
     var n = boxes.filter(function (box) { return box.checked; }).length;
     var count = document.querySelector("[data-bulk-count='" + formId + "']");
-    if (count) { count.textContent = n ? count.dataset.some.replace("%(n)s", n) : count.dataset.none; }
+    if (count) { count.textContent = n ? count.dataset.some.replace("{n}", n) : count.dataset.none; }
     var all = document.querySelector("[data-bulk-all='" + formId + "']");
     if (all) { all.checked = boxes.length > 0 && n === boxes.length; all.indeterminate = n > 0 && n < boxes.length; }
     var form = document.getElementById(formId);
