@@ -120,8 +120,8 @@ def test_reassigning_accounts_in_bulk_is_all_or_nothing_on_a_desktop(
     expect(page.locator("[data-testid=card-log-visit]").first).to_be_hidden()
     for customer_id in ("E101", "E200"):
         page.locator(f"input[name=selected][value={customer_id}]").check()
-    page.select_option("#account-bulk select[name=to_user]", "m02")
-    page.locator("#account-bulk button[value=reassign]").click()
+    page.select_option("select[name=to_user][form=account-bulk]", "m02")
+    page.locator("button[value=reassign][form=account-bulk]").click()
     messages = page.locator(".messages")
     expected = (
         "所选 2 行中有 1 行被拒绝，因此全部未作更改。"
@@ -138,7 +138,7 @@ def test_reassigning_accounts_in_bulk_is_all_or_nothing_on_a_desktop(
     page.locator("[data-bulk-all=account-bulk]").check()
     expect(page.locator("input[name=selected][form=account-bulk]:checked")).to_have_count(4)
     with page.expect_download() as download:
-        page.locator("#account-bulk button[value=export]").click()
+        page.locator("button[value=export][form=account-bulk]").click()
     assert download.value.suggested_filename.startswith("powerkam-accounts-")
     page.context.close()
 

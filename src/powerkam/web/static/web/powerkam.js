@@ -60,7 +60,11 @@
     var all = document.querySelector("[data-bulk-all='" + formId + "']");
     if (all) { all.checked = boxes.length > 0 && n === boxes.length; all.indeterminate = n > 0 && n < boxes.length; }
     var form = document.getElementById(formId);
-    if (form) { form.querySelectorAll("[data-bulk-needs-selection]").forEach(function (el) { el.disabled = n === 0; }); }
+    if (form) {
+      var needs = Array.prototype.slice.call(form.querySelectorAll("[data-bulk-needs-selection]"))
+        .concat(Array.prototype.slice.call(document.querySelectorAll("[data-bulk-needs-selection][form='" + formId + "']")));
+      needs.forEach(function (el) { el.disabled = n === 0; });
+    }
   }
 
   function countAll(root) {
