@@ -215,3 +215,13 @@ def test_my_work_lists_the_projects_i_co_manage(team: Team, approved: Project) -
     assert "落实施工用电" in table
     assert '<span class="badge badge-danger">1</span>' in table
     assert client_for(team.viewer).get("/work/panels/prospects/").content == b""  # no panel: the placeholder goes
+
+
+def test_the_export_of_a_selection_is_exactly_the_selected_projects(team: Team, pipeline: list[Project]) -> None:
+    """The list's bulk bar (issue 19 part 6), whatever the filters say."""
+    web = client_for(team.business)
+    assert 'name="selected" value="P2" form="project-bulk"' in web.get("/prospects/").content.decode()
+    export = web.post("/prospects/export/", {"selected": ["P2"]})
+    sheet = openpyxl.load_workbook(io.BytesIO(export.content)).active
+    assert sheet is not None
+    assert [row[0] for row in sheet.iter_rows(values_only=True)] == ["Project id", "P2"]

@@ -117,3 +117,19 @@ def test_the_export_speaks_the_users_language(client: Client, manager: User, inj
     sheet = open_workbook(content).active
     assert sheet.title == "应访客户"
     assert [c.value for c in sheet[1]][:3] == ["户号", "客户", "等级"]
+
+
+def test_records_export_of_a_selection_is_exactly_the_selected_visible_visits(
+    client: Client, manager: User, injected: None
+) -> None:
+    """The list's bulk bar (issue 19 part 6): the selected rows only; a colleague's visit stays out."""
+    login(client, manager)
+    html = client.get("/visits/records/").content.decode()
+    chosen = list(Visit.objects.filter(account__customer_id__in=["J0", "J2"]).values_list("pk", flat=True))
+    assert f'name="selected" value="{chosen[0]}" form="visit-bulk"' in html
+    theirs = Visit.objects.get(account__customer_id="K900").pk
+    response = client.post("/visits/records/export.xlsx", {"selected": [*chosen, theirs]})
+    sheet = open_workbook(response.content).active
+    assert sorted(c.value for c in column(sheet, "Customer id")) == ["J0", "J2"]
+    nothing = client.post("/visits/records/export.xlsx", {})
+    assert nothing.status_code == 302

@@ -15,7 +15,9 @@ from powerkam.accounts.models import Account, Assignment
 from workbooks import INJECTED, assert_header, assert_injected_names_are_text, assert_numbers, column, open_workbook
 
 #: The customer id in the first cell of each row of the account table.
-ROW_IDS = re.compile(r'<tr>\s*<td class="nowrap"><a href="[^"]*">([^<]+)</a></td>')
+ROW_IDS = re.compile(
+    r'<tr>\s*<td class="nowrap cell-id"><label class="select-row">.*?</label><a href="[^"]*">([^<]+)</a></td>'
+)
 
 
 def row_ids(html: str) -> list[str]:

@@ -12,7 +12,9 @@ from factories import Team, UserFactory
 from powerkam.accounts.models import Contact
 
 #: The customer id in the first cell of each row of the account table.
-ROW_IDS = re.compile(r'<tr>\s*<td class="nowrap"><a href="[^"]*">([^<]+)</a></td>')
+ROW_IDS = re.compile(
+    r'<tr>\s*<td class="nowrap cell-id"><label class="select-row">.*?</label><a href="[^"]*">([^<]+)</a></td>'
+)
 
 
 def row_ids(html: str) -> list[str]:

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.account_list, name="list"),
     path("export.xlsx", views.account_export, name="export"),
     path("map/", map_views.account_map, name="map"),  # before <customer_id>: ids are ten digits
+    path("bulk/", views.account_bulk, name="bulk"),
     path("<str:customer_id>/", views.account_detail, name="detail"),
     path("<str:customer_id>/consumption/", views.account_consumption, name="consumption"),
     path("<str:customer_id>/load/", views.account_load, name="load"),

@@ -57,7 +57,83 @@ def account_list(request: HtmxHttpRequest) -> HttpResponse:
     table = _account_table(request, filters, version)
     if request.htmx:
         return HttpResponse(table)
-    return render(request, "accounts/list.html", {"form": form, "sort": filters.sort, "table": table})
+    context = {"form": form, "sort": filters.sort, "table": table, "bulk": _bulk_choices(request)}
+    return render(request, "accounts/list.html", context)
+
+
+def _bulk_choices(request: HttpRequest) -> dict[str, Any]:
+    """What the list's bulk bar offers this person: reassigning (supervisors) and the running survey
+    campaigns (those who run them); everyone may export the selection."""
+    from powerkam.insights.campaigns import campaigns
+    from powerkam.visits.selectors import staff_managers
+
+    can_reassign = permissions.can(request.user, "accounts.reassign")
+    return {
+        "can_reassign": can_reassign,
+        "managers": list(staff_managers().order_by("user__username")) if can_reassign else [],
+        "campaigns": list(campaigns()) if permissions.can(request.user, "insights.run_campaigns") else [],
+    }
+
+
+@login_required
+@require_POST
+def account_bulk(request: HttpRequest) -> HttpResponse:
+    """The list's bulk actions (issue 19 part 6): reassign the primary manager, add to a survey
+    campaign, export the selection. Each account goes through the single action's service, all or
+    none (visits.services.accounts_reassign, insights.services.campaign_add_accounts)."""
+    from django.contrib import messages
+    from django.contrib.auth.models import User
+
+    from powerkam.insights.models import SurveyCampaign
+    from powerkam.insights.services import campaign_add_accounts
+    from powerkam.visits.services import accounts_reassign
+    from powerkam.web import bulk
+
+    back = request.POST.get("next", "")
+    if not back.startswith("/") or back.startswith("//"):
+        back = reverse("accounts:list")
+    action = request.POST.get("action", "")
+    wanted = bulk.selected(request)
+    found = {a.customer_id: a for a in selectors.accounts_visible_to(request.user).filter(customer_id__in=wanted)}
+    missing = [k for k in wanted if k not in found]
+    if missing:
+        messages.error(request, _("No account with this customer id: %(ids)s.") % {"ids": ", ".join(missing)})
+        return redirect(back)
+    if not wanted:
+        messages.error(request, _("Select at least one row."))
+        return redirect(back)
+    accounts = [found[k] for k in wanted]
+    try:
+        if action == "export":
+            return _export_response(
+                selectors.account_list(user=request.user, filters=selectors.AccountFilters()).filter(
+                    customer_id__in=wanted
+                )
+            )
+        if action == "reassign":
+            to_user = User.objects.filter(username=request.POST.get("to_user", "")).first()
+            if to_user is None:
+                messages.error(request, _("New primary manager: choose who takes the accounts over."))
+                return redirect(back)
+            accounts_reassign(accounts=accounts, to_user=to_user, by=request.user)  # type: ignore[arg-type]
+            done = _("%(n)d accounts now have %(user)s as primary manager.") % {
+                "n": len(accounts),
+                "user": to_user.get_username(),
+            }
+        elif action == "campaign":
+            campaign = SurveyCampaign.objects.filter(pk=request.POST.get("campaign") or 0).first()
+            if campaign is None:
+                messages.error(request, _("Survey campaign: choose the campaign to add the accounts to."))
+                return redirect(back)
+            campaign_add_accounts(campaign=campaign, accounts=accounts, by=request.user)  # type: ignore[arg-type]
+            done = _("%(n)d accounts added to the campaign %(name)s.") % {"n": len(accounts), "name": campaign.name}
+        else:
+            raise Http404
+    except ApplicationError as exc:
+        bulk.report(request, exc)
+    else:
+        messages.success(request, done)
+    return redirect(back)
 
 
 def _account_table(request: HttpRequest, filters: selectors.AccountFilters, version: str) -> SafeString:
@@ -113,7 +189,10 @@ def _columns() -> list[tuple[str, str, bool]]:
 @require_GET
 def account_export(request: HttpRequest) -> HttpResponse:
     _form, filters = _filters(request)
-    accounts = selectors.account_list(user=request.user, filters=filters)[:EXPORT_LIMIT]
+    return _export_response(selectors.account_list(user=request.user, filters=filters)[:EXPORT_LIMIT])
+
+
+def _export_response(accounts: selectors.AccountQuerySet) -> HttpResponse:
     headers = [
         Column(_("Customer id"), "text"),
         Column(_("Name"), "text"),

@@ -16,6 +16,7 @@ from powerkam.accounts.models import Account, Assignment
 from powerkam.analytics.health import HealthRules, HealthRulesError
 from powerkam.analytics.strategies import StrategyRules
 from powerkam.analytics.tariff import TariffRules, TariffRulesError
+from powerkam.core.bulk import all_or_nothing
 from powerkam.core.errors import ApplicationError, NotAllowed
 from powerkam.core.locking import check_newest, lock, refresh
 from powerkam.insights.models import (
@@ -154,6 +155,38 @@ def campaign_launch(*, name: str, starts_on: dt.date, due_on: dt.date, grades: l
         default_user=by,
     )
     return campaign
+
+
+@transaction.atomic
+def campaign_add_account(*, campaign: SurveyCampaign, account: Account, by: User) -> CampaignAccount:
+    """Add one account to a running campaign, given to its primary manager (the secondary one when it
+    has no primary), as at launch. Refused for a closed campaign or an account already in it."""
+    _require_campaign_owner(by)
+    if campaign.archived:
+        raise ApplicationError(_("The campaign %(name)s is closed.") % {"name": campaign.name})
+    if CampaignAccount.objects.filter(campaign=campaign, account=account).exists():
+        raise ApplicationError(_("Already in the campaign %(name)s.") % {"name": campaign.name})
+    asker = (
+        Assignment.objects.filter(account=account, active=True)
+        .order_by("role")  # "primary" before "secondary"
+        .values_list("staff_id", flat=True)
+        .first()
+    )
+    target = CampaignAccount(campaign=campaign, account=account, assigned_to_id=asker)
+    target._history_user = by  # type: ignore[attr-defined]
+    target.save()
+    return target
+
+
+def campaign_add_accounts(*, campaign: SurveyCampaign, accounts: list[Account], by: User) -> list[CampaignAccount]:
+    """The account list's bulk action (issue 19 part 6): :func:`campaign_add_account` for each selected
+    account, all or none (:class:`~powerkam.core.bulk.BulkRefused` names each refused account)."""
+    _require_campaign_owner(by)
+    return all_or_nothing(
+        accounts,
+        lambda account: campaign_add_account(campaign=campaign, account=account, by=by),
+        lambda account: f"{account.customer_id} {account.name}",
+    )
 
 
 @transaction.atomic

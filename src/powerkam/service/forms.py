@@ -83,6 +83,24 @@ class TransferForm(VersionedForm):
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
 
+class BulkTicketForm(forms.Form):
+    """The ticket list's bulk bar (the selected tickets are ``selected`` values, read by web.bulk)."""
+
+    action = forms.ChoiceField(
+        label=_("Action"),
+        choices=[("transfer", _("Transfer")), ("close", _("Close")), ("export", _("Export to Excel"))],
+    )
+    to_user = StaffChoiceField(
+        label=_("Hand over to"),
+        queryset=User.objects.filter(is_active=True, staff__isnull=False, staff__archived=False).select_related(
+            "staff"
+        ),
+        required=False,
+    )
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+    resolution = forms.CharField(label=_("Resolution"), max_length=2000, required=False)
+
+
 class PauseForm(VersionedForm):
     on = forms.DateField(label=_("Paused on"), initial=_today, widget=DateInput)
     reason = forms.CharField(label=_("Waiting for"), max_length=300)

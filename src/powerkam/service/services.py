@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from powerkam.accounts.models import Account, AreaClass, Assignment, AssignmentRole
 from powerkam.analytics.workcal import WorkCalendarError
+from powerkam.core.bulk import all_or_nothing
 from powerkam.core.errors import ApplicationError, NotAllowed
 from powerkam.core.locking import lock
 from powerkam.service import clock
@@ -766,6 +767,37 @@ def ticket_transfer_cancel(*, transfer: Transfer, by: User) -> Transfer:
     transfer.__dict__.update({k: v for k, v in current.__dict__.items() if not k.startswith("_")})
     _event(ticket, EventKind.TRANSFER_CANCELLED, by, to=current.to_user.get_username())
     return current
+
+
+# -- bulk actions on the ticket list (issue 19 part 6) -------------------------------------------
+
+
+def _ticket_row(ticket: Ticket) -> str:
+    return f"#{ticket.pk} {ticket.title}"
+
+
+def tickets_close(*, tickets: list[Ticket], by: User, on: dt.date | None = None, resolution: str = "") -> list[Ticket]:
+    """Close every selected ticket with :func:`ticket_close` (same rules, same timeline event each), all
+    or none: one refused ticket (already closed, not theirs, a date before its acceptance…) leaves every
+    ticket as it was (:class:`~powerkam.core.bulk.BulkRefused` names each refused one). A round-the-clock
+    ticket closes at the present moment."""
+    return all_or_nothing(
+        tickets,
+        lambda t: ticket_close(
+            ticket=t, version=None, by=by, on=None if t.round_the_clock else on, resolution=resolution
+        ),
+        _ticket_row,
+    )
+
+
+def tickets_transfer(*, tickets: list[Ticket], to_user: User, by: User, note: str = "") -> list[Transfer]:
+    """Ask ``to_user`` to take over every selected ticket (:func:`ticket_transfer_request` each: the
+    owner stays responsible until the receiver accepts), all or none."""
+    return all_or_nothing(
+        tickets,
+        lambda t: ticket_transfer_request(ticket=t, version=None, to_user=to_user, by=by, note=note),
+        _ticket_row,
+    )
 
 
 # -- new-connection cases ----------------------------------------------------------------------

@@ -6,6 +6,7 @@ app_name = "service"
 
 urlpatterns = [
     path("", views.my_tickets, name="mine"),
+    path("tickets/bulk/", views.tickets_bulk, name="tickets-bulk"),
     path("notifications/read/", views.notifications_read, name="notifications-read"),
     path("tickets/new/", views.ticket_new, name="ticket-new"),
     path("tickets/<int:pk>/", views.ticket_detail, name="ticket"),

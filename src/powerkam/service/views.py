@@ -35,6 +35,7 @@ from powerkam.service.models import (
     Transfer,
 )
 from powerkam.staff import permissions
+from powerkam.web import bulk
 from powerkam.web.charts import PALETTE
 from powerkam.web.excel import Column, Sheet, workbook_bytes, write_workbook, xlsx_response
 
@@ -95,8 +96,92 @@ def my_tickets(request: HttpRequest) -> HttpResponse:
         "counts": {
             state: sum(1 for r in rows if r.sla.state == state) for state in ("breached", "due_soon", "on_track")
         },
+        "can_change": permissions.can(user, "service.record_request"),
+        "bulk_form": forms.BulkTicketForm(),
     }
     return render(request, "service/my_tickets.html", context)
+
+
+@login_required
+@require_POST
+def tickets_bulk(request: HttpRequest) -> HttpResponse:
+    """The ticket list's bulk actions (issue 19 part 6): transfer, close, export the selection. Each
+    ticket goes through the single action's service, all or none (services.tickets_close/_transfer)."""
+    back = request.POST.get("next") or reverse("service:mine")
+    if not back.startswith("/") or back.startswith("//"):
+        back = reverse("service:mine")
+    form = forms.BulkTicketForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return HttpResponseRedirect(back)
+    data = form.cleaned_data
+    wanted = bulk.selected(request)
+    visible = selectors.tickets_visible_to(request.user).select_related("account", "owner__staff")
+    found = {str(t.pk): t for t in visible.filter(pk__in=[int(k) for k in wanted if k.isdigit()])}
+    missing = [k for k in wanted if k not in found]
+    if missing:
+        messages.error(request, _("No such ticket (or you may not see it): %(ids)s.") % {"ids": ", ".join(missing)})
+        return HttpResponseRedirect(back)
+    tickets = [found[k] for k in wanted]
+    if data["action"] == "export":
+        if not tickets:
+            messages.error(request, _("Select at least one row."))
+            return HttpResponseRedirect(back)
+        return _tickets_export(tickets)
+    by = _user(request)
+    try:
+        if data["action"] == "close":
+            services.tickets_close(tickets=tickets, by=by, resolution=data["resolution"])
+            done = _("%(n)d tickets closed.") % {"n": len(tickets)}
+        else:
+            if data["to_user"] is None:
+                messages.error(request, _("Hand over to: choose who takes the tickets over."))
+                return HttpResponseRedirect(back)
+            services.tickets_transfer(tickets=tickets, to_user=data["to_user"], by=by, note=data["note"])
+            done = _(
+                "Transfer of %(n)d tickets requested: %(user)s must accept each; until then the owners stay responsible."
+            ) % {
+                "n": len(tickets),
+                "user": data["to_user"].get_username(),
+            }
+    except ApplicationError as exc:
+        bulk.report(request, exc)
+    else:
+        messages.success(request, done)
+    return HttpResponseRedirect(back)
+
+
+def _tickets_export(tickets: list[Ticket]) -> HttpResponse:
+    headers = [
+        Column(_("Ticket"), "int"),
+        Column(_("Title"), "text"),
+        Column(_("Business"), "text"),
+        Column(_("Customer id"), "text"),
+        Column(_("Account"), "text"),
+        Column(_("Owner"), "text"),
+        Column(_("Status"), "text"),
+        Column(_("Accepted on"), "date"),
+        Column(_("Due"), "date"),
+        Column(_("Closed on"), "date"),
+    ]
+    rows = (
+        [
+            t.pk,
+            t.title,
+            t.get_kind_display(),
+            t.account.customer_id if t.account else "",
+            t.account.name if t.account else "",
+            getattr(getattr(t.owner, "staff", None), "name", "") or t.owner.get_username(),
+            t.get_status_display(),
+            t.accepted_on,
+            t.due_on,
+            t.closed_on,
+        ]
+        for t in tickets
+    )
+    content = workbook_bytes(title=_("Service tickets"), headers=headers, rows=rows)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    return xlsx_response(content, f"powerkam-tickets-{stamp}")
 
 
 @login_required

@@ -33,6 +33,7 @@ from powerkam.staff import permissions
 from powerkam.visits import forms, ics, selectors, services
 from powerkam.visits.models import FollowUpStatus, PlannedVisit, VisitAttachment, VisitSource
 from powerkam.visits.offline import offline_strings
+from powerkam.web import bulk
 from powerkam.web.charts import PALETTE
 from powerkam.web.excel import Column, workbook_bytes, xlsx_response
 from powerkam.workdays.selectors import provisional_warning
@@ -64,6 +65,10 @@ def _shift(year: int, month: int, by: int) -> str:
 # ---- plan calendar -------------------------------------------------------------------------------
 
 
+#: Chips a day's cell of the month grid shows before "+N more" (the team's view holds ~40 a day).
+CHIPS_PER_DAY = 4
+
+
 @login_required
 def plan_calendar(request: HtmxHttpRequest) -> HttpResponse:
     user = _user(request)
@@ -75,6 +80,9 @@ def plan_calendar(request: HtmxHttpRequest) -> HttpResponse:
         manager = "" if sees_all else user.get_username()
     if not sees_all:
         manager = user.get_username()  # a manager's calendar is their own
+    view = request.GET.get("view", "")
+    if view not in ("month", "agenda"):
+        view = ""
     grid = selectors.plan_month(user=user, year=year, month=month, manager=manager, today=today)
     month_visits = [v for week in grid for day in week if day.in_month for v in day.visits]
     provisional_years = sorted({day.day.year for week in grid for day in week if day.in_month and day.provisional})
@@ -101,6 +109,12 @@ def plan_calendar(request: HtmxHttpRequest) -> HttpResponse:
         "can_plan": selectors.user_is_supervisor(user),
         "can_edit": permissions.can(user, "visits.change_visits"),
         "weekday_labels": [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")],
+        # "" shows the month grid on a wide screen and the day-by-day agenda on a phone (issue 19)
+        "view": view,
+        # a day's cell holds this many chips, then "+N more" opens the agenda at that day
+        "chip_limit": CHIPS_PER_DAY,
+        "chip_slice": f":{CHIPS_PER_DAY}",
+        "chip_rest": -CHIPS_PER_DAY,
     }
     template = "visits/calendar.html#month" if request.htmx else "visits/calendar.html"
     return render(request, template, context)
@@ -343,6 +357,12 @@ def visit_records_export(request: HttpRequest) -> HttpResponse:
     visits = selectors.visit_list(
         user=request.user, q=request.GET.get("q", "").strip(), source=request.GET.get("source", "")
     )
+    if request.method == "POST":  # the list's bulk bar: exactly the selected visits (issue 19 part 6)
+        wanted = [int(k) for k in bulk.selected(request) if k.isdigit()]
+        if not wanted:
+            messages.error(request, _("Select at least one row."))
+            return HttpResponseRedirect(reverse("visits:records"))
+        visits = visits.filter(pk__in=wanted)
     headers = [
         Column(_("Date"), "date"),
         Column(_("Customer id"), "text"),

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from powerkam.accounts import selectors as account_selectors
+from powerkam.staff import permissions
 from powerkam.web import inbox, worklist
 from powerkam.web.navigation import menu_item
 from powerkam.web.panels import HOME_PANEL_TEMPLATE, panel_html, panel_stylesheets, panels_for
@@ -35,6 +36,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "summary": summary,
         "accounts_table": home_accounts(request, version),
         "user_sees_all": account_selectors.user_sees_all_accounts(request.user),
+        # the page's first action on a phone, at the bottom of the screen (issue 19)
+        "can_log_visits": permissions.can(request.user, "visits.change_visits", None),
         "panels": panels,
         "panel_css": panel_stylesheets(panels),
     }

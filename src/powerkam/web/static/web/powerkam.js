@@ -7,7 +7,10 @@
    declared with a data- attribute and wired here —
      data-autosubmit        a <select> that submits its form when changed
      data-select-on-click   an <input> whose text is selected when clicked (a link to copy)
-     data-print             a button that prints the page */
+     data-print             a button that prints the page
+     data-bulk-all="FORM"   a checkbox that selects every row checkbox of the bulk form FORM
+                            (rows: <input type="checkbox" name="selected" form="FORM">); the element
+                            data-bulk-count="FORM" shows how many are selected (web/bulk.py) */
 (function () {
   "use strict";
 
@@ -35,7 +38,38 @@
   document.addEventListener("change", function (event) {
     var select = event.target.closest && event.target.closest("[data-autosubmit]");
     if (select && select.form) { select.form.submit(); }
+    var all = event.target.closest && event.target.closest("[data-bulk-all]");
+    if (all) {
+      rowBoxes(all.dataset.bulkAll).forEach(function (box) { box.checked = all.checked; });
+      countSelected(all.dataset.bulkAll);
+      return;
+    }
+    if (event.target.matches && event.target.matches("input[name=selected][form]")) { countSelected(event.target.getAttribute("form")); }
   });
+
+  function rowBoxes(formId) {
+    return Array.prototype.slice.call(document.querySelectorAll("input[name=selected][form='" + formId + "']"));
+  }
+
+  // The bulk bar's count; its action buttons stay disabled until a row is selected.
+  function countSelected(formId) {
+    var boxes = rowBoxes(formId);
+    var n = boxes.filter(function (box) { return box.checked; }).length;
+    var count = document.querySelector("[data-bulk-count='" + formId + "']");
+    if (count) { count.textContent = n ? count.dataset.some.replace("{n}", n) : count.dataset.none; }
+    var all = document.querySelector("[data-bulk-all='" + formId + "']");
+    if (all) { all.checked = boxes.length > 0 && n === boxes.length; all.indeterminate = n > 0 && n < boxes.length; }
+    var form = document.getElementById(formId);
+    if (form) {
+      var needs = Array.prototype.slice.call(form.querySelectorAll("[data-bulk-needs-selection]"))
+        .concat(Array.prototype.slice.call(document.querySelectorAll("[data-bulk-needs-selection][form='" + formId + "']")));
+      needs.forEach(function (el) { el.disabled = n === 0; });
+    }
+  }
+
+  function countAll(root) {
+    (root || document).querySelectorAll("[data-bulk-count]").forEach(function (el) { countSelected(el.dataset.bulkCount); });
+  }
 
   // "Show older bills": a <details> that reveals the table body holding them.
   document.addEventListener("toggle", function (event) {
@@ -69,7 +103,7 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", function () { drawCharts(document); });
-  document.addEventListener("htmx:afterSettle", function (event) { drawCharts(event.target); });
+  document.addEventListener("DOMContentLoaded", function () { drawCharts(document); countAll(document); });
+  document.addEventListener("htmx:afterSettle", function (event) { drawCharts(event.target); countAll(document); });
   window.PowerKAM = { drawCharts: drawCharts };
 })();

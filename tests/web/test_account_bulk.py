@@ -1,0 +1,127 @@
+"""Bulk actions on the account list (issue 19 part 6): reassign the primary manager (supervisors),
+add to a survey campaign, export the selection — each account through the single action's service,
+all or none, history kept, every refused row named."""
+
+from __future__ import annotations
+
+import datetime as dt
+from io import BytesIO
+
+import pytest
+from django.test import Client
+from openpyxl import load_workbook
+
+from factories import Team
+from powerkam.accounts.models import Assignment, AssignmentRole
+from powerkam.core.bulk import BulkRefused
+from powerkam.core.errors import NotAllowed
+from powerkam.insights import services as insight_services
+from powerkam.insights.models import CampaignAccount
+from powerkam.visits import services as visit_services
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():  # type: ignore[no-untyped-def]
+    """Assertions read the English messages."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+def _primary(team: Team, customer_id: str) -> str | None:
+    row = Assignment.objects.filter(
+        account=team.accounts[customer_id], role=AssignmentRole.PRIMARY, active=True
+    ).first()
+    return row.staff.username if row else None
+
+
+def test_a_supervisor_reassigns_several_accounts_with_history(team: Team) -> None:
+    accounts = [team.accounts["E101"], team.accounts["E300"]]
+    visit_services.accounts_reassign(accounts=accounts, to_user=team.other.user, by=team.supervisor.user)
+    assert (_primary(team, "E101"), _primary(team, "E300")) == ("m02", "m02")
+    ended = Assignment.objects.get(account=team.accounts["E101"], staff=team.manager.user)
+    assert ended.active is False  # ended, kept
+    created = Assignment.objects.get(account=team.accounts["E101"], staff=team.other.user, active=True)
+    assert created.history.first().history_user == team.supervisor.user
+
+
+def test_one_refused_account_reassigns_none_and_is_named(team: Team) -> None:
+    # m02 is already E200's primary manager: the whole reassignment is refused.
+    accounts = [team.accounts["E101"], team.accounts["E200"]]
+    with pytest.raises(BulkRefused) as refused:
+        visit_services.accounts_reassign(accounts=accounts, to_user=team.other.user, by=team.supervisor.user)
+    assert [(r.row, r.message) for r in refused.value.refusals] == [
+        ("E200 示范化工有限公司", "m02 is already the primary manager.")
+    ]
+    assert _primary(team, "E101") == "m01"  # unchanged
+
+
+def test_only_a_supervisor_reassigns_in_bulk(team: Team) -> None:
+    with pytest.raises(NotAllowed):
+        visit_services.accounts_reassign(
+            accounts=[team.accounts["E101"]], to_user=team.other.user, by=team.manager.user
+        )
+    assert _primary(team, "E101") == "m01"
+
+
+def test_adding_to_a_campaign_is_all_or_nothing(team: Team) -> None:
+    by = team.supervisor.user
+    campaign = insight_services.campaign_launch(
+        name="A级满意度", starts_on=dt.date(2026, 10, 1), due_on=dt.date(2026, 12, 31), grades=["A"], by=by
+    )
+    assert list(CampaignAccount.objects.filter(campaign=campaign).values_list("account__customer_id", flat=True)) == [
+        "E100"
+    ]
+    with pytest.raises(BulkRefused) as refused:
+        insight_services.campaign_add_accounts(
+            campaign=campaign, accounts=[team.accounts["E101"], team.accounts["E100"]], by=by
+        )
+    assert [r.row for r in refused.value.refusals] == ["E100 示范钢铁有限公司"]
+    assert not CampaignAccount.objects.filter(campaign=campaign, account=team.accounts["E101"]).exists()
+
+    added = insight_services.campaign_add_accounts(
+        campaign=campaign, accounts=[team.accounts["E101"], team.accounts["E200"]], by=by
+    )
+    assert [(t.account.customer_id, t.assigned_to.username) for t in added] == [("E101", "m01"), ("E200", "m02")]
+    assert added[0].history.first().history_user == by
+    with pytest.raises(NotAllowed):
+        insight_services.campaign_add_accounts(
+            campaign=campaign, accounts=[team.accounts["E300"]], by=team.manager.user
+        )
+
+
+def test_the_list_page_offers_and_runs_the_bulk_actions_by_role(client: Client, team: Team) -> None:
+    client.force_login(team.manager.user)
+    html = client.get("/accounts/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'name="selected" value="E100" form="account-bulk"' in html
+    assert 'value="reassign"' not in html  # a manager may not reassign
+    assert 'value="export"' in html
+    response = client.post("/accounts/bulk/", {"action": "export", "selected": ["E101", "E100"]})
+    sheet = load_workbook(BytesIO(response.content)).active
+    assert sheet is not None
+    ids = [row[0] for row in sheet.iter_rows(values_only=True)]
+    assert "E100" in ids
+    assert "E101" in ids
+    assert "E200" not in ids
+    # Someone else's account is refused by id before anything runs.
+    client.post("/accounts/bulk/", {"action": "export", "selected": ["E200"]}, HTTP_ACCEPT_LANGUAGE="en")
+    html = client.get("/accounts/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "No account with this customer id: E200." in html
+
+    client.force_login(team.supervisor.user)
+    html = client.get("/accounts/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'value="reassign"' in html
+    client.post(
+        "/accounts/bulk/",
+        {"action": "reassign", "to_user": "m02", "selected": ["E101", "E200"], "next": "/accounts/?grade=B"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    html = client.get("/accounts/?grade=B", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "1 of 2 selected rows was refused, so nothing was changed." in html
+    assert "E200 示范化工有限公司: m02 is already the primary manager." in html
+    assert _primary(team, "E101") == "m01"
+    client.post("/accounts/bulk/", {"action": "reassign", "to_user": "m02", "selected": ["E101", "E300"]})
+    assert (_primary(team, "E101"), _primary(team, "E300")) == ("m02", "m02")
