@@ -21,7 +21,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 from django.conf import settings
-from django.db import connection
+from django.db import connection, models
 from django.db.models import DateTimeField, DecimalField, Field
 from django.utils import timezone
 
@@ -54,6 +54,16 @@ MASTER_DATA = (
 
 def _qn(name: str) -> str:
     return connection.ops.quote_name(name)
+
+
+def _field(model: type[models.Model], name: str) -> Field[Any, Any]:
+    field = model._meta.get_field(name)
+    assert isinstance(field, Field)
+    return field
+
+
+def _column(model: type[models.Model], name: str) -> str:
+    return str(_field(model, name).column)
 
 
 def insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
@@ -121,7 +131,7 @@ def _arrow(values: Sequence[Any], type_: pa.DataType) -> pa.Array:
 
 def crm_accounts(where: str = "", params: Sequence[Any] = ()) -> pa.Table:
     """The CRM's accounts and their standing (:data:`grading_record.CRM_SCHEMA`), by customer id."""
-    columns = ", ".join(_qn(Account._meta.get_field(f.name).column) for f in CRM_SCHEMA)
+    columns = ", ".join(_qn(_column(Account, f.name)) for f in CRM_SCHEMA)
     return fetch_table(
         f"SELECT {columns} FROM {_qn(Account._meta.db_table)} {where} ORDER BY {_qn('customer_id')}",
         params,
@@ -131,10 +141,9 @@ def crm_accounts(where: str = "", params: Sequence[Any] = ()) -> pa.Table:
 
 def run_standing(run_id: int) -> pa.Table:
     """Each account's standing in a run (:data:`grading_record.BEFORE_SCHEMA`): key account, grade."""
-    field = AccountGrade._meta.get_field
-    columns = ", ".join(_qn(field(name).column) for name in ("account", "key_account", "grade"))
+    columns = ", ".join(_qn(_column(AccountGrade, name)) for name in ("account", "key_account", "grade"))
     return fetch_table(
-        f"SELECT {columns} FROM {_qn(AccountGrade._meta.db_table)} WHERE {_qn(field('run').column)} = %s",
+        f"SELECT {columns} FROM {_qn(AccountGrade._meta.db_table)} WHERE {_qn(_column(AccountGrade, 'run'))} = %s",
         [run_id],
         BEFORE_SCHEMA,
     )
@@ -153,11 +162,10 @@ def _write_history(join: str, history_type: str, *, user_id: int | None, reason:
         return
     history = Account.history.model
     tracked = [f for f in history.tracked_fields if f.concrete]
-    target = [history._meta.get_field(f.name).column for f in tracked]
-    target += [history._meta.get_field(n).column for n in ("history_date", "history_change_reason", "history_type")]
-    target.append(history._meta.get_field("history_user").column)
+    target = [_column(history, f.name) for f in tracked]
+    target += [_column(history, n) for n in ("history_date", "history_change_reason", "history_type", "history_user")]
     source = ", ".join(f"a.{_qn(f.column)}" for f in tracked)
-    history_date = history._meta.get_field("history_date").get_db_prep_save(timezone.now(), connection)
+    history_date = _field(history, "history_date").get_db_prep_save(timezone.now(), connection)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {_qn(history._meta.db_table)} ({', '.join(_qn(c) for c in target)}) "
@@ -192,7 +200,7 @@ def _suspects(customers: pa.Table) -> pa.Array:
     """Rows the model's validation might refuse (lengths, blanks, choices, digits), to check one by one."""
     suspect = pa.array([False] * customers.num_rows)
     for name in MASTER_DATA:
-        field = Account._meta.get_field("parent" if name == "parent_id" else name)
+        field = _field(Account, "parent" if name == "parent_id" else name)
         column = customers[name]
         if pa.types.is_string(column.type) and name != "parent_id":
             text = pc.fill_null(column, "")
@@ -238,7 +246,8 @@ def create_accounts(customers: pa.Table, crm: pa.Table, *, user_id: int | None, 
     for name in ("industry", "basic_charge_mode", "feeders", "important_grade", "district", "address"):
         values[name] = ["" if v is None else v for v in values[name]]
     now = timezone.now()
-    columns, lists = [], []
+    columns: list[str] = []
+    lists: list[Iterable[Any]] = []
     n = customers.num_rows
     for field in Account._meta.concrete_fields:
         if field.primary_key:
@@ -257,7 +266,7 @@ def create_accounts(customers: pa.Table, crm: pa.Table, *, user_id: int | None, 
 
 
 def _created(temp: str) -> pa.Table:
-    columns = ", ".join(f"a.{_qn(Account._meta.get_field(f.name).column)}" for f in CRM_SCHEMA)
+    columns = ", ".join(f"a.{_qn(_column(Account, f.name))}" for f in CRM_SCHEMA)
     return fetch_table(
         f"SELECT {columns} FROM {_qn(Account._meta.db_table)} a "
         f"JOIN {_qn(temp)} t ON t.{_qn('customer_id')} = a.{_qn('customer_id')} ORDER BY a.{_qn('customer_id')}",
@@ -318,8 +327,8 @@ def insert_grades(run_id: int, grades: pa.Table) -> None:
     # Money as its decimal text (what Django sends for a Decimal): exact on both databases.
     for name in ("annual_revenue", "overdue_yuan"):
         grades = grades.set_column(grades.schema.get_field_index(name), name, pc.cast(grades[name], pa.string()))
-    columns = [AccountGrade._meta.get_field("run").column]
-    columns += [AccountGrade._meta.get_field(f).column for f in fields.values()]
+    columns = [_column(AccountGrade, "run")]
+    columns += [_column(AccountGrade, f) for f in fields.values()]
     insert_rows(AccountGrade._meta.db_table, columns, ((run_id, *row) for row in _rows(grades, list(GRADE_COLUMNS))))
 
 
@@ -340,9 +349,7 @@ def update_accounts(updates: pa.Table, *, user_id: int | None, reason: str) -> N
     table = _qn(Account._meta.db_table)
     with TempTable("powerkam_grading_standing", types) as standing:
         standing.fill(_rows(updates, list(UPDATE_COLUMNS)))
-        assignments = ", ".join(
-            f"{_qn(Account._meta.get_field(c).column)} = u.{_qn(c)}" for c in UPDATE_COLUMNS if c != "id"
-        )
+        assignments = ", ".join(f"{_qn(_column(Account, c))} = u.{_qn(c)}" for c in UPDATE_COLUMNS if c != "id")
         with connection.cursor() as cursor:
             cursor.execute(
                 f"UPDATE {table} SET {assignments} FROM {_qn(standing.name)} u WHERE {table}.{_qn('id')} = u.{_qn('id')}"
