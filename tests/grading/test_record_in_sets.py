@@ -185,3 +185,30 @@ def test_recording_in_sets_writes_what_the_per_account_code_wrote(base: pa.Table
     assert what_if["run"]["what_if"]
     assert what_if["run"]["baseline"] == "nothing"
     assert what_if["accounts"] == second["accounts"]  # a what-if changes no account
+
+
+def test_a_customer_row_the_model_refuses_fails_the_run_naming_it_and_writes_nothing(settings, tmp_path: Path) -> None:
+    from django.utils import translation
+
+    from grading.grading_store import customer, monthly_bills, pay_on_time, periods_ending, write_store
+    from powerkam.core.errors import ApplicationError
+
+    settings.ANALYTICS_DIR = tmp_path / "store"
+    window = periods_ending("2026-10", 12)
+    rows = [customer("GOOD"), customer("BAD", tariff="bogus_tariff"), customer("LONG", name="名" * 201)]
+    bills = [b for c in ("GOOD", "BAD", "LONG") for b in monthly_bills(c, window)]
+    write_store(settings.ANALYTICS_DIR, customers=rows, billing=bills, payments=pay_on_time(bills))
+    kept = AccountFactory(customer_id="KEPT", key_status=KeyStatus.KEY, grade="A")
+    run = services.grading_run_create(period="2026-10")
+    with translation.override("en"), pytest.raises(ApplicationError) as failed:
+        services.grading_run_execute(run=run)
+    assert "Customer BAD in the customers data cannot become a CRM account: tariff:" in failed.value.message
+    assert "bogus_tariff" in failed.value.message
+    run.refresh_from_db()
+    assert run.status == "failed"
+    assert "BAD" in run.error
+    assert list(Account.objects.values_list("customer_id", flat=True)) == ["KEPT"]
+    assert not AccountGrade.objects.exists()
+    kept.refresh_from_db()
+    assert (kept.key_status, kept.grade) == (KeyStatus.KEY, "A")
+    assert kept.history.count() == 1

@@ -21,12 +21,15 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django.db.models import DateTimeField, DecimalField, Field
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from powerkam.accounts.models import Account
 from powerkam.analytics.grading_record import BEFORE_SCHEMA, CRM_SCHEMA, GRADE_COLUMNS, UPDATE_COLUMNS
+from powerkam.core.errors import ApplicationError
 from powerkam.grading.models import AccountGrade
 
 #: Rows per ``executemany`` call on SQLite (memory stays flat whatever the number of rows).
@@ -100,9 +103,12 @@ class TempTable:
             cursor.execute(f"CREATE TEMPORARY TABLE {_qn(self.name)} ({spec})")
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        with connection.cursor() as cursor:
-            cursor.execute(f"DROP TABLE IF EXISTS {_qn(self.name)}")
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        # After an error the run's transaction is rolled back, and the table with it (a DROP in an
+        # aborted PostgreSQL transaction would only hide the error).
+        if exc_type is None:
+            with connection.cursor() as cursor:
+                cursor.execute(f"DROP TABLE IF EXISTS {_qn(self.name)}")
 
     def fill(self, rows: Iterable[Sequence[Any]]) -> None:
         insert_rows(self.name, list(self.columns), rows)
@@ -231,7 +237,14 @@ def create_accounts(customers: pa.Table, crm: pa.Table, *, user_id: int | None, 
     suspect = _suspects(customers)
     if pc.any(suspect).as_py():
         for row in customers.filter(suspect).to_pylist():
-            Account(**_master_data(row)).full_clean(validate_unique=False, validate_constraints=False)
+            try:
+                Account(**_master_data(row)).full_clean(validate_unique=False, validate_constraints=False)
+            except ValidationError as exc:
+                errors = "; ".join(f"{field}: {' '.join(messages)}" for field, messages in exc.message_dict.items())
+                raise ApplicationError(
+                    _("Customer %(customer)s in the customers data cannot become a CRM account: %(errors)s")
+                    % {"customer": row["customer_id"], "errors": errors}
+                ) from exc
     parent_ids = pc.index_in(customers["parent_id"], value_set=crm["customer_id"])
     parents = pc.take(crm["id"], parent_ids)
     values: dict[str, list[Any]] = {
