@@ -57,8 +57,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from powerkam.analytics import store
-from powerkam.analytics.io.readers import sql_literal
-from powerkam.analytics.io.writer import store_lock, write_parts_atomically
+from powerkam.analytics.io.readers import _quote, sql_literal
+from powerkam.analytics.io.writer import store_lock, write_atomically, write_parts_atomically
 from powerkam.analytics.rules import DEFAULT_RULES
 
 KIND = "settlements"
@@ -220,12 +220,38 @@ def _settle_period(
     payments = _period_source(store_dir, "payments", period) or _NO_PAYMENTS
     billing = _parquet(bills)
 
+    ranges = customer_ranges(bills, chunk_bills=chunk_bills)
+    if len(ranges) == 1:  # one query, written by DuckDB itself
+        sql = settlements_sql(billing, payments, tolerance, customers=ranges[0])
+        return _copy(con, f"SELECT * FROM ({sql}) ORDER BY {ORDER}", target)
+
     def parts() -> Iterator[pa.Table]:
-        for customers in customer_ranges(bills, chunk_bills=chunk_bills):
+        for customers in ranges:
             sql = settlements_sql(billing, payments, tolerance, customers=customers)
             yield from _batches(con, f"SELECT * FROM ({sql}) ORDER BY {ORDER}")
 
     return _write(parts(), target)
+
+
+def _copy(con: duckdb.DuckDBPyConnection, sql: str, target: Path) -> int:
+    """Write the settlements of *sql* to *target* with DuckDB (its columns cast to the schema's types)."""
+    casts = ", ".join(f"CAST({_quote(name)} AS {_SQL_TYPES[name]}) AS {_quote(name)}" for name in _SQL_TYPES)
+    return write_atomically(con, f"SELECT {casts} FROM ({sql})", target, row_group_size=ROW_GROUP_ROWS)
+
+
+#: The settlements' columns in DuckDB's types (the schema of :data:`store.DERIVED_SCHEMAS`).
+_SQL_TYPES = {
+    "customer_id": "VARCHAR",
+    "period": "VARCHAR",
+    "kwh": "DOUBLE",
+    "amount_yuan": "DECIMAL(18,2)",
+    "due_date": "DATE",
+    "paid_yuan": "DECIMAL(18,2)",
+    "settled_on": "DATE",
+    "last_paid_on": "DATE",
+    "unpaid_yuan": "DECIMAL(18,2)",
+    "payment_days": "STRUCT(paid_on DATE, day_yuan DECIMAL(18,2), paid_to_date DECIMAL(18,2))[]",
+}
 
 
 def _pointer(store_dir: Path, folder: Path, built_from: dict[str, str], tolerance: Decimal, **noted: Any) -> None:
@@ -404,7 +430,7 @@ def _settle_changes(
                 f"SELECT * FROM (SELECT * FROM {_parquet(old)} WHERE NOT ({these}) "
                 f"UNION ALL BY NAME SELECT * FROM ({fresh})) ORDER BY {ORDER}"
             )
-            _write(_batches(con, merged), folder / name)
+            _copy(con, merged, folder / name)
         else:
             os.link(old, folder / name)
 

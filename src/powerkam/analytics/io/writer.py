@@ -140,7 +140,12 @@ def store_lock(store_dir: Path) -> Iterator[None]:
 
 
 def write_atomically(
-    con: duckdb.DuckDBPyConnection, select_sql: str, path: Path, *, metadata: dict[str, str] | None = None
+    con: duckdb.DuckDBPyConnection,
+    select_sql: str,
+    path: Path,
+    *,
+    metadata: dict[str, str] | None = None,
+    row_group_size: int = 262144,
 ) -> int:
     """Write ``select_sql`` to ``path`` as Parquet beside it, fsync, rename over it; the rows written.
 
@@ -152,7 +157,7 @@ def write_atomically(
         kv = ", KV_METADATA {" + ", ".join(f"{k}: {sql_literal(v)}" for k, v in metadata.items()) + "}"
     try:
         con.execute(
-            f"COPY ({select_sql}) TO {sql_literal(tmp)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 262144{kv})"
+            f"COPY ({select_sql}) TO {sql_literal(tmp)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {int(row_group_size)}{kv})"
         )
         rows = pq.read_metadata(tmp).num_rows
         if RUN_METADATA in (metadata or {}):
@@ -210,7 +215,7 @@ def _replace(tmp: Path, path: Path) -> None:
 
 def _remove_stale_temporaries(store_dir: Path) -> None:
     """A killed import leaves its temporary file behind; the dataset itself is intact."""
-    for stale in store_dir.glob(".*.parquet.*.tmp"):
+    for stale in [*store_dir.glob(".*.parquet.*.tmp"), *store_dir.glob(".*.json.*.tmp")]:
         try:
             pid = int(stale.name.rsplit(".", 2)[-2])
         except ValueError:
@@ -227,23 +232,26 @@ def with_stored_values(
     *,
     table: str = "typed",
     view: str = "incoming",
+    stored: str | list[str] | None = None,
 ) -> str:
     """The relation to land instead of ``table``: its ``absent`` columns taken from the stored row
     with the same key (empty for a new key). ``table`` itself when nothing is absent or stored yet.
+    ``stored``: the files to look in (default: the whole dataset in place; a partitioned landing
+    names the files of the periods it lands only).
 
     A view over the dataset in place: read it before that file is replaced."""
-    source = store.dataset_source(store_dir, kind)
+    source = store.dataset_source(store_dir, kind) if stored is None else stored
     keys = KEYS[kind]
     columns = [f.name for f in SCHEMAS[kind]]
     kept = [c for c in columns if c in set(absent) and c not in keys]
-    if not kept or source is None:
+    if not kept or not source:
         return table
     join = " AND ".join(f"n.{_quote(k)} = o.{_quote(k)}" for k in keys)
     # Every column of ``table`` (also those the store does not keep, for the CRM), the kept ones stored.
     merged = "n.* REPLACE (" + ", ".join(f"o.{_quote(c)} AS {_quote(c)}" for c in kept) + ")"
     con.execute(
         f"CREATE OR REPLACE TEMP VIEW {_quote(view)} AS SELECT {merged} "
-        f"FROM {table} n LEFT JOIN read_parquet({sql_literal(source)}) o ON {join}"
+        f"FROM {table} n LEFT JOIN read_parquet({_files(source)}) o ON {join}"
     )
     return _quote(view)
 
@@ -302,6 +310,10 @@ def upsert_dataset(
         write_atomically(con, merged, path, metadata=_run_metadata(run_id, int(inserted), int(updated), int(unchanged)))
         _landed(store_dir, kind, run_id)
         return UpsertCounts(inserted=int(inserted), updated=int(updated), unchanged=int(unchanged), total=total)
+
+
+def _files(source: str | list[str]) -> str:
+    return "[" + ", ".join(sql_literal(s) for s in source) + "]" if isinstance(source, list) else sql_literal(source)
 
 
 def _run_metadata(run_id: int | None, inserted: int, updated: int, unchanged: int) -> dict[str, str] | None:
@@ -376,7 +388,12 @@ def _upsert_partitioned(
         _remove_stale_temporaries(store_dir)
         legacy = dataset_path(store_dir, kind)
         convert = not store.is_partitioned(store_dir, kind) and legacy.exists()
-        source = table if not absent else with_stored_values(con, kind, store_dir, absent, table=table)
+        source = table
+        if absent:  # the stored values of absent columns: from the files of the file's periods only
+            landing = {r[0] for r in con.execute(f"SELECT DISTINCT period FROM {table}").fetchall()}
+            files = [str(legacy)] if convert else []
+            files += [str(p) for period, p in store.partition_files(store_dir, kind).items() if period in landing]
+            source = with_stored_values(con, kind, store_dir, absent, table=table, stored=files)
         con.execute(f"CREATE OR REPLACE TEMP TABLE __landing AS SELECT {cols} FROM {source}")
         for (period,) in con.execute("SELECT DISTINCT period FROM __landing").fetchall():
             store.partition_name(period)  # refuses what is not a period before anything is written
@@ -436,8 +453,8 @@ def _upsert_partitioned(
                 if name not in written and path.parent != folder:
                     os.link(path, folder / name)
             total = sum(pq.read_metadata(p).num_rows for p in folder.glob("*.parquet"))
-            for part in folder.glob("*.parquet"):  # durable before the pointer names them
-                with part.open("rb") as fh:
+            for name in written:  # durable before the pointer names them (the linked files already are)
+                with (folder / name).open("rb") as fh:
                     os.fsync(fh.fileno())
             noted = {"inserted": inserted, "updated": updated, "unchanged": unchanged, "periods": sorted(periods)}
             if run_id is not None:
