@@ -27,7 +27,7 @@ def pay(period: str, paid_on: str, amount: str) -> dict:
 
 
 def settled_rows(store_dir: Path) -> dict[str, dict]:
-    rows = pq.read_table(store.dataset_path(store_dir, "settlements")).to_pylist()
+    rows = store.read_dataset(store_dir, "settlements").to_pylist()
     return {r["period"]: r for r in rows}
 
 
@@ -65,7 +65,7 @@ def test_each_bill_is_settled_over_all_its_payments(tmp_path):
     )
     assert rows["2026-10"]["paid_yuan"] == Decimal("300.00")
     assert rows["2026-10"]["settled_on"] == dt.date(2026, 12, 1)
-    written = pq.read_schema(store.dataset_path(store_dir, "settlements"))
+    written = pq.read_schema(store.dataset_files(store_dir, "settlements")[0])
     assert [(f.name, f.type) for f in written] == [(f.name, f.type) for f in store.DERIVED_SCHEMAS["settlements"]]
 
     # As of 2026-11-30 the top-up is not known yet: the 2026-10 bill is open, 200.00 paid.
@@ -93,7 +93,7 @@ def test_on_the_samples_settlements_equal_the_reference_path_for_every_as_of(tmp
         assert got.equals(want), as_of
     # With every payment known, the stored columns are the answer itself.
     everything = bill_settlement(reference, as_of=dt.date(2099, 12, 31)).to_pyarrow().to_pylist()
-    stored = pq.read_table(store.dataset_path(store_dir, "settlements")).to_pylist()
+    stored = store.read_dataset(store_dir, "settlements").to_pylist()
     key = ("customer_id", "period")
     assert {tuple(r[k] for k in key): (r["paid_yuan"], r["settled_on"]) for r in stored} == {
         tuple(r[k] for k in key): (r["paid_yuan"], r["settled_on"]) for r in everything
@@ -119,7 +119,7 @@ def test_a_stale_settlements_file_is_ignored(tmp_path):
     row = evaluate(tables, "2026-10").to_pylist()[0]
     assert (row["late_payments"], row["max_days_late"]) == (1, 11)
     # A missing settlements file is the same: the engine settles the bills itself.
-    store.dataset_path(store_dir, "settlements").unlink()
+    store.pointer_path(store_dir, "settlements").unlink()
     assert load_tables(ibis.duckdb.connect(), store_dir).settlements is None
 
 
@@ -140,7 +140,7 @@ def test_rules_with_another_tolerance_settle_from_the_payments(tmp_path):
 
 def test_no_billing_no_settlements(tmp_path):
     assert settlement.build_settlements(tmp_path) is None
-    assert not store.dataset_path(tmp_path, "settlements").exists()
+    assert not store.has_dataset(tmp_path, "settlements")
     assert settlement.current_tolerance(tmp_path) is None
 
 
@@ -150,7 +150,7 @@ def _rewrite(store_dir: Path, kind: str, *, sort_by: list[tuple[str, str]], row_
 
 
 def _by_bill(store_dir: Path) -> list[dict]:
-    rows = pq.read_table(store.dataset_path(store_dir, "settlements")).to_pylist()
+    rows = store.read_dataset(store_dir, "settlements").to_pylist()
     for row in rows:  # the days of a bill paid on several days come in no particular order
         row["payment_days"] = sorted(row["payment_days"], key=lambda d: d["paid_on"]) if row["payment_days"] else None
     return sorted(rows, key=lambda r: (r["customer_id"], r["period"]))
@@ -186,11 +186,15 @@ def test_settled_range_by_range_as_at_once(tmp_path):
         assert evaluate(fast, period).equals(evaluate(reference, period)), period
 
 
-def test_fully_paid_bills_first_by_period_then_the_unpaid(tmp_path):
-    """The order the engine's scans rely on to skip row groups (never for correctness)."""
+def test_one_file_per_period_its_fully_paid_bills_first_then_the_unpaid(tmp_path):
+    """The order the engine's scans rely on to skip files and row groups (never for correctness)."""
     store_dir = write_sample_store(tmp_path)
     settlement.build_settlements(store_dir)
-    rows = pq.read_table(store.dataset_path(store_dir, "settlements")).to_pylist()
-    keys = [(r["unpaid_yuan"] > 0, r["period"], r["customer_id"]) for r in rows]
-    assert keys == sorted(keys)
-    assert all(r["unpaid_yuan"] == max(Decimal("0.00"), r["amount_yuan"] - r["paid_yuan"]) for r in rows)
+    files = store.partition_files(store_dir, "settlements")
+    assert len(files) > 1
+    for period, path in files.items():
+        rows = pq.read_table(path).to_pylist()
+        assert {r["period"] for r in rows} == {period}
+        keys = [(r["unpaid_yuan"] > 0, r["customer_id"]) for r in rows]
+        assert keys == sorted(keys)
+        assert all(r["unpaid_yuan"] == max(Decimal("0.00"), r["amount_yuan"] - r["paid_yuan"]) for r in rows)

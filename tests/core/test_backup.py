@@ -401,3 +401,55 @@ def test_the_nightly_job_is_scheduled_only_with_a_backup_dir(tmp_path: Path):
         assert [p.name for p in (tmp_path / "nightly").iterdir()] == [Path(result["path"]).name]
     finally:
         schedule._JOBS.pop("core.nightly_backup", None)
+
+
+def _land(store: Path, kind: str, rows: list[tuple]) -> None:
+    import duckdb
+
+    from powerkam.analytics.io.writer import upsert_dataset
+    from powerkam.analytics.store import SCHEMAS
+
+    schema = SCHEMAS[kind]
+    columns = list(zip(*rows, strict=True))
+    table = pa.table({f.name: pa.array(list(columns[i]), f.type) for i, f in enumerate(schema)}, schema=schema)
+    with duckdb.connect() as con:
+        con.register("incoming", table)
+        upsert_dataset(con, kind, store, table="incoming")
+
+
+def test_a_store_kept_one_file_per_period_is_restored_whole_and_settles_on(
+    source: Site, empty_site: Site, tmp_path: Path
+):
+    import datetime as dt
+    from decimal import Decimal
+
+    from powerkam.analytics import settlement
+    from powerkam.analytics.store import read_dataset
+
+    store = source.store_dir
+
+    def bill(cid: str, period: str, amount: str) -> tuple:
+        return (cid, period, 100.0, None, None, None, None, None, None, Decimal(amount), dt.date(2026, 12, 1))
+
+    _land(store, "billing", [bill("C1", "2026-09", "10.00"), bill("C2", "2026-09", "20.00")])
+    _land(store, "payments", [("C1", "2026-09", dt.date(2026, 10, 5), Decimal("10.00"), 0)])
+    settlement.update_settlements(store)
+    _land(store, "billing", [bill("C1", "2026-10", "30.00")])  # a second month: one more period file
+    settlement.update_settlements(store)
+    billing, settled = read_dataset(store, "billing"), read_dataset(store, "settlements")
+    store_before = tree(store)
+
+    made = backup(tmp_path / "bk", source)
+    restored = restore(made.path, empty_site)
+
+    target = empty_site.store_dir
+    assert tree(target) == store_before
+    assert read_dataset(target, "billing").equals(billing)
+    assert read_dataset(target, "settlements").equals(settled)
+    assert settlement.current_tolerance(target) == Decimal("0.01")  # the pointers name the restored files
+    assert restored.as_dict()["datasets"]["parts/billing/2/2026-10"] == 1
+    # The restored store lands and settles on: a payment of the old bill re-settles it.
+    _land(target, "payments", [("C2", "2026-09", dt.date(2026, 11, 2), Decimal("20.00"), 0)])
+    assert settlement.update_settlements(target) == "incremental"
+    paid = {(r["customer_id"], r["period"]): r["settled_on"] for r in read_dataset(target, "settlements").to_pylist()}
+    assert paid[("C2", "2026-09")] == dt.date(2026, 11, 2)

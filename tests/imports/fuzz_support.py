@@ -32,11 +32,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
 from openpyxl import Workbook, load_workbook
 
 from powerkam.analytics.io.contract import CONTRACT, Column
-from powerkam.analytics.store import KEYS, SCHEMAS, dataset_path
+from powerkam.analytics.store import KEYS, SCHEMAS, read_dataset
 
 #: The kinds the fuzz test mutates (assignments and visits are left out: their landing appends
 #: and ends rows rather than upserting fields, which needs an oracle of its own).
@@ -636,10 +635,7 @@ def store_hashes(store: Path) -> dict[str, str]:
 
 
 def store_rows(store: Path, kind: str) -> dict[tuple[Any, ...], dict[str, Any]]:
-    path = dataset_path(store, kind)
-    if not path.exists():
-        return {}
-    rows = pq.read_table(path).to_pylist()
+    rows = read_dataset(store, kind).to_pylist()
     return {tuple(r[k] for k in KEYS[kind]): r for r in rows}
 
 

@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from powerkam.accounts.models import Account
-from powerkam.analytics.store import dataset_path
+from powerkam.analytics.store import dataset_path, dataset_source
 from powerkam.grid.models import Feeder
 from powerkam.imports.services import import_file
 from powerkam.prospects.models import Project
@@ -80,7 +80,7 @@ def test_billing_without_the_optional_kvarh_column_keeps_it(store, tmp_path):
         ),
     )
     assert (report.inserted, report.updated, report.unchanged) == (0, 0, 1)
-    path = dataset_path(store, "billing")
+    path = dataset_source(store, "billing")
     assert duckdb.sql(f"select kvarh from read_parquet('{path}')").fetchall() == [(40.0,)]
 
 

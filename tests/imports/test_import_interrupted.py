@@ -21,7 +21,7 @@ import pytest
 from django.utils import translation
 
 from powerkam.analytics.settlement import current_tolerance
-from powerkam.analytics.store import dataset_path, version_path
+from powerkam.analytics.store import dataset_source, is_current, version_path
 
 pytestmark = pytest.mark.slow
 
@@ -94,7 +94,7 @@ NOTHING = "Nothing of it landed in the store; the data is as it was before."
 CRM_BEHIND = "CRM accounts may not have been updated: import the same file again (nothing changes if they were)."
 
 
-def _amount(path: Path) -> float:
+def _amount(path: str | None) -> float:
     return float(
         duckdb.sql(f"select amount_yuan from read_parquet('{path}') where customer_id = 'C1'").fetchall()[0][0]
     )
@@ -110,7 +110,7 @@ def test_a_billing_import_killed_at_a_step_is_logged_and_repaired_by_data_check(
 
     # The log has the run from before anything landed.
     assert _runs(data)[-1]["status"] == "running"
-    assert _amount(dataset_path(store, "billing")) == (300.0 if lands else 100.0)
+    assert _amount(dataset_source(store, "billing")) == (300.0 if lands else 100.0)
 
     checked = _powerkam(data, "data", "check", "--format", "json")
     assert checked.returncode == 0, checked.stderr
@@ -124,13 +124,13 @@ def test_a_billing_import_killed_at_a_step_is_logged_and_repaired_by_data_check(
         # Its changes are in the log (not "updated 0" on a rerun) and it is a version like any landing.
         assert (run["updated"], run["unchanged"]) == (1, 1)
         assert _says(warnings, LANDED)
-        assert version_path(store, "billing", run["id"]).samefile(dataset_path(store, "billing"))
+        assert is_current(store, "billing", run["id"])
     else:
         assert _says(warnings, NOTHING)
         assert not version_path(store, "billing", run["id"]).exists()
     # The derived data agrees with the store: the settlements are current and settle the amount in place.
     assert current_tolerance(store) is not None
-    assert _amount(dataset_path(store, "settlements")) == (300.0 if lands else 100.0)
+    assert _amount(dataset_source(store, "settlements")) == (300.0 if lands else 100.0)
 
     again = _powerkam(data, "data", "check", "--format", "json")
     assert json.loads(again.stdout) == {"interrupted": [], "repaired": [], "running": []}
@@ -151,7 +151,7 @@ def test_the_next_import_reports_an_interrupted_one_and_a_rerun_is_unchanged(lan
     interrupted, last = runs[-2], runs[-1]
     assert (interrupted["status"], interrupted["updated"]) == ("interrupted", 1)  # the change is in the log
     assert last["status"] == "succeeded"
-    assert _amount(dataset_path(data / "store", "settlements")) == 300.0
+    assert _amount(dataset_source(data / "store", "settlements")) == 300.0
 
 
 def test_a_customers_import_killed_after_the_rename_leaves_the_crm_as_it_was(landed, tmp_path):
@@ -179,13 +179,13 @@ def test_a_rollback_killed_after_its_rename_is_recorded_with_its_version_and_the
 
     killed = _powerkam(data, "data", "rollback", "billing", "--to", str(first_billing["id"]), fault="after-rename")
     assert killed.returncode == -signal.SIGKILL
-    assert _amount(dataset_path(store, "billing")) == 100.0
-    assert _amount(dataset_path(store, "settlements")) == 300.0  # stale until repaired
+    assert _amount(dataset_source(store, "billing")) == 100.0
+    assert _amount(dataset_source(store, "settlements")) == 300.0  # stale until repaired
 
     report = json.loads(_powerkam(data, "data", "check", "--format", "json").stdout)
     rollback = _runs(data)[-1]
     assert (rollback["status"], rollback["restored_from_id"]) == ("interrupted", first_billing["id"])
     assert _says(report["interrupted"], LANDED)
-    assert version_path(store, "billing", rollback["id"]).samefile(dataset_path(store, "billing"))
-    assert _amount(dataset_path(store, "settlements")) == 100.0
+    assert is_current(store, "billing", rollback["id"])
+    assert _amount(dataset_source(store, "settlements")) == 100.0
     assert current_tolerance(store) is not None

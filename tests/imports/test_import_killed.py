@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from powerkam.analytics.store import dataset_source, is_current, version_path
 from tests.conftest import SAMPLES
 
 pytestmark = pytest.mark.slow
@@ -44,8 +45,10 @@ def test_killed_import_never_leaves_a_partial_dataset(tmp_path):
     _run(data_dir, "migrate", "--verbosity", "0")
     _run(data_dir, "import", "customers", str(SAMPLES / "customers.csv"))
     _run(data_dir, "import", "billing", str(SAMPLES / "billing.csv"))
-    dataset = data_dir / "store" / "billing.parquet"
-    before = duckdb.sql(f"select count(*), sum(amount_yuan) from read_parquet('{dataset}')").fetchall()
+    store = data_dir / "store"
+    before = duckdb.sql(
+        f"select count(*), sum(amount_yuan) from read_parquet('{dataset_source(store, 'billing')}')"
+    ).fetchall()
 
     customers = [
         r[0] for r in duckdb.sql(f"select customer_id from read_csv('{SAMPLES / 'customers.csv'}')").fetchall()
@@ -64,6 +67,7 @@ def test_killed_import_never_leaves_a_partial_dataset(tmp_path):
         if proc.poll() is None:
             os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
+        dataset = dataset_source(store, "billing")
         after = duckdb.sql(f"select count(*), sum(amount_yuan) from read_parquet('{dataset}')").fetchall()
         # Either the old dataset, whole, or the new one, whole — never anything in between.
         complete_new = after[0][0] == before[0][0] + len(customers) * 300
@@ -80,12 +84,10 @@ def test_killed_import_never_leaves_a_partial_dataset(tmp_path):
     # logged, and none is left "running".
     assert {status for _, status, _ in log} <= {"interrupted", "succeeded"}  # none left "running"
     # The dataset in place is the version of the last attempt that landed (or of the earlier import).
-    landed = [
-        run_id for run_id, _, _ in log if (data_dir / "store" / "versions" / "billing" / f"{run_id}.parquet").exists()
-    ]
+    landed = [run_id for run_id, _, _ in log if version_path(store, "billing", run_id).exists()]
     if "new" in outcomes:
         assert landed
-        assert (data_dir / "store" / "versions" / "billing" / f"{landed[-1]}.parquet").samefile(dataset)
+        assert is_current(store, "billing", landed[-1])
     else:
         assert not landed
         assert all(json.loads(warnings) for _, _, warnings in log)  # each says what it left

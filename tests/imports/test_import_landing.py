@@ -11,7 +11,7 @@ from django.contrib.auth.models import User
 from openpyxl import Workbook
 
 from powerkam.accounts.models import Account, Assignment
-from powerkam.analytics.store import SCHEMAS, dataset_path
+from powerkam.analytics.store import SCHEMAS, dataset_files, dataset_path, dataset_source, pointer_path
 from powerkam.grid.models import Feeder, Substation
 from powerkam.imports.selectors import data_summary
 from powerkam.imports.services import import_file
@@ -46,7 +46,7 @@ def test_store_datasets_have_the_contract_schema(store, samples):
     import_file(kind="feeders", path=samples / "feeders.csv")
     import_file(kind="outages", path=samples / "outages.csv")
     for kind in ("customers", "billing", "payments", "loads", "outages"):
-        written = pq.read_schema(dataset_path(store, kind))
+        written = pq.read_schema(dataset_files(store, kind)[0])
         assert [(f.name, f.type) for f in written] == [(f.name, f.type) for f in SCHEMAS[kind]], kind
     counts = data_summary()
     assert counts["billing"] == 6718
@@ -59,12 +59,13 @@ def test_store_datasets_have_the_contract_schema(store, samples):
 def test_reimport_changes_nothing_and_does_not_rewrite_the_file(store, samples):
     import_file(kind="customers", path=samples / "customers.csv")
     first = import_file(kind="billing", path=samples / "billing.csv")
-    path = dataset_path(store, "billing")
-    stat = path.stat()
+    pointer = pointer_path(store, "billing")
+    stat = pointer.stat()
+    files = {p: p.stat().st_ino for p in dataset_files(store, "billing")}
     second = import_file(kind="billing", path=samples / "billing.csv")
     assert (first.inserted, second.inserted, second.updated, second.unchanged) == (6718, 0, 0, 6718)
-    assert path.stat().st_mtime_ns == stat.st_mtime_ns
-    assert path.stat().st_ino == stat.st_ino
+    assert pointer.stat().st_mtime_ns == stat.st_mtime_ns
+    assert {p: p.stat().st_ino for p in dataset_files(store, "billing")} == files
 
 
 def test_upsert_replaces_rows_by_key_and_keeps_the_others(store, tmp_path, samples):
@@ -77,7 +78,7 @@ def test_upsert_replaces_rows_by_key_and_keeps_the_others(store, tmp_path, sampl
     report = import_file(kind="billing", path=path)
     assert (report.inserted, report.updated) == (1, 1)
     rows = duckdb.sql(
-        f"select period, kwh, amount_yuan from read_parquet('{dataset_path(store, 'billing')}') "
+        f"select period, kwh, amount_yuan from read_parquet('{dataset_source(store, 'billing')}') "
         "where customer_id='E001' and period in ('2025-06','2025-07','2030-01') order by period"
     ).fetchall()
     assert rows == [
@@ -95,7 +96,7 @@ def test_identical_partial_payments_are_both_kept(store, tmp_path, samples):
     )
     assert import_file(kind="payments", path=path).inserted == 2
     assert import_file(kind="payments", path=path).inserted == 0
-    total = duckdb.sql(f"select sum(amount_yuan) from read_parquet('{dataset_path(store, 'payments')}')").fetchall()
+    total = duckdb.sql(f"select sum(amount_yuan) from read_parquet('{dataset_source(store, 'payments')}')").fetchall()
     assert total == [(Decimal("2000.00"),)]
 
 
@@ -212,7 +213,7 @@ def test_lenient_spellings_that_excel_produces_are_accepted(store, tmp_path, sam
     )
     assert import_file(kind="billing", path=path).inserted == 2
     rows = duckdb.sql(
-        f"select period, kwh, amount_yuan, due_date from read_parquet('{dataset_path(store, 'billing')}') order by period"
+        f"select period, kwh, amount_yuan, due_date from read_parquet('{dataset_source(store, 'billing')}') order by period"
     ).fetchall()
     assert [(p, k, a, str(d)) for p, k, a, d in rows] == [
         ("2026-09", 10.0, Decimal("1.00"), "2026-10-15"),

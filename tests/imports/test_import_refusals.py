@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from powerkam.accounts.models import Account
-from powerkam.analytics.store import dataset_path
+from powerkam.analytics.store import dataset_path, has_dataset
 from powerkam.imports.models import ImportRun, ImportStatus
 from powerkam.imports.services import ImportRefused, import_file
 from tests.imports.conftest import write
@@ -76,7 +76,7 @@ def test_bad_period_negative_and_non_numeric_numbers_in_billing(store, tmp_path,
         (5, "amount_yuan", "-1"),
         (6, "due_date", "2026-02-30"),
     ]
-    assert not dataset_path(store, "billing").exists()
+    assert not has_dataset(store, "billing")
 
 
 def test_unknown_customer_in_billing(store, tmp_path, samples):

@@ -5,12 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 import duckdb
-import pyarrow.parquet as pq
 import pytest
 from django.core.management import call_command
 
 from powerkam.analytics import settlement
-from powerkam.analytics.store import dataset_path
+from powerkam.analytics.store import dataset_rows, dataset_source, has_dataset, pointer_path, read_dataset
 from powerkam.imports.services import import_file
 from tests.imports.conftest import write
 
@@ -18,15 +17,15 @@ pytestmark = pytest.mark.django_db
 
 
 def _settlements(store):
-    return pq.read_table(dataset_path(store, "settlements"))
+    return read_dataset(store, "settlements")
 
 
 def test_billing_then_payments_imports_rebuild_the_settlements(store, samples, tmp_path):
     import_file(kind="customers", path=samples / "customers.csv")
-    assert not dataset_path(store, "settlements").exists()
+    assert not has_dataset(store, "settlements")
 
     import_file(kind="billing", path=samples / "billing.csv")
-    bills = pq.read_metadata(dataset_path(store, "billing")).num_rows
+    bills = dataset_rows(store, "billing")
     after_billing = _settlements(store)
     assert after_billing.num_rows == bills
     assert settlement.current_tolerance(store) == Decimal("0.01")
@@ -37,8 +36,8 @@ def test_billing_then_payments_imports_rebuild_the_settlements(store, samples, t
     settled = _settlements(store)
     assert settled.num_rows == bills
     paid_to_bills = duckdb.sql(
-        f"SELECT sum(p.amount_yuan) FROM read_parquet('{dataset_path(store, 'payments')}') p "
-        f"SEMI JOIN read_parquet('{dataset_path(store, 'billing')}') b USING (customer_id, period)"
+        f"SELECT sum(p.amount_yuan) FROM read_parquet('{dataset_source(store, 'payments')}') p "
+        f"SEMI JOIN read_parquet('{dataset_source(store, 'billing')}') b USING (customer_id, period)"
     ).fetchall()[0][0]
     assert sum(settled.column("paid_yuan").to_pylist()) == paid_to_bills > 0
 
@@ -59,8 +58,8 @@ def test_data_rebuild_writes_the_settlements(store, samples, capsys):
 
     import_file(kind="customers", path=samples / "customers.csv")
     import_file(kind="billing", path=samples / "billing.csv")
-    dataset_path(store, "settlements").unlink()
+    pointer_path(store, "settlements").unlink()
     call_command("data", "rebuild", "--format", "json")
-    bills = pq.read_metadata(dataset_path(store, "billing")).num_rows
+    bills = dataset_rows(store, "billing")
     assert f'"settlements": {bills}' in capsys.readouterr().out
     assert settlement.current_tolerance(store) == Decimal("0.01")

@@ -14,7 +14,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import translation
 
-from powerkam.analytics.store import dataset_path, version_ids, version_path
+from powerkam.analytics.store import dataset_path, dataset_source, version_ids, version_path
 from powerkam.core.errors import ApplicationError
 from powerkam.imports import runs
 from powerkam.imports.models import ImportRun, ImportStatus
@@ -71,9 +71,9 @@ def test_rolling_back_billing_re_settles_the_bills(store, tmp_path):
     import_file(kind="billing", path=_billing(tmp_path, "b1.csv", "100.00"))
     good = ImportRun.objects.get(file_name="b1.csv")
     import_file(kind="billing", path=_billing(tmp_path, "b2.csv", "999.00"))
-    settlements = dataset_path(store, "settlements")
 
     def settled_amount():
+        settlements = dataset_source(store, "settlements")
         return duckdb.sql(f"select amount_yuan from read_parquet('{settlements}')").fetchall()[0][0]
 
     assert settled_amount() == 999

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -621,9 +622,7 @@ def account_payment_record(*, account: Account, as_of: dt.date | None = None, mo
 def _store_stamp(*kinds: str) -> str:
     parts = [str(settings.ANALYTICS_DIR)]
     for kind in kinds:
-        path = store.dataset_path(settings.ANALYTICS_DIR, kind)
-        stat = path.stat() if path.exists() else None
-        parts.append(f"{stat.st_mtime_ns}-{stat.st_size}" if stat else "none")
+        parts.append(store.dataset_stamp(Path(settings.ANALYTICS_DIR), kind))
     return ".".join(parts)
 
 

@@ -92,8 +92,7 @@ def connection(con: duckdb.DuckDBPyConnection | None) -> Iterator[duckdb.DuckDBP
 
 
 def source_path(store_dir: Path, kind: str) -> str | None:
-    path = store.dataset_path(store_dir, kind)
-    return str(path) if path.exists() else None
+    return store.dataset_source(store_dir, kind)
 
 
 def shift_period(period: str, months: int) -> str:

@@ -147,14 +147,18 @@ def load_tables(con: Any, store_dir: Path, *, use_settlements: bool = True) -> G
     """
     tables = {}
     for kind in ("customers", "billing", "payments"):
-        path = store.dataset_path(store_dir, kind)
-        if not path.exists():
+        source = store.dataset_source(store_dir, kind)
+        if source is None:
+            path = store.dataset_path(store_dir, kind)
             raise GradingError(f"the analytics store has no {kind} data yet ({path}); import a {kind} file first")
-        tables[kind] = con.read_parquet(str(path))
+        tables[kind] = con.read_parquet(source)
     tolerance = settlement.current_tolerance(store_dir) if use_settlements else None
     if tolerance is None:
         return GradingTables(**tables)
-    settled = con.read_parquet(str(store.dataset_path(store_dir, settlement.KIND)))
+    source = store.dataset_source(store_dir, settlement.KIND)
+    if source is None:
+        return GradingTables(**tables)
+    settled = con.read_parquet(source)
     return GradingTables(**tables, settlements=settled, settlements_tolerance=tolerance)
 
 

@@ -572,9 +572,9 @@ def consumption_comparison(
     """``{customer_id: (kWh of the months ending period, kWh of the same months a year before)}``.
 
     A side is None when any of its months has no bill (a new account, a gap in the data)."""
-    path = store.dataset_path(store_dir, "billing")
+    path = store.dataset_source(store_dir, "billing")
     ids = list(dict.fromkeys(customer_ids))
-    if not ids or not path.exists():
+    if not ids or path is None:
         return {}
     recent = (shift_period(period, -(months - 1)), period)
     earlier = (shift_period(period, -(months - 1) - 12), shift_period(period, -12))

@@ -637,8 +637,7 @@ class YearFigures:
 
 
 def _parquet(store_dir: Path, kind: str) -> str | None:
-    path = store.dataset_path(store_dir, kind)
-    return str(path) if path.exists() else None
+    return store.dataset_source(store_dir, kind)
 
 
 def year_figures(store_dir: Path, year: int, customer_ids: Iterable[str] | None = None) -> dict[str, YearFigures]:

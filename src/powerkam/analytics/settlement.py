@@ -17,17 +17,27 @@ payments are known, so ``paid_yuan`` and ``settled_on`` *are* the known-payments
 bills with a payment after ``as_of`` are settled again by the engine, from their
 ``payment_days`` (the running total on a day on or before ``as_of`` counts only known payments).
 
-``unpaid_yuan`` (max(0, amount − all payments)) and the order of the rows let the engine read only
-what a period needs: the bills are written one range of customers at a time (so settling a base
-of any size holds one range in memory, with DuckDB bounded by :data:`MEMORY_LIMIT` and spilling
-beyond it), and within a range the fully paid bills come first, by period, then the unpaid
-ones: a scan for the window's periods, or for unpaid bills, skips the other row groups by their
-statistics.
+Like billing and payments (a payment in the period of the bill it pays), the settlements are one
+file per period (:data:`powerkam.analytics.store.PARTITIONED`), so a period's bills depend on that
+period's billing and payments files only. ``unpaid_yuan`` (max(0, amount − all payments)) and the
+order of the rows let the engine read only what a period needs: a scan for the window's periods
+reads their files only, and within a file the fully paid bills come first, then the unpaid ones
+(each by customer, one range of customers at a time: settling a base of any size holds one range
+in memory, with DuckDB bounded by :data:`MEMORY_LIMIT` and spilling beyond it), so a scan for
+unpaid bills skips the other row groups by their statistics.
 
-The file's Parquet key-value metadata records what it was built from (size and mtime of the
-billing and payments files, and the tolerance): :func:`current_tolerance` tells the engine
-whether it may use it; a stale or missing file makes the engine fall back to settling every
-bill (:func:`powerkam.analytics.grading.bill_settlement`). Nothing here imports Django.
+The pointer ``settlements.json`` records what the files were built from (the billing and payments
+datasets in place then, and the tolerance): :func:`current_tolerance` tells the engine whether it
+may use them; stale or missing settlements make the engine fall back to settling every bill
+(:func:`powerkam.analytics.grading.bill_settlement`).
+
+After an import, :func:`update_settlements` settles only what changed since the settlements were
+built: it compares each period's billing and payments file with the one they were built from (a
+period's file that a landing did not touch is the very same file, hard-linked), settles a new
+period whole, and in a changed period only the bills whose billing row or payments differ, merged
+into that period's settlements; the other periods' files are linked as they are.
+:func:`build_settlements` (``powerkam data rebuild``) settles every bill again. Nothing here
+imports Django.
 """
 
 from __future__ import annotations
@@ -35,22 +45,25 @@ from __future__ import annotations
 import itertools
 import math
 import os
-from collections.abc import Iterator
+import shutil
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from powerkam.analytics import store
-from powerkam.analytics.io.readers import sql_literal
-from powerkam.analytics.io.writer import store_lock, write_parts_atomically
+from powerkam.analytics.io.readers import _quote, sql_literal
+from powerkam.analytics.io.writer import store_lock, write_atomically, write_parts_atomically
 from powerkam.analytics.rules import DEFAULT_RULES
 
 KIND = "settlements"
 #: Bump when the meaning of the columns (or their order in the file) changes: older files are then stale.
-FORMAT_VERSION = "3"
+FORMAT_VERSION = "4"
 _SOURCES = ("billing", "payments")
 
 #: Bills settled by one query: the customers are split into ranges of about this many bills
@@ -59,54 +72,40 @@ CHUNK_BILLS = 4_000_000
 #: DuckDB's memory bound while settling (beyond it, it spills to the store's ``.spill``);
 #: ``POWERKAM_DUCKDB_MEMORY_LIMIT`` overrides it, ``POWERKAM_DUCKDB_THREADS`` sets the threads.
 MEMORY_LIMIT = "1GB"
-#: Rows per Parquet row group: small enough that a period's bills of a range fill few of them.
+#: Rows per Parquet row group: small enough that the unpaid bills of a range fill few of them.
 ROW_GROUP_ROWS = 65_536
+
+_NO_PAYMENTS = (
+    "(SELECT NULL::VARCHAR AS customer_id, NULL::VARCHAR AS period, NULL::DATE AS paid_on, "
+    "NULL::DECIMAL(18,2) AS amount_yuan WHERE false)"
+)
 
 
 def fingerprint(store_dir: Path) -> dict[str, str]:
-    """What the settlements must have been built from: size and mtime (ns) of billing and payments."""
+    """What the settlements must have been built from: the billing and payments datasets in place."""
     prints = {"format": FORMAT_VERSION}
     for kind in _SOURCES:
-        try:
-            st = store.dataset_path(store_dir, kind).stat()
-        except FileNotFoundError:
-            prints[kind] = "absent"
-        else:
-            prints[kind] = f"{st.st_size}:{st.st_mtime_ns}"
+        prints[kind] = store.dataset_stamp(store_dir, kind)
     return prints
-
-
-def _metadata(path: Path) -> dict[str, str]:
-    try:
-        raw = pq.read_metadata(path).metadata or {}
-    except (FileNotFoundError, OSError):
-        return {}
-    return {k.decode(): v.decode() for k, v in raw.items() if k.startswith(b"powerkam_")}
 
 
 def current_tolerance(store_dir: Path) -> Decimal | None:
     """The tolerance the settlements were built with, if they are current; else ``None`` (missing or stale)."""
-    path = store.dataset_path(store_dir, KIND)
-    meta = _metadata(path)
-    if not meta:
+    pointer = store.read_pointer(store_dir, KIND)
+    if not pointer or "tolerance_yuan" not in pointer:
         return None
-    built_from = {key: meta.get(f"powerkam_{key}") for key in ("format", *_SOURCES)}
-    if built_from != fingerprint(store_dir) or "powerkam_tolerance_yuan" not in meta:
+    if pointer.get("built_from") != fingerprint(store_dir) or not store.partition_files(store_dir, KIND):
         return None
-    return Decimal(meta["powerkam_tolerance_yuan"])
+    return Decimal(pointer["tolerance_yuan"])
 
 
-def settlements_sql(store_dir: Path, tolerance: Decimal, *, customers: str = "true") -> str:
-    """The query that settles the bills of the *customers* (an SQL condition on ``customer_id``;
-    every bill by default) over all their payments (DuckDB SQL over the Parquet files)."""
-    billing = f"read_parquet({sql_literal(store.dataset_path(store_dir, 'billing'))})"
-    payments_path = store.dataset_path(store_dir, "payments")
-    payments = (
-        f"read_parquet({sql_literal(payments_path)})"
-        if payments_path.exists()
-        else "(SELECT NULL::VARCHAR AS customer_id, NULL::VARCHAR AS period, NULL::DATE AS paid_on, "
-        "NULL::DECIMAL(18,2) AS amount_yuan WHERE false)"
-    )
+def _parquet(path: Path | str) -> str:
+    return f"read_parquet({sql_literal(path)})"
+
+
+def settlements_sql(billing: str, payments: str, tolerance: Decimal, *, customers: str = "true") -> str:
+    """The query that settles the bills of *billing* (an SQL relation) of the *customers* (an SQL
+    condition on ``customer_id``; every bill by default) over all their payments in *payments*."""
     return f"""
         WITH daily AS (
           SELECT customer_id, period, paid_on, sum(amount_yuan) AS day_yuan
@@ -134,8 +133,11 @@ def settlements_sql(store_dir: Path, tolerance: Decimal, *, customers: str = "tr
         SELECT * EXCLUDE (payment_days), CAST(greatest(0, amount_yuan - paid_yuan) AS DECIMAL(18,2)) AS unpaid_yuan,
                payment_days
         FROM settled
-        ORDER BY unpaid_yuan > 0, TRY_CAST(replace(period, '-', '') AS INTEGER), customer_id
     """
+
+
+#: Within a period's file: the fully paid bills, then the unpaid ones, each by customer.
+ORDER = "unpaid_yuan > 0, customer_id"
 
 
 def customer_ranges(billing: Path, *, chunk_bills: int = CHUNK_BILLS) -> list[str]:
@@ -186,14 +188,87 @@ def _connect(spill: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def _batches(con: duckdb.DuckDBPyConnection, sql: str) -> Iterator[pa.Table]:
+    reader = con.sql(sql).to_arrow_reader(ROW_GROUP_ROWS)
+    for batch in reader:
+        yield pa.Table.from_batches([batch])
+
+
+def _write(parts: Iterable[pa.Table], path: Path) -> int:
+    return write_parts_atomically(parts, path, store.DERIVED_SCHEMAS[KIND], row_group_size=ROW_GROUP_ROWS)
+
+
+def _period_source(store_dir: Path, kind: str, period: str) -> str | None:
+    """The SQL relation of one period's rows of *kind* (``None``: none)."""
+    if store.is_partitioned(store_dir, kind):
+        path = store.partition_files(store_dir, kind).get(period)
+        return _parquet(path) if path else None
+    path = store.dataset_path(store_dir, kind)
+    return f"(SELECT * FROM {_parquet(path)} WHERE period = {sql_literal(period)})" if path.exists() else None
+
+
+def _settle_period(
+    con: duckdb.DuckDBPyConnection,
+    store_dir: Path,
+    period: str,
+    bills: Path,
+    tolerance: Decimal,
+    target: Path,
+    chunk_bills: int,
+) -> int:
+    """Settle every bill of one period's billing file *bills* into *target*, a range of customers at a time."""
+    payments = _period_source(store_dir, "payments", period) or _NO_PAYMENTS
+    billing = _parquet(bills)
+
+    ranges = customer_ranges(bills, chunk_bills=chunk_bills)
+    if len(ranges) == 1:  # one query, written by DuckDB itself
+        sql = settlements_sql(billing, payments, tolerance, customers=ranges[0])
+        return _copy(con, f"SELECT * FROM ({sql}) ORDER BY {ORDER}", target)
+
+    def parts() -> Iterator[pa.Table]:
+        for customers in ranges:
+            sql = settlements_sql(billing, payments, tolerance, customers=customers)
+            yield from _batches(con, f"SELECT * FROM ({sql}) ORDER BY {ORDER}")
+
+    return _write(parts(), target)
+
+
+def _copy(con: duckdb.DuckDBPyConnection, sql: str, target: Path) -> int:
+    """Write the settlements of *sql* to *target* with DuckDB (its columns cast to the schema's types)."""
+    casts = ", ".join(f"CAST({_quote(name)} AS {_SQL_TYPES[name]}) AS {_quote(name)}" for name in _SQL_TYPES)
+    return write_atomically(con, f"SELECT {casts} FROM ({sql})", target, row_group_size=ROW_GROUP_ROWS)
+
+
+#: The settlements' columns in DuckDB's types (the schema of :data:`store.DERIVED_SCHEMAS`).
+_SQL_TYPES = {
+    "customer_id": "VARCHAR",
+    "period": "VARCHAR",
+    "kwh": "DOUBLE",
+    "amount_yuan": "DECIMAL(18,2)",
+    "due_date": "DATE",
+    "paid_yuan": "DECIMAL(18,2)",
+    "settled_on": "DATE",
+    "last_paid_on": "DATE",
+    "unpaid_yuan": "DECIMAL(18,2)",
+    "payment_days": "STRUCT(paid_on DATE, day_yuan DECIMAL(18,2), paid_to_date DECIMAL(18,2))[]",
+}
+
+
+def _pointer(store_dir: Path, folder: Path, built_from: dict[str, str], tolerance: Decimal, **noted: Any) -> None:
+    store.write_pointer(store_dir, KIND, folder, built_from=built_from, tolerance_yuan=str(tolerance), **noted)
+    store.dataset_path(store_dir, KIND).unlink(missing_ok=True)  # a settlements file from before partitions
+    store.prune_parts(store_dir, KIND, keep=2)
+
+
 def build_settlements(
     store_dir: Path, *, tolerance: Decimal | None = None, chunk_bills: int = CHUNK_BILLS
 ) -> int | None:
-    """(Re)write ``settlements.parquet`` from the store's billing and payments; its row count.
+    """Settle every bill again into the ``settlements`` dataset; its row count.
 
     ``None`` (and nothing written) when the store has no billing yet. Holds the store lock, so
-    it never reads a half-landed import; the file is replaced atomically. The customers are
-    settled one range of about *chunk_bills* bills at a time (:func:`customer_ranges`).
+    it never reads a half-landed import; the dataset is replaced at once (its pointer renamed).
+    The bills of a period are settled one range of about *chunk_bills* bills at a time
+    (:func:`customer_ranges`).
     """
     store_dir = Path(store_dir)
     tolerance = DEFAULT_RULES.settlement.tolerance_yuan if tolerance is None else tolerance
@@ -201,28 +276,166 @@ def build_settlements(
         if not store.has_dataset(store_dir, "billing"):
             return None
         built_from = fingerprint(store_dir)  # before reading: a later change makes the result stale
-        meta = {f"powerkam_{k}": v for k, v in built_from.items()} | {"powerkam_tolerance_yuan": str(tolerance)}
-        path = store.dataset_path(store_dir, KIND)
-        ranges = customer_ranges(store.dataset_path(store_dir, "billing"), chunk_bills=chunk_bills)
-        # Bounded memory: spill to disk rather than hold a range's bills and payments in memory.
         spill = store_dir / ".spill"
         spill.mkdir(exist_ok=True)
+        folder = store.new_parts_dir(store_dir, KIND)
         con = _connect(spill)
         try:
-
-            def parts() -> Iterator[pa.Table]:
-                for customers in ranges:
-                    yield con.sql(settlements_sql(store_dir, tolerance, customers=customers)).to_arrow_table()
-
-            return write_parts_atomically(
-                parts(), path, store.DERIVED_SCHEMAS[KIND], metadata=meta, row_group_size=ROW_GROUP_ROWS
-            )
+            if store.is_partitioned(store_dir, "billing"):
+                rows = 0
+                for period, bills in store.partition_files(store_dir, "billing").items():
+                    target = folder / store.partition_name(period)
+                    rows += _settle_period(con, store_dir, period, bills, tolerance, target, chunk_bills)
+            else:
+                rows = _settle_single_file(con, store_dir, tolerance, folder, chunk_bills)
+            _pointer(store_dir, folder, built_from, tolerance, settled="all")
+            return rows
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
         finally:
             con.close()
 
 
+def _settle_single_file(
+    con: duckdb.DuckDBPyConnection, store_dir: Path, tolerance: Decimal, folder: Path, chunk_bills: int
+) -> int:
+    """A store from before partitions (one billing file): settled a range of customers at a time,
+    each range's bills appended to the file of their period."""
+    billing = store.dataset_path(store_dir, "billing")
+    payments_source = store.dataset_source(store_dir, "payments")
+    payments = _parquet(payments_source) if payments_source else _NO_PAYMENTS
+    schema = store.DERIVED_SCHEMAS[KIND]
+    writers: dict[str, pq.ParquetWriter] = {}
+    rows = 0
+    try:
+        for customers in customer_ranges(billing, chunk_bills=chunk_bills):
+            sql = settlements_sql(_parquet(billing), payments, tolerance, customers=customers)
+            table = con.sql(f"SELECT * FROM ({sql}) ORDER BY period, {ORDER}").to_arrow_table()
+            table = table.select(schema.names).cast(schema)
+            periods = table.column("period")
+            for period in pc.unique(periods).to_pylist():
+                part = table.filter(pc.equal(periods, period))
+                if period not in writers:
+                    writers[period] = pq.ParquetWriter(
+                        folder / store.partition_name(period), schema, compression="zstd"
+                    )
+                writers[period].write_table(part, row_group_size=ROW_GROUP_ROWS)
+                rows += part.num_rows
+    finally:
+        for writer in writers.values():
+            writer.close()
+    return rows
+
+
+def _changed(
+    con: duckdb.DuckDBPyConnection, kind: str, base: Path | None, current: Path | None, whole: set[str]
+) -> None:
+    """Note in ``__touched`` the bills of *kind*'s periods whose file differs between the *base*
+    and *current* directories (rows in one and not the other); a period only one of them has goes
+    into *whole* (settled whole, or dropped)."""
+    before = {p.stem: p for p in base.glob("*.parquet")} if base else {}
+    after = {p.stem: p for p in current.glob("*.parquet")} if current else {}
+    for period in sorted(before.keys() | after.keys()):
+        old, new = before.get(period), after.get(period)
+        if old is not None and new is not None:
+            if old.samefile(new):
+                continue
+            con.execute(
+                f"""INSERT INTO __touched SELECT DISTINCT customer_id, period FROM (
+                      (SELECT * FROM {_parquet(new)} EXCEPT ALL SELECT * FROM {_parquet(old)})
+                      UNION ALL
+                      (SELECT * FROM {_parquet(old)} EXCEPT ALL SELECT * FROM {_parquet(new)}))"""
+            )
+        elif kind == "payments" and new is not None:  # a period's first payments: its bills paid
+            con.execute(f"INSERT INTO __touched SELECT DISTINCT customer_id, period FROM {_parquet(new)}")
+        else:
+            whole.add(period)
+
+
+def update_settlements(
+    store_dir: Path, *, tolerance: Decimal | None = None, chunk_bills: int = CHUNK_BILLS
+) -> str | None:
+    """Bring the settlements up to the billing and payments in place, settling only what changed
+    since they were built (module docstring); what was done: ``"current"`` (nothing to do),
+    ``"incremental"``, ``"rebuilt"`` (no usable base: :func:`build_settlements`), or ``None`` (no billing)."""
+    store_dir = Path(store_dir)
+    tolerance = DEFAULT_RULES.settlement.tolerance_yuan if tolerance is None else tolerance
+    with store_lock(store_dir):
+        if not store.has_dataset(store_dir, "billing"):
+            return None
+        pointer = store.read_pointer(store_dir, KIND) or {}
+        built_from = fingerprint(store_dir)
+        base = pointer.get("built_from") or {}
+        usable = (
+            pointer.get("tolerance_yuan") == str(tolerance)
+            and base.get("format") == FORMAT_VERSION
+            and store.partition_files(store_dir, KIND)
+            and all(built_from[k].startswith("dir:") or built_from[k] == "absent" for k in _SOURCES)
+            and all(
+                ((base.get(k) or "").startswith("dir:") and (Path(store_dir) / base[k][4:]).is_dir())
+                or base.get(k) == "absent"
+                for k in _SOURCES
+            )
+            and built_from["billing"] != "absent"
+        )
+        if base == built_from and usable:
+            return "current"
+        if not usable:
+            build_settlements(store_dir, tolerance=tolerance, chunk_bills=chunk_bills)
+            return "rebuilt"
+        spill = store_dir / ".spill"
+        spill.mkdir(exist_ok=True)
+        con = _connect(spill)
+        folder = store.new_parts_dir(store_dir, KIND)
+        try:
+            _settle_changes(con, store_dir, base, built_from, tolerance, folder, chunk_bills)
+            _pointer(store_dir, folder, built_from, tolerance, settled="incremental")
+            return "incremental"
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        finally:
+            con.close()
+
+
+def _settle_changes(
+    con: duckdb.DuckDBPyConnection,
+    store_dir: Path,
+    base: dict[str, str],
+    built_from: dict[str, str],
+    tolerance: Decimal,
+    folder: Path,
+    chunk_bills: int,
+) -> None:
+    def directory(stamp: str) -> Path | None:
+        return Path(store_dir) / stamp[4:] if stamp.startswith("dir:") else None
+
+    con.execute("CREATE OR REPLACE TEMP TABLE __touched (customer_id VARCHAR, period VARCHAR)")
+    whole: set[str] = set()
+    for kind in _SOURCES:
+        _changed(con, kind, directory(base[kind]), directory(built_from[kind]), whole)
+    touched = {r[0]: r[1] for r in con.execute("SELECT period, count(*) FROM __touched GROUP BY period").fetchall()}
+    settled = store.partition_files(store_dir, KIND)
+    for period, bills in store.partition_files(store_dir, "billing").items():
+        name = store.partition_name(period)
+        old = settled.get(period)
+        if period in whole or old is None:
+            _settle_period(con, store_dir, period, bills, tolerance, folder / name, chunk_bills)
+        elif touched.get(period):
+            payments = _period_source(store_dir, "payments", period) or _NO_PAYMENTS
+            these = f"customer_id IN (SELECT customer_id FROM __touched WHERE period = {sql_literal(period)})"
+            fresh = settlements_sql(_parquet(bills), payments, tolerance, customers=these)
+            merged = (
+                f"SELECT * FROM (SELECT * FROM {_parquet(old)} WHERE NOT ({these}) "
+                f"UNION ALL BY NAME SELECT * FROM ({fresh})) ORDER BY {ORDER}"
+            )
+            _copy(con, merged, folder / name)
+        else:
+            os.link(old, folder / name)
+
+
 def ensure_settlements(store_dir: Path) -> bool:
-    """Rebuild the settlements unless they are current (with the default tolerance); whether it rebuilt."""
-    if current_tolerance(store_dir) == DEFAULT_RULES.settlement.tolerance_yuan:
-        return False
-    return build_settlements(store_dir) is not None
+    """Bring the settlements up to date (with the default tolerance), incrementally when they can
+    be; whether anything was settled."""
+    return update_settlements(store_dir) in {"incremental", "rebuilt"}

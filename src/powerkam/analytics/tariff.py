@@ -216,8 +216,8 @@ def read_bills(
 ) -> dict[str, list[MonthBill]]:
     """Each customer's bills of the ``months`` months ending with ``period``, oldest first."""
     ids = list(dict.fromkeys(customer_ids))
-    path = store.dataset_path(store_dir, "billing")
-    if not ids or not path.exists():
+    path = store.dataset_source(store_dir, "billing")
+    if not ids or path is None:
         return {}
     first = shift_period(period, -(months - 1))
     with duckdb.connect(":memory:") as con:
@@ -536,8 +536,8 @@ def advise(
 
 def latest_period(store_dir: Path) -> str | None:
     """The newest billing period in the store."""
-    path = store.dataset_path(store_dir, "billing")
-    if not path.exists():
+    path = store.dataset_source(store_dir, "billing")
+    if path is None:
         return None
     with duckdb.connect(":memory:") as con:
         row = con.execute("SELECT max(period) FROM read_parquet($path)", {"path": str(path)}).fetchone()

@@ -32,8 +32,11 @@ from powerkam.analytics.settlement import ensure_settlements
 from powerkam.analytics.store import (
     SCHEMAS,
     dataset_path,
+    has_dataset,
     is_current,
+    is_partitioned,
     prune_versions,
+    read_pointer,
     version_ids,
     version_path,
 )
@@ -89,7 +92,10 @@ def finish_run(run: ImportRun, status: str, **fields: Any) -> ImportRun:
 def keep_version(run: ImportRun) -> None:
     """Note on ``run`` the store version it produced (the file is linked by the writer) and prune old ones."""
     path = version_path(store_dir(), run.kind, run.pk)
-    if path.exists():
+    if path.is_dir():  # a partitioned kind: a directory of period files
+        run.version = str(path.relative_to(store_dir()))
+        run.dataset_rows = sum(pq.read_metadata(p).num_rows for p in path.glob("*.parquet"))
+    elif path.exists():
         run.version = str(path.relative_to(store_dir()))
         run.dataset_rows = pq.read_metadata(path).num_rows
     prune_versions(store_dir(), run.kind, settings.STORE_KEEP_VERSIONS)
@@ -101,8 +107,12 @@ def adopt_unversioned(kind: str) -> ImportRun | None:
     if kind not in VERSIONED_KINDS:
         return None
     path = dataset_path(store_dir(), kind)
-    if not path.exists() or any(is_current(store_dir(), kind, i) for i in version_ids(store_dir(), kind)):
+    if not has_dataset(store_dir(), kind) or any(
+        is_current(store_dir(), kind, i) for i in version_ids(store_dir(), kind)
+    ):
         return None
+    if is_partitioned(store_dir(), kind):
+        path = store_dir() / f"{kind}.json"
     mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC)
     run = start_run(kind=kind, file_name=path.name, sha256="", by=None)
     link_version(store_dir(), kind, run.pk)
@@ -269,12 +279,14 @@ def _landed_by(run: ImportRun) -> dict[str, str] | None:
     """The metadata of the dataset in place if ``run`` wrote (or restored) it, else ``None``."""
     if run.kind not in VERSIONED_KINDS:
         return None
-    path = dataset_path(store_dir(), run.kind)
-    if not path.exists():
+    if not has_dataset(store_dir(), run.kind):
         return None
     if run.restored_from_id:
         return {} if is_current(store_dir(), run.kind, run.restored_from_id) else None
-    meta = dataset_metadata(path)
+    if (pointer := read_pointer(store_dir(), run.kind)) is not None:  # a partitioned kind: its pointer notes the run
+        meta = {k: str(v) for k, v in pointer.items() if k in {"inserted", "updated", "unchanged"}}
+        return meta if str(pointer.get("run")) == str(run.pk) else None
+    meta = dataset_metadata(dataset_path(store_dir(), run.kind))
     return meta if meta.get(RUN_METADATA) == str(run.pk) else None
 
 
@@ -341,7 +353,7 @@ def repair_derived() -> list[str]:
 
     done: list[str] = []
     store = store_dir()
-    if dataset_path(store, "billing").exists():
+    if has_dataset(store, "billing"):
         try:
             if ensure_settlements(store):
                 done.append(_("Bill settlements were stale and have been rebuilt."))

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pyarrow.parquet as pq
 from django.conf import settings
 
 from powerkam.accounts.models import Account, Assignment
-from powerkam.analytics.store import STORE_KINDS, dataset_path
+from powerkam.analytics.store import STORE_KINDS, dataset_rows
 from powerkam.grid.models import Feeder
 from powerkam.prospects.models import Project
 from powerkam.staff import permissions
@@ -21,8 +20,7 @@ def data_summary() -> dict[str, int]:
     store = Path(settings.ANALYTICS_DIR)
     counts: dict[str, int] = {}
     for kind in STORE_KINDS:
-        path = dataset_path(store, kind)
-        counts[kind] = pq.ParquetFile(path).metadata.num_rows if path.exists() else 0
+        counts[kind] = dataset_rows(store, kind)
     counts["feeders"] = Feeder.objects.count()
     counts["projects"] = Project.objects.count()
     counts["staff"] = StaffProfile.objects.count()

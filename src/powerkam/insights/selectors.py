@@ -180,8 +180,7 @@ def _key_accounts() -> list[Account]:
 
 
 def _all_advice(period: str, today: dt.date, accounts: Sequence[Account]) -> dict[str, engine.Advice]:
-    path = store.dataset_path(store_dir(), "billing")
-    stamp = path.stat().st_mtime_ns if path.exists() else 0
+    stamp = store.dataset_stamp(store_dir(), "billing")
     master = Account.objects.key_accounts().aggregate(n=Count("id"), t=Max("updated_at"))
     key = (str(store_dir()), stamp, _rules_version(), master["n"], master["t"], period, today)
     with _lock:

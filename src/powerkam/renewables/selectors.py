@@ -54,8 +54,7 @@ def check_year(year: int | str | None) -> int:
         if not 2000 <= value <= 2100:
             raise ApplicationError(_("%(value)r is not a year like 2026.") % {"value": year})
         return value
-    path = store.dataset_path(store_dir(), "billing")
-    if path.exists():
+    if store.has_dataset(store_dir(), "billing"):
         from powerkam.analytics.tariff import latest_period
 
         latest = latest_period(store_dir())
