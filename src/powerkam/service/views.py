@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -90,7 +91,12 @@ def my_tickets(request: HttpRequest) -> HttpResponse:
         "status": status,
         "sees_all": sees_all,
         "kinds": TicketKind.choices,
-        "statuses": [("open", _("Open")), ("paused", _("Paused")), ("closed", _("Closed")), ("all", _("All"))],
+        "statuses": [
+            ("open", pgettext("ticket status", "Open")),
+            ("paused", _("Paused")),
+            ("closed", _("Closed")),
+            ("all", _("All")),
+        ],
         "notifications": list(selectors.notifications_for(user=user)[:20]),
         "counts": {
             state: sum(1 for r in rows if r.sla.state == state) for state in ("breached", "due_soon", "on_track")
@@ -537,7 +543,7 @@ def compliance_report(request: HttpRequest) -> HttpResponse:
                     b.due.strftime("%Y-%m-%d %H:%M") if isinstance(b.due, dt.datetime) else b.due.isoformat(),
                     b.late,
                     _unit(b.unit),
-                    _("Closed late") if b.closed else _("Open"),
+                    _("Closed late") if b.closed else pgettext("ticket status", "Open"),
                 )
                 for b in report.breaches
             ],
