@@ -25,6 +25,7 @@ from powerkam.accounts.overview import arrears_table
 from powerkam.core.errors import ApplicationError
 from powerkam.service import forms, selectors, services
 from powerkam.service.letters import render_notice_html, render_pdf
+from powerkam.service.messages import notification_text
 from powerkam.service.models import (
     Case,
     FaultInterruption,
@@ -97,12 +98,20 @@ def my_tickets(request: HttpRequest) -> HttpResponse:
             ("closed", _("Closed")),
             ("all", _("All")),
         ],
-        "notifications": list(selectors.notifications_for(user=user)[:20]),
+        "notifications": _worded(selectors.notifications_for(user=user)[:20]),
         "counts": {
             state: sum(1 for r in rows if r.sla.state == state) for state in ("breached", "due_soon", "on_track")
         },
     }
     return render(request, "service/my_tickets.html", context)
+
+
+def _worded(notes: Any) -> list[Any]:
+    """The notifications with their text in the reader's language (service/messages.py)."""
+    rows = list(notes)
+    for note in rows:
+        note.text = notification_text(note)
+    return rows
 
 
 @login_required
@@ -114,6 +123,7 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def ticket_new(request: HttpRequest) -> HttpResponse:
+    permissions.require_or_403(request.user, "service.record_request")
     form = forms.TicketCreateForm(
         request.POST or None,
         initial={"customer_id": request.GET.get("customer_id", ""), "kind": request.GET.get("kind", "")},
@@ -366,6 +376,7 @@ def notice_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def case_new(request: HttpRequest) -> HttpResponse:
+    permissions.require_or_403(request.user, "service.record_request")
     form = forms.CaseCreateForm(
         request.POST or None,
         initial={"customer_id": request.GET.get("customer_id", ""), "kind": request.GET.get("kind", "")},

@@ -41,6 +41,13 @@ class StaffProfile(models.Model):
         _("daily visit capacity"), default=3, help_text=_("How many visits this manager can make in one day.")
     )
     archived = models.BooleanField(_("archived"), default=False)
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        blank=True,
+        default="",
+        help_text=_("The language of their mail and messages; empty: the installation's. Set by the language switch."),
+    )
     history = HistoricalRecords()
 
     class Meta:
