@@ -165,3 +165,19 @@ def test_an_escalation_mails_each_person_in_their_language_and_the_inbox_follows
     inbox_zh = _page(client, team.manager.user, "/inbox/", "zh-hans")
     assert f"Breached: ticket #{ticket.pk}" not in inbox_zh
     assert f"#{ticket.pk}" in inbox_zh
+
+
+def test_a_command_speaks_the_language_asked_for(db: None) -> None:
+    """``--lang`` on every command (core/commands.py); without it, the site language."""
+    import io
+
+    from django.core.management import call_command
+
+    def is_workday(*args: str) -> str:
+        out = io.StringIO()
+        call_command("calendar", *args, "is-workday", "2026-10-01", stdout=out)
+        return out.getvalue().strip()
+
+    assert is_workday("--lang", "en") == "2026-10-01: day off · National Day"
+    assert is_workday("--lang", "zh") == "2026-10-01: 休息日 · 国庆节"
+    assert is_workday() == "2026-10-01: 休息日 · 国庆节"
