@@ -4,9 +4,12 @@ navigation menu links to; the API lives under /api/v1."""
 from django.contrib import admin
 from django.urls import include, path
 
+from powerkam.web.views import set_language
+
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's language switch, which also keeps the choice on the person's staff profile (their mail follows it)
+    path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", include(("powerkam.api.urls", "api"), namespace="api")),
     path("accounts/", include("powerkam.accounts.urls")),
     path("grading/", include("powerkam.grading.urls")),

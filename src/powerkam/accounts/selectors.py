@@ -383,11 +383,15 @@ def _filter_choices(*, user: AnyUser, sees_all: bool) -> dict[str, list[Any]]:
     assignments = Assignment.objects.filter(staff_id=OuterRef("user_id"), active=True)
     if not sees_all:
         assignments = assignments.filter(account__in=visible)
-    managers = list(
+    people = (
         StaffProfile.objects.filter(Exists(assignments), archived=False)
         .order_by("name")
-        .values_list("user__username", "name")
+        .values_list("user__username", "name", "district")
     )
+    # a pick list names a person by id, name and district (two managers may share a name)
+    managers = [
+        (username, " · ".join(p for p in (username, name, district) if p)) for username, name, district in people
+    ]
     return {"districts": districts, "industries": industries, "voltages": voltages, "managers": managers}
 
 
@@ -811,3 +815,25 @@ def account_group(*, user: AnyUser, account: Account) -> AccountGroup | None:
     none: tuple[float | None, Decimal | None] = (None, None)
     members = [GroupMember(a, *totals.get(a.customer_id, none)) for a in shown]
     return AccountGroup(head=head, members=members, hidden=len(in_group) - len(shown))
+
+
+#: At most this many accounts in a pick list (a datalist the browser filters as one types).
+PICK_LIMIT = 5000
+
+
+def account_pick_label(customer_id: str, name: str, district: str) -> str:
+    """How a pick list names an account: id, name and district — the demo alone has four accounts
+    named 示范市广电鼓楼机房."""
+    return " · ".join(part for part in (customer_id, name, district) if part)
+
+
+def account_pick_options(*, user: AnyUser, limit: int = PICK_LIMIT) -> list[tuple[str, str]]:
+    """(customer id, label) of the active accounts ``user`` may see, by customer id: the options of the
+    customer-id fields (a person never sees the name of an account outside their scope)."""
+    rows = (
+        accounts_visible_to(user)
+        .filter(archived=False)
+        .order_by("customer_id")
+        .values_list("customer_id", "name", "district")[:limit]
+    )
+    return [(cid, account_pick_label(cid, name, district)) for cid, name, district in rows]

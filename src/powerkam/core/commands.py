@@ -14,6 +14,7 @@ import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import translation
 
 from powerkam.core.errors import ApplicationError
 
@@ -52,6 +53,13 @@ class PowerKAMCommand(BaseCommand):
             default="text",
             help="Output format (text for people, json for scripts).",
         )
+        if "--lang" not in parser._option_string_actions:  # import and grade have their own --lang
+            parser.add_argument(
+                "--lang",
+                choices=["zh", "en"],
+                default=None,
+                help="Language of the text output and messages (default: the site language, Chinese).",
+            )
         return parser
 
     def run(self, *args: Any, **options: Any) -> Any:  # pragma: no cover - abstract
@@ -69,6 +77,15 @@ class PowerKAMCommand(BaseCommand):
                 self.stdout.write(text)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        """Run in the language asked for (``--lang zh|en``), else the site language, as the web pages do."""
+        lang = options.get("lang")
+        if not lang:  # the language already active: the site's, or the one a command chose (import: LANG)
+            self._handle(*args, **options)
+            return
+        with translation.override({"zh": "zh-hans"}.get(str(lang), str(lang))):
+            self._handle(*args, **options)
+
+    def _handle(self, *args: Any, **options: Any) -> None:
         fmt = options.get("format", "text")
         try:
             result = self.run(*args, **options)

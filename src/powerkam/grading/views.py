@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.middleware import HtmxDetails
 
@@ -115,7 +116,7 @@ def _roster_export(run: GradingRun, rows: Any) -> HttpResponse:
         Column(_("Share of revenue"), "percent"),
         Column(_("Late payments"), "int"),
         Column(_("Arrears (yuan)"), "money"),
-        Column(_("Change"), "text"),
+        Column(pgettext("grade change", "Change"), "text"),
         Column(_("Reasons"), "text"),
     ]
 

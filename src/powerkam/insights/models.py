@@ -140,7 +140,7 @@ class SurveyCampaign(Versioned):
 
     name = models.CharField(_("name"), max_length=200)
     starts_on = models.DateField(_("from"))
-    due_on = models.DateField(_("due"))
+    due_on = models.DateField(pgettext_lazy("deadline", "due"))
     #: grades surveyed ("A", "B", "C"); empty: every key account
     grades = models.JSONField(_("grades"), default=list, blank=True)
     created_by = models.ForeignKey(

@@ -14,6 +14,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from powerkam.core.locking import Versioned
@@ -34,7 +35,7 @@ class OutageStatus(models.TextChoices):
 
 
 class PlannedOutage(Versioned):
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(pgettext_lazy("heading", "title"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20, choices=OutageKind.choices, default=OutageKind.PLANNED)
     status = models.CharField(
         _("status"), max_length=20, choices=OutageStatus.choices, default=OutageStatus.DRAFT, db_index=True
@@ -175,7 +176,7 @@ class OutageNotice(Versioned):
 
 
 class FollowUpStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("follow-up status", "Open")
     DONE = "done", _("Done")
 
 
@@ -196,7 +197,7 @@ class OutageFollowUp(Versioned):
         related_name="outage_follow_ups",
         verbose_name=_("assignee"),
     )
-    due_on = models.DateField(_("due on"))
+    due_on = models.DateField(pgettext_lazy("deadline", "due on"))
     status = models.CharField(_("status"), max_length=10, choices=FollowUpStatus.choices, default=FollowUpStatus.OPEN)
     note = models.TextField(_("note"), blank=True)
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)

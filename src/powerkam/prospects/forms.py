@@ -11,6 +11,7 @@ from powerkam.core.locking import version_field
 from powerkam.grid.models import Feeder, Substation
 from powerkam.prospects import selectors
 from powerkam.prospects.models import Channel, Party, Project, Stage
+from powerkam.staff.selectors import person_pick_label
 from powerkam.web.widgets import DateInput
 
 
@@ -20,8 +21,7 @@ def _today() -> Any:
 
 class StaffChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
-        profile = getattr(obj, "staff", None)
-        return f"{profile.name} ({obj.username})" if profile else obj.username
+        return person_pick_label(obj)
 
 
 class FeederChoiceField(forms.ModelChoiceField):

@@ -14,13 +14,30 @@ from powerkam.web.inbox import InboxSource, Message, register
 LABEL = _("Prospects")
 
 
+def note_text(note: Any) -> str:
+    """A note worded when it is read, in the reader's language; the stored wording when its facts are gone."""
+    from django.utils.translation import gettext
+
+    from powerkam.prospects.models import NoteKind
+    from powerkam.prospects.services import fmt_number
+
+    reservation = note.reservation
+    if note.kind == NoteKind.RESERVATION_EXPIRED and reservation is not None:
+        return gettext("Reservation expired: %(kva)s kVA on %(place)s for %(project)s") % {
+            "kva": fmt_number(reservation.kva),
+            "place": reservation.place,
+            "project": note.project.name,
+        }
+    return str(note.message)
+
+
 def _recent(user: Any, limit: int) -> list[Message]:
     rows = notes_for(user=user, unread_only=False).order_by("-created_at", "-pk")[:limit]
     return [
         Message(
             "prospects",
             LABEL,
-            n.message,
+            note_text(n),
             n.created_at,
             n.read_at is not None,
             reverse("prospects:detail", args=[n.project.project_id]),

@@ -191,8 +191,8 @@ class StageChange(models.Model):
     project = models.ForeignKey(
         Project, on_delete=models.PROTECT, related_name="stage_changes", verbose_name=_("project")
     )
-    from_stage = models.CharField(_("from"), max_length=30, choices=Stage.choices, blank=True)
-    to_stage = models.CharField(_("to"), max_length=30, choices=Stage.choices)
+    from_stage = models.CharField(pgettext_lazy("stage", "from"), max_length=30, choices=Stage.choices, blank=True)
+    to_stage = models.CharField(pgettext_lazy("stage", "to"), max_length=30, choices=Stage.choices)
     on = models.DateField(_("on"))
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -224,7 +224,7 @@ class StageChange(models.Model):
 
 
 class FollowUpStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("follow-up status", "Open")
     DONE = "done", _("Done")
     CANCELLED = "cancelled", _("Cancelled")
 
@@ -234,7 +234,7 @@ class FollowUp(Versioned):
 
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="follow_ups", verbose_name=_("project"))
     title = models.CharField(_("task"), max_length=300)
-    due_on = models.DateField(_("due on"), null=True, blank=True)
+    due_on = models.DateField(pgettext_lazy("deadline", "due on"), null=True, blank=True)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -33,7 +33,7 @@ from powerkam.prospects.models import (
     WeeklyReportRun,
 )
 from powerkam.prospects.services import fmt_number, stage_log_sync
-from powerkam.staff.selectors import person_name, supervisors_to_mail
+from powerkam.staff.selectors import person_name, recipients_by_language, supervisors_to_mail
 from powerkam.web.excel import XLSX_CONTENT_TYPE, Column, Kind, Sheet, write_workbook
 
 
@@ -380,14 +380,19 @@ def weekly_report_send(*, as_of: dt.date | None = None, by: User | None = None) 
     and keep a record of it."""
     with translation.override(settings.LANGUAGE_CODE):
         report = build_weekly_report(as_of=as_of)
-        recipients = [u.email for u in supervisors_to_mail()]
-        if recipients:
-            message = EmailMessage(report.title, report_text(report), to=recipients)
-            stem = f"weekly-report-{report.as_of.isoformat()}"
-            message.attach(f"{stem}.xlsx", report_xlsx(report), XLSX_CONTENT_TYPE)
-            message.attach(f"{stem}.pdf", report_pdf(report), "application/pdf")
-            with get_connection() as connection:
-                connection.send_messages([message])
+    recipients = [u.email for u in supervisors_to_mail()]
+    messages = []
+    for language, emails in recipients_by_language(supervisors_to_mail()).items():
+        with translation.override(language):  # one mail per language the supervisors read
+            worded = build_weekly_report(as_of=as_of) if language != settings.LANGUAGE_CODE else report
+            message = EmailMessage(worded.title, report_text(worded), to=emails)
+            stem = f"weekly-report-{worded.as_of.isoformat()}"
+            message.attach(f"{stem}.xlsx", report_xlsx(worded), XLSX_CONTENT_TYPE)
+            message.attach(f"{stem}.pdf", report_pdf(worded), "application/pdf")
+            messages.append(message)
+    if messages:
+        with get_connection() as connection:
+            connection.send_messages(messages)
     return WeeklyReportRun.objects.create(
         week_start=report.week_start, as_of=report.as_of, projects=len(report.rows), recipients=recipients, by=by
     )

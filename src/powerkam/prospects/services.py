@@ -53,6 +53,7 @@ from powerkam.prospects.models import (
     StageSource,
 )
 from powerkam.staff import permissions
+from powerkam.staff.selectors import language_of
 
 # Messages the tests (and API clients) can rely on.
 MANAGERS_MISSING = gettext_lazy(
@@ -685,6 +686,28 @@ class ReleaseReport:
         }
 
 
+def _reservation_expired_text(reservation: Reservation, today: dt.date) -> tuple[str, str]:
+    """The subject and body telling a manager their project's reservation expired (active language)."""
+    project = reservation.project
+    subject = _("Reservation expired: %(kva)s kVA on %(place)s for %(project)s") % {
+        "kva": fmt_number(reservation.kva),
+        "place": reservation.place,
+        "project": project.name,
+    }
+    body = _(
+        "The capacity reservation of %(kva)s kVA on %(place)s for project %(project)s (%(id)s) was valid "
+        "until %(until)s and has been released on %(today)s. Reserve again if the project still needs it."
+    ) % {
+        "kva": fmt_number(reservation.kva),
+        "place": reservation.place,
+        "project": project.name,
+        "id": project.project_id,
+        "until": reservation.valid_until.isoformat(),
+        "today": today.isoformat(),
+    }
+    return subject, body
+
+
 def reservations_release_expired(*, today: dt.date | None = None) -> ReleaseReport:
     """Release every active reservation whose last valid day has passed, and tell the project's
     managers in the app and by email (each person once per reservation)."""
@@ -707,24 +730,10 @@ def reservations_release_expired(*, today: dt.date | None = None) -> ReleaseRepo
             report.released += 1
             report.reservations.append(reservation.pk)
             project = reservation.project
-            subject = _("Reservation expired: %(kva)s kVA on %(place)s for %(project)s") % {
-                "kva": fmt_number(reservation.kva),
-                "place": reservation.place,
-                "project": project.name,
-            }
-            body = _(
-                "The capacity reservation of %(kva)s kVA on %(place)s for project %(project)s (%(id)s) was valid "
-                "until %(until)s and has been released on %(today)s. Reserve again if the project still needs it."
-            ) % {
-                "kva": fmt_number(reservation.kva),
-                "place": reservation.place,
-                "project": project.name,
-                "id": project.project_id,
-                "until": reservation.valid_until.isoformat(),
-                "today": today.isoformat(),
-            }
             people = {p.pk: p for p in (project.primary_manager, project.secondary_manager) if p is not None}
             for person in people.values():
+                with translation.override(language_of(person)):  # their mail: in their language
+                    person_subject, person_body = _reservation_expired_text(reservation, today)
                 try:
                     with transaction.atomic():
                         note = ProspectNote.objects.create(
@@ -732,13 +741,13 @@ def reservations_release_expired(*, today: dt.date | None = None) -> ReleaseRepo
                             project=project,
                             reservation=reservation,
                             kind=NoteKind.RESERVATION_EXPIRED,
-                            message=subject[:500],
+                            message=person_subject[:500],
                         )
                 except IntegrityError:  # pragma: no cover - told already
                     continue
                 report.notified += 1
                 if person.email:
-                    outbox.append((note, EmailMessage(subject, body, to=[person.email])))
+                    outbox.append((note, EmailMessage(person_subject, person_body, to=[person.email])))
     if outbox:
         # Sent after the release is committed; a mail failure leaves the notes with emailed=False.
         with get_connection() as connection:

@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from powerkam.core.errors import ApplicationError, ConflictError
@@ -67,14 +68,14 @@ def _date_param(request: HttpRequest, name: str = "date") -> dt.date:
 # -- the pipeline --------------------------------------------------------------------------------------
 
 COLUMNS = [
-    ("project_id", _("Project id"), False),
-    ("name", _("Project"), False),
-    ("stage", _("Stage"), False),
-    ("stage_since", _("Days in stage"), True),
-    ("district", _("District"), False),
-    ("industry", _("Industry"), False),
-    ("expected_capacity_kva", _("Expected capacity"), True),
-    ("expected_energize_on", _("Expected energise date"), False),
+    ("project_id", gettext_lazy("Project id"), False),
+    ("name", gettext_lazy("Project"), False),
+    ("stage", gettext_lazy("Stage"), False),
+    ("stage_since", gettext_lazy("Days in stage"), True),
+    ("district", gettext_lazy("District"), False),
+    ("industry", gettext_lazy("Industry"), False),
+    ("expected_capacity_kva", gettext_lazy("Expected capacity"), True),
+    ("expected_energize_on", gettext_lazy("Expected energise date"), False),
 ]
 
 

@@ -30,6 +30,7 @@ from powerkam.service.models import (
     TicketStatus,
 )
 from powerkam.service.selectors import ticket_sla
+from powerkam.staff.selectors import language_of
 from powerkam.workdays.selectors import work_calendar
 
 
@@ -133,20 +134,22 @@ def escalate_tickets(
             if sla.clock == ClockKind.HOURS and not sla.milestone:
                 continue  # restored: nothing left to chase
             kind = NotificationKind.BREACHED if sla.state == clock.SlaState.BREACHED else NotificationKind.DUE_SOON
-            subject, body = _message(ticket, sla)
+            subject, _body = _message(ticket, sla)  # the timeline's record: the installation's language
             told = []
             for person in _recipients(ticket):
+                with translation.override(language_of(person)):  # the mail: the recipient's language
+                    person_subject, person_body = _message(ticket, sla)
                 try:
                     with transaction.atomic():
                         note = Notification.objects.create(
-                            user=person, ticket=ticket, kind=kind, milestone=sla.milestone, message=subject[:500]
+                            user=person, ticket=ticket, kind=kind, milestone=sla.milestone, message=person_subject[:500]
                         )
                 except IntegrityError:
                     continue  # already told about this state
                 told.append(person.get_username())
                 report.notified += 1
                 if person.email:
-                    outbox.append((note, EmailMessage(subject, body, to=[person.email])))
+                    outbox.append((note, EmailMessage(person_subject, person_body, to=[person.email])))
             if told:
                 report.tickets.append(ticket.pk)
                 TicketEvent.objects.create(

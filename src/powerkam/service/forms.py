@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from powerkam.service.models import TicketKind
+from powerkam.staff.selectors import person_pick_label
 from powerkam.web.widgets import DateInput
 
 
@@ -32,12 +33,17 @@ def _moment_field(label: Any) -> forms.DateTimeField:
     return forms.DateTimeField(label=label, initial=_now, widget=DateTimeLocalInput)
 
 
+#: A customer-id field offers the accounts the reader may see (``{% account_options %}``).
+PICK_ACCOUNT = {"list": "account-options", "autocomplete": "off", "inputmode": "numeric"}
+
+
 class TicketCreateForm(forms.Form):
     kind = forms.ChoiceField(label=_("Business"), choices=TicketKind.choices)
     customer_id = forms.CharField(
         label=_("Customer id"),
         max_length=40,
         required=False,
+        widget=forms.TextInput(attrs=PICK_ACCOUNT),
         help_text=_("Leave empty for a request without an account."),
     )
     title = forms.CharField(label=_("Title"), max_length=200)
@@ -56,7 +62,7 @@ class TicketCreateForm(forms.Form):
 
 
 class CaseCreateForm(forms.Form):
-    customer_id = forms.CharField(label=_("Customer id"), max_length=40)
+    customer_id = forms.CharField(label=_("Customer id"), max_length=40, widget=forms.TextInput(attrs=PICK_ACCOUNT))
     title = forms.CharField(label=_("Title"), max_length=200)
     accepted_on = forms.DateField(label=_("Application accepted on"), initial=_today, widget=DateInput)
     dual_supply = forms.BooleanField(label=_("Dual supply"), required=False)
@@ -69,8 +75,7 @@ class VersionedForm(forms.Form):
 
 class StaffChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
-        profile = getattr(obj, "staff", None)
-        return f"{profile.name} ({obj.username})" if profile else obj.username
+        return person_pick_label(obj)
 
 
 class TransferForm(VersionedForm):

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from powerkam.service.messages import notification_text
 from powerkam.service.selectors import notifications_for
 from powerkam.web.inbox import InboxSource, Message, register
 
@@ -20,7 +21,7 @@ def _recent(user: Any, limit: int) -> list[Message]:
         Message(
             "service",
             LABEL,
-            n.message,
+            notification_text(n),
             n.created_at,
             n.read_at is not None,
             reverse("service:ticket", args=[n.ticket_id]),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from powerkam.service.models import NoticeTemplate, Ticket
 
@@ -17,10 +18,13 @@ CJK_FONTS = '"WenQuanYi Micro Hei", "Noto Sans CJK SC", "Noto Serif CJK SC", san
 
 
 def render_notice_html(*, ticket: Ticket, template: NoticeTemplate, on: dt.date) -> str:
-    return render_to_string(
-        "service/notice_letter.html",
-        {"ticket": ticket, "template": template, "on": on, "fonts": CJK_FONTS},
-    )
+    """The letter handed to the customer: in Chinese (its template is), whatever the language of the
+    member of staff who prints it — the business's name included."""
+    with translation.override("zh-hans"):
+        return render_to_string(
+            "service/notice_letter.html",
+            {"ticket": ticket, "template": template, "on": on, "fonts": CJK_FONTS},
+        )
 
 
 def render_pdf(html: str) -> bytes:

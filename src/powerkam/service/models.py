@@ -21,6 +21,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from powerkam.accounts.models import AreaClass
@@ -229,7 +230,7 @@ class TimeLimit(models.Model):
 
 
 class CaseStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("ticket status", "Open")
     COMPLETED = "completed", _("Completed")
 
 
@@ -239,7 +240,7 @@ class Case(Versioned):
     account = models.ForeignKey(
         "accounts.Account", on_delete=models.PROTECT, related_name="service_cases", verbose_name=_("account")
     )
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(pgettext_lazy("heading", "title"), max_length=200)
     dual_supply = models.BooleanField(_("dual supply"), default=False)
     green_channel = models.BooleanField(_("green channel"), default=False)
     status = models.CharField(_("status"), max_length=20, choices=CaseStatus.choices, default=CaseStatus.OPEN)
@@ -259,7 +260,7 @@ class Case(Versioned):
 
 
 class TicketStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("ticket status", "Open")
     PAUSED = "paused", _("Paused (waiting on the customer)")
     CLOSED = "closed", _("Closed")
 
@@ -277,14 +278,14 @@ class Ticket(Versioned):
     case = models.ForeignKey(
         Case, on_delete=models.PROTECT, related_name="steps", null=True, blank=True, verbose_name=_("case")
     )
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(pgettext_lazy("heading", "title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     green_channel = models.BooleanField(_("green channel"), default=False)
     dual_supply = models.BooleanField(_("dual supply"), default=False)
 
     accepted_on = models.DateField(_("accepted on"), help_text=_("The day the request's input was accepted."))
     limit_days = models.PositiveSmallIntegerField(_("time limit (working days)"))
-    due_on = models.DateField(_("due on"), db_index=True)
+    due_on = models.DateField(pgettext_lazy("deadline", "due on"), db_index=True)
     due_provisional = models.BooleanField(
         _("due date provisional"),
         default=False,
@@ -408,10 +409,16 @@ class Transfer(models.Model):
 
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="transfers", verbose_name=_("ticket"))
     from_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("from")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=pgettext_lazy("transfer", "from"),
     )
     to_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="incoming_transfers", verbose_name=_("to")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="incoming_transfers",
+        verbose_name=pgettext_lazy("transfer", "to"),
     )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
@@ -484,7 +491,7 @@ class NoticeTemplate(models.Model):
     """The editable content of a one-time notification letter for one kind of business."""
 
     kind = models.CharField(_("business"), max_length=40, choices=TicketKind.choices, unique=True)
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(pgettext_lazy("heading", "title"), max_length=200)
     introduction = models.TextField(_("introduction"), blank=True)
     documents = models.TextField(_("documents"), help_text=_("One document the customer provides per line."))
     steps = models.TextField(_("steps"), help_text=_("One step of the process per line."))

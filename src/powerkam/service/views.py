@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from powerkam.accounts import selectors as account_selectors
@@ -24,6 +25,7 @@ from powerkam.accounts.overview import arrears_table
 from powerkam.core.errors import ApplicationError
 from powerkam.service import forms, selectors, services
 from powerkam.service.letters import render_notice_html, render_pdf
+from powerkam.service.messages import notification_text
 from powerkam.service.models import (
     Case,
     FaultInterruption,
@@ -91,8 +93,13 @@ def my_tickets(request: HttpRequest) -> HttpResponse:
         "status": status,
         "sees_all": sees_all,
         "kinds": TicketKind.choices,
-        "statuses": [("open", _("Open")), ("paused", _("Paused")), ("closed", _("Closed")), ("all", _("All"))],
-        "notifications": list(selectors.notifications_for(user=user)[:20]),
+        "statuses": [
+            ("open", pgettext("ticket status", "Open")),
+            ("paused", _("Paused")),
+            ("closed", _("Closed")),
+            ("all", _("All")),
+        ],
+        "notifications": _worded(selectors.notifications_for(user=user)[:20]),
         "counts": {
             state: sum(1 for r in rows if r.sla.state == state) for state in ("breached", "due_soon", "on_track")
         },
@@ -100,6 +107,14 @@ def my_tickets(request: HttpRequest) -> HttpResponse:
         "bulk_form": forms.BulkTicketForm(),
     }
     return render(request, "service/my_tickets.html", context)
+
+
+def _worded(notes: Any) -> list[Any]:
+    """The notifications with their text in the reader's language (service/messages.py)."""
+    rows = list(notes)
+    for note in rows:
+        note.text = notification_text(note)
+    return rows
 
 
 @login_required
@@ -193,6 +208,7 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def ticket_new(request: HttpRequest) -> HttpResponse:
+    permissions.require_or_403(request.user, "service.record_request")
     form = forms.TicketCreateForm(
         request.POST or None,
         initial={"customer_id": request.GET.get("customer_id", ""), "kind": request.GET.get("kind", "")},
@@ -445,6 +461,7 @@ def notice_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def case_new(request: HttpRequest) -> HttpResponse:
+    permissions.require_or_403(request.user, "service.record_request")
     form = forms.CaseCreateForm(
         request.POST or None,
         initial={"customer_id": request.GET.get("customer_id", ""), "kind": request.GET.get("kind", "")},
@@ -622,7 +639,7 @@ def compliance_report(request: HttpRequest) -> HttpResponse:
                     b.due.strftime("%Y-%m-%d %H:%M") if isinstance(b.due, dt.datetime) else b.due.isoformat(),
                     b.late,
                     _unit(b.unit),
-                    _("Closed late") if b.closed else _("Open"),
+                    _("Closed late") if b.closed else pgettext("ticket status", "Open"),
                 )
                 for b in report.breaches
             ],

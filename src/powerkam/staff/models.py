@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 
@@ -24,7 +25,7 @@ class StaffProfile(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="staff", verbose_name=_("user")
     )
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=100)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     district = models.CharField(_("district"), max_length=100, blank=True)
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.MANAGER)
@@ -40,6 +41,13 @@ class StaffProfile(models.Model):
         _("daily visit capacity"), default=3, help_text=_("How many visits this manager can make in one day.")
     )
     archived = models.BooleanField(_("archived"), default=False)
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        blank=True,
+        default="",
+        help_text=_("The language of their mail and messages; empty: the installation's. Set by the language switch."),
+    )
     history = HistoricalRecords()
 
     class Meta:

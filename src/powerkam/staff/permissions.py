@@ -111,3 +111,12 @@ def require(user: AnyUser | None, action: str, obj: Any = None, message: str | N
     """Raise :class:`NotAllowed` unless ``can(user, action, obj)``."""
     if not can(user, action, obj):
         raise NotAllowed(message or _message(action), {"action": action})
+
+
+def require_or_403(user: AnyUser | None, action: str, obj: Any = None) -> None:
+    """For a page: answer 403 with the action's message unless ``can(user, action, obj)`` (a viewer who
+    opens an entry form's address is refused before seeing it, not after submitting)."""
+    from django.core.exceptions import PermissionDenied
+
+    if not can(user, action, obj):
+        raise PermissionDenied(_message(action))

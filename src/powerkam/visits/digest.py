@@ -7,12 +7,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from powerkam.staff.models import Role, StaffProfile
+from powerkam.staff.selectors import language_of
 from powerkam.visits.selectors import MyWork, my_visits_and_followups
 
 
@@ -79,15 +79,15 @@ def send_weekly_digests(*, today: dt.date | None = None) -> DigestReport:
     managers = StaffProfile.objects.filter(archived=False, role=Role.MANAGER, user__is_active=True).select_related(
         "user"
     )
-    with translation.override(settings.LANGUAGE_CODE):
-        for profile in managers.order_by("user__username"):
-            if not profile.user.email:
-                report.skipped_without_email.append(profile.username)
-                continue
+    for profile in managers.order_by("user__username"):
+        if not profile.user.email:
+            report.skipped_without_email.append(profile.username)
+            continue
+        with translation.override(language_of(profile.user)):  # each manager's digest in their language
             work = my_visits_and_followups(profile.user, today)
             subject, body = digest_message(name=profile.name, work=work)
-            messages.append(EmailMessage(subject, body, to=[profile.user.email]))
-            report.recipients.append(profile.username)
+        messages.append(EmailMessage(subject, body, to=[profile.user.email]))
+        report.recipients.append(profile.username)
     if messages:
         with get_connection() as connection:
             report.sent = connection.send_messages(messages) or 0

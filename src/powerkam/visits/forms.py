@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from powerkam.accounts.models import Account, Contact
+from powerkam.staff.selectors import person_pick_label
 
 
 class DateInput(forms.DateInput):
@@ -34,8 +35,7 @@ def staff_users() -> Any:
 
 class StaffChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
-        profile = getattr(obj, "staff", None)
-        return f"{profile.name} ({obj.username})" if profile else obj.username
+        return person_pick_label(obj)
 
 
 class ContactChoiceField(forms.ModelMultipleChoiceField):
@@ -136,7 +136,11 @@ class FollowUpCloseForm(forms.Form):
 
 
 class ReassignForm(forms.Form):
-    customer_id = forms.CharField(label=_("Customer id"), max_length=40)
+    customer_id = forms.CharField(
+        label=_("Customer id"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"list": "account-options", "autocomplete": "off", "inputmode": "numeric"}),
+    )
     to_user = StaffChoiceField(label=_("New primary manager"), queryset=User.objects.none())
     seen = forms.IntegerField(widget=forms.HiddenInput, min_value=0, required=False)
 

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from powerkam.core.locking import Versioned
@@ -31,7 +32,7 @@ class VisitSource(models.TextChoices):
 
 class VisitStatus(models.TextChoices):
     COMPLETED = "completed", _("Completed")
-    PLANNED = "planned", _("Planned")
+    PLANNED = "planned", pgettext_lazy("visit status", "Planned")
 
 
 class VisitQuerySet(models.QuerySet["Visit"]):
@@ -177,7 +178,7 @@ class LateReason(models.TextChoices):
 
 
 class PlannedStatus(models.TextChoices):
-    PLANNED = "planned", _("Planned")
+    PLANNED = "planned", pgettext_lazy("visit status", "Planned")
     COMPLETED = "completed", _("Completed")
 
 
@@ -229,7 +230,7 @@ class PlannedVisit(Versioned):
 
 
 class FollowUpStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("follow-up status", "Open")
     DONE = "done", _("Done")
     CANCELLED = "cancelled", _("Cancelled")
 

@@ -157,6 +157,7 @@ def _planned(request: HttpRequest, pk: int) -> PlannedVisit:
 def planned_move(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     planned = _planned(request, pk)
     user = _user(request)
+    permissions.require_or_403(user, "visits.change_visits", planned.account)
     error = ""
     if request.method == "POST":
         form = forms.MoveForm(request.POST)
@@ -261,6 +262,7 @@ def due_export(request: HttpRequest) -> HttpResponse:
 def visit_new(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     customer_id = request.GET.get("customer_id") or request.POST.get("customer_id") or ""
+    permissions.require_or_403(user, "visits.change_visits")
     if not customer_id:
         rows = selectors.visits_due(user=user, as_of=timezone.localdate())
         return render(request, "visits/pick_account.html", {"rows": rows, "offline_strings": offline_strings()})
@@ -268,6 +270,7 @@ def visit_new(request: HttpRequest) -> HttpResponse:
         account = account_get(user=user, customer_id=customer_id)
     except (Account.DoesNotExist, AccountNotVisible):
         raise Http404(_("No such account (or you may not see it).")) from None
+    permissions.require_or_403(user, "visits.change_visits", account)
     planned: PlannedVisit | None = None
     if request.GET.get("planned") or request.POST.get("planned"):
         planned = _planned(request, int(request.GET.get("planned") or request.POST.get("planned") or 0))

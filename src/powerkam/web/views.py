@@ -128,3 +128,16 @@ def inbox_count(request: HttpRequest) -> HttpResponse:
 def inbox_read(request: HttpRequest) -> HttpResponse:
     inbox.mark_all_read(request.user)
     return redirect("inbox")
+
+
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's ``set_language`` (a POST from the top bar's switch), remembering a signed-in person's choice
+    so that their mail and messages sent by jobs come in that language too."""
+    from django.views.i18n import set_language as django_set_language
+
+    from powerkam.staff.selectors import language_remember
+
+    response = django_set_language(request)
+    if request.method == "POST" and request.user.is_authenticated:
+        language_remember(request.user, request.POST.get("language", ""))
+    return response

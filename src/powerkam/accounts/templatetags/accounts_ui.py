@@ -44,3 +44,14 @@ def account_link(context: template.Context, account: Any) -> SafeString:
     if openable is None or account.pk in openable:
         return format_html('<a href="{}">{}</a>', reverse("accounts:detail", args=[account.customer_id]), account.name)
     return SafeString(conditional_escape(account.name))
+
+
+@register.inclusion_tag("accounts/_account_options.html", takes_context=True)
+def account_options(context: template.Context) -> dict[str, Any]:
+    """``<datalist id="account-options">`` of the accounts the reader may see, labelled id · name ·
+    district; a customer-id field points at it with ``list="account-options"``."""
+    from powerkam.accounts.selectors import account_pick_options
+
+    request = context.get("request")
+    user = getattr(request, "user", None) or context.get("user")
+    return {"options": account_pick_options(user=user) if user is not None else []}

@@ -14,3 +14,11 @@ def person(user: Any) -> str:
         return "—"
     profile = getattr(user, "staff", None)
     return profile.name if profile is not None else user.get_username()
+
+
+@register.filter(name="note_text")
+def note_text_filter(note: Any) -> str:
+    """A project note in the reader's language (prospects/inbox.py)."""
+    from powerkam.prospects.inbox import note_text
+
+    return note_text(note)

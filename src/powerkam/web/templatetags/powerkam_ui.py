@@ -134,3 +134,13 @@ def get_item(mapping: Any, key: Any) -> Any:
         return mapping.get(key, "")
     except AttributeError:
         return ""
+
+
+@register.simple_tag
+def page_numbers(page: Any) -> list[int | None]:
+    """The page numbers a pager shows: the first and last, two either side of the current one, and
+    None for each gap (shown as "…"): 1 2 3 4 5 … 9 on page 3 of 9."""
+    return [
+        n if isinstance(n, int) else None
+        for n in page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
+    ]

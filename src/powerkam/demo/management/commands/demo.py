@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from powerkam.core.commands import PowerKAMCommand
 from powerkam.demo.selectors import demo_logins
@@ -112,7 +113,7 @@ class Command(PowerKAMCommand):
 
     @staticmethod
     def _logins_table(logins: list[dict[str, Any]]) -> str:
-        headers = (_("username"), _("name"), _("role"), _("password"))
+        headers = (_("username"), pgettext("person", "name"), _("role"), _("password"))
         keys = ("username", "name", "role", "password")
         table = [headers, *[tuple(str(row[k]) for k in keys) for row in logins]]
 
