@@ -186,3 +186,18 @@ def test_an_account_loaded_in_bulk_has_an_empty_history_not_an_error(client: Cli
     response = client.get("/accounts/BULK1/history/")
     assert response.status_code == 200
     assert "暂无变更记录" in response.content.decode()
+
+
+def test_the_older_bills_are_rendered_when_asked_for(manager: Client, store_dir: Path) -> None:
+    """Most visits read the last year: the payments section renders 12 bills and the older ones only
+    when the "show older bills" fold-out asks for them (the section again, with them shown)."""
+    write_dataset(store_dir, "billing", monthly_bills("E100", last_period="2026-10", months=36))
+    first = manager.get("/accounts/E100/payments/").content.decode()
+    assert len(re.findall(r'data-period="\d{4}-\d{2}"', first)) == 12
+    assert 'class="older-bills"' not in first
+    assert 'hx-get="/accounts/E100/payments/?older=1"' in first
+    asked = manager.get("/accounts/E100/payments/?older=1").content.decode()
+    assert len(re.findall(r'data-period="\d{4}-\d{2}"', asked)) == 36
+    older = asked[asked.index('class="older-bills"') :]
+    assert len(re.findall(r'data-period="\d{4}-\d{2}"', older)) == 24
+    assert "data-older-bills open" in asked

@@ -307,7 +307,8 @@ def account_load(request: HttpRequest, customer_id: str) -> HttpResponse:
 def account_payments(request: HttpRequest, customer_id: str) -> HttpResponse:
     account = _get_account(request, customer_id)
     record = selectors.account_payment_record(account=account)
-    return render(request, "accounts/detail.html#payments", {"account": account, "record": record})
+    context = {"account": account, "record": record, "older": request.GET.get("older") == "1"}
+    return render(request, "accounts/detail.html#payments", context)
 
 
 @login_required
