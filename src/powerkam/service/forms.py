@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth.models import User
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from powerkam.service.models import TicketKind
 from powerkam.staff.selectors import person_pick_label
@@ -92,8 +93,12 @@ class BulkTicketForm(forms.Form):
     """The ticket list's bulk bar (the selected tickets are ``selected`` values, read by web.bulk)."""
 
     action = forms.ChoiceField(
-        label=_("Action"),
-        choices=[("transfer", _("Transfer")), ("close", _("Close")), ("export", _("Export to Excel"))],
+        label=pgettext_lazy("bulk", "Action"),
+        choices=[
+            ("transfer", _("Transfer")),
+            ("close", pgettext_lazy("ticket", "Close")),
+            ("export", _("Export to Excel")),
+        ],
     )
     to_user = StaffChoiceField(
         label=_("Hand over to"),
