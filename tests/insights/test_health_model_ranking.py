@@ -77,7 +77,7 @@ def test_the_service_ranks_by_the_model_when_one_is_in_use_and_by_the_score_othe
     assert [s.account.customer_id for s in before.rows] == _by_score()
     live = health.key_account_health(user=snapped.supervisor.user)
     assert live.ranking.by == "score"
-    assert [r.account.customer_id for r in live.rows if r.account.customer_id in BY_MODEL][0] == "E200"
+    assert next(r.account.customer_id for r in live.rows if r.account.customer_id in BY_MODEL) == "E200"
 
     _with_model(snapped)
     assert health.ranking() == health.Ranking("probability", VERSION)
@@ -118,7 +118,9 @@ def test_the_page_says_how_it_ranks_in_both_languages_and_keeps_the_sort(snapped
     # by the rule score: the choice stays in the URL, the filter form and the Excel link
     page = en.get("/insights/health/?sort=score&grade=").content.decode()
     assert _names(page) == _by_score()
-    assert _sentence(page).startswith(f"Ranked by the rule score, as chosen; the probability of loss of the model {VERSION}")
+    assert _sentence(page).startswith(
+        f"Ranked by the rule score, as chosen; the probability of loss of the model {VERSION}"
+    )
     assert '<input type="hidden" name="sort" value="score">' in page
     assert "export.xlsx?sort=score" in page
     # computed now, the morning's probabilities still rank

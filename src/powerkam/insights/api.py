@@ -179,7 +179,9 @@ class HealthOut(Schema):
     model_version: str = ""
 
 
-def health_out(account: Account, found: Any, *, probability: float | None = None, model_version: str = "") -> dict[str, Any]:
+def health_out(
+    account: Account, found: Any, *, probability: float | None = None, model_version: str = ""
+) -> dict[str, Any]:
     return {
         "customer_id": account.customer_id,
         "name": account.name,
