@@ -158,5 +158,5 @@ def test_the_morning_snapshot_keeps_the_models_probability_beside_the_rule_score
     assert live.probability == one.probability  # the same model and history as the 360 panel
     listing = client.get("/insights/health/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "流失概率（模型）" in listing
-    assert f"今晨流失模型 {version}" in listing
+    assert f"按模型流失概率排序（模型 {version}）" in listing  # the model ranks the list (docs/health.md "Ranking")
     assert f"{round(100 * one.probability, 1)}%" in listing  # type: ignore[operator]

@@ -174,9 +174,14 @@ class HealthOut(Schema):
     parts: dict[str, float | None]
     consumption_change: float | None
     reasons: list[InsightsReasonOut]
+    #: the churn model's probability of loss of this morning's snapshot (None: no model in use, or none for it)
+    probability: float | None = None
+    model_version: str = ""
 
 
-def health_out(account: Account, found: Any) -> dict[str, Any]:
+def health_out(
+    account: Account, found: Any, *, probability: float | None = None, model_version: str = ""
+) -> dict[str, Any]:
     return {
         "customer_id": account.customer_id,
         "name": account.name,
@@ -185,12 +190,26 @@ def health_out(account: Account, found: Any) -> dict[str, Any]:
         "parts": found.parts,
         "consumption_change": found.consumption_change,
         "reasons": [dataclasses.asdict(r) for r in found.reasons],
+        "probability": probability,
+        "model_version": model_version,
     }
+
+
+def health_row_out(row: health.HealthRow) -> dict[str, Any]:
+    return health_out(row.account, row.health, probability=row.probability, model_version=row.model_version)
+
+
+class RankingOut(Schema):
+    #: "probability" (the model's, highest first; accounts without one after, by rule score) or "score"
+    by: str
+    #: the model whose probabilities today's snapshot keeps; "" when the rules are in use
+    model_version: str
 
 
 class HealthReportOut(Schema):
     period: str | None
     counts: dict[str, int]
+    ranking: RankingOut
     accounts: list[HealthOut]
 
 
@@ -229,18 +248,29 @@ def health_report(
     grade: str = "",
     reason: str = "",
     strategy: str = "",
+    sort: str = "",
 ) -> dict[str, Any]:
     """The key accounts the caller sees, computed now; the health page's filters (``manager`` a user
     id, ``grade`` A/B/C, ``reason`` any of the account's reason codes, ``strategy`` the best-ranked
-    strategy's code). An unknown value: 400 naming it."""
+    strategy's code). Ranked by the churn model's probability when this morning's snapshot has one
+    (``sort=score``: by the rule score); ``ranking`` says which. An unknown value: 400 naming it."""
     filters = health.HealthFilters.from_query(
-        {"risk": risk, "district": district, "manager": manager, "grade": grade, "reason": reason, "strategy": strategy}
+        {
+            "risk": risk,
+            "district": district,
+            "manager": manager,
+            "grade": grade,
+            "reason": reason,
+            "strategy": strategy,
+            "sort": sort,
+        }
     )
     report = health.key_account_health(user=request.user, filters=filters)
     return {
         "period": report.period,
         "counts": dict(report.counts),
-        "accounts": [health_out(r.account, r.health) for r in report.rows],
+        "ranking": {"by": report.ranking.by, "model_version": report.ranking.model_version},
+        "accounts": [health_row_out(r) for r in report.rows],
     }
 
 

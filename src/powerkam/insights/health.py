@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from itertools import pairwise
+from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
@@ -196,10 +197,58 @@ class HealthRow:
         return None if self.probability is None else round(100 * self.probability, 1)
 
 
+#: How the health lists rank: by the churn model's probability (when the morning's snapshot has one) or
+#: by the rule score (docs/health.md, "Ranking").
+SORTS = ("probability", "score")
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """How a health list is ranked, for the sentence above it: ``by`` "probability" (``model_version``
+    the model that gave them) or "score" (``model_version`` "": no model in use — or "score" asked for
+    while one is, then ``model_version`` names it so the page can offer it back)."""
+
+    by: str = "score"
+    model_version: str = ""
+
+    @property
+    def model_in_use(self) -> bool:
+        return bool(self.model_version)
+
+
+def model_in_use(today: dt.date | None = None) -> str:
+    """The version of the model whose probabilities today's snapshot keeps, "" when none (the rules)."""
+    today = today or timezone.localdate()
+    found = (
+        HealthSnapshot.objects.filter(taken_on=today)
+        .exclude(probability=None)
+        .order_by("-model_version")
+        .values_list("model_version", flat=True)
+        .first()
+    )
+    return found or ""
+
+
+def ranking(sort: str = "", today: dt.date | None = None) -> Ranking:
+    """The ranking of the health lists: by the model's probability when today's snapshot has one and
+    ``sort`` is not "score"; otherwise by the rule score."""
+    version = model_in_use(today)
+    return Ranking("probability" if version and sort != "score" else "score", version)
+
+
+def probability_order(rows: list[HealthRow]) -> list[HealthRow]:
+    """``rows`` ranked by the model: highest probability first, those without one after, by rule score."""
+    return sorted(
+        rows,
+        key=lambda r: (r.probability is None, -(r.probability or 0.0), r.health.score, r.account.customer_id),
+    )
+
+
 @dataclass(frozen=True)
 class HealthReport:
     period: str | None
     rows: list[HealthRow]
+    ranking: Ranking = Ranking()
 
     def count(self, risk: str) -> int:
         return sum(1 for r in self.rows if r.health.risk == risk)
@@ -229,6 +278,7 @@ class HealthFilters:
     grade: str = ""
     reason: str = ""  # any of the account's reasons, not only the main one
     strategy: str = ""  # the best-ranked strategy
+    sort: str = ""  # "probability" / "score"; "" the default: the model's probability when one is in use
 
     @classmethod
     def from_query(cls, params: Mapping[str, str]) -> HealthFilters:
@@ -239,7 +289,7 @@ class HealthFilters:
             return str(params.get(name) or "").strip()
 
         manager = get("manager")
-        found = cls(get("risk"), get("district"), None, get("grade"), get("reason"), get("strategy"))
+        found = cls(get("risk"), get("district"), None, get("grade"), get("reason"), get("strategy"), get("sort"))
         if manager:
             if not manager.isdigit():
                 raise ApplicationError(_("Unknown manager %(value)r.") % {"value": manager})
@@ -253,6 +303,8 @@ class HealthFilters:
         codes = [x.code for x in strategies_engine.DEFAULT_RULES.strategies]
         if found.strategy and found.strategy not in codes:
             raise ApplicationError(_("Unknown strategy %(value)r.") % {"value": found.strategy})
+        if found.sort and found.sort not in SORTS:
+            raise ApplicationError(_("Unknown sort %(value)r: probability or score.") % {"value": found.sort})
         return found
 
     @property
@@ -337,7 +389,23 @@ def key_account_health(
             return found[0].strategy if found else ""
 
         kept = [h for h in kept if best(h) == filters.strategy]
-    return HealthReport(period=period, rows=[HealthRow(by_id[h.customer_id], h) for h in kept])
+    rows = [HealthRow(by_id[h.customer_id], h) for h in kept]
+    ranked = ranking(filters.sort, today)
+    if ranked.model_in_use:  # the model's probabilities of this morning beside the scores computed now
+        scored = dict(
+            HealthSnapshot.objects.filter(taken_on=today)
+            .exclude(probability=None)
+            .values_list("account_id", "probability")
+        )
+        rows = [
+            replace(r, probability=scored.get(r.account.pk), model_version=ranked.model_version)
+            if r.account.pk in scored
+            else r
+            for r in rows
+        ]
+        if ranked.by == "probability":
+            rows = probability_order(rows)
+    return HealthReport(period=period, rows=rows, ranking=ranked)
 
 
 def account_health(*, account: Account, today: dt.date | None = None) -> engine.Health:
@@ -608,6 +676,7 @@ class SnapshotReport:
     rows: QuerySet[HealthSnapshot]
     #: the same with every risk level (the counts and the charts)
     every_level: QuerySet[HealthSnapshot] | None = None
+    ranking: Ranking = Ranking()
 
     @staticmethod
     def row(snapshot: HealthSnapshot) -> HealthRow:
@@ -662,8 +731,12 @@ def snapshot_report(
     visible = accounts_visible_to(user).key_accounts()
     every_level = filters.snapshots(HealthSnapshot.objects.filter(taken_on=today, account__in=visible), with_risk=False)
     by_risk = dict(every_level.values_list("risk").annotate(n=Count("id")).values_list("risk", "n"))
-    rows = filters.snapshots(every_level).select_related("account").order_by("score", "account__customer_id")
-    return SnapshotReport(today, [(r, by_risk.get(r, 0)) for r in engine.RISKS], rows, every_level)
+    ranked = ranking(filters.sort, today)
+    order: list[Any] = ["score", "account__customer_id"]
+    if ranked.by == "probability":  # highest first; accounts without one after, by rule score
+        order = [F("probability").desc(nulls_last=True), *order]
+    rows = filters.snapshots(every_level).select_related("account").order_by(*order)
+    return SnapshotReport(today, [(r, by_risk.get(r, 0)) for r in engine.RISKS], rows, every_level, ranked)
 
 
 # ---- the health page's charts -------------------------------------------------------------------------

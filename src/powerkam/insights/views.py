@@ -238,7 +238,7 @@ def health_export(request: HttpRequest) -> HttpResponse:
         Column(_("What to do"), "text"),
         Column(_("Recommended strategy"), "text"),
     ]
-    with_model = snapshot is not None and snapshot.rows.exclude(probability=None).exists()
+    with_model = health.model_in_use() != ""
     if with_model:
         headers.insert(5, Column(_("Probability of loss (model)"), "percent"))
 
@@ -314,7 +314,8 @@ def health_report(request: HttpRequest) -> HttpResponse:
         context["rising"] = health.risk_rising(user=request.user)
         context["rising_days"] = health.RISING_DAYS
         context["churn_card"] = churn.latest_card()
-        context["model_in_list"] = snapshot is not None and snapshot.rows.exclude(probability=None).exists()
+        context["ranking"] = snapshot.ranking if snapshot is not None else context["report"].ranking  # type: ignore[attr-defined]
+        context["model_in_list"] = context["ranking"].model_in_use  # type: ignore[attr-defined]
     except ApplicationError as exc:
         context["problem"] = exc.message
     context["districts"] = selectors.districts(user=request.user)
@@ -577,8 +578,10 @@ def _my_risk_html(request: HttpRequest) -> str:
             context["rows"] = [snapshot.row(s) for s in snapshot.rows.exclude(risk="low")[:8]]
             context["total"] = sum(n for _risk, n in snapshot.counts)
             context["snapshot_day"] = snapshot.day
+            context["ranking"] = snapshot.ranking
         else:
             report = health.key_account_health(user=request.user)
+            context["ranking"] = report.ranking
             context["rows"] = [r for r in report.rows if r.health.risk != "low"][:8]
             context["total"] = len(report.rows)
     except ApplicationError as exc:

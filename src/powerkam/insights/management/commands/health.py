@@ -1,7 +1,7 @@
 """``powerkam health``: health score and churn risk of the key accounts (docs/health.md).
 
 powerkam health [--risk high|medium|low] [--district D] [--manager USER] [--grade A|B|C]
-                [--reason CODE] [--strategy CODE] [--limit N] [--format json]
+                [--reason CODE] [--strategy CODE] [--sort probability|score] [--limit N] [--format json]
 powerkam health --customer CUSTOMER_ID [--format json]
 powerkam health --snapshot          record today's health of every key account (the worker does it each morning)
 powerkam health --rising            key accounts whose risk rose in the last 30 days
@@ -22,7 +22,7 @@ from powerkam.analytics.health import RISKS
 from powerkam.core.commands import PowerKAMCommand
 from powerkam.core.errors import ApplicationError
 from powerkam.insights import churn, health
-from powerkam.insights.api import health_out
+from powerkam.insights.api import health_out, health_row_out
 
 
 class Command(PowerKAMCommand):
@@ -36,6 +36,12 @@ class Command(PowerKAMCommand):
         parser.add_argument("--grade", default="", help="A, B or C.")
         parser.add_argument("--reason", default="", help="A reason code, e.g. arrears_overdue (any of the account's).")
         parser.add_argument("--strategy", default="", help="The best-ranked strategy's code, e.g. payment_plan.")
+        parser.add_argument(
+            "--sort",
+            default="",
+            choices=["", *health.SORTS],
+            help="probability (the model's, the default when one is in use) or score (the rule score).",
+        )
         parser.add_argument("--limit", type=int, default=50)
         parser.add_argument("--snapshot", action="store_true", help="Record today's health of every key account.")
         parser.add_argument("--rising", action="store_true", help="Key accounts whose risk rose in 30 days.")
@@ -90,13 +96,15 @@ class Command(PowerKAMCommand):
                 "grade": options["grade"],
                 "reason": options["reason"],
                 "strategy": options["strategy"],
+                "sort": options["sort"],
             }
         )
         report = health.key_account_health(user=None, filters=filters)
         return {
             "period": report.period,
             "counts": dict(report.counts),
-            "accounts": [health_out(r.account, r.health) for r in report.rows[: max(options["limit"], 0)]],
+            "ranking": {"by": report.ranking.by, "model_version": report.ranking.model_version},
+            "accounts": [health_row_out(r) for r in report.rows[: max(options["limit"], 0)]],
         }
 
     def render_text(self, result: Any) -> str:
@@ -129,7 +137,15 @@ class Command(PowerKAMCommand):
         lines = []
         if "counts" in result:
             lines.append(", ".join(f"{risk}: {n}" for risk, n in result["counts"].items()))
+        if "ranking" in result:
+            by = result["ranking"]
+            lines.append(
+                _("Ranked by the model's probability of loss (model %(v)s)") % {"v": by["model_version"]}
+                if by["by"] == "probability"
+                else _("Ranked by the rule score")
+            )
         for r in rows:
             why = "; ".join(f"{x['code']} (-{x['points']})" for x in r["reasons"][:3])
-            lines.append(f"{r['customer_id']}  {r['name']}  {r['score']:.0f}  {r['risk']}  {why}")
+            chance = "" if r.get("probability") is None else f"  p={100 * r['probability']:.1f}%"
+            lines.append(f"{r['customer_id']}  {r['name']}  {r['score']:.0f}  {r['risk']}{chance}  {why}")
         return "\n".join(lines)
