@@ -9,8 +9,8 @@ import datetime as dt
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
-from factories import StaffFactory
 
+from factories import StaffFactory
 from powerkam.staff.models import Role
 from powerkam.visits.models import PlannedVisit, VisitPlan
 from tests.visits.helpers import key_account
