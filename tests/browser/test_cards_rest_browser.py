@@ -1,5 +1,5 @@
 """The last lists that were plain tables on a phone (issue 19, part 1): the visit follow-ups, the grading
-runs and a run's changes. At 390 px each row is a card — the title across the card's width, the id
+runs and a run's changes, the key accounts in arrears. At 390 px each row is a card — the title across the card's width, the id
 and the badge under it, the figures with their labels — and nothing scrolls sideways."""
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 NEED = "客户希望在年底检修前核对两路电源的切换方案并安排一次现场联合演练"
 TEXT = {
-    "zh": {"key_accounts": "大客户", "credit": "信用分", "done": "已完成"},
-    "en": {"key_accounts": "Key accounts", "credit": "Credit score", "done": "Done"},
+    "zh": {"key_accounts": "大客户", "credit": "信用分", "done": "已完成", "owed": "欠费"},
+    "en": {"key_accounts": "Key accounts", "credit": "Credit score", "done": "Done", "owed": "Owed"},
 }
 
 
@@ -66,7 +66,7 @@ def _no_sideways_scroll(page: Page) -> None:
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_followups_runs_and_a_runs_changes_are_cards_on_a_phone(
+def test_followups_runs_changes_and_arrears_are_cards_on_a_phone(
     browser: Browser, live_server: Any, lists: GradingRun, screenshots: Path, lang: str
 ) -> None:
     text = TEXT[lang]
@@ -119,7 +119,16 @@ def test_followups_runs_and_a_runs_changes_are_cards_on_a_phone(
     _no_sideways_scroll(page)
     page.screenshot(path=str(screenshots / f"cards-rest-{lang}-run-changes.png"), full_page=True)
 
+    # The key accounts in arrears: the account as the title, what is owed and how late as figures.
+    page.goto(f"{base}/service/arrears/")
+    first = _is_card(page, "[data-testid=arrears-table]")
+    expect(first.locator(".cell-title")).to_contain_text("示范钢铁有限公司")
+    assert text["owed"] in _label(first.locator(".cell-figure").first)
+    _no_sideways_scroll(page)
+    page.screenshot(path=str(screenshots / f"cards-rest-{lang}-arrears.png"), full_page=True)
+
     # On a desktop the same pages are tables with their headers.
+    page.goto(f"{base}/grading/runs/{lists.pk}/")
     page.set_viewport_size(VIEWPORTS["desktop"])
     expect(page.locator("[data-testid=changes-table] thead th").first).to_be_visible()
     expect(page.locator("[data-testid=changes-table] tbody tr").first).to_have_css("display", "table-row")
