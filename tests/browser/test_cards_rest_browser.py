@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from factories import Team
+from factories import Team, write_dataset
 from powerkam.grading.models import AccountGrade, Change, GradingRun
+from powerkam.renewables import services as renewables
 from powerkam.visits.models import FollowUp
 from tests.browser.test_charts_map_browser import _graded
 from tests.browser.test_web_flow import VIEWPORTS, log_in
@@ -21,14 +22,33 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 NEED = "客户希望在年底检修前核对两路电源的切换方案并安排一次现场联合演练"
 TEXT = {
-    "zh": {"key_accounts": "大客户", "credit": "信用分", "done": "已完成", "owed": "欠费"},
-    "en": {"key_accounts": "Key accounts", "credit": "Credit score", "done": "Done", "owed": "Owed"},
+    "zh": {"key_accounts": "大客户", "credit": "信用分", "done": "已完成", "owed": "欠费", "obligation": "应消纳量"},
+    "en": {
+        "key_accounts": "Key accounts",
+        "credit": "Credit score",
+        "done": "Done",
+        "owed": "Owed",
+        "obligation": "Obligation",
+    },
 }
 
 
 @pytest.fixture
-def lists(demo_team: Team) -> GradingRun:
+def lists(demo_team: Team, store_dir: Path) -> GradingRun:
     _graded(demo_team.accounts)
+    # E100 with its own PV against a 2024 weight of Fujian (as tests/renewables): one row of quota figures.
+    write_dataset(
+        store_dir,
+        "generation",
+        [
+            {"customer_id": "E100", "period": f"2024-{m:02d}", "technology": "pv", "installed_kw": 9_000.0,
+             "mode": "self_use", "generated_kwh": 10_000_000 / 12, "self_consumed_kwh": 10_000_000 / 12,
+             "exported_kwh": 0.0}
+            for m in range(1, 13)
+        ],
+    )  # fmt: skip
+    renewables.rules_set(rules_toml='province = "福建"')
+    renewables.weight_set(province="福建", year=2024, party_type="market_user", total_weight="15.8%", source="发改能源")
     run = GradingRun.objects.get(period="2026-10")
     AccountGrade.objects.filter(run=run, account__customer_id="E100").update(change=Change.UP, previous_grade="B")
     AccountGrade.objects.filter(run=run, account__customer_id="E200").update(change=Change.JOINED)
@@ -126,6 +146,15 @@ def test_followups_runs_changes_and_arrears_are_cards_on_a_phone(
     assert text["owed"] in _label(first.locator(".cell-figure").first)
     _no_sideways_scroll(page)
     page.screenshot(path=str(screenshots / f"cards-rest-{lang}-arrears.png"), full_page=True)
+
+    # Renewables: the account as the title, its obligation, shortfall and cost as figures.
+    page.goto(f"{base}/renewables/?year=2024")
+    first = _is_card(page, "[data-testid=renewables]")
+    expect(first.locator(".cell-title")).to_contain_text("示范钢铁有限公司")
+    expect(first.locator(".cell-figure")).to_have_count(3)
+    assert text["obligation"] in _label(first.locator(".cell-figure").first)
+    _no_sideways_scroll(page)
+    page.screenshot(path=str(screenshots / f"cards-rest-{lang}-renewables.png"), full_page=True)
 
     # On a desktop the same pages are tables with their headers.
     page.goto(f"{base}/grading/runs/{lists.pk}/")
