@@ -22,13 +22,21 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 NEED = "客户希望在年底检修前核对两路电源的切换方案并安排一次现场联合演练"
 TEXT = {
-    "zh": {"key_accounts": "大客户", "credit": "信用分", "done": "已完成", "owed": "欠费", "obligation": "应消纳量"},
+    "zh": {
+        "key_accounts": "大客户",
+        "credit": "信用分",
+        "done": "已完成",
+        "owed": "欠费",
+        "obligation": "应消纳量",
+        "manager": "客户经理",
+    },
     "en": {
         "key_accounts": "Key accounts",
         "credit": "Credit score",
         "done": "Done",
         "owed": "Owed",
         "obligation": "Obligation",
+        "manager": "Manager",
     },
 }
 
@@ -155,6 +163,18 @@ def test_followups_runs_changes_and_arrears_are_cards_on_a_phone(
     assert text["obligation"] in _label(first.locator(".cell-figure").first)
     _no_sideways_scroll(page)
     page.screenshot(path=str(screenshots / f"cards-rest-{lang}-renewables.png"), full_page=True)
+
+    # Visit compliance's overdue accounts and the reassignment list: account, grade, manager.
+    for url, table, shot in (
+        ("/visits/compliance/", "[data-testid=overdue-table]", "overdue"),
+        ("/visits/reassign/", "[data-testid=reassign-table]", "reassign"),
+    ):
+        page.goto(f"{base}{url}")
+        first = _is_card(page, table)
+        expect(first.locator(".cell-badge .badge")).to_be_visible()
+        assert text["manager"] in _label(first.locator(".cell-figure").first)
+        _no_sideways_scroll(page)
+        page.screenshot(path=str(screenshots / f"cards-rest-{lang}-{shot}.png"), full_page=True)
 
     # On a desktop the same pages are tables with their headers.
     page.goto(f"{base}/grading/runs/{lists.pk}/")
