@@ -10,6 +10,8 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
+from factories import StaffFactory
+from powerkam.staff.models import Role
 from powerkam.visits.models import PlannedVisit, VisitPlan
 from tests.visits.helpers import key_account
 
@@ -54,3 +56,22 @@ def test_the_view_can_be_chosen_and_an_unknown_one_is_ignored(client: Client, su
     odd = client.get("/visits/?month=2026-11&view=<b>").content.decode()
     assert "cal-forced" not in odd
     assert "cal-hidden" not in odd
+
+
+def test_the_agenda_offers_log_and_move_only_to_a_role_that_may_record_visits(
+    client: Client, manager: User, crowded: None
+) -> None:
+    """A viewer reads the agenda but meets no button that would refuse them (issue 19, part 7)."""
+    viewer = StaffFactory(role=Role.VIEWER, name="赵敏", user__username="viewer").user
+    client.force_login(viewer)
+    html = client.get("/visits/?month=2026-11&view=agenda", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    agenda = html[html.index('data-testid="cal-agenda"') :]
+    assert agenda.count('class="agenda-item') == 6  # the viewer does see the day's visits
+    assert "/visits/new/" not in agenda
+    assert "/move/" not in agenda
+    assert "Log a visit" not in html
+    client.force_login(manager)
+    mine = client.get("/visits/?month=2026-11&view=agenda", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    agenda = mine[mine.index('data-testid="cal-agenda"') :]
+    assert agenda.count("/visits/new/?customer_id=") == 6
+    assert agenda.count("/move/") == 6

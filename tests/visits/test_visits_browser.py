@@ -46,7 +46,11 @@ def test_log_a_visit_on_a_phone(browser: Browser, live_server: Any, transactiona
     page.fill("#id_topics", "二期生产线用电计划")
     page.locator(".stars label", has_text="4").click()
     page.fill("#id_needs-0-text", "新增一台2000kVA变压器")
-    page.select_option("#id_needs-0-owner", label="王工程师 (tech)")
+    # pick lists name a person "user name · name · district" (staff.selectors.person_pick_label)
+    owner = page.locator("#id_needs-0-owner option", has_text="王工程师")
+    expect(owner).to_have_count(1)
+    expect(owner).to_contain_text("tech")
+    page.select_option("#id_needs-0-owner", value=owner.get_attribute("value"))
     page.fill("#id_needs-0-due_on", "2026-11-30")
     page.set_input_files("#id_attachments", str(photo))
     # One-handed: the form fits the screen's width, the save button sits within thumb reach.

@@ -9,7 +9,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from powerkam.service import selectors
-from powerkam.service.models import TicketStatus
+from powerkam.service.models import TicketKind, TicketStatus
 from powerkam.web.dashboard import Figures, Tile, register
 
 #: Seconds the figures are kept (a supervisor's whole area: ~1 s on 100,000 accounts).
@@ -47,6 +47,15 @@ def service_figures(user: Any, today: dt.date) -> Figures:
     }
 
 
+def localize_figures(figures: Figures) -> Figures:
+    """The business types' labels in the reader's language: the figures are cached per user, not per
+    language, so a label kept with them would be in the language of whoever asked first."""
+    return {
+        **figures,
+        "kinds": [{**k, "label": str(TicketKind(k["kind"]).label)} for k in figures.get("kinds", [])],
+    }
+
+
 def register_tiles() -> None:
     register(
         Tile(
@@ -56,5 +65,6 @@ def register_tiles() -> None:
             service_figures,
             order=30,
             cache_seconds=CACHE_SECONDS,
+            localize=localize_figures,
         )
     )

@@ -107,7 +107,6 @@ def plan_calendar(request: HtmxHttpRequest) -> HttpResponse:
         },
         "plan_form": forms.PlanForm(initial={"first_day": dt.date(year, month, 1), "last_day": dt.date(year, 12, 31)}),
         "can_plan": selectors.user_is_supervisor(user),
-        "can_edit": permissions.can(user, "visits.change_visits"),
         "weekday_labels": [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")],
         # "" shows the month grid on a wide screen and the day-by-day agenda on a phone (issue 19)
         "view": view,

@@ -49,6 +49,9 @@ class Tile:
     cache_seconds: int = 0
     #: computed for every user by the morning's preparation and kept for the day (see the module)
     prepared: bool = False
+    #: figures → the same figures with their labels in the reader's language, applied after the cache
+    #: (cached figures were computed in whichever language asked first; issue 19, one language a page)
+    localize: Callable[[Figures], Figures] | None = None
 
 
 #: How long a prepared tile's figures are kept (the day is in the key: never past the day's end).
@@ -99,11 +102,17 @@ def tile_figures(t: Tile, user: Any, today: dt.date, *, fresh: bool = False) -> 
     if seconds and not fresh:
         cached = cache.get(key)
         if cached is not None:
-            return cast(TileFigures, cached)
+            return _localized(t, cast(TileFigures, cached))
     found = TileFigures(t.figures(user, today), timezone.now())
     if seconds:
         cache.set(key, found, seconds)
-    return found
+    return _localized(t, found)
+
+
+def _localized(t: Tile, found: TileFigures) -> TileFigures:
+    if t.localize is None or found.figures is None:
+        return found
+    return TileFigures(t.localize(found.figures), found.computed_at)
 
 
 def _prepare_tiles(request: Any, today: dt.date) -> None:
