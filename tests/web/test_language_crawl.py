@@ -8,7 +8,7 @@ Chinese and in English. It fails on
 * a link that answers 403 or 404 to the person it is shown to (a button for something their role may
   not do);
 * an entry form shown to the viewer (read-only: the only forms left are the language switch, logging
-  out and their own calendar-feed link).
+  out, their own calendar-feed link and exporting a selection of a list).
 
 The demo is the ordinary ``demo build`` (a small province) plus what a day's work adds to it: a
 ticket handed over between two managers, a planned outage with its notices, the escalation job's
@@ -36,6 +36,9 @@ ROLES = ("admin", "supervisor", "manager", "planner", "viewer")
 LANGUAGES = ("zh-hans", "en")
 #: Forms every signed-in person has: the language switch, logging out, their own calendar-feed link.
 PERSONAL_FORMS = ("/i18n/setlang/", "/logout/", "/visits/feed/")
+#: Forms that read, not enter: exporting a selection of a list (a POST only because a selection can be
+#: long). The viewer may export what they may read; no other bulk action may be offered to them.
+EXPORT_FORMS = ("/accounts/bulk/", "/prospects/export/", "/visits/records/export.xlsx")
 
 
 def _a_days_work() -> None:
@@ -133,7 +136,9 @@ def test_every_page_of_every_role_is_in_one_language_and_offers_only_what_the_ro
                 texts, _links = parse(html, page_language)
                 found += [f"{url}: {text!r}" for text in sorted(set(foreign_strings(texts, page_language, data)))]
                 if role == "viewer":
-                    forms = [a for a in _post_forms(html) if a and not a.startswith(PERSONAL_FORMS)]
+                    forms = [a for a in _post_forms(html) if a and not a.startswith(PERSONAL_FORMS + EXPORT_FORMS)]
+                    actions = set(re.findall(r'name="action" value="([^"]*)"', html)) - {"export"}
+                    forms += [f"bulk action {a}" for a in sorted(actions)]
                     forms += ["(this page)" for a in _post_forms(html) if not a and not url.startswith("/visits/feed/")]
                     found += [f"{url}: entry form {a}" for a in forms]
             if not found:
