@@ -43,7 +43,11 @@ def test_create_transfer_accept_close(browser: Browser, live_server: Any, transa
     expect(page.locator("[data-testid=due]")).to_have_text("2026-10-16")
     expect(page.locator("[data-testid=owner]")).to_have_text("李经理")
 
-    page.locator("[data-testid=transfer-form] select").select_option(label="王经理 (second)")
+    # pick lists name a person "user name · name · district" (staff.selectors.person_pick_label)
+    to_second = page.locator("[data-testid=transfer-form] select option", has_text="王经理")
+    expect(to_second).to_have_count(1)
+    expect(to_second).to_contain_text("second")
+    page.locator("[data-testid=transfer-form] select").select_option(value=to_second.get_attribute("value"))
     page.locator("[data-testid=transfer-form] button").click()
     expect(page.locator("[data-testid=pending-transfer]")).to_be_visible()
     expect(page.locator("[data-testid=owner]")).to_have_text("李经理")  # still responsible until accepted
