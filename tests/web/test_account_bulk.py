@@ -125,3 +125,35 @@ def test_the_list_page_offers_and_runs_the_bulk_actions_by_role(client: Client, 
     assert _primary(team, "E101") == "m01"
     client.post("/accounts/bulk/", {"action": "reassign", "to_user": "m02", "selected": ["E101", "E300"]})
     assert (_primary(team, "E101"), _primary(team, "E300")) == ("m02", "m02")
+
+
+def test_the_bulk_bar_is_kept_and_follows_staff_and_campaigns_at_once(client: Client, team: Team) -> None:
+    """The bar is rendered once per version of the accounts, the campaigns, the user's rights and the
+    language (a supervisor's lists every manager): a new manager or campaign shows at the next visit."""
+    from factories import StaffFactory
+    from powerkam.staff.models import Role
+
+    client.force_login(team.supervisor.user)
+    html = client.get("/accounts/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<option value="m02">王强 (m02)</option>' in html
+    assert "m03" not in html
+    assert 'name="campaign"' not in html  # no campaign running yet
+
+    StaffFactory(user__username="m03", name="周杰", role=Role.MANAGER, supervisor=team.supervisor)
+    campaign = insight_services.campaign_launch(
+        name="A级满意度", starts_on=dt.date(2026, 10, 1), due_on=dt.date(2026, 12, 31), grades=["A"], by=team.supervisor.user
+    )
+    html = client.get("/accounts/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<option value="m03">周杰 (m03)</option>' in html
+    assert "A级满意度" in html
+    zh = client.get("/accounts/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "新的主客户经理…" in zh  # each language its own bar
+    assert "New primary manager…" not in zh
+    insight_services.campaign_archive(campaign=campaign, by=team.supervisor.user)
+    assert "A级满意度" not in client.get("/accounts/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    # The viewer sees the same accounts as the supervisor but may not reassign: never the supervisor's bar.
+    client.force_login(team.viewer.user)
+    html = client.get("/accounts/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'value="reassign"' not in html
+    assert 'value="export"' in html

@@ -201,3 +201,22 @@ def test_the_older_bills_are_rendered_when_asked_for(manager: Client, store_dir:
     older = asked[asked.index('class="older-bills"') :]
     assert len(re.findall(r'data-period="\d{4}-\d{2}"', older)) == 24
     assert "data-older-bills open" in asked
+
+
+def test_the_add_contact_form_is_the_same_in_each_language_and_shows_its_errors(manager: Client) -> None:
+    """The empty form's fields are rendered once per process and language (the same for every account):
+    each language gets its own labels, and a form sent back with a mistake shows the mistake and
+    what was typed, not the kept empty form."""
+    zh = manager.get("/accounts/E100/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    en = manager.get("/accounts/E101/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<label for="id_name">姓名</label>' in zh
+    assert '<label for="id_name">Name</label>' in en
+    assert 'name="influence"' in zh
+    assert 'name="influence"' in en
+    sent_back = manager.post(
+        "/accounts/E100/contacts/",
+        {"name": "刘工", "role": "electrician", "influence": "medium", "email": "not-an-address"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    ).content.decode()
+    assert "Enter a valid email address." in sent_back
+    assert 'value="刘工"' in sent_back

@@ -24,7 +24,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, Count, Exists, F, OrderBy, OuterRef, Prefetch, Q, Value, When
+from django.db.models import Count, Exists, F, OrderBy, OuterRef, Prefetch, Q
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -436,14 +436,12 @@ def account_managers(*, account: Account) -> list[ManagerRow]:
 def account_contacts(*, account: Account) -> list[Contact]:
     """The account's people as a stakeholder map reads: most influential first, the decision maker
     before the other roles, then by name."""
-    influence = Case(
-        *(When(influence=level, then=Value(i)) for i, level in enumerate(InfluenceLevel.values)),
-        default=Value(len(InfluenceLevel.values)),
-    )
-    role = Case(
-        *(When(role=r, then=Value(i)) for i, r in enumerate(ContactRole.values)), default=Value(len(ContactRole.values))
-    )
-    return list(account.contacts.filter(archived=False).order_by(influence, role, "name"))
+    influence = {level: i for i, level in enumerate(InfluenceLevel.values)}
+    role = {r: i for i, r in enumerate(ContactRole.values)}
+    # An account has a handful of contacts: the database orders them by name (its collation), and a
+    # stable sort puts them by influence and role — cheaper than two CASE expressions to compile.
+    by_name = account.contacts.filter(archived=False).order_by("name")
+    return sorted(by_name, key=lambda c: (influence.get(c.influence, len(influence)), role.get(c.role, len(role))))
 
 
 @dataclass(frozen=True)

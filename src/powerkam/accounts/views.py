@@ -7,6 +7,7 @@ fragments so the header shows at once.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
@@ -19,6 +20,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
@@ -57,21 +59,47 @@ def account_list(request: HtmxHttpRequest) -> HttpResponse:
     table = _account_table(request, filters, version)
     if request.htmx:
         return HttpResponse(table)
-    context = {"form": form, "sort": filters.sort, "table": table, "bulk": _bulk_choices(request)}
+    context = {"form": form, "sort": filters.sort, "table": table, "bulk_bar": _bulk_bar(request, version)}
     return render(request, "accounts/list.html", context)
 
 
-def _bulk_choices(request: HttpRequest) -> dict[str, Any]:
+def _bulk_bar(request: HttpRequest, version: str) -> SafeString:
+    """The list's bulk bar, rendered once per version of the accounts (the managers it offers are
+    staff profiles, in that version), of the survey campaigns, and per user and language: a
+    supervisor's bar lists every manager, and rendering it was a third of their list's time. It holds
+    no form token (the bulk form before the table does)."""
+    from powerkam.core.stamps import tables_stamp
+    from powerkam.insights.models import SurveyCampaign
+
+    may = _bulk_permissions(request)
+    stamp = f"{version}:{tables_stamp(SurveyCampaign)}"
+    name = "bulk-bar:" + ":".join(sorted(k for k, allowed in may.items() if allowed))
+    key = selectors.list_fragment_key(name, user=request.user, version=stamp, query="")
+    html = cache.get(key)
+    if html is None:
+        bulk = _bulk_choices(request, may)
+        html = render_to_string("accounts/list.html#bulk_bar", {"bulk": bulk}, request=request)
+        cache.set(key, html, selectors.LIST_CACHE_SECONDS)
+    return mark_safe(html)  # noqa: S308 - rendered by our own template above
+
+
+def _bulk_permissions(request: HttpRequest) -> dict[str, bool]:
+    return {
+        "reassign": permissions.can(request.user, "accounts.reassign"),
+        "campaigns": permissions.can(request.user, "insights.run_campaigns"),
+    }
+
+
+def _bulk_choices(request: HttpRequest, may: dict[str, bool]) -> dict[str, Any]:
     """What the list's bulk bar offers this person: reassigning (supervisors) and the running survey
     campaigns (those who run them); everyone may export the selection."""
     from powerkam.insights.campaigns import campaigns
     from powerkam.visits.selectors import staff_managers
 
-    can_reassign = permissions.can(request.user, "accounts.reassign")
     return {
-        "can_reassign": can_reassign,
-        "managers": list(staff_managers().order_by("user__username")) if can_reassign else [],
-        "campaigns": list(campaigns()) if permissions.can(request.user, "insights.run_campaigns") else [],
+        "can_reassign": may["reassign"],
+        "managers": list(staff_managers().order_by("user__username")) if may["reassign"] else [],
+        "campaigns": list(campaigns()) if may["campaigns"] else [],
     }
 
 
@@ -164,11 +192,12 @@ def _account_table(request: HttpRequest, filters: selectors.AccountFilters, vers
 
 
 def prepare_list(request: HttpRequest) -> None:
-    """What the list's first page reads for ``request.user`` (filter choices, count, the table's HTML)
-    into the cache, for the morning's preparation of "My work" (:mod:`powerkam.web.prepare`)."""
+    """What the list's first page reads for ``request.user`` (filter choices, count, the table's and the
+    bulk bar's HTML) into the cache, for the morning's preparation of "My work" (:mod:`powerkam.web.prepare`)."""
     version = selectors.accounts_version()
     _form, filters = _filters(request, version)
     _account_table(request, filters, version)
+    _bulk_bar(request, version)
 
 
 def _columns() -> list[tuple[str, str, bool]]:
@@ -247,6 +276,20 @@ def _get_account(request: HttpRequest, customer_id: str) -> Account:
         raise Http404(_("No account with this customer id.")) from None
 
 
+@functools.lru_cache(maxsize=8)
+def _empty_contact_fields(language: str) -> SafeString:
+    """The empty "Add a contact" form's fields, rendered once per process and language: the same for
+    every account (the account is in the form's action, outside the fields), and Django's widget
+    templates make rendering a form the costliest part of the 360 page. A new release starts new
+    processes, so the HTML follows the form's code; a bound form (with errors) renders as usual."""
+    html = render_to_string("accounts/detail.html#contact_fields", {"contact_form": ContactForm()})
+    return mark_safe(html)  # noqa: S308 - rendered by our own template above
+
+
+def empty_contact_fields() -> SafeString:
+    return _empty_contact_fields(get_language())
+
+
 @login_required
 @require_GET
 def account_detail(request: HttpRequest, customer_id: str) -> HttpResponse:
@@ -259,6 +302,7 @@ def account_detail(request: HttpRequest, customer_id: str) -> HttpResponse:
         "feeders": selectors.account_feeders(account=account),
         "can_edit": permissions.can(request.user, "accounts.change_account", account),
         "contact_form": ContactForm(),
+        "empty_contact_fields": empty_contact_fields(),
         "industry_label": INDUSTRY_LABELS.get(account.industry, account.industry),
         "panels": panels,
         "panel_css": panel_stylesheets(panels),
@@ -337,6 +381,7 @@ def account_contact_add(request: HttpRequest, customer_id: str) -> HttpResponse:
         "contacts": selectors.account_contacts(account=account),
         "can_edit": permissions.can(request.user, "accounts.change_account", account),
         "contact_form": form,
+        "empty_contact_fields": empty_contact_fields(),
         "contact_error": error,
     }
     status = 403 if error else 200
