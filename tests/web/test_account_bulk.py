@@ -141,7 +141,11 @@ def test_the_bulk_bar_is_kept_and_follows_staff_and_campaigns_at_once(client: Cl
 
     StaffFactory(user__username="m03", name="周杰", role=Role.MANAGER, supervisor=team.supervisor)
     campaign = insight_services.campaign_launch(
-        name="A级满意度", starts_on=dt.date(2026, 10, 1), due_on=dt.date(2026, 12, 31), grades=["A"], by=team.supervisor.user
+        name="A级满意度",
+        starts_on=dt.date(2026, 10, 1),
+        due_on=dt.date(2026, 12, 31),
+        grades=["A"],
+        by=team.supervisor.user,
     )
     html = client.get("/accounts/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert '<option value="m03">周杰 (m03)</option>' in html
