@@ -28,6 +28,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 pytest_plugins = ["tests.smtp"]
 
 
+@pytest.fixture
+def store_dir(settings: Any, tmp_path: Path) -> Path:
+    """A fresh, empty analytics store for the test (``settings.ANALYTICS_DIR`` points at it)."""
+    path = tmp_path / "store"
+    path.mkdir()
+    settings.ANALYTICS_DIR = path
+    return path
+
+
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "screenshots"
 

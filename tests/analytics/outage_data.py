@@ -12,8 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from factories import write_dataset
 from powerkam.analytics.workcal import WorkCalendar
-from tests.factories import write_dataset
 
 CALENDAR = WorkCalendar()
 FIRST = dt.date(2026, 10, 4)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
+from factories import monthly_bills, write_dataset
 from powerkam.analytics import churn
-from tests.factories import monthly_bills, write_dataset
 
 D = dt.date
 

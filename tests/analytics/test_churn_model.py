@@ -9,9 +9,9 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
+from factories import monthly_bills, write_dataset
 from powerkam.analytics import churn, store
 from powerkam.demo.generator.churn import synthetic_base
-from tests.factories import monthly_bills, write_dataset
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from factories import write_dataset
 from powerkam.analytics import health
 from powerkam.analytics.health import HealthRules, HealthRulesError, Signals
-from tests.factories import write_dataset
 
 HEALTHY = Signals(
     "H",

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from factories import monthly_bills, write_dataset
 from powerkam.analytics import churn_signals, health
 from powerkam.analytics.health import HealthRules, HealthRulesError, Signals
-from tests.factories import monthly_bills, write_dataset
 
 #: The issue's demo account: China Unicom's data centre, spotless except that it owes ¥33.1 M, its
 #: oldest bill 79 days past due, credit score 0 — it scored 76.8, *low* risk, before the arrears part.

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from factories import monthly_bills, write_dataset
 from powerkam.analytics import churn_signals, health, strategies
 from powerkam.analytics.health import HealthRules, HealthRulesError, Signals
-from tests.factories import monthly_bills, write_dataset
 
 BASE = Signals(
     "G",

@@ -10,11 +10,11 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
+from factories import write_dataset
 from powerkam.analytics import outages as o
 from powerkam.analytics import store, typical
 from powerkam.analytics.workcal import Override, WorkCalendar
 from tests.analytics.outage_data import CALENDAR, FIRST, LAST, write_loads
-from tests.factories import write_dataset
 
 IDS = ["K1", "K2", "K3", "NOBODY"]
 

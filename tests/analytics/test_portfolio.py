@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from factories import monthly_bills, write_dataset
 from powerkam.analytics.portfolio import aging, overdue_bills, portfolio_share
-from tests.factories import monthly_bills, write_dataset
 
 AS_OF = dt.date(2026, 10, 1)
 

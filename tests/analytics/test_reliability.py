@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from factories import write_dataset
 from powerkam.analytics import reliability as r
-from tests.factories import write_dataset
 
 T = dt.datetime
 

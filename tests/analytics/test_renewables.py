@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from factories import write_dataset
 from powerkam.analytics import renewables as engine
-from tests.factories import write_dataset
 
 
 def test_rules_md_quota_example_fujian_2023() -> None:

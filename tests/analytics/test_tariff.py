@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from factories import write_dataset
 from powerkam.analytics import tariff
 from powerkam.analytics.tariff import MonthBill, TariffRules, TariffRulesError, Terms
-from tests.factories import write_dataset
 
 BIG = Terms("C1", "large_industrial", 10.0, 2000.0, "capacity")
 

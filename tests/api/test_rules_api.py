@@ -9,11 +9,11 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
+from factories import StaffFactory
 from powerkam.insights.models import HealthRulesVersion, TariffRulesVersion
 from powerkam.outages.models import OutageRulesVersion
 from powerkam.renewables.models import RenewableRulesVersion
 from powerkam.staff.models import Role
-from tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
 

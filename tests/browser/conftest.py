@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
 from django.core.cache import cache
@@ -18,14 +17,6 @@ from tests.conftest import SCREENSHOTS
 def screenshots() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
-
-
-@pytest.fixture
-def store_dir(settings: Any, tmp_path: Path) -> Path:
-    path = tmp_path / "store"
-    path.mkdir()
-    settings.ANALYTICS_DIR = path
-    return path
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ from django.db import connection
 from django.test import override_settings
 from django.utils import translation
 
+from factories import AccountFactory, ContactFactory
 from powerkam.accounts.models import Account
 from powerkam.analytics.io.writer import store_lock
 from powerkam.core import schedule
@@ -32,7 +33,6 @@ from powerkam.core.apps import register_backup_job
 from powerkam.core.backup import Site, backup, nightly_backup, restore, verify
 from powerkam.core.errors import ApplicationError
 from powerkam.core.tasks import nightly_backup as nightly_backup_task
-from tests.factories import AccountFactory, ContactFactory
 
 # serialized_rollback: the flush of a transactional test would take the data migrations' rows (notice
 # templates, …) away from the tests that run after it in the same worker.

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from factories import UserFactory
 from powerkam.insights.models import HealthRulesVersion, TariffRulesVersion
 from powerkam.outages.models import OutageRulesVersion
 from powerkam.renewables.models import RenewableRulesVersion
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

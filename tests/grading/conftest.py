@@ -59,3 +59,11 @@ def grade(analytics_con: Any, settle_path: str) -> GradeFn:
         return {row["customer_id"]: row for row in result.to_pylist()}
 
     return run
+
+
+@pytest.fixture
+def sample_store_dir(store_dir: Path) -> Path:
+    """The shared empty store (tests/conftest.py) holding the sample extracts."""
+    from grading.grading_store import write_sample_store
+
+    return write_sample_store(store_dir)

@@ -16,7 +16,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import translation
 
-from grading.grading_store import SAMPLES, write_sample_store
+from grading.grading_store import SAMPLES
 from powerkam.analytics.grading_export import EXPORT_COLUMNS
 from powerkam.grading.models import GradingRun, RunStatus
 
@@ -28,13 +28,6 @@ def _english() -> Iterator[None]:
     """Messages are checked in English here (the site default, Chinese, is checked in the pages' tests)."""
     with translation.override("en"):
         yield
-
-
-@pytest.fixture
-def store_dir(settings, tmp_path: Path) -> Path:
-    path = write_sample_store(tmp_path / "store")
-    settings.ANALYTICS_DIR = path
-    return path
 
 
 def grade(*args: str) -> tuple[int, str, str]:
@@ -52,7 +45,7 @@ def _expected() -> dict[str, dict[str, str]]:
         return {row["customer_id"]: row for row in csv.DictReader(fh)}
 
 
-def test_grade_writes_a_csv_row_per_customer_and_persists_the_run(store_dir: Path, tmp_path: Path) -> None:
+def test_grade_writes_a_csv_row_per_customer_and_persists_the_run(sample_store_dir: Path, tmp_path: Path) -> None:
     output = tmp_path / "grading.csv"
     code, out, err = grade("--period", "2026-10", "--output", str(output), "--lang", "en")
     assert (code, err) == (0, "")
@@ -76,7 +69,7 @@ def test_grade_writes_a_csv_row_per_customer_and_persists_the_run(store_dir: Pat
     assert e009["max_days_late"] == "2"
 
 
-def test_grade_json_summary_and_parquet_and_json_outputs(store_dir: Path, tmp_path: Path) -> None:
+def test_grade_json_summary_and_parquet_and_json_outputs(sample_store_dir: Path, tmp_path: Path) -> None:
     code, out, _ = grade("--period", "2026-10", "--format", "json", "--output", str(tmp_path / "g.parquet"))
     assert code == 0
     summary = json.loads(out)
@@ -98,7 +91,7 @@ def test_grade_json_summary_and_parquet_and_json_outputs(store_dir: Path, tmp_pa
     assert GradingRun.objects.order_by("-pk").first().joined == 0
 
 
-def test_grade_with_a_rules_file(store_dir: Path, tmp_path: Path) -> None:
+def test_grade_with_a_rules_file(sample_store_dir: Path, tmp_path: Path) -> None:
     rules = tmp_path / "rules.toml"
     rules.write_text("[grade]\na_min_value_rank = 0.95\n", encoding="utf-8")
     code, out, _ = grade("--period", "2026-10", "--rules", str(rules), "--format", "json")
@@ -119,7 +112,7 @@ def test_grade_with_a_rules_file(store_dir: Path, tmp_path: Path) -> None:
         (["--period", "2026-10", "--output", "/nonexistent/dir/g.csv"], "does not exist"),
     ],
 )
-def test_grade_refuses_clearly(store_dir: Path, args: list[str], message: str) -> None:
+def test_grade_refuses_clearly(sample_store_dir: Path, args: list[str], message: str) -> None:
     code, out, err = grade(*args)
     assert code == 1
     assert message in err
@@ -127,7 +120,7 @@ def test_grade_refuses_clearly(store_dir: Path, args: list[str], message: str) -
     assert not GradingRun.objects.exists()
 
 
-def test_a_bad_rules_file_names_the_key(store_dir: Path, tmp_path: Path) -> None:
+def test_a_bad_rules_file_names_the_key(sample_store_dir: Path, tmp_path: Path) -> None:
     rules = tmp_path / "rules.toml"
     rules.write_text("[credit]\nlate_payment_deduction = -10\n", encoding="utf-8")
     code, out, err = grade("--period", "2026-10", "--rules", str(rules), "--format", "json")

@@ -36,14 +36,6 @@ W = periods_ending("2026-10", 12)
 
 
 @pytest.fixture
-def store_dir(settings, tmp_path: Path) -> Path:
-    path = tmp_path / "store"
-    path.mkdir()
-    settings.ANALYTICS_DIR = path
-    return path
-
-
-@pytest.fixture
 def samples_imported(store_dir: Path) -> Path:
     """The sample area through the real importer (customers at ≥ 10 kV become CRM accounts)."""
     for kind in ("customers", "billing", "payments"):

@@ -12,18 +12,11 @@ from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
 from factories import StaffFactory
-from grading.grading_store import SAMPLES, write_sample_store
+from grading.grading_store import SAMPLES
 from powerkam.accounts.models import Account, KeyStatus
 from powerkam.grading.models import RunStatus
 from powerkam.grading.services import grading_run_start
 from powerkam.staff.models import Role
-
-
-@pytest.fixture
-def store_dir(settings, tmp_path: Path) -> Path:
-    path = write_sample_store(tmp_path / "store")
-    settings.ANALYTICS_DIR = path
-    return path
 
 
 def _work_off_the_queue() -> None:
@@ -41,7 +34,7 @@ def _work_off_the_queue() -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_started_run_waits_in_the_queue_until_a_worker_executes_it(store_dir: Path) -> None:
+def test_a_started_run_waits_in_the_queue_until_a_worker_executes_it(sample_store_dir: Path) -> None:
     supervisor = StaffFactory(role=Role.SUPERVISOR).user
     run = grading_run_start(period="2026-10", by=supervisor)
     assert (run.status, run.progress, run.progress_note) == (RunStatus.QUEUED, 0, "queued")
@@ -56,9 +49,9 @@ def test_a_started_run_waits_in_the_queue_until_a_worker_executes_it(store_dir: 
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_failing_background_run_shows_its_error(store_dir: Path) -> None:
+def test_a_failing_background_run_shows_its_error(sample_store_dir: Path) -> None:
     run = grading_run_start(period="2026-10")
-    (store_dir / "billing.parquet").unlink()
+    (sample_store_dir / "billing.parquet").unlink()
     _work_off_the_queue()
     run.refresh_from_db()
     assert run.status == RunStatus.FAILED

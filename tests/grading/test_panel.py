@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import build_team
+from factories import build_team
 
 pytestmark = pytest.mark.django_db
 

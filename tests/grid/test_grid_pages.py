@@ -9,10 +9,10 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
+from factories import StaffFactory
 from powerkam.accounts.models import Account
 from powerkam.outages.models import NoticeChannel, OutageStatus, PlannedOutage
 from powerkam.staff.models import Role
-from tests.factories import StaffFactory
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from django.test import Client
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
+from factories import StaffFactory
 from powerkam.accounts.models import Account
 from powerkam.analytics import outages as engine
 from powerkam.api.services import api_token_issue
@@ -23,7 +24,6 @@ from powerkam.core.errors import ApplicationError
 from powerkam.outages import selectors, services
 from powerkam.outages.models import OutageStatus, PlannedOutage
 from powerkam.staff.models import Role
-from tests.factories import StaffFactory
 
 
 def local(*args: int) -> dt.datetime:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from factories import StaffFactory
 from powerkam.imports.services import import_file
 from tests.conftest import SAMPLES
-from tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -17,6 +17,7 @@ from django.core.management import call_command
 from django.utils import timezone, translation
 from openpyxl import Workbook
 
+from factories import StaffFactory
 from powerkam.accounts.models import Account
 from powerkam.analytics.io.errors import MESSAGES as ENGLISH
 from powerkam.analytics.io.errors import render
@@ -25,7 +26,6 @@ from powerkam.imports.models import ImportRun, ImportStatus
 from powerkam.imports.services import ImportRefused, _decimal, _full_clean_all, import_file
 from powerkam.imports.views import remove_old_uploads
 from powerkam.staff.models import Role
-from tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -6,10 +6,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from factories import StaffFactory
 from powerkam.accounts.models import Account
 from powerkam.imports.models import ImportRun
 from powerkam.staff.models import Role
-from tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.factories import Team, build_team, write_dataset
+from factories import Team, build_team, write_dataset
 
 
 def bills(customer_id: str, **values: Any) -> list[dict[str, Any]]:
@@ -36,14 +36,6 @@ def team(db: None) -> Team:
     e100.basic_charge_mode = "capacity"
     e100.save()
     return team
-
-
-@pytest.fixture
-def store_dir(settings: Any, tmp_path: Path) -> Path:
-    path = tmp_path / "store"
-    path.mkdir()
-    settings.ANALYTICS_DIR = path
-    return path
 
 
 @pytest.fixture

@@ -75,7 +75,7 @@ def test_train_keeps_a_versioned_model_with_its_card(history: Path) -> None:
 def test_the_model_card_page_for_supervisors_and_administrators(
     history: Path, client: Any, django_user_model: Any
 ) -> None:
-    from tests.factories import StaffFactory
+    from factories import StaffFactory
 
     admin = django_user_model.objects.create_superuser("root", "root@example.com", "x")
     client.force_login(admin)

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
+from factories import Team, write_dataset
 from powerkam.insights import health
-from tests.factories import Team, write_dataset
 from tests.insights.conftest import bills
 
 pytestmark = pytest.mark.django_db

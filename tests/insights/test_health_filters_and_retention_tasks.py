@@ -17,11 +17,11 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from factories import Team, monthly_bills, paid_on_time, write_dataset
 from powerkam.api.services import api_token_issue
 from powerkam.insights import health, offers, services
 from powerkam.insights.models import HealthSnapshot
 from powerkam.web import worklist
-from tests.factories import Team, monthly_bills, paid_on_time, write_dataset
 
 pytestmark = pytest.mark.django_db
 

@@ -11,10 +11,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from factories import Team, monthly_bills, write_dataset
 from powerkam.insights import health
 from powerkam.service import services as service_services
 from powerkam.service.models import TicketKind, WorkOrder, WorkOrderStatus, WorkOrderType
-from tests.factories import Team, monthly_bills, write_dataset
 
 pytestmark = pytest.mark.django_db
 

@@ -19,10 +19,10 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
+from factories import Team, monthly_bills, paid_on_time, write_dataset
 from powerkam.api.services import api_token_issue
 from powerkam.insights import health
 from powerkam.insights.models import HealthSnapshot
-from tests.factories import Team, monthly_bills, paid_on_time, write_dataset
 
 pytestmark = pytest.mark.django_db
 

@@ -15,13 +15,13 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
+from factories import Team, write_dataset
 from powerkam.accounts.models import Account
 from powerkam.api.services import api_token_issue
 from powerkam.core.errors import ApplicationError
 from powerkam.insights import health, services
 from powerkam.service import services as service_services
 from powerkam.service.models import TicketKind
-from tests.factories import Team, write_dataset
 
 # The pages use the real today: the requests below are dated from it.
 TODAY = timezone.localdate()
@@ -195,7 +195,7 @@ def test_saved_health_rules_apply(signals: Team) -> None:
 
 
 def test_the_health_list_pages_by_50_keeping_its_filters(client: Client, signals: Team) -> None:
-    from tests.factories import AccountFactory
+    from factories import AccountFactory
 
     for i in range(60):
         AccountFactory(customer_id=f"K{i:03d}", name=f"大客户{i:03d}", key_status="key", grade="B", district="东城区")

@@ -12,8 +12,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from factories import AccountFactory, AssignmentFactory, Team, write_dataset
 from powerkam.insights import health, selectors
-from tests.factories import AccountFactory, AssignmentFactory, Team, write_dataset
 from tests.insights.conftest import bills
 from workbooks import INJECTED, assert_header, assert_injected_names_are_text, assert_numbers, column, open_workbook
 

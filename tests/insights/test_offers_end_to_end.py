@@ -16,12 +16,12 @@ import pytest
 from django.test import Client
 from django.utils import timezone, translation
 
+from factories import Team, monthly_bills, write_dataset
 from powerkam.api.services import api_token_issue
 from powerkam.core.errors import ApplicationError, NotAllowed
 from powerkam.insights import churn, services
 from powerkam.insights.models import RetentionOffer
 from powerkam.web import worklist
-from tests.factories import Team, monthly_bills, write_dataset
 
 pytestmark = pytest.mark.django_db
 
@@ -300,7 +300,7 @@ def test_no_english_label_in_chinese(offered: Team, url: str) -> None:
 
 
 def test_a_new_offer_starts_from_the_best_ranked_strategy(client: Client, team: Team, store_dir: Path) -> None:
-    from tests.factories import paid_on_time
+    from factories import paid_on_time
 
     last = f"{TODAY.replace(day=1) - dt.timedelta(days=1):%Y-%m}"
     bills = monthly_bills("E100", last_period=last, months=24, kwh=1_000_000.0)
@@ -313,7 +313,7 @@ def test_a_new_offer_starts_from_the_best_ranked_strategy(client: Client, team: 
 
 
 def test_comparable_accounts_are_at_the_same_risk_level_in_the_offers_month(offered: Team, store_dir: Path) -> None:
-    from tests.factories import paid_on_time
+    from factories import paid_on_time
 
     # E300 pays every bill (low risk); E301 and the offered accounts pay nothing (overdue arrears: high)
     write_dataset(store_dir, "payments", paid_on_time(monthly_bills("E300", last_period="2026-11", months=36)))

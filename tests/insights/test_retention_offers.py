@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from factories import Team, monthly_bills, write_dataset
 from powerkam.analytics import strategies
 from powerkam.core.errors import ApplicationError
 from powerkam.insights import churn, services
 from powerkam.insights.models import RetentionOffer
-from tests.factories import Team, monthly_bills, write_dataset
 
 pytestmark = pytest.mark.django_db
 

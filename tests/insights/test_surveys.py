@@ -9,10 +9,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from factories import Team
 from powerkam.core.errors import ApplicationError
 from powerkam.insights import health, services
 from powerkam.insights.models import SatisfactionSurvey
-from tests.factories import Team
 
 TODAY = timezone.localdate()
 

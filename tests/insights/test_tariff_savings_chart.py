@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
+from factories import Team
 from powerkam.insights import selectors
-from tests.factories import Team
 
 from .test_tariff_web import E100_BASIC, E200_PF
 

@@ -10,10 +10,10 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
+from factories import Team
 from powerkam.api.services import api_token_issue
 from powerkam.core.errors import ApplicationError
 from powerkam.insights import selectors, services
-from tests.factories import Team
 
 # E100: by capacity 28 × 40,000 × 12 = 13,440,000; by demand at the 40 % floor (16,000 kW) 38.4 × 16,000 × 12.
 E100_BASIC = 13_440_000 - 38.4 * 16_000 * 12

@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 
+from factories import AccountFactory, AssignmentFactory, ContactFactory, StaffFactory, write_dataset
 from powerkam.accounts.models import Account, AssignmentRole, KeyStatus
 from powerkam.grid.models import Feeder, Substation
 from powerkam.imports.services import import_file
 from powerkam.staff.models import Role
 from tests.conftest import SAMPLES
-from tests.factories import AccountFactory, AssignmentFactory, ContactFactory, StaffFactory, write_dataset
 
 
 @pytest.fixture(autouse=True)

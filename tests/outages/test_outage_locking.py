@@ -8,12 +8,12 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
+from factories import StaffFactory
 from powerkam.accounts.models import Account
 from powerkam.core.errors import ConflictError
 from powerkam.outages import services
 from powerkam.outages.models import FollowUpStatus, OutageRulesVersion, OutageStatus, PlannedOutage
 from powerkam.staff.models import Role
-from tests.factories import StaffFactory
 from tests.locking import api_race, form_version
 from tests.outages.test_outage_lifecycle import create
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pyarrow.parquet as pq
 import pytest
 
+from factories import write_dataset
 from powerkam.analytics.store import SCHEMAS, dataset_path
 from powerkam.imports.services import ImportRefused, import_file
 from powerkam.renewables import services
-from tests.factories import write_dataset
 from tests.imports.conftest import write
 
 pytestmark = pytest.mark.django_db

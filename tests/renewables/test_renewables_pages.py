@@ -16,11 +16,11 @@ from django.core.management import call_command
 from django.test import Client
 from openpyxl import load_workbook
 
+from factories import Team, build_team, write_dataset
 from powerkam.core.errors import ApplicationError
 from powerkam.grid.models import Feeder, Substation
 from powerkam.renewables import selectors, services
 from powerkam.renewables.models import QuotaWeight
-from tests.factories import Team, build_team, write_dataset
 
 
 @pytest.fixture

@@ -9,10 +9,10 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
+from factories import StaffFactory
 from powerkam.renewables import services
 from powerkam.renewables.models import QuotaWeight, RenewableRulesVersion
 from powerkam.staff.models import Role
-from tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -9,11 +9,11 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.utils import translation
 
+from factories import StaffFactory, UserFactory
 from powerkam.core.errors import ApplicationError, NotAllowed
 from powerkam.staff import permissions
 from powerkam.staff.models import Role
 from powerkam.staff.permissions import Scope
-from tests.factories import StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

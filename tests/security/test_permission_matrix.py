@@ -31,6 +31,7 @@ from django.core.management import call_command
 from django.test import Client, override_settings
 from django.utils import translation
 
+from factories import AccountFactory, AssignmentFactory, StaffFactory, UserFactory, monthly_bills, write_dataset
 from powerkam.accounts.models import Account, Assignment, AssignmentRole, Contact
 from powerkam.core.errors import ApplicationError
 from powerkam.grid.models import Feeder, Substation
@@ -46,7 +47,6 @@ from powerkam.staff.models import Role
 from powerkam.visits import services as visit_services
 from powerkam.visits.models import Visit, VisitPlan
 from powerkam.workdays.models import CalendarOverride
-from tests.factories import AccountFactory, AssignmentFactory, StaffFactory, UserFactory, monthly_bills, write_dataset
 
 pytestmark = pytest.mark.django_db
 

@@ -11,9 +11,9 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
+from factories import AccountFactory, AssignmentFactory
 from powerkam.accounts.models import Account
 from powerkam.service import services
-from tests.factories import AccountFactory, AssignmentFactory
 
 pytestmark = pytest.mark.django_db
 

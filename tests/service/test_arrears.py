@@ -14,10 +14,9 @@ from django.test import Client
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from factories import AccountFactory, AssignmentFactory, Team, build_team
+from factories import AccountFactory, AssignmentFactory, Team, build_team, monthly_bills, write_dataset
 from powerkam.service import services
 from powerkam.service.models import TicketKind
-from tests.factories import monthly_bills, write_dataset
 from workbooks import INJECTED, assert_header, assert_injected_names_are_text, assert_numbers, column
 
 pytestmark = pytest.mark.django_db

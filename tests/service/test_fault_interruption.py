@@ -13,12 +13,11 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from factories import AccountFactory, AssignmentFactory
+from factories import AccountFactory, AssignmentFactory, write_dataset
 from powerkam.accounts.models import Account
 from powerkam.grid import selectors as grid
 from powerkam.service import services
 from powerkam.service.models import FaultInterruption, Ticket, TicketKind
-from tests.factories import write_dataset
 from tests.service.conftest import taken_over
 
 pytestmark = pytest.mark.django_db

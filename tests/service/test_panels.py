@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
+from factories import build_team
 from powerkam.service import services
-from tests.factories import build_team
 
 pytestmark = pytest.mark.django_db
 

@@ -11,6 +11,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
+from factories import StaffFactory, Team, build_team
 from powerkam.imports.models import ImportRun, ImportStatus
 from powerkam.imports.services import ImportRefused, import_file
 from powerkam.service.clock import SlaState
@@ -18,7 +19,6 @@ from powerkam.service.models import ClockKind, Ticket, TicketKind, TicketStatus,
 from powerkam.service.selectors import ticket_sla
 from powerkam.service.workorders import workorders_for_account
 from powerkam.staff.models import Role
-from tests.factories import StaffFactory, Team, build_team
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "workorders.csv"
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -102,8 +102,8 @@ def test_the_second_api_close_gets_409(manager: User, supervisor: User) -> None:
 def test_a_reassignment_from_a_stale_page_is_refused_naming_who_reassigned(
     manager: User, colleague: User, supervisor: User
 ) -> None:
+    from factories import StaffFactory
     from powerkam.accounts.models import Assignment, AssignmentRole
-    from tests.factories import StaffFactory
 
     deputy = StaffFactory(role="supervisor", name="孙副主任").user
     third = StaffFactory(role="manager", name="赵六", user__username="m3").user

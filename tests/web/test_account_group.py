@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from factories import Team
+from factories import AccountFactory, AssignmentFactory, ContactFactory, Team, monthly_bills, write_dataset
 from powerkam.accounts.selectors import account_contacts, account_group
-from tests.factories import AccountFactory, AssignmentFactory, ContactFactory, monthly_bills, write_dataset
 
 pytestmark = pytest.mark.django_db
 

@@ -9,10 +9,9 @@ from decimal import Decimal
 import pytest
 from django.core.cache import cache
 
-from factories import Team
+from factories import AccountFactory, Team
 from powerkam.accounts import selectors
 from powerkam.accounts.selectors import AccountFilters, account_page
-from tests.factories import AccountFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -9,9 +9,9 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import translation
 
+from factories import AccountFactory, AssignmentFactory, ContactFactory, StaffFactory
 from powerkam.accounts.models import AssignmentRole, Contact
 from powerkam.staff.models import Role
-from tests.factories import AccountFactory, AssignmentFactory, ContactFactory, StaffFactory
 from tests.locking import api_race, form_version
 
 pytestmark = pytest.mark.django_db

@@ -13,11 +13,11 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from factories import Team
 from powerkam.prospects.models import NoteKind, ProspectNote
 from powerkam.service import services as service_services
 from powerkam.service.models import TicketKind
 from powerkam.web import panels
-from tests.factories import Team
 from tests.prospects.conftest import make_project
 
 TODAY = timezone.localdate()

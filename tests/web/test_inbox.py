@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
+from factories import Team
 from powerkam.prospects.models import ProspectNote
 from powerkam.service import services as service_services
 from powerkam.service.models import Notification, TicketKind
 from powerkam.web import inbox
-from tests.factories import Team
 from tests.prospects.conftest import make_project
 
 

@@ -11,9 +11,8 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from factories import Team
+from factories import Team, monthly_bills, paid_on_time, write_dataset
 from powerkam.web import dashboard
-from tests.factories import monthly_bills, paid_on_time, write_dataset
 
 pytestmark = pytest.mark.django_db
 
@@ -147,7 +146,7 @@ def test_visits_tile_names_only_the_users_overdue_accounts(team: Team) -> None:
 
 
 def test_a_user_without_a_staff_profile_gets_no_prospects_tile(client: Client, team: Team) -> None:
-    from tests.factories import UserFactory
+    from factories import UserFactory
 
     stranger = UserFactory(username="stranger")
     assert "prospects" not in dashboard.figures_for(stranger, TODAY)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from factories import AccountFactory, monthly_bills, write_dataset
 from powerkam.accounts.selectors import account_payment_record
-from tests.factories import AccountFactory, monthly_bills, write_dataset
 
 pytestmark = pytest.mark.django_db
 

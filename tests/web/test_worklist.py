@@ -10,13 +10,13 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from factories import Team
 from powerkam.outages.models import OutageFollowUp, PlannedOutage
 from powerkam.prospects.models import FollowUp as ProjectTask
 from powerkam.service import services as service_services
 from powerkam.service.models import TicketKind
 from powerkam.visits.models import FollowUp as VisitFollowUp
 from powerkam.web import worklist
-from tests.factories import Team
 from tests.prospects.conftest import make_project
 
 TODAY = timezone.localdate()

@@ -12,11 +12,11 @@ from django.db import connection
 from django.test import Client
 from django.utils import translation
 
+from factories import StaffFactory
 from powerkam.core.errors import ConflictError
 from powerkam.staff.models import Role
 from powerkam.workdays import services
 from powerkam.workdays.models import CalendarOverride
-from tests.factories import StaffFactory
 from tests.locking import api_race, form_version, send
 
 D = dt.date
