@@ -5,46 +5,33 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from powerkam.insights.health import risk_alerts_for
-from powerkam.web.inbox import InboxSource, Message, register
+from powerkam.web.inbox import register, table_source
 
-LABEL = _("Churn risk")
 RISK_LABELS = {"low": _("low risk"), "medium": _("medium risk"), "high": _("high risk")}
 
 
-def _recent(user: Any, limit: int) -> list[Message]:
-    rows = risk_alerts_for(user=user, unread_only=False).order_by("-created_at", "-pk")[:limit]
-    return [
-        Message(
-            "risk",
-            LABEL,
-            gettext("%(name)s: %(before)s → %(now)s (score %(a)s → %(b)s)")
-            % {
-                "name": a.account.name,
-                "before": RISK_LABELS.get(a.risk_before, a.risk_before),
-                "now": RISK_LABELS.get(a.risk_now, a.risk_now),
-                "a": f"{a.score_before:.0f}",
-                "b": f"{a.score_now:.0f}",
-            },
-            a.created_at,
-            a.read_at is not None,
-            reverse("accounts:detail", args=[a.account.customer_id]) + "#health",
-        )
-        for a in rows
-    ]
+def alert_text(alert: Any) -> str:
+    """A risk alert worded in the reader's language."""
+    return gettext("%(name)s: %(before)s → %(now)s (score %(a)s → %(b)s)") % {
+        "name": alert.account.name,
+        "before": RISK_LABELS.get(alert.risk_before, alert.risk_before),
+        "now": RISK_LABELS.get(alert.risk_now, alert.risk_now),
+        "a": f"{alert.score_before:.0f}",
+        "b": f"{alert.score_now:.0f}",
+    }
 
 
 def register_inbox() -> None:
     register(
-        InboxSource(
+        table_source(
             "risk",
-            LABEL,
-            unread=lambda user: risk_alerts_for(user=user).count(),
-            recent=_recent,
-            mark_read=lambda user: risk_alerts_for(user=user).update(read_at=timezone.now()),
+            _("Churn risk"),
+            lambda user, unread_only: risk_alerts_for(user=user, unread_only=unread_only),
+            text=alert_text,
+            url=lambda a: reverse("accounts:detail", args=[a.account.customer_id]) + "#health",
         )
     )

@@ -23,6 +23,7 @@ from powerkam.api.errors import ErrorOut
 from powerkam.api.fields import ANNUAL_KWH, CAPACITY, MAX_CAPACITY_KVA, USERNAME, VOLTAGE, ApiDate, digits, length
 from powerkam.api.versioning import VERSIONED, ConflictOut, expected_version, optional_version
 from powerkam.core.errors import ApplicationError
+from powerkam.core.http import request_user
 from powerkam.grid.models import Feeder, Substation
 from powerkam.prospects import funnel as funnel_math
 from powerkam.prospects import report as weekly
@@ -301,13 +302,6 @@ class ProspectsListFilters(Schema):
     green: bool = False
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User):  # pragma: no cover - the API-wide auth guarantees a user
-        raise HttpError(401, "Unauthorized")
-    return user
-
-
 def _visible(request: HttpRequest) -> None:
     if not selectors.user_sees_prospects(request.user):
         raise HttpError(403, _("Prospects are for PowerKAM staff."))
@@ -488,7 +482,7 @@ def create_project(request: HttpRequest, payload: ProjectIn) -> Status[dict[str,
     _visible(request)
     data = payload.dict()
     project = services.project_create(
-        by=_user(request),
+        by=request_user(request),
         project_id=data.pop("project_id"),
         name=data.pop("name"),
         stage=data.pop("stage"),
@@ -518,7 +512,7 @@ def update_project(request: HttpRequest, project_id: str, payload: ProjectPatchI
         fields["feeder"] = Feeder.objects.filter(feeder_id=feeder_id).first() if feeder_id else None
         if feeder_id and fields["feeder"] is None:
             raise ApplicationError(_("There is no feeder %(id)r.") % {"id": feeder_id})
-    services.project_update(project=project, by=_user(request), version=version, **fields)
+    services.project_update(project=project, by=request_user(request), version=version, **fields)
     detail = _detail(request, project_id)
     response["ETag"] = f'"{detail["version"]}"'
     return detail
@@ -533,7 +527,7 @@ def set_managers(request: HttpRequest, project_id: str, payload: ManagersIn) -> 
     project = _get(request, project_id)
     services.project_managers_set(
         project=project,
-        by=_user(request),
+        by=request_user(request),
         primary=_staff(payload.primary),
         secondary=_staff(payload.secondary),
         version=expected_version(request, payload.version),
@@ -559,7 +553,7 @@ def change_stage(request: HttpRequest, project_id: str, payload: StageIn) -> dic
     services.project_advance(
         project=project,
         to_stage=payload.to_stage,
-        by=_user(request),
+        by=request_user(request),
         on=payload.on,
         note=payload.note,
         lost_reason=payload.lost_reason,
@@ -574,7 +568,7 @@ def add_follow_up(request: HttpRequest, project_id: str, payload: FollowUpIn) ->
     project = _get(request, project_id)
     task = services.follow_up_create(
         project=project,
-        by=_user(request),
+        by=request_user(request),
         title=payload.title,
         due_on=payload.due_on,
         assignee=_staff(payload.assignee),
@@ -594,7 +588,7 @@ def finish_follow_up(request: HttpRequest, task_id: int, payload: FollowUpDoneIn
     return _follow_up(
         services.follow_up_done(
             follow_up=task,
-            by=_user(request),
+            by=request_user(request),
             on=payload.on,
             outcome=payload.outcome,
             version=optional_version(request, payload.version),
@@ -605,7 +599,7 @@ def finish_follow_up(request: HttpRequest, task_id: int, payload: FollowUpDoneIn
 @router.post("/projects/{project_id}/contacts", response={201: ProspectsContactOut, 400: ErrorOut, 404: ErrorOut})
 def log_contact(request: HttpRequest, project_id: str, payload: ContactIn) -> Status[dict[str, Any]]:
     project = _get(request, project_id)
-    entry = services.contact_log_add(project=project, by=_user(request), **payload.dict())
+    entry = services.contact_log_add(project=project, by=request_user(request), **payload.dict())
     return Status(
         201,
         {
@@ -642,7 +636,7 @@ def reserve(request: HttpRequest, project_id: str, payload: ReservationIn) -> St
             raise ApplicationError(_("There is no substation %(id)r.") % {"id": payload.substation_id})
     reservation = services.reservation_create(
         project=project,
-        by=_user(request),
+        by=request_user(request),
         kva=payload.kva,
         valid_until=payload.valid_until,
         feeder=feeder,
@@ -665,7 +659,9 @@ def release(request: HttpRequest, reservation_id: int, payload: ReleaseIn) -> di
     )
     if reservation is None:
         raise HttpError(404, _("No such reservation."))
-    return _reservation(services.reservation_release(reservation=reservation, by=_user(request), reason=payload.reason))
+    return _reservation(
+        services.reservation_release(reservation=reservation, by=request_user(request), reason=payload.reason)
+    )
 
 
 @router.get("/feeders", response=list[ProspectsFeederOut], summary="Feeders with prospects (or all) and their headroom")

@@ -5,13 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from powerkam.prospects.selectors import notes_for
-from powerkam.web.inbox import InboxSource, Message, register
-
-LABEL = _("Prospects")
+from powerkam.web.inbox import register, table_source
 
 
 def note_text(note: Any) -> str:
@@ -31,28 +28,13 @@ def note_text(note: Any) -> str:
     return str(note.message)
 
 
-def _recent(user: Any, limit: int) -> list[Message]:
-    rows = notes_for(user=user, unread_only=False).order_by("-created_at", "-pk")[:limit]
-    return [
-        Message(
-            "prospects",
-            LABEL,
-            note_text(n),
-            n.created_at,
-            n.read_at is not None,
-            reverse("prospects:detail", args=[n.project.project_id]),
-        )
-        for n in rows
-    ]
-
-
 def register_inbox() -> None:
     register(
-        InboxSource(
+        table_source(
             "prospects",
-            LABEL,
-            unread=lambda user: notes_for(user=user).count(),
-            recent=_recent,
-            mark_read=lambda user: notes_for(user=user).update(read_at=timezone.now()),
+            _("Prospects"),
+            lambda user, unread_only: notes_for(user=user, unread_only=unread_only),
+            text=note_text,
+            url=lambda n: reverse("prospects:detail", args=[n.project.project_id]),
         )
     )

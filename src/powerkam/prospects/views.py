@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from powerkam.core.errors import ApplicationError, ConflictError
+from powerkam.core.http import request_user
 from powerkam.core.locking import form_conflict
 from powerkam.prospects import charts, forms, selectors, services
 from powerkam.prospects import funnel as funnel_math
@@ -28,11 +29,6 @@ from powerkam.prospects.models import FollowUp, Project, Reservation, Stage
 from powerkam.staff.selectors import supervisors_to_mail
 from powerkam.web import bulk
 from powerkam.web.excel import Column, workbook_bytes, xlsx_response
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)  # every view here is login_required
-    return request.user
 
 
 def _require_visible(request: HttpRequest) -> None:
@@ -156,7 +152,7 @@ def project_export(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def notes_read(request: HttpRequest) -> HttpResponse:
-    services.notes_mark_read(user=_user(request))
+    services.notes_mark_read(user=request_user(request))
     return HttpResponseRedirect(reverse("prospects:list"))
 
 
@@ -169,7 +165,7 @@ def project_new(request: HttpRequest) -> HttpResponse:
         project_id, name, stage, on = data.pop("project_id"), data.pop("name"), data.pop("stage"), data.pop("on")
         try:
             project = services.project_create(
-                by=_user(request), project_id=project_id, name=name, stage=stage, on=on, **data
+                by=request_user(request), project_id=project_id, name=name, stage=stage, on=on, **data
             )
         except ApplicationError as exc:
             form.add_error(None, exc.message)
@@ -186,7 +182,7 @@ def project_edit(request: HttpRequest, project_id: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:
-            services.project_update(project=project, by=_user(request), version=data.pop("version"), **data)
+            services.project_update(project=project, by=request_user(request), version=data.pop("version"), **data)
         except ConflictError as exc:
             form_conflict(form, exc)
         except ApplicationError as exc:
@@ -252,7 +248,7 @@ def project_detail(request: HttpRequest, project_id: str) -> HttpResponse:
 @require_POST
 def project_action(request: HttpRequest, project_id: str, action: str) -> HttpResponse:
     project = _project(request, project_id)
-    by = _user(request)
+    by = request_user(request)
     anchor = action
     try:
         if action == "managers":
@@ -333,14 +329,14 @@ def task_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             data = form.cleaned_data if form.is_valid() else {}
             services.follow_up_done(
                 follow_up=task,
-                by=_user(request),
+                by=request_user(request),
                 on=data.get("on"),
                 outcome=data.get("outcome", ""),
                 version=data.get("version"),
             )
             messages.success(request, _("Task done."))
         elif action == "cancel":
-            services.follow_up_cancel(follow_up=task, by=_user(request), reason=request.POST.get("reason", ""))
+            services.follow_up_cancel(follow_up=task, by=request_user(request), reason=request.POST.get("reason", ""))
             messages.success(request, _("Task cancelled."))
         else:
             raise Http404
@@ -357,7 +353,7 @@ def reservation_release(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.ReleaseForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
-        services.reservation_release(reservation=reservation, by=_user(request), reason=reason)
+        services.reservation_release(reservation=reservation, by=request_user(request), reason=reason)
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
@@ -399,7 +395,7 @@ def weekly_report_send(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(reverse("prospects:report"))
     as_of = _date_param(request)
     try:
-        run = weekly.weekly_report_send(as_of=as_of, by=_user(request))
+        run = weekly.weekly_report_send(as_of=as_of, by=request_user(request))
     except OSError as exc:  # the mail server did not answer
         messages.error(request, _("The report could not be mailed: %(error)s") % {"error": exc})
     else:

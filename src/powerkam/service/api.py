@@ -22,6 +22,7 @@ from powerkam.api.errors import ErrorOut
 from powerkam.api.fields import MONTH, USERNAME, ApiDate, ApiDateTime, length
 from powerkam.api.versioning import ConflictOut, optional_version, set_etag
 from powerkam.core.errors import ApplicationError
+from powerkam.core.http import request_user
 from powerkam.service import selectors, services
 from powerkam.service.models import Case, ClockPause, FaultInterruption, Ticket, TicketKind, Transfer
 
@@ -234,13 +235,6 @@ class ServiceListFilters(Schema):
     kind: str = ""
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User):  # pragma: no cover - the API-wide auth guarantees a user
-        raise HttpError(401, "Unauthorized")
-    return user
-
-
 def _sla(row: selectors.TicketRow) -> dict[str, Any]:
     s = row.sla
     return {
@@ -389,7 +383,7 @@ def create_ticket(request: HttpRequest, payload: TicketIn) -> Status[dict[str, A
     ticket = services.ticket_create(
         kind=payload.kind,
         title=payload.title,
-        by=_user(request),
+        by=request_user(request),
         accepted_on=payload.accepted_on,
         accepted_at=payload.accepted_at,
         account=_account(payload.customer_id) if payload.customer_id else None,
@@ -418,7 +412,7 @@ def update_ticket(request: HttpRequest, ticket_id: int, payload: TicketPatchIn) 
         lambda ticket: services.ticket_update(
             ticket=ticket,
             version=payload.version,
-            by=_user(request),
+            by=request_user(request),
             title=payload.title,
             description=payload.description,
             green_channel=payload.green_channel,
@@ -436,7 +430,7 @@ def request_transfer(request: HttpRequest, ticket_id: int, payload: TransferIn) 
         ticket=_get(request, ticket_id),
         version=payload.version,
         to_user=_staff_user(payload.to),
-        by=_user(request),
+        by=request_user(request),
         note=payload.note,
     )
     return Status(201, _transfer(transfer))
@@ -453,21 +447,21 @@ def _transfer_for(request: HttpRequest, transfer_id: int) -> Transfer:
 
 @router.post("/transfers/{transfer_id}/accept", response={200: TicketDetailOut, 400: ErrorOut, 404: ErrorOut})
 def accept_transfer(request: HttpRequest, transfer_id: int) -> dict[str, Any]:
-    ticket = services.ticket_transfer_accept(transfer=_transfer_for(request, transfer_id), by=_user(request))
+    ticket = services.ticket_transfer_accept(transfer=_transfer_for(request, transfer_id), by=request_user(request))
     return _detail(ticket)
 
 
 @router.post("/transfers/{transfer_id}/decline", response={200: TransferOut, 400: ErrorOut, 404: ErrorOut})
 def decline_transfer(request: HttpRequest, transfer_id: int, payload: DecisionIn) -> dict[str, Any] | None:
     transfer = services.ticket_transfer_decline(
-        transfer=_transfer_for(request, transfer_id), by=_user(request), reason=payload.reason
+        transfer=_transfer_for(request, transfer_id), by=request_user(request), reason=payload.reason
     )
     return _transfer(transfer)
 
 
 @router.post("/transfers/{transfer_id}/cancel", response={200: TransferOut, 400: ErrorOut, 404: ErrorOut})
 def cancel_transfer(request: HttpRequest, transfer_id: int) -> dict[str, Any] | None:
-    transfer = services.ticket_transfer_cancel(transfer=_transfer_for(request, transfer_id), by=_user(request))
+    transfer = services.ticket_transfer_cancel(transfer=_transfer_for(request, transfer_id), by=request_user(request))
     return _transfer(transfer)
 
 
@@ -481,7 +475,7 @@ def pause_ticket(request: HttpRequest, ticket_id: int, payload: PauseIn) -> dict
         lambda ticket: services.ticket_pause(
             ticket=ticket,
             version=payload.version,
-            by=_user(request),
+            by=request_user(request),
             on=payload.on,
             at=payload.at,
             reason=payload.reason,
@@ -497,7 +491,7 @@ def resume_ticket(request: HttpRequest, ticket_id: int, payload: ResumeIn) -> di
         request,
         ticket_id,
         lambda ticket: services.ticket_resume(
-            ticket=ticket, version=payload.version, by=_user(request), on=payload.on, at=payload.at
+            ticket=ticket, version=payload.version, by=request_user(request), on=payload.on, at=payload.at
         ),
     )
 
@@ -512,7 +506,7 @@ def close_ticket(request: HttpRequest, ticket_id: int, payload: ServiceCloseIn) 
         lambda ticket: services.ticket_close(
             ticket=ticket,
             version=payload.version,
-            by=_user(request),
+            by=request_user(request),
             on=payload.on,
             at=payload.at,
             resolution=payload.resolution,
@@ -535,7 +529,7 @@ def contact_ticket(request: HttpRequest, ticket_id: int, payload: ServiceContact
         request,
         ticket_id,
         lambda ticket: services.ticket_contact(
-            ticket=ticket, version=payload.version, by=_user(request), on=payload.on
+            ticket=ticket, version=payload.version, by=request_user(request), on=payload.on
         ),
     )
 
@@ -549,7 +543,9 @@ def arrive_ticket(request: HttpRequest, ticket_id: int, payload: MilestoneIn) ->
     return _act(
         request,
         ticket_id,
-        lambda ticket: services.ticket_arrive(ticket=ticket, version=payload.version, by=_user(request), at=payload.at),
+        lambda ticket: services.ticket_arrive(
+            ticket=ticket, version=payload.version, by=request_user(request), at=payload.at
+        ),
     )
 
 
@@ -563,7 +559,7 @@ def restore_ticket(request: HttpRequest, ticket_id: int, payload: MilestoneIn) -
         request,
         ticket_id,
         lambda ticket: services.ticket_restore(
-            ticket=ticket, version=payload.version, by=_user(request), at=payload.at
+            ticket=ticket, version=payload.version, by=request_user(request), at=payload.at
         ),
     )
 
@@ -593,7 +589,7 @@ def hour_limits(request: HttpRequest) -> list[dict[str, Any]]:
 )
 def set_area_class(request: HttpRequest, customer_id: str, payload: AreaClassIn) -> dict[str, str]:
     account = services.account_area_class_set(
-        account=_account(customer_id), area_class=payload.area_class, by=_user(request)
+        account=_account(customer_id), area_class=payload.area_class, by=request_user(request)
     )
     return {"customer_id": account.customer_id, "area_class": account.area_class}
 
@@ -616,7 +612,7 @@ def create_case(request: HttpRequest, payload: CaseIn) -> Status[dict[str, Any]]
     case = services.case_create(
         account=_account(payload.customer_id),
         title=payload.title,
-        by=_user(request),
+        by=request_user(request),
         accepted_on=payload.accepted_on,
         dual_supply=payload.dual_supply,
         green_channel=payload.green_channel,
@@ -642,7 +638,7 @@ def open_next_step(request: HttpRequest, case_id: int, payload: NextStepIn) -> S
         raise HttpError(404, _("No such case (or you may not see it)."))
     ticket = services.case_step_open(
         case=case,
-        by=_user(request),
+        by=request_user(request),
         accepted_on=payload.accepted_on,
         version=optional_version(request, payload.version),
     )

@@ -9,7 +9,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -23,6 +22,7 @@ from powerkam.accounts import selectors as account_selectors
 from powerkam.accounts.models import Account, AreaClass
 from powerkam.accounts.overview import arrears_table
 from powerkam.core.errors import ApplicationError
+from powerkam.core.http import request_user
 from powerkam.service import forms, selectors, services
 from powerkam.service.letters import render_notice_html, render_pdf
 from powerkam.service.messages import notification_text
@@ -40,11 +40,6 @@ from powerkam.staff import permissions
 from powerkam.web import bulk
 from powerkam.web.charts import PALETTE
 from powerkam.web.excel import Column, Sheet, workbook_bytes, write_workbook, xlsx_response
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)  # every view here is login_required
-    return request.user
 
 
 def _ticket(request: HttpRequest, pk: int) -> Ticket:
@@ -143,7 +138,7 @@ def tickets_bulk(request: HttpRequest) -> HttpResponse:
             messages.error(request, _("Select at least one row."))
             return HttpResponseRedirect(back)
         return _tickets_export(tickets)
-    by = _user(request)
+    by = request_user(request)
     try:
         if data["action"] == "close":
             services.tickets_close(tickets=tickets, by=by, resolution=data["resolution"])
@@ -222,7 +217,7 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
             ticket = services.ticket_create(
                 kind=data["kind"],
                 title=data["title"],
-                by=_user(request),
+                by=request_user(request),
                 accepted_on=data["accepted_on"],
                 accepted_at=accepted_at,
                 account=_account_or_error(data["customer_id"]),
@@ -243,7 +238,7 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
 @login_required
 def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = _ticket(request, pk)
-    user = _user(request)
+    user = request_user(request)
     sla = selectors.ticket_sla(ticket)
     pending = selectors.pending_transfer(ticket)
     v = {"version": ticket.version}
@@ -323,7 +318,7 @@ def ticket_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         _form_errors(request, form)
         return HttpResponseRedirect(_detail_url(ticket))
     data = form.cleaned_data
-    by = _user(request)
+    by = request_user(request)
     try:
         if action == "transfer":
             services.ticket_transfer_request(
@@ -385,7 +380,7 @@ def ticket_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @require_POST
 def transfer_decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
     transfer = get_object_or_404(Transfer.objects.select_related("ticket"), pk=pk)
-    by = _user(request)
+    by = request_user(request)
     try:
         if decision == "accept":
             services.ticket_transfer_accept(transfer=transfer, by=by)
@@ -431,7 +426,7 @@ def notice_deliver(request: HttpRequest, pk: int) -> HttpResponse:
         _form_errors(request, form)
         return HttpResponseRedirect(_detail_url(ticket))
     try:
-        delivery = services.notice_deliver(ticket=ticket, by=_user(request), **form.cleaned_data)
+        delivery = services.notice_deliver(ticket=ticket, by=request_user(request), **form.cleaned_data)
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
@@ -474,7 +469,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
             case = services.case_create(
                 account=account,
                 title=data["title"],
-                by=_user(request),
+                by=request_user(request),
                 accepted_on=data["accepted_on"],
                 dual_supply=data["dual_supply"],
                 green_channel=data["green_channel"],
@@ -517,7 +512,7 @@ def case_next_step(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         ticket = services.case_step_open(
             case=case,
-            by=_user(request),
+            by=request_user(request),
             accepted_on=form.cleaned_data["accepted_on"],
             version=form.cleaned_data["version"],
         )

@@ -23,6 +23,7 @@ from powerkam.api.errors import ErrorOut
 from powerkam.api.fields import MAX_ID, USERNAME, ApiDate, length
 from powerkam.api.versioning import ConflictOut, optional_version
 from powerkam.core.errors import ApplicationError
+from powerkam.core.http import request_user
 from powerkam.visits import selectors, services
 from powerkam.visits.models import FollowUp, PlannedVisit, Visit
 
@@ -160,13 +161,6 @@ class VisitsCloseIn(Schema):
     version: int | None = Field(None, ge=1, description="The version you saw (or If-Match); a stale one answers 409")
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User):  # pragma: no cover - the API-wide auth guarantees a user
-        raise HttpError(401, "Unauthorized")
-    return user
-
-
 def _planned(p: PlannedVisit, provisional: set[dt.date] | None = None) -> dict[str, Any]:
     if provisional is None:
         provisional = selectors.provisional_days([p.planned_on])
@@ -246,7 +240,7 @@ def plan(request: HttpRequest, filters: Query[PlanFilters]) -> list[dict[str, An
 
 @router.post("/plan", response={201: PlanOut, 400: ErrorOut, 403: ErrorOut}, summary="Make and save a plan")
 def make_plan(request: HttpRequest, payload: VisitsPlanIn) -> Status[dict[str, Any]]:
-    user = _user(request)
+    user = request_user(request)
     # 403 unless the user may make the plan (visits.make_plan)
     made = services.plan_generate(first_day=payload.first_day, last_day=payload.last_day, by=user)
     visits = made.visits.all()
@@ -278,7 +272,7 @@ def move(request: HttpRequest, planned_id: int, payload: MoveIn) -> dict[str, An
         planned=planned,
         day=payload.day,
         username=payload.username,
-        by=_user(request),
+        by=request_user(request),
         version=optional_version(request, payload.version),
     )
     return _planned(moved)
@@ -298,7 +292,7 @@ def visits(request: HttpRequest, filters: Query[VisitFilters]) -> list[dict[str,
 
 @router.post("/visits", response={201: VisitOut, 400: ErrorOut, 404: ErrorOut}, summary="Record a visit")
 def record_visit(request: HttpRequest, payload: VisitIn) -> Status[dict[str, Any]]:
-    user = _user(request)
+    user = request_user(request)
     account = _account(request, payload.customer_id)
     attendees = list(Contact.objects.filter(pk__in=payload.attendee_ids))
     if len(attendees) != len(set(payload.attendee_ids)):
@@ -355,7 +349,7 @@ def close_followup(request: HttpRequest, followup_id: int, payload: VisitsCloseI
     return _followup(
         services.followup_close(
             followup=found,
-            by=_user(request),
+            by=request_user(request),
             note=payload.note,
             cancel=payload.cancel,
             version=optional_version(request, payload.version),

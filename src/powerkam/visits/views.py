@@ -11,7 +11,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import User
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -28,6 +27,7 @@ from powerkam.accounts.selectors import (
     user_sees_all_accounts,
 )
 from powerkam.core.errors import ApplicationError, ConflictError
+from powerkam.core.http import request_user
 from powerkam.core.locking import form_conflict
 from powerkam.staff import permissions
 from powerkam.visits import forms, ics, selectors, services
@@ -41,11 +41,6 @@ from powerkam.workdays.selectors import provisional_warning
 
 class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)  # every view here is login_required
-    return request.user
 
 
 def _month(raw: str | None, today: dt.date) -> tuple[int, int]:
@@ -71,7 +66,7 @@ CHIPS_PER_DAY = 4
 
 @login_required
 def plan_calendar(request: HtmxHttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     today = timezone.localdate()
     year, month = _month(request.GET.get("month"), today)
     sees_all = user_sees_all_accounts(user)
@@ -122,7 +117,7 @@ def plan_calendar(request: HtmxHttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def plan_generate(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     if not selectors.user_is_supervisor(user):
         raise Http404
     form = forms.PlanForm(request.POST)
@@ -155,7 +150,7 @@ def _planned(request: HttpRequest, pk: int) -> PlannedVisit:
 @login_required
 def planned_move(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     planned = _planned(request, pk)
-    user = _user(request)
+    user = request_user(request)
     permissions.require_or_403(user, "visits.change_visits", planned.account)
     error = ""
     if request.method == "POST":
@@ -259,7 +254,7 @@ def due_export(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def visit_new(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     customer_id = request.GET.get("customer_id") or request.POST.get("customer_id") or ""
     permissions.require_or_403(user, "visits.change_visits")
     if not customer_id:
@@ -420,7 +415,7 @@ def attachment(request: HttpRequest, pk: int) -> FileResponse:
 
 @login_required
 def followups(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     scope = request.GET.get("scope", "mine")
     items = selectors.followups_visible_to(user).filter(status=FollowUpStatus.OPEN)
     if scope != "all":
@@ -441,7 +436,7 @@ def followup_close(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.followup_close(
             followup=followup,
-            by=_user(request),
+            by=request_user(request),
             note=form.cleaned_data.get("note", ""),
             cancel=bool(form.cleaned_data.get("cancel")),
             version=form.cleaned_data.get("version"),
@@ -503,7 +498,7 @@ def compliance(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def reassign(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     if not selectors.user_is_supervisor(user):
         raise Http404
     wanted = request.GET.get("customer_id", "")
@@ -556,7 +551,7 @@ def reassign(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def feed_settings(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     if request.method == "POST":
         feed = services.feed_rotate(user=user)
         messages.success(request, _("A new link was made; the old one no longer works."))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -13,17 +12,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from powerkam.core.errors import ApplicationError
+from powerkam.core.http import request_user
 from powerkam.staff import permissions
 from powerkam.workdays import selectors, services
 from powerkam.workdays.forms import DeclareYearForm, OverrideForm, YearImportForm
 from powerkam.workdays.models import CalendarOverride
 
 MAX_UPLOAD_BYTES = 1_000_000
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)  # every view here is login_required
-    return request.user
 
 
 def _year_url(year: int) -> str:
@@ -99,7 +94,7 @@ def override_set(request: HttpRequest) -> HttpResponse:
             is_workday=data["is_workday"],
             name=data["name"],
             note=data["note"],
-            by=_user(request),
+            by=request_user(request),
             version=data["version"],
         )
     except ApplicationError as exc:
@@ -117,7 +112,7 @@ def override_archive(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         version = request.POST.get("version", "")
         services.calendar_override_archive(
-            override=override, by=_user(request), version=int(version) if version.isdigit() else None
+            override=override, by=request_user(request), version=int(version) if version.isdigit() else None
         )
     except ApplicationError as exc:
         messages.error(request, exc.message)
@@ -147,7 +142,7 @@ def year_import(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(target)
     try:
         report = services.calendar_year_import(
-            text=text, source_note=form.cleaned_data["source_note"] or upload.name, by=_user(request)
+            text=text, source_note=form.cleaned_data["source_note"] or upload.name, by=request_user(request)
         )
     except ApplicationError as exc:
         messages.error(request, exc.message)
@@ -176,7 +171,7 @@ def year_declare(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data
     try:
         services.calendar_year_declare(
-            year=data["year"], complete=data["complete"], source_note=data["source_note"], by=_user(request)
+            year=data["year"], complete=data["complete"], source_note=data["source_note"], by=request_user(request)
         )
     except ApplicationError as exc:
         messages.error(request, exc.message)
