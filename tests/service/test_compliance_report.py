@@ -262,3 +262,15 @@ def test_the_complaint_report_refuses_a_bad_period_and_is_linked(supervisor: Use
     assert "YYYY-MM-DD" in garbled.content.decode()
     assert 'data-testid="complaints-report-link"' in client.get("/service/compliance/").content.decode()
     assert "/service/complaints/" in client.get("/service/").content.decode()
+
+
+def test_report_periods_count_whole_calendar_months() -> None:
+    """The SLA chart's "last N months" starts on the first of the month N - 1 months back (12 months
+    to December start in January), whatever the months' lengths; before, 31-day steps reached one
+    month further for N ≥ 3."""
+    from powerkam.service.selectors import first_of_months_back
+
+    assert first_of_months_back(dt.date(2026, 12, 7), 12) == dt.date(2026, 1, 1)
+    assert first_of_months_back(dt.date(2026, 12, 7), 1) == dt.date(2026, 12, 1)
+    assert first_of_months_back(dt.date(2026, 3, 31), 3) == dt.date(2026, 1, 1)
+    assert first_of_months_back(dt.date(2027, 2, 28), 36) == dt.date(2024, 3, 1)

@@ -16,6 +16,7 @@ from powerkam.accounts import selectors as account_selectors
 from powerkam.accounts.models import Assignment, AssignmentRole
 from powerkam.accounts.selectors import AccountArrears
 from powerkam.analytics.portfolio import AGE_BUCKETS
+from powerkam.analytics.visits import add_months
 from powerkam.analytics.workcal import WorkCalendar
 from powerkam.service import clock
 from powerkam.service.models import (
@@ -298,6 +299,12 @@ def ticket_timeline(ticket: Ticket) -> list[Any]:
 
 def pending_transfer(ticket: Ticket) -> Transfer | None:
     return ticket.transfers.filter(status=TransferStatus.PENDING).select_related("to_user", "requested_by").first()
+
+
+def first_of_months_back(today: dt.date, months: int) -> dt.date:
+    """The first day of the month ``months`` months long to and including ``today``'s month (12 →
+    the first of the month eleven months before): the start of the supervisor's report periods."""
+    return add_months(today.replace(day=1), -(months - 1))
 
 
 def notifications_for(*, user: AnyUser, unread_only: bool = True) -> QuerySet[Notification]:

@@ -532,7 +532,7 @@ def compliance(request: HttpRequest) -> HttpResponse:
         months = max(1, min(36, int(request.GET.get("months", 12))))
     except ValueError:
         months = 12
-    first = (today.replace(day=1) - dt.timedelta(days=31 * (months - 1))).replace(day=1)
+    first = selectors.first_of_months_back(today, months)
     data = selectors.sla_compliance(user=request.user, first_month=first, last_month=today)
     chart = {
         "color": [*PALETTE, "#2f9e44", "#c6362b", "#66768a", "#d9730d"],
@@ -554,9 +554,10 @@ def compliance(request: HttpRequest) -> HttpResponse:
 
 
 def _report_period(request: HttpRequest, default_first: dt.date | None = None) -> tuple[dt.date, dt.date]:
-    """?first=YYYY-MM-DD&last=YYYY-MM-DD; default: from ``default_first`` (the last three months) to today."""
+    """?first=YYYY-MM-DD&last=YYYY-MM-DD; default: from ``default_first`` (else the three whole months
+    before this one) to today."""
     today = timezone.localdate()
-    default_first = default_first or (today.replace(day=1) - dt.timedelta(days=62)).replace(day=1)
+    default_first = default_first or selectors.first_of_months_back(today, 4)
     try:
         first = dt.date.fromisoformat(request.GET.get("first") or default_first.isoformat())
         last = dt.date.fromisoformat(request.GET.get("last") or today.isoformat())
@@ -650,8 +651,7 @@ def compliance_report(request: HttpRequest) -> HttpResponse:
 def _complaint_period(request: HttpRequest) -> tuple[dt.date, dt.date]:
     """?first=YYYY-MM-DD&last=YYYY-MM-DD; default: the six months to today (this month the last)."""
     today = timezone.localdate()
-    index = today.year * 12 + today.month - 1 - 5
-    first, last = _report_period(request, dt.date(index // 12, index % 12 + 1, 1))
+    first, last = _report_period(request, selectors.first_of_months_back(today, 6))
     if (last - first).days > 3 * 366:
         raise ApplicationError(_("Choose a period of at most three years."))
     return first, last
