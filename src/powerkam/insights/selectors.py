@@ -79,10 +79,16 @@ def workday_test() -> Callable[[dt.date], bool]:
 
 
 def account_tariff_advice(
-    *, account: Account, period: str | None = None, today: dt.date | None = None
+    *,
+    account: Account,
+    period: str | None = None,
+    today: dt.date | None = None,
+    rules: engine.TariffRules | None = None,
 ) -> engine.Advice:
+    """The account's tariff advice for ``period`` (default: the latest complete one) under the
+    installation's current rules, or ``rules`` when given (the CLI's ``--rules FILE``)."""
     period = check_period(period)
-    rules = tariff_rules()
+    rules = rules or tariff_rules()
     bills = engine.read_bills(store_dir(), [account.customer_id], period=period).get(account.customer_id, [])
     return engine.advise(
         terms_of(account),

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import CommandParser
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from powerkam.accounts.models import Account
@@ -77,23 +76,13 @@ class Command(PowerKAMCommand):
             account = Account.objects.active().get(customer_id=options["customer_id"])
         except Account.DoesNotExist:
             raise ApplicationError(_("No account %(id)s.") % {"id": options["customer_id"]}) from None
-        period = selectors.check_period(options.get("period"))
+        rules = None
         if options.get("rules"):
             try:
                 rules = engine.TariffRules.from_file(options["rules"])
             except engine.TariffRulesError as exc:
                 raise ApplicationError(_("Bad tariff rules file: %(error)s") % {"error": exc}) from exc
-        else:
-            rules = selectors.tariff_rules()
-        bills = engine.read_bills(selectors.store_dir(), [account.customer_id], period=period)
-        advice = engine.advise(
-            selectors.terms_of(account),
-            bills.get(account.customer_id, []),
-            period=period,
-            rules=rules,
-            today=timezone.localdate(),
-            is_workday=selectors.workday_test(),
-        )
+        advice = selectors.account_tariff_advice(account=account, period=options.get("period"), rules=rules)
         return advice_out(advice) | {"name": account.name}
 
     def render_text(self, result: Any) -> str:
