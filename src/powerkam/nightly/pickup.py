@@ -89,7 +89,8 @@ def pending(folder: Path | None = None, *, now: float | None = None) -> tuple[li
         return [], []
     now = time.time() if now is None else now
     quiet = int(getattr(settings, "INCOMING_QUIET_SECONDS", 300))
-    ready, waiting = [], []
+    ready: list[Path] = []
+    waiting: list[Path] = []
     for path in folder.iterdir():
         if not path.is_file() or _IGNORED.search(path.name):
             continue
