@@ -291,3 +291,23 @@ def test_the_administrator_reads_the_last_nights_reports(site: Path, client) -> 
     assert "Nothing was pending" not in detail  # an empty site: nothing to settle at all
     assert "No billing in the store yet" in detail
     assert "POWERKAM_BACKUP_DIR is not set" in detail
+
+
+@pytest.mark.django_db
+def test_the_workers_job_runs_the_night_and_a_killed_run_is_marked_failed(site: Path) -> None:
+    import socket
+
+    from django.utils import timezone
+
+    from powerkam.nightly.tasks import nightly
+
+    killed = NightlyRun.objects.create(
+        day=DAY, started_at=timezone.now(), trigger="schedule", host=socket.gethostname(), pid=1
+    )
+    result = nightly.call()
+    assert result["status"] == "succeeded"
+    kept = NightlyRun.objects.get(pk=result["run"])
+    assert kept.trigger == "schedule"
+    assert kept.day == timezone.localdate()
+    killed.refresh_from_db()
+    assert killed.status == "failed"

@@ -435,6 +435,8 @@ def nightly_run(
     say = progress or (lambda _line: None)
     day = day or timezone.localdate()
     with _exclusive():
+        # Holding the lock, a run of this host still marked running was killed (power cut, OOM …).
+        NightlyRun.objects.filter(status=RunStatus.RUNNING, host=socket.gethostname()).update(status=RunStatus.FAILED)
         started_at = timezone.now()
         started = time.perf_counter()
         run = NightlyRun.objects.create(
