@@ -214,6 +214,10 @@ def test_a_failing_step_stops_what_depends_on_it_and_the_others_run(site: Path, 
     assert "[3/6] Grade: not run (a step it needs failed)" in out
     assert "Traceback" not in out + err
 
+    _code, out, err = run_command("--today", DAY.isoformat(), "--lang", "zh")
+    assert "[1/6] 拾取导入：失败" in err  # progress and report in the language asked for
+    assert "[3/6] 评级：未运行（其依赖的步骤失败）" in out
+
 
 @pytest.mark.django_db
 def test_files_being_copied_are_left_for_the_next_run(site: Path, settings) -> None:

@@ -412,15 +412,22 @@ def _overall(reports: list[StepReport]) -> str:
 
 def step_line(report: StepReport, index: int) -> str:
     """One line of progress for a finished step: number, name, status, counts, elapsed time."""
-    counts = ", ".join(
+    counts = gettext(", ").join(
         f"{COUNT_LABELS.get(k, k)} {SETTLED.get(v, v) if isinstance(v, str) else v}"
         for k, v in report.counts.items()
         if not isinstance(v, dict) and v not in (None, "")
     )
-    text = f"[{index}/{len(STEPS)}] {LABELS[report.step]}: {STATUS_WORDS[report.status]}"
+    words = {
+        "index": index,
+        "steps": len(STEPS),
+        "step": LABELS[report.step],
+        "status": STATUS_WORDS[report.status],
+        "counts": counts,
+        "seconds": f"{report.seconds:.1f}",
+    }
     if counts:
-        text += f" ({counts})"
-    return text + f" — {report.seconds:.1f} s"
+        return gettext("[{index}/{steps}] {step}: {status} ({counts}) — {seconds} s").format(**words)
+    return gettext("[{index}/{steps}] {step}: {status} — {seconds} s").format(**words)
 
 
 def nightly_run(
@@ -456,7 +463,7 @@ def nightly_run(
                     gettext("Not run: {steps} failed.").format(steps=", ".join(str(LABELS[d]) for d in failed))
                 )
             else:
-                say(f"[{index}/{len(STEPS)}] {LABELS[name]} …")
+                say(gettext("[{index}/{steps}] {step} …").format(index=index, steps=len(STEPS), step=LABELS[name]))
                 step_started = time.perf_counter()
                 if measured:
                     _reset_peak()
