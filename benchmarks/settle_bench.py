@@ -38,8 +38,9 @@ TARGET = 10.0
 # --- steps (child processes) ------------------------------------------------------------------
 
 
-def generate(data_dir: Path, customers: int) -> dict[str, int]:
-    """The store before the new month (landed and settled as the importer leaves it) and the month's two files."""
+def generate(data_dir: Path, customers: int, high_voltage_pct: int = 12) -> dict[str, int]:
+    """The store before the new month (landed and settled as the importer leaves it) and the month's two
+    files; ``high_voltage_pct`` as in :func:`benchmarks.grading_bench.make_store`."""
     import duckdb
 
     from benchmarks.grading_bench import make_store
@@ -47,7 +48,7 @@ def generate(data_dir: Path, customers: int) -> dict[str, int]:
     from powerkam.analytics.io import writer
 
     raw = data_dir / "raw"
-    counts = make_store(raw, customers)
+    counts = make_store(raw, customers, high_voltage_pct)
     target = data_dir / "store"
     target.mkdir(parents=True)
     shutil.move(raw / "customers.parquet", target / "customers.parquet")
@@ -221,7 +222,8 @@ or `uv run --frozen python -m benchmarks settle --settle-customers=100000,100000
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "generate":
-        print(json.dumps(generate(Path(sys.argv[2]), int(sys.argv[3])), default=int))
+        pct = int(sys.argv[4]) if len(sys.argv) > 4 else 12
+        print(json.dumps(generate(Path(sys.argv[2]), int(sys.argv[3]), pct), default=int))
     elif len(sys.argv) > 1 and sys.argv[1] == "compare":
         print(json.dumps(compare(Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]))))
     else:

@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "powerkam.renewables",
     "powerkam.api",
     "powerkam.web",
+    "powerkam.nightly",
 ]
 
 MIDDLEWARE = [
@@ -240,6 +241,14 @@ MEDIA_URL = "media/"
 # POWERKAM_BACKUP_KEEP backups are kept.
 BACKUP_DIR = Path(os.environ["POWERKAM_BACKUP_DIR"]).resolve() if os.environ.get("POWERKAM_BACKUP_DIR") else None
 BACKUP_KEEP = int(os.environ.get("POWERKAM_BACKUP_KEEP", "7"))
+
+# The nightly pipeline (docs/deployment.md, "The nightly run"): ``powerkam nightly`` by hand or from
+# cron; the worker runs it every night at POWERKAM_NIGHTLY_AT (HH:MM local time; unset: not scheduled).
+NIGHTLY_AT = os.environ.get("POWERKAM_NIGHTLY_AT", "").strip()
+#: the drop folder the data office puts extracts in (picked up by the nightly run)
+INCOMING_DIR = Path(os.environ.get("POWERKAM_INCOMING_DIR") or DATA_DIR / "incoming").resolve()
+#: a file changed less than this many seconds ago may still be being copied: left for the next run
+INCOMING_QUIET_SECONDS = int(os.environ.get("POWERKAM_INCOMING_QUIET_SECONDS", "300"))
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"

@@ -34,6 +34,9 @@ class Job:
     #: set: an interval job, queued whenever this much time has passed since it was last queued
     #: (``at``, ``weekday`` and ``monthday`` are then ignored)
     every: dt.timedelta | None = None
+    #: names of jobs this one does the work of (the nightly run replaces the backup and morning jobs):
+    #: while this job is registered, those are neither listed nor queued
+    replaces: tuple[str, ...] = ()
 
     def due_on(self, now: dt.datetime) -> dt.date | None:
         """The day this job should have been queued for by ``now`` (local time), if any."""
@@ -55,7 +58,9 @@ def register(job: Job) -> None:
 
 
 def jobs() -> list[Job]:
-    return sorted(_JOBS.values(), key=lambda j: j.name)
+    """The registered jobs, without those a registered job replaces."""
+    replaced = {name for job in _JOBS.values() for name in job.replaces}
+    return sorted((j for j in _JOBS.values() if j.name not in replaced), key=lambda j: j.name)
 
 
 def _task(path: str) -> Any:
