@@ -228,12 +228,11 @@ def due(request: HttpRequest, filters: Query[DueFilters]) -> list[dict[str, Any]
 
 @router.get("/plan", response=list[PlannedOut], summary="Planned visits in a period (active plans)")
 def plan(request: HttpRequest, filters: Query[PlanFilters]) -> list[dict[str, Any]]:
-    planned = selectors.planned_visits_visible_to(request.user).filter(
-        planned_on__range=(filters.first_day, filters.last_day)
+    rows = list(
+        selectors.planned_in_period(
+            user=request.user, first_day=filters.first_day, last_day=filters.last_day, manager=filters.manager
+        )
     )
-    if filters.manager:
-        planned = planned.filter(manager__username=filters.manager)
-    rows = list(planned.order_by("planned_on", "manager__username", "district", "due_on"))
     provisional = selectors.provisional_days([p.planned_on for p in rows])
     return [_planned(p, provisional) for p in rows]
 
@@ -243,17 +242,17 @@ def make_plan(request: HttpRequest, payload: VisitsPlanIn) -> Status[dict[str, A
     user = request_user(request)
     # 403 unless the user may make the plan (visits.make_plan)
     made = services.plan_generate(first_day=payload.first_day, last_day=payload.last_day, by=user)
-    visits = made.visits.all()
+    counts = selectors.plan_counts(made)
     return Status(
         201,
         {
             "id": made.pk,
             "first_day": made.first_day,
             "last_day": made.last_day,
-            "visits": visits.count(),
-            "late": visits.filter(late=True).count(),
-            "unassigned": visits.filter(manager__isnull=True).count(),
-            "provisional": visits.filter(provisional=True).count(),
+            "visits": counts.visits,
+            "late": counts.late,
+            "unassigned": counts.unassigned,
+            "provisional": counts.provisional,
         },
     )
 
@@ -280,14 +279,10 @@ def move(request: HttpRequest, planned_id: int, payload: MoveIn) -> dict[str, An
 
 @router.get("/visits", response=list[VisitOut], summary="Visit records I may see, newest first")
 def visits(request: HttpRequest, filters: Query[VisitFilters]) -> list[dict[str, Any]]:
-    records = selectors.visits_visible_to(request.user).prefetch_related("attendees")
-    if filters.customer_id:
-        records = records.filter(account__customer_id=filters.customer_id)
-    if filters.first_day:
-        records = records.filter(visited_on__gte=filters.first_day)
-    if filters.last_day:
-        records = records.filter(visited_on__lte=filters.last_day)
-    return [_visit(v) for v in records.order_by("-visited_on", "-pk")[: filters.limit]]
+    records = selectors.visit_list(
+        user=request.user, customer_id=filters.customer_id, first_day=filters.first_day, last_day=filters.last_day
+    ).prefetch_related("attendees")
+    return [_visit(v) for v in records[: filters.limit]]
 
 
 @router.post("/visits", response={201: VisitOut, 400: ErrorOut, 404: ErrorOut}, summary="Record a visit")
@@ -327,14 +322,13 @@ def record_visit(request: HttpRequest, payload: VisitIn) -> Status[dict[str, Any
 
 @router.get("/followups", response=list[VisitsFollowUpOut], summary="Follow-ups: mine, or all I may see")
 def followups(request: HttpRequest, filters: Query[FollowUpFilters]) -> list[dict[str, Any]]:
-    items = selectors.followups_visible_to(request.user)
-    if filters.scope != "all":
-        items = items.filter(owner_id=request.user.pk)
-    if filters.status != "all":
-        items = items.filter(status=filters.status)
-    if filters.customer_id:
-        items = items.filter(account__customer_id=filters.customer_id)
-    return [_followup(f) for f in items.order_by("due_on", "pk")[:1000]]
+    items = selectors.followup_list(
+        user=request.user,
+        mine_only=filters.scope != "all",
+        status="" if filters.status == "all" else filters.status,
+        customer_id=filters.customer_id,
+    )
+    return [_followup(f) for f in items[:1000]]
 
 
 @router.post(

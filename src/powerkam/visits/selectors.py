@@ -292,8 +292,25 @@ def visits_visible_to(user: AnyUser) -> QuerySet[Visit]:
     return visits.filter(account__in=accounts_visible_to(user))
 
 
-def visit_list(*, user: AnyUser, q: str = "", source: str = "", manager: str = "") -> QuerySet[Visit]:
+def visit_list(
+    *,
+    user: AnyUser,
+    q: str = "",
+    source: str = "",
+    manager: str = "",
+    customer_id: str = "",
+    first_day: dt.date | None = None,
+    last_day: dt.date | None = None,
+) -> QuerySet[Visit]:
+    """The visit records ``user`` may see, newest first, narrowed by the list page's and the API's
+    filters (a search text, the source, the manager, the account, a period of visit days)."""
     visits = visits_visible_to(user)
+    if customer_id:
+        visits = visits.filter(account__customer_id=customer_id)
+    if first_day:
+        visits = visits.filter(visited_on__gte=first_day)
+    if last_day:
+        visits = visits.filter(visited_on__lte=last_day)
     if q:
         visits = visits.filter(
             Q(account__customer_id__icontains=q) | Q(account__name__icontains=q) | Q(topics__icontains=q)
@@ -322,6 +339,50 @@ def followups_visible_to(user: AnyUser) -> QuerySet[FollowUp]:
     if user_sees_all_accounts(user):
         return followups
     return followups.filter(Q(account__in=accounts_visible_to(user)) | Q(owner_id=user.pk))
+
+
+def followup_list(
+    *, user: AnyUser, mine_only: bool = True, status: str = "", customer_id: str = ""
+) -> QuerySet[FollowUp]:
+    """Follow-ups ``user`` may see, soonest due first: their own (``mine_only``) or all of them, of one
+    status ("" for any), of one account."""
+    items = followups_visible_to(user)
+    if mine_only:
+        items = items.filter(owner_id=user.pk)
+    if status:
+        items = items.filter(status=status)
+    if customer_id:
+        items = items.filter(account__customer_id=customer_id)
+    return items.order_by("due_on", "pk")
+
+
+def planned_in_period(
+    *, user: AnyUser, first_day: dt.date, last_day: dt.date, manager: str = ""
+) -> QuerySet[PlannedVisit]:
+    """Planned visits ``user`` may see on the days of a period (of one manager), in calendar order."""
+    planned = planned_visits_visible_to(user).filter(planned_on__range=(first_day, last_day))
+    if manager:
+        planned = planned.filter(manager__username=manager)
+    return planned.order_by("planned_on", "manager__username", "district", "due_on")
+
+
+@dataclass(frozen=True)
+class PlanCounts:
+    visits: int
+    late: int
+    unassigned: int
+    provisional: int
+
+
+def plan_counts(plan: VisitPlan) -> PlanCounts:
+    """What a plan holds: its visits, how many are late, without a manager, on a provisional day."""
+    visits = plan.visits.all()
+    return PlanCounts(
+        visits=visits.count(),
+        late=visits.filter(late=True).count(),
+        unassigned=visits.filter(manager__isnull=True).count(),
+        provisional=visits.filter(provisional=True).count(),
+    )
 
 
 @dataclass(frozen=True)

@@ -130,12 +130,11 @@ def plan_generate(request: HttpRequest) -> HttpResponse:
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
-        count = plan.visits.count()
-        late = plan.visits.filter(late=True).count()
+        counts = selectors.plan_counts(plan)
         messages.success(
             request,
             _("Plan %(from)s – %(to)s made: %(n)s visits, %(late)s late.")
-            % {"from": first, "to": last, "n": count, "late": late},
+            % {"from": first, "to": last, "n": counts.visits, "late": counts.late},
         )
     return HttpResponseRedirect(reverse("visits:calendar") + f"?month={first:%Y-%m}")
 
@@ -417,13 +416,11 @@ def attachment(request: HttpRequest, pk: int) -> FileResponse:
 def followups(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     scope = request.GET.get("scope", "mine")
-    items = selectors.followups_visible_to(user).filter(status=FollowUpStatus.OPEN)
-    if scope != "all":
-        items = items.filter(owner=user)
+    items = selectors.followup_list(user=user, mine_only=scope != "all", status=FollowUpStatus.OPEN)
     return render(
         request,
         "visits/followups.html",
-        {"followups": list(items.order_by("due_on", "pk")[:300]), "scope": scope, "today": timezone.localdate()},
+        {"followups": list(items[:300]), "scope": scope, "today": timezone.localdate()},
     )
 
 
