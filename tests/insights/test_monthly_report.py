@@ -14,10 +14,11 @@ from django.core.management import call_command
 from django.test import Client
 from openpyxl import load_workbook
 
-from factories import AccountFactory, Team, build_team, monthly_bills, paid_on_time, write_dataset
+from factories import AccountFactory, StaffFactory, Team, build_team, monthly_bills, paid_on_time, write_dataset
 from powerkam.core.schedule import jobs
 from powerkam.insights.models import OverviewReportRun
 from powerkam.insights.report import monthly_report_send, report_text, report_xlsx
+from powerkam.staff.models import Role
 from powerkam.web import dashboard
 from workbooks import INJECTED, assert_header, assert_injected_names_are_text, assert_numbers, column, open_workbook
 
@@ -106,6 +107,49 @@ def test_the_report_is_mailed_to_the_supervisors_and_recorded(team: Team, smtp_s
     assert attachment.get_filename() == "key-account-report-2026-12-01.xlsx"
     assert _summary(attachment.get_content())["大客户"] == 3
     assert OverviewReportRun.objects.get().as_of == AS_OF
+
+
+def test_each_supervisor_gets_the_report_in_their_own_language(team: Team, smtp_server: Any) -> None:
+    """zhangwei reads Chinese (the default); a second supervisor chose English with the language switch:
+    one mail each, subject, text and workbook in the reader's language only."""
+    StaffFactory(
+        user__username="lucy", user__email="lucy@example.com", name="Lucy", role=Role.SUPERVISOR, language="en"
+    )
+    run = monthly_report_send(as_of=AS_OF)
+    assert sorted(run.recipients) == ["lucy@example.com", "zhangwei@example.com"]
+    by_reader = {tuple(m.recipients): m for m in smtp_server.messages}
+    assert set(by_reader) == {("zhangwei@example.com",), ("lucy@example.com",)}
+
+    chinese = by_reader[("zhangwei@example.com",)]
+    assert chinese.subject == "大客户经营月报（2026-12-01）"
+    assert "【大客户欠费】" in chinese.text
+    assert "Key accounts" not in chinese.text
+    zh_book = load_workbook(io.BytesIO(next(chinese.message.iter_attachments()).get_content()))
+    assert zh_book.sheetnames[0] == "概览"
+
+    english = by_reader[("lucy@example.com",)]
+    assert english.subject == "Key-account monthly report, 2026-12-01"
+    assert "[Arrears of key accounts]" in english.text
+    assert not any("\u4e00" <= ch <= "\u9fff" for ch in english.text)  # not one Chinese character
+    attachment = next(english.message.iter_attachments())
+    assert attachment.get_filename() == "key-account-report-2026-12-01.xlsx"
+    en_book = load_workbook(io.BytesIO(attachment.get_content()))
+    assert en_book.sheetnames == ["Summary", "Share by month", "Arrears", "Service by type", "Overdue visits"]
+    summary = {row[1]: row[2] for row in en_book["Summary"].iter_rows(min_row=4, values_only=True)}
+    assert summary["Key accounts"] == 3
+    chinese_text = [
+        cell
+        for sheet in en_book.worksheets[1:]
+        for cell in next(sheet.iter_rows(max_row=1, values_only=True))  # the header rows (the rows are data)
+        if isinstance(cell, str) and any("\u4e00" <= ch <= "\u9fff" for ch in cell)
+    ]
+    chinese_text += [  # the summary's areas and figure names, every row
+        cell
+        for row in en_book["Summary"].iter_rows(min_row=1, max_col=2, values_only=True)
+        for cell in row
+        if isinstance(cell, str) and any("\u4e00" <= ch <= "\u9fff" for ch in cell)
+    ]
+    assert chinese_text == []
 
 
 def test_supervisors_mail_it_from_the_overview_and_managers_cannot(

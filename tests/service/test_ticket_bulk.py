@@ -117,3 +117,29 @@ def test_the_page_reports_each_refused_row_and_exports_the_selection(
     )
     mine.refresh_from_db()
     assert (mine.status, mine.resolution) == (TicketStatus.CLOSED, "已处理")
+
+
+def test_the_list_sends_each_rows_version_and_a_ticket_changed_since_refuses_the_close(
+    client: Client, desk: User
+) -> None:
+    """The web's bulk bar sends the version each row showed (as the API and the command line do): a
+    ticket changed after the list was read refuses the whole close, named with who changed it."""
+    first, second = _ticket(desk, "投诉一"), _ticket(desk, "投诉二")
+    client.force_login(desk)
+    page = client.get("/service/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    for ticket in (first, second):
+        assert f'name="version-{ticket.pk}" value="{ticket.version}" form="ticket-bulk"' in page
+    shown = {f"version-{t.pk}": t.version for t in (first, second)}
+    services.ticket_update(ticket=second, version=second.version, by=desk, title="投诉二（已改）")
+
+    client.post(
+        "/service/tickets/bulk/",
+        {"action": "close", "selected": [first.pk, second.pk], **shown},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    page = client.get("/service/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "1 of 2 selected rows was refused, so nothing was changed." in page
+    assert f"#{second.pk} 投诉二（已改）: " in page
+    for ticket in (first, second):
+        ticket.refresh_from_db()
+        assert ticket.status == TicketStatus.OPEN

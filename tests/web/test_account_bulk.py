@@ -161,3 +161,32 @@ def test_the_bulk_bar_is_kept_and_follows_staff_and_campaigns_at_once(client: Cl
     html = client.get("/accounts/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'value="reassign"' not in html
     assert 'value="export"' in html
+
+
+def test_the_list_sends_the_primary_manager_seen_and_an_account_reassigned_since_refuses(team: Team) -> None:
+    """The list's row carries the primary assignment it shows (the row's version for a reassignment): an
+    account reassigned after the list was read refuses the bulk reassignment, named."""
+    client = Client()
+    client.force_login(team.supervisor.user)
+    page = client.get("/accounts/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    seen = {
+        cid: Assignment.objects.get(account=team.accounts[cid], role=AssignmentRole.PRIMARY, active=True).pk
+        for cid in ("E100", "E101")
+    }
+    for cid, pk in seen.items():
+        assert f'name="version-{cid}" value="{pk}" form="account-bulk"' in page
+    visit_services.account_reassign(account=team.accounts["E101"], to_user=team.other.user, by=team.supervisor.user)
+    client.post(
+        "/accounts/bulk/",
+        {
+            "action": "reassign",
+            "to_user": "m02",
+            "selected": ["E100", "E101"],
+            **{f"version-{cid}": pk for cid, pk in seen.items()},
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    page = client.get("/accounts/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "1 of 2 selected rows was refused, so nothing was changed." in page
+    assert "E101 示范医院: " in page
+    assert _primary(team, "E100") == "m01"  # all or nothing

@@ -16,7 +16,8 @@ from workbooks import INJECTED, assert_header, assert_injected_names_are_text, a
 
 #: The customer id in the first cell of each row of the account table.
 ROW_IDS = re.compile(
-    r'<tr>\s*<td class="nowrap cell-id"><label class="select-row">.*?</label><a href="[^"]*">([^<]+)</a></td>'
+    r'<tr>\s*<td class="nowrap cell-id"><label class="select-row">.*?</label>(?:<input type="hidden"[^>]*>)?'
+    r'<a href="[^"]*">([^<]+)</a></td>'
 )
 
 

@@ -13,7 +13,8 @@ from powerkam.accounts.models import Contact
 
 #: The customer id in the first cell of each row of the account table.
 ROW_IDS = re.compile(
-    r'<tr>\s*<td class="nowrap cell-id"><label class="select-row">.*?</label><a href="[^"]*">([^<]+)</a></td>'
+    r'<tr>\s*<td class="nowrap cell-id"><label class="select-row">.*?</label>(?:<input type="hidden"[^>]*>)?'
+    r'<a href="[^"]*">([^<]+)</a></td>'
 )
 
 

@@ -72,6 +72,41 @@ def _selection_exports(client: Client, person: User) -> dict[str, bytes]:
     return {url: response.content for url, response in answers.items()}
 
 
+def _month_plan_export(client: Client) -> bytes:
+    """The outage month plan's workbook (issue 19 part 4): plan next month's work on a demo feeder from an
+    uploaded jobs file, as a planner does on /grid/plan/, then download the plan the page shows."""
+    import datetime as dt
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from powerkam.accounts.models import Account
+
+    feeder = next(a.feeders for a in Account.objects.exclude(feeders="").order_by("customer_id")).split(";")[0]
+    first = (timezone.localdate().replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    last = first + dt.timedelta(days=20)
+    jobs = f"job_id,feeders,duration_hours,from,to\n1001,{feeder},3,{first},{last}\n"
+    answer = client.post(
+        "/grid/plan/",
+        {
+            "month": f"{first:%Y-%m}",
+            "from": f"{first}",
+            "to": f"{last}",
+            "hours": "08:00-18:00",
+            "time_limit": "3",
+            "jobs": SimpleUploadedFile("jobs.csv", jobs.encode(), content_type="text/csv"),
+        },
+    )
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    page = client.get(answer["Location"]).content.decode()
+    token = re.search(r'name="plan" value="([^"]+)"', page)
+    assert token, "the month plan page shows no plan"
+    export = client.get(f"/grid/plan/export.xlsx?plan={token.group(1)}")
+    assert export.status_code == 200
+    assert export["Content-Type"] == XLSX_CONTENT_TYPE
+    return bytes(export.content)
+
+
 def _sheet_texts(content: bytes) -> list[str]:
     """Each sheet's title and the text of every cell (headings, header row, rows)."""
     book = load_workbook(io.BytesIO(content), read_only=False)
@@ -108,10 +143,14 @@ def test_every_export_a_supervisor_can_download_is_in_the_page_language() -> Non
             downloaded[language].add(urlsplit(url).path)
             page_language = "en" if language == "en" else "zh-hans"
             problems += [f"{language} {url}: {t!r}" for t in sorted(set(foreign_strings(texts, page_language, data)))]
+        plan = _sheet_texts(_month_plan_export(client))
+        assert len(plan) > 10  # the figures and the job's row, not an empty book
+        downloaded[language].add("/grid/plan/export.xlsx")
+        problems += [f"{language} month plan: {t!r}" for t in sorted(set(foreign_strings(plan, language, data)))]
         for url, content in _selection_exports(client, person).items():
             downloaded[language].add(url)
             texts = _sheet_texts(content)
             problems += [f"{language} {url}: {t!r}" for t in sorted(set(foreign_strings(texts, language, data)))]
     assert downloaded["zh-hans"] == downloaded["en"]
-    assert len(downloaded["en"]) >= len(KNOWN) + 2
+    assert len(downloaded["en"]) >= len(KNOWN) + 3
     assert problems == [], "\n".join(problems)

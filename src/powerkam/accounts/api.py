@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
@@ -17,8 +17,8 @@ from ninja.errors import HttpError
 
 from powerkam.accounts import selectors, services
 from powerkam.accounts.models import Account, Contact
-from powerkam.api.errors import ErrorOut
-from powerkam.api.fields import VOLTAGE, ApiDate
+from powerkam.api.errors import BulkRefusedOut, ErrorOut
+from powerkam.api.fields import MAX_ID, USERNAME, VOLTAGE, ApiDate, length
 from powerkam.api.versioning import VERSIONED, expected_version, set_etag
 
 router = Router(tags=["accounts"])
@@ -30,6 +30,9 @@ class ManagerOut(Schema):
     role: str = Field(description="primary or secondary")
     username: str
     name: str
+    assignment_id: int = Field(
+        0, description="The assignment's id; the primary one is the row's version for a bulk reassignment"
+    )
 
 
 class AccountOut(Schema):
@@ -49,6 +52,11 @@ class AccountOut(Schema):
     feeders: list[str]
     multiple_supply: bool
     managers: list[ManagerOut]
+    primary_assignment: int = Field(
+        0,
+        description="The id of the primary manager's assignment (0: none): the version to send for this "
+        "account in a bulk reassignment (POST /accounts/bulk)",
+    )
 
 
 class AccountsContactOut(Schema):
@@ -135,7 +143,7 @@ def _managers(account: Account) -> list[ManagerOut]:
     rows = getattr(account, "manager_rows", None)  # a page of the list carries them
     if rows is None:
         rows = selectors.account_managers(account=account)
-    return [ManagerOut(role=m.role, username=m.username, name=m.name) for m in rows]
+    return [ManagerOut(role=m.role, username=m.username, name=m.name, assignment_id=m.assignment_id) for m in rows]
 
 
 def _account_fields(account: Account) -> dict[str, Any]:
@@ -155,7 +163,8 @@ def _account_fields(account: Account) -> dict[str, Any]:
         "important_grade": account.important_grade,
         "feeders": account.feeder_list,
         "multiple_supply": account.multiple_supply,
-        "managers": _managers(account),
+        "managers": (managers := _managers(account)),
+        "primary_assignment": next((m.assignment_id for m in managers if m.role == "primary"), 0),
     }
 
 
@@ -166,6 +175,67 @@ def _get(request: HttpRequest, customer_id: str) -> Account:
         raise HttpError(404, _("No account with this customer id.")) from None
     except selectors.AccountNotVisible as exc:
         raise HttpError(403, str(exc)) from None
+
+
+class BulkAccountIn(Schema):
+    customer_id: Annotated[str, length(Account, "customer_id", required=True)]
+    version: int = Field(
+        ge=0, le=MAX_ID, description="The account's primary_assignment the client saw (0: it had no primary manager)"
+    )
+
+
+class AccountsBulkIn(Schema):
+    action: Literal["reassign"]
+    accounts: list[BulkAccountIn] = Field(min_length=1, max_length=500)
+    to: Annotated[str, USERNAME] = Field(description="reassign: the new primary manager's username")
+
+
+class BulkAccountOut(Schema):
+    customer_id: str
+    primary_assignment: int
+
+
+class AccountsBulkOut(Schema):
+    action: str
+    done: int
+    accounts: list[BulkAccountOut] = Field(description="Each account with its new primary assignment")
+
+
+@router.post(
+    "/bulk",
+    response={200: AccountsBulkOut, 400: BulkRefusedOut, 403: ErrorOut, 404: ErrorOut, 409: BulkRefusedOut},
+    summary="Reassign several accounts at once, all or nothing",
+    description='The same service as the account list\'s bulk bar (docs/api.md, "Bulk actions"). Each account '
+    "carries the primary_assignment the client saw; if any account is refused — reassigned since (409), "
+    "already managed by the new manager (400) — nothing is changed and `refused` names every refused account.",
+    operation_id="accounts_bulk",
+)
+def accounts_bulk(request: HttpRequest, payload: AccountsBulkIn) -> dict[str, Any]:
+    from django.contrib.auth.models import User
+
+    from powerkam.visits.services import accounts_reassign
+
+    wanted: dict[str, int] = {}
+    for row in payload.accounts:
+        wanted.setdefault(row.customer_id, row.version)
+    found = {a.customer_id: a for a in selectors.accounts_visible_to(request.user).filter(customer_id__in=list(wanted))}
+    missing = [k for k in wanted if k not in found]
+    if missing:
+        raise HttpError(404, _("No account with this customer id: %(ids)s.") % {"ids": ", ".join(missing)})
+    to_user = User.objects.filter(username=payload.to).first()
+    if to_user is None:
+        raise HttpError(404, _("There is no user %(name)r.") % {"name": payload.to})
+    done = accounts_reassign(
+        accounts=[found[k] for k in wanted],
+        to_user=to_user,
+        by=request.user,  # type: ignore[arg-type]
+        seen=dict(wanted),
+    )
+    return {
+        "action": payload.action,
+        "done": len(done),
+        "accounts": [{"customer_id": a.account.customer_id, "primary_assignment": a.pk} for a in done],
+    }
 
 
 @router.get("/", response=AccountPage, summary="List accounts", operation_id="accounts_list")

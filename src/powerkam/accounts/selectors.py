@@ -298,14 +298,20 @@ def _attach_manager_rows(accounts: list[Account]) -> None:
     query of plain values: a prefetch of assignments, users and profiles cost more than the page's rows."""
     roles = {role.value: str(role.label) for role in AssignmentRole}
     by_account: dict[int, list[ManagerRow]] = {a.pk: [] for a in accounts}
-    for account_id, role, username, name, phone in (
+    for account_id, role, username, name, phone, assignment_id in (
         Assignment.objects.filter(active=True, account_id__in=list(by_account))
         .order_by("account_id", "role")
-        .values_list("account_id", "role", "staff__username", "staff__staff__name", "staff__staff__phone")
+        .values_list("account_id", "role", "staff__username", "staff__staff__name", "staff__staff__phone", "pk")
     ):
-        by_account[account_id].append(ManagerRow(role, roles.get(role, role), username, name or username, phone or ""))
+        by_account[account_id].append(
+            ManagerRow(role, roles.get(role, role), username, name or username, phone or "", assignment_id)
+        )
     for account in accounts:
         account.manager_rows = by_account[account.pk]  # type: ignore[attr-defined]
+        # the row's version for a bulk reassignment: the primary assignment seen (0: none)
+        account.primary_seen = next(  # type: ignore[attr-defined]
+            (m.assignment_id for m in by_account[account.pk] if m.role == AssignmentRole.PRIMARY), 0
+        )
 
 
 def account_page(
@@ -402,12 +408,14 @@ class ManagerRow:
     username: str
     name: str
     phone: str
+    #: the assignment's id (a bulk reassignment names the primary one the person saw)
+    assignment_id: int = 0
 
 
 def account_managers(*, account: Account) -> list[ManagerRow]:
     """The account's active managers, primary first: the staff name, else the user's full name."""
     rows = []
-    for role, username, first, last, profile_id, name, phone in (
+    for role, username, first, last, profile_id, name, phone, assignment_id in (
         account.assignments.filter(active=True)
         .order_by("role")
         .values_list(
@@ -418,6 +426,7 @@ def account_managers(*, account: Account) -> list[ManagerRow]:
             "staff__staff__id",
             "staff__staff__name",
             "staff__staff__phone",
+            "pk",
         )
     ):
         full_name = f"{first} {last}".strip()
@@ -428,6 +437,7 @@ def account_managers(*, account: Account) -> list[ManagerRow]:
                 username=username,
                 name=name if profile_id is not None else full_name or username,
                 phone=phone if profile_id is not None else "",
+                assignment_id=assignment_id,
             )
         )
     return rows

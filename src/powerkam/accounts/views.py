@@ -143,7 +143,12 @@ def account_bulk(request: HttpRequest) -> HttpResponse:
             if to_user is None:
                 messages.error(request, _("New primary manager: choose who takes the accounts over."))
                 return redirect(back)
-            accounts_reassign(accounts=accounts, to_user=to_user, by=request.user)  # type: ignore[arg-type]
+            accounts_reassign(
+                accounts=accounts,
+                to_user=to_user,
+                by=request.user,  # type: ignore[arg-type]
+                seen=bulk.versions(request, wanted),
+            )
             done = _("%(n)d accounts now have %(user)s as primary manager.") % {
                 "n": len(accounts),
                 "user": to_user.get_username(),

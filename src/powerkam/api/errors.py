@@ -53,6 +53,21 @@ class ErrorOut(Schema):
     fields: list[ErrorFieldOut] = Field(default_factory=list, description="One entry per field in error")
 
 
+class RefusalOut(Schema):
+    row: str = Field(description="The refused row as people find it (ticket number and title, customer id and name)")
+    key: str = Field(description="The row's key as the request named it")
+    conflict: bool = Field(description="Refused because the row changed since the version sent")
+    message: str = Field(description="Why, in the request's language")
+
+
+class BulkRefusedOut(ErrorOut):
+    """A bulk action with refused rows: nothing was changed (all or nothing); each refused row named."""
+
+    refused: list[RefusalOut] = Field(
+        default_factory=list, description="Every refused row (empty when the request itself is refused)"
+    )
+
+
 CODES = {
     400: "bad_request",
     401: "unauthorized",

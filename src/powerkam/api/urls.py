@@ -16,6 +16,7 @@ from powerkam.api.errors import error_body
 from powerkam.api.errors import install as install_error_handling
 from powerkam.api.fields import AwareJSONRenderer
 from powerkam.api.versioning import VersionRequired
+from powerkam.core.bulk import BulkRefused
 from powerkam.core.errors import ConflictError
 from powerkam.core.locking import snapshot
 
@@ -39,6 +40,14 @@ def conflict(request: HttpRequest, exc: ConflictError) -> HttpResponse:
     response = api.create_response(request, body, status=409)
     response["ETag"] = f'"{exc.current_version}"'
     return response
+
+
+@api.exception_handler(BulkRefused)
+def bulk_refused(request: HttpRequest, exc: BulkRefused) -> HttpResponse:
+    """A bulk action with refused rows changed nothing: 409 when a row changed since the version the
+    client sent (each refused row says whether it did), else 400; ``refused`` names every refused row."""
+    status = 409 if any(r.conflict for r in exc.refusals) else 400
+    return api.create_response(request, error_body(status, exc.message, extra=exc.extra), status=status)
 
 
 @api.exception_handler(VersionRequired)

@@ -14,7 +14,6 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.mail import EmailMessage, get_connection
 from django.utils import timezone, translation
@@ -24,7 +23,7 @@ from powerkam.accounts import selectors as account_selectors
 from powerkam.accounts.overview import arrears_table
 from powerkam.insights.models import OverviewReportRun
 from powerkam.staff import permissions
-from powerkam.staff.selectors import supervisors_to_mail
+from powerkam.staff.selectors import recipients_by_language, supervisors_to_mail
 from powerkam.web import dashboard
 from powerkam.web.excel import XLSX_CONTENT_TYPE, Column, Sheet, Typed, write_workbook
 
@@ -195,7 +194,7 @@ def report_text(figures: dict[str, dict[str, Any]], *, as_of: dt.date) -> str:
     area = None
     for row_area, label, value in summary_rows(figures):
         if row_area != area:
-            lines += ["", f"【{row_area}】"]
+            lines += ["", _("[%(area)s]") % {"area": row_area}]  # zh: 【…】
             area = row_area
         lines.append(f"  {label}: {_shown(value)}")
     lines += ["", _("The workbook is attached; the overview is in PowerKAM under Insights.")]
@@ -203,22 +202,28 @@ def report_text(figures: dict[str, dict[str, Any]], *, as_of: dt.date) -> str:
 
 
 def monthly_report_send(*, as_of: dt.date | None = None, by: User | None = None) -> OverviewReportRun:
-    """The whole base's overview as of ``as_of`` (today by default), in the site language, mailed with
-    its workbook to the supervisors; a record of it is kept. ``by`` None: the schedule or the command line."""
+    """The whole base's overview as of ``as_of`` (today by default) mailed with its workbook to the
+    supervisors, each in the language they read (``staff.language``, else the site language): one mail
+    per language, its subject, text and workbook all in that language. A record of it is kept. ``by``
+    None: the schedule or the command line."""
     if by is not None:
         permissions.require(by, "insights.send_report")
     as_of = as_of or timezone.localdate()
     whole_base = dashboard.whole_base_user()
-    with translation.override(settings.LANGUAGE_CODE):
-        figures = dashboard.figures_for(whole_base, as_of)
-        recipients = [u.email for u in supervisors_to_mail()]
-        if recipients:
-            message = EmailMessage(report_title(as_of), report_text(figures, as_of=as_of), to=recipients)
+    people = supervisors_to_mail()
+    recipients = [u.email for u in people]
+    messages = []
+    for language, emails in recipients_by_language(people).items():
+        with translation.override(language):  # the figures carry labels (service types): worded per language
+            figures = dashboard.figures_for(whole_base, as_of)
+            message = EmailMessage(report_title(as_of), report_text(figures, as_of=as_of), to=emails)
             message.attach(
                 f"key-account-report-{as_of.isoformat()}.xlsx",
                 report_xlsx(figures, user=whole_base, as_of=as_of),
                 XLSX_CONTENT_TYPE,
             )
-            with get_connection() as connection:
-                connection.send_messages([message])
+            messages.append(message)
+    if messages:
+        with get_connection() as connection:
+            connection.send_messages(messages)
     return OverviewReportRun.objects.create(as_of=as_of, recipients=recipients, by=by)

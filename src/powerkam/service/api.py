@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
@@ -18,9 +18,10 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from powerkam.accounts.models import Account, AreaClass
-from powerkam.api.errors import ErrorOut
-from powerkam.api.fields import MONTH, USERNAME, ApiDate, ApiDateTime, length
+from powerkam.api.errors import BulkRefusedOut, ErrorOut
+from powerkam.api.fields import MAX_ID, MONTH, USERNAME, ApiDate, ApiDateTime, length
 from powerkam.api.versioning import ConflictOut, optional_version, set_etag
+from powerkam.core.bulk import MAX_ROWS
 from powerkam.core.errors import ApplicationError
 from powerkam.core.http import request_user
 from powerkam.service import selectors, services
@@ -393,6 +394,65 @@ def create_ticket(request: HttpRequest, payload: TicketIn) -> Status[dict[str, A
         owner=_staff_user(payload.owner) if payload.owner else None,
     )
     return Status(201, _detail(ticket))
+
+
+class BulkTicketIn(Schema):
+    id: int = Field(ge=1, le=MAX_ID, description="The ticket's number")
+    version: int = Field(ge=0, le=MAX_ID, description="The ticket's version the client saw (GET answers it)")
+
+
+class TicketsBulkIn(Schema):
+    action: Literal["close", "transfer"]
+    tickets: list[BulkTicketIn] = Field(min_length=1, max_length=MAX_ROWS)
+    to: Annotated[str, USERNAME] | None = Field(None, description="transfer: the colleague asked to take over")
+    note: Annotated[str, length(Transfer, "note")] = ""
+    resolution: Annotated[str, length(Ticket, "resolution")] = ""
+
+
+class BulkTicketOut(Schema):
+    id: int
+    version: int
+
+
+class TicketsBulkOut(Schema):
+    action: str
+    done: int = Field(description="How many tickets were closed or asked to be taken over (all of them)")
+    tickets: list[BulkTicketOut] = Field(description="Each ticket with its version now")
+
+
+@router.post(
+    "/tickets/bulk",
+    response={200: TicketsBulkOut, 400: BulkRefusedOut, 404: ErrorOut, 409: BulkRefusedOut},
+    summary="Close or transfer several tickets at once, all or nothing",
+    description='The same service as the ticket list\'s bulk bar (docs/api.md, "Bulk actions"). Each ticket '
+    "carries the version the client saw; if any ticket is refused — changed since that version (409), "
+    "already closed, not the caller's (400) — nothing is changed and `refused` names every refused ticket.",
+)
+def tickets_bulk(request: HttpRequest, payload: TicketsBulkIn) -> dict[str, Any]:
+    by = request_user(request)
+    wanted: dict[int, int] = {}
+    for row in payload.tickets:
+        wanted.setdefault(row.id, row.version)
+    found = {t.pk: t for t in selectors.tickets_visible_to(by).filter(pk__in=list(wanted))}
+    missing = [str(pk) for pk in wanted if pk not in found]
+    if missing:
+        raise HttpError(404, _("No such ticket (or you may not see it): %(ids)s.") % {"ids": ", ".join(missing)})
+    tickets = [found[pk] for pk in wanted]
+    versions: dict[str, int | None] = {str(pk): version for pk, version in wanted.items()}
+    if payload.action == "close":
+        services.tickets_close(tickets=tickets, by=by, resolution=payload.resolution, versions=versions)
+    else:
+        if not payload.to:
+            raise ApplicationError(_("Hand over to: choose who takes the tickets over."))
+        services.tickets_transfer(
+            tickets=tickets, to_user=_staff_user(payload.to), by=by, note=payload.note, versions=versions
+        )
+    now = dict(Ticket.objects.filter(pk__in=list(wanted)).values_list("pk", "version"))
+    return {
+        "action": payload.action,
+        "done": len(tickets),
+        "tickets": [{"id": pk, "version": now[pk]} for pk in wanted],
+    }
 
 
 @router.get(

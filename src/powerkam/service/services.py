@@ -7,6 +7,7 @@ else changed the ticket since, the change is refused with :data:`CONFLICT` and n
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -17,7 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from powerkam.accounts.models import Account, AreaClass, Assignment, AssignmentRole
 from powerkam.analytics.workcal import WorkCalendarError
-from powerkam.core.bulk import all_or_nothing
+from powerkam.core.bulk import all_or_nothing, version_of
 from powerkam.core.errors import ApplicationError, NotAllowed
 from powerkam.core.locking import lock
 from powerkam.service import clock
@@ -776,27 +777,51 @@ def _ticket_row(ticket: Ticket) -> str:
     return f"#{ticket.pk} {ticket.title}"
 
 
-def tickets_close(*, tickets: list[Ticket], by: User, on: dt.date | None = None, resolution: str = "") -> list[Ticket]:
+def tickets_close(
+    *,
+    tickets: list[Ticket],
+    by: User,
+    on: dt.date | None = None,
+    resolution: str = "",
+    versions: Mapping[str, int | None] | None = None,
+) -> list[Ticket]:
     """Close every selected ticket with :func:`ticket_close` (same rules, same timeline event each), all
-    or none: one refused ticket (already closed, not theirs, a date before its acceptance…) leaves every
-    ticket as it was (:class:`~powerkam.core.bulk.BulkRefused` names each refused one). A round-the-clock
-    ticket closes at the present moment."""
+    or none: one refused ticket (already closed, not theirs, a date before its acceptance, changed since
+    the version the person saw…) leaves every ticket as it was (:class:`~powerkam.core.bulk.BulkRefused`
+    names each refused one). ``versions``: ticket number (as text) → the version the person saw. A
+    round-the-clock ticket closes at the present moment."""
     return all_or_nothing(
         tickets,
         lambda t: ticket_close(
-            ticket=t, version=None, by=by, on=None if t.round_the_clock else on, resolution=resolution
+            ticket=t,
+            version=version_of(versions, t.pk),
+            by=by,
+            on=None if t.round_the_clock else on,
+            resolution=resolution,
         ),
         _ticket_row,
+        key=lambda t: str(t.pk),
     )
 
 
-def tickets_transfer(*, tickets: list[Ticket], to_user: User, by: User, note: str = "") -> list[Transfer]:
+def tickets_transfer(
+    *,
+    tickets: list[Ticket],
+    to_user: User,
+    by: User,
+    note: str = "",
+    versions: Mapping[str, int | None] | None = None,
+) -> list[Transfer]:
     """Ask ``to_user`` to take over every selected ticket (:func:`ticket_transfer_request` each: the
-    owner stays responsible until the receiver accepts), all or none."""
+    owner stays responsible until the receiver accepts), all or none; ``versions`` as for
+    :func:`tickets_close`."""
     return all_or_nothing(
         tickets,
-        lambda t: ticket_transfer_request(ticket=t, version=None, to_user=to_user, by=by, note=note),
+        lambda t: ticket_transfer_request(
+            ticket=t, version=version_of(versions, t.pk), to_user=to_user, by=by, note=note
+        ),
         _ticket_row,
+        key=lambda t: str(t.pk),
     )
 
 

@@ -141,13 +141,21 @@ def tickets_bulk(request: HttpRequest) -> HttpResponse:
     by = request_user(request)
     try:
         if data["action"] == "close":
-            services.tickets_close(tickets=tickets, by=by, resolution=data["resolution"])
+            services.tickets_close(
+                tickets=tickets, by=by, resolution=data["resolution"], versions=bulk.versions(request, wanted)
+            )
             done = _("%(n)d tickets closed.") % {"n": len(tickets)}
         else:
             if data["to_user"] is None:
                 messages.error(request, _("Hand over to: choose who takes the tickets over."))
                 return HttpResponseRedirect(back)
-            services.tickets_transfer(tickets=tickets, to_user=data["to_user"], by=by, note=data["note"])
+            services.tickets_transfer(
+                tickets=tickets,
+                to_user=data["to_user"],
+                by=by,
+                note=data["note"],
+                versions=bulk.versions(request, wanted),
+            )
             done = _(
                 "Transfer of %(n)d tickets requested: %(user)s must accept each; until then the owners stay responsible."
             ) % {

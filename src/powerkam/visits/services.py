@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
@@ -19,7 +19,7 @@ from powerkam.accounts.models import Account, Assignment, AssignmentRole, Contac
 from powerkam.accounts.selectors import AnyUser
 from powerkam.analytics import visits as cadence
 from powerkam.analytics.workcal import WorkCalendarError
-from powerkam.core.bulk import all_or_nothing
+from powerkam.core.bulk import all_or_nothing, version_of
 from powerkam.core.errors import ApplicationError, NotAllowed
 from powerkam.core.locking import check, conflict, lock, person
 from powerkam.staff import permissions
@@ -477,17 +477,28 @@ def account_reassign(*, account: Account, to_user: User, by: User, seen: int | N
     return new
 
 
-def accounts_reassign(*, accounts: Sequence[Account], to_user: User, by: User) -> list[Assignment]:
+def accounts_reassign(
+    *,
+    accounts: Sequence[Account],
+    to_user: User,
+    by: User,
+    seen: Mapping[str, int | None] | None = None,
+) -> list[Assignment]:
     """Make ``to_user`` the primary manager of every selected account (issue 19 part 6): the account
     list's bulk action. Each account goes through :func:`account_reassign` (its history kept the same
     way), all or none: an account ``to_user`` already manages as primary refuses the whole change,
-    naming the row (:class:`~powerkam.core.bulk.BulkRefused`). Supervisors and administrators only,
-    checked once before any account."""
+    naming the row (:class:`~powerkam.core.bulk.BulkRefused`). ``seen``: customer id → the id of the
+    primary assignment the person saw (0: none), the row's version for a reassignment — an account
+    reassigned since is refused the same way. Supervisors and administrators only, checked once before
+    any account."""
     permissions.require(by, "accounts.reassign")
     return all_or_nothing(
         accounts,
-        lambda account: account_reassign(account=account, to_user=to_user, by=by),
+        lambda account: account_reassign(
+            account=account, to_user=to_user, by=by, seen=version_of(seen, account.customer_id)
+        ),
         lambda account: f"{account.customer_id} {account.name}",
+        key=lambda account: account.customer_id,
     )
 
 

@@ -6,6 +6,10 @@ powerkam visits plan --from DATE --to DATE [--dry-run] [--format json]
     → items {customer_id, username, planned_on, due_on, late, reason, district}; saved unless --dry-run
 powerkam visits digest [--today DATE] [--enqueue]
     → the weekly email to every manager (run it each Monday from cron, or queue it for the worker)
+powerkam visits reassign --by USERNAME --to USERNAME ROW… [--format json]
+    → the account list's bulk reassignment: ROW is a customer id, or CUSTOMER_ID:SEEN with the id of the
+      primary assignment the person saw (the API's primary_assignment; 0: none) — an account reassigned
+      since is refused; one refused account changes nothing, every refused one is named
 """
 
 from __future__ import annotations
@@ -47,6 +51,35 @@ def _plan_item(item: PlanItem) -> dict[str, Any]:
     }
 
 
+def _reassign(options: dict[str, Any]) -> dict[str, Any]:
+    """The same service as the account list's bulk bar and ``POST /api/v1/accounts/bulk``."""
+    from django.contrib.auth.models import User
+
+    from powerkam.accounts.selectors import accounts_visible_to
+    from powerkam.core.bulk import BulkRefused, parse_rows
+
+    people = {u.get_username(): u for u in User.objects.filter(username__in=[options["by"], options["to"]])}
+    for name in (options["by"], options["to"]):
+        if name not in people:
+            raise ApplicationError(_("There is no user '%(username)s'.") % {"username": name})
+    by, to_user = people[options["by"]], people[options["to"]]
+    rows = parse_rows(options["rows"])
+    found = {a.customer_id: a for a in accounts_visible_to(by).filter(customer_id__in=list(rows))}
+    missing = [k for k in rows if k not in found]
+    if missing:
+        raise ApplicationError(_("No account with this customer id: %(ids)s.") % {"ids": ", ".join(missing)})
+    try:
+        done = services.accounts_reassign(accounts=[found[k] for k in rows], to_user=to_user, by=by, seen=rows)
+    except BulkRefused as exc:
+        raise exc.with_rows() from None
+    return {
+        "action": "reassign",
+        "to": to_user.get_username(),
+        "done": len(done),
+        "accounts": [{"customer_id": a.account.customer_id, "primary_assignment": a.pk} for a in done],
+    }
+
+
 class Command(PowerKAMCommand):
     help = "Visit cadence per grade: what is due, the plan for a period, the weekly digest."
 
@@ -56,6 +89,7 @@ class Command(PowerKAMCommand):
         def sub(name: str, help_text: str) -> argparse.ArgumentParser:
             p = subparsers.add_parser(name, help=help_text, description=help_text)
             p.add_argument("--format", choices=["text", "json"], default=argparse.SUPPRESS, help="Output format.")
+            p.add_argument("--lang", choices=["zh", "en"], default=argparse.SUPPRESS, help="Language of the output.")
             return p
 
         due = sub("due", "The next visit due of every graded key account, soonest first.")
@@ -67,12 +101,19 @@ class Command(PowerKAMCommand):
         plan.add_argument("--to", dest="last", required=True, help="YYYY-MM-DD")
         plan.add_argument("--dry-run", action="store_true", help="Show the plan without saving it.")
 
+        again = sub("reassign", "Make one manager the primary manager of several accounts, all or nothing.")
+        again.add_argument("--by", required=True, metavar="USERNAME", help="The supervisor acting.")
+        again.add_argument("--to", required=True, metavar="USERNAME", help="The new primary manager.")
+        again.add_argument("rows", nargs="+", metavar="ROW", help="A customer id, or CUSTOMER_ID:SEEN.")
+
         dig = sub("digest", "Send the weekly digest (this week's visits, overdue visits, open follow-ups).")
         dig.add_argument("--today", default=None, help="YYYY-MM-DD (default: today)")
         dig.add_argument("--enqueue", action="store_true", help="Queue it for the worker instead of sending now.")
 
     def run(self, *args: Any, **options: Any) -> Any:
         self._action = action = options["action"]
+        if action == "reassign":
+            return _reassign(options)
         if action == "due":
             as_of = _date(options["as_of"]) if options["as_of"] else None
             rows = selectors.all_visits_due(as_of=as_of, manager=options["manager"])
@@ -119,6 +160,11 @@ class Command(PowerKAMCommand):
         return digest.send_weekly_digests(today=today).as_dict()
 
     def render_text(self, result: Any) -> str:
+        if self._action == "reassign":
+            return _("%(n)d accounts now have %(user)s as primary manager.") % {
+                "n": result["done"],
+                "user": result["to"],
+            }
         if self._action == "due":
             lines = [f"{'customer_id':<14}{'grade':<6}{'manager':<14}{'last visit':<12}{'due':<12}"]
             for item in result["items"]:
