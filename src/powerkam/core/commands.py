@@ -7,10 +7,12 @@ non-zero exit code; no traceback reaches the user.
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import decimal
 import json
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -61,6 +63,22 @@ class PowerKAMCommand(BaseCommand):
                 help="Language of the text output and messages (default: the site language, Chinese).",
             )
         return parser
+
+    def subcommands(self, parser: CommandParser) -> Callable[[str, str], argparse.ArgumentParser]:
+        """A command made of actions (``powerkam calendar add-workdays …``): returns ``sub(name, help)``,
+        which adds an action whose own parser also takes ``--format`` and ``--lang`` after the action's
+        name (``calendar status --format json``); the chosen action is ``options["action"]``."""
+        subparsers = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+        def sub(name: str, help_text: str) -> argparse.ArgumentParser:
+            action = subparsers.add_parser(name, help=help_text, description=help_text)
+            action.add_argument("--format", choices=["text", "json"], default=argparse.SUPPRESS, help="Output format.")
+            action.add_argument(
+                "--lang", choices=["zh", "en"], default=argparse.SUPPRESS, help="Language of the output."
+            )
+            return action
+
+        return sub
 
     def run(self, *args: Any, **options: Any) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError

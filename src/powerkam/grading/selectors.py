@@ -50,6 +50,21 @@ def run_previous(*, run: GradingRun) -> GradingRun | None:
     return GradingRun.objects.filter(pk=run.compared_with_id).first()
 
 
+def run_figures(run: GradingRun) -> dict[str, object]:
+    """What a finished run counted, as the command line and the nightly report give it."""
+    return {
+        "period": run.period,
+        "customers_evaluated": run.customers_evaluated,
+        "key_accounts": run.key_accounts,
+        "grades": {"A": run.grade_a, "B": run.grade_b, "C": run.grade_c},
+        "joined": run.joined,
+        "left": run.left,
+        "went_up": run.went_up,
+        "went_down": run.went_down,
+        "accounts_created": run.accounts_created,
+    }
+
+
 def run_changes(*, run: GradingRun, user: AnyUser, kind: str | None = None) -> QuerySet[AccountGrade]:
     """The accounts that joined, left, went up or went down in ``run`` (one kind, or all four)."""
     kinds = [kind] if kind in CHANGE_KINDS else list(CHANGE_KINDS)

@@ -279,6 +279,7 @@ def _graded_before(inputs: dict[str, str]) -> int | None:
 def step_grade(ctx: Context, report: StepReport) -> None:
     from powerkam.analytics.grading_reasons import normalise_language
     from powerkam.grading.models import GradingRun
+    from powerkam.grading.selectors import run_figures
     from powerkam.grading.services import grading_run_create, grading_run_execute
 
     rejected = [
@@ -324,17 +325,7 @@ def step_grade(ctx: Context, report: StepReport) -> None:
     )
     run = grading_run_execute(run=run, lang=normalise_language(settings.LANGUAGE_CODE))
     report.detail["grading_run"] = run.pk
-    report.counts = {
-        "period": run.period,
-        "customers_evaluated": run.customers_evaluated,
-        "key_accounts": run.key_accounts,
-        "grades": {"A": run.grade_a, "B": run.grade_b, "C": run.grade_c},
-        "joined": run.joined,
-        "left": run.left,
-        "went_up": run.went_up,
-        "went_down": run.went_down,
-        "accounts_created": run.accounts_created,
-    }
+    report.counts = run_figures(run)
     if run.what_if:
         report.notes.append(
             gettext("{period} is older than the roster's period: kept as a what-if, not published.").format(

@@ -19,6 +19,7 @@ from powerkam.analytics.grading_backends import BACKENDS
 from powerkam.analytics.grading_reasons import normalise_language
 from powerkam.core.commands import PowerKAMCommand
 from powerkam.core.errors import ApplicationError
+from powerkam.grading.selectors import run_figures
 from powerkam.grading.services import check_output_path, grading_run_create, grading_run_execute
 
 
@@ -81,20 +82,12 @@ class Command(PowerKAMCommand):
         run = grading_run_execute(run=run, output=output, lang=lang)
         return {
             "run": run.pk,
-            "period": run.period,
+            **run_figures(run),
             "as_of": run.as_of,
             "backend": run.backend,
             "status": run.status,
             "rules_sha256": run.rules_sha256,
             "rules_source": run.rules_source,
-            "customers_evaluated": run.customers_evaluated,
-            "key_accounts": run.key_accounts,
-            "grades": {"A": run.grade_a, "B": run.grade_b, "C": run.grade_c},
-            "joined": run.joined,
-            "left": run.left,
-            "went_up": run.went_up,
-            "went_down": run.went_down,
-            "accounts_created": run.accounts_created,
             "what_if": run.what_if,
             "published": not run.what_if,
             "compared_with": run.compared_with_id,

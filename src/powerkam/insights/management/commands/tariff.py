@@ -31,11 +31,10 @@ class Command(PowerKAMCommand):
     help = "Tariff advice: the cheaper basic-charge mode and contract demand, time-of-use shifting, power factor."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        subparsers = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+        action = self.subcommands(parser)
 
         def sub(name: str, help_text: str) -> argparse.ArgumentParser:
-            p = subparsers.add_parser(name, help=help_text, description=help_text)
-            p.add_argument("--format", choices=["text", "json"], default=argparse.SUPPRESS, help="Output format.")
+            p = action(name, help_text)
             p.add_argument("--period", help="Last month of the 12 (YYYY-MM); default the newest billed month.")
             return p
 

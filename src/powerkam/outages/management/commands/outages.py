@@ -7,7 +7,6 @@ powerkam outages plan JOBS.csv [--time-limit 30]     (columns: job_id,feeders,du
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 from typing import Any
 
@@ -42,12 +41,7 @@ class Command(PowerKAMCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        subparsers = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-
-        def sub(name: str, help_text: str) -> argparse.ArgumentParser:
-            p = subparsers.add_parser(name, help=help_text, description=help_text)
-            p.add_argument("--format", choices=["text", "json"], default=argparse.SUPPRESS, help="Output format.")
-            return p
+        sub = self.subcommands(parser)
 
         impact = sub("impact", "Accounts interrupted by FEEDERS out from START to END, with energy not supplied.")
         impact.add_argument("--feeders", required=True, help='Feeder ids separated by ";" (all out together).')

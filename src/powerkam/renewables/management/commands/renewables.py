@@ -10,7 +10,6 @@ powerkam renewables self-use --generated-kwh G (--exported-kwh E | --self-consum
 
 from __future__ import annotations
 
-import argparse
 from typing import Any
 
 from django.core.management.base import CommandParser
@@ -34,12 +33,7 @@ class Command(PowerKAMCommand):
     help = "Renewable key accounts: consumption-responsibility quota, self-use ratio, price-difference tiers."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        subparsers = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-
-        def sub(name: str, help_text: str) -> argparse.ArgumentParser:
-            p = subparsers.add_parser(name, help=help_text, description=help_text)
-            p.add_argument("--format", choices=["text", "json"], default=argparse.SUPPRESS, help="Output format.")
-            return p
+        sub = self.subcommands(parser)
 
         listing = sub("list", "Renewable key accounts with their quota status, largest shortfall first.")
         listing.add_argument("--year", help="Default: the year of the newest billed month.")

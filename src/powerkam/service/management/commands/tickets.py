@@ -35,12 +35,10 @@ class Command(PowerKAMCommand):
     help = "Close or transfer several tickets at once, all or nothing (ROW: NUMBER or NUMBER:VERSION)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        subparsers = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+        action = self.subcommands(parser)
 
         def sub(name: str, help_text: str) -> argparse.ArgumentParser:
-            p = subparsers.add_parser(name, help=help_text, description=help_text)
-            p.add_argument("--format", choices=["text", "json"], default=argparse.SUPPRESS, help="Output format.")
-            p.add_argument("--lang", choices=["zh", "en"], default=argparse.SUPPRESS, help="Language of the output.")
+            p = action(name, help_text)
             p.add_argument("--by", required=True, metavar="USERNAME", help="The person acting (their rights apply).")
             p.add_argument("rows", nargs="+", metavar="ROW", help="A ticket number, or NUMBER:VERSION as seen.")
             return p

@@ -14,7 +14,6 @@ powerkam visits reassign --by USERNAME --to USERNAME ROW… [--format json]
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 from typing import Any
 
@@ -84,13 +83,7 @@ class Command(PowerKAMCommand):
     help = "Visit cadence per grade: what is due, the plan for a period, the weekly digest."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        subparsers = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-
-        def sub(name: str, help_text: str) -> argparse.ArgumentParser:
-            p = subparsers.add_parser(name, help=help_text, description=help_text)
-            p.add_argument("--format", choices=["text", "json"], default=argparse.SUPPRESS, help="Output format.")
-            p.add_argument("--lang", choices=["zh", "en"], default=argparse.SUPPRESS, help="Language of the output.")
-            return p
+        sub = self.subcommands(parser)
 
         due = sub("due", "The next visit due of every graded key account, soonest first.")
         due.add_argument("--as-of", default=None, help="YYYY-MM-DD (default: today)")

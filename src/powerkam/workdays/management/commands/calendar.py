@@ -8,7 +8,6 @@ powerkam calendar import-year holidays-2027.csv [--source "国办发明电…"]
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 from pathlib import Path
 from typing import Any
@@ -40,13 +39,7 @@ class Command(PowerKAMCommand):
     help = "The official working-day calendar: add working days, check a day, see and extend the known years."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        subparsers = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-
-        def sub(name: str, help_text: str) -> argparse.ArgumentParser:
-            p = subparsers.add_parser(name, help=help_text, description=help_text)
-            # Also accepted after the action (``calendar status --format json``).
-            p.add_argument("--format", choices=["text", "json"], default=argparse.SUPPRESS, help="Output format.")
-            return p
+        sub = self.subcommands(parser)
 
         add = sub("add-workdays", "The N-th working day strictly after DATE (docs/rules.md §3).")
         add.add_argument("date", metavar="DATE", help="YYYY-MM-DD")
