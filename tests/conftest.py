@@ -17,12 +17,25 @@ import pytest  # noqa: E402
 _DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback", "live_server"}
 
 
+@pytest.hookimpl(trylast=True)  # after pytest-django has ordered the database tests
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark every test that touches the CRM database with ``db`` so CI can re-run them on PostgreSQL."""
+    """Mark every test that touches the CRM database with ``db`` so CI can re-run them on PostgreSQL,
+    and run the tests with ``serialized_rollback`` first.
+
+    Such a test reloads the database's rows as migrations left them (content types among them, by
+    id). The flush after any other transactional test re-creates the content types with new ids, and
+    the reload then fails on their unique names; before any such flush the reload finds the same rows.
+    With ``--dist loadfile`` the first files listed are the first each worker runs."""
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
         if item.get_closest_marker("django_db") or fixtures & _DB_FIXTURES:
             item.add_marker(pytest.mark.db)
+
+    def serialized(item: pytest.Item) -> bool:
+        marker = item.get_closest_marker("django_db")
+        return bool(marker and marker.kwargs.get("serialized_rollback"))
+
+    items[:] = [i for i in items if serialized(i)] + [i for i in items if not serialized(i)]
 
 
 pytest_plugins = ["tests.smtp"]
