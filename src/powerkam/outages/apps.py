@@ -17,5 +17,6 @@ class OutagesConfig(AppConfig):
         signals.connect()
 
         contribute("powerkam.outages.worklist.register_tasks")
+        contribute("powerkam.outages.panels.register_panels")
         # … and every night they are checked (rebuilt only when stale), in case a change was missed.
         register(Job("outages.typical_loads", "powerkam.outages.tasks.refresh_typical_loads", at=dt.time(5, 0)))

@@ -20,7 +20,10 @@ from django.utils import timezone
 
 from powerkam.analytics.headroom import Headroom
 from powerkam.analytics.headroom import feeder_headroom as _feeder_headroom
-from powerkam.analytics.headroom import substation_headroom as _substation_headroom
+
+# the headroom is the grid's (reservations count in it through reservations_held); kept under these names
+from powerkam.grid.capacity import feeder_headroom as feeder_headroom
+from powerkam.grid.capacity import substation_headroom as substation_headroom
 from powerkam.grid.models import Feeder, Substation
 from powerkam.prospects import funnel as funnel_math
 from powerkam.prospects.models import (
@@ -184,19 +187,19 @@ def active_reservations(*, as_of: dt.date | None = None) -> QuerySet[Reservation
     return Reservation.objects.filter(status=ReservationStatus.ACTIVE, valid_until__gte=as_of)
 
 
-def feeder_headroom(feeder: Feeder, *, as_of: dt.date | None = None) -> Headroom:
-    reserved = active_reservations(as_of=as_of).filter(feeder=feeder).values_list("kva", flat=True)
-    return _feeder_headroom(rated_kva=feeder.rated_capacity_kva, peak_kw=feeder.peak_load_kw, reservations_kva=reserved)
-
-
-def substation_headroom(substation: Substation, *, as_of: dt.date | None = None) -> Headroom:
-    feeders = substation.feeders.filter(archived=False).values_list("rated_capacity_kva", "peak_load_kw")
-    reserved = (
-        active_reservations(as_of=as_of)
-        .filter(Q(substation=substation) | Q(feeder__substation=substation))
-        .values_list("kva", flat=True)
-    )
-    return _substation_headroom(feeders=list(feeders), reservations_kva=reserved)
+def reservations_held(
+    *, feeder: Feeder | None = None, substation: Substation | None = None, as_of: dt.date | None = None
+) -> list[Decimal]:
+    """The kVA active reservations hold on ``feeder``, or on ``substation`` and any of its feeders:
+    the capacity holder the grid counts in its headroom (``grid.capacity``, registered in apps.py)."""
+    reservations = active_reservations(as_of=as_of)
+    if feeder is not None:
+        reservations = reservations.filter(feeder=feeder)
+    elif substation is not None:
+        reservations = reservations.filter(Q(substation=substation) | Q(feeder__substation=substation))
+    else:
+        return []
+    return list(reservations.values_list("kva", flat=True))
 
 
 @dataclass
