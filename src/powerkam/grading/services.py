@@ -6,7 +6,8 @@
   creates the CRM accounts of new key accounts (master data from the store's customers),
   updates every account's key status, grade, credit score and value rank, and marks accounts
   that dropped out as former key accounts (never deleting anything).
-- :func:`grading_run_start` does both in the background (django-tasks + ``powerkam worker``).
+- :func:`powerkam.grading.tasks.grading_run_start` does both in the background (django-tasks +
+  ``powerkam worker``); the tasks call these services, never the other way round.
 """
 
 from __future__ import annotations
@@ -121,27 +122,6 @@ def grading_run_create(
         publish=publish,
         progress_note="queued",
     )
-
-
-def grading_run_start(
-    *,
-    period: str,
-    rules_text: str | None = None,
-    rules_source: str = "",
-    backend: str = "duckdb",
-    by: User | None = None,
-    publish: bool = False,
-) -> GradingRun:
-    """Create a run and queue it for a background worker (``powerkam worker``)."""
-    from powerkam.grading.tasks import grading_run_task
-
-    run = grading_run_create(
-        period=period, rules_text=rules_text, rules_source=rules_source, backend=backend, by=by, publish=publish
-    )
-    result = grading_run_task.enqueue(run_id=run.pk)
-    GradingRun.objects.filter(pk=run.pk).update(task_id=str(result.id))
-    run.refresh_from_db()
-    return run
 
 
 def _progress(run: GradingRun, percent: int, step: str, **fields: Any) -> None:
