@@ -41,7 +41,7 @@ from powerkam.analytics.rules import DEFAULT_RULES, GradingRules, RulesError
 from powerkam.core.errors import ApplicationError
 from powerkam.grading import recording
 from powerkam.grading.models import Baseline, GradingRun, RunStatus
-from powerkam.prospects.models import Project, Stage
+from powerkam.prospects.selectors import energised_accounts
 from powerkam.staff import permissions
 
 logger = logging.getLogger(__name__)
@@ -318,18 +318,14 @@ def _recently_energised(run: GradingRun) -> dict[int, Reason]:
     drop it the month after it became a key account; the paper wants it served as one from day one.
     """
     since = run.as_of - relativedelta(months=NEW_PROJECT_GRACE_MONTHS)
-    projects = Project.objects.filter(
-        stage=Stage.ENERGISED, account__isnull=False, stage_since__gt=since, stage_since__lte=run.as_of
-    )
     return {
         p.account_id: {
             "code": "key_new_project",
             "params": {
-                "project": p.name,
-                "energised_on": p.stage_since.isoformat(),
-                "until": (p.stage_since + relativedelta(months=NEW_PROJECT_GRACE_MONTHS)).isoformat(),
+                "project": p.project,
+                "energised_on": p.energised_on.isoformat(),
+                "until": (p.energised_on + relativedelta(months=NEW_PROJECT_GRACE_MONTHS)).isoformat(),
             },
         }
-        for p in projects
-        if p.account_id is not None and p.stage_since is not None
+        for p in energised_accounts(after=since, until=run.as_of)
     }

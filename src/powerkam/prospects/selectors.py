@@ -181,6 +181,28 @@ def case_steps(project: Project, *, today: dt.date | None = None) -> list[Any]:
 # -- headroom ----------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class EnergisedAccount:
+    """An account energised from a prospect: the project's name and the day it reached "energised"."""
+
+    account_id: int
+    project: str
+    energised_on: dt.date
+
+
+def energised_accounts(*, after: dt.date, until: dt.date) -> list[EnergisedAccount]:
+    """The accounts whose project reached "energised" in ``(after, until]`` — the grading keeps them key
+    accounts for a grace period whatever the rules say (docs/grading.md)."""
+    projects = Project.objects.filter(
+        stage=Stage.ENERGISED, account__isnull=False, stage_since__gt=after, stage_since__lte=until
+    )
+    return [
+        EnergisedAccount(p.account_id, p.name, p.stage_since)
+        for p in projects
+        if p.account_id is not None and p.stage_since is not None
+    ]
+
+
 def active_reservations(*, as_of: dt.date | None = None) -> QuerySet[Reservation]:
     """Reservations that hold capacity on ``as_of``: active and not past their last valid day."""
     as_of = as_of or timezone.localdate()
