@@ -163,13 +163,11 @@ def own_interruptions(
     """Interruptions recorded on the accounts themselves in ``[since, until)`` (naive local times):
     the outages of restored fault repairs (service.FaultInterruption, docs/service.md), unplanned,
     named ``ticket:<id>``. ``accounts``: a queryset of accounts to limit them to."""
-    from powerkam.service.models import FaultInterruption  # the service desk records them
+    from powerkam.service.selectors import fault_interruptions  # the service desk records them
 
-    rows = FaultInterruption.objects.filter(end__gt=to_aware(since), start__lt=to_aware(until))
-    if accounts is not None:
-        rows = rows.filter(account__in=accounts)
+    rows = fault_interruptions(end_after=to_aware(since), start_before=to_aware(until), accounts=accounts)
     out: dict[str, list[rel.Interruption]] = {}
-    for row in rows.select_related("account").order_by("start", "id"):
+    for row in rows:
         out.setdefault(row.account.customer_id, []).append(
             rel.Interruption(
                 to_local_naive(row.start),
@@ -184,9 +182,9 @@ def own_interruptions(
 def recent_fault_interruptions(*, account: Account, limit: int = 10) -> list[Any]:
     """The newest outages of ``account``'s restored fault repairs (service.FaultInterruption), with their
     tickets, newest first: the 360 page's reliability panel lists them beside the planned outages."""
-    from powerkam.service.models import FaultInterruption  # the service desk records them
+    from powerkam.service.selectors import recent_fault_interruptions as recent  # the service desk records them
 
-    return list(FaultInterruption.objects.filter(account=account).select_related("ticket").order_by("-start")[:limit])
+    return list(recent(account=account, limit=limit))
 
 
 def reliability_table(*, until: dt.datetime | None = None, key_only: bool = True) -> list[rel.Reliability]:
