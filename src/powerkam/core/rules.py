@@ -31,7 +31,7 @@ class RulesKind:
 
     @property
     def model(self) -> type[RulesVersion]:
-        model: type[RulesVersion] = apps.get_model(self.model_name)  # type: ignore[assignment]
+        model: type[RulesVersion] = apps.get_model(self.model_name)
         return model
 
     @property
