@@ -17,7 +17,7 @@ urlpatterns = [
     path("calendar/", include("powerkam.workdays.urls")),
     path("imports/", include("powerkam.imports.urls")),
     path("visits/", include("powerkam.visits.urls")),
-    path("grid/", include("powerkam.grid.urls")),
+    path("grid/", include("powerkam.outages.urls")),
     path("prospects/", include("powerkam.prospects.urls")),
     path("insights/", include("powerkam.insights.urls")),
     path("renewables/", include("powerkam.renewables.urls")),

@@ -15,7 +15,7 @@ from factories import StaffFactory
 from grading.grading_store import SAMPLES
 from powerkam.accounts.models import Account, KeyStatus
 from powerkam.grading.models import RunStatus
-from powerkam.grading.services import grading_run_start
+from powerkam.grading.tasks import grading_run_start
 from powerkam.staff.models import Role
 
 
@@ -77,7 +77,7 @@ def test_a_real_worker_process_executes_a_queued_run(tmp_path: Path) -> None:
     cli("migrate", "--verbosity", "0")
     for kind in ("customers", "billing", "payments"):
         cli("import", kind, str(SAMPLES / f"{kind}.csv"))
-    enqueue = "from powerkam.grading.services import grading_run_start; print(grading_run_start(period='2026-10').pk)"
+    enqueue = "from powerkam.grading.tasks import grading_run_start; print(grading_run_start(period='2026-10').pk)"
     run_id = int(shell(enqueue))
     status = f"from powerkam.grading.models import GradingRun; r = GradingRun.objects.get(pk={run_id}); print(r.status, r.progress, r.key_accounts)"
     assert shell(status).split() == ["queued", "0", "0"]

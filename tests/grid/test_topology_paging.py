@@ -13,8 +13,9 @@ from django.core.cache import cache
 from django.test import Client
 
 from powerkam.accounts.models import Account
-from powerkam.grid import selectors, views
 from powerkam.grid.models import Feeder, Substation
+from powerkam.outages import network as selectors
+from powerkam.outages import views
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from django.test import Client
 
 from factories import AccountFactory, AssignmentFactory, write_dataset
 from powerkam.accounts.models import Account
-from powerkam.grid import selectors as grid
+from powerkam.outages import network as grid
 from powerkam.service import services
 from powerkam.service.models import FaultInterruption, Ticket, TicketKind
 from tests.service.conftest import taken_over

@@ -12,3 +12,4 @@ class AccountsConfig(AppConfig):
         contribute("powerkam.accounts.overview.register_tiles")
         contribute("powerkam.accounts.panels.register_panels")
         contribute("powerkam.accounts.prepare.register_preparers")
+        contribute("powerkam.accounts.home.register_home")

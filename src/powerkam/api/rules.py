@@ -9,16 +9,15 @@ without a version, once one exists, 428. Grading rules are not here: they are gi
 run and recorded on it (``POST /grading/runs``, ``rules_toml``).
 
 Each kind is saved by its app's service, which checks the permission, the version and the document.
+The apps declare their kinds in :mod:`powerkam.core.rules`; this module imports none of them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy
 from ninja import Field, Query, Router, Schema, Status
@@ -26,36 +25,15 @@ from ninja import Field, Query, Router, Schema, Status
 from powerkam.api.errors import ErrorOut
 from powerkam.api.fields import length
 from powerkam.api.versioning import VERSIONED, expected_version, optional_version
+from powerkam.core import rules as rules_kinds
 from powerkam.core.errors import NotAllowed
 from powerkam.core.models import RulesVersion
-from powerkam.insights import services as insights_services
-from powerkam.insights.models import HealthRulesVersion, TariffRulesVersion
-from powerkam.outages import services as outage_services
-from powerkam.outages.models import OutageRulesVersion
-from powerkam.renewables import services as renewables_services
-from powerkam.renewables.models import RenewableRulesVersion
 from powerkam.staff import permissions
 
 router = Router(tags=["rules"])
 
+#: The kinds the API documents (each declared by its app in ``core.rules``: outages, insights, renewables).
 Kind = Literal["outage", "tariff", "health", "renewables"]
-
-
-@dataclass(frozen=True)
-class RulesKind:
-    model: type[RulesVersion]
-    #: the app's service: ``save(rules_toml=, note=, by=, based_on=)`` → the new version
-    save: Callable[..., RulesVersion]
-    #: the permission action that reads and changes these rules (docs/permissions.md)
-    action: str
-
-
-KINDS: dict[str, RulesKind] = {
-    "outage": RulesKind(OutageRulesVersion, outage_services.outage_rules_set, "outages.plan_outages"),
-    "tariff": RulesKind(TariffRulesVersion, insights_services.tariff_rules_set, "insights.change_rules"),
-    "health": RulesKind(HealthRulesVersion, insights_services.health_rules_set, "insights.change_rules"),
-    "renewables": RulesKind(RenewableRulesVersion, renewables_services.rules_set, "renewables.change_settings"),
-}
 
 _REFUSED = gettext_lazy("Your role may not read or change these rules.")
 
@@ -72,7 +50,7 @@ class RulesVersionOut(Schema):
 
 class RulesVersionIn(Schema):
     rules_toml: str = Field(min_length=1, max_length=100_000, description="The whole document (TOML)")
-    note: Annotated[str, length(OutageRulesVersion, "note")] = ""
+    note: Annotated[str, length(RulesVersion, "note")] = ""
     based_on: int | None = Field(
         None,
         ge=1,
@@ -81,8 +59,10 @@ class RulesVersionIn(Schema):
     )
 
 
-def _kind(request: HttpRequest, kind: str) -> RulesKind:
-    rules = KINDS[kind]
+def _kind(request: HttpRequest, kind: str) -> rules_kinds.RulesKind:
+    rules = rules_kinds.get(kind)
+    if rules is None:
+        raise Http404(kind)
     if not permissions.can(request.user, rules.action):
         raise NotAllowed(str(_REFUSED), {"action": rules.action})
     return rules

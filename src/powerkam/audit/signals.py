@@ -1,4 +1,5 @@
-"""Receivers that fill the audit log: Django's log-in signals, django-axes' lock-out, and import runs."""
+"""Receivers that fill the audit log: Django's log-in signals and django-axes' lock-out. Apps above record
+their own events with :func:`powerkam.audit.services.audit_record` (import runs: ``imports/signals.py``)."""
 
 from __future__ import annotations
 
@@ -6,13 +7,11 @@ from typing import Any
 
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.http import HttpRequest
 
-from powerkam.audit.models import AuditAction, AuditEvent
+from powerkam.audit.models import AuditAction
 from powerkam.audit.services import audit_record
-from powerkam.imports.models import ImportRun, ImportStatus
 
 
 @receiver(user_logged_in, dispatch_uid="powerkam.audit.login")
@@ -36,25 +35,3 @@ def _login_failed(sender: Any, credentials: dict[str, Any], request: HttpRequest
 @receiver(user_locked_out, dispatch_uid="powerkam.audit.locked_out")
 def _locked_out(sender: Any, request: HttpRequest | None, username: str | None, **kwargs: Any) -> None:
     audit_record(AuditAction.LOCKED_OUT, request=request, username=username or "")
-
-
-@receiver(post_save, sender=ImportRun, dispatch_uid="powerkam.audit.import")
-def _import_saved(sender: Any, instance: ImportRun, created: bool, **kwargs: Any) -> None:
-    """One row per import run and outcome (landed, refused, interrupted, rolled back): a run is logged
-    "running" before anything lands; it is audited when it ends (a run saved again with the same
-    status adds nothing)."""
-    status = str(instance.status)
-    if status == ImportStatus.RUNNING:
-        return
-    if (
-        not created
-        and AuditEvent.objects.filter(action=AuditAction.IMPORT, extra__run=instance.pk, extra__status=status).exists()
-    ):
-        return
-    rows = getattr(instance, "rows", None)
-    audit_record(
-        AuditAction.IMPORT,
-        user=instance.by,
-        detail=f"{instance.kind} · {instance.file_name} · {status}",
-        extra={"run": instance.pk, "kind": instance.kind, "file": instance.file_name, "status": status, "rows": rows},
-    )

@@ -135,9 +135,11 @@ class PowerKamServer(BaseApplication):
                 self.cfg.set(key, value)
 
     def load(self) -> Any:
-        from powerkam.wsgi import application
+        # The project's application by the name Django's settings give it (powerkam.wsgi, above core).
+        from django.conf import settings
+        from django.utils.module_loading import import_string
 
-        return application
+        return import_string(settings.WSGI_APPLICATION)
 
 
 def static_fingerprint() -> str:

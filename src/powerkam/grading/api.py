@@ -26,7 +26,8 @@ from powerkam.api.errors import ErrorOut
 from powerkam.api.fields import MONTH
 from powerkam.grading import selectors
 from powerkam.grading.models import AccountGrade, GradingRun
-from powerkam.grading.services import PROGRESS_STEPS, grading_run_start
+from powerkam.grading.services import PROGRESS_STEPS
+from powerkam.grading.tasks import grading_run_start
 
 router = Router(tags=["grading"])
 

@@ -6,7 +6,8 @@
   creates the CRM accounts of new key accounts (master data from the store's customers),
   updates every account's key status, grade, credit score and value rank, and marks accounts
   that dropped out as former key accounts (never deleting anything).
-- :func:`grading_run_start` does both in the background (django-tasks + ``powerkam worker``).
+- :func:`powerkam.grading.tasks.grading_run_start` does both in the background (django-tasks +
+  ``powerkam worker``); the tasks call these services, never the other way round.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from powerkam.analytics.rules import DEFAULT_RULES, GradingRules, RulesError
 from powerkam.core.errors import ApplicationError
 from powerkam.grading import recording
 from powerkam.grading.models import Baseline, GradingRun, RunStatus
-from powerkam.prospects.models import Project, Stage
+from powerkam.prospects.selectors import energised_accounts
 from powerkam.staff import permissions
 
 logger = logging.getLogger(__name__)
@@ -121,27 +122,6 @@ def grading_run_create(
         publish=publish,
         progress_note="queued",
     )
-
-
-def grading_run_start(
-    *,
-    period: str,
-    rules_text: str | None = None,
-    rules_source: str = "",
-    backend: str = "duckdb",
-    by: User | None = None,
-    publish: bool = False,
-) -> GradingRun:
-    """Create a run and queue it for a background worker (``powerkam worker``)."""
-    from powerkam.grading.tasks import grading_run_task
-
-    run = grading_run_create(
-        period=period, rules_text=rules_text, rules_source=rules_source, backend=backend, by=by, publish=publish
-    )
-    result = grading_run_task.enqueue(run_id=run.pk)
-    GradingRun.objects.filter(pk=run.pk).update(task_id=str(result.id))
-    run.refresh_from_db()
-    return run
 
 
 def _progress(run: GradingRun, percent: int, step: str, **fields: Any) -> None:
@@ -338,18 +318,14 @@ def _recently_energised(run: GradingRun) -> dict[int, Reason]:
     drop it the month after it became a key account; the paper wants it served as one from day one.
     """
     since = run.as_of - relativedelta(months=NEW_PROJECT_GRACE_MONTHS)
-    projects = Project.objects.filter(
-        stage=Stage.ENERGISED, account__isnull=False, stage_since__gt=since, stage_since__lte=run.as_of
-    )
     return {
         p.account_id: {
             "code": "key_new_project",
             "params": {
-                "project": p.name,
-                "energised_on": p.stage_since.isoformat(),
-                "until": (p.stage_since + relativedelta(months=NEW_PROJECT_GRACE_MONTHS)).isoformat(),
+                "project": p.project,
+                "energised_on": p.energised_on.isoformat(),
+                "until": (p.energised_on + relativedelta(months=NEW_PROJECT_GRACE_MONTHS)).isoformat(),
             },
         }
-        for p in projects
-        if p.account_id is not None and p.stage_since is not None
+        for p in energised_accounts(after=since, until=run.as_of)
     }

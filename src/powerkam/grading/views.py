@@ -27,7 +27,8 @@ from powerkam.grading import charts as grading_charts
 from powerkam.grading import selectors
 from powerkam.grading.forms import RosterFilterForm, RunStartForm, last_month
 from powerkam.grading.models import AccountGrade, Change, GradingRun
-from powerkam.grading.services import PROGRESS_STEPS, grading_run_start
+from powerkam.grading.services import PROGRESS_STEPS
+from powerkam.grading.tasks import grading_run_start
 from powerkam.grading.templatetags.grading_tags import reason_texts
 from powerkam.staff import permissions
 from powerkam.web import charts

@@ -19,6 +19,21 @@ class InsightsConfig(AppConfig):
         contribute("powerkam.insights.offers.register_tasks")
         contribute("powerkam.insights.inbox.register_inbox")
         contribute("powerkam.insights.prepare.register_preparers")
+        from powerkam.core import rules
+
+        # the rules documents GET/POST /api/v1/rules/{kind} serves (core/rules.py)
+        rules.register(
+            "tariff",
+            model="insights.TariffRulesVersion",
+            save="powerkam.insights.services.tariff_rules_set",
+            action="insights.change_rules",
+        )
+        rules.register(
+            "health",
+            model="insights.HealthRulesVersion",
+            save="powerkam.insights.services.health_rules_set",
+            action="insights.change_rules",
+        )
         from powerkam.core.schedule import Job, register
 
         register(

@@ -27,9 +27,9 @@ from powerkam.analytics import churn_signals, store
 from powerkam.analytics import health as engine
 from powerkam.analytics import tariff as tariff_engine
 from powerkam.core.errors import ApplicationError
-from powerkam.grid import selectors as grid_selectors
 from powerkam.insights.models import HealthRulesVersion, HealthSnapshot, RiskAlert, SatisfactionSurvey
 from powerkam.insights.selectors import store_dir
+from powerkam.outages import network as grid_selectors
 from powerkam.service.models import Ticket, TicketKind, TicketStatus, WorkOrder, WorkOrderType
 from powerkam.visits import selectors as visit_selectors
 

@@ -9,6 +9,7 @@ class OutagesConfig(AppConfig):
     verbose_name = _("Planned outages")
 
     def ready(self) -> None:
+        from powerkam.core import rules
         from powerkam.core.contributions import contribute
         from powerkam.core.schedule import Job, register
         from powerkam.outages import signals
@@ -17,5 +18,12 @@ class OutagesConfig(AppConfig):
         signals.connect()
 
         contribute("powerkam.outages.worklist.register_tasks")
+        contribute("powerkam.outages.panels.register_panels")
+        rules.register(
+            "outage",
+            model="outages.OutageRulesVersion",
+            save="powerkam.outages.services.outage_rules_set",
+            action="outages.plan_outages",
+        )
         # … and every night they are checked (rebuilt only when stale), in case a change was missed.
         register(Job("outages.typical_loads", "powerkam.outages.tasks.refresh_typical_loads", at=dt.time(5, 0)))

@@ -25,7 +25,7 @@ from powerkam.accounts.models import Account, KeyStatus
 from powerkam.analytics import outages as engine
 from powerkam.core.errors import ApplicationError
 from powerkam.grid.models import Feeder
-from powerkam.outages.models import OutageRulesVersion, OutageStatus, PlannedOutage
+from powerkam.outages.models import AffectedAccount, OutageRulesVersion, OutageStatus, PlannedOutage
 from powerkam.workdays.selectors import work_calendar
 
 
@@ -561,6 +561,13 @@ def plan_month(*, jobs: list[JobInput], time_limit_s: float = 30.0, compare_naiv
 
 
 # -- records ------------------------------------------------------------------------------------------
+
+
+def outages_affecting(*, account: Account, limit: int = 10) -> list[AffectedAccount]:
+    """The newest outages that interrupt ``account`` (its affected rows with their outage), newest first."""
+    return list(
+        AffectedAccount.objects.filter(account=account).select_related("outage").order_by("-outage__start")[:limit]
+    )
 
 
 def outage_list(

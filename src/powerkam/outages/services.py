@@ -10,7 +10,8 @@
   3 working days after the end, for its primary manager.
 - :func:`outage_cancel` — keeps the record, marked cancelled.
 - :func:`typical_loads_refresh` — rebuild the derived typical loads (after a loads import, a
-  calendar or rules change: :func:`queue_typical_loads_refresh`; ``powerkam data rebuild``).
+  calendar or rules change: :func:`powerkam.outages.tasks.queue_typical_loads_refresh`; ``powerkam data
+  rebuild``).
 """
 
 from __future__ import annotations
@@ -498,19 +499,3 @@ def typical_loads_refresh(*, force: bool = False) -> int | None:
     if not force and typical.is_current(selectors.store_dir(), calendar, days=days):
         return None
     return typical.build_typical_loads(selectors.store_dir(), calendar, days=days)
-
-
-def _enqueue_typical_loads_refresh() -> None:
-    from powerkam.outages.tasks import refresh_typical_loads
-
-    refresh_typical_loads.enqueue()
-
-
-def queue_typical_loads_refresh() -> None:
-    """Queue one background rebuild of the typical loads once the current transaction commits (a
-    calendar or outage-rules change makes them stale; until the worker rebuilds them, outage
-    windows compute from the readings). Several changes in one transaction queue it once."""
-    connection = transaction.get_connection()
-    if any(entry[1] is _enqueue_typical_loads_refresh for entry in connection.run_on_commit):
-        return
-    transaction.on_commit(_enqueue_typical_loads_refresh, robust=True)

@@ -10,7 +10,7 @@ from django.db.models.signals import post_delete, post_save
 
 
 def _changed(sender: Any, **kwargs: Any) -> None:
-    from powerkam.outages.services import queue_typical_loads_refresh
+    from powerkam.outages.tasks import queue_typical_loads_refresh
 
     queue_typical_loads_refresh()
 

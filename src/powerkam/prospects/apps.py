@@ -11,7 +11,10 @@ class ProspectsConfig(AppConfig):
     def ready(self) -> None:
         from powerkam.core.contributions import contribute
         from powerkam.core.schedule import Job, register
+        from powerkam.grid.capacity import register_holder
 
+        # Reservations hold capacity on the grid: its headroom counts them (grid/capacity.py).
+        register_holder("powerkam.prospects.selectors.reservations_held")
         contribute("powerkam.prospects.panels.register_panels")
 
         contribute("powerkam.prospects.overview.register_tiles")

@@ -249,8 +249,8 @@ def grid_headroom(accounts: list[Account]) -> dict[int, tuple[float | None, floa
     """Account → capacity headroom (kW) of its first supply feeder and of that feeder's substation
     (grid data, docs/prospects.md: rated × power factor − peak − active reservations); unknown without
     grid data. Each feeder and substation is computed once."""
+    from powerkam.grid.capacity import feeder_headroom, substation_headroom
     from powerkam.grid.models import Feeder
-    from powerkam.prospects.selectors import feeder_headroom, substation_headroom
 
     first = {a.pk: a.feeder_list[0] for a in accounts if a.feeder_list}
     feeders = {

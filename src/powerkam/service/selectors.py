@@ -25,6 +25,7 @@ from powerkam.service.models import (
     DEFAULT_HOUR_LIMITS,
     DEFAULT_LIMITS,
     ClockKind,
+    FaultInterruption,
     HourLimit,
     LimitMilestone,
     Notification,
@@ -463,3 +464,22 @@ def arrears_rows(accounts: list[AccountArrears]) -> list[ArrearsRow]:
         ).values_list("account__customer_id", "staff__username", "staff__staff__name")
     }
     return [ArrearsRow(a, primaries.get(a.customer_id, ""), tickets.get(a.customer_id)) for a in accounts]
+
+
+# -- the outages of restored fault repairs, for the reliability of supply (outages/network.py) --------
+
+
+def fault_interruptions(
+    *, end_after: dt.datetime, start_before: dt.datetime, accounts: Any = None
+) -> QuerySet[FaultInterruption]:
+    """The outages of restored fault repairs overlapping ``(end_after, start_before)``, with their
+    accounts, oldest first; ``accounts``: a queryset of accounts to limit them to (docs/service.md)."""
+    rows = FaultInterruption.objects.filter(end__gt=end_after, start__lt=start_before)
+    if accounts is not None:
+        rows = rows.filter(account__in=accounts)
+    return rows.select_related("account").order_by("start", "id")
+
+
+def recent_fault_interruptions(*, account: Any, limit: int = 10) -> list[FaultInterruption]:
+    """The newest outages of ``account``'s restored fault repairs, with their tickets, newest first."""
+    return list(FaultInterruption.objects.filter(account=account).select_related("ticket").order_by("-start")[:limit])

@@ -15,6 +15,5 @@ class WebConfig(AppConfig):
         contribute("powerkam.web.dashboard.register_preparers")
         contribute("powerkam.web.worklist.register_preparers")
         contribute("powerkam.web.panels.register_preparers")
-        contribute("powerkam.web.views.register_preparers")
         # After the health check (06:15), before the working day (docs/deployment.md, "Scheduled jobs").
         register(Job("web.prepare_my_work", "powerkam.web.tasks.prepare_my_work", at=dt.time(6, 45)))

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
-from powerkam.accounts import selectors as account_selectors
 from powerkam.staff import permissions
-from powerkam.web import inbox, worklist
+from powerkam.web import frame, inbox, worklist
 from powerkam.web.navigation import menu_item
 from powerkam.web.panels import HOME_PANEL_TEMPLATE, panel_html, panel_stylesheets, panels_for
 
@@ -26,47 +22,19 @@ AREA_PLANS = {
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The frame of "My work": the figures and the accounts. The tasks and every app's panel load
-    after it, each its own request (:func:`work_summary`, :func:`home_panel`), so the page never
-    waits for the slowest of them and the browser fetches them side by side."""
-    version = account_selectors.accounts_version()
-    summary = account_selectors.account_summary(user=request.user, version=version)
+    """The frame of "My work": the figures and the accounts (the accounts app's: :mod:`powerkam.web.frame`).
+    The tasks and every app's panel load after it, each its own request (:func:`work_summary`,
+    :func:`home_panel`), so the page never waits for the slowest of them and the browser fetches them
+    side by side."""
+    context = frame.context(request)
     panels = panels_for("home", request, request.user, defer=True)
-    context = {
-        "summary": summary,
-        "accounts_table": home_accounts(request, version),
-        "user_sees_all": account_selectors.user_sees_all_accounts(request.user),
+    context |= {
         # the page's first action on a phone, at the bottom of the screen (issue 19)
         "can_log_visits": permissions.can(request.user, "visits.change_visits", None),
         "panels": panels,
         "panel_css": panel_stylesheets(panels),
     }
     return render(request, "web/home.html", context)
-
-
-def home_accounts(request: HttpRequest, version: str) -> str:
-    """The first accounts the user sees, as HTML kept per version of the accounts, user and language
-    (the morning's preparation makes it: :func:`register_preparers`)."""
-    key = account_selectors.list_fragment_key("home", user=request.user, version=version, query="")
-    html = cache.get(key)
-    if html is None:
-        recent = list(account_selectors.account_list(user=request.user, filters=account_selectors.AccountFilters())[:8])
-        html = render_to_string("web/_home_accounts.html", {"recent": recent}, request=request)
-        cache.set(key, html, account_selectors.LIST_CACHE_SECONDS)
-    return mark_safe(html)  # noqa: S308 - rendered by our own template above
-
-
-def register_preparers() -> None:
-    from powerkam.web.prepare import Preparer
-    from powerkam.web.prepare import register as register_preparer
-
-    register_preparer(
-        Preparer(
-            "web.home-accounts",
-            lambda request, today: home_accounts(request, account_selectors.accounts_version()),
-            per_language=True,
-        )
-    )
 
 
 @login_required

@@ -1,5 +1,7 @@
-"""Grid & outages pages (/grid/): topology, reliability, outage calendar, an outage with its impact,
-load curves and what-if, the impact tool, upgrade candidates and connection priority.
+"""Grid & outages pages (/grid/, URL names ``grid:…``): topology, reliability, outage calendar, an
+outage with its impact, load curves and what-if, the impact tool, upgrade candidates and connection
+priority. They moved here from the grid app, which keeps the network itself (docs/architecture.md,
+"Layers").
 
 Thin: parse, call one selector or service, render. Everyone logged in may look; outage planners,
 supervisors and administrators change outage records. The acknowledgement link in a notice email
@@ -30,7 +32,7 @@ from powerkam.accounts.models import Account
 from powerkam.accounts.selectors import accounts_visible_to, user_sees_all_accounts
 from powerkam.analytics import outages as engine
 from powerkam.core.errors import ApplicationError
-from powerkam.grid import charts, selectors
+from powerkam.outages import charts, network
 from powerkam.outages import selectors as outage_selectors
 from powerkam.outages import services as outage_services
 from powerkam.outages.models import OutageFollowUp, OutageKind, OutageNotice, OutageStatus, PlannedOutage
@@ -63,24 +65,24 @@ TOPOLOGY_PAGE_SIZE = 40
 def topology(request: HttpRequest) -> HttpResponse:
     """Substations, their feeders and the accounts each supplies: filtered, grouped by substation and
     paged by feeders (476 feeders were one 21,000 px page — issue 19)."""
-    filters = selectors.TopologyFilters(
+    filters = network.TopologyFilters(
         substation=request.GET.get("substation", "").strip(),
         q=request.GET.get("q", "").strip()[:100],
         with_key_accounts=request.GET.get("key") == "1",
         all_accounts=request.GET.get("all") == "1",
     )
     visible = None if user_sees_all_accounts(request.user) else _visible_ids(request)
-    nodes = selectors.topology_feeders(visible=visible, filters=filters)
+    nodes = network.topology_feeders(visible=visible, filters=filters)
     page = Paginator(nodes, TOPOLOGY_PAGE_SIZE).get_page(request.GET.get("page"))
-    selectors.fill_headroom(page.object_list)
+    network.fill_headroom(page.object_list)
     return render(
         request,
-        "grid/topology.html",
+        "outages/topology.html",
         {
             "page": page,
             "page_numbers": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
             "filters": filters,
-            "substations": selectors.substation_choices(),
+            "substations": network.substation_choices(),
             "show_all": filters.all_accounts,
             "feeders": page.paginator.count,
             "filtered": bool(filters.substation or filters.q or filters.with_key_accounts),
@@ -91,14 +93,14 @@ def topology(request: HttpRequest) -> HttpResponse:
 @login_required
 def reliability(request: HttpRequest) -> HttpResponse:
     visible = _visible_ids(request)
-    rows = [r for r in selectors.reliability_table() if r.customer_id in visible]
+    rows = [r for r in network.reliability_table() if r.customer_id in visible]
     names = dict(
         Account.objects.filter(customer_id__in=[r.customer_id for r in rows]).values_list("customer_id", "name")
     )
     rules = outage_selectors.outage_rules()
     return render(
         request,
-        "grid/reliability.html",
+        "outages/reliability.html",
         {
             "rows": rows,
             "names": names,
@@ -152,7 +154,7 @@ def outage_calendar(request: HttpRequest) -> HttpResponse:
     next_month = last + dt.timedelta(days=1)
     return render(
         request,
-        "grid/outage_calendar.html",
+        "outages/outage_calendar.html",
         {
             "month": first,
             "weeks": weeks,
@@ -298,7 +300,7 @@ def outage_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "plan_feeders": outage.feeders,
         }
     )
-    return render(request, "grid/outage_detail.html", context)
+    return render(request, "outages/outage_detail.html", context)
 
 
 @login_required
@@ -360,7 +362,7 @@ def notice_ack(request: HttpRequest, token: str) -> HttpResponse:
     notice = get_object_or_404(OutageNotice.objects.select_related("outage", "account"), token=token)
     if request.method == "POST":
         notice = outage_services.notice_acknowledge(notice=notice, by_name=request.POST.get("name", ""))
-    return render(request, "grid/notice_ack.html", {"notice": notice})
+    return render(request, "outages/notice_ack.html", {"notice": notice})
 
 
 @login_required
@@ -420,20 +422,18 @@ def impact_tool(request: HttpRequest) -> HttpResponse:
             context["error"] = exc.message
     if feeders:
         context.update(_suggest_context(request, feeders))
-    return render(request, "grid/impact.html", context)
+    return render(request, "outages/impact.html", context)
 
 
 @login_required
 def upgrades(request: HttpRequest) -> HttpResponse:
     visible = _visible_ids(request)
-    candidates = [c for c in selectors.upgrade_candidates() if c.kind == "feeder" or c.subject_id in visible]
+    candidates = [c for c in network.upgrade_candidates() if c.kind == "feeder" or c.subject_id in visible]
     context: dict[str, Any] = {
         "accounts": [c for c in candidates if c.kind == "account"],
         "feeders": [c for c in candidates if c.kind == "feeder"],
         "rules": outage_selectors.outage_rules(),
-        "substations": selectors.Substation.objects.filter(archived=False).order_by(
-            "-commissioned_on", "substation_id"
-        ),
+        "substations": network.substations_newest_first(),
         "district": request.GET.get("district", ""),
         "substation_id": request.GET.get("substation", ""),
         "max_km": request.GET.get("max_km", ""),
@@ -441,13 +441,13 @@ def upgrades(request: HttpRequest) -> HttpResponse:
     if context["district"] or context["substation_id"]:
         source: dict[str, Any] = {}
         if context["substation_id"]:
-            source = selectors.source_of(substation_id=context["substation_id"])
+            source = network.source_of(substation_id=context["substation_id"])
         district = context["district"] or source.get("district", "")
         try:
             max_km = float(context["max_km"]) if context["max_km"] else None
         except ValueError:
             max_km = None
-        ranking = selectors.connection_priority(
+        ranking = network.connection_priority(
             district=district,
             latitude=source.get("latitude"),
             longitude=source.get("longitude"),
@@ -456,7 +456,7 @@ def upgrades(request: HttpRequest) -> HttpResponse:
         )
         context["priority"] = [e for e in ranking if e.customer_id in visible]
         context["priority_district"] = district
-    return render(request, "grid/upgrades.html", context)
+    return render(request, "outages/upgrades.html", context)
 
 
 # -- month plan (issue 19): pick or upload the month's jobs, plan, compare, accept, export -----------
@@ -562,7 +562,7 @@ def outage_plan(request: HttpRequest) -> HttpResponse:
             result = outage_selectors.plan_month(jobs=jobs, time_limit_s=time_limit)
         except ApplicationError as exc:
             context["error"] = exc.message
-            return render(request, "grid/outage_plan.html", context, status=400)
+            return render(request, "outages/outage_plan.html", context, status=400)
         result["inputs"] = {
             "from": context["from_input"],
             "to": context["to_input"],
@@ -590,7 +590,7 @@ def outage_plan(request: HttpRequest) -> HttpResponse:
                     "picked": set(inputs.get("outages", [])),
                 }
             )
-    return render(request, "grid/outage_plan.html", context)
+    return render(request, "outages/outage_plan.html", context)
 
 
 def _account_names(customer_ids: set[str]) -> dict[str, str]:

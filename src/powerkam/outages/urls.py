@@ -1,7 +1,9 @@
 from django.urls import path
 
-from powerkam.grid import views
+from powerkam.outages import views
 
+#: The /grid/ area keeps its URL names (``grid:topology``, ``grid:outage`` …): its pages moved here
+#: from the grid app, which now holds the network itself (docs/architecture.md, "Layers").
 app_name = "grid"
 
 urlpatterns = [

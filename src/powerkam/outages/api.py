@@ -21,12 +21,14 @@ from powerkam.accounts.selectors import accounts_visible_to
 from powerkam.api.errors import ErrorOut
 from powerkam.api.fields import ApiDate, ApiDateTime, length
 from powerkam.api.versioning import VERSIONED, ConflictOut, expected_version, optional_version, set_etag
-from powerkam.grid import selectors
+from powerkam.outages import network
 from powerkam.outages import selectors as outage_selectors
 from powerkam.outages import services as outage_services
 from powerkam.outages.models import OutageFollowUp, OutageKind, OutageNotice, PlannedOutage
 from powerkam.staff import permissions
 
+#: The /api/v1/grid endpoints: the network pages' figures and the outage records. They moved here from the
+#: grid app; each keeps the operation id it had there, so generated clients do not change.
 router = Router(tags=["grid"])
 
 #: The longest single outage a request may describe or look for (a week).
@@ -65,11 +67,16 @@ class SubstationOut(Schema):
     feeders: list[GridFeederOut]
 
 
-@router.get("/topology", response=list[SubstationOut], summary="Substations → feeders → key accounts")
+@router.get(
+    "/topology",
+    response=list[SubstationOut],
+    summary="Substations → feeders → key accounts",
+    operation_id="powerkam_grid_api_topology",
+)
 def topology(request: HttpRequest, all_accounts: bool = False) -> list[dict[str, Any]]:
     visible = _visible(request)
     result = []
-    for node in selectors.topology(key_only=not all_accounts):
+    for node in network.topology(key_only=not all_accounts):
         feeders = []
         for f in node.feeders:
             accounts = [a for a in f.accounts if a.customer_id in visible]
@@ -111,10 +118,15 @@ class ReliabilityOut(Schema):
     unplanned_hours: float
 
 
-@router.get("/reliability", response=list[ReliabilityOut], summary="Interruptions per key account, last 12 months")
+@router.get(
+    "/reliability",
+    response=list[ReliabilityOut],
+    summary="Interruptions per key account, last 12 months",
+    operation_id="powerkam_grid_api_reliability",
+)
 def reliability(request: HttpRequest) -> list[dict[str, Any]]:
     visible = _visible(request)
-    return [r.as_dict() for r in selectors.reliability_table() if r.customer_id in visible]
+    return [r.as_dict() for r in network.reliability_table() if r.customer_id in visible]
 
 
 class CandidateOut(Schema):
@@ -127,12 +139,17 @@ class CandidateOut(Schema):
     )
 
 
-@router.get("/upgrades", response=list[CandidateOut], summary="Grid-upgrade candidates with their reasons")
+@router.get(
+    "/upgrades",
+    response=list[CandidateOut],
+    summary="Grid-upgrade candidates with their reasons",
+    operation_id="powerkam_grid_api_upgrades",
+)
 def upgrades(request: HttpRequest) -> list[dict[str, Any]]:
     visible = _visible(request)
     return [
         {"kind": c.kind, "subject_id": c.subject_id, "name": c.name, "reasons": [list(r) for r in c.reasons]}
-        for c in selectors.upgrade_candidates()
+        for c in network.upgrade_candidates()
         if c.kind == "feeder" or c.subject_id in visible
     ]
 
@@ -150,7 +167,12 @@ class PriorityOut(Schema):
     feeders: list[str]
 
 
-@router.get("/priority", response=list[PriorityOut], summary="Key accounts to connect first to a new source")
+@router.get(
+    "/priority",
+    response=list[PriorityOut],
+    summary="Key accounts to connect first to a new source",
+    operation_id="powerkam_grid_api_priority",
+)
 def priority(
     request: HttpRequest,
     substation_id: str = "",
@@ -159,9 +181,9 @@ def priority(
     longitude: Annotated[float, Field(ge=-180, le=180)] | None = None,
     max_distance_km: Annotated[float, Field(ge=0, le=10_000)] | None = None,
 ) -> list[dict[str, Any]]:
-    source = selectors.source_of(substation_id=substation_id) if substation_id else {}
+    source = network.source_of(substation_id=substation_id) if substation_id else {}
     visible = _visible(request)
-    ranking = selectors.connection_priority(
+    ranking = network.connection_priority(
         district=district or source.get("district", ""),
         latitude=latitude if latitude is not None else source.get("latitude"),
         longitude=longitude if longitude is not None else source.get("longitude"),
@@ -219,7 +241,12 @@ class ImpactOut(Schema):
     provisional: bool
 
 
-@router.post("/impact", response={200: ImpactOut, 400: ErrorOut}, summary="Who a window interrupts and its ENS")
+@router.post(
+    "/impact",
+    response={200: ImpactOut, 400: ErrorOut},
+    summary="Who a window interrupts and its ENS",
+    operation_id="powerkam_grid_api_impact",
+)
 def impact(request: HttpRequest, payload: ImpactIn) -> dict[str, Any]:
     scope = None if permissions.scope_of(request.user) is permissions.Scope.WHOLE_BASE else _visible(request)
     return (
@@ -262,7 +289,12 @@ class SuggestOut(Schema):
     warnings: list[str]
 
 
-@router.post("/suggest", response={200: SuggestOut, 400: ErrorOut}, summary="Least harmful windows, best first")
+@router.post(
+    "/suggest",
+    response={200: SuggestOut, 400: ErrorOut},
+    summary="Least harmful windows, best first",
+    operation_id="powerkam_grid_api_suggest",
+)
 def suggest(request: HttpRequest, payload: SuggestIn) -> dict[str, Any]:
     return outage_selectors.suggest_windows(
         feeders=payload.feeders,
@@ -289,7 +321,12 @@ class GridPlanIn(Schema):
     time_limit_s: float = Field(30.0, gt=0, le=600)
 
 
-@router.post("/plan", response={200: dict, 400: ErrorOut}, summary="Month plan of outage jobs (OR-Tools CP-SAT)")
+@router.post(
+    "/plan",
+    response={200: dict, 400: ErrorOut},
+    summary="Month plan of outage jobs (OR-Tools CP-SAT)",
+    operation_id="powerkam_grid_api_plan",
+)
 def plan(request: HttpRequest, payload: GridPlanIn) -> dict[str, Any]:
     jobs = [
         outage_selectors.JobInput(j.job_id, j.feeders, j.duration_hours, j.first, j.last, j.crew, j.hours)
@@ -419,7 +456,12 @@ def _outage(o: PlannedOutage, user: Any) -> dict[str, Any]:
     }
 
 
-@router.get("/outages", response=list[OutageOut], summary="Outage records (cancelled ones on request)")
+@router.get(
+    "/outages",
+    response=list[OutageOut],
+    summary="Outage records (cancelled ones on request)",
+    operation_id="powerkam_grid_api_outages",
+)
 def outages(
     request: HttpRequest, first: ApiDate | None = None, last: ApiDate | None = None, include_cancelled: bool = False
 ) -> list[dict[str, Any]]:
@@ -439,7 +481,12 @@ class OutageIn(Schema):
     reason: Annotated[str, length(PlannedOutage, "reason")] = ""
 
 
-@router.post("/outages", response={201: OutageOut, 400: ErrorOut}, summary="Create a draft outage")
+@router.post(
+    "/outages",
+    response={201: OutageOut, 400: ErrorOut},
+    summary="Create a draft outage",
+    operation_id="powerkam_grid_api_outage_create",
+)
 def outage_create(request: HttpRequest, payload: OutageIn) -> Status:
     outage = outage_services.outage_create(
         title=payload.title,
@@ -454,7 +501,7 @@ def outage_create(request: HttpRequest, payload: OutageIn) -> Status:
     return Status(201, _outage(outage, request.user))
 
 
-@router.get("/outages/{outage_id}", response=OutageOut)
+@router.get("/outages/{outage_id}", response=OutageOut, operation_id="powerkam_grid_api_outage_get")
 def outage_get(request: HttpRequest, outage_id: int, response: HttpResponse) -> dict[str, Any]:
     """The outage; its ``ETag`` is its version (send it as ``If-Match`` to change it)."""
     outage = get_object_or_404(PlannedOutage, pk=outage_id)
@@ -477,6 +524,7 @@ class OutagePatchIn(Schema):
     "/outages/{outage_id}",
     response={200: OutageOut, 400: ErrorOut, **VERSIONED},
     summary="Change a draft or scheduled outage (send the version you edited; a stale one answers 409)",
+    operation_id="powerkam_grid_api_outage_patch",
 )
 def outage_patch(request: HttpRequest, outage_id: int, payload: OutagePatchIn, response: HttpResponse) -> Any:
     outage = get_object_or_404(PlannedOutage, pk=outage_id)
@@ -492,6 +540,7 @@ def outage_patch(request: HttpRequest, outage_id: int, payload: OutagePatchIn, r
     "/outages/{outage_id}/{action}",
     response={200: OutageOut, 400: ErrorOut, 404: ErrorOut, 409: ConflictOut},
     summary="schedule · notify · done · cancel (If-Match: the version seen, optional)",
+    operation_id="powerkam_grid_api_outage_action",
 )
 def outage_action(
     request: HttpRequest, outage_id: int, action: Literal["schedule", "notify", "done", "cancel"]
@@ -520,7 +569,11 @@ class AcknowledgeIn(Schema):
     )
 
 
-@router.post("/notices/{notice_id}/acknowledge", response={200: NoticeOut, 400: ErrorOut})
+@router.post(
+    "/notices/{notice_id}/acknowledge",
+    response={200: NoticeOut, 400: ErrorOut},
+    operation_id="powerkam_grid_api_notice_acknowledge",
+)
 def notice_acknowledge(request: HttpRequest, notice_id: int, payload: AcknowledgeIn) -> dict[str, Any]:
     permissions.require(request.user, "outages.plan_outages")
     n = outage_services.notice_acknowledge(
@@ -538,7 +591,12 @@ def notice_acknowledge(request: HttpRequest, notice_id: int, payload: Acknowledg
     }
 
 
-@router.get("/follow-ups", response=list[GridFollowUpOut], summary="Follow-ups after outages (open ones by default)")
+@router.get(
+    "/follow-ups",
+    response=list[GridFollowUpOut],
+    summary="Follow-ups after outages (open ones by default)",
+    operation_id="powerkam_grid_api_follow_ups",
+)
 def follow_ups(request: HttpRequest, status: str = "open") -> list[dict[str, Any]]:
     rows = OutageFollowUp.objects.select_related("account", "assignee").filter(
         account__in=accounts_visible_to(request.user)
@@ -553,7 +611,11 @@ class GridCloseIn(Schema):
     version: int | None = Field(None, ge=1, description="The version you saw (or If-Match); a stale one answers 409")
 
 
-@router.post("/follow-ups/{follow_up_id}/close", response={200: GridFollowUpOut, 409: ConflictOut})
+@router.post(
+    "/follow-ups/{follow_up_id}/close",
+    response={200: GridFollowUpOut, 409: ConflictOut},
+    operation_id="powerkam_grid_api_follow_up_close",
+)
 def follow_up_close(request: HttpRequest, follow_up_id: int, payload: GridCloseIn) -> dict[str, Any]:
     f = outage_services.follow_up_close(
         follow_up=get_object_or_404(OutageFollowUp, pk=follow_up_id),

@@ -1,6 +1,10 @@
-"""Reads for the grid pages: topology (substations → feeders → accounts), reliability per key
-account over the last 12 months from the outage history, grid-upgrade candidates, and the
-order in which key accounts should be connected to a newly commissioned source."""
+"""Reads for the network pages of the /grid/ area: topology (substations → feeders → accounts),
+reliability per key account over the last 12 months from the outage history, grid-upgrade
+candidates, and the order in which key accounts should be connected to a newly commissioned source.
+
+They live with the outages because the outage history and the outage rules (reliability months,
+thresholds, power factor) govern all of them; the grid app below keeps the network itself
+(substations, feeders) and its capacity headroom (docs/architecture.md, "Layers")."""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from django.utils import timezone
 from powerkam.accounts.models import Account, KeyStatus
 from powerkam.analytics import reliability as rel
 from powerkam.analytics.outages import parse_feeders
+from powerkam.grid import capacity
 from powerkam.grid.models import Feeder, Substation
 from powerkam.outages.selectors import outage_rules, store_dir, to_aware, to_local_naive
 
@@ -37,10 +42,8 @@ class SubstationNode:
 
 
 def _reserved_kva(feeder: Feeder) -> float:
-    """Capacity held on the feeder by active reservations of prospects (kVA)."""
-    from powerkam.prospects.selectors import feeder_headroom
-
-    return float(feeder_headroom(feeder).reserved_kva)
+    """Capacity held on the feeder (by active reservations of prospects), kVA."""
+    return float(capacity.feeder_headroom(feeder).reserved_kva)
 
 
 def topology(*, key_only: bool = True) -> list[SubstationNode]:
@@ -160,13 +163,11 @@ def own_interruptions(
     """Interruptions recorded on the accounts themselves in ``[since, until)`` (naive local times):
     the outages of restored fault repairs (service.FaultInterruption, docs/service.md), unplanned,
     named ``ticket:<id>``. ``accounts``: a queryset of accounts to limit them to."""
-    from powerkam.service.models import FaultInterruption  # the service desk records them
+    from powerkam.service.selectors import fault_interruptions  # the service desk records them
 
-    rows = FaultInterruption.objects.filter(end__gt=to_aware(since), start__lt=to_aware(until))
-    if accounts is not None:
-        rows = rows.filter(account__in=accounts)
+    rows = fault_interruptions(end_after=to_aware(since), start_before=to_aware(until), accounts=accounts)
     out: dict[str, list[rel.Interruption]] = {}
-    for row in rows.select_related("account").order_by("start", "id"):
+    for row in rows:
         out.setdefault(row.account.customer_id, []).append(
             rel.Interruption(
                 to_local_naive(row.start),
@@ -176,6 +177,14 @@ def own_interruptions(
             )
         )
     return out
+
+
+def recent_fault_interruptions(*, account: Account, limit: int = 10) -> list[Any]:
+    """The newest outages of ``account``'s restored fault repairs (service.FaultInterruption), with their
+    tickets, newest first: the 360 page's reliability panel lists them beside the planned outages."""
+    from powerkam.service.selectors import recent_fault_interruptions as recent  # the service desk records them
+
+    return list(recent(account=account, limit=limit))
 
 
 def reliability_table(*, until: dt.datetime | None = None, key_only: bool = True) -> list[rel.Reliability]:
@@ -244,6 +253,11 @@ def connection_priority(
     source = rel.NewSource(source_id, district, latitude, longitude, max_distance_km)
     reliability = {r.customer_id: r for r in reliability_table(until=until)}
     return rel.connection_priority(source, _key_supply(), reliability, _thresholds())
+
+
+def substations_newest_first() -> list[Substation]:
+    """The active substations, the newest commissioned first: the sources the priority list starts from."""
+    return list(Substation.objects.filter(archived=False).order_by("-commissioned_on", "substation_id"))
 
 
 def source_of(*, substation_id: str = "", feeder_id: str = "") -> dict[str, Any]:

@@ -9,20 +9,20 @@ from django.utils.translation import gettext_lazy as _
 
 from powerkam.accounts.models import Account
 from powerkam.core.errors import ApplicationError
-from powerkam.grid import selectors
+from powerkam.outages import network, selectors
 from powerkam.web.panels import Panel, register
 
 
 def _account_reliability(request: HttpRequest, account: Account) -> dict[str, Any]:
     # the outages of its fault repairs are on its record too (docs/service.md)
-    faults = list(account.fault_interruptions.select_related("ticket").order_by("-start")[:10])
+    faults = network.recent_fault_interruptions(account=account, limit=10)
     try:
-        reliability = selectors.account_reliability(account=account) if account.feeders or faults else None
+        reliability = network.account_reliability(account=account) if account.feeders or faults else None
     except ApplicationError as exc:  # e.g. no outage history imported yet
         reliability, problem = None, exc.message
     else:
         problem = ""
-    outages = account.outages_affecting.select_related("outage").order_by("-outage__start")[:10]
+    outages = selectors.outages_affecting(account=account, limit=10)
     return {"reliability": reliability, "problem": problem, "outages": outages, "faults": faults}
 
 
@@ -32,7 +32,7 @@ def register_panels() -> None:
         Panel(
             "reliability",
             _("Reliability and outages"),
-            "grid/_panel_reliability.html",
+            "outages/_panel_reliability.html",
             _account_reliability,
             order=50,
             lazy=True,
