@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -21,6 +20,7 @@ from powerkam.accounts.selectors import accounts_visible_to
 from powerkam.api.errors import ErrorOut
 from powerkam.api.fields import ApiDate, ApiDateTime, length
 from powerkam.api.versioning import VERSIONED, ConflictOut, expected_version, optional_version, set_etag
+from powerkam.core.http import request_user
 from powerkam.outages import network
 from powerkam.outages import selectors as outage_selectors
 from powerkam.outages import services as outage_services
@@ -33,13 +33,6 @@ router = Router(tags=["grid"])
 
 #: The longest single outage a request may describe or look for (a week).
 MAX_OUTAGE_HOURS = 24 * 7
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User):  # pragma: no cover - the API-wide auth guarantees a user
-        raise HttpError(401, "Unauthorized")
-    return user
 
 
 def _visible(request: HttpRequest) -> set[str]:
@@ -496,7 +489,7 @@ def outage_create(request: HttpRequest, payload: OutageIn) -> Status:
         kind=payload.kind,
         crew=payload.crew,
         reason=payload.reason,
-        by=_user(request),
+        by=request_user(request),
     )
     return Status(201, _outage(outage, request.user))
 
@@ -531,7 +524,7 @@ def outage_patch(request: HttpRequest, outage_id: int, payload: OutagePatchIn, r
     fields = payload.dict(exclude_unset=True)
     fields.pop("version", None)
     version = expected_version(request, payload.version)
-    outage = outage_services.outage_update(outage=outage, by=_user(request), version=version, **fields)
+    outage = outage_services.outage_update(outage=outage, by=request_user(request), version=version, **fields)
     set_etag(response, outage)
     return _outage(outage, request.user)
 
@@ -546,7 +539,7 @@ def outage_action(
     request: HttpRequest, outage_id: int, action: Literal["schedule", "notify", "done", "cancel"]
 ) -> dict[str, Any]:
     outage = get_object_or_404(PlannedOutage, pk=outage_id)
-    user = _user(request)
+    user = request_user(request)
     version = optional_version(request)
     if action == "schedule":
         outage = outage_services.outage_schedule(outage=outage, by=user, version=version)
@@ -620,7 +613,7 @@ def follow_up_close(request: HttpRequest, follow_up_id: int, payload: GridCloseI
     f = outage_services.follow_up_close(
         follow_up=get_object_or_404(OutageFollowUp, pk=follow_up_id),
         note=payload.note,
-        by=_user(request),
+        by=request_user(request),
         version=optional_version(request, payload.version),
     )
     return _follow_up(f)

@@ -16,7 +16,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -32,6 +31,7 @@ from powerkam.accounts.models import Account
 from powerkam.accounts.selectors import accounts_visible_to, user_sees_all_accounts
 from powerkam.analytics import outages as engine
 from powerkam.core.errors import ApplicationError
+from powerkam.core.http import request_user
 from powerkam.outages import charts, network
 from powerkam.outages import selectors as outage_selectors
 from powerkam.outages import services as outage_services
@@ -42,11 +42,6 @@ from powerkam.workdays.selectors import work_calendar
 
 #: The impact view draws at most this many load curves (the largest ENS first).
 MAX_CURVES = 8
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 def _local_input(moment: dt.datetime) -> str:
@@ -183,7 +178,7 @@ def outage_new(request: HttpRequest) -> HttpResponse:
             kind=request.POST.get("kind", OutageKind.PLANNED),
             crew=request.POST.get("crew", ""),
             reason=request.POST.get("reason", ""),
-            by=_user(request),
+            by=request_user(request),
         )
     except ApplicationError as exc:
         messages.error(request, exc.message)
@@ -307,7 +302,7 @@ def outage_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def outage_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     outage = get_object_or_404(PlannedOutage, pk=pk)
-    user = _user(request)
+    user = request_user(request)
     seen = request.POST.get("version", "")
     version = int(seen) if seen.isdigit() else None
     try:
@@ -386,7 +381,7 @@ def follow_up_close(request: HttpRequest, pk: int) -> HttpResponse:
         outage_services.follow_up_close(
             follow_up=follow_up,
             note=request.POST.get("note", ""),
-            by=_user(request),
+            by=request_user(request),
             version=int(seen) if seen.isdigit() else None,
         )
     except ApplicationError as exc:
@@ -624,7 +619,7 @@ def outage_plan_accept(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("The plan leaves jobs unplaced; it cannot be accepted."))
         return HttpResponseRedirect(back)
     try:
-        outages = outage_services.plan_accept(jobs=jobs, by=_user(request))
+        outages = outage_services.plan_accept(jobs=jobs, by=request_user(request))
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return HttpResponseRedirect(back)
