@@ -228,7 +228,8 @@ def validate(
     """Check every row; on success a ``typed`` view holds the rows in the store's types.
 
     A clean file costs one scan for the per-row rules plus one aggregate per set rule (duplicate
-    keys, references). Only a file with problems pays for the detailed listing. ``context`` carries
+    keys, references); a file of up to :data:`PARSE_ONCE_ROWS` rows is parsed once into a table
+    that those and the ``typed`` rows then read. Only a file with problems pays for the detailed listing. ``context`` carries
     what a kind's rules need beyond the file (``generation``: ``customers_voltage_sql``, ``spot_market``).
     """
     references = references or {}
