@@ -13,6 +13,7 @@ from pathlib import Path
 
 import ibis
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from powerkam.analytics import settlement
@@ -259,3 +260,90 @@ def test_an_import_failing_half_way_leaves_the_store_as_it_was(store, tmp_path, 
     assert _tree(store) == tree  # … and no directory left behind
     assert ImportRun.objects.order_by("-pk").first().status == ImportStatus.INTERRUPTED
     assert settlement.current_tolerance(store) is not None
+
+
+def _note(store_dir: Path, kind: str) -> dict:
+    """What the landing in place noted it changed (``changes.json`` of the pointer's directory)."""
+    note = kam.read_changes(kam.parts_dir(store_dir, kind))
+    assert note is not None
+    return note
+
+
+def _noted_bills(store_dir: Path, kind: str, period: str) -> set[str]:
+    path = kam.changes_dir(kam.parts_dir(store_dir, kind)) / kam.partition_name(period)
+    return {r["customer_id"] for r in pq.read_table(path).to_pylist()}
+
+
+def test_the_landing_notes_what_it_changed_and_the_settling_reads_that_not_the_files(store, tmp_path, monkeypatch):
+    all_payments = _payments_of(range(MONTHS + 1))
+    _month_in(tmp_path, store, all_payments)
+
+    def no_comparison(*args, **kwargs):
+        raise AssertionError("the settling compared files although the landings noted their changes")
+
+    monkeypatch.setattr(settlement, "_changed", no_comparison)
+    previous = kam.read_pointer(store, "billing")["dir"]
+    import_file(kind="billing", path=_billing(tmp_path / "billing-new.csv", range(MONTHS, MONTHS + 1)))
+    assert _note(store, "billing") == {"from": previous, "periods": {_period(MONTHS): kam.CHANGED_ALL}}
+
+    # A month sent again with three bills changed: exactly those three are noted.
+    changed = _ids()[:3]
+    resent = _billing(tmp_path / "billing-resent.csv", range(3, 4))
+    lines = resent.read_text(encoding="utf-8").splitlines()
+    fixed = [lines[0]] + [
+        (",".join([*f[:2], "4321.0", "3024.70", *f[4:]]) if f[0] in changed else line)
+        for line in lines[1:]
+        for f in [line.split(",")]
+    ]
+    resent.write_text("\n".join(fixed) + "\n", encoding="utf-8")
+    previous = kam.read_pointer(store, "billing")["dir"]
+    import_file(kind="billing", path=resent)
+    assert _note(store, "billing") == {"from": previous, "periods": {_period(3): kam.CHANGED_KEYS}}
+    assert _noted_bills(store, "billing", _period(3)) == set(changed)
+
+    # The month's payments: the late ones of an old month are noted by bill.
+    paid = _paid_in(all_payments, _day(MONTHS + 1, 1), _day(MONTHS + 2, 1))
+    late = [(c, _period(1), _day(MONTHS + 1, 3), "10.00") for c in _ids()[5:9]]
+    import_file(kind="payments", path=_payments(tmp_path / "payments-new.csv", paid + late))
+    note = _note(store, "payments")
+    assert note["periods"][_period(1)] == kam.CHANGED_KEYS
+    assert _noted_bills(store, "payments", _period(1)) == set(_ids()[5:9])
+    assert kam.read_pointer(store, "settlements")["settled"] == "incremental"
+    monkeypatch.undo()
+    _assert_as_a_full_rebuild(store, [_period(MONTHS), _period(3), _period(1)])
+
+
+def test_landings_not_settled_in_between_and_a_missing_note_settle_as_a_full_rebuild(store, tmp_path, monkeypatch):
+    all_payments = _payments_of(range(MONTHS + 2))
+    _month_in(tmp_path, store, all_payments)
+    from powerkam.imports import runs
+
+    # Two landings whose settling fails (a full disk, say): the next one settles all three, by their notes.
+    def disk_full(store_dir):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(runs, "ensure_settlements", disk_full)
+    import_file(kind="billing", path=_billing(tmp_path / "b-9.csv", range(MONTHS, MONTHS + 1)))
+    paid = _paid_in(all_payments, _day(MONTHS + 1, 1), _day(MONTHS + 2, 1))
+    import_file(kind="payments", path=_payments(tmp_path / "p-9.csv", paid))
+    assert settlement.current_tolerance(store) is None  # stale: grading settles the bills itself meanwhile
+    monkeypatch.undo()
+    import_file(kind="billing", path=_billing(tmp_path / "b-10.csv", range(MONTHS + 1, MONTHS + 2)))
+    assert kam.read_pointer(store, "settlements")["settled"] == "incremental"
+    _assert_as_a_full_rebuild(store, [_period(MONTHS), _period(MONTHS + 1)])
+
+    # A landing whose note is lost (or a directory put there by hand): the files are compared instead.
+    paid = _paid_in(all_payments, _day(MONTHS + 2, 1), _day(MONTHS + 3, 1))
+    import_file(kind="payments", path=_payments(tmp_path / "p-10.csv", paid))
+    compared = []
+    real = settlement._changed
+    monkeypatch.setattr(settlement, "_changed", lambda con, kind, *a: compared.append(kind) or real(con, kind, *a))
+    late = [(c, _period(2), _day(MONTHS + 3, 3), "7.00") for c in _ids()[:4]]
+    ensure = runs.ensure_settlements
+    monkeypatch.setattr(runs, "ensure_settlements", lambda store_dir: None)
+    import_file(kind="payments", path=_payments(tmp_path / "p-late.csv", late))
+    (kam.parts_dir(store, "payments") / "changes.json").unlink()
+    monkeypatch.setattr(runs, "ensure_settlements", ensure)
+    assert settlement.update_settlements(store) == "incremental"
+    assert compared == ["payments"]
+    _assert_as_a_full_rebuild(store, [_period(MONTHS + 1), _period(2)])

@@ -32,10 +32,16 @@ may use them; stale or missing settlements make the engine fall back to settling
 (:func:`powerkam.analytics.grading.bill_settlement`).
 
 After an import, :func:`update_settlements` settles only what changed since the settlements were
-built: it compares each period's billing and payments file with the one they were built from (a
-period's file that a landing did not touch is the very same file, hard-linked), settles a new
-period whole, and in a changed period only the bills whose billing row or payments differ, merged
-into that period's settlements; the other periods' files are linked as they are.
+built. Each landing notes in its directory the periods it added and the bills whose rows it added
+or changed (:func:`powerkam.analytics.store.read_changes`); the settling follows those notes back
+to the directories the settlements were built from, so it reads no file to find what changed
+(where a note is missing — a rollback, files put there by hand — it compares each period's file
+with the one they were built from instead, a period a landing did not touch being the very same
+file, hard-linked). A new period is settled whole, and so is a period at least :data:`WHOLE_SHARE`
+of whose bills changed (one query, no merge: the month before a payments import's month); in
+another changed period only the changed bills are settled again, merged into that period's
+settlements; the other periods' files are linked as they are. A period without payments yet (a
+new month's bills) is settled without the join to its payments.
 :func:`build_settlements` (``powerkam data rebuild``) settles every bill again. Nothing here
 imports Django.
 """
@@ -75,10 +81,12 @@ MEMORY_LIMIT = "1GB"
 #: Rows per Parquet row group: small enough that the unpaid bills of a range fill few of them.
 ROW_GROUP_ROWS = 65_536
 
-_NO_PAYMENTS = (
-    "(SELECT NULL::VARCHAR AS customer_id, NULL::VARCHAR AS period, NULL::DATE AS paid_on, "
-    "NULL::DECIMAL(18,2) AS amount_yuan WHERE false)"
-)
+#: A changed period is settled whole (one query) when at least this share of its bills changed (the
+#: month before a payments import's month: nearly all of them); below it, only the changed bills are
+#: settled and merged with the period's other settlements.
+WHOLE_SHARE = 0.5
+#: Landings followed back by their notes of what they changed (beyond: the files are compared).
+MAX_NOTED = 64
 
 
 def fingerprint(store_dir: Path) -> dict[str, str]:
@@ -103,9 +111,18 @@ def _parquet(path: Path | str) -> str:
     return f"read_parquet({sql_literal(path)})"
 
 
-def settlements_sql(billing: str, payments: str, tolerance: Decimal, *, customers: str = "true") -> str:
+def settlements_sql(billing: str, payments: str | None, tolerance: Decimal, *, customers: str = "true") -> str:
     """The query that settles the bills of *billing* (an SQL relation) of the *customers* (an SQL
-    condition on ``customer_id``; every bill by default) over all their payments in *payments*."""
+    condition on ``customer_id``; every bill by default) over all their payments in *payments*
+    (``None``: the bills have no payment yet, e.g. a new month's: the same columns, without the join)."""
+    if payments is None:
+        return f"""
+            SELECT customer_id, period, kwh, amount_yuan, due_date, CAST(0 AS DECIMAL(18,2)) AS paid_yuan,
+                   CASE WHEN amount_yuan = 0 THEN due_date END AS settled_on, CAST(NULL AS DATE) AS last_paid_on,
+                   CAST(greatest(0, amount_yuan) AS DECIMAL(18,2)) AS unpaid_yuan,
+                   CAST(NULL AS {_SQL_TYPES["payment_days"]}) AS payment_days
+            FROM {billing} WHERE {customers}
+        """
     return f"""
         WITH daily AS (
           SELECT customer_id, period, paid_on, sum(amount_yuan) AS day_yuan
@@ -217,7 +234,7 @@ def _settle_period(
     chunk_bills: int,
 ) -> int:
     """Settle every bill of one period's billing file *bills* into *target*, a range of customers at a time."""
-    payments = _period_source(store_dir, "payments", period) or _NO_PAYMENTS
+    payments = _period_source(store_dir, "payments", period)
     billing = _parquet(bills)
 
     ranges = customer_ranges(bills, chunk_bills=chunk_bills)
@@ -304,7 +321,7 @@ def _settle_single_file(
     each range's bills appended to the file of their period."""
     billing = store.dataset_path(store_dir, "billing")
     payments_source = store.dataset_source(store_dir, "payments")
-    payments = _parquet(payments_source) if payments_source else _NO_PAYMENTS
+    payments = _parquet(payments_source) if payments_source else None
     schema = store.DERIVED_SCHEMAS[KIND]
     writers: dict[str, pq.ParquetWriter] = {}
     rows = 0
@@ -399,6 +416,28 @@ def update_settlements(
             con.close()
 
 
+def _noted(store_dir: Path, base: str, current: str) -> tuple[set[str], list[Path]] | None:
+    """What the landings from the directory *base* to *current* (``dir`` values of pointers) changed,
+    from their notes (:func:`powerkam.analytics.store.read_changes`): the periods new since *base*, and
+    the files of the bills changed in the others; ``None`` when a note is missing (compare the files)."""
+    new_periods: set[str] = set()
+    key_files: list[Path] = []
+    folder = current
+    for _ in range(MAX_NOTED):
+        if folder == base:
+            return new_periods, key_files
+        note = store.read_changes(Path(store_dir) / folder)
+        if note is None:
+            return None
+        for period, what in note["periods"].items():
+            if what == store.CHANGED_ALL:
+                new_periods.add(period)
+            else:
+                key_files.append(store.changes_dir(Path(store_dir) / folder) / store.partition_name(period))
+        folder = note["from"]
+    return None
+
+
 def _settle_changes(
     con: duckdb.DuckDBPyConnection,
     store_dir: Path,
@@ -414,16 +453,43 @@ def _settle_changes(
     con.execute("CREATE OR REPLACE TEMP TABLE __touched (customer_id VARCHAR, period VARCHAR)")
     whole: set[str] = set()
     for kind in _SOURCES:
-        _changed(con, kind, directory(base[kind]), directory(built_from[kind]), whole)
-    touched = {r[0]: r[1] for r in con.execute("SELECT period, count(*) FROM __touched GROUP BY period").fetchall()}
+        if base[kind] == built_from[kind]:
+            continue
+        noted = None
+        if base[kind].startswith("dir:") and built_from[kind].startswith("dir:"):
+            noted = _noted(store_dir, base[kind][4:], built_from[kind][4:])
+        if noted is None:
+            _changed(con, kind, directory(base[kind]), directory(built_from[kind]), whole)
+            continue
+        new_periods, key_files = noted
+        if kind == "billing":
+            whole |= new_periods
+        else:  # a period's first payments: the bills they pay (most of the period's: all of it, unsought)
+            paid_files, bill_files = store.partition_files(store_dir, kind), store.partition_files(store_dir, "billing")
+            for period in sorted(new_periods & paid_files.keys()):
+                paid = pq.read_metadata(paid_files[period]).num_rows
+                if period in bill_files and paid >= WHOLE_SHARE * pq.read_metadata(bill_files[period]).num_rows:
+                    whole.add(period)
+                else:
+                    con.execute(
+                        f"INSERT INTO __touched SELECT DISTINCT customer_id, period FROM {_parquet(paid_files[period])}"
+                    )
+        if key_files:
+            files = "[" + ", ".join(sql_literal(f) for f in key_files) + "]"
+            con.execute(f"INSERT INTO __touched SELECT customer_id, period FROM read_parquet({files})")
+    touched = {
+        r[0]: r[1]
+        for r in con.execute("SELECT period, count(DISTINCT customer_id) FROM __touched GROUP BY period").fetchall()
+    }
     settled = store.partition_files(store_dir, KIND)
     for period, bills in store.partition_files(store_dir, "billing").items():
         name = store.partition_name(period)
         old = settled.get(period)
-        if period in whole or old is None:
+        changed = touched.get(period, 0)
+        if period in whole or old is None or (changed and changed >= WHOLE_SHARE * pq.read_metadata(bills).num_rows):
             _settle_period(con, store_dir, period, bills, tolerance, folder / name, chunk_bills)
-        elif touched.get(period):
-            payments = _period_source(store_dir, "payments", period) or _NO_PAYMENTS
+        elif changed:
+            payments = _period_source(store_dir, "payments", period)
             these = f"customer_id IN (SELECT customer_id FROM __touched WHERE period = {sql_literal(period)})"
             fresh = settlements_sql(_parquet(bills), payments, tolerance, customers=these)
             merged = (

@@ -386,6 +386,57 @@ def prune_parts(store_dir: Path, kind: str, *, keep: int = 3, also: Iterable[str
             shutil.rmtree(folder, ignore_errors=True)
 
 
+# --- what a landing changed ----------------------------------------------------------------
+#
+# A landing of a partitioned kind notes in its new directory what it changed against the directory
+# it replaced, so that settling needs no comparison of the files: ``changes.json`` names that
+# directory (``from``) and each period it wrote: ``all`` (a period new to the dataset: every row is
+# new) or ``keys`` (the bills — customer_id, period — whose rows it added or changed are in
+# ``changes/PERIOD.parquet``). The periods it does not name are the very files of ``from``. A
+# directory without the note (a rollback, a store split into periods, files put there by hand) is
+# compared file by file instead.
+
+CHANGES = "changes"
+CHANGED_ALL = "all"
+CHANGED_KEYS = "keys"
+
+
+def changes_dir(folder: Path) -> Path:
+    """Where a landing keeps the bills it changed, one file per period (see :func:`write_changes`)."""
+    return Path(folder) / CHANGES
+
+
+def write_changes(folder: Path, previous: str | None, periods: dict[str, str]) -> None:
+    """Note in ``folder`` what its landing changed against the directory ``previous`` (a pointer's
+    ``dir``; ``None``: no usable predecessor, nothing is noted). Durable before the pointer names ``folder``."""
+    if previous is None:
+        return
+    path = Path(folder) / f"{CHANGES}.json"
+    with path.open("w", encoding="utf-8") as fh:
+        json.dump({"from": previous, "periods": periods}, fh, sort_keys=True)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def read_changes(folder: Path) -> dict[str, Any] | None:
+    """What the landing that wrote ``folder`` changed (:func:`write_changes`), or ``None`` when it is not
+    known (no note, an unreadable one, or a key file missing)."""
+    try:
+        data = json.loads((Path(folder) / f"{CHANGES}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("from"), str) or not isinstance(data.get("periods"), dict):
+        return None
+    for period, what in data["periods"].items():
+        if not isinstance(period, str) or not _PERIOD.match(period):
+            return None
+        if what == CHANGED_KEYS and not (changes_dir(folder) / partition_name(period)).is_file():
+            return None
+        if what not in {CHANGED_ALL, CHANGED_KEYS}:
+            return None
+    return data
+
+
 def empty_table(kind: str) -> pa.Table:
     return SCHEMAS[kind].empty_table()
 

@@ -6,6 +6,7 @@ without a single problem produces a typed table, named ``typed``, ready to land.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -47,6 +48,10 @@ SELF_REFERENCES: dict[str, dict[str, str]] = {
 }
 
 
+#: Files of up to this many rows are parsed once into a table during validation (see :func:`validate`).
+PARSE_ONCE_ROWS = 2_000_000
+
+
 @dataclass(frozen=True)
 class Reference:
     """Known values a column must take: a list, or an SQL relation with one column."""
@@ -74,6 +79,13 @@ class Validated:
     @property
     def ok(self) -> bool:
         return self.error_count == 0
+
+
+def _drop_relation(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Drop the temporary view or table *name* (a validation before on this connection may have made either)."""
+    for kind in ("VIEW", "TABLE"):
+        with contextlib.suppress(duckdb.CatalogException):
+            con.execute(f"DROP {kind} IF EXISTS {_quote(name)}")
 
 
 def _sql_str(value: str) -> str:
@@ -216,7 +228,8 @@ def validate(
     """Check every row; on success a ``typed`` view holds the rows in the store's types.
 
     A clean file costs one scan for the per-row rules plus one aggregate per set rule (duplicate
-    keys, references). Only a file with problems pays for the detailed listing. ``context`` carries
+    keys, references); a file of up to :data:`PARSE_ONCE_ROWS` rows is parsed once into a table
+    that those and the ``typed`` rows then read. Only a file with problems pays for the detailed listing. ``context`` carries
     what a kind's rules need beyond the file (``generation``: ``customers_voltage_sql``, ``spot_market``).
     """
     references = references or {}
@@ -234,7 +247,11 @@ def validate(
         f"{_parse_expr(c, _quote(c.name), raw.types.get(c.name, 'VARCHAR'))} AS {_quote(c.name)}"
         for c in present
     )
-    con.execute(f"CREATE OR REPLACE TEMP VIEW checked AS SELECT __row, {parsed_cols} FROM {raw.table}")
+    # Parsed once when the file is not huge: the rules, the duplicate count and the typed rows then read
+    # the parsed values (a huge file is parsed as it is read instead, so memory stays flat).
+    kind = "TABLE" if raw.rows <= PARSE_ONCE_ROWS else "VIEW"
+    _drop_relation(con, "checked")
+    con.execute(f"CREATE TEMP {kind} checked AS SELECT __row, {parsed_cols} FROM {raw.table}")
 
     row_checks = _row_checks(spec, raw, present, today)
     set_checks = _set_checks(con, spec, raw, references) + _renewable_set_checks(spec, raw, context or {})
@@ -418,7 +435,12 @@ def _set_checks(
             sources.append(f"SELECT {_quote(self_refs[column])} FROM checked")
         what = ref.what if ref is not None else self_refs[column].replace("_", " ")
         union = " UNION ALL ".join(sources) if sources else "SELECT CAST(NULL AS VARCHAR) WHERE false"
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {rel} AS SELECT DISTINCT * FROM ({union}) t(v)")
+        _drop_relation(con, rel)
+        if len(sources) == 1 and ref is not None and ref.sql is not None:
+            # One relation (the store's customers): the anti-join reads it as it is, nothing copied.
+            con.execute(f"CREATE TEMP VIEW {rel} AS SELECT * FROM ({union}) t(v)")
+        else:
+            con.execute(f"CREATE TEMP TABLE {rel} AS SELECT DISTINCT * FROM ({union}) t(v)")
         col = _quote(column)
         anti = f"FROM checked c ANTI JOIN {rel} r ON c.{col} = r.v WHERE c.{col} IS NOT NULL"
         out.append(

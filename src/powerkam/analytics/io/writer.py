@@ -356,6 +356,19 @@ def _copy_period(con: duckdb.DuckDBPyConnection, select_sql: str, path: Path) ->
     con.execute(f"COPY ({select_sql}) TO {sql_literal(path)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 262144)")
 
 
+def _note_changed_bills(con: duckdb.DuckDBPyConnection, folder: Path, period: str) -> None:
+    """Keep the bills (customer, period) of the rows of ``__diff`` that are new or changed as
+    ``folder/changes/PERIOD.parquet`` (:func:`powerkam.analytics.store.write_changes`)."""
+    path = store.changes_dir(folder) / store.partition_name(period)
+    path.parent.mkdir(exist_ok=True)
+    con.execute(
+        f"COPY (SELECT DISTINCT customer_id, period FROM __diff WHERE state < 2 ORDER BY customer_id) "
+        f"TO {sql_literal(path)} (FORMAT parquet, COMPRESSION zstd)"
+    )
+    with path.open("rb") as fh:
+        os.fsync(fh.fileno())
+
+
 def _split_into_periods(con: duckdb.DuckDBPyConnection, select_sql: str, kind: str, folder: Path) -> None:
     """Write the rows of *select_sql* into *folder*, one file per period, in key order."""
     columns = ", ".join(_quote(f.name) for f in SCHEMAS[kind])
@@ -410,6 +423,7 @@ def _upsert_partitioned(
             same = " AND ".join(f"n.{_quote(c)} IS NOT DISTINCT FROM o.{_quote(c)}" for c in columns)
             first_key = _quote(keys[0])
             written: set[str] = set()
+            changes: dict[str, str] = {}  # what the settling reads instead of comparing files (store.CHANGES)
             for period in periods:
                 name = store.partition_name(period)
                 incoming = f"(SELECT * FROM __landing WHERE period = {sql_literal(period)})"
@@ -420,17 +434,24 @@ def _upsert_partitioned(
                     _copy_period(con, f"SELECT {cols} FROM {incoming} ORDER BY {order}", target)
                     inserted += n
                     written.add(name)
+                    changes[period] = store.CHANGED_ALL
                     continue
                 old_sql = f"read_parquet({sql_literal(old)})"
-                ins, upd, unch = con.execute(
-                    f"SELECT count(*) FILTER (WHERE o.{first_key} IS NULL), "
-                    f"count(*) FILTER (WHERE o.{first_key} IS NOT NULL AND NOT ({same})), "
-                    f"count(*) FILTER (WHERE o.{first_key} IS NOT NULL AND ({same})) "
+                # Each incoming row: 0 new, 1 changed, 2 the same as stored; the bills of the first two are noted.
+                con.execute(
+                    f"CREATE OR REPLACE TEMP TABLE __diff AS SELECT n.customer_id, n.period, "
+                    f"CASE WHEN o.{first_key} IS NULL THEN 0 WHEN NOT ({same}) THEN 1 ELSE 2 END AS state "
                     f"FROM {incoming} n LEFT JOIN {old_sql} o ON {join}"
+                )
+                ins, upd, unch = con.execute(
+                    "SELECT count(*) FILTER (WHERE state = 0), count(*) FILTER (WHERE state = 1), "
+                    "count(*) FILTER (WHERE state = 2) FROM __diff"
                 ).fetchall()[0]
                 inserted, updated, unchanged = inserted + int(ins), updated + int(upd), unchanged + int(unch)
                 if ins == 0 and upd == 0:
                     continue  # linked below as it is
+                _note_changed_bills(con, folder, period)
+                changes[period] = store.CHANGED_KEYS
                 tmp = folder / f".{name}.{os.getpid()}.tmp"
                 _copy_period(
                     con,
@@ -443,6 +464,7 @@ def _upsert_partitioned(
                 os.replace(tmp, target)
                 written.add(name)
             con.execute("DROP TABLE __landing")
+            con.execute("DROP TABLE IF EXISTS __diff")
             if inserted == 0 and updated == 0 and not convert:
                 shutil.rmtree(folder, ignore_errors=True)
                 _landed(store_dir, kind, run_id)  # nothing changes: this run's version is the dataset as it is
@@ -453,6 +475,8 @@ def _upsert_partitioned(
                 if name not in written and path.parent != folder:
                     os.link(path, folder / name)
             total = sum(pq.read_metadata(p).num_rows for p in folder.glob("*.parquet"))
+            previous = store.read_pointer(store_dir, kind)
+            store.write_changes(folder, previous["dir"] if previous and not convert else None, changes)
             for name in written:  # durable before the pointer names them (the linked files already are)
                 with (folder / name).open("rb") as fh:
                     os.fsync(fh.fileno())
