@@ -9,6 +9,7 @@ SPEC: ``{"tasks": [...]}``, each task one of
 
 - ``{"kind": "grading", "store": DIR, "period": "YYYY-MM", "settlements": bool, "out": FILE}``:
   the grading of the store (:func:`powerkam.analytics.grading.evaluate`), written as Parquet;
+- ``{"kind": "settle", "store": DIR}``: ``build_settlements`` of the store on PySpark;
 - ``{"kind": "typical", "store": DIR}``: ``build_typical_loads`` of the store on PySpark.
 
 Prints one JSON line: where it ran (master URL, application id and name, executors registered)
@@ -24,7 +25,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from powerkam.analytics import typical
+from powerkam.analytics import settlement, typical
 from powerkam.analytics.grading import evaluate, load_tables
 from powerkam.analytics.grading_backends import connect, spark_session
 from powerkam.analytics.workcal import WorkCalendar
@@ -36,6 +37,8 @@ def run(task: dict[str, Any], con: Any) -> Any:
         result = evaluate(load_tables(con, store_dir, use_settlements=task["settlements"]), task["period"])
         pq.write_table(result, task["out"])
         return result.num_rows
+    if task["kind"] == "settle":
+        return settlement.build_settlements(store_dir, backend="pyspark")
     if task["kind"] == "typical":
         return typical.build_typical_loads(store_dir, WorkCalendar(), backend="pyspark")
     raise ValueError(f"unknown task {task['kind']!r}")
