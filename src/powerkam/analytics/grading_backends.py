@@ -1,4 +1,8 @@
-"""Where the grading expressions run: an Ibis connection to DuckDB (default) or PySpark.
+"""Where the analytics expressions run: an Ibis connection to DuckDB (default) or PySpark.
+
+Every whole-base step (grading, settling every bill, the typical loads) runs on the engine
+``POWERKAM_ANALYTICS_BACKEND`` names (:func:`default_backend`, DuckDB when unset) unless its
+caller chooses one (``powerkam grade --backend``, the grading form).
 
 DuckDB is embedded and needs nothing; on a shared server its memory and threads can be bounded
 (it then spills to disk):
@@ -14,11 +18,12 @@ command runs in local mode on one machine or against a cluster:
 - ``POWERKAM_SPARK_MASTER``: the Spark master URL (default ``local[2]``); e.g. ``spark://host:7077``,
   ``yarn`` or ``k8s://https://…``. In local mode the driver binds to 127.0.0.1 so no network
   interface is needed.
+- ``POWERKAM_SPARK_APP_NAME``: the application's name (default ``powerkam-analytics``).
 - Everything else (executor memory, cores, shuffle partitions …) comes from Spark's own
   configuration: ``$SPARK_CONF_DIR/spark-defaults.conf`` or ``spark-submit --conf``; an existing
   session (e.g. inside ``spark-submit`` or a notebook) is reused as is.
 
-See ``docs/grading.md`` for a cluster set-up.
+See ``docs/deployment.md`` ("analytics on Spark") for a cluster set-up.
 """
 
 from __future__ import annotations
@@ -66,9 +71,15 @@ def spark_session() -> Any:
     return session
 
 
+def configured_backend() -> str:
+    """``POWERKAM_ANALYTICS_BACKEND`` as set (``duckdb`` when unset), not checked: for a caller
+    that refuses an unknown engine in its own words."""
+    return os.environ.get("POWERKAM_ANALYTICS_BACKEND", "").strip().lower() or "duckdb"
+
+
 def default_backend() -> str:
     """The engine of the whole-base steps: ``POWERKAM_ANALYTICS_BACKEND`` (``duckdb`` when unset)."""
-    backend = os.environ.get("POWERKAM_ANALYTICS_BACKEND", "").strip().lower() or "duckdb"
+    backend = configured_backend()
     if backend not in BACKENDS:
         raise BackendError(
             f"POWERKAM_ANALYTICS_BACKEND={backend!r} is not an analytics backend (choose one of: {', '.join(BACKENDS)})"
