@@ -50,6 +50,15 @@ def store_dir(settings: Any, tmp_path: Path) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def spark_con() -> Any:
+    """An Ibis connection to a local PySpark session, one per test session (it takes seconds to start)."""
+    pytest.importorskip("pyspark")
+    from powerkam.analytics.grading_backends import connect
+
+    return connect("pyspark")
+
+
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "screenshots"
 

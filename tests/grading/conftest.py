@@ -1,7 +1,8 @@
 """Fixtures for the grading tests: one analytics connection per backend, the same cases on each.
 
 ``analytics_con`` is parametrised over DuckDB and PySpark; the PySpark cases carry the ``spark``
-and ``slow`` marks (a Spark session takes seconds to start, so one is shared by the session).
+and ``slow`` marks (a Spark session takes seconds to start, so one is shared by the session: ``spark_con`` in
+tests/conftest.py).
 ``grade`` is also parametrised over the two ways the engine settles bills: from the raw payments
 (the reference path) and from the importer's ``settlements`` dataset.
 """
@@ -23,12 +24,6 @@ BACKEND_PARAMS = [
     "duckdb",
     pytest.param("pyspark", marks=[pytest.mark.spark, pytest.mark.slow]),
 ]
-
-
-@pytest.fixture(scope="session")
-def spark_con() -> Any:
-    pytest.importorskip("pyspark")
-    return connect("pyspark")
 
 
 @pytest.fixture(params=BACKEND_PARAMS)

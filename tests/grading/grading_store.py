@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import random
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from powerkam.analytics import store
@@ -133,3 +135,58 @@ def periods_ending(last: str, count: int) -> list[str]:
     year, month = map(int, last.split("-"))
     index = year * 12 + month - 1
     return [f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(index - count + 1, index + 1)]
+
+
+def write_random_grading_store(store_dir: Path, *, customers: int = 60, seed: int = 21) -> Path:
+    """Customers on every side of the key-account rules, bills paid on time, late, in parts, short or never."""
+    rng = random.Random(seed)
+    rows, bills, payments = [], [], []
+    periods = periods_ending("2026-12", 18)  # arrears before the window, months after the period
+    for i in range(customers):
+        cid = f"G{i:03d}"
+        rows.append(
+            customer(
+                cid,
+                voltage_kv=rng.choice([0.4, 10, 35, 110]),
+                contract_capacity_kva=rng.choice([0, 1999.99, 2000, 8000]),
+                important_grade=rng.choice([None, None, None, "first", "temporary"]),
+            )
+        )
+        mine = [p for p in periods if rng.random() < 0.8]
+        for bill in monthly_bills(
+            cid,
+            mine,
+            kwh=rng.choice([0.0, 1.0, 83_333.33, 1_000_000 / 12, 100_000.0]),
+            amount=rng.choice(["0.00", "0.01", "99.99", "350.50", "70000.00", "700000.00"]),
+            due_day=rng.randint(5, 25),
+        ):
+            bills.append(bill)
+            amount = Decimal(str(bill["amount_yuan"]))
+            how = rng.choice(["none", "full", "full", "partial", "cent_short", "short"])
+            if how == "none" or amount == 0:
+                continue
+            if how == "full":
+                parts = [amount]
+            else:
+                first = (amount / 2).quantize(Decimal("0.01"))
+                short_by = {"short": Decimal("0.02"), "cent_short": Decimal("0.01")}.get(how, Decimal(0))
+                parts = [p for p in (first, amount - first - short_by) if p > 0]
+            for part in parts:
+                paid_on = bill["due_date"] + dt.timedelta(days=rng.randint(-20, 60))
+                payments.append({"customer_id": cid, "period": bill["period"], "paid_on": paid_on, "amount_yuan": part})
+    return write_store(store_dir, customers=rows, billing=bills, payments=payments)
+
+
+def partition_store(store_dir: Path) -> Path:
+    """Turn a store of single billing and payments files into the partitioned layout the importer
+    writes (one file per period under ``parts/``, a pointer beside), as it is since partitions."""
+    for kind in ("billing", "payments"):
+        path = store.dataset_path(store_dir, kind)
+        table = pq.read_table(path)
+        folder = store.new_parts_dir(store_dir, kind)
+        for period in sorted(set(table.column("period").to_pylist())):
+            part = table.filter(pc.equal(table.column("period"), period)).sort_by("customer_id")
+            pq.write_table(part, folder / store.partition_name(period))
+        store.write_pointer(store_dir, kind, folder)
+        path.unlink()
+    return store_dir

@@ -120,6 +120,21 @@ def test_grade_refuses_clearly(sample_store_dir: Path, args: list[str], message:
     assert not GradingRun.objects.exists()
 
 
+def test_the_engine_comes_from_the_environment_unless_given(
+    sample_store_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("POWERKAM_ANALYTICS_BACKEND", "hadoop")
+    code, out, err = grade("--period", "2026-10")
+    assert code == 1
+    assert "Unknown engine 'hadoop': choose one of duckdb, pyspark." in err
+    assert "Traceback" not in err + out
+    assert not GradingRun.objects.exists()
+    # --backend wins over the environment.
+    code, _out, err = grade("--period", "2026-10", "--backend", "duckdb")
+    assert (code, err) == (0, "")
+    assert GradingRun.objects.get().backend == "duckdb"
+
+
 def test_a_bad_rules_file_names_the_key(sample_store_dir: Path, tmp_path: Path) -> None:
     rules = tmp_path / "rules.toml"
     rules.write_text("[credit]\nlate_payment_deduction = -10\n", encoding="utf-8")

@@ -1,4 +1,8 @@
-"""Where the grading expressions run: an Ibis connection to DuckDB (default) or PySpark.
+"""Where the analytics expressions run: an Ibis connection to DuckDB (default) or PySpark.
+
+Every whole-base step (grading, settling every bill, the typical loads) runs on the engine
+``POWERKAM_ANALYTICS_BACKEND`` names (:func:`default_backend`, DuckDB when unset) unless its
+caller chooses one (``powerkam grade --backend``, the grading form).
 
 DuckDB is embedded and needs nothing; on a shared server its memory and threads can be bounded
 (it then spills to disk):
@@ -14,11 +18,12 @@ command runs in local mode on one machine or against a cluster:
 - ``POWERKAM_SPARK_MASTER``: the Spark master URL (default ``local[2]``); e.g. ``spark://host:7077``,
   ``yarn`` or ``k8s://https://…``. In local mode the driver binds to 127.0.0.1 so no network
   interface is needed.
+- ``POWERKAM_SPARK_APP_NAME``: the application's name (default ``powerkam-analytics``).
 - Everything else (executor memory, cores, shuffle partitions …) comes from Spark's own
   configuration: ``$SPARK_CONF_DIR/spark-defaults.conf`` or ``spark-submit --conf``; an existing
   session (e.g. inside ``spark-submit`` or a notebook) is reused as is.
 
-See ``docs/grading.md`` for a cluster set-up.
+See ``docs/deployment.md`` ("analytics on Spark") for a cluster set-up.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import os
 from typing import Any
 
 import ibis
+import pyarrow as pa
 
 BACKENDS = ("duckdb", "pyspark")
 
@@ -48,7 +54,8 @@ def spark_session() -> Any:
     if active is not None:
         return active
     master = os.environ.get("POWERKAM_SPARK_MASTER", "local[2]")
-    builder = SparkSession.builder.appName("powerkam-grading").master(master)
+    name = os.environ.get("POWERKAM_SPARK_APP_NAME", "powerkam-analytics")
+    builder = SparkSession.builder.appName(name).master(master)
     if master.startswith("local"):
         # Loopback only: a laptop or a CI box may have no routable interface (docs/stack-notes.md).
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
@@ -64,8 +71,29 @@ def spark_session() -> Any:
     return session
 
 
-def connect(backend: str = "duckdb") -> Any:
-    """An Ibis connection to *backend* (``duckdb`` or ``pyspark``)."""
+def configured_backend() -> str:
+    """``POWERKAM_ANALYTICS_BACKEND`` as set (``duckdb`` when unset), not checked: for a caller
+    that refuses an unknown engine in its own words."""
+    return os.environ.get("POWERKAM_ANALYTICS_BACKEND", "").strip().lower() or "duckdb"
+
+
+def default_backend() -> str:
+    """The engine of the whole-base steps: ``POWERKAM_ANALYTICS_BACKEND`` (``duckdb`` when unset)."""
+    backend = configured_backend()
+    if backend not in BACKENDS:
+        raise BackendError(
+            f"POWERKAM_ANALYTICS_BACKEND={backend!r} is not an analytics backend (choose one of: {', '.join(BACKENDS)})"
+        )
+    return backend
+
+
+def connect(backend: str = "duckdb", **duckdb_config: Any) -> Any:
+    """An Ibis connection to *backend* (``duckdb`` or ``pyspark``).
+
+    DuckDB: a fresh in-memory database, bounded from the environment (module docstring);
+    *duckdb_config* adds or overrides DuckDB settings (e.g. ``temp_directory``). The PySpark
+    connection wraps the process's one session (:func:`spark_session`): do not disconnect it.
+    """
     if backend == "duckdb":
         config = {
             key: os.environ[variable]
@@ -76,7 +104,28 @@ def connect(backend: str = "duckdb") -> Any:
             )
             if os.environ.get(variable)
         }
-        return ibis.duckdb.connect(**config)
+        return ibis.duckdb.connect(**{**config, **duckdb_config})
     if backend == "pyspark":
         return ibis.pyspark.connect(spark_session())
     raise BackendError(f"unknown analytics backend '{backend}' (choose one of: {', '.join(BACKENDS)})")
+
+
+def temp_table(con: Any, name: str, data: pa.Table) -> Any:
+    """*data* as a temporary table *name* of *con* (replacing one of that name), as an Ibis table.
+
+    For small tables an expression joins to (a list of ids, a calendar). Unlike ``ibis.memtable``
+    it is also visible to ``Table.cache()``, which on PySpark does not register memtables; drop it
+    with :func:`drop_temp_table`.
+    """
+    if con.name == "pyspark":
+        con._session.createDataFrame(data).createOrReplaceTempView(name)
+        return con.table(name)
+    return con.create_table(name, data, temp=True, overwrite=True)
+
+
+def drop_temp_table(con: Any, name: str) -> None:
+    """Drop a table made by :func:`temp_table` (nothing when there is none)."""
+    if con.name == "pyspark":
+        con._session.catalog.dropTempView(name)
+    else:
+        con.drop_table(name, force=True)

@@ -38,12 +38,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import duckdb
+import ibis
+import ibis.expr.types as ir
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from powerkam.analytics import store
+from powerkam.analytics.grading_backends import connect, default_backend, drop_temp_table, temp_table
 from powerkam.analytics.io.writer import store_lock
 from powerkam.analytics.workcal import WorkCalendar
 
@@ -134,6 +136,62 @@ class _Computed:
     day_types: np.ndarray | None = None
 
 
+def recent_readings(
+    loads: ir.Table, *, days: int, before: dt.datetime | None = None, wanted: ir.Table | None = None
+) -> ir.Table:
+    """Each customer's readings on the ``days`` calendar days ending with the day of its latest one
+    (readings at or after ``before`` ignored), with their ``day`` and 15-minute ``slot`` of day.
+
+    An Ibis expression over the ``loads`` table of any connection (DuckDB, PySpark); ``wanted``: a
+    table of ``customer_id`` to keep (all customers when ``None``).
+    """
+    mine = loads.select("customer_id", "ts", "kw")
+    if wanted is not None:
+        mine = mine.filter(mine.customer_id.isin(wanted.customer_id))
+    if before is not None:
+        mine = mine.filter(mine.ts < ibis.literal(before, type="timestamp"))
+    latest = mine.group_by("customer_id").aggregate(last_day=mine.ts.max().date())
+    # From midnight of the window's first day on; in the join's condition, where DuckDB checks it
+    # while probing (as a filter after the join it is ~20 % slower).
+    first = (latest.last_day - ibis.interval(days=days - 1)).cast("timestamp")
+    kept = mine.inner_join(latest, [mine.customer_id == latest.customer_id, mine.ts >= first])
+    return kept.select(
+        "customer_id",
+        day=kept.ts.date(),
+        slot=(kept.ts.hour() * 4 + kept.ts.minute() // 15).cast("int32"),
+        kw=kept.kw,
+    )
+
+
+def customer_spans(recent: ir.Table) -> ir.Table:
+    """First and last day of each customer's readings in *recent* (:func:`recent_readings`)."""
+    return (
+        recent.group_by("customer_id")
+        .aggregate(first_day=recent.day.min(), last_day=recent.day.max())
+        .order_by("customer_id")
+    )
+
+
+def mean_per_slot(recent: ir.Table, day_types: ir.Table) -> ir.Table:
+    """Mean kW per (customer, day type, slot) of *recent*; *day_types*: ``day``, ``day_type``."""
+    readings = recent.filter(recent.kw.notnull())
+    typed = readings.inner_join(day_types, "day")
+    return typed.group_by(["customer_id", "day_type", "slot"]).aggregate(kw=typed.kw.mean())
+
+
+_connections = threading.local()
+#: Names of the working tables in the connection (one computation at a time per connection).
+_SOURCE, _WANTED, _DAY_TYPES = "powerkam_typical_source", "powerkam_typical_wanted", "powerkam_typical_day_types"
+
+
+def _duckdb() -> Any:
+    """This thread's in-memory DuckDB connection for the readings (opening one costs tens of ms)."""
+    con = getattr(_connections, "con", None)
+    if con is None:
+        con = _connections.con = connect("duckdb", preserve_insertion_order=False)
+    return con
+
+
 def _from_readings(
     store_dir: Path,
     customer_ids: tuple[str, ...] | None,
@@ -141,80 +199,61 @@ def _from_readings(
     *,
     days: int,
     before: dt.datetime | None,
-    con: duckdb.DuckDBPyConnection | None = None,
+    con: Any | None = None,
 ) -> _Computed:
-    """The rule itself, over the ``loads`` readings (DuckDB); ``customer_ids=None``: every customer
-    with readings, in ``customer_id`` order."""
+    """The rule itself, over the ``loads`` readings; ``customer_ids=None``: every customer with
+    readings, in ``customer_id`` order.
+
+    Written once as Ibis expressions (:func:`recent_readings`, :func:`customer_spans`,
+    :func:`mean_per_slot`) run by *con*: an Ibis connection to DuckDB (default, a fresh in-memory
+    one) or PySpark (:func:`powerkam.analytics.grading_backends.connect`). The calendar stays in
+    Python: the day type of every day the windows cover joins in as a small table.
+    """
     path = store.dataset_path(store_dir, "loads")
     ids = customer_ids or ()
     empty = _Computed(TypicalLoads(ids, np.full((len(ids), 2, SLOTS_PER_DAY), np.nan)))
     if customer_ids == () or not path.exists():
         return empty
-    where = ["customer_id IN (SELECT customer_id FROM wanted)"] if customer_ids is not None else []
-    params: dict[str, Any] = {"path": str(path), "days": days}
-    if before is not None:
-        where.append("ts < $before")
-        params["before"] = before
-    own = con is None
-    con = duckdb.connect(":memory:") if con is None else con
+    con = _duckdb() if con is None else con
+    wanted = None
+    if customer_ids is not None:
+        wanted = temp_table(con, _WANTED, pa.table({"customer_id": pa.array(customer_ids, pa.string())}))
     try:
-        if customer_ids is not None:
-            con.register("wanted", pa.table({"customer_id": pa.array(customer_ids, pa.string())}))
-        # The readings of each customer's last ``days`` days, kept once; then the calendar's day
-        # type of each of their dates joins in and DuckDB averages per (customer, day type, slot).
-        con.execute(
-            f"""
-            CREATE OR REPLACE TEMP TABLE recent AS
-            WITH mine AS (
-                SELECT customer_id, ts, kw FROM read_parquet($path)
-                {"WHERE " + " AND ".join(where) if where else ""}
-            ),
-            latest AS (SELECT customer_id, max(ts)::DATE AS last_day FROM mine GROUP BY customer_id)
-            SELECT m.customer_id, m.ts::DATE AS day,
-                   (extract(hour FROM m.ts) * 4 + extract(minute FROM m.ts) // 15)::INTEGER AS slot, m.kw
-            FROM mine m JOIN latest l USING (customer_id)
-            WHERE m.ts >= l.last_day - ($days - 1) * INTERVAL 1 DAY
-            """,
-            params,
-        )
-        spans = con.execute(
-            "SELECT customer_id, min(day), max(day) FROM recent GROUP BY customer_id ORDER BY customer_id"
-        ).fetchall()
-        if not spans:
-            return empty
-        if customer_ids is None:
-            ids = tuple(row[0] for row in spans)
-        first_all = min(row[1] for row in spans)
-        last_all = max(row[2] for row in spans)
-        types = DayTypes(calendar)
-        n_days = (last_all - first_all).days + 1
-        day_types = types.span(first_all, n_days)
-        con.register(
-            "day_types",
-            pa.table(
+        # One name per connection: a reused connection replaces its view instead of piling them up.
+        loads = con.read_parquet(str(path), table_name=_SOURCE)
+        recent = recent_readings(loads, days=days, before=before, wanted=wanted)
+        # Read once, used twice (the spans, then the means): DuckDB keeps a temp table, Spark persists.
+        with recent.cache() as cached:
+            spans = customer_spans(cached).to_pyarrow().to_pylist()
+            if not spans:
+                return empty
+            if customer_ids is None:
+                ids = tuple(row["customer_id"] for row in spans)
+            first_all = min(row["first_day"] for row in spans)
+            last_all = max(row["last_day"] for row in spans)
+            types = DayTypes(calendar)
+            n_days = (last_all - first_all).days + 1
+            day_types = types.span(first_all, n_days)
+            days_table = pa.table(
                 {
                     "day": pa.array([first_all + dt.timedelta(days=d) for d in range(n_days)], pa.date32()),
                     "day_type": pa.array(day_types.astype(np.int32)),
                 }
-            ),
-        )
-        table = con.sql(
-            "SELECT r.customer_id, t.day_type, r.slot, avg(r.kw) AS kw FROM recent r "
-            "JOIN day_types t USING (day) WHERE r.kw IS NOT NULL GROUP BY ALL"
-        ).to_arrow_table()
-        con.execute("DROP TABLE recent")
+            )
+            day_table = temp_table(con, _DAY_TYPES, days_table)
+            table = mean_per_slot(cached, day_table).to_pyarrow()
     finally:
-        if own:
-            con.close()
+        for name in (_WANTED, _DAY_TYPES):
+            drop_temp_table(con, name)
     kw = np.full((len(ids), 2, SLOTS_PER_DAY), np.nan)
     result = TypicalLoads(ids, kw)
     rows = np.array([result._index[c] for c in table.column("customer_id").to_pylist()], dtype=np.int64)
     kw[rows, table.column("day_type").to_numpy(), table.column("slot").to_numpy()] = table.column("kw").to_numpy(
         zero_copy_only=False
     )
-    for cid, first_day, last_day in spans:
-        result.first_day[cid] = first_day
-        result.last_day[cid] = last_day
+    for row in spans:
+        result.first_day[row["customer_id"]] = row["first_day"]
+        result.last_day[row["customer_id"]] = row["last_day"]
     result.provisional = types.provisional
     return _Computed(result, first_all, day_types)
 
@@ -275,24 +314,34 @@ def _to_table(loads: TypicalLoads) -> pa.Table:
     return pa.table(columns, schema=store.DERIVED_SCHEMAS[KIND])
 
 
-def build_typical_loads(store_dir: Path, calendar: WorkCalendar, *, days: int = TYPICAL_DAYS) -> int | None:
+def build_typical_loads(
+    store_dir: Path, calendar: WorkCalendar, *, days: int = TYPICAL_DAYS, backend: str | None = None
+) -> int | None:
     """(Re)write ``typical_loads.parquet`` from the store's readings; its row count (customers).
 
     ``None`` (and nothing written) when the store has no ``loads`` yet. Holds the store lock, so it
     never reads a half-landed import; the file is replaced atomically.
+
+    ``backend``: the engine that aggregates the readings, ``duckdb`` or ``pyspark`` (default:
+    ``POWERKAM_ANALYTICS_BACKEND``, else DuckDB); the result is the same on both.
     """
     store_dir = Path(store_dir)
+    backend = backend or default_backend()
     with store_lock(store_dir):
         if not store.has_dataset(store_dir, "loads"):
             return None
         built_from = loads_fingerprint(store_dir)  # before reading: a later change makes the result stale
-        spill = store_dir / ".spill"
-        spill.mkdir(exist_ok=True)
-        con = duckdb.connect(config={"preserve_insertion_order": False, "temp_directory": str(spill)})
+        if backend == "duckdb":
+            spill = store_dir / ".spill"
+            spill.mkdir(exist_ok=True)
+            con = connect("duckdb", preserve_insertion_order=False, temp_directory=str(spill))
+        else:
+            con = connect(backend)
         try:
             computed = _from_readings(store_dir, None, calendar, days=days, before=None, con=con)
         finally:
-            con.close()
+            if backend == "duckdb":
+                con.disconnect()
         table = _to_table(computed.loads)
         meta = {
             "powerkam_format": FORMAT_VERSION,

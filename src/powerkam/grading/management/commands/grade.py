@@ -15,7 +15,7 @@ from django.contrib.auth.models import User
 from django.core.management.base import CommandParser
 from django.utils.translation import gettext as _
 
-from powerkam.analytics.grading_backends import BACKENDS
+from powerkam.analytics.grading_backends import BACKENDS, configured_backend
 from powerkam.analytics.grading_reasons import normalise_language
 from powerkam.core.commands import PowerKAMCommand
 from powerkam.core.errors import ApplicationError
@@ -29,7 +29,11 @@ class Command(PowerKAMCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--period", required=True, help="Billing period to grade, YYYY-MM (e.g. 2026-10).")
         parser.add_argument("--rules", type=Path, help="TOML file overriding thresholds and weights.")
-        parser.add_argument("--backend", choices=BACKENDS, default="duckdb", help="Analytics engine (default duckdb).")
+        parser.add_argument(
+            "--backend",
+            choices=BACKENDS,
+            help="Analytics engine (default: POWERKAM_ANALYTICS_BACKEND, else duckdb).",
+        )
         parser.add_argument(
             "--output", type=Path, help="Write every customer's result to this .csv/.parquet/.json file."
         )
@@ -74,7 +78,8 @@ class Command(PowerKAMCommand):
             period=options["period"],
             rules_text=rules_text,
             rules_source=str(rules_path) if rules_path else "",
-            backend=options["backend"],
+            # An unknown engine in the environment is refused by the service, in the user's language.
+            backend=options["backend"] or configured_backend(),
             by=by,
             publish=options["publish"],
         )
