@@ -11,7 +11,7 @@ from django.core.cache import cache
 
 from factories import AccountFactory, Team
 from powerkam.accounts import selectors
-from powerkam.accounts.selectors import AccountFilters, account_page
+from powerkam.accounts.selectors import AccountFilters, account_page, paging
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +30,7 @@ def many(team: Team, monkeypatch: pytest.MonkeyPatch) -> Team:
             grade="ABC"[i % 3],
             credit_score=None if i % 5 == 0 else 50 + i,
         )
-    monkeypatch.setattr(selectors, "SEEK_FROM_ROW", PER_PAGE)  # every page after the first seeks
+    monkeypatch.setattr(paging, "SEEK_FROM_ROW", PER_PAGE)  # every page after the first seeks
     return team
 
 
