@@ -17,7 +17,8 @@ import pytest  # noqa: E402
 _DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback", "live_server"}
 
 
-@pytest.hookimpl(trylast=True)  # after pytest-django has ordered the database tests
+# Not trylast: the ``db`` mark must be on the items before ``-m`` selects them (the mark plugin's hook
+# runs after this conftest's); pytest-django orders the database tests before both (tryfirst).
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark every test that touches the CRM database with ``db`` so CI can re-run them on PostgreSQL,
     and run the tests with ``serialized_rollback`` first.
