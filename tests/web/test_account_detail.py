@@ -220,3 +220,29 @@ def test_the_add_contact_form_is_the_same_in_each_language_and_shows_its_errors(
     ).content.decode()
     assert "Enter a valid email address." in sent_back
     assert 'value="刘工"' in sent_back
+
+
+def test_an_account_read_as_its_manager_needs_no_second_query_for_the_edit_right(team: Team) -> None:
+    """account_get finds a manager's account among those they manage: asking right after whether they
+    may change it costs no query. The same account read another way is checked against the database,
+    and an account they do not manage stays refused."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from powerkam.accounts.selectors import account_get
+    from powerkam.staff import permissions
+
+    user = team.manager.user
+    account = account_get(user=user, customer_id="E100")
+    with CaptureQueriesContext(connection) as queries:
+        assert permissions.can(user, "accounts.change_account", account)
+    assert len(queries) == 0
+    same = Account.objects.get(customer_id="E100")
+    with CaptureQueriesContext(connection) as queries:
+        assert permissions.can(user, "accounts.change_account", same)
+    assert len(queries) == 1
+    assert not permissions.can(user, "accounts.change_account", Account.objects.get(customer_id="E200"))
+    # A supervisor reads the whole base: nothing is noted, the lead's right needs no assignment anyway.
+    assert permissions.can(
+        team.supervisor.user, "accounts.change_account", account_get(user=team.supervisor.user, customer_id="E200")
+    )

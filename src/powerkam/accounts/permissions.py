@@ -9,8 +9,15 @@ from django.utils.translation import gettext_lazy as _
 from powerkam.accounts.models import Account, Assignment
 from powerkam.staff.permissions import Predicate, Scope, is_editor, is_lead, scope_of
 
+#: Set by ``accounts.selectors.account_get`` on an account read through a manager's own scope: that
+#: read already required their active assignment, so a check on the same object in the same request
+#: needs no second query (the 360 page asks "may they edit it?" right after reading it).
+READ_AS_MANAGER = "_read_as_manager_of"
+
 
 def _manages(user: Any, account: Account) -> bool:
+    if getattr(account, READ_AS_MANAGER, None) == user.pk:
+        return True
     return Assignment.objects.filter(account_id=account.pk, staff_id=user.pk, active=True).exists()
 
 
