@@ -144,6 +144,8 @@ def test_a_visit_saved_offline_is_sent_once_when_back_online(
     assert page.evaluate("caches.keys()") == ["powerkam-visits-v1"]
     page.locator("form[action$='/logout/'] button").click()
     page.wait_for_url(f"{base}/login/")
+    # The login page's script clears them as it loads: wait for it rather than read at once.
+    page.wait_for_function("async () => (await caches.keys()).length === 0")
     assert page.evaluate("caches.keys()") == []
     context.close()
 
