@@ -1,17 +1,6 @@
 """Use cases that change prospects. Each is one transaction: everything or nothing.
 
-Stage rules (paper §3(三)):
-
-- planned → approved → applied → under construction → energised, one step at a time; any stage
-  before energised may end in *lost* (a reason is required). Energised and lost are final.
-- Every change is dated (a business date, not in the future and not before the last change)
-  and kept as a :class:`StageChange`.
-- "1+1": an approved project moves on only with a primary (business) and a secondary
-  (technical) manager, two different staff members.
-- applied: the project gets its customer account (a key-account candidate) and a new-connection
-  case in the service app, on the green-channel limits when the project is flagged green channel.
-- energised: the account becomes a key account; the project stays linked to it with its whole
-  history; its reservations are marked used.
+The stage rules (paper §3(三)) are written once, in :mod:`powerkam.prospects.services.stages`.
 
 One module per aggregate; this package re-exports their public names, so callers keep writing
 ``from powerkam.prospects import services`` and ``services.project_advance(...)``:
