@@ -133,6 +133,9 @@ def _build(opts: Options, tmp: Path) -> tuple[list[str], str]:
 
     django.setup()
     web_bench._make_crm(opts.accounts)
+    from powerkam.accounts.services import account_bills_refresh
+
+    account_bills_refresh()  # the 360 page's copy of the accounts' bills, as the worker builds it after an import
     from django.contrib.auth.hashers import make_password
     from django.contrib.auth.models import User
     from django.db import connections

@@ -83,6 +83,11 @@ def _make_store(store_dir: Path, accounts: int) -> None:
             FROM range({LOAD_CUSTOMERS}) r(c), range(28 * 96) s(q) ORDER BY customer_id, ts
         ) TO '{store_dir / "loads.parquet"}' (FORMAT parquet, COMPRESSION zstd)"""
     )
+    # Billing and payments as every store holds them after its first monthly import: one file per period.
+    from powerkam.analytics.io.writer import partition_in_place
+
+    for kind in ("billing", "payments"):
+        partition_in_place(store_dir, kind)
 
 
 def _make_crm(accounts: int) -> dict[str, str]:
@@ -214,6 +219,10 @@ def main(argv: list[str]) -> None:
         django.setup()
         sessions = _make_crm(accounts)
         from django.db import connections
+
+        from powerkam.accounts.services import account_bills_refresh
+
+        account_bills_refresh()  # what the worker does after each billing or payments import
 
         setup_s = time.perf_counter() - t0
         print(f"data ready in {setup_s:.0f} s", flush=True)

@@ -236,3 +236,19 @@ def build_team() -> Team:
     # An ended assignment gives no visibility.
     AssignmentFactory(account=accounts["E300"], staff=manager.user, role=AssignmentRole.PRIMARY, active=False)
     return Team(supervisor, manager, other, viewer, planner, accounts)
+
+
+def work_off_the_queue() -> None:
+    """What ``powerkam worker --batch`` does, in this process: run every queued task, then stop."""
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    Worker(
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="test-worker",
+        excluded_queue_names=[],
+    ).run()

@@ -8,29 +8,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
-from factories import StaffFactory
+from factories import StaffFactory, work_off_the_queue
 from grading.grading_store import SAMPLES
 from powerkam.accounts.models import Account, KeyStatus
 from powerkam.grading.models import RunStatus
 from powerkam.grading.tasks import grading_run_start
 from powerkam.staff.models import Role
-
-
-def _work_off_the_queue() -> None:
-    """What ``powerkam worker --batch`` does, in this process: run every queued task, then stop."""
-    Worker(
-        queue_names=["default"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="test-worker",
-        excluded_queue_names=[],
-    ).run()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -40,7 +25,7 @@ def test_a_started_run_waits_in_the_queue_until_a_worker_executes_it(sample_stor
     assert (run.status, run.progress, run.progress_note) == (RunStatus.QUEUED, 0, "queued")
     assert DBTaskResult.objects.filter(id=run.task_id).exists()
 
-    _work_off_the_queue()
+    work_off_the_queue()
 
     run.refresh_from_db()
     assert (run.status, run.progress, run.key_accounts) == (RunStatus.SUCCEEDED, 100, 190)
@@ -52,7 +37,7 @@ def test_a_started_run_waits_in_the_queue_until_a_worker_executes_it(sample_stor
 def test_a_failing_background_run_shows_its_error(sample_store_dir: Path) -> None:
     run = grading_run_start(period="2026-10")
     (sample_store_dir / "billing.parquet").unlink()
-    _work_off_the_queue()
+    work_off_the_queue()
     run.refresh_from_db()
     assert run.status == RunStatus.FAILED
     assert "billing" in run.error

@@ -56,3 +56,19 @@ def contact_update(*, contact: Contact, by: User, version: int | None, **fields:
     current.save()
     refresh(contact, current)
     return current
+
+
+def account_bills_refresh(*, force: bool = False) -> int | None:
+    """Rebuild the accounts' copy of their bills and payments (the 360 page reads it:
+    :mod:`powerkam.analytics.account_bills`) for every account in the CRM, archived ones included;
+    the rows written, or ``None`` when the copy in place is current (same billing, payments and
+    accounts) and ``force`` is not set. Called after every billing or payments import (in the
+    background), after a grading run and by the nightly run."""
+    from django.conf import settings
+
+    from powerkam.analytics import account_bills
+
+    customer_ids = list(Account.objects.values_list("customer_id", flat=True))
+    if not force and account_bills.is_current(settings.ANALYTICS_DIR, customer_ids):
+        return None
+    return account_bills.build(settings.ANALYTICS_DIR, customer_ids)

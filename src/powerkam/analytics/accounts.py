@@ -14,15 +14,16 @@ hold the dataset yet; ``con`` lets a caller share one DuckDB connection between 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
-from powerkam.analytics import store
+from powerkam.analytics import account_bills, store
 
 HISTORY_MONTHS = 36
 LOAD_DAYS = 28
@@ -113,15 +114,24 @@ def monthly_history(
 
     Every month of the window is present; a month without a bill has ``None`` figures.
     """
-    source = source_path(store_dir, "billing")
-    if source is None:
-        return []
-    with connection(con) as con:
-        rows = con.execute(
-            "SELECT period, sum(kwh) AS kwh, sum(amount_yuan) AS amount_yuan "
-            "FROM read_parquet(?) WHERE customer_id = ? GROUP BY period ORDER BY period",
-            [source, customer_id],
-        ).fetchall()
+    if (found := account_bills.rows_of(store_dir, customer_id)) is not None:
+        grouped: dict[str, list[dict[str, Any]]] = {}
+        for bill in found.bills:
+            grouped.setdefault(bill["period"], []).append(bill)
+        rows: list[Any] = [
+            (period, _sum(b["kwh"] for b in bills), _sum(b["amount_yuan"] for b in bills))
+            for period, bills in sorted(grouped.items())
+        ]
+    else:
+        source = source_path(store_dir, "billing")
+        if source is None:
+            return []
+        with connection(con) as con:
+            rows = con.execute(
+                "SELECT period, sum(kwh) AS kwh, sum(amount_yuan) AS amount_yuan "
+                "FROM read_parquet(?) WHERE customer_id = ? GROUP BY period ORDER BY period",
+                [source, customer_id],
+            ).fetchall()
     if not rows:
         return []
     by_period = {period: (kwh, amount) for period, kwh, amount in rows}
@@ -138,6 +148,33 @@ def monthly_history(
             )
         )
     return result
+
+
+def _sum(values: Iterable[Any]) -> Any:
+    """SQL's sum: of the values that are not null; null when none is."""
+    known = [v for v in values if v is not None]
+    return sum(known[1:], known[0]) if known else None
+
+
+def _bill_rows(found: account_bills.CustomerRows, as_of: dt.date) -> list[tuple[Any, ...]]:
+    """:func:`bill_record`'s query over the copy of :mod:`account_bills`: each bill (period, None, amount,
+    due date) and each day's payments known on ``as_of`` (period, day, amount, None), newest period
+    first, a period's bill before its payments, the payments by day."""
+    bills: dict[str, list[dict[str, Any]]] = {}
+    for bill in found.bills:
+        bills.setdefault(bill["period"], []).append(bill)
+    paid: dict[tuple[str, dt.date], list[Decimal]] = {}
+    for payment in found.payments:
+        if payment["paid_on"] <= as_of:
+            paid.setdefault((payment["period"], payment["paid_on"]), []).append(payment["amount_yuan"])
+    rows: list[tuple[Any, ...]] = [
+        (period, None, _sum(b["amount_yuan"] for b in group), min(b["due_date"] for b in group))
+        for period, group in bills.items()
+    ]
+    rows += [(period, day, _sum(amounts), None) for (period, day), amounts in paid.items()]
+    rows.sort(key=lambda r: (r[1] is not None, r[1] or dt.date.min))  # the bill first, then by day …
+    rows.sort(key=lambda r: r[0], reverse=True)  # … within each period, newest first (a stable sort)
+    return rows
 
 
 def is_working_day(day: dt.date) -> bool:
@@ -205,25 +242,28 @@ def bill_record(
     0.01 yuan); a zero bill is settled on its due date. days_late = (settled date, or ``as_of`` if
     unsettled) − due date, for bills due on or before ``as_of``; 0 when paid on time.
     """
-    billing = source_path(store_dir, "billing")
-    if billing is None:
-        return []
-    payments = source_path(store_dir, "payments")
-    # One round trip for both files (each query costs ~2.5 ms, most of it fixed): bills are the rows
-    # with no payment date, payments the rows with one.
-    sql = (
-        "SELECT period, NULL::DATE AS paid_on, sum(amount_yuan) AS amount, min(due_date) AS due "
-        "FROM read_parquet(?) WHERE customer_id = ? GROUP BY period"
-    )
-    params: list[object] = [billing, customer_id]
-    if payments is not None:
-        sql += (
-            " UNION ALL SELECT period, paid_on, sum(amount_yuan), NULL FROM read_parquet(?) "
-            "WHERE customer_id = ? AND paid_on <= ? GROUP BY period, paid_on"
+    if (found := account_bills.rows_of(store_dir, customer_id)) is not None:
+        rows = _bill_rows(found, as_of)
+    else:
+        billing = source_path(store_dir, "billing")
+        if billing is None:
+            return []
+        payments = source_path(store_dir, "payments")
+        # One round trip for both files (each query costs ~2.5 ms, most of it fixed): bills are the rows
+        # with no payment date, payments the rows with one.
+        sql = (
+            "SELECT period, NULL::DATE AS paid_on, sum(amount_yuan) AS amount, min(due_date) AS due "
+            "FROM read_parquet(?) WHERE customer_id = ? GROUP BY period"
         )
-        params += [payments, customer_id, as_of]
-    with connection(con) as con:
-        rows = con.execute(f"{sql} ORDER BY period DESC, paid_on NULLS FIRST", params).fetchall()
+        params: list[object] = [billing, customer_id]
+        if payments is not None:
+            sql += (
+                " UNION ALL SELECT period, paid_on, sum(amount_yuan), NULL FROM read_parquet(?) "
+                "WHERE customer_id = ? AND paid_on <= ? GROUP BY period, paid_on"
+            )
+            params += [payments, customer_id, as_of]
+        with connection(con) as con:
+            rows = con.execute(f"{sql} ORDER BY period DESC, paid_on NULLS FIRST", params).fetchall()
     bills = []
     paid_by_period: dict[str, list[tuple[dt.date, Decimal]]] = {}  # each period's payments by date
     for period, paid_on, amount, due in rows:

@@ -247,6 +247,9 @@ def rederive(kind: str) -> list[str]:
                 _("bill settlements not rebuilt (%(error)s); grading settles the bills itself until then")
                 % {"error": exc}
             )
+        from powerkam.accounts.tasks import queue_account_bills_refresh
+
+        queue_account_bills_refresh()  # the 360 page's copy of the accounts' bills, in the background
     if kind == "loads":
         from powerkam.outages.services import typical_loads_refresh
 

@@ -341,10 +341,13 @@ def step_health(ctx: Context, report: StepReport) -> None:
 
 
 def step_overview(ctx: Context, report: StepReport) -> None:
+    from powerkam.accounts.services import account_bills_refresh
     from powerkam.web.prepare import prepare_everyone
 
+    # The 360 page's copy of the accounts' bills, for tonight's accounts and bills (imports queue it too).
+    rows = account_bills_refresh()
     run = prepare_everyone(ctx.day)
-    report.counts = {"users": run.users, "failed": run.failed}
+    report.counts = {"account_bills": "current" if rows is None else rows, "users": run.users, "failed": run.failed}
     if run.failed:
         report.problems.append(
             gettext(

@@ -369,6 +369,19 @@ def _note_changed_bills(con: duckdb.DuckDBPyConnection, folder: Path, period: st
         os.fsync(fh.fileno())
 
 
+def partition_in_place(store_dir: Path, kind: str) -> Path:
+    """Turn the single file of a partitioned kind (a store from before partitions, or one generated
+    whole) into the layout a landing writes: one file per period under a new ``parts/`` directory, the
+    pointer renamed over, the single file retired. The new directory."""
+    store_dir = Path(store_dir)
+    with store_lock(store_dir), duckdb.connect() as con:
+        folder = store.new_parts_dir(store_dir, kind)
+        _split_into_periods(con, f"SELECT * FROM read_parquet({sql_literal(dataset_path(store_dir, kind))})", kind, folder)
+        store.write_pointer(store_dir, kind, folder)
+        _retire_single_file(store_dir, kind)
+    return folder
+
+
 def _split_into_periods(con: duckdb.DuckDBPyConnection, select_sql: str, kind: str, folder: Path) -> None:
     """Write the rows of *select_sql* into *folder*, one file per period, in key order."""
     columns = ", ".join(_quote(f.name) for f in SCHEMAS[kind])
