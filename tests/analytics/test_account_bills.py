@@ -46,9 +46,7 @@ def generated_store(store_dir: Path, customers: int, seed: int = 7) -> list[str]
             left, day, seq = amount, due - dt.timedelta(days=rng.randint(-40, 20)), 0
             while left > 0 and rng.random() < 0.9:
                 part = left if rng.random() < 0.6 else (left / 2).quantize(Decimal("0.01"))
-                payments.append(
-                    {"customer_id": cid, "period": period, "paid_on": day, "amount_yuan": part, "seq": seq}
-                )
+                payments.append({"customer_id": cid, "period": period, "paid_on": day, "amount_yuan": part, "seq": seq})
                 left -= part
                 seq += 1
                 if rng.random() < 0.7:  # else a second payment on the same day

@@ -202,3 +202,26 @@ def test_the_filter_drop_downs_keep_the_choice_and_escape_names(supervisor: Clie
     assert '<option value="none" selected>' in html
     assert '<option value="&lt;北区&gt;">&lt;北区&gt;</option>' in html
     assert "<北区>" not in html
+
+
+def test_a_row_kept_for_one_page_shows_on_others_as_of_now(client: Client, team: Team) -> None:
+    """Rows are kept across pages, filters, users and languages (accounts/views.py ``_rows``): each page
+    still shows the row as the account, its managers and the reader's language and rights are now."""
+    client.force_login(team.manager.user)
+    assert "E100" in row_ids(client.get("/accounts/").content.decode())
+    filtered = client.get("/accounts/", {"grade": "A"}).content.decode()
+    assert row_ids(filtered) == ["E100"]
+    assert 'data-testid="card-log-visit"' in filtered  # a manager logs visits from the card
+    team.manager.name = "李娜娜"
+    team.manager.save()
+    html = client.get("/accounts/", {"grade": "A", "sort": "name"}).content.decode()
+    assert "李娜娜" in html  # a manager renamed: the row follows
+    assert "重要" in html and "登记走访" in html  # the row's labels in Chinese …
+    client.cookies["django_language"] = "en"
+    english = client.get("/accounts/", {"grade": "A"}).content.decode()
+    assert "Important" in english and "Log a visit" in english and "登记走访" not in english  # … and in English
+    client.cookies.clear()
+    client.force_login(team.viewer.user)
+    viewer = client.get("/accounts/", {"grade": "A"}).content.decode()
+    assert row_ids(viewer) == ["E100"]
+    assert 'data-testid="card-log-visit"' not in viewer  # the viewer's card opens the 360 page instead

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from factories import Team, monthly_bills, paid_on_time, write_dataset
+from factories import AssignmentFactory, Team, monthly_bills, paid_on_time, write_dataset
+from powerkam.accounts.models import AssignmentRole
 from powerkam.web import dashboard
 
 pytestmark = pytest.mark.django_db
@@ -242,3 +243,28 @@ def test_the_heavy_tiles_are_prepared_in_the_morning_and_kept_for_the_day(client
     assert dashboard.tile_figures(visits, team.manager.user, today).figures["overdue_accounts"] < overdue
     # a tile that is not prepared ignores the parameter
     assert "?fresh=1" not in client.get("/insights/overview/service/?fresh=1").content.decode()
+
+
+def test_the_arrears_tile_keeps_its_own_few_figures(team: Team, bills: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A web process that did not compute the arrears reads the tile's figures back, not every key
+    account's arrears: here nothing else is left to read, and computing them again would fail."""
+    from powerkam.accounts.selectors import portfolio
+    from powerkam.analytics import portfolio as store_portfolio
+
+    first = _figures(team.supervisor.user, "arrears")
+    with portfolio._store_memo_lock:
+        full = [k for k in portfolio._store_memo if k.startswith("arrears:")]
+        portfolio._store_memo.clear()  # another process: nothing in its memory
+    assert full  # the whole arrears were kept too (the arrears page and the collection tasks read them)
+
+    def no_store(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the tile read the bills again")
+
+    monkeypatch.setattr(store_portfolio, "overdue_bills", no_store)
+    assert _figures(team.supervisor.user, "arrears") == first
+
+
+def test_the_arrears_tile_follows_the_accounts_at_once(team: Team, bills: Path) -> None:
+    assert [a["customer_id"] for a in _figures(team.manager.user, "arrears")["top"]] == ["E100"]
+    AssignmentFactory(account=team.accounts["E200"], staff=team.manager.user, role=AssignmentRole.SECONDARY)
+    assert {a["customer_id"] for a in _figures(team.manager.user, "arrears")["top"]} == {"E100", "E200"}

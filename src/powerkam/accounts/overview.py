@@ -60,6 +60,15 @@ def portfolio_context(figures: Figures) -> dict[str, Any]:
 
 
 def arrears_figures(user: Any, today: dt.date) -> Figures:
+    """The tile's few figures, kept like the arrears they sum up (same stamps, scope and day): a web
+    process then reads these back from the shared cache, not every key account's arrears (a pickle of
+    thousands of rows: tens of milliseconds for each process's first request, docs/benchmarks.md)."""
+    return selectors.cached_store_figures(
+        "arrears-tile", user, today, ("billing", "payments"), lambda: _arrears_summary(user, today)
+    )
+
+
+def _arrears_summary(user: Any, today: dt.date) -> Figures:
     arrears = selectors.portfolio_arrears(user=user, today=today)
     biggest = max((b.outstanding_yuan for b in arrears.aging), default=0)
     return {

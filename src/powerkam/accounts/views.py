@@ -8,7 +8,9 @@ fragments so the header shows at once.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import urlencode
 
@@ -16,7 +18,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
+from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -186,14 +188,61 @@ def _account_table(request: HttpRequest, filters: selectors.AccountFilters, vers
         context = {
             "filters": filters,
             "page": page,
+            "rows": _rows(page.object_list, version=version, can_log_visits=can_log_visits),
             "sort": filters.sort,
             "columns": _columns(),
-            "industry_labels": INDUSTRY_LABELS,
-            "can_log_visits": can_log_visits,
         }
         table = render_to_string("accounts/list.html#table", context, request=request)
         cache.set(key, table, selectors.LIST_CACHE_SECONDS)
     return mark_safe(table)  # noqa: S308 - our own template's output, kept as rendered
+
+
+#: Rows rendered last in this process, in front of the shared cache: the same account's row shows on
+#: many pages (each filter, sort and page of everyone who sees it), and a page's first request
+#: rendered all its rows (docs/benchmarks.md, "Load, findings": the filtered list).
+_row_memo: OrderedDict[str, str] = OrderedDict()
+_row_memo_lock = threading.Lock()
+ROW_MEMO_ENTRIES = 5000
+
+
+def _rows(accounts: Iterable[Any], *, version: str, can_log_visits: bool) -> list[SafeString]:
+    """Each account's row of the table: everything a row shows (the account, its managers, the
+    version the bulk form sends back) is in ``version``, so it is kept under that version, the
+    language and the right to log visits, for whoever's page shows it."""
+    accounts = list(accounts)
+    prefix = f"accounts:row:{version}:{get_language()}:{int(can_log_visits)}:"
+    keys = {a.pk: prefix + str(a.pk) for a in accounts}
+    with _row_memo_lock:
+        found = {k: _row_memo[k] for k in keys.values() if k in _row_memo}
+    if len(found) < len(keys):
+        found |= cache.get_many([k for k in keys.values() if k not in found])
+    missing = [a for a in accounts if keys[a.pk] not in found]
+    if missing:
+        template = get_template("accounts/list.html#account_row")
+        labels = {
+            "important": _("Important"),
+            "score": _("Credit score"),
+            "voltage": _("Voltage"),
+            "capacity": _("Contract capacity"),
+            "log_visit": _("Log a visit"),
+            "open": _("Open the 360 page"),
+            "new_visit_url": reverse("visits:new"),
+        }
+        rendered = {
+            keys[a.pk]: template.render(
+                {"account": a, "labels": labels, "industry_labels": INDUSTRY_LABELS, "can_log_visits": can_log_visits}
+            )
+            for a in missing
+        }
+        cache.set_many(rendered, selectors.LIST_CACHE_SECONDS)
+        found |= rendered
+    with _row_memo_lock:
+        for key in keys.values():
+            _row_memo[key] = found[key]
+            _row_memo.move_to_end(key)
+        while len(_row_memo) > ROW_MEMO_ENTRIES:
+            _row_memo.popitem(last=False)
+    return [mark_safe(found[keys[a.pk]]) for a in accounts]  # noqa: S308 - our own template's output
 
 
 def prepare_list(request: HttpRequest) -> None:

@@ -54,6 +54,7 @@ from powerkam.accounts.selectors.paging import account_page
 from powerkam.accounts.selectors.portfolio import (
     AccountArrears,
     PortfolioArrears,
+    cached_store_figures,
     portfolio_arrears,
     portfolio_mix,
     portfolio_share,
@@ -117,6 +118,7 @@ __all__ = [
     "accounts_in_scope",
     "accounts_version",
     "accounts_visible_to",
+    "cached_store_figures",
     "criteria_digest",
     "filter_choices",
     "list_fragment_key",

@@ -55,7 +55,10 @@ STORE_MEMO_ENTRIES = 64
 STORE_CACHE_SECONDS = 24 * 3600
 
 
-def _cached_store_figures(name: str, user: AnyUser, today: dt.date, kinds: tuple[str, ...], compute: Any) -> Any:
+def cached_store_figures(name: str, user: AnyUser, today: dt.date, kinds: tuple[str, ...], compute: Any) -> Any:
+    """``compute()`` (figures read from the store's ``kinds`` for what ``user`` sees on ``today``), kept
+    in this process and in the shared cache under the stamps of those datasets, the accounts' version,
+    the user's scope and the day."""
     key = f"{name}:{_store_stamp(*kinds)}:{accounts_version()}:{scope_key(user)}:{today.isoformat()}"
     with _store_memo_lock:
         if key in _store_memo:
@@ -99,7 +102,7 @@ def portfolio_share(*, user: AnyUser, today: dt.date, months: int = 36) -> list[
         with store_cursor() as con:
             return portfolio.portfolio_share(settings.ANALYTICS_DIR, _key_customer_ids(user), months=months, con=con)
 
-    return _cached_store_figures(f"share{months}", user, today, ("billing",), compute)
+    return cached_store_figures(f"share{months}", user, today, ("billing",), compute)
 
 
 @dataclass(frozen=True)
@@ -179,4 +182,4 @@ def portfolio_arrears(*, user: AnyUser, today: dt.date) -> PortfolioArrears:
             bills=len(overdue),
         )
 
-    return _cached_store_figures("arrears", user, today, ("billing", "payments"), compute)
+    return cached_store_figures("arrears", user, today, ("billing", "payments"), compute)

@@ -376,7 +376,9 @@ def partition_in_place(store_dir: Path, kind: str) -> Path:
     store_dir = Path(store_dir)
     with store_lock(store_dir), duckdb.connect() as con:
         folder = store.new_parts_dir(store_dir, kind)
-        _split_into_periods(con, f"SELECT * FROM read_parquet({sql_literal(dataset_path(store_dir, kind))})", kind, folder)
+        _split_into_periods(
+            con, f"SELECT * FROM read_parquet({sql_literal(dataset_path(store_dir, kind))})", kind, folder
+        )
         store.write_pointer(store_dir, kind, folder)
         _retire_single_file(store_dir, kind)
     return folder
