@@ -7,7 +7,8 @@ under the load benchmark, docs/benchmarks.md "Load, findings"):
   work-list and inbox sources): both load lazily so that commands start fast (docs/architecture.md);
 - builds the URL resolver's reverse table in each language (Django builds it on the first ``{% url %}``
   of each language: ~0.4–0.8 s of CPU per process for PowerKAM's 600 patterns);
-- compiles every PowerKAM template into the cached loader (a first render otherwise parses it).
+- compiles every PowerKAM template into the cached loader (a first render otherwise parses it);
+- opens the 360 page's store database and loads what its store reads load lazily (~1.2 s).
 """
 
 import os
@@ -28,6 +29,8 @@ def _warm_up() -> None:
     from django.urls import get_resolver, reverse
     from django.utils import translation
 
+    from powerkam.accounts.selectors import store_cursor
+    from powerkam.analytics import account_bills
     from powerkam.core.contributions import load
 
     get_resolver().url_patterns  # noqa: B018  (imports every view)
@@ -44,6 +47,9 @@ def _warm_up() -> None:
                 get_template(path.relative_to(root).as_posix())
             except (TemplateDoesNotExist, TemplateSyntaxError):  # shadowed by another app's: left to Django
                 continue
+    with store_cursor():
+        pass
+    account_bills.warm_up()
 
 
 _warm_up()

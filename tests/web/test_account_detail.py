@@ -13,7 +13,7 @@ import pytest
 from django.test import Client
 
 from factories import ContactFactory, Team, monthly_bills, write_dataset
-from powerkam.accounts.models import Account
+from powerkam.accounts.models import Account, Assignment
 from powerkam.grid.models import Feeder, Substation
 
 pytestmark = pytest.mark.django_db
@@ -42,9 +42,30 @@ def test_the_header_shows_master_data_managers_and_badges(manager: Client, team:
     assert "C · 制造业" in html
 
 
+def _people(html: str) -> list[str]:
+    section = html[html.index('id="people"') : html.index('id="contacts"')]
+    return re.findall(r"<strong>([^<]+)</strong>", section)
+
+
 def test_managers_primary_and_secondary(manager: Client) -> None:
-    managers = manager.get("/accounts/E100/").context["managers"]
-    assert [(m.role, m.name) for m in managers] == [("primary", "李娜"), ("secondary", "王强")]
+    html = manager.get("/accounts/E100/").content.decode()
+    assert _people(html) == ["李娜", "王强"]  # the primary first
+    assert "<dt>主经理</dt><dd>李娜" in html
+
+
+def test_the_kept_head_follows_the_account_and_its_managers_at_once(manager: Client, team: Team) -> None:
+    """The page's head is kept as HTML per version of the accounts (accounts/views.py ``_detail_head``)."""
+    assert _people(manager.get("/accounts/E100/").content.decode()) == ["李娜", "王强"]
+    team.other.name = "王刚"
+    team.other.save()  # a manager renamed
+    html = manager.get("/accounts/E100/").content.decode()
+    assert _people(html) == ["李娜", "王刚"]
+    account = team.accounts["E100"]
+    account.address = "示范路1号"
+    account.save()  # the account edited
+    assert "示范路1号" in manager.get("/accounts/E100/").content.decode()
+    Assignment.objects.filter(account=account, role="secondary").delete()  # the secondary ended
+    assert _people(manager.get("/accounts/E100/").content.decode()) == ["李娜"]
 
 
 def test_contacts_exclude_archived_ones(manager: Client, team: Team) -> None:

@@ -349,19 +349,40 @@ def empty_contact_fields() -> SafeString:
 def account_detail(request: HttpRequest, customer_id: str) -> HttpResponse:
     account = _get_account(request, customer_id)
     panels = panels_for("account", request, account)
+    can_edit = permissions.can(request.user, "accounts.change_account", account)
     context = {
         "account": account,
-        "managers": selectors.account_managers(account=account),
+        "head": _detail_head(request, account, panels, can_edit=can_edit),
         "contacts": selectors.account_contacts(account=account),
         "feeders": selectors.account_feeders(account=account),
-        "can_edit": permissions.can(request.user, "accounts.change_account", account),
+        "can_edit": can_edit,
         "contact_form": ContactForm(),
         "empty_contact_fields": empty_contact_fields(),
-        "industry_label": INDUSTRY_LABELS.get(account.industry, account.industry),
         "panels": panels,
         "panel_css": panel_stylesheets(panels),
     }
     return render(request, "accounts/detail.html", context)
+
+
+def _detail_head(request: HttpRequest, account: Account, panels: list[Any], *, can_edit: bool) -> SafeString:
+    """The 360 page's head — the account's facts, its managers, the section links — rendered once per
+    version of the accounts (which covers the account, its group company, assignments and staff),
+    language, edit right and the sections the other apps' panels add, and kept: it was half the page's
+    rendering (docs/benchmarks.md, "Load, findings"). It holds no form token."""
+    sections = ",".join(p.key for p in panels)
+    key = f"accounts:head:{selectors.accounts_version()}:{account.pk}:{get_language()}:{int(can_edit)}:{sections}"
+    html = cache.get(key)
+    if html is None:
+        context = {
+            "account": account,
+            "managers": selectors.account_managers(account=account),
+            "can_edit": can_edit,
+            "industry_label": INDUSTRY_LABELS.get(account.industry, account.industry),
+            "panels": panels,
+        }
+        html = render_to_string("accounts/detail.html#head", context, request=request)
+        cache.set(key, html, selectors.LIST_CACHE_SECONDS)
+    return mark_safe(html)  # noqa: S308 - our own template's output, kept as rendered
 
 
 @login_required

@@ -24,11 +24,13 @@ _lock = threading.Lock()
 
 
 class FileCache(FileBasedCache):
+    # ``_cull`` and ``_dir`` are FileBasedCache's own (not in its type stubs): the one method overridden.
     def _cull(self) -> None:
+        directory: str = self._dir  # type: ignore[attr-defined]
         now = time.monotonic()
         with _lock:  # Django makes a cache object per thread: the clock is the process's
-            last = _last_cull.get(self._dir)
+            last = _last_cull.get(directory)
             if last is not None and now - last < CULL_EVERY_SECONDS:
                 return
-            _last_cull[self._dir] = now
-        super()._cull()
+            _last_cull[directory] = now
+        super()._cull()  # type: ignore[misc]
