@@ -19,13 +19,6 @@ from powerkam.outages.views import grid as grid_views
 
 
 @pytest.fixture
-def planner_client(planner: User) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(planner)
-    return client
-
-
-@pytest.fixture
 def many_feeders(small_grid: dict[str, Account]) -> dict[str, Account]:
     """S1 (F1–F3 of the small grid) and S2 with 45 feeders that supply nobody."""
     s2 = Substation.objects.create(substation_id="S2", name="示范二变", district="西城区")
