@@ -4,13 +4,14 @@ the connection priority for a new source.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
 from powerkam.accounts.selectors import accounts_visible_to
+from powerkam.analytics.reliability import PriorityEntry, Reliability, UpgradeCandidate
+from powerkam.api.schemas import mirrors
 from powerkam.outages import network
 
 router = Router()
@@ -77,17 +78,9 @@ def topology(request: HttpRequest, all_accounts: bool = False) -> list[dict[str,
     return result
 
 
+@mirrors(Reliability, exclude={"events"})
 class ReliabilityOut(Schema):
-    customer_id: str
-    feeders: list[str]
-    since: dt.datetime
-    until: dt.datetime
-    interruptions: int
-    hours: float
-    planned_interruptions: int
-    planned_hours: float
-    unplanned_interruptions: int
-    unplanned_hours: float
+    pass
 
 
 @router.get(
@@ -101,10 +94,9 @@ def reliability(request: HttpRequest) -> list[dict[str, Any]]:
     return [r.as_dict() for r in network.reliability_table() if r.customer_id in visible]
 
 
+@mirrors(UpgradeCandidate)
 class CandidateOut(Schema):
     kind: str = Field(description="account or feeder")
-    subject_id: str
-    name: str
     reasons: list[list[Any]] = Field(
         description="[interruptions, n, limit], [hours, h, limit], [single_supply, grade, feeders], "
         "[headroom, headroom_kw, needed_kw]"
@@ -117,26 +109,14 @@ class CandidateOut(Schema):
     summary="Grid-upgrade candidates with their reasons",
     operation_id="powerkam_grid_api_upgrades",
 )
-def upgrades(request: HttpRequest) -> list[dict[str, Any]]:
+def upgrades(request: HttpRequest) -> list[UpgradeCandidate]:
     visible = visible_ids(request)
-    return [
-        {"kind": c.kind, "subject_id": c.subject_id, "name": c.name, "reasons": [list(r) for r in c.reasons]}
-        for c in network.upgrade_candidates()
-        if c.kind == "feeder" or c.subject_id in visible
-    ]
+    return [c for c in network.upgrade_candidates() if c.kind == "feeder" or c.subject_id in visible]
 
 
+@mirrors(PriorityEntry)
 class PriorityOut(Schema):
-    rank: int
-    customer_id: str
-    name: str
-    district: str
-    same_district: bool
-    distance_km: float | None
-    needs_second_supply: bool
-    interruptions: int
-    hours: float
-    feeders: list[str]
+    pass
 
 
 @router.get(
@@ -152,7 +132,7 @@ def priority(
     latitude: Annotated[float, Field(ge=-90, le=90)] | None = None,
     longitude: Annotated[float, Field(ge=-180, le=180)] | None = None,
     max_distance_km: Annotated[float, Field(ge=0, le=10_000)] | None = None,
-) -> list[dict[str, Any]]:
+) -> list[PriorityEntry]:
     source = network.source_of(substation_id=substation_id) if substation_id else {}
     visible = visible_ids(request)
     ranking = network.connection_priority(
@@ -162,4 +142,4 @@ def priority(
         max_distance_km=max_distance_km,
         source_id=source.get("source_id", ""),
     )
-    return [{**e.__dict__, "feeders": list(e.feeders)} for e in ranking if e.customer_id in visible]
+    return [e for e in ranking if e.customer_id in visible]

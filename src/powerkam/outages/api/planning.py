@@ -8,8 +8,10 @@ from typing import Annotated, Any
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
+from powerkam.analytics.outages import Window
 from powerkam.api.errors import ErrorOut
 from powerkam.api.fields import ApiDate, ApiDateTime, length
+from powerkam.api.schemas import mirrors
 from powerkam.outages import selectors as outage_selectors
 from powerkam.outages.api.grid import visible_ids
 from powerkam.outages.models import PlannedOutage
@@ -99,20 +101,14 @@ class SuggestIn(Schema):
     limit: int = Field(5, ge=1, le=50)
 
 
+@mirrors(Window)
 class WindowOut(Schema):
-    start: dt.datetime
-    end: dt.datetime
-    ens_kwh: float
-    weighted_ens_kwh: float
+    pass
 
 
+@mirrors(outage_selectors.SuggestionReport)
 class SuggestOut(Schema):
-    feeders: list[str]
     windows: list[WindowOut]
-    interrupted: list[str]
-    unknown: list[str]
-    candidates: int
-    warnings: list[str]
 
 
 @router.post(

@@ -9,21 +9,16 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from powerkam.api.fields import ApiDate
+from powerkam.api.schemas import mirrors
 from powerkam.prospects import report as weekly
 from powerkam.prospects.api.common import visible
 
 router = Router()
 
 
+@mirrors(weekly.GreenStep, exclude={"project_id", "project_name", "state_label"})
 class GreenStepOut(Schema):
-    step: str
-    accepted_on: dt.date
-    limit_days: int
-    due_on: dt.date
-    closed_on: dt.date | None
-    state: str
-    days_left: int | None
-    provisional: bool
+    pass
 
 
 class ReportRowOut(Schema):
@@ -67,19 +62,7 @@ def report(request: HttpRequest, date: ApiDate | None = None) -> dict[str, Any]:
                 "next_steps": r.next_steps,
                 "blockers": r.blockers,
                 "reservations": r.reservations,
-                "green_steps": [
-                    {
-                        "step": s.step,
-                        "accepted_on": s.accepted_on,
-                        "limit_days": s.limit_days,
-                        "due_on": s.due_on,
-                        "closed_on": s.closed_on,
-                        "state": s.state,
-                        "days_left": s.days_left,
-                        "provisional": s.provisional,
-                    }
-                    for s in r.green_steps
-                ],
+                "green_steps": r.green_steps,  # read as GreenStepOut: the fields it mirrors
             }
             for r in built.rows
         ],
