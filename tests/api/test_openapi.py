@@ -65,3 +65,13 @@ def test_the_docs_page_uses_no_cdn(client: Client) -> None:
     html = client.get("/api/v1/docs").content.decode()
     assert "cdn." not in html
     assert "/static/ninja/swagger-ui-bundle.js" in html
+
+
+def test_every_operation_keeps_an_id_of_its_own(client: Client) -> None:
+    """Clients generate code from the operation ids: a view in a module of an app's ``api`` package keeps
+    the app's id (``powerkam_prospects_api_<view>``, as before the split), and no two operations share one."""
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    ids = [operation["operationId"] for methods in paths.values() for operation in methods.values()]
+    assert len(ids) == len(set(ids))
+    assert {"powerkam_prospects_api_list_projects", "powerkam_prospects_api_report"} <= set(ids)
+    assert not [i for i in ids if i.startswith("powerkam_prospects_api_projects_")]

@@ -1,4 +1,5 @@
-"""Fixtures for the outage tests: a small hand-made grid with known loads, and the sample extracts."""
+"""Fixtures for the outage tests (the /grid/ pages, /api/v1/grid, the services): a small hand-made grid
+with known loads, and the sample extracts."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.test import Client
 
 from factories import AccountFactory, AssignmentFactory, ContactFactory, StaffFactory, write_dataset
 from powerkam.accounts.models import Account, AssignmentRole, KeyStatus
@@ -41,6 +43,14 @@ def planner(db: Any) -> User:
 @pytest.fixture
 def manager(db: Any) -> User:
     return StaffFactory(role=Role.MANAGER, user__username="li.mgr", name="李娜", user__email="li@example.com").user
+
+
+@pytest.fixture
+def planner_client(planner: User) -> Client:
+    """The pages as the planner sees them, in English."""
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(planner)
+    return client
 
 
 def constant_loads(customer_id: str, kw: float, first: dt.date, days: int = 28) -> list[dict[str, Any]]:

@@ -10,6 +10,7 @@ traceback or an HTML page.
 
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
+from ninja.operation import Operation
 
 from powerkam.api.auth import AUTH, docs_login_required
 from powerkam.api.errors import error_body
@@ -20,7 +21,19 @@ from powerkam.core.bulk import BulkRefused
 from powerkam.core.errors import ConflictError
 from powerkam.core.locking import snapshot
 
-api = NinjaAPI(
+
+class PowerKamAPI(NinjaAPI):
+    def get_openapi_operation_id(self, operation: Operation) -> str:
+        """``powerkam_<app>_api_<view>``, also for a view in a module of an app's ``api`` package (one module
+        per aggregate, docs/architecture.md "Layers"): splitting an app's API keeps the ids clients use."""
+        module = operation.view_func.__module__
+        package = module.rpartition(".")[0]
+        if package.count(".") == 2 and package.endswith(".api"):
+            module = package
+        return f"{module}_{operation.view_func.__name__}".replace(".", "_")
+
+
+api = PowerKamAPI(
     title="PowerKAM API",
     version="1.1",
     urls_namespace="api",

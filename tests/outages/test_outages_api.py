@@ -120,3 +120,15 @@ def test_plan_topology_reliability_upgrades(api: Any, small_grid: dict[str, Acco
     assert ups[0]["reasons"] == [["headroom", 100.0, 1800.0]]  # 9,000 − 8,900 kW vs 20 % × 10,000 kVA × 0.9
     status, prio = api("get", "/priority?substation_id=S1")
     assert [p["customer_id"] for p in prio] == ["KA", "KB"]  # same district (东城区), no interruptions: by id
+    assert prio[1] == {
+        "rank": 2,
+        "customer_id": "KB",
+        "name": "乙医院",
+        "district": "东城区",
+        "same_district": True,
+        "distance_km": None,
+        "needs_second_supply": False,
+        "interruptions": 0,
+        "hours": 0.0,
+        "feeders": ["F1", "F2"],
+    }

@@ -31,13 +31,6 @@ def local(*args: int) -> dt.datetime:
 
 
 @pytest.fixture
-def planner_client(planner: User) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(planner)
-    return client
-
-
-@pytest.fixture
 def draft(small_grid: dict[str, Account], planner: User) -> PlannedOutage:
     return services.outage_create(
         title="F1 开关检修",

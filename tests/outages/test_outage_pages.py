@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
@@ -13,13 +12,6 @@ from factories import StaffFactory
 from powerkam.accounts.models import Account
 from powerkam.outages.models import NoticeChannel, OutageStatus, PlannedOutage
 from powerkam.staff.models import Role
-
-
-@pytest.fixture
-def planner_client(planner: User) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(planner)
-    return client
 
 
 def test_topology_marks_dual_supply(planner_client: Client, small_grid: dict[str, Account]) -> None:
@@ -143,3 +135,11 @@ def test_a_manager_may_look_but_not_plan(small_grid: dict[str, Account]) -> None
 
 def test_pages_need_a_login(client: Client, db: Any) -> None:
     assert client.get("/grid/").status_code == 302
+
+
+def test_the_pages_speak_chinese(planner: User, small_grid: dict[str, Account]) -> None:
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.force_login(planner)
+    page = client.get("/grid/").content.decode()
+    assert "供电拓扑" in page
+    assert "双电源" in page

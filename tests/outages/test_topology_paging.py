@@ -15,14 +15,7 @@ from django.test import Client
 from powerkam.accounts.models import Account
 from powerkam.grid.models import Feeder, Substation
 from powerkam.outages import network as selectors
-from powerkam.outages import views
-
-
-@pytest.fixture
-def planner_client(planner: User) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(planner)
-    return client
+from powerkam.outages.views import grid as grid_views
 
 
 @pytest.fixture
@@ -56,14 +49,14 @@ def test_the_page_groups_by_substation_and_pages_with_numbers(
     planner_client: Client, many_feeders: dict[str, Account]
 ) -> None:
     first = planner_client.get("/grid/").content.decode()
-    assert first.count("<tr data-feeder=") == views.TOPOLOGY_PAGE_SIZE
+    assert first.count("<tr data-feeder=") == grid_views.TOPOLOGY_PAGE_SIZE
     assert first.index('data-substation="S1"') < first.index('data-substation="S2"')
     assert "Page 1 of 2" in first
     assert '<span class="current" aria-current="page">1</span>' in first
     assert '<a href="?page=2">2</a>' in first
     assert "48 feeders" in first
     second = planner_client.get("/grid/?page=2").content.decode()
-    assert second.count("<tr data-feeder=") == 48 - views.TOPOLOGY_PAGE_SIZE
+    assert second.count("<tr data-feeder=") == 48 - grid_views.TOPOLOGY_PAGE_SIZE
     assert 'data-substation="S1"' not in second
     assert 'data-feeder="G44"' in second
     narrowed = planner_client.get("/grid/?substation=S1&key=1").content.decode()
