@@ -19,6 +19,7 @@ from powerkam.core.schedule import jobs
 from powerkam.insights.models import OverviewReportRun
 from powerkam.insights.report import monthly_report_send, report_text, report_xlsx
 from powerkam.staff.models import Role
+from powerkam.staff.scope import Scope
 from powerkam.web import dashboard
 from workbooks import INJECTED, assert_header, assert_injected_names_are_text, assert_numbers, column, open_workbook
 
@@ -47,8 +48,8 @@ def _summary(workbook_bytes: bytes) -> dict[str, Any]:
 
 
 def test_the_workbook_has_the_summary_and_every_account_in_arrears(team: Team) -> None:
-    user = dashboard.whole_base_user()
-    data = report_xlsx(dashboard.figures_for(user, AS_OF), user=user, as_of=AS_OF)
+    scope = Scope.whole_base()
+    data = report_xlsx(dashboard.figures_for(scope, AS_OF), scope=scope, as_of=AS_OF)
     workbook = load_workbook(io.BytesIO(data))
     assert workbook.sheetnames == ["概览", "逐月占比", "欠费", "按类型的服务时限", "逾期未访"]
     summary = _summary(data)
@@ -71,9 +72,9 @@ def test_the_workbook_writes_names_as_text_and_figures_as_numbers(team: Team, tm
     for n, name in enumerate(INJECTED):
         AccountFactory(customer_id=f"J{n}", name=name, key_status="key", grade="A")
     cache.clear()
-    user = dashboard.whole_base_user()
-    figures = dashboard.figures_for(user, AS_OF)
-    book = open_workbook(report_xlsx(figures, user=user, as_of=AS_OF))
+    scope = Scope.whole_base()
+    figures = dashboard.figures_for(scope, AS_OF)
+    book = open_workbook(report_xlsx(figures, scope=scope, as_of=AS_OF))
     summary = book["概览"]
     assert_header(summary, header_row=3)
     values = {row[1].value: row[2] for row in summary.iter_rows(min_row=4)}
@@ -223,9 +224,9 @@ def test_the_report_has_the_renewables_area_for_the_year_so_far(team: Team, tmp_
 
     _own_pv(tmp_path)
     renewables.weight_set(province="示范省", year=2026, party_type="market_user", total_weight="0.2")
-    user = dashboard.whole_base_user()
-    figures = dashboard.figures_for(user, AS_OF)
-    summary = _summary(report_xlsx(figures, user=user, as_of=AS_OF))
+    scope = Scope.whole_base()
+    figures = dashboard.figures_for(scope, AS_OF)
+    summary = _summary(report_xlsx(figures, scope=scope, as_of=AS_OF))
     assert summary["新能源客户（2026 年）"] == 1
     assert summary["本年已出账月数"] == 3
     assert summary["未完成消纳责任"] == 1
@@ -259,6 +260,6 @@ def test_the_report_warns_when_the_years_weight_is_not_loaded(team: Team, tmp_pa
 
 
 def test_without_renewable_accounts_the_report_has_no_renewables_area(team: Team) -> None:
-    user = dashboard.whole_base_user()
-    mail = report_text(dashboard.figures_for(user, AS_OF), as_of=AS_OF)
+    scope = Scope.whole_base()
+    mail = report_text(dashboard.figures_for(scope, AS_OF), as_of=AS_OF)
     assert "【新能源】" not in mail

@@ -5,7 +5,9 @@ all or none, history kept, every refused row named."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator, Mapping
 from io import BytesIO
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -14,7 +16,7 @@ from openpyxl import load_workbook
 from factories import Team
 from powerkam.accounts.models import Assignment, AssignmentRole
 from powerkam.core.bulk import BulkRefused
-from powerkam.core.errors import NotAllowed
+from powerkam.core.errors import ApplicationError, NotAllowed
 from powerkam.insights import services as insight_services
 from powerkam.insights.models import CampaignAccount
 from powerkam.visits import services as visit_services
@@ -190,3 +192,64 @@ def test_the_list_sends_the_primary_manager_seen_and_an_account_reassigned_since
     assert "1 of 2 selected rows was refused, so nothing was changed." in page
     assert "E101 示范医院: " in page
     assert _primary(team, "E100") == "m01"  # all or nothing
+
+
+@pytest.fixture
+def flag_action() -> Iterator[list[tuple[list[str], str, dict[str, int | None], str]]]:
+    """An action some app registers for the account list, unknown to the accounts app: it records what it
+    was asked to do."""
+    from django.template import Template
+
+    from powerkam.web import bulk
+
+    calls: list[tuple[list[str], str, dict[str, int | None], str]] = []
+
+    def run(accounts: list[Any], by: Any, seen: Mapping[str, int | None], params: Mapping[str, str]) -> bulk.BulkDone:
+        if not params.get("flag"):
+            raise ApplicationError("Flag: choose a colour.")
+        calls.append(([a.customer_id for a in accounts], by.username, dict(seen), params["flag"]))
+        return bulk.BulkDone(f"{len(accounts)} accounts flagged {params['flag']}.", accounts)
+
+    template = Template(
+        '<span class="bulk-group"><input name="flag" form="account-bulk">'
+        '<button type="submit" form="account-bulk" name="action" value="flag">{{ choices.label }}</button></span>'
+    )
+    bulk.register(
+        "accounts",
+        bulk.BulkAction(
+            key="flag", right="accounts.reassign", template=template, choices=lambda: {"label": "Flag them"}, run=run
+        ),
+    )
+    yield calls
+    del bulk._ACTIONS["accounts"]["flag"]
+
+
+def test_an_action_another_app_registers_is_offered_and_run_by_the_list(
+    client: Client, team: Team, flag_action: list[tuple[list[str], str, dict[str, int | None], str]]
+) -> None:
+    """The account list offers and runs whatever action an app registers (web/bulk.py), to those whose
+    right shows it: the accounts app imports none of the apps that own them (docs/architecture.md)."""
+    client.force_login(team.manager.user)
+    html = client.get("/accounts/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'value="flag"' not in html  # the action's right: supervisors only
+
+    client.force_login(team.supervisor.user)
+    html = client.get("/accounts/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<button type="submit" form="account-bulk" name="action" value="flag">Flag them</button>' in html
+    assert 'value="reassign"' in html  # beside the visits' own
+
+    client.post("/accounts/bulk/", {"action": "flag", "selected": ["E101"]}, HTTP_ACCEPT_LANGUAGE="en")
+    html = client.get("/accounts/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Flag: choose a colour." in html
+    assert flag_action == []
+
+    client.post(
+        "/accounts/bulk/",
+        {"action": "flag", "flag": "red", "selected": ["E101", "E300"], "version-E101": "7"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    html = client.get("/accounts/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "2 accounts flagged red." in html
+    assert flag_action == [(["E101", "E300"], "zhangwei", {"E101": 7, "E300": None}, "red")]
+    # An action nobody registered is no action.
+    assert client.post("/accounts/bulk/", {"action": "paint", "selected": ["E101"]}).status_code == 404

@@ -16,7 +16,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
 from powerkam.accounts import selectors, services
-from powerkam.accounts.models import Account, Contact
+from powerkam.accounts.models import Account, Assignment, Contact
 from powerkam.api.errors import BulkRefusedOut, ErrorOut
 from powerkam.api.fields import MAX_ID, USERNAME, VOLTAGE, ApiDate, length
 from powerkam.api.versioning import VERSIONED, expected_version, set_etag
@@ -213,7 +213,7 @@ class AccountsBulkOut(Schema):
 def accounts_bulk(request: HttpRequest, payload: AccountsBulkIn) -> dict[str, Any]:
     from django.contrib.auth.models import User
 
-    from powerkam.visits.services import accounts_reassign
+    from powerkam.web import bulk
 
     wanted: dict[str, int] = {}
     for row in payload.accounts:
@@ -225,12 +225,13 @@ def accounts_bulk(request: HttpRequest, payload: AccountsBulkIn) -> dict[str, An
     to_user = User.objects.filter(username=payload.to).first()
     if to_user is None:
         raise HttpError(404, _("There is no user %(name)r.") % {"name": payload.to})
-    done = accounts_reassign(
-        accounts=[found[k] for k in wanted],
-        to_user=to_user,
-        by=request.user,  # type: ignore[arg-type]
-        seen=dict(wanted),
-    )
+    # The reassignment is the visits' action, registered for the account list (web/bulk.py).
+    action = bulk.action("accounts", payload.action)
+    if action is None:
+        raise HttpError(404, _("No such bulk action: %(action)s.") % {"action": payload.action})
+    done: list[Assignment] = action.run(
+        [found[k] for k in wanted], request.user, dict(wanted), {"to_user": payload.to}
+    ).rows
     return {
         "action": payload.action,
         "done": len(done),

@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from powerkam.accounts import selectors
+from powerkam.staff.scope import Scope
 from powerkam.web import charts
 from powerkam.web.dashboard import Figures, Tile, register
 from powerkam.web.excel import Column
@@ -23,9 +24,9 @@ def _ratio(part: float, whole: float) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def portfolio_figures(user: Any, today: dt.date) -> Figures:
-    mix = selectors.portfolio_mix(user=user)
-    months = selectors.portfolio_share(user=user, today=today)
+def portfolio_figures(scope: Scope, today: dt.date) -> Figures:
+    mix = selectors.portfolio_mix(user=scope)
+    months = selectors.portfolio_share(user=scope, today=today)
     year = months[-12:]
     total_kwh = sum(m.total_kwh for m in year)
     key_kwh = sum(m.portfolio_kwh for m in year)
@@ -59,17 +60,17 @@ def portfolio_context(figures: Figures) -> dict[str, Any]:
     }
 
 
-def arrears_figures(user: Any, today: dt.date) -> Figures:
+def arrears_figures(scope: Scope, today: dt.date) -> Figures:
     """The tile's few figures, kept like the arrears they sum up (same stamps, scope and day): a web
     process then reads these back from the shared cache, not every key account's arrears (a pickle of
     thousands of rows: tens of milliseconds for each process's first request, docs/benchmarks.md)."""
     return selectors.cached_store_figures(
-        "arrears-tile", user, today, ("billing", "payments"), lambda: _arrears_summary(user, today)
+        "arrears-tile", scope, today, ("billing", "payments"), lambda: _arrears_summary(scope, today)
     )
 
 
-def _arrears_summary(user: Any, today: dt.date) -> Figures:
-    arrears = selectors.portfolio_arrears(user=user, today=today)
+def _arrears_summary(scope: Scope, today: dt.date) -> Figures:
+    arrears = selectors.portfolio_arrears(user=scope, today=today)
     biggest = max((b.outstanding_yuan for b in arrears.aging), default=0)
     return {
         "as_of": arrears.as_of,

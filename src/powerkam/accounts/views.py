@@ -33,7 +33,7 @@ from powerkam.accounts.models import Account, Assignment, Contact
 from powerkam.core.errors import ApplicationError, ConflictError
 from powerkam.core.locking import form_conflict
 from powerkam.staff import permissions
-from powerkam.web import charts
+from powerkam.web import bulk, charts
 from powerkam.web.excel import Column, workbook_bytes, xlsx_response
 from powerkam.web.panels import panel_for, panel_stylesheets, panels_for
 
@@ -67,57 +67,33 @@ def account_list(request: HtmxHttpRequest) -> HttpResponse:
 
 def _bulk_bar(request: HttpRequest, version: str) -> SafeString:
     """The list's bulk bar, rendered once per version of the accounts (the managers it offers are
-    staff profiles, in that version), of the survey campaigns, and per user and language: a
-    supervisor's bar lists every manager, and rendering it was a third of their list's time. It holds
-    no form token (the bulk form before the table does)."""
-    from powerkam.core.stamps import tables_stamp
-    from powerkam.insights.models import SurveyCampaign
-
-    may = _bulk_permissions(request)
-    stamp = f"{version}:{tables_stamp(SurveyCampaign)}"
-    name = "bulk-bar:" + ":".join(sorted(k for k, allowed in may.items() if allowed))
+    staff profiles, in that version), of what the registered actions offer (their stamps: the survey
+    campaigns), and per user and language: a supervisor's bar lists every manager, and rendering it was
+    a third of their list's time. It holds no form token (the bulk form before the table does)."""
+    offered = bulk.actions("accounts", request.user)
+    stamp = f"{version}:{bulk.stamp(offered)}"
+    name = "bulk-bar:" + ":".join(sorted(a.key for a in offered))
     key = selectors.list_fragment_key(name, user=request.user, version=stamp, query="")
     html = cache.get(key)
     if html is None:
-        bulk = _bulk_choices(request, may)
-        html = render_to_string("accounts/list.html#bulk_bar", {"bulk": bulk}, request=request)
+        groups = []
+        for found in offered:
+            choices = found.choices()
+            if choices is not None:
+                groups.append({"template": found.template, "choices": choices})
+        html = render_to_string("accounts/list.html#bulk_bar", {"groups": groups}, request=request)
         cache.set(key, html, selectors.LIST_CACHE_SECONDS)
     return mark_safe(html)  # noqa: S308 - rendered by our own template above
-
-
-def _bulk_permissions(request: HttpRequest) -> dict[str, bool]:
-    return {
-        "reassign": permissions.can(request.user, "accounts.reassign"),
-        "campaigns": permissions.can(request.user, "insights.run_campaigns"),
-    }
-
-
-def _bulk_choices(request: HttpRequest, may: dict[str, bool]) -> dict[str, Any]:
-    """What the list's bulk bar offers this person: reassigning (supervisors) and the running survey
-    campaigns (those who run them); everyone may export the selection."""
-    from powerkam.insights.campaigns import campaigns
-    from powerkam.visits.selectors import staff_managers
-
-    return {
-        "can_reassign": may["reassign"],
-        "managers": list(staff_managers().order_by("user__username")) if may["reassign"] else [],
-        "campaigns": list(campaigns()) if may["campaigns"] else [],
-    }
 
 
 @login_required
 @require_POST
 def account_bulk(request: HttpRequest) -> HttpResponse:
-    """The list's bulk actions (issue 19 part 6): reassign the primary manager, add to a survey
-    campaign, export the selection. Each account goes through the single action's service, all or
-    none (visits.services.accounts_reassign, insights.services.campaign_add_accounts)."""
+    """The list's bulk actions (issue 19 part 6): export the selection (the list's own), and the actions
+    other apps register for the list (web/bulk.py: reassign the primary manager, add to a survey
+    campaign). Each account goes through the single action's service, all or none; the service checks
+    the person's right."""
     from django.contrib import messages
-    from django.contrib.auth.models import User
-
-    from powerkam.insights.models import SurveyCampaign
-    from powerkam.insights.services import campaign_add_accounts
-    from powerkam.visits.services import accounts_reassign
-    from powerkam.web import bulk
 
     back = request.POST.get("next", "")
     if not back.startswith("/") or back.startswith("//"):
@@ -140,34 +116,14 @@ def account_bulk(request: HttpRequest) -> HttpResponse:
                     customer_id__in=wanted
                 )
             )
-        if action == "reassign":
-            to_user = User.objects.filter(username=request.POST.get("to_user", "")).first()
-            if to_user is None:
-                messages.error(request, _("New primary manager: choose who takes the accounts over."))
-                return redirect(back)
-            accounts_reassign(
-                accounts=accounts,
-                to_user=to_user,
-                by=request.user,  # type: ignore[arg-type]
-                seen=bulk.versions(request, wanted),
-            )
-            done = _("%(n)d accounts now have %(user)s as primary manager.") % {
-                "n": len(accounts),
-                "user": to_user.get_username(),
-            }
-        elif action == "campaign":
-            campaign = SurveyCampaign.objects.filter(pk=request.POST.get("campaign") or 0).first()
-            if campaign is None:
-                messages.error(request, _("Survey campaign: choose the campaign to add the accounts to."))
-                return redirect(back)
-            campaign_add_accounts(campaign=campaign, accounts=accounts, by=request.user)  # type: ignore[arg-type]
-            done = _("%(n)d accounts added to the campaign %(name)s.") % {"n": len(accounts), "name": campaign.name}
-        else:
+        registered = bulk.action("accounts", action)
+        if registered is None:
             raise Http404
+        done = registered.run(accounts, request.user, bulk.versions(request, wanted), request.POST)
     except ApplicationError as exc:
         bulk.report(request, exc)
     else:
-        messages.success(request, done)
+        messages.success(request, done.message)
     return redirect(back)
 
 

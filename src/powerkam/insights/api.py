@@ -26,6 +26,7 @@ from powerkam.core.errors import ApplicationError
 from powerkam.insights import campaigns, churn, health, offers, selectors, services
 from powerkam.insights.models import OfferOutcome, RetentionOffer, SatisfactionSurvey, SurveyChannel
 from powerkam.staff import permissions
+from powerkam.staff.scope import Scope
 from powerkam.web import dashboard
 
 router = Router(tags=["insights"])
@@ -222,7 +223,7 @@ def overview(request: HttpRequest, tiles: str = "") -> dict[str, dict[str, Any]]
     """Each area's headline figures in the caller's scope (a manager: their accounts), as the Insights
     overview shows them; ``tiles`` (comma-separated keys) picks some. docs/overview.md lists the figures."""
     keys = [k.strip() for k in tiles.split(",") if k.strip()] or None
-    return dashboard.figures_for(request.user, timezone.localdate(), keys=keys)
+    return dashboard.figures_for(Scope.of_user(request.user), timezone.localdate(), keys=keys)
 
 
 @router.get(

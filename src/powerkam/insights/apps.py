@@ -12,6 +12,7 @@ class InsightsConfig(AppConfig):
         from powerkam.core.contributions import contribute
 
         contribute("powerkam.insights.panels.register_panels")
+        contribute("powerkam.insights.actions.register_actions")
 
         contribute("powerkam.insights.overview.register_tiles")
 

@@ -31,6 +31,7 @@ from powerkam.insights.models import HealthRulesVersion, HealthSnapshot, RiskAle
 from powerkam.insights.selectors import store_dir
 from powerkam.outages import network as grid_selectors
 from powerkam.service.models import Ticket, TicketKind, TicketStatus, WorkOrder, WorkOrderType
+from powerkam.staff.scope import Viewer
 from powerkam.visits import selectors as visit_selectors
 
 
@@ -356,7 +357,7 @@ def managers(*, user: AnyUser) -> list[tuple[int, str]]:
 
 def key_account_health(
     *,
-    user: AnyUser | None,
+    user: Viewer | None,
     risk: str = "",
     district: str = "",
     today: dt.date | None = None,
@@ -624,7 +625,7 @@ class RisingRow:
         return round(self.before.score - self.now.score, 1)
 
 
-def risk_rising(*, user: AnyUser | None, today: dt.date | None = None, days: int = RISING_DAYS) -> list[RisingRow]:
+def risk_rising(*, user: Viewer | None, today: dt.date | None = None, days: int = RISING_DAYS) -> list[RisingRow]:
     """Key accounts whose churn risk rose (or whose score fell by :data:`SCORE_DROP` points or more)
     between the snapshot ``days`` days ago and the latest one, the most worrying first."""
     today = today or timezone.localdate()

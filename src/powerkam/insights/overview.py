@@ -4,11 +4,11 @@ riskiest named, and the tariff savings there are to offer them."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
 from powerkam.insights import health, selectors
+from powerkam.staff.scope import Scope
 from powerkam.web.dashboard import Figures, Tile, register
 
 #: Seconds the figures are kept: health and tariff advice of every key account cost ~0.35 ms an
@@ -18,10 +18,10 @@ CACHE_SECONDS = 600
 TOP_AT_RISK = 5
 
 
-def retention_figures(user: Any, today: dt.date) -> Figures:
-    report = health.key_account_health(user=user, today=today)
+def retention_figures(scope: Scope, today: dt.date) -> Figures:
+    report = health.key_account_health(user=scope, today=today)
     high = [r for r in report.rows if r.health.risk == "high"]
-    opportunities = selectors.tariff_opportunities(user=user)
+    opportunities = selectors.tariff_opportunities(user=scope)
     return {
         "period": report.period,
         "assessed": len(report.rows),
@@ -39,7 +39,7 @@ def retention_figures(user: Any, today: dt.date) -> Figures:
             }
             for r in high[:TOP_AT_RISK]
         ],
-        "rising": len(health.risk_rising(user=user, today=today)),
+        "rising": len(health.risk_rising(user=scope, today=today)),
         "rising_days": health.RISING_DAYS,
         "tariff_savings_yuan": opportunities.total_yuan,
         "tariff_accounts": len(opportunities.rows),

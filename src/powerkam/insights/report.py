@@ -23,6 +23,7 @@ from powerkam.accounts import selectors as account_selectors
 from powerkam.accounts.overview import arrears_table
 from powerkam.insights.models import OverviewReportRun
 from powerkam.staff import permissions
+from powerkam.staff.scope import Scope
 from powerkam.staff.selectors import recipients_by_language, supervisors_to_mail
 from powerkam.web import dashboard
 from powerkam.web.excel import XLSX_CONTENT_TYPE, Column, Sheet, Typed, write_workbook
@@ -123,7 +124,7 @@ def _renewables_rows(g: dict[str, Any]) -> Iterator[tuple[str, str, Any]]:
         yield area, _("Warning"), missing_weight_message(g.get("province", ""), year, party)
 
 
-def report_xlsx(figures: dict[str, dict[str, Any]], *, user: Any, as_of: dt.date) -> bytes:
+def report_xlsx(figures: dict[str, dict[str, Any]], *, scope: Scope, as_of: dt.date) -> bytes:
     sheets = [
         Sheet(
             title=_("Summary"),
@@ -145,7 +146,7 @@ def report_xlsx(figures: dict[str, dict[str, Any]], *, user: Any, as_of: dt.date
             )
         )
     if "arrears" in figures:
-        columns, rows = arrears_table(account_selectors.portfolio_arrears(user=user, today=as_of).accounts)
+        columns, rows = arrears_table(account_selectors.portfolio_arrears(user=scope, today=as_of).accounts)
         sheets.append(Sheet(title=_("Arrears"), columns=columns, rows=rows))
     if s := figures.get("service"):
         sheets.append(
@@ -209,7 +210,7 @@ def monthly_report_send(*, as_of: dt.date | None = None, by: User | None = None)
     if by is not None:
         permissions.require(by, "insights.send_report")
     as_of = as_of or timezone.localdate()
-    whole_base = dashboard.whole_base_user()
+    whole_base = Scope.whole_base()
     people = supervisors_to_mail()
     recipients = [u.email for u in people]
     messages = []
@@ -219,7 +220,7 @@ def monthly_report_send(*, as_of: dt.date | None = None, by: User | None = None)
             message = EmailMessage(report_title(as_of), report_text(figures, as_of=as_of), to=emails)
             message.attach(
                 f"key-account-report-{as_of.isoformat()}.xlsx",
-                report_xlsx(figures, user=whole_base, as_of=as_of),
+                report_xlsx(figures, scope=whole_base, as_of=as_of),
                 XLSX_CONTENT_TYPE,
             )
             messages.append(message)

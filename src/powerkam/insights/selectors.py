@@ -21,6 +21,7 @@ from powerkam.analytics import store
 from powerkam.analytics import tariff as engine
 from powerkam.core.errors import ApplicationError
 from powerkam.insights.models import TariffRulesVersion
+from powerkam.staff.scope import Viewer
 from powerkam.workdays.selectors import work_calendar
 
 KINDS = ("basic_charge", "time_of_use", "power_factor")
@@ -223,7 +224,7 @@ def _primary_managers(account_ids: Sequence[int]) -> dict[int, str]:
 
 def tariff_opportunities(
     *,
-    user: AnyUser | None,
+    user: Viewer | None,
     period: str | None = None,
     district: str = "",
     kind: str = "",

@@ -39,6 +39,7 @@ from powerkam.insights.forms import (
 )
 from powerkam.insights.models import RetentionOffer, SurveyCampaign
 from powerkam.staff import permissions
+from powerkam.staff.scope import Scope
 from powerkam.web import charts, dashboard
 from powerkam.web.excel import Column, workbook_bytes, xlsx_response
 
@@ -78,9 +79,10 @@ def overview(request: HttpRequest) -> HttpResponse:
 def overview_workbook(request: HttpRequest) -> HttpResponse:
     """The overview in the user's scope as the monthly report's workbook."""
     today = timezone.localdate()
-    figures = dashboard.figures_for(request.user, today)
+    scope = Scope.of_user(request.user)
+    figures = dashboard.figures_for(scope, today)
     return xlsx_response(
-        report.report_xlsx(figures, user=request.user, as_of=today), f"key-account-report-{today.isoformat()}"
+        report.report_xlsx(figures, scope=scope, as_of=today), f"key-account-report-{today.isoformat()}"
     )
 
 
@@ -110,7 +112,7 @@ def overview_tile(request: HttpRequest, key: str) -> HttpResponse:
     context: dict[str, object] = {"tile": tile}
     try:
         fresh = tile.prepared and request.GET.get("fresh") == "1"  # "Recompute now" on a prepared tile
-        found = dashboard.tile_figures(tile, request.user, timezone.localdate(), fresh=fresh)
+        found = dashboard.tile_figures(tile, Scope.of_user(request.user), timezone.localdate(), fresh=fresh)
     except ApplicationError as exc:
         context["problem"] = exc.message
     else:

@@ -11,14 +11,15 @@ from django.utils.translation import gettext_lazy as _
 
 from powerkam.analytics.renewables import self_consumption, self_generation_signal
 from powerkam.renewables import selectors
+from powerkam.staff.scope import Scope
 from powerkam.web.dashboard import Figures, Tile, register
 
 #: A self-generation signal from this value on counts as "own generation growing" on the tile.
 GROWING_SIGNAL = 0.25
 
 
-def renewables_figures(user: Any, today: dt.date) -> Figures | None:
-    found = selectors.renewable_list(user=user, with_headroom=False)
+def renewables_figures(scope: Scope, today: dt.date) -> Figures | None:
+    found = selectors.renewable_list(user=scope, with_headroom=False)
     if not found.rows:
         return None
     totals = found.totals

@@ -19,12 +19,13 @@ from powerkam.analytics import renewables as engine
 from powerkam.analytics import store
 from powerkam.core.errors import ApplicationError
 from powerkam.renewables.models import PartyType, QuotaParty, QuotaWeight, RenewableRulesVersion
+from powerkam.staff.scope import Viewer
 
 #: The list's status filter.
 STATUSES = ("short", "met", "no_weight", "below_minimum")
 
 
-def visible_accounts(user: AnyUser | None) -> Any:
+def visible_accounts(user: Viewer | None) -> Any:
     """The accounts a user sees; ``None`` (the command line, run by the operator) sees them all."""
     return Account.objects.active() if user is None else accounts_visible_to(user)
 
@@ -314,7 +315,7 @@ class RenewableList:
 
 def renewable_list(
     *,
-    user: AnyUser | None,
+    user: Viewer | None,
     year: int | str | None = None,
     district: str = "",
     status: str = "",

@@ -4,12 +4,12 @@ tickets open and tickets already past their time limit."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
 from powerkam.service import selectors
 from powerkam.service.models import TicketKind, TicketStatus
+from powerkam.staff.scope import Scope
 from powerkam.web.dashboard import Figures, Tile, register
 
 #: Seconds the figures are kept (a supervisor's whole area: ~1 s on 100,000 accounts).
@@ -18,13 +18,13 @@ CACHE_SECONDS = 300
 MONTHS = 3
 
 
-def service_figures(user: Any, today: dt.date) -> Figures:
+def service_figures(scope: Scope, today: dt.date) -> Figures:
     first = today.replace(day=1)
     for _month in range(MONTHS - 1):
         first = (first - dt.timedelta(days=1)).replace(day=1)
-    report = selectors.sla_compliance(user=user, first_month=first, last_month=today, today=today)
+    report = selectors.sla_compliance(user=scope, first_month=first, last_month=today, today=today)
     total = report["totals"].get("*")
-    open_tickets = selectors.tickets_visible_to(user).exclude(status=TicketStatus.CLOSED)
+    open_tickets = selectors.tickets_visible_to(scope).exclude(status=TicketStatus.CLOSED)
     return {
         "first_month": report["months"][0],
         "last_month": report["months"][-1],
@@ -48,7 +48,7 @@ def service_figures(user: Any, today: dt.date) -> Figures:
 
 
 def localize_figures(figures: Figures) -> Figures:
-    """The business types' labels in the reader's language: the figures are cached per user, not per
+    """The business types' labels in the reader's language: the figures are cached per scope, not per
     language, so a label kept with them would be in the language of whoever asked first."""
     return {
         **figures,

@@ -37,7 +37,7 @@ from powerkam.service.models import (
     Transfer,
     TransferStatus,
 )
-from powerkam.staff import permissions
+from powerkam.staff.scope import Viewer, scope_of
 from powerkam.workdays.selectors import work_calendar
 
 AnyUser = User | AbstractBaseUser | AnonymousUser
@@ -211,23 +211,25 @@ def _rows(tickets: QuerySet[Ticket], today: dt.date | None) -> list[TicketRow]:
     return rows
 
 
-def user_sees_all_tickets(user: AnyUser) -> bool:
+def user_sees_all_tickets(user: Viewer) -> bool:
     """The whole-base roles read every ticket (docs/permissions.md)."""
-    return permissions.scope_of(user) is permissions.Scope.WHOLE_BASE
+    return scope_of(user).is_whole_base
 
 
-def tickets_visible_to(user: AnyUser) -> QuerySet[Ticket]:
+def tickets_visible_to(user: Viewer) -> QuerySet[Ticket]:
     """Supervisors and administrators see every ticket; others the tickets they own, received,
-    or are asked to take over."""
-    if user_sees_all_tickets(user):
+    or are asked to take over (or those of a scope: the overview's figures)."""
+    scope = scope_of(user)
+    if scope.is_whole_base:
         return Ticket.objects.all()
-    if permissions.role_of(user) is None:
+    if scope.user_id is None:  # no role
         return Ticket.objects.none()
+    who = scope.user_id
     return Ticket.objects.filter(
-        Q(owner=user)
-        | Q(received_by=user)
-        | Q(transfers__to_user=user, transfers__status=TransferStatus.PENDING)
-        | Q(account__assignments__staff=user, account__assignments__active=True)
+        Q(owner=who)
+        | Q(received_by=who)
+        | Q(transfers__to_user=who, transfers__status=TransferStatus.PENDING)
+        | Q(account__assignments__staff=who, account__assignments__active=True)
     ).distinct()
 
 
@@ -327,7 +329,7 @@ class ComplianceCell:
 
 
 def sla_compliance(
-    *, user: AnyUser, first_month: dt.date, last_month: dt.date, today: dt.date | None = None
+    *, user: Viewer, first_month: dt.date, last_month: dt.date, today: dt.date | None = None
 ) -> dict[str, Any]:
     """SLA compliance by kind and month of closing (met = closed on or before the due date), and
     the tickets open and already breached today. For the supervisor's view."""

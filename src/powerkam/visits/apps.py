@@ -13,6 +13,7 @@ class VisitsConfig(AppConfig):
         from powerkam.core.schedule import Job, register
 
         contribute("powerkam.visits.panels.register_panels")
+        contribute("powerkam.visits.actions.register_actions")
 
         contribute("powerkam.visits.overview.register_tiles")
 

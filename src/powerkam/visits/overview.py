@@ -4,10 +4,10 @@ quarter, and the key accounts overdue for a visit today."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from powerkam.staff.scope import Scope
 from powerkam.visits import selectors
 from powerkam.web.dashboard import Figures, Tile, register
 
@@ -18,9 +18,9 @@ CACHE_SECONDS = 600
 TOP_OVERDUE = 5
 
 
-def visits_figures(user: Any, today: dt.date) -> Figures:
+def visits_figures(scope: Scope, today: dt.date) -> Figures:
     quarter_start = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
-    report = selectors.visit_compliance(user=user, first_day=quarter_start, last_day=today)
+    report = selectors.visit_compliance(user=scope, first_day=quarter_start, last_day=today)
     total = report.cell("*", "*")
     by_grade = {grade: report.cell("*", grade) for grade in ("A", "B", "C")}
     overdue = sorted(report.overdue, key=lambda r: (-r.days_overdue, r.customer_id))

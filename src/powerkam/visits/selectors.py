@@ -30,6 +30,7 @@ from powerkam.accounts.selectors import AnyUser, accounts_version, accounts_visi
 from powerkam.analytics import visits as cadence
 from powerkam.staff import permissions
 from powerkam.staff.models import Role, StaffProfile
+from powerkam.staff.scope import Viewer
 from powerkam.staff.selectors import person_name
 from powerkam.visits.models import (
     FollowUp,
@@ -519,7 +520,7 @@ class ComplianceReport:
         return self.cells.get((manager, grade))
 
 
-def visit_compliance(*, user: AnyUser, first_day: dt.date, last_day: dt.date) -> ComplianceReport:
+def visit_compliance(*, user: Viewer, first_day: dt.date, last_day: dt.date) -> ComplianceReport:
     """Share of visits made on or before their due date in [first_day, last_day], by manager
     (who made the visit; the account's manager when not recorded) and grade; and the accounts
     overdue on ``last_day``."""

@@ -19,12 +19,13 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest
-from django.utils import translation
+from django.utils import timezone, translation
 
 from powerkam.core.contributions import load
 
@@ -62,6 +63,15 @@ def request_for(user: object, path: str = "/") -> HttpRequest:
     return request
 
 
+_run_started: ContextVar[dt.datetime | None] = ContextVar("prepare_run_started", default=None)
+
+
+def run_started() -> dt.datetime | None:
+    """When the :func:`prepare_everyone` under way started (None outside one): what a preparer keeps
+    for several users at once (a tile of the whole base) and computed since need not be computed again."""
+    return _run_started.get()
+
+
 def prepare_for(user: object, today: dt.date) -> None:
     """Every registered preparer for ``user``: once, and once more per further UI language for those
     that cache HTML."""
@@ -86,11 +96,15 @@ def prepare_everyone(today: dt.date) -> PrepareRun:
     started = time.perf_counter()
     users = get_user_model().objects.filter(is_active=True, staff__isnull=False, staff__archived=False)
     done = failed = 0
-    for user in users.select_related("staff").order_by("pk").iterator():
-        try:
-            prepare_for(user, today)
-            done += 1
-        except Exception:  # a preparation is an optimisation: never the reason a morning job fails
-            log.exception("preparing My work for %s failed", user.get_username())
-            failed += 1
+    token = _run_started.set(timezone.now())
+    try:
+        for user in users.select_related("staff").order_by("pk").iterator():
+            try:
+                prepare_for(user, today)
+                done += 1
+            except Exception:  # a preparation is an optimisation: never the reason a morning job fails
+                log.exception("preparing My work for %s failed", user.get_username())
+                failed += 1
+    finally:
+        _run_started.reset(token)
     return PrepareRun(users=done, failed=failed, seconds=round(time.perf_counter() - started, 1))

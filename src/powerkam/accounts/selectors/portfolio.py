@@ -20,9 +20,10 @@ from django.db.models import Count, Q
 from powerkam.accounts.models import Account, Tariff
 from powerkam.accounts.selectors.figures import store_cursor
 from powerkam.accounts.selectors.listing import LIST_CACHE_SECONDS, accounts_version
-from powerkam.accounts.selectors.visibility import AnyUser, accounts_visible_to, scope_key
+from powerkam.accounts.selectors.visibility import accounts_visible_to, scope_key
 from powerkam.analytics import portfolio, store
 from powerkam.analytics.charges import late_payment_penalty
+from powerkam.staff.scope import Viewer
 
 # ---- the key-account portfolio (the overview) -------------------------------------------------------
 #
@@ -39,7 +40,7 @@ def _store_stamp(*kinds: str) -> str:
     return ".".join(parts)
 
 
-def _key_customer_ids(user: AnyUser) -> list[str]:
+def _key_customer_ids(user: Viewer) -> list[str]:
     return list(accounts_visible_to(user).key_accounts().values_list("customer_id", flat=True))
 
 
@@ -55,7 +56,7 @@ STORE_MEMO_ENTRIES = 64
 STORE_CACHE_SECONDS = 24 * 3600
 
 
-def cached_store_figures(name: str, user: AnyUser, today: dt.date, kinds: tuple[str, ...], compute: Any) -> Any:
+def cached_store_figures(name: str, user: Viewer, today: dt.date, kinds: tuple[str, ...], compute: Any) -> Any:
     """``compute()`` (figures read from the store's ``kinds`` for what ``user`` sees on ``today``), kept
     in this process and in the shared cache under the stamps of those datasets, the accounts' version,
     the user's scope and the day."""
@@ -76,7 +77,7 @@ def cached_store_figures(name: str, user: AnyUser, today: dt.date, kinds: tuple[
     return value
 
 
-def portfolio_mix(*, user: AnyUser, version: str | None = None) -> dict[str, int]:
+def portfolio_mix(*, user: Viewer, version: str | None = None) -> dict[str, int]:
     """The key accounts ``user`` sees by grade, the important users among them and the candidates:
     one pass over the accounts, cached per version of the accounts like the list's counts."""
     key = f"accounts:mix:{version or accounts_version()}:{scope_key(user)}"
@@ -95,7 +96,7 @@ def portfolio_mix(*, user: AnyUser, version: str | None = None) -> dict[str, int
     return dict(mix)
 
 
-def portfolio_share(*, user: AnyUser, today: dt.date, months: int = 36) -> list[portfolio.ShareMonth]:
+def portfolio_share(*, user: Viewer, today: dt.date, months: int = 36) -> list[portfolio.ShareMonth]:
     """The key accounts ``user`` sees against the whole base, month by month (oldest first)."""
 
     def compute() -> list[portfolio.ShareMonth]:
@@ -130,7 +131,7 @@ class PortfolioArrears:
     bills: int
 
 
-def portfolio_arrears(*, user: AnyUser, today: dt.date) -> PortfolioArrears:
+def portfolio_arrears(*, user: Viewer, today: dt.date) -> PortfolioArrears:
     """The key accounts ``user`` sees with bills unpaid after their due date, as of ``today``."""
 
     def compute() -> PortfolioArrears:

@@ -2,7 +2,9 @@
 
 Visibility: an account manager sees the accounts they manage (an active :class:`Assignment`);
 supervisors, planners, viewers and administrators see every account; a user without a staff
-profile sees none unless they are a superuser. Archived accounts are not listed.
+profile sees none unless they are a superuser. Archived accounts are not listed. The overview's
+figures and the monthly report read the same rule for a :class:`~powerkam.staff.scope.Scope` (the
+whole base, someone's own accounts) instead of a person.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from powerkam.accounts.models import Account, AccountQuerySet, Assignment
 from powerkam.accounts.permissions import READ_AS_MANAGER
 from powerkam.staff import permissions
 from powerkam.staff.models import StaffProfile
+from powerkam.staff.scope import Scope, Viewer
 
 AnyUser = User | AbstractBaseUser | AnonymousUser
 
@@ -27,8 +30,10 @@ def staff_profile(user: AnyUser) -> StaffProfile | None:
     return getattr(user, "staff", None)
 
 
-def user_sees_all_accounts(user: AnyUser) -> bool:
+def user_sees_all_accounts(user: Viewer) -> bool:
     """The person's scope is the whole base (docs/permissions.md)."""
+    if isinstance(user, Scope):
+        return user.is_whole_base
     return permissions.scope_of(user) is permissions.Scope.WHOLE_BASE
 
 
@@ -37,20 +42,20 @@ def user_can_edit(user: AnyUser) -> bool:
     return permissions.is_editor(user)
 
 
-def accounts_in_scope(scope: permissions.Scope, user: AnyUser | None = None) -> AccountQuerySet:
-    """The active accounts of a scope: the whole base, ``user``'s own accounts, or none."""
+def accounts_in_scope(scope: Scope) -> AccountQuerySet:
+    """The active accounts of a scope: the whole base, someone's own accounts, or none."""
     accounts = Account.objects.active()
-    if scope is permissions.Scope.WHOLE_BASE:
+    if scope.is_whole_base:
         return accounts
-    if scope is permissions.Scope.NONE or user is None:
+    if scope.user_id is None:
         return accounts.none()
-    managed = Assignment.objects.filter(staff_id=user.pk, active=True).values("account_id")
+    managed = Assignment.objects.filter(staff_id=scope.user_id, active=True).values("account_id")
     return accounts.filter(pk__in=managed)
 
 
-def accounts_visible_to(user: AnyUser) -> AccountQuerySet:
-    """The accounts ``user`` may see (``accounts.view_account``)."""
-    return accounts_in_scope(permissions.scope_of(user), user)
+def accounts_visible_to(user: Viewer) -> AccountQuerySet:
+    """The accounts ``user`` may see (``accounts.view_account``), or those of a scope."""
+    return accounts_in_scope(user if isinstance(user, Scope) else Scope.of_user(user))
 
 
 def account_get(*, user: AnyUser, customer_id: str) -> Account:
@@ -68,8 +73,11 @@ def account_get(*, user: AnyUser, customer_id: str) -> Account:
     return account
 
 
-def scope_key(user: AnyUser) -> str:
-    """The part of a cache key that stands for what ``user`` sees: the whole base, or their accounts."""
+def scope_key(user: Viewer) -> str:
+    """The part of a cache key that stands for what ``user`` (or a scope) sees: the whole base, or
+    their accounts."""
+    if isinstance(user, Scope):
+        return user.key
     return "all" if user_sees_all_accounts(user) else f"user:{user.pk}"
 
 

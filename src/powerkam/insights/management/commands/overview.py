@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from powerkam.core.commands import PowerKAMCommand
 from powerkam.core.errors import ApplicationError
 from powerkam.insights import report
+from powerkam.staff.scope import Scope
 from powerkam.web import dashboard
 
 
@@ -36,14 +37,12 @@ class Command(PowerKAMCommand):
         if options["send"]:
             sent = report.monthly_report_send()
             return {"sent": {"as_of": sent.as_of, "recipients": sent.recipients}}
-        user: Any = None
+        scope = Scope.whole_base()
         if options["user"]:
             try:
-                user = User.objects.get(username=options["user"])
+                scope = Scope.of_user(User.objects.get(username=options["user"]))
             except User.DoesNotExist:
                 raise ApplicationError(_("No user %(name)s.") % {"name": options["user"]}) from None
-        else:
-            user = dashboard.whole_base_user()
         keys = [k.strip() for k in options["tiles"].split(",") if k.strip()] or None
         unknown = sorted(set(keys or []) - {t.key for t in dashboard.tiles()})
         if unknown:
@@ -52,10 +51,10 @@ class Command(PowerKAMCommand):
                 % {"keys": ", ".join(unknown), "known": ", ".join(t.key for t in dashboard.tiles())}
             )
         today = timezone.localdate()
-        figures = dashboard.figures_for(user, today, keys=keys)
+        figures = dashboard.figures_for(scope, today, keys=keys)
         if options["xlsx"]:
             try:
-                Path(options["xlsx"]).write_bytes(report.report_xlsx(figures, user=user, as_of=today))
+                Path(options["xlsx"]).write_bytes(report.report_xlsx(figures, scope=scope, as_of=today))
             except OSError as exc:
                 raise ApplicationError(
                     _("Cannot write %(path)s: %(reason)s") % {"path": options["xlsx"], "reason": exc.strerror}
