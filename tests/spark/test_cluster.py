@@ -11,7 +11,10 @@ the nightly order on a partitioned store: settle on the cluster, then grade from
 
 from __future__ import annotations
 
+import datetime as dt
+import importlib
 import json
+import pickle
 import shutil
 from pathlib import Path
 from typing import Any
@@ -25,7 +28,9 @@ from powerkam.analytics.grading import evaluate, load_tables
 from powerkam.analytics.grading_backends import connect
 from powerkam.analytics.settlement import build_settlements
 from powerkam.analytics.workcal import WorkCalendar
+from tests.analytics.engines_store import write_random_store
 from tests.analytics.test_settlement_engines import assert_same_settlements
+from tests.analytics.test_store_engines import rows
 from tests.analytics.test_typical_engines import assert_same_files
 from tests.analytics.typical_store import write_random_loads
 from tests.spark.cluster import SparkCluster, run_job
@@ -74,10 +79,28 @@ def on_cluster(spark_cluster: SparkCluster, tmp_path_factory: pytest.TempPathFac
             "out": str(root / "pipeline-spark.parquet"),
         }
     )
+    # The other whole-base steps, each a call on the cluster of the function DuckDB answers too.
+    engines_ids = write_random_store(root / "engines")
+    partition_store(root / "engines")
+    for n, (target, args, kwargs) in enumerate(whole_base_calls(root / "engines", engines_ids)):
+        call, out = root / f"call-{n}.pickle", root / f"answer-{n}.pickle"
+        call.write_bytes(pickle.dumps((target, args, kwargs)))
+        tasks.append({"kind": "call", "call": str(call), "out": str(out)})
     spec = root / "spec.json"
     spec.write_text(json.dumps({"tasks": tasks}), encoding="utf-8")
     report = run_job(spark_cluster, str(spec))
     return {"root": root, "stores": stores, "tasks": tasks, "report": report, "loads_ids": loads_ids}
+
+
+def whole_base_calls(store_dir: Path, ids: list[str]) -> list[tuple[str, tuple[Any, ...], dict[str, Any]]]:
+    """The whole-base steps besides grading, settling and typical loads: (function, args, kwargs)."""
+    mine = ids[::2]
+    as_of = dt.date(2026, 11, 20)
+    return [
+        ("powerkam.analytics.portfolio:portfolio_share", (store_dir, mine), {"months": 36}),
+        ("powerkam.analytics.portfolio:overdue_bills", (store_dir, mine), {"as_of": as_of}),
+        ("powerkam.analytics.portfolio:customer_totals", (store_dir, mine), {"months": 12}),
+    ]
 
 
 def _answers(on_cluster: dict[str, Any]) -> dict[str, Any]:
@@ -138,3 +161,15 @@ def test_settled_on_the_cluster_then_graded_as_on_duckdb(on_cluster: dict[str, A
     # … as the grading the cluster did from its own settlements.
     on_duckdb = evaluate(load_tables(connect("duckdb"), root / "pipeline-duckdb"), PERIOD)
     assert pq.read_table(root / "pipeline-spark.parquet").to_pylist() == on_duckdb.to_pylist()
+
+
+def test_the_other_whole_base_steps_on_the_cluster_equal_duckdb(on_cluster: dict[str, Any]) -> None:
+    calls = [t for t in on_cluster["tasks"] if t["kind"] == "call"]
+    assert len(calls) == len(whole_base_calls(on_cluster["root"] / "engines", []))
+    for task in calls:
+        target, args, kwargs = pickle.loads(Path(task["call"]).read_bytes())
+        module, name = target.split(":")
+        on_duckdb = getattr(importlib.import_module(module), name)(*args, backend="duckdb", **kwargs)
+        on_spark = pickle.loads(Path(task["out"]).read_bytes())
+        assert on_duckdb, target  # something to compare
+        assert rows(on_spark) == rows(on_duckdb), target
