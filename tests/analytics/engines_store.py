@@ -47,6 +47,7 @@ def write_random_store(store_dir: Path, *, customers: int = 90, seed: int = 5) -
             }
         )
         first = rng.choice([0, 0, 0, 5, 14])  # some accounts are new
+        time_of_use = rng.random() < 0.6
         for period in periods()[first:]:
             if rng.random() < 0.08:
                 continue  # a gap
@@ -57,7 +58,18 @@ def write_random_store(store_dir: Path, *, customers: int = 90, seed: int = 5) -
                 {
                     "customer_id": cid,
                     "period": period,
-                    "kwh": rng.randint(0, 4_000_000) / 4,
+                    "kwh": (kwh := rng.randint(0, 4_000_000) / 4),
+                    **(
+                        {
+                            "kwh_peak": kwh / 4,
+                            "kwh_flat": kwh / 2,
+                            "kwh_valley": kwh / 4,
+                            "kvarh": rng.randint(0, 2_000_000) / 4,
+                            "max_demand_kw": float(rng.randint(100, 3000)),
+                        }
+                        if time_of_use
+                        else {}
+                    ),
                     "amount_yuan": amount,
                     "due_date": due,
                 }

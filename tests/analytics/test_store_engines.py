@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from grading.grading_store import partition_store
-from powerkam.analytics import churn, portfolio
+from powerkam.analytics import churn, churn_signals, health, portfolio, tariff
 from tests.analytics.engines_store import write_random_store
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
@@ -107,3 +107,44 @@ def test_the_churn_history_is_the_same_on_both_engines(spark_con: Any, engines_s
     assert (whole.closure_month >= 0).any()
     assert (whole.retailer_month >= 0).any()
     assert (whole.direct_from >= 0).any()
+
+
+def test_the_health_and_churn_signals_are_the_same_on_both_engines(
+    spark_con: Any, engines_store: tuple[Path, list[str]]
+) -> None:
+    store_dir, ids = engines_store
+    found = {}
+    for as_of in AS_OF_DAYS:
+        found[as_of] = (
+            both(churn_signals.arrears, store_dir, ids, as_of=as_of),
+            both(churn_signals.applications, store_dir, ids, as_of=as_of, months=12),
+            both(churn_signals.contracts, store_dir, ids, as_of=as_of),
+            both(churn_signals.market, store_dir, ids, as_of=as_of),
+        )
+    # Each signal has accounts to compare (on the latest day: the market rows start in 2025).
+    owed, applied, in_force, status = found[AS_OF_DAYS[0]]
+    assert any(a.yuan for a in owed.values())
+    assert in_force
+    assert status
+    assert any(a.reduced_kva for a in applied.values())
+    assert any(a.closure_on for a in applied.values())
+    sides = []
+    for period in ("2026-10", "2025-12", "2025-02"):  # the last one has no year-ago months
+        assert both(churn_signals.self_generation, store_dir, ids, period=period)
+        sides += both(health.consumption_comparison, store_dir, ids, period=period, months=3).values()
+    assert any(r is None for r, _ in sides)
+    assert any(r is not None for r, _ in sides)
+    assert any(e is None for _, e in sides)
+    assert any(e is not None for _, e in sides)
+
+
+def test_the_tariff_advice_reads_the_same_bills_on_both_engines(
+    spark_con: Any, engines_store: tuple[Path, list[str]]
+) -> None:
+    store_dir, ids = engines_store
+    bills = both(tariff.read_bills, store_dir, ids, period="2026-10")
+    assert any(b.max_demand_kw for months in bills.values() for b in months)
+    assert all([b.period for b in months] == sorted(b.period for b in months) for months in bills.values())
+    terms = [tariff.Terms(cid, "large_industrial", 10.0, 2000.0, "capacity") for cid in ids]
+    advice = both(tariff.advise_many, store_dir, terms, period="2026-10", today=dt.date(2026, 11, 20))
+    assert any(a.basic is not None for a in advice)

@@ -24,7 +24,6 @@ from typing import Any
 import duckdb
 import ibis
 import ibis.expr.types as ir
-import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
@@ -52,12 +51,6 @@ class ShareMonth:
     @property
     def yuan_share(self) -> float | None:
         return float(self.portfolio_yuan / self.total_yuan) if self.total_yuan else None
-
-
-def _portfolio_table(con: duckdb.DuckDBPyConnection, customer_ids: Sequence[str]) -> str:
-    """Registers the ids as a relation of this connection (a cursor of its own: names do not clash)."""
-    con.register("portfolio_ids", pa.table({"customer_id": pa.array(sorted(set(customer_ids)), pa.string())}))
-    return "portfolio_ids"
 
 
 #: Names of the working tables and views in the connection (one query at a time per connection).
