@@ -277,6 +277,7 @@ def _graded_before(inputs: dict[str, str]) -> int | None:
 
 
 def step_grade(ctx: Context, report: StepReport) -> None:
+    from powerkam.analytics.grading_backends import configured_backend
     from powerkam.analytics.grading_reasons import normalise_language
     from powerkam.grading.models import GradingRun
     from powerkam.grading.selectors import run_figures
@@ -321,7 +322,7 @@ def step_grade(ctx: Context, report: StepReport) -> None:
         period=period,
         rules_text=rules_text,
         rules_source=gettext("nightly run (the rules of grading run #{run})").format(run=latest.pk) if latest else "",
-        backend=str(getattr(settings, "ANALYTICS_BACKEND", "duckdb") or "duckdb"),
+        backend=configured_backend(),
     )
     run = grading_run_execute(run=run, lang=normalise_language(settings.LANGUAGE_CODE))
     report.detail["grading_run"] = run.pk
