@@ -14,8 +14,12 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import json
+import os
 import pickle
 import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +37,7 @@ from tests.analytics.test_settlement_engines import assert_same_settlements
 from tests.analytics.test_store_engines import assert_same_history, rows
 from tests.analytics.test_typical_engines import assert_same_files
 from tests.analytics.typical_store import write_random_loads
+from tests.conftest import SAMPLES
 from tests.spark.cluster import SparkCluster, run_job
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
@@ -184,3 +189,59 @@ def test_the_other_whole_base_steps_on_the_cluster_equal_duckdb(on_cluster: dict
             continue
         assert on_duckdb, target  # something to compare
         assert rows(on_spark) == rows(on_duckdb), target
+
+
+def test_powerkam_nightly_runs_its_whole_base_steps_on_the_cluster(spark_cluster: SparkCluster, tmp_path: Path) -> None:
+    """``POWERKAM_ANALYTICS_BACKEND=pyspark powerkam nightly`` as an installation runs it (its own process,
+    a fresh data directory, the sample area's extracts in the incoming folder), against the cluster."""
+    data = tmp_path / "data"
+    (data / "incoming").mkdir(parents=True)
+    for kind in ("customers", "billing", "payments"):
+        shutil.copyfile(SAMPLES / f"{kind}.csv", data / "incoming" / f"{kind}-2026-11.csv")
+    env = {
+        **os.environ,
+        "POWERKAM_DEBUG": "1",
+        "POWERKAM_DATA_DIR": str(data),
+        "POWERKAM_INCOMING_QUIET_SECONDS": "0",
+        "POWERKAM_ANALYTICS_BACKEND": "pyspark",
+        "POWERKAM_SPARK_MASTER": spark_cluster.url,
+        "POWERKAM_SPARK_APP_NAME": "powerkam-nightly",
+        "SPARK_CONF_DIR": str(spark_cluster.conf_dir),
+        "SPARK_LOCAL_IP": "127.0.0.1",
+    }
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    powerkam = str(Path(sys.executable).with_name("powerkam"))
+    before = {app["id"] for app in spark_cluster.status()["completedapps"]}
+    subprocess.run([powerkam, "migrate", "--noinput", "-v", "0"], env=env, check=True, timeout=600)
+    done = subprocess.run(
+        [powerkam, "nightly", "--today", "2026-11-15", "--quiet", "--format", "json"],
+        env=env,
+        capture_output=True,
+        timeout=1200,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr.decode(errors="replace")[-6000:] + done.stdout.decode()[-3000:]
+    report = json.loads(done.stdout)
+    steps = {s["step"]: s for s in report["steps"]}
+    assert {name: s["status"] for name, s in steps.items()} == {
+        "pickup": "ok",
+        "settle": "ok",
+        "grade": "ok",
+        "health": "ok",
+        "overview": "ok",
+        "backup": "skipped",
+    }
+    assert steps["grade"]["counts"]["period"] == "2026-10"
+    # The grading equals DuckDB's on the same store (the sample area's expected key accounts).
+    store_dir = data / "store"
+    on_duckdb = evaluate(load_tables(connect("duckdb"), store_dir), PERIOD)
+    assert steps["grade"]["counts"]["key_accounts"] == sum(on_duckdb.column("key_account").to_pylist()) > 0
+    assert steps["health"]["counts"]["accounts"] > 0
+    # The steps ran on the cluster: one more finished application, with an executor on each worker.
+    deadline = time.monotonic() + 60
+    while not (new := [a for a in spark_cluster.status()["completedapps"] if a["id"] not in before]):
+        assert time.monotonic() < deadline, "the nightly run's Spark application never finished on the cluster"
+        time.sleep(1)
+    assert [a["name"] for a in new] == ["powerkam-nightly"]
+    for n in (1, 2):
+        assert (spark_cluster.root / f"work{n}" / new[0]["id"]).is_dir(), n

@@ -1,8 +1,9 @@
 """Where the analytics expressions run: an Ibis connection to DuckDB (default) or PySpark.
 
-Every whole-base step (grading, settling every bill, the typical loads) runs on the engine
-``POWERKAM_ANALYTICS_BACKEND`` names (:func:`default_backend`, DuckDB when unset) unless its
-caller chooses one (``powerkam grade --backend``, the grading form).
+Every whole-base step (grading, settling, the typical loads, the portfolio figures, the health and
+churn features, the tariff bills) runs on the engine ``POWERKAM_ANALYTICS_BACKEND`` names
+(:func:`default_backend`, DuckDB when unset) unless its caller chooses one (``powerkam grade
+--backend``, the grading form, ``backend=``); :func:`store_connection` gives a step its connection.
 
 DuckDB is embedded and needs nothing; on a shared server its memory and threads can be bounded
 (it then spills to disk):

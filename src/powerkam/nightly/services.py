@@ -15,6 +15,9 @@ Steps, in order (:data:`STEPS`), each calling the service its own command or job
 5. ``overview`` — every user's "My work" and overview figures prepared (the morning job's service).
 6. ``backup`` — a backup with its retention (``POWERKAM_BACKUP_DIR``; skipped when it is not set).
 
+With ``POWERKAM_ANALYTICS_BACKEND=pyspark`` every whole-base step (the imports' settling, settle,
+grade, the health features, the overview's portfolio figures) runs on Spark (docs/deployment.md).
+
 A step that fails (an exception) is reported with its error; the steps that depend on it
 (:data:`DEPENDS`) are not run ("blocked"), the others are. Each step's report has its status, its
 duration, its peak memory, counts and problems; the whole run is kept as a
