@@ -24,7 +24,7 @@ import ibis.expr.types as ir
 
 from powerkam.analytics.accounts import shift_period, source_path
 from powerkam.analytics.grading_backends import drop_temp_table, ids_table, store_connection
-from powerkam.analytics.portfolio import overdue_bills
+from powerkam.analytics.portfolio import overdue_on
 from powerkam.analytics.renewables import YearFigures, self_generation_signal
 
 #: Application types that give capacity up for a while or for good.
@@ -103,10 +103,11 @@ def arrears(
         ids = ids_table(ic, _IDS, customer_ids)
         try:
             monthly = monthly_bill_table(_view(ic, store_dir, "billing"), ids, as_of=as_of).to_pyarrow().to_pylist()
+            overdue = overdue_on(ic, store_dir, ids, as_of=as_of)
         finally:
             drop_temp_table(ic, _IDS)
     owed: dict[str, tuple[float, int]] = {}
-    for bill in overdue_bills(store_dir, customer_ids, as_of=as_of, con=con, backend=backend):
+    for bill in overdue:
         yuan, days = owed.get(bill.customer_id, (0.0, 0))
         owed[bill.customer_id] = (yuan + float(bill.outstanding_yuan), max(days, bill.days_overdue))
     return {

@@ -192,15 +192,21 @@ def overdue_bills(
     billing_source = source_path(store_dir, "billing")
     if billing_source is None or not customer_ids:
         return []
-    payments_source = source_path(store_dir, "payments")
     with store_connection(con, backend) as ic:
         ids = ids_table(ic, _IDS, customer_ids)
         try:
-            billing = ic.read_parquet(billing_source, table_name=_BILLING)
-            payments = ic.read_parquet(payments_source, table_name=_PAYMENTS) if payments_source else None
-            table = overdue_table(billing, payments, ids, as_of=as_of).to_pyarrow()
+            return overdue_on(ic, store_dir, ids, as_of=as_of)
         finally:
             drop_temp_table(ic, _IDS)
+
+
+def overdue_on(con: Any, store_dir: Path, ids: ir.Table, *, as_of: dt.date) -> list[OverdueBill]:
+    """:func:`overdue_bills` of the customers in *ids*, a table of the Ibis connection *con* (a
+    caller that already has both: the churn signals' arrears)."""
+    billing = con.read_parquet(source_path(store_dir, "billing"), table_name=_BILLING)
+    payments_source = source_path(store_dir, "payments")
+    payments = con.read_parquet(payments_source, table_name=_PAYMENTS) if payments_source else None
+    table = overdue_table(billing, payments, ids, as_of=as_of).to_pyarrow()
     return [
         OverdueBill(
             customer_id=row["customer_id"],
