@@ -5,8 +5,11 @@ the sample area and of a random store, each from the raw payments and from the i
 settlements, and the build of the typical loads. Each answer must equal DuckDB's on the same store:
 the grading exactly (grades, scores, ranks, sums to the fen, reasons), the typical loads as
 tests/analytics/test_typical_engines.py compares them. And the work must really have run on the
-cluster: the master lists the finished application, both workers ran an executor of it. Last,
-the nightly order on a partitioned store: settle on the cluster, then grade from those settlements.
+cluster: the master lists the finished application, both workers ran an executor of it. Then
+the nightly order on a partitioned store: settle on the cluster, then grade from those settlements;
+the other whole-base steps (portfolio figures, health and churn features, tariff bills), each equal
+to DuckDB's answer row by row; and last ``POWERKAM_ANALYTICS_BACKEND=pyspark powerkam nightly`` run
+as an installation runs it, against the cluster.
 """
 
 from __future__ import annotations
