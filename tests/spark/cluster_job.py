@@ -10,7 +10,10 @@ SPEC: ``{"tasks": [...]}``, each task one of
 - ``{"kind": "grading", "store": DIR, "period": "YYYY-MM", "settlements": bool, "out": FILE}``:
   the grading of the store (:func:`powerkam.analytics.grading.evaluate`), written as Parquet;
 - ``{"kind": "settle", "store": DIR}``: ``build_settlements`` of the store on PySpark;
-- ``{"kind": "typical", "store": DIR}``: ``build_typical_loads`` of the store on PySpark.
+- ``{"kind": "typical", "store": DIR}``: ``build_typical_loads`` of the store on PySpark;
+- ``{"kind": "call", "call": FILE, "out": FILE}``: a whole-base function of the analytics run with
+  ``backend="pyspark"``: FILE holds ``("module:function", args, kwargs)`` pickled, its answer is
+  pickled to ``out`` (the portfolio figures, the health and churn features, the tariff check …).
 
 Prints one JSON line: where it ran (master URL, application id and name, executors registered)
 and each task's answer.
@@ -18,7 +21,9 @@ and each task's answer.
 
 from __future__ import annotations
 
+import importlib
 import json
+import pickle
 import sys
 from pathlib import Path
 from typing import Any
@@ -32,7 +37,7 @@ from powerkam.analytics.workcal import WorkCalendar
 
 
 def run(task: dict[str, Any], con: Any) -> Any:
-    store_dir = Path(task["store"])
+    store_dir = Path(task.get("store", "."))
     if task["kind"] == "grading":
         result = evaluate(load_tables(con, store_dir, use_settlements=task["settlements"]), task["period"])
         pq.write_table(result, task["out"])
@@ -41,6 +46,12 @@ def run(task: dict[str, Any], con: Any) -> Any:
         return settlement.build_settlements(store_dir, backend="pyspark")
     if task["kind"] == "typical":
         return typical.build_typical_loads(store_dir, WorkCalendar(), backend="pyspark")
+    if task["kind"] == "call":
+        target, args, kwargs = pickle.loads(Path(task["call"]).read_bytes())
+        module, name = target.split(":")
+        answer = getattr(importlib.import_module(module), name)(*args, backend="pyspark", **kwargs)
+        Path(task["out"]).write_bytes(pickle.dumps(answer))
+        return target
     raise ValueError(f"unknown task {task['kind']!r}")
 
 

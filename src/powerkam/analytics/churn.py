@@ -29,15 +29,20 @@ import time
 import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import duckdb
+import ibis
+import ibis.expr.types as ir
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from powerkam.analytics import health as rules_engine
 from powerkam.analytics.accounts import shift_period, source_path
+from powerkam.analytics.grading_backends import drop_temp_table, ids_table, store_connection
+from powerkam.analytics.portfolio import latest_period
 
 #: The model's inputs, in order; docs/health.md explains each.
 FEATURES = (
@@ -142,149 +147,215 @@ def _month_number(period: str) -> int:
     return int(period[:4]) * 12 + int(period[5:7]) - 1
 
 
+def history_bills(billing: ir.Table, payments: ir.Table | None, ids: ir.Table, *, first: str, last: str) -> ir.Table:
+    """The accounts' bills of the periods ``first``…``last`` with the day each was settled: per
+    (customer, period) the kWh, the yuan (as float64), the due date and ``paid_on``, the first
+    payment day the running total of its payments reaches the bill (docs/rules.md §1; null: never).
+    Ibis, for any engine."""
+    mine = billing.filter(billing.customer_id.isin(ids.customer_id) & billing.period.between(first, last))
+    bills = mine.group_by(["customer_id", "period"]).aggregate(
+        kwh=mine.kwh.sum(), amount=mine.amount_yuan.sum(), due_date=mine.due_date.min()
+    )
+    if payments is None:
+        joined = bills.mutate(paid_on=ibis.null("date"))
+    else:
+        paid = payments.filter(payments.customer_id.isin(ids.customer_id) & payments.period.between(first, last))
+        running = paid.select(
+            "customer_id",
+            "period",
+            "paid_on",
+            running=paid.amount_yuan.sum().over(
+                ibis.window(
+                    group_by=[paid.customer_id, paid.period], order_by=paid.paid_on, preceding=None, following=0
+                )
+            ),
+        )
+        # One join, the bills read once: the payment rows whose running total reaches the bill.
+        reached = bills.left_join(
+            running,
+            [
+                bills.customer_id == running.customer_id,
+                bills.period == running.period,
+                running.running >= bills.amount - ibis.literal(Decimal("0.01"), type="decimal(18,2)"),
+            ],
+        )
+        joined = reached.group_by(["customer_id", "period", "kwh", "amount", "due_date"]).aggregate(
+            paid_on=reached.paid_on.min()
+        )
+    return joined.select(
+        "customer_id",
+        "period",
+        kwh=joined.kwh.cast("float64"),
+        amount=joined.amount.cast("float64"),
+        over_fen=joined.amount > ibis.literal(Decimal("0.01"), type="decimal(18,2)"),
+        due_date=joined.due_date,
+        paid_on=joined.paid_on,
+    )
+
+
+def _days(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """Dates as day ordinals (``date.toordinal()``), NaN for nulls."""
+    values = pc.cast(column, pa.date32()).cast(pa.int32())
+    return values.to_numpy(zero_copy_only=False).astype(float) + _EPOCH_ORDINAL
+
+
+def _month_numbers(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """Dates as :func:`_month_number` of their month."""
+    months = pc.add(pc.multiply(pc.year(column), 12), pc.subtract(pc.month(column), 1))
+    return months.to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _positions(column: pa.ChunkedArray, values: pa.Array) -> np.ndarray:
+    """The position of each of *column*'s values in *values* (every one is there)."""
+    return pc.index_in(column, value_set=values).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _sorted_events(table: pa.Table, *keys: str) -> pa.Table:
+    """Event rows in one order whatever the engine (features add them up; tests compare them)."""
+    return table.sort_by([(k, "ascending") for k in keys])
+
+
 def load_history(
-    store_dir: Path, customer_ids: Sequence[str], *, months: int | None = None, end_period: str | None = None
+    store_dir: Path,
+    customer_ids: Sequence[str],
+    *,
+    months: int | None = None,
+    end_period: str | None = None,
+    backend: str | None = None,
 ) -> History:
     """Read the accounts' history from the store (billing, payments, applications, contracts, market).
 
-    Set-based: each dataset is one DuckDB query answering array columns (the account's row, the
-    period's column, the values), placed into the matrices by NumPy indexing; a bill's settlement day
-    (the first payment day its running total of payments reaches the bill) is a window sum joined
-    back to the bills, not a subquery per bill. docs/health.md, "Reading the history", has the timings.
+    Set-based: each dataset is one query written in Ibis (:func:`history_bills` for the bills and
+    the day each was settled, a window sum of its payments joined back to it) and run on *backend*
+    (default ``POWERKAM_ANALYTICS_BACKEND``, else DuckDB, or PySpark); the answers are placed into
+    the matrices by NumPy indexing. docs/health.md, "Reading the history", has the timings.
     """
-    billing = source_path(store_dir, "billing")
+    billing_source = source_path(store_dir, "billing")
     ids = sorted(set(customer_ids))
-    if billing is None or not ids:
+    if billing_source is None or not ids:
         raise ChurnModelError("no billing history")
-    n = len(ids)
-    with duckdb.connect(":memory:") as con:
-        con.register("ids_arrow", pa.table({"customer_id": pa.array(ids, pa.string()), "i": np.arange(n)}))
-        con.execute("CREATE TEMP TABLE ids AS SELECT * FROM ids_arrow")
-        last = end_period or con.execute("SELECT max(period) FROM read_parquet(?)", [billing]).fetchone()[0]  # type: ignore[index]
-        first = con.execute(
-            "SELECT min(period) FROM read_parquet(?) SEMI JOIN ids USING (customer_id)", [billing]
-        ).fetchone()[0]  # type: ignore[index]
-        if months is not None:
-            first = max(first, shift_period(last, -(months - 1)))
-        periods = [first]
-        while periods[-1] < last:
-            periods.append(shift_period(periods[-1], 1))
-        p = len(periods)
-        base = _month_number(first)
-        # the period's column: months since the first period (as _month_number, in SQL)
-        column = "(CAST(substr({0}, 1, 4) AS INTEGER) * 12 + CAST(substr({0}, 6, 2) AS INTEGER) - 1 - $base)"
-        day = "(CAST({0} - DATE '1970-01-01' AS BIGINT) + $epoch)"
-        kwh = np.full((n, p), np.nan)
-        amount = np.zeros((n, p))
-        due = np.full((n, p), np.nan)
-        settled = np.full((n, p), np.inf)
-        payments = source_path(store_dir, "payments")
-        settle_sql = (
-            """, paid AS (
-                SELECT customer_id, period, paid_on,
-                       sum(amount_yuan) OVER (PARTITION BY customer_id, period ORDER BY paid_on
-                                              ROWS UNBOUNDED PRECEDING) AS running
-                FROM read_parquet($payments) SEMI JOIN ids USING (customer_id)
-                WHERE period BETWEEN $first AND $last),
-            settled AS (
-                SELECT b.customer_id, b.period, min(paid.paid_on) AS paid_on
-                FROM bills b JOIN paid ON paid.customer_id = b.customer_id AND paid.period = b.period
-                 AND paid.running >= b.amount - 0.01
-                GROUP BY ALL)"""
-            if payments
-            else ", settled AS (SELECT NULL::VARCHAR AS customer_id, NULL::VARCHAR AS period, NULL::DATE AS paid_on WHERE false)"
-        )
-        found = _arrays(
-            con.execute(
-                f"""
-            WITH bills AS (
-                SELECT customer_id, period, sum(kwh) AS kwh, sum(amount_yuan) AS amount, min(due_date) AS due_date
-                FROM read_parquet($billing) SEMI JOIN ids USING (customer_id)
-                WHERE period BETWEEN $first AND $last GROUP BY ALL){settle_sql}
-            SELECT ids.i, {column.format("b.period")} AS j, CAST(b.kwh AS DOUBLE) AS kwh,
-                   CAST(b.amount AS DOUBLE) AS amount, CAST({day.format("b.due_date")} AS DOUBLE) AS due,
-                   CASE WHEN s.paid_on IS NOT NULL THEN CAST({day.format("s.paid_on")} AS DOUBLE)
-                        WHEN b.amount > 0.01 THEN 'inf'::DOUBLE
-                        ELSE CAST({day.format("b.due_date")} AS DOUBLE) END AS settled
-            FROM bills b JOIN ids USING (customer_id) LEFT JOIN settled s USING (customer_id, period)
-            """,
-                {
-                    "billing": billing,
-                    "first": first,
-                    "last": last,
-                    "base": base,
-                    "epoch": _EPOCH_ORDINAL,
-                    **({"payments": payments} if payments else {}),
-                },
-            ).fetchnumpy()
-        )
-        rows, cols = found["i"].astype(np.int64), found["j"].astype(np.int64)
-        kwh[rows, cols] = found["kwh"]
-        amount[rows, cols] = found["amount"]
-        due[rows, cols] = found["due"]
-        settled[rows, cols] = found["settled"]
-        capacity = np.zeros(n)
-        customers = source_path(store_dir, "customers")
-        if customers:
-            cap = _arrays(
-                con.execute(
-                    """SELECT ids.i, CAST(coalesce(contract_capacity_kva, 0) AS DOUBLE) AS kva
-                   FROM read_parquet(?) c JOIN ids USING (customer_id)""",
-                    [customers],
-                ).fetchnumpy()
-            )
-            capacity[cap["i"].astype(np.int64)] = cap["kva"]
+    with store_connection(None, backend) as con:
+        id_table = ids_table(con, _IDS, ids)
+        try:
+            return _load_history(con, store_dir, ids, id_table, months, end_period, billing_source)
+        finally:
+            drop_temp_table(con, _IDS)
 
-        reduced = relocation = contract = None
-        closure_month = np.full(n, -1)
-        applications = source_path(store_dir, "applications")
-        if applications:
-            events = _arrays(
-                con.execute(
-                    f"""SELECT ids.i, type, {day.format("applied_on")} AS day, CAST(coalesce(capacity_kva, 0) AS DOUBLE) AS kva,
-                           {column.format("strftime(applied_on, '%Y-%m')")} AS j
-                    FROM read_parquet($applications) a JOIN ids USING (customer_id)
-                    WHERE coalesce(status, 'in_progress') <> 'withdrawn'""",
-                    {"applications": applications, "base": base, "epoch": _EPOCH_ORDINAL},
-                ).fetchnumpy()
-            )
-            kinds = np.asarray(events["type"], dtype=object)
-            accounts = events["i"].astype(np.int64)
-            days = events["day"].astype(np.int64)
-            cut = np.isin(kinds, ["capacity_reduction", "suspension"])
-            reduced = (accounts[cut], days[cut], events["kva"][cut].astype(float))
-            moved = kinds == "relocation"
-            relocation = (accounts[moved], days[moved])
-            closed = kinds == "closure"
-            closure_month = _first_months(n, p, accounts[closed], days[closed], events["j"][closed])
-        retailer_month = np.full(n, -1)
-        direct_from = np.full(n, -1)
-        market = source_path(store_dir, "market")
-        if market:
-            rows_m = _arrays(
-                con.execute(
-                    f"""SELECT ids.i, status, {day.format("effective_on")} AS day,
-                           {column.format("strftime(effective_on, '%Y-%m')")} AS j
-                    FROM read_parquet($market) m JOIN ids USING (customer_id)""",
-                    {"market": market, "base": base, "epoch": _EPOCH_ORDINAL},
-                ).fetchnumpy()
-            )
-            status = np.asarray(rows_m["status"], dtype=object)
-            accounts, days, cols_m = rows_m["i"].astype(np.int64), rows_m["day"].astype(np.int64), rows_m["j"]
-            chosen = status == "retailer"
-            retailer_month = _first_months(n, p, accounts[chosen], days[chosen], cols_m[chosen])
-            chosen = status == "direct"
-            direct_from = _first_months(n, p, accounts[chosen], days[chosen], cols_m[chosen])
-        contract_path = source_path(store_dir, "contracts")
-        if contract_path:
-            got = _arrays(
-                con.execute(
-                    f"""SELECT ids.i, {day.format("start_on")} AS start, {day.format("end_on")} AS stop
-                    FROM read_parquet($contracts) c JOIN ids USING (customer_id)""",
-                    {"contracts": contract_path, "epoch": _EPOCH_ORDINAL},
-                ).fetchnumpy()
-            )
-            contract = (got["i"].astype(np.int64), got["start"].astype(np.int64), got["stop"].astype(np.int64))
+
+_IDS = "powerkam_churn_ids"
+
+
+def _load_history(
+    con: Any,
+    store_dir: Path,
+    ids: list[str],
+    id_table: ir.Table,
+    months: int | None,
+    end_period: str | None,
+    billing_source: str,
+) -> History:
+    n = len(ids)
+    id_values = pa.array(ids, pa.string())
+
+    def positions(column: pa.ChunkedArray) -> np.ndarray:
+        return _positions(column, id_values)
+
+    billing = con.read_parquet(billing_source, table_name="powerkam_churn_billing")
+    last = end_period or latest_period(store_dir)
+    first = billing.filter(billing.customer_id.isin(id_table.customer_id)).period.min().to_pyarrow().as_py()
+    if first is None or last is None:
+        raise ChurnModelError("no billing history")
+    if months is not None:
+        first = max(first, shift_period(last, -(months - 1)))
+    periods = [first]
+    while periods[-1] < last:
+        periods.append(shift_period(periods[-1], 1))
+    p = len(periods)
+    base = _month_number(first)
+    kwh = np.full((n, p), np.nan)
+    amount = np.zeros((n, p))
+    due = np.full((n, p), np.nan)
+    settled = np.full((n, p), np.inf)
+    payments_source = source_path(store_dir, "payments")
+    payments = con.read_parquet(payments_source, table_name="powerkam_churn_payments") if payments_source else None
+    found = history_bills(billing, payments, id_table, first=first, last=last).to_pyarrow()
+    if found.num_rows:
+        rows = positions(found.column("customer_id"))
+        cols = _positions(found.column("period"), pa.array(periods, pa.string()))
+        kwh[rows, cols] = found.column("kwh").to_numpy(zero_copy_only=False).astype(float)
+        amount[rows, cols] = found.column("amount").to_numpy(zero_copy_only=False).astype(float)
+        due_days = _days(found.column("due_date"))
+        due[rows, cols] = due_days
+        paid_days = _days(found.column("paid_on"))
+        over = found.column("over_fen").to_numpy(zero_copy_only=False).astype(bool)
+        settled[rows, cols] = np.where(~np.isnan(paid_days), paid_days, np.where(over, np.inf, due_days))
+    capacity = np.zeros(n)
+    customers = source_path(store_dir, "customers")
+    if customers:
+        table = con.read_parquet(customers, table_name="powerkam_churn_customers")
+        mine = table.filter(table.customer_id.isin(id_table.customer_id))
+        cap = mine.select(
+            "customer_id", kva=ibis.coalesce(mine.contract_capacity_kva.cast("float64"), 0.0)
+        ).to_pyarrow()
+        capacity[positions(cap.column("customer_id"))] = cap.column("kva").to_numpy(zero_copy_only=False).astype(float)
+
+    reduced = relocation = contract = None
+    closure_month = np.full(n, -1)
+    applications = source_path(store_dir, "applications")
+    if applications:
+        table = con.read_parquet(applications, table_name="powerkam_churn_applications")
+        mine = table.filter(
+            table.customer_id.isin(id_table.customer_id) & (ibis.coalesce(table.status, "in_progress") != "withdrawn")
+        )
+        events = _sorted_events(
+            mine.select(
+                "customer_id", "type", "applied_on", kva=ibis.coalesce(mine.capacity_kva.cast("float64"), 0.0)
+            ).to_pyarrow(),
+            "customer_id",
+            "applied_on",
+            "type",
+            "kva",
+        )
+        kinds = np.asarray(events.column("type").to_pylist(), dtype=object)
+        accounts = positions(events.column("customer_id"))
+        days = _days(events.column("applied_on")).astype(np.int64)
+        kva = events.column("kva").to_numpy(zero_copy_only=False).astype(float)
+        event_months = _month_numbers(events.column("applied_on")) - base
+        cut = np.isin(kinds, ["capacity_reduction", "suspension"])
+        reduced = (accounts[cut], days[cut], kva[cut])
+        moved = kinds == "relocation"
+        relocation = (accounts[moved], days[moved])
+        closed = kinds == "closure"
+        closure_month = _first_months(n, p, accounts[closed], days[closed], event_months[closed])
+    retailer_month = np.full(n, -1)
+    direct_from = np.full(n, -1)
+    market = source_path(store_dir, "market")
+    if market:
+        table = con.read_parquet(market, table_name="powerkam_churn_market")
+        mine = table.filter(table.customer_id.isin(id_table.customer_id))
+        rows_m = _sorted_events(
+            mine.select("customer_id", "status", "effective_on").to_pyarrow(), "customer_id", "effective_on", "status"
+        )
+        status = np.asarray(rows_m.column("status").to_pylist(), dtype=object)
+        accounts = positions(rows_m.column("customer_id"))
+        days = _days(rows_m.column("effective_on")).astype(np.int64)
+        cols_m = _month_numbers(rows_m.column("effective_on")) - base
+        chosen = status == "retailer"
+        retailer_month = _first_months(n, p, accounts[chosen], days[chosen], cols_m[chosen])
+        chosen = status == "direct"
+        direct_from = _first_months(n, p, accounts[chosen], days[chosen], cols_m[chosen])
+    contract_path = source_path(store_dir, "contracts")
+    if contract_path:
+        table = con.read_parquet(contract_path, table_name="powerkam_churn_contracts")
+        mine = table.filter(table.customer_id.isin(id_table.customer_id))
+        got = _sorted_events(
+            mine.select("customer_id", "start_on", "end_on").to_pyarrow(), "customer_id", "start_on", "end_on"
+        )
+        contract = (
+            positions(got.column("customer_id")),
+            _days(got.column("start_on")).astype(np.int64),
+            _days(got.column("end_on")).astype(np.int64),
+        )
     history = History(ids, periods, capacity, kwh, amount, due, settled, closure_month, retailer_month, direct_from)
     if reduced is not None:
         history.reduced_account, history.reduced_day, history.reduced_kva = reduced
@@ -293,11 +364,6 @@ def load_history(
     if contract is not None:
         history.contract_account, history.contract_start, history.contract_end = contract
     return history
-
-
-def _arrays(columns: dict[str, Any]) -> dict[str, np.ndarray]:
-    """A query's ``fetchnumpy()`` answer as plain NumPy columns."""
-    return {name: np.asarray(values) for name, values in columns.items()}
 
 
 def _first_months(n: int, p: int, accounts: np.ndarray, days: np.ndarray, months: np.ndarray) -> np.ndarray:

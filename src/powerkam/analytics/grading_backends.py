@@ -1,8 +1,9 @@
 """Where the analytics expressions run: an Ibis connection to DuckDB (default) or PySpark.
 
-Every whole-base step (grading, settling every bill, the typical loads) runs on the engine
-``POWERKAM_ANALYTICS_BACKEND`` names (:func:`default_backend`, DuckDB when unset) unless its
-caller chooses one (``powerkam grade --backend``, the grading form).
+Every whole-base step (grading, settling, the typical loads, the portfolio figures, the health and
+churn features, the tariff bills) runs on the engine ``POWERKAM_ANALYTICS_BACKEND`` names
+(:func:`default_backend`, DuckDB when unset) unless its caller chooses one (``powerkam grade
+--backend``, the grading form, ``backend=``); :func:`store_connection` gives a step its connection.
 
 DuckDB is embedded and needs nothing; on a shared server its memory and threads can be bounded
 (it then spills to disk):
@@ -29,6 +30,8 @@ See ``docs/deployment.md`` ("analytics on Spark") for a cluster set-up.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import ibis
@@ -129,3 +132,41 @@ def drop_temp_table(con: Any, name: str) -> None:
         con._session.catalog.dropTempView(name)
     else:
         con.drop_table(name, force=True)
+
+
+@contextmanager
+def store_connection(con: Any | None = None, backend: str | None = None) -> Iterator[Any]:
+    """An Ibis connection for one query of the store on *backend* (default: :func:`default_backend`).
+
+    DuckDB: *con*, the caller's DuckDB connection (a web process shares one: opening a database
+    costs more than its queries), through a cursor of its own (Ibis sets its session options on
+    it, not on the caller's); else a fresh in-memory database, closed afterwards. PySpark: the
+    process's session (*con* is not used).
+    """
+    backend = backend or default_backend()
+    if backend != "duckdb":
+        yield connect(backend)
+        return
+    if con is not None:
+        cursor = con.cursor()
+        cursor.execute("SET enable_progress_bar = false")
+        try:
+            yield ibis.duckdb.from_connection(cursor)
+        finally:
+            cursor.close()
+        return
+    own = connect("duckdb")
+    own.raw_sql("SET enable_progress_bar = false")
+    try:
+        yield own
+    finally:
+        own.disconnect()
+
+
+def ids_table(con: Any, name: str, customer_ids: Iterable[str]) -> Any:
+    """The distinct *customer_ids* as a temporary table *name* (one ``customer_id`` column) of the Ibis
+    connection *con* (:func:`temp_table`: drop it with :func:`drop_temp_table`). A table, not a view
+    of the Arrow data: DuckDB then knows its size when it plans the joins (with a registered Arrow
+    table it built the hash table on the bills' side, 2× slower)."""
+    ids = sorted(set(customer_ids))
+    return temp_table(con, name, pa.table({"customer_id": pa.array(ids, pa.string())}))

@@ -32,10 +32,12 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-import duckdb
+import ibis
+import ibis.expr.types as ir
 
 from powerkam.analytics import store
 from powerkam.analytics.accounts import shift_period
+from powerkam.analytics.grading_backends import drop_temp_table, ids_table, store_connection
 
 PARTS = (
     "consumption",
@@ -566,39 +568,49 @@ def assess_many(signals: Iterable[Signals], rules: HealthRules = DEFAULT_RULES) 
     return sorted(found, key=lambda h: (order[h.risk], h.score, h.customer_id))
 
 
+def comparison_table(billing: ir.Table, ids: ir.Table, *, period: str, months: int = 3) -> ir.Table:
+    """Each account's kWh of the ``months`` months ending ``period`` (``recent``) and of the same
+    months a year before (``year_ago``); a side is null when any of its months has no bill. Ibis,
+    for any engine."""
+    recent = billing.period.between(shift_period(period, -(months - 1)), period)
+    earlier = billing.period.between(shift_period(period, -(months - 1) - 12), shift_period(period, -12))
+    mine = billing.filter(billing.customer_id.isin(ids.customer_id) & (recent | earlier))
+    is_recent = mine.period.between(shift_period(period, -(months - 1)), period)
+    is_earlier = mine.period.between(shift_period(period, -(months - 1) - 12), shift_period(period, -12))
+    per = mine.group_by("customer_id").aggregate(
+        recent_bills=mine.count(where=is_recent),
+        recent=mine.kwh.sum(where=is_recent),
+        earlier_bills=mine.count(where=is_earlier),
+        earlier=mine.kwh.sum(where=is_earlier),
+    )
+    return per.select(
+        "customer_id",
+        recent=(per.recent_bills == months).ifelse(per.recent, ibis.null("float64")),
+        year_ago=(per.earlier_bills == months).ifelse(per.earlier, ibis.null("float64")),
+    )
+
+
 def consumption_comparison(
-    store_dir: Path, customer_ids: Sequence[str], *, period: str, months: int = 3
+    store_dir: Path,
+    customer_ids: Sequence[str],
+    *,
+    period: str,
+    months: int = 3,
+    backend: str | None = None,
 ) -> dict[str, tuple[float | None, float | None]]:
     """``{customer_id: (kWh of the months ending period, kWh of the same months a year before)}``.
 
-    A side is None when any of its months has no bill (a new account, a gap in the data)."""
+    A side is None when any of its months has no bill (a new account, a gap in the data).
+    :func:`comparison_table`, on *backend* (default ``POWERKAM_ANALYTICS_BACKEND``, else DuckDB)."""
     path = store.dataset_source(store_dir, "billing")
     ids = list(dict.fromkeys(customer_ids))
     if not ids or path is None:
         return {}
-    recent = (shift_period(period, -(months - 1)), period)
-    earlier = (shift_period(period, -(months - 1) - 12), shift_period(period, -12))
-    with duckdb.connect(":memory:") as con:
-        rows = con.execute(
-            """
-            SELECT customer_id,
-                   CASE WHEN count(*) FILTER (WHERE period BETWEEN $r0 AND $r1) = $m
-                        THEN sum(kwh) FILTER (WHERE period BETWEEN $r0 AND $r1) END,
-                   CASE WHEN count(*) FILTER (WHERE period BETWEEN $e0 AND $e1) = $m
-                        THEN sum(kwh) FILTER (WHERE period BETWEEN $e0 AND $e1) END
-            FROM read_parquet($path)
-            WHERE customer_id IN (SELECT unnest($ids))
-              AND (period BETWEEN $r0 AND $r1 OR period BETWEEN $e0 AND $e1)
-            GROUP BY customer_id
-            """,
-            {
-                "path": str(path),
-                "ids": ids,
-                "r0": recent[0],
-                "r1": recent[1],
-                "e0": earlier[0],
-                "e1": earlier[1],
-                "m": months,
-            },
-        ).fetchall()
-    return {cid: (r, e) for cid, r, e in rows}
+    with store_connection(None, backend) as con:
+        id_table = ids_table(con, "powerkam_health_ids", ids)
+        try:
+            billing = con.read_parquet(path, table_name="powerkam_health_billing")
+            rows = comparison_table(billing, id_table, period=period, months=months).to_pyarrow().to_pylist()
+        finally:
+            drop_temp_table(con, "powerkam_health_ids")
+    return {r["customer_id"]: (r["recent"], r["year_ago"]) for r in rows}

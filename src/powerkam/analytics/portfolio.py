@@ -1,6 +1,8 @@
 """The key-account portfolio from the analytics store, for the marketing head's overview.
 
-Pure functions over the Parquet store (DuckDB reads it); no Django. The caller passes the customer
+Pure functions over the Parquet store; no Django. Each query is written once in Ibis
+(:func:`share_table`, :func:`overdue_table`, :func:`totals_table`) and runs on the engine
+``POWERKAM_ANALYTICS_BACKEND`` names (DuckDB by default, or PySpark; ``backend=`` chooses). The caller passes the customer
 ids of the portfolio (the key accounts a user sees); the store holds every customer of the base.
 
 - :func:`portfolio_share` — per month, the consumption (kWh) and billed revenue (yuan) of the
@@ -17,11 +19,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import duckdb
-import pyarrow as pa
+import ibis
+import ibis.expr.types as ir
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
-from powerkam.analytics.accounts import FEN, ZERO, connection, shift_period, source_path
+from powerkam.analytics import store
+from powerkam.analytics.accounts import FEN, ZERO, shift_period, source_path
+from powerkam.analytics.grading_backends import drop_temp_table, ids_table, store_connection
 
 #: Age buckets of overdue bills, in days past the due date: (first day, last day or None).
 AGE_BUCKETS: tuple[tuple[int, int | None], ...] = ((1, 30), (31, 90), (91, 180), (181, None))
@@ -45,10 +53,54 @@ class ShareMonth:
         return float(self.portfolio_yuan / self.total_yuan) if self.total_yuan else None
 
 
-def _portfolio_table(con: duckdb.DuckDBPyConnection, customer_ids: Sequence[str]) -> str:
-    """Registers the ids as a relation of this connection (a cursor of its own: names do not clash)."""
-    con.register("portfolio_ids", pa.table({"customer_id": pa.array(sorted(set(customer_ids)), pa.string())}))
-    return "portfolio_ids"
+#: Names of the working tables and views in the connection (one query at a time per connection).
+_BILLING, _PAYMENTS, _IDS = "powerkam_portfolio_billing", "powerkam_portfolio_payments", "powerkam_portfolio_ids"
+_MONEY = "decimal(18,2)"
+
+
+def latest_period(store_dir: Path, con: Any | None = None) -> str | None:
+    """The newest billed period of the store (``None``: no billing). A partitioned store names it
+    in its files; an older single file is asked (its ``period`` column only)."""
+    if store.is_partitioned(store_dir, "billing"):
+        periods = store.partition_files(store_dir, "billing")
+        return max(periods) if periods else None
+    path = store.dataset_path(store_dir, "billing")
+    if not path.exists():
+        return None
+    # The row groups' statistics when they all have them (no data read), else the column.
+    meta = pq.read_metadata(path)
+    column = meta.schema.names.index("period")
+    found: list[str] = []
+    for i in range(meta.num_row_groups):
+        stats = meta.row_group(i).column(column).statistics
+        if meta.row_group(i).num_rows == 0:
+            continue
+        if stats is None or not stats.has_min_max or stats.null_count:
+            found = [pc.max(pq.read_table(path, columns=["period"]).column(0)).as_py()]
+            break
+        found.append(stats.max)
+    latest = max((p for p in found if p is not None), default=None)
+    return None if latest is None else str(latest)
+
+
+def share_table(billing: ir.Table, ids: ir.Table, *, after: str, through: str) -> ir.Table:
+    """Per period in (``after``, ``through``]: the kWh and yuan of every bill, and of the bills of
+    the customers in *ids* (a ``customer_id`` table), by period. Ibis, for any engine."""
+    window = billing.filter((billing.period > after) & (billing.period <= through))
+    # One join marks the portfolio's bills (an IN in each sum would probe the ids once per sum).
+    marked = ids.select("customer_id", mine=ibis.literal(True))
+    bills = window.left_join(marked, "customer_id").select("period", "kwh", "amount_yuan", "mine")
+    mine = bills.mine.notnull()
+    return (
+        bills.group_by("period")
+        .aggregate(
+            total_kwh=bills.kwh.sum(),
+            portfolio_kwh=bills.kwh.sum(where=mine),
+            total_yuan=bills.amount_yuan.sum(),
+            portfolio_yuan=bills.amount_yuan.sum(where=mine),
+        )
+        .order_by("period")
+    )
 
 
 def portfolio_share(
@@ -58,34 +110,35 @@ def portfolio_share(
     months: int = 36,
     end_period: str | None = None,
     con: duckdb.DuckDBPyConnection | None = None,
+    backend: str | None = None,
 ) -> list[ShareMonth]:
     """The last ``months`` months of bills (ending ``end_period``, else the newest billed month),
-    oldest first: the whole base and the portfolio's part of it."""
-    billing = source_path(store_dir, "billing")
-    if billing is None:
+    oldest first: the whole base and the portfolio's part of it.
+
+    Runs on *backend* (default ``POWERKAM_ANALYTICS_BACKEND``, else DuckDB: *con* when given)."""
+    billing_source = source_path(store_dir, "billing")
+    if billing_source is None:
         return []
-    with connection(con) as con:
-        if end_period is None:
-            end_period = con.execute("SELECT max(period) FROM read_parquet(?)", [billing]).fetchall()[0][0]
-            if end_period is None:
-                return []
-        ids = _portfolio_table(con, customer_ids)
-        rows = con.execute(
-            f"""
-            SELECT b.period,
-                   coalesce(sum(b.kwh), 0),
-                   coalesce(sum(b.kwh) FILTER (WHERE p.customer_id IS NOT NULL), 0),
-                   coalesce(sum(b.amount_yuan), 0),
-                   coalesce(sum(b.amount_yuan) FILTER (WHERE p.customer_id IS NOT NULL), 0)
-            FROM read_parquet(?) b LEFT JOIN {ids} p ON p.customer_id = b.customer_id
-            WHERE b.period > ? AND b.period <= ?
-            GROUP BY b.period ORDER BY b.period
-            """,
-            [billing, shift_period(end_period, -months), end_period],
-        ).fetchall()
+    end_period = end_period or latest_period(store_dir)
+    if end_period is None:
+        return []
+    with store_connection(con, backend) as ic:
+        ids = ids_table(ic, _IDS, customer_ids)
+        try:
+            billing = ic.read_parquet(billing_source, table_name=_BILLING)
+            rows = share_table(billing, ids, after=shift_period(end_period, -months), through=end_period)
+            table = rows.to_pyarrow()
+        finally:
+            drop_temp_table(ic, _IDS)
     return [
-        ShareMonth(period, float(kwh), float(mine_kwh), Decimal(yuan).quantize(FEN), Decimal(mine_yuan).quantize(FEN))
-        for period, kwh, mine_kwh, yuan, mine_yuan in rows
+        ShareMonth(
+            row["period"],
+            float(row["total_kwh"] or 0),
+            float(row["portfolio_kwh"] or 0),
+            Decimal(row["total_yuan"] or 0).quantize(FEN),
+            Decimal(row["portfolio_yuan"] or 0).quantize(FEN),
+        )
+        for row in table.to_pylist()
     ]
 
 
@@ -100,53 +153,70 @@ class OverdueBill:
     days_overdue: int
 
 
+def overdue_table(billing: ir.Table, payments: ir.Table | None, ids: ir.Table, *, as_of: dt.date) -> ir.Table:
+    """The bills of the customers in *ids* due before ``as_of`` and owing more than a fen after the
+    payments known on ``as_of`` (docs/rules.md §1), most owed first: ``customer_id, period,
+    due_date, amount, owed``. Ibis, for any engine."""
+    day = ibis.literal(as_of, type="date")
+    mine = billing.filter(billing.customer_id.isin(ids.customer_id))
+    bills = mine.group_by(["customer_id", "period"]).aggregate(
+        amount=mine.amount_yuan.sum(), due_date=mine.due_date.min()
+    )
+    bills = bills.filter(bills.due_date < day)
+    zero = ibis.literal(ZERO, type=_MONEY)
+    if payments is None:
+        owing = bills.mutate(owed=bills.amount - zero)
+    else:
+        known = payments.filter(payments.customer_id.isin(ids.customer_id) & (payments.paid_on <= day))
+        paid = known.group_by(["customer_id", "period"]).aggregate(paid=known.amount_yuan.sum())
+        joined = bills.left_join(paid, ["customer_id", "period"])
+        owing = joined.select(
+            "customer_id", "period", "due_date", "amount", owed=joined.amount - ibis.coalesce(joined.paid, zero)
+        )
+    owing = owing.filter(owing.owed > ibis.literal(FEN, type=_MONEY))
+    return owing.select("customer_id", "period", "due_date", "amount", "owed").order_by(
+        [ibis.desc("owed"), "customer_id", "period"]
+    )
+
+
 def overdue_bills(
     store_dir: Path,
     customer_ids: Sequence[str],
     *,
     as_of: dt.date,
     con: duckdb.DuckDBPyConnection | None = None,
+    backend: str | None = None,
 ) -> list[OverdueBill]:
     """Every bill of the portfolio due before ``as_of`` and not fully paid by then (more than one fen
-    owed), most owed first."""
-    billing = source_path(store_dir, "billing")
-    if billing is None or not customer_ids:
+    owed), most owed first (:func:`overdue_table`, on *backend* as :func:`portfolio_share`)."""
+    billing_source = source_path(store_dir, "billing")
+    if billing_source is None or not customer_ids:
         return []
-    payments = source_path(store_dir, "payments")
-    with connection(con) as con:
-        ids = _portfolio_table(con, customer_ids)
-        paid, params = "SELECT NULL::VARCHAR AS customer_id, NULL::VARCHAR AS period, 0 AS paid WHERE false", []
-        if payments is not None:
-            paid = (
-                f"SELECT y.customer_id, y.period, sum(y.amount_yuan) AS paid FROM read_parquet(?) y "
-                f"SEMI JOIN {ids} p ON p.customer_id = y.customer_id WHERE y.paid_on <= ? GROUP BY ALL"
-            )
-            params = [payments, as_of]
-        rows = con.execute(
-            f"""
-            WITH bills AS (
-                SELECT b.customer_id, b.period, sum(b.amount_yuan) AS amount, min(b.due_date) AS due_date
-                FROM read_parquet(?) b SEMI JOIN {ids} p ON p.customer_id = b.customer_id
-                GROUP BY ALL HAVING min(b.due_date) < ?
-            ), paid AS ({paid})
-            SELECT bills.customer_id, bills.period, bills.due_date, bills.amount,
-                   bills.amount - coalesce(paid.paid, 0) AS owed
-            FROM bills LEFT JOIN paid USING (customer_id, period)
-            WHERE bills.amount - coalesce(paid.paid, 0) > ?
-            ORDER BY owed DESC, bills.customer_id, bills.period
-            """,
-            [billing, as_of, *params, FEN],
-        ).fetchall()
+    with store_connection(con, backend) as ic:
+        ids = ids_table(ic, _IDS, customer_ids)
+        try:
+            return overdue_on(ic, store_dir, ids, as_of=as_of)
+        finally:
+            drop_temp_table(ic, _IDS)
+
+
+def overdue_on(con: Any, store_dir: Path, ids: ir.Table, *, as_of: dt.date) -> list[OverdueBill]:
+    """:func:`overdue_bills` of the customers in *ids*, a table of the Ibis connection *con* (a
+    caller that already has both: the churn signals' arrears)."""
+    billing = con.read_parquet(source_path(store_dir, "billing"), table_name=_BILLING)
+    payments_source = source_path(store_dir, "payments")
+    payments = con.read_parquet(payments_source, table_name=_PAYMENTS) if payments_source else None
+    table = overdue_table(billing, payments, ids, as_of=as_of).to_pyarrow()
     return [
         OverdueBill(
-            customer_id=customer_id,
-            period=period,
-            due_date=due_date,
-            amount_yuan=Decimal(amount).quantize(FEN),
-            outstanding_yuan=Decimal(owed).quantize(FEN),
-            days_overdue=(as_of - due_date).days,
+            customer_id=row["customer_id"],
+            period=row["period"],
+            due_date=row["due_date"],
+            amount_yuan=Decimal(row["amount"]).quantize(FEN),
+            outstanding_yuan=Decimal(row["owed"]).quantize(FEN),
+            days_overdue=(as_of - row["due_date"]).days,
         )
-        for customer_id, period, due_date, amount, owed in rows
+        for row in table.to_pylist()
     ]
 
 
@@ -176,30 +246,40 @@ def aging(bills: Sequence[OverdueBill], buckets: Sequence[tuple[int, int | None]
     return result
 
 
+def totals_table(billing: ir.Table, ids: ir.Table, *, after: str, through: str) -> ir.Table:
+    """Each customer of *ids*' kWh and yuan billed in the periods (``after``, ``through``]
+    (``customer_id, kwh, yuan``; customers without bills then left out). Ibis, for any engine."""
+    bills = billing.filter(
+        billing.customer_id.isin(ids.customer_id) & (billing.period > after) & (billing.period <= through)
+    )
+    return bills.group_by("customer_id").aggregate(kwh=bills.kwh.sum(), yuan=bills.amount_yuan.sum())
+
+
 def customer_totals(
     store_dir: Path,
     customer_ids: Sequence[str],
     *,
     months: int = 12,
     con: duckdb.DuckDBPyConnection | None = None,
+    backend: str | None = None,
 ) -> dict[str, tuple[float, Decimal]]:
     """Each customer's consumption (kWh) and billed revenue (yuan) over the base's last ``months``
     billed months (ending with the newest period in the billing file); customers without bills then
-    are left out."""
-    billing = source_path(store_dir, "billing")
-    if billing is None or not customer_ids:
+    are left out (:func:`totals_table`, on *backend* as :func:`portfolio_share`)."""
+    billing_source = source_path(store_dir, "billing")
+    if billing_source is None or not customer_ids:
         return {}
-    with connection(con) as con:
-        ids = _portfolio_table(con, customer_ids)
-        rows = con.execute(
-            f"""
-            WITH last AS (SELECT max(period) AS p FROM read_parquet(?))
-            SELECT b.customer_id, coalesce(sum(b.kwh), 0), coalesce(sum(b.amount_yuan), 0)
-            FROM read_parquet(?) b SEMI JOIN {ids} i ON i.customer_id = b.customer_id, last
-            WHERE b.period > strftime(strptime(last.p || '-01', '%Y-%m-%d') - to_months(?), '%Y-%m')
-              AND b.period <= last.p
-            GROUP BY b.customer_id
-            """,
-            [billing, billing, months],
-        ).fetchall()
-    return {cid: (float(kwh), Decimal(yuan).quantize(FEN)) for cid, kwh, yuan in rows}
+    last = latest_period(store_dir)
+    if last is None:
+        return {}
+    with store_connection(con, backend) as ic:
+        ids = ids_table(ic, _IDS, customer_ids)
+        try:
+            billing = ic.read_parquet(billing_source, table_name=_BILLING)
+            table = totals_table(billing, ids, after=shift_period(last, -months), through=last).to_pyarrow()
+        finally:
+            drop_temp_table(ic, _IDS)
+    return {
+        row["customer_id"]: (float(row["kwh"] or 0), Decimal(row["yuan"] or 0).quantize(FEN))
+        for row in table.to_pylist()
+    }

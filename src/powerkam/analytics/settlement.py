@@ -65,7 +65,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from powerkam.analytics import store
-from powerkam.analytics.grading_backends import connect, default_backend
+from powerkam.analytics.grading_backends import connect, default_backend, drop_temp_table, ids_table
 from powerkam.analytics.io.readers import _quote, sql_literal
 from powerkam.analytics.io.writer import store_lock, write_atomically, write_parts_atomically
 from powerkam.analytics.rules import DEFAULT_RULES
@@ -425,6 +425,62 @@ def _settle_on(con: Any, store_dir: Path, tolerance: Decimal, folder: Path) -> i
     return rows
 
 
+def _period_table_on(con: Any, store_dir: Path, kind: str, period: str) -> ir.Table | None:
+    """One period's rows of *kind* as a table of the Ibis connection *con* (``None``: none)."""
+    name = f"powerkam_settle_{kind}"
+    if store.is_partitioned(store_dir, kind):
+        path = store.partition_files(store_dir, kind).get(period)
+        return con.read_parquet(str(path), table_name=name) if path else None
+    path = store.dataset_path(store_dir, kind)
+    if not path.exists():
+        return None
+    table = con.read_parquet(str(path), table_name=name)
+    return table.filter(table.period == period)
+
+
+_CHANGED_IDS = "powerkam_settle_changed"
+
+
+def _settle_period_on(
+    con: Any,
+    store_dir: Path,
+    period: str,
+    bills: Path,
+    tolerance: Decimal,
+    target: Path,
+    *,
+    changed: tuple[list[str], Path] | None = None,
+) -> int:
+    """Settle one period's bills with the Ibis connection *con* (PySpark) into *target*.
+
+    ``changed``: (customers, the period's settlements file): settle only those customers' bills
+    and keep the file's other rows as they are (the incremental path of :func:`update_settlements`).
+    The engine settles, merges and sorts (:data:`ORDER`); this process writes the file.
+    """
+    schema = store.DERIVED_SCHEMAS[KIND]
+    billing = con.read_parquet(str(bills), table_name="powerkam_settle_bills")
+    payments = _period_table_on(con, store_dir, "payments", period)
+    try:
+        if changed is None:
+            settled = settlements_table(billing, payments, tolerance)
+        else:
+            customers, previous = changed
+            ids = ids_table(con, _CHANGED_IDS, customers)
+            billing = billing.filter(billing.customer_id.isin(ids.customer_id))
+            if payments is not None:
+                payments = payments.filter(payments.customer_id.isin(ids.customer_id))
+            fresh = settlements_table(billing, payments, tolerance)
+            kept = con.read_parquet(str(previous), table_name="powerkam_settle_previous")
+            kept = kept.filter(~kept.customer_id.isin(ids.customer_id)).select(*schema.names)
+            settled = kept.union(fresh.select(*schema.names).cast(kept.schema()))
+        settled = settled.order_by([settled.unpaid_yuan > 0, settled.customer_id])
+        table = settled.to_pyarrow()
+    finally:
+        if changed is not None:
+            drop_temp_table(con, _CHANGED_IDS)
+    return _write([table.select(schema.names).cast(schema)], target)
+
+
 def _settle_single_file(
     con: duckdb.DuckDBPyConnection, store_dir: Path, tolerance: Decimal, folder: Path, chunk_bills: int
 ) -> int:
@@ -482,13 +538,20 @@ def _changed(
 
 
 def update_settlements(
-    store_dir: Path, *, tolerance: Decimal | None = None, chunk_bills: int = CHUNK_BILLS
+    store_dir: Path, *, tolerance: Decimal | None = None, chunk_bills: int = CHUNK_BILLS, backend: str | None = None
 ) -> str | None:
     """Bring the settlements up to the billing and payments in place, settling only what changed
     since they were built (module docstring); what was done: ``"current"`` (nothing to do),
-    ``"incremental"``, ``"rebuilt"`` (no usable base: :func:`build_settlements`), or ``None`` (no billing)."""
+    ``"incremental"``, ``"rebuilt"`` (no usable base: :func:`build_settlements`), or ``None`` (no billing).
+
+    ``backend`` (default: ``POWERKAM_ANALYTICS_BACKEND``, else ``duckdb``): with ``pyspark`` the
+    bills are settled on Spark (:func:`_settle_period_on`, with :func:`settlements_table`); what
+    changed is still found here, from the landings' notes (small files) or, without them, by
+    comparing the period files with DuckDB. The files are the same on both.
+    """
     store_dir = Path(store_dir)
     tolerance = DEFAULT_RULES.settlement.tolerance_yuan if tolerance is None else tolerance
+    backend = backend or default_backend()
     with store_lock(store_dir):
         if not store.has_dataset(store_dir, "billing"):
             return None
@@ -510,14 +573,15 @@ def update_settlements(
         if base == built_from and usable:
             return "current"
         if not usable:
-            build_settlements(store_dir, tolerance=tolerance, chunk_bills=chunk_bills)
+            build_settlements(store_dir, tolerance=tolerance, chunk_bills=chunk_bills, backend=backend)
             return "rebuilt"
         spill = store_dir / ".spill"
         spill.mkdir(exist_ok=True)
         con = _connect(spill)
         folder = store.new_parts_dir(store_dir, KIND)
         try:
-            _settle_changes(con, store_dir, base, built_from, tolerance, folder, chunk_bills)
+            engine = None if backend == "duckdb" else connect(backend)
+            _settle_changes(con, store_dir, base, built_from, tolerance, folder, chunk_bills, engine)
             _pointer(store_dir, folder, built_from, tolerance, settled="incremental")
             return "incremental"
         except BaseException:
@@ -557,7 +621,11 @@ def _settle_changes(
     tolerance: Decimal,
     folder: Path,
     chunk_bills: int,
+    engine: Any | None = None,
 ) -> None:
+    """Settle what changed from *base* to *built_from* into *folder*: with DuckDB (*con*), or with
+    the Ibis connection *engine* (PySpark) when given; *con* finds what changed either way."""
+
     def directory(stamp: str) -> Path | None:
         return Path(store_dir) / stamp[4:] if stamp.startswith("dir:") else None
 
@@ -598,7 +666,18 @@ def _settle_changes(
         old = settled.get(period)
         changed = touched.get(period, 0)
         if period in whole or old is None or (changed and changed >= WHOLE_SHARE * pq.read_metadata(bills).num_rows):
-            _settle_period(con, store_dir, period, bills, tolerance, folder / name, chunk_bills)
+            if engine is not None:
+                _settle_period_on(engine, store_dir, period, bills, tolerance, folder / name)
+            else:
+                _settle_period(con, store_dir, period, bills, tolerance, folder / name, chunk_bills)
+        elif changed and engine is not None:
+            customers = [
+                r[0]
+                for r in con.execute(
+                    "SELECT DISTINCT customer_id FROM __touched WHERE period = ? ORDER BY 1", [period]
+                ).fetchall()
+            ]
+            _settle_period_on(engine, store_dir, period, bills, tolerance, folder / name, changed=(customers, old))
         elif changed:
             payments = _period_source(store_dir, "payments", period)
             these = f"customer_id IN (SELECT customer_id FROM __touched WHERE period = {sql_literal(period)})"

@@ -32,11 +32,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import duckdb
+import ibis.expr.types as ir
 
-from powerkam.analytics import store
+from powerkam.analytics import portfolio, store
 from powerkam.analytics.accounts import shift_period
 from powerkam.analytics.charges import pf_adjustment_percent, pf_standard, power_factor
+from powerkam.analytics.grading_backends import drop_temp_table, ids_table, store_connection
 
 MONTHS = 12
 _TOU_PERIODS = ("peak", "flat", "valley", "critical")
@@ -211,29 +212,39 @@ class MonthBill:
     max_demand_kw: float | None = None
 
 
+_BILL_VALUES = ("kwh_peak", "kwh_flat", "kwh_valley", "kwh_critical", "kvarh", "max_demand_kw")
+
+
+def bills_table(billing: ir.Table, ids: ir.Table, *, first: str, last: str) -> ir.Table:
+    """The bills of the customers in *ids* of the periods ``first``…``last``, by customer and period,
+    with the columns of :class:`MonthBill` (the yuan as float64). Ibis, for any engine."""
+    mine = billing.filter(billing.customer_id.isin(ids.customer_id) & billing.period.between(first, last))
+    return mine.select(
+        "customer_id", "period", "kwh", mine.amount_yuan.cast("float64").name("amount_yuan"), *_BILL_VALUES
+    ).order_by(["customer_id", "period"])
+
+
 def read_bills(
-    store_dir: Path, customer_ids: Iterable[str], *, period: str, months: int = MONTHS
+    store_dir: Path, customer_ids: Iterable[str], *, period: str, months: int = MONTHS, backend: str | None = None
 ) -> dict[str, list[MonthBill]]:
-    """Each customer's bills of the ``months`` months ending with ``period``, oldest first."""
+    """Each customer's bills of the ``months`` months ending with ``period``, oldest first
+    (:func:`bills_table` on *backend*: default ``POWERKAM_ANALYTICS_BACKEND``, else DuckDB)."""
     ids = list(dict.fromkeys(customer_ids))
     path = store.dataset_source(store_dir, "billing")
     if not ids or path is None:
         return {}
     first = shift_period(period, -(months - 1))
-    with duckdb.connect(":memory:") as con:
-        rows = con.execute(
-            """
-            SELECT customer_id, period, kwh, CAST(amount_yuan AS DOUBLE), kwh_peak, kwh_flat, kwh_valley,
-                   kwh_critical, kvarh, max_demand_kw
-            FROM read_parquet($path)
-            WHERE customer_id IN (SELECT unnest($ids)) AND period BETWEEN $first AND $last
-            ORDER BY customer_id, period
-            """,
-            {"path": str(path), "ids": ids, "first": first, "last": period},
-        ).fetchall()
+    with store_connection(None, backend) as con:
+        id_table = ids_table(con, "powerkam_tariff_ids", ids)
+        try:
+            billing = con.read_parquet(path, table_name="powerkam_tariff_billing")
+            rows = bills_table(billing, id_table, first=first, last=period).to_pyarrow().to_pylist()
+        finally:
+            drop_temp_table(con, "powerkam_tariff_ids")
     bills: dict[str, list[MonthBill]] = {}
-    for cid, *values in rows:
-        bills.setdefault(cid, []).append(MonthBill(*values))
+    for row in rows:
+        cid = row.pop("customer_id")
+        bills.setdefault(cid, []).append(MonthBill(**row))
     return bills
 
 
@@ -535,13 +546,8 @@ def advise(
 
 
 def latest_period(store_dir: Path) -> str | None:
-    """The newest billing period in the store."""
-    path = store.dataset_source(store_dir, "billing")
-    if path is None:
-        return None
-    with duckdb.connect(":memory:") as con:
-        row = con.execute("SELECT max(period) FROM read_parquet($path)", {"path": str(path)}).fetchone()
-    return row[0] if row else None
+    """The newest billing period in the store (:func:`powerkam.analytics.portfolio.latest_period`)."""
+    return portfolio.latest_period(store_dir)
 
 
 def advise_many(
@@ -552,9 +558,11 @@ def advise_many(
     rules: TariffRules = DEFAULT_RULES,
     today: dt.date | None = None,
     is_workday: Callable[[dt.date], bool] | None = None,
+    backend: str | None = None,
 ) -> list[Advice]:
-    """Advice for many customers from one read of the store."""
-    bills = read_bills(store_dir, [c.customer_id for c in customers], period=period)
+    """Advice for many customers from one read of the store (on *backend*, :func:`read_bills`); the
+    advice itself is arithmetic on each customer's 12 bills, here in Python."""
+    bills = read_bills(store_dir, [c.customer_id for c in customers], period=period, backend=backend)
     if is_workday is not None:
         is_workday = functools.lru_cache(maxsize=None)(is_workday)  # the same few days for every customer
     return [

@@ -15,6 +15,9 @@ Steps, in order (:data:`STEPS`), each calling the service its own command or job
 5. ``overview`` — every user's "My work" and overview figures prepared (the morning job's service).
 6. ``backup`` — a backup with its retention (``POWERKAM_BACKUP_DIR``; skipped when it is not set).
 
+With ``POWERKAM_ANALYTICS_BACKEND=pyspark`` every whole-base step (the imports' settling, settle,
+grade, the health features, the overview's portfolio figures) runs on Spark (docs/deployment.md).
+
 A step that fails (an exception) is reported with its error; the steps that depend on it
 (:data:`DEPENDS`) are not run ("blocked"), the others are. Each step's report has its status, its
 duration, its peak memory, counts and problems; the whole run is kept as a
@@ -277,6 +280,7 @@ def _graded_before(inputs: dict[str, str]) -> int | None:
 
 
 def step_grade(ctx: Context, report: StepReport) -> None:
+    from powerkam.analytics.grading_backends import configured_backend
     from powerkam.analytics.grading_reasons import normalise_language
     from powerkam.grading.models import GradingRun
     from powerkam.grading.selectors import run_figures
@@ -321,7 +325,7 @@ def step_grade(ctx: Context, report: StepReport) -> None:
         period=period,
         rules_text=rules_text,
         rules_source=gettext("nightly run (the rules of grading run #{run})").format(run=latest.pk) if latest else "",
-        backend=str(getattr(settings, "ANALYTICS_BACKEND", "duckdb") or "duckdb"),
+        backend=configured_backend(),
     )
     run = grading_run_execute(run=run, lang=normalise_language(settings.LANGUAGE_CODE))
     report.detail["grading_run"] = run.pk
