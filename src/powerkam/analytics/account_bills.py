@@ -217,9 +217,10 @@ class CustomerRows:
     payments: list[dict[str, Any]]
 
 
-def rows_of(store_dir: Path, customer_id: str) -> CustomerRows | None:
-    """The customer's bills and payments from the copy, or ``None`` when the copy cannot answer (none
-    built, built from other billing or payments than those in place, or not for this customer)."""
+def rows_of(store_dir: Path, customer_id: str, *, payments: bool = True) -> CustomerRows | None:
+    """The customer's bills and payments (``payments=False``: no payment, the bills only) from the
+    copy, or ``None`` when the copy cannot answer (none built, built from other billing or payments
+    than those in place, or not for this customer)."""
     store_dir = Path(store_dir)
     pointer = read_pointer(store_dir)
     if pointer is None or pointer.get("stamps") != source_stamps(store_dir):
@@ -230,7 +231,7 @@ def rows_of(store_dir: Path, customer_id: str) -> CustomerRows | None:
             return None
         return CustomerRows(
             bills=_read(folder / "billing.parquet", customer_id, COLUMNS["billing"]),
-            payments=_read(folder / "payments.parquet", customer_id, COLUMNS["payments"]),
+            payments=_read(folder / "payments.parquet", customer_id, COLUMNS["payments"]) if payments else [],
         )
     except (OSError, ValueError, pa.ArrowException):  # e.g. pruned under a reader that read the pointer long ago
         return None

@@ -114,7 +114,7 @@ def monthly_history(
 
     Every month of the window is present; a month without a bill has ``None`` figures.
     """
-    if (found := account_bills.rows_of(store_dir, customer_id)) is not None:
+    if (found := account_bills.rows_of(store_dir, customer_id, payments=False)) is not None:
         grouped: dict[str, list[dict[str, Any]]] = {}
         for bill in found.bills:
             grouped.setdefault(bill["period"], []).append(bill)
