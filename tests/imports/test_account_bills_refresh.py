@@ -24,18 +24,15 @@ def figures(account: Account) -> tuple[object, object]:
     return account_payment_record(account=account), account_monthly_history(account=account)
 
 
-def test_an_import_of_bills_or_payments_queues_the_copy_and_the_worker_builds_it(
-    store: Path, samples: Path, django_capture_on_commit_callbacks
-) -> None:
+@pytest.mark.django_db(transaction=True)  # the worker closes its connections, as in service
+def test_an_import_of_bills_or_payments_queues_the_copy_and_the_worker_builds_it(store: Path, samples: Path) -> None:
     import_file(kind="customers", path=samples / "customers.csv")
     accounts = list(Account.objects.all())
     assert accounts
     assert not DBTaskResult.objects.filter(task_path=TASK).exists()  # customers are not bills
-    # Both imports in the test's one transaction: queued once, when it commits.
-    with django_capture_on_commit_callbacks(execute=True):
-        import_file(kind="billing", path=samples / "billing.csv")
-        import_file(kind="payments", path=samples / "payments.csv")
-    assert DBTaskResult.objects.filter(task_path=TASK, status="READY").count() == 1
+    import_file(kind="billing", path=samples / "billing.csv")
+    import_file(kind="payments", path=samples / "payments.csv")
+    assert DBTaskResult.objects.filter(task_path=TASK, status="READY").count() == 2  # one per import
     from_files = {a.customer_id: figures(a) for a in accounts}
     assert account_bills.rows_of(store, accounts[0].customer_id) is None  # not built yet: the files answer
 
