@@ -5,7 +5,9 @@
 the base at 10 kV and above, default ``2,45``: about 2 % and 40 % key accounts), ``--grading-dir``,
 ``--grading-log``, ``--grading-section`` (default "Grading, whole command"), ``--grading-store=DIR``
 (keep each store, settled, in ``DIR/N-P`` and reuse it on the next run instead of generating it
-again: at 1,000,000 customers generating and settling takes 10–20 minutes on a loaded machine).
+again: at 1,000,000 customers generating and settling takes 10–20 minutes on a loaded machine),
+``--grading-report-from=LOG[,LOG…]`` (write the section from the lines of earlier runs'
+``--grading-log`` files instead of running: e.g. one run per share, one after the other).
 
 For each size and share: the grading benchmark's store (36 months of bills and payments), settled as
 the importer settles it (not timed here), then in the same run:
@@ -191,6 +193,12 @@ def main(argv: list[str]) -> None:
         if arg.startswith("--grading-store="):
             keep = Path(arg.split("=", 1)[1])
     rows: list[dict[str, Any]] = []
+    for arg in argv:
+        if arg.startswith("--grading-report-from="):
+            for name in arg.split("=", 1)[1].split(","):
+                rows += [json.loads(line) for line in Path(name).read_text(encoding="utf-8").splitlines() if line]
+            write_section(section, _report(rows, databases, None))
+            return
     for customers in sizes:
         for share in shares:
             with tempfile.TemporaryDirectory(prefix="powerkam-grade-command-", dir=workdir) as tmp:
