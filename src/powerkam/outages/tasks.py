@@ -6,9 +6,9 @@ The tasks call the services, never the other way round: what queues a task (a ca
 
 from __future__ import annotations
 
-from django.db import transaction
 from django_tasks import task
 
+from powerkam.core.queue import enqueue_once_on_commit
 from powerkam.outages.services import typical_loads_refresh
 
 
@@ -18,15 +18,8 @@ def refresh_typical_loads() -> int | None:
     return typical_loads_refresh()
 
 
-def _enqueue_typical_loads_refresh() -> None:
-    refresh_typical_loads.enqueue()
-
-
 def queue_typical_loads_refresh() -> None:
     """Queue one background rebuild of the typical loads once the current transaction commits (a
     calendar or outage-rules change makes them stale; until the worker rebuilds them, outage
     windows compute from the readings). Several changes in one transaction queue it once."""
-    connection = transaction.get_connection()
-    if any(entry[1] is _enqueue_typical_loads_refresh for entry in connection.run_on_commit):
-        return
-    transaction.on_commit(_enqueue_typical_loads_refresh, robust=True)
+    enqueue_once_on_commit(refresh_typical_loads)
