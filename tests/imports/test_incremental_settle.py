@@ -158,6 +158,19 @@ def _month_in(tmp_path: Path, store_dir: Path, all_payments: list) -> None:
             import_file(kind="payments", path=_payments(tmp_path / f"payments-{m}.csv", paid))
 
 
+def _month_resent(tmp_path: Path, m: int, changed: list[str]) -> Path:
+    """Month ``m``'s billing file again, with 1,234 kWh and 863.80 yuan for the ``changed`` customers."""
+    resent = _billing(tmp_path / "billing-resent.csv", range(m, m + 1))
+    lines = resent.read_text(encoding="utf-8").splitlines()
+    fixed = [lines[0]] + [
+        (",".join([*f[:2], "1234.0", "863.80", *f[4:]]) if f[0] in changed else line)
+        for line in lines[1:]
+        for f in [line.split(",")]
+    ]
+    resent.write_text("\n".join(fixed) + "\n", encoding="utf-8")
+    return resent
+
+
 def test_a_new_month_lands_and_settles_incrementally_as_a_full_rebuild(store, tmp_path):
     all_payments = _payments_of(range(MONTHS + 1))
     _month_in(tmp_path, store, all_payments)
@@ -191,14 +204,7 @@ def test_a_corrected_old_month_and_payments_of_old_bills_resettle_those_bills(st
 
     # Month 4 sent again with other amounts for three customers (and the same rows for the others).
     changed = _ids()[:3]
-    resent = _billing(tmp_path / "billing-resent.csv", range(3, 4))
-    lines = resent.read_text(encoding="utf-8").splitlines()
-    fixed = [lines[0]] + [
-        (",".join([*f[:2], "1234.0", "863.80", *f[4:]]) if f[0] in changed else line)
-        for line in lines[1:]
-        for f in [line.split(",")]
-    ]
-    resent.write_text("\n".join(fixed) + "\n", encoding="utf-8")
+    resent = _month_resent(tmp_path, 3, changed)
     report = import_file(kind="billing", path=resent)
     assert (report.inserted, report.updated, report.unchanged) == (0, 3, CUSTOMERS - 3)
     bills = {(r["customer_id"], r["period"]): r for r in kam.read_dataset(store, "billing").to_pylist()}

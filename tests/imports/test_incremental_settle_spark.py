@@ -26,6 +26,7 @@ from tests.imports.test_incremental_settle import (
     _day,
     _ids,
     _month_in,
+    _month_resent,
     _paid_in,
     _payments,
     _payments_of,
@@ -66,14 +67,7 @@ def test_on_spark_imports_settle_what_they_changed_as_a_full_rebuild(
 
     # An old month sent again with three bills changed: only those are settled again and merged.
     changed = _ids()[:3]
-    resent = _billing(tmp_path / "billing-resent.csv", range(3, 4))
-    lines = resent.read_text(encoding="utf-8").splitlines()
-    fixed = [lines[0]] + [
-        (",".join([*f[:2], "1234.0", "863.80", *f[4:]]) if f[0] in changed else line)
-        for line in lines[1:]
-        for f in [line.split(",")]
-    ]
-    resent.write_text("\n".join(fixed) + "\n", encoding="utf-8")
+    resent = _month_resent(tmp_path, 3, changed)
     report = import_file(kind="billing", path=resent)
     assert (report.updated, report.unchanged) == (3, CUSTOMERS - 3)
     assert kam.read_pointer(store, "settlements")["settled"] == "incremental"
