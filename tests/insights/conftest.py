@@ -53,3 +53,20 @@ def billed(store_dir: Path, team: Team) -> Path:
     rows += bills("E200", kvarh=154_937.0, amount_yuan=Decimal("184500.00"))  # PF 0.85 → +2.5 %
     write_dataset(store_dir, "billing", rows)
     return store_dir
+
+
+def team_with_three_months_billed(settings: Any, store: Path, unpaid: set[tuple[str, str]]) -> Team:
+    """The test team, with E100, E200 (key accounts) and X1, X2 (the rest of the base) billed 100,000 kWh
+    at 1.00 yuan for 2026-08 … 2026-10, every bill paid on time but the ``unpaid`` ones."""
+    from django.core.cache import cache
+
+    from factories import monthly_bills, paid_on_time
+
+    cache.clear()
+    settings.ANALYTICS_DIR = store
+    rows = []
+    for customer_id in ("E100", "E200", "X1", "X2"):
+        rows += monthly_bills(customer_id, last_period="2026-10", months=3, kwh=100_000.0, price="1.00")
+    write_dataset(store, "billing", rows)
+    write_dataset(store, "payments", paid_on_time(rows, except_=unpaid))
+    return build_team()

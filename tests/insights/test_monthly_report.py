@@ -14,13 +14,14 @@ from django.core.management import call_command
 from django.test import Client
 from openpyxl import load_workbook
 
-from factories import AccountFactory, StaffFactory, Team, build_team, monthly_bills, paid_on_time, write_dataset
+from factories import AccountFactory, StaffFactory, Team, monthly_bills, paid_on_time, write_dataset
 from powerkam.core.schedule import jobs
 from powerkam.insights.models import OverviewReportRun
 from powerkam.insights.report import monthly_report_send, report_text, report_xlsx
 from powerkam.staff.models import Role
 from powerkam.staff.scope import Scope
 from powerkam.web import dashboard
+from tests.insights.conftest import team_with_three_months_billed
 from workbooks import INJECTED, assert_header, assert_injected_names_are_text, assert_numbers, column, open_workbook
 
 pytestmark = pytest.mark.django_db
@@ -32,14 +33,7 @@ AS_OF = dt.date(2026, 12, 1)
 def team(db: None, settings: Any, tmp_path: Path) -> Team:
     """The test team; E100 (a key account) owes its September bill, E200 nothing; a non-key customer
     makes the base twice as large as the key accounts' consumption."""
-    cache.clear()
-    settings.ANALYTICS_DIR = tmp_path
-    bills = []
-    for customer_id in ("E100", "E200", "X1", "X2"):
-        bills += monthly_bills(customer_id, last_period="2026-10", months=3, kwh=100_000.0, price="1.00")
-    write_dataset(tmp_path, "billing", bills)
-    write_dataset(tmp_path, "payments", paid_on_time(bills, except_={("E100", "2026-09")}))
-    return build_team()
+    return team_with_three_months_billed(settings, tmp_path, {("E100", "2026-09")})
 
 
 def _summary(workbook_bytes: bytes) -> dict[str, Any]:

@@ -19,11 +19,12 @@ from django.db.models.signals import post_init
 from django.test import Client
 from openpyxl import load_workbook
 
-from factories import Team, UserFactory, build_team, monthly_bills, paid_on_time, write_dataset
+from factories import Team, UserFactory
 from powerkam.insights.report import monthly_report_send, report_xlsx
 from powerkam.staff import permissions
 from powerkam.staff.scope import Scope
 from powerkam.web import dashboard
+from tests.insights.conftest import team_with_three_months_billed
 
 pytestmark = pytest.mark.django_db
 
@@ -34,14 +35,7 @@ AS_OF = dt.date(2026, 12, 1)
 def team(db: None, settings: Any, tmp_path: Path) -> Team:
     """The test team; E100 (the manager's key account) owes its September bill, E200 (another
     manager's) owes its August one; two non-key customers make up the rest of the base."""
-    cache.clear()
-    settings.ANALYTICS_DIR = tmp_path
-    bills = []
-    for customer_id in ("E100", "E200", "X1", "X2"):
-        bills += monthly_bills(customer_id, last_period="2026-10", months=3, kwh=100_000.0, price="1.00")
-    write_dataset(tmp_path, "billing", bills)
-    write_dataset(tmp_path, "payments", paid_on_time(bills, except_={("E100", "2026-09"), ("E200", "2026-08")}))
-    return build_team()
+    return team_with_three_months_billed(settings, tmp_path, {("E100", "2026-09"), ("E200", "2026-08")})
 
 
 @pytest.fixture
