@@ -228,3 +228,26 @@ def test_a_row_kept_for_one_page_shows_on_others_as_of_now(client: Client, team:
     viewer = client.get("/accounts/", {"grade": "A"}).content.decode()
     assert row_ids(viewer) == ["E100"]
     assert 'data-testid="card-log-visit"' not in viewer  # the viewer's card opens the 360 page instead
+
+
+def test_a_row_escapes_what_it_shows_and_dashes_what_is_missing(supervisor: Client) -> None:
+    """Rows are built in Python (accounts/rows.py), not by the template engine: every value is still
+    escaped, and a missing score, industry, district or manager shows as a dash."""
+    AccountFactory(
+        customer_id="E<9>",
+        name='<script>alert("x")</script>&Co',
+        important_grade="1",
+        credit_score=None,
+        industry="",
+        district="",
+    )
+    html = supervisor.get("/accounts/", {"q": "E<9>"}).content.decode()
+    row = html[html.index('name="selected" value="E&lt;9&gt;"') :]
+    row = row[: row.index("</tr>")]
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;Co" in row
+    assert 'aria-label="选择客户 E&lt;9&gt;"' in row  # the label translated, the id escaped in it
+    assert '<input type="hidden" name="version-E&lt;9&gt;" value="0" form="account-bulk">' in row  # no primary yet
+    assert 'href="/accounts/E%3C9%3E/"' in row
+    assert '<span class="badge badge-warn"' in row  # an important user
+    assert row.count(">—<") >= 4  # score, industry, district, managers

@@ -18,7 +18,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import get_template, render_to_string
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -30,6 +30,7 @@ from django_htmx.middleware import HtmxDetails
 from powerkam.accounts import selectors, services
 from powerkam.accounts.forms import INDUSTRY_LABELS, AccountFilterForm, ContactEditForm, ContactForm
 from powerkam.accounts.models import Account, Assignment, Contact
+from powerkam.accounts.rows import RowLabels, account_row
 from powerkam.core.errors import ApplicationError, ConflictError
 from powerkam.core.locking import form_conflict
 from powerkam.staff import permissions
@@ -153,9 +154,9 @@ def _account_table(request: HttpRequest, filters: selectors.AccountFilters, vers
     return mark_safe(table)  # noqa: S308 - our own template's output, kept as rendered
 
 
-#: Rows rendered last in this process, in front of the shared cache: the same account's row shows on
-#: many pages (each filter, sort and page of everyone who sees it), and a page's first request
-#: rendered all its rows (docs/benchmarks.md, "Load, findings": the filtered list).
+#: Rows built last in this process: the same account's row shows on many pages (each filter, sort and
+#: page of everyone who sees it). Only in the process: a row costs ~0.1 ms to build
+#: (:mod:`powerkam.accounts.rows`), less than reading or writing an entry of the shared file cache.
 _row_memo: OrderedDict[str, str] = OrderedDict()
 _row_memo_lock = threading.Lock()
 ROW_MEMO_ENTRIES = 5000
@@ -170,35 +171,17 @@ def _rows(accounts: Iterable[Any], *, version: str, can_log_visits: bool) -> lis
     keys = {a.pk: prefix + str(a.pk) for a in accounts}
     with _row_memo_lock:
         found = {k: _row_memo[k] for k in keys.values() if k in _row_memo}
-    if len(found) < len(keys):
-        found |= cache.get_many([k for k in keys.values() if k not in found])
     missing = [a for a in accounts if keys[a.pk] not in found]
     if missing:
-        template = get_template("accounts/list.html#account_row")
-        labels = {
-            "important": _("Important"),
-            "score": _("Credit score"),
-            "voltage": _("Voltage"),
-            "capacity": _("Contract capacity"),
-            "log_visit": _("Log a visit"),
-            "open": _("Open the 360 page"),
-            "new_visit_url": reverse("visits:new"),
-        }
-        rendered = {
-            keys[a.pk]: template.render(
-                {"account": a, "labels": labels, "industry_labels": INDUSTRY_LABELS, "can_log_visits": can_log_visits}
-            )
-            for a in missing
-        }
-        cache.set_many(rendered, selectors.LIST_CACHE_SECONDS)
-        found |= rendered
+        labels = RowLabels.active()
+        found |= {keys[a.pk]: account_row(a, labels, can_log_visits=can_log_visits) for a in missing}
     with _row_memo_lock:
         for key in keys.values():
             _row_memo[key] = found[key]
             _row_memo.move_to_end(key)
         while len(_row_memo) > ROW_MEMO_ENTRIES:
             _row_memo.popitem(last=False)
-    return [mark_safe(found[keys[a.pk]]) for a in accounts]  # noqa: S308 - our own template's output
+    return [mark_safe(found[keys[a.pk]]) for a in accounts]  # noqa: S308 - built by accounts.rows (format_html)
 
 
 def prepare_list(request: HttpRequest) -> None:
