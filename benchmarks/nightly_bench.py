@@ -110,7 +110,14 @@ def run_line(customers: int, high_voltage_pct: int, root: Path) -> dict:
             "cpu_s": cpu,
             "status": report["status"],
             "steps": {
-                k: {"seconds": s["seconds"], "peak_mib": s["peak_mib"], "counts": s["counts"]} for k, s in steps.items()
+                k: {
+                    "seconds": s["seconds"],
+                    "peak_mib": s["peak_mib"],
+                    "counts": s["counts"],
+                    # the overview step's parts (the copy of the bills, each preparer of My work)
+                    "parts_s": s.get("detail", {}).get("seconds"),
+                }
+                for k, s in steps.items()
             },
             "load": os.getloadavg(),
         }

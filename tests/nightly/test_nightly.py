@@ -162,6 +162,8 @@ def test_a_bad_file_is_rejected_whole_with_its_report_and_grading_is_held(site: 
         "ok",
         "skipped",
     ]
+    # where the overview step's time went: the copy of the bills (then each preparer of My work: no staff here)
+    assert list(steps["overview"]["detail"]["seconds"]) == ["account_bills"]
     assert report["status"] == "problems"
     assert NightlyRun.objects.get(pk=report["run"]).status == "problems"
     assert "[1/6] Import pick-up: done, with problems" in err

@@ -99,3 +99,10 @@ def test_the_job_runs_each_morning_after_the_health_check() -> None:
     by_name = {job.name: job for job in jobs()}
     assert by_name["web.prepare_my_work"].at > by_name["insights.health_snapshot"].at
     assert by_name["web.prepare_my_work"].at < dt.time(8, 0)
+
+
+def test_the_run_says_where_its_time_went(team: Team) -> None:
+    run = prepare_everyone(timezone.localdate())
+    assert set(run.by_preparer) == {p.key for p in prepare.preparers()}  # every preparer, once each
+    assert all(seconds >= 0 for seconds in run.by_preparer.values())
+    assert sum(run.by_preparer.values()) <= run.seconds + 0.1 * len(run.by_preparer)  # parts of the whole (rounded)

@@ -349,9 +349,13 @@ def step_overview(ctx: Context, report: StepReport) -> None:
     from powerkam.web.prepare import prepare_everyone
 
     # The 360 page's copy of the accounts' bills, for tonight's accounts and bills (imports queue it too).
+    started = time.perf_counter()
     rows = account_bills_refresh()
+    bills_seconds = round(time.perf_counter() - started, 1)
     run = prepare_everyone(ctx.day)
     report.counts = {"account_bills": "current" if rows is None else rows, "users": run.users, "failed": run.failed}
+    # where the step's time goes: the copy of the bills, then each preparer over every user
+    report.detail = {"seconds": {"account_bills": bills_seconds, **run.by_preparer}}
     if run.failed:
         report.problems.append(
             gettext(
