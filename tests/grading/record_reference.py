@@ -1,9 +1,14 @@
 """The per-account recording of a grading run, as it was before issue 21 (kept as the reference).
 
-``record`` is the CRM side of a run exactly as ``powerkam.grading.services`` did it until the
-recording became set-based: one Python loop over the accounts (reasons, change, new standing),
-accounts created one model at a time, ``bulk_update_with_history``. The equality test records
-the same generated base this way and the new way and compares every row.
+``record`` is the CRM side of a run as ``powerkam.grading.services`` did it until the recording
+became set-based: one Python loop over the accounts (reasons, change, new standing), accounts
+created one model at a time, ``bulk_update_with_history``. The equality test records the same
+generated base this way and the new way and compares every row.
+
+One decided change is carried over (issue 21 part 1): a new account is written once, already with
+its standing, and its one ``+`` history row holds that standing — the old code wrote a blank ``+``
+row and then a ``~`` row with the standing. Here the new accounts are inserted without history,
+given their standing with the others, and their ``+`` rows written as they then stand.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import pyarrow.parquet as pq
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_update_with_history
 
 from powerkam.accounts.models import Account, Grade, KeyStatus
 from powerkam.analytics import store
@@ -30,6 +35,7 @@ from powerkam.grading.services import _progress, _recently_energised, _store_dir
 BATCH = 1000
 GRADE_ORDER = {Grade.C: 0, Grade.B: 1, Grade.A: 2}
 NOT_IN_CUSTOMER_BASE = "not_in_customer_base"
+STANDING = ["key_status", "key_since", "grade", "credit_score", "value_rank"]
 
 #: An account's standing before a run: (key account, grade).
 Standing = tuple[bool, str]
@@ -75,7 +81,7 @@ def _new_accounts(customer_ids: Iterable[str], by: User | None, reason: str) -> 
         )
         account.full_clean(validate_unique=False, validate_constraints=False)
         accounts.append(account)
-    bulk_create_with_history(accounts, Account, batch_size=BATCH, default_user=by, default_change_reason=reason)
+    Account.objects.bulk_create(accounts, batch_size=BATCH)  # their "+" history once they have their standing
     return Account.objects.in_bulk([a.customer_id for a in accounts], field_name="customer_id")
 
 
@@ -203,11 +209,22 @@ def record(*, run: GradingRun, result: pa.Table, rules: GradingRules) -> None:
                 changed.append(account)
 
         AccountGrade.objects.bulk_create(grades, batch_size=BATCH)
+        new = [a for a in changed if a.customer_id in created]
+        changed = [a for a in changed if a.customer_id not in created]
+        if new:
+            Account.objects.bulk_update(new, STANDING, batch_size=BATCH)
+        if created:
+            Account.history.bulk_history_create(
+                sorted(created.values(), key=lambda a: a.customer_id),
+                batch_size=BATCH,
+                default_user=run.by,
+                default_change_reason=reason,
+            )
         if changed:
             bulk_update_with_history(
                 changed,
                 Account,
-                ["key_status", "key_since", "grade", "credit_score", "value_rank"],
+                STANDING,
                 batch_size=BATCH,
                 default_user=run.by,
                 default_change_reason=reason,

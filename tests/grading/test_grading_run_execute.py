@@ -14,6 +14,7 @@ from django.utils import translation
 from factories import AccountFactory, StaffFactory, UserFactory
 from grading.grading_store import SAMPLES, customer, monthly_bills, pay_on_time, periods_ending, write_store
 from powerkam.accounts.models import Account, KeyStatus
+from powerkam.accounts.selectors import account_history
 from powerkam.analytics.rules import DEFAULT_RULES, GradingRules
 from powerkam.core.errors import ApplicationError
 from powerkam.grading.models import AccountGrade, Change, GradingRun, RunStatus
@@ -117,6 +118,41 @@ def test_new_key_accounts_are_created_from_the_store_with_their_master_data(stor
     assert (new.key_status, new.key_since, new.grade) == (KeyStatus.KEY, dt.date(2026, 10, 31), "B")
     assert not Account.objects.filter(customer_id="SMALL").exists()  # not key, not in the CRM: nothing to create
     assert new.history.count() >= 1
+
+
+def test_a_new_key_account_is_written_once_with_its_standing_and_an_existing_one_gets_its_change(
+    store_dir: Path,
+) -> None:
+    supervisor = StaffFactory(role=Role.SUPERVISOR, user__username="zhangwei").user
+    old = AccountFactory(customer_id="OLD", key_status=KeyStatus.KEY, grade="A", key_since=dt.date(2025, 1, 31))
+    bills = monthly_bills("NEW", W) + monthly_bills("OLD", W)
+    write_store(store_dir, customers=[customer("NEW"), customer("OLD")], billing=bills, payments=pay_on_time(bills))
+    run = run_now(by=supervisor)
+    assert run.accounts_created == 1
+    reason = f"grading run #{run.pk} (2026-10)"
+
+    # The new account: one "+" row, holding the standing the run gave it (issue 21 part 1).
+    new = Account.objects.get(customer_id="NEW")
+    assert (new.key_status, new.key_since, new.grade) == (KeyStatus.KEY, run.as_of, "B")
+    (created,) = new.history.all()
+    assert (created.history_type, created.history_change_reason, created.history_user) == ("+", reason, supervisor)
+    assert (created.key_status, created.key_since, created.grade, created.credit_score, created.value_rank) == (
+        new.key_status,
+        new.key_since,
+        new.grade,
+        new.credit_score,
+        new.value_rank,
+    )
+    assert AccountGrade.objects.get(run=run, account=new).change == Change.JOINED
+    assert [e.what for e in account_history(account=new)] == ["Account created"]  # the 360 page
+
+    # The existing account that changes: its "~" row after the one it had.
+    old.refresh_from_db()
+    assert (old.grade, old.key_since) == ("B", dt.date(2025, 1, 31))
+    rows = list(old.history.order_by("history_id"))
+    assert [h.history_type for h in rows] == ["+", "~"]
+    assert (rows[1].grade, rows[1].history_change_reason) == ("B", reason)
+    assert [e.what for e in account_history(account=old)] == ["Account changed", "Account created"]
 
 
 def _store_for(store_dir: Path, late: dict[str, int], active: dict[str, int]) -> None:

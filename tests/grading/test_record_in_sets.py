@@ -7,6 +7,8 @@ the CRM), accounts in their new-project grace year (in the billing and not yet),
 compared with the first and an older period graded as a what-if. Each run is recorded the old way
 (tests/grading/record_reference.py) inside a savepoint that is rolled back, then the new way; the
 accounts, the run's grade rows, the accounts' history and the run's counts must be equal, row for row.
+The reference carries the one decided change: a new account's history is one ``+`` row holding the
+standing the run gives it (it used to be a blank ``+`` row and then a ``~`` row).
 """
 
 from __future__ import annotations
@@ -172,9 +174,23 @@ def test_recording_in_sets_writes_what_the_per_account_code_wrote(base: pa.Table
     assert accounts["NEW-PROJECT"]["key_status"] == KeyStatus.KEY
     assert [r["code"] for r in first["grades"]["NEW-PROJECT"]["reasons"]] == ["key_new_project"]
     assert first["grades"]["GONE0"]["reasons"] == [{"code": "not_in_customer_base", "params": {}}]
-    new_account = next(cid for cid, a in accounts.items() if cid.startswith("C") and len(first["history"][cid]) == 2)
-    assert [h["history_type"] for h in first["history"][new_account]] == ["+", "~"]
-    assert accounts[new_account]["voltage_kv"] in (Decimal("10.00"), Decimal("35.00"))
+    # A new account is written once with its standing: one "+" row holding it, no "~" row (issue 21).
+    by_run = "grading run #RUN (2026-09)"
+    new_accounts = [cid for cid, rows in first["history"].items() if rows[0]["history_change_reason"] == by_run]
+    assert len(new_accounts) == run["accounts_created"]
+    for cid in new_accounts:
+        (created,) = first["history"][cid]
+        assert created["history_type"] == "+"
+        assert (created["key_status"], created["key_since"]) == (KeyStatus.KEY, dt.date(2026, 9, 30))
+        assert created["grade"] == accounts[cid]["grade"] == first["grades"][cid]["grade"] != ""
+        assert created["credit_score"] == accounts[cid]["credit_score"] is not None
+    assert accounts[new_accounts[0]]["voltage_kv"] in (Decimal("10.00"), Decimal("35.00"))
+    # An existing account the run changes still gets its "~" row.
+    moved = next(cid for cid, g in first["grades"].items() if g["change"] in ("up", "down"))
+    assert [(h["history_type"], h["history_change_reason"]) for h in first["history"][moved]] == [
+        ("+", ""),
+        ("~", by_run),
+    ]
 
     second = _both_ways("2026-10", by=supervisor)
     assert second["run"]["baseline"] == "previous_period"

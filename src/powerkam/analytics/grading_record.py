@@ -13,6 +13,12 @@ Inputs (Arrow tables):
 - ``before``: the baseline (``account_id``, ``was_key``, ``was_grade``);
 - ``grace``: accounts in their new-project grace year (``account_id``, ``reason``: the reason as JSON).
 
+Key accounts the CRM does not hold yet are planned before they exist: they are in ``crm`` with
+provisional negative ids (:func:`provisional`) and a new account's default standing. The caller then
+creates them once, already with the standing the plan gives them (:func:`new_standing`), and puts
+their real ids in the plan (:func:`with_real_ids`) — one insert and one ``+`` history row per new
+account instead of an insert, an update and two history rows (issue 21).
+
 Outputs (:class:`RecordPlan`): one grade row per recorded account (the engine's row of every CRM
 account, then the key accounts the store no longer knows), the accounts whose standing changes
 and the run's counts. The rules are exactly those of the per-account code they replace:
@@ -33,13 +39,16 @@ formats them (a test compares the two on generated rows).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from dataclasses import dataclass
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from powerkam.analytics.grading_reasons import IMPORTANT_GRADE_NAMES, _number, _pct, _voltage
 from powerkam.analytics.rules import GradingRules
@@ -337,6 +346,43 @@ def plan(
         counts=dict(zip(COUNTS, (int(n) for n in counts), strict=True)),
         invalid_grades=[row[0] for row in invalid],
     )
+
+
+def provisional(customer_ids: pa.Array | pa.ChunkedArray, default: dict[str, Any]) -> pa.Table:
+    """Accounts about to be created for *customer_ids*, as :data:`CRM_SCHEMA` rows: provisional ids
+    -1, -2, … (no real account has a negative id) and the *default* standing of a new account
+    (``key_status``, ``key_since``, ``grade``, ``credit_score``, ``value_rank``)."""
+    n = len(customer_ids)
+    columns: dict[str, Any] = {"id": pa.array(np.arange(-1, -n - 1, -1, dtype=np.int64)), "customer_id": customer_ids}
+    for name in UPDATE_COLUMNS[1:]:
+        columns[name] = pa.repeat(pa.scalar(default[name], CRM_SCHEMA.field(name).type), n)
+    return pa.table(columns, schema=CRM_SCHEMA)
+
+
+def new_standing(new: pa.Table, updates: pa.Table) -> pa.Table:
+    """The accounts of *new* (:func:`provisional`) with the standing the plan's *updates* give them
+    (their default standing where the plan changes nothing): :data:`CRM_SCHEMA`, provisional ids."""
+    updates = updates.cast(pa.schema([CRM_SCHEMA.field(name) for name in UPDATE_COLUMNS]))
+    at = pc.index_in(new["id"], value_set=updates["id"])
+    planned = pc.is_valid(at)
+    columns = [new["id"], new["customer_id"]]
+    columns += [pc.if_else(planned, pc.take(updates[name], at), new[name]) for name in UPDATE_COLUMNS[1:]]
+    return pa.table(columns, schema=CRM_SCHEMA)
+
+
+def with_real_ids(planned: RecordPlan, new: pa.Table, created: pa.Table) -> RecordPlan:
+    """*planned* with the provisional ids of *new* replaced by the ids of the accounts *created* for
+    them (matched by customer id) in its grades, and without the new accounts in its updates (they
+    were created with their standing)."""
+    real = pc.take(created["id"], pc.index_in(new["customer_id"], value_set=created["customer_id"]))
+    if real.null_count:
+        raise ValueError("an account planned as new was not created")
+    grades = planned.grades
+    ids = grades["account_id"].cast(pa.int64())
+    ids = pc.coalesce(pc.take(real, pc.index_in(ids, value_set=new["id"])), ids)
+    grades = grades.set_column(grades.schema.get_field_index("account_id"), "account_id", ids)
+    updates = planned.updates.filter(pc.invert(pc.is_in(planned.updates["id"], value_set=new["id"])))
+    return dataclasses.replace(planned, grades=grades, updates=updates)
 
 
 def _order(column: str) -> str:

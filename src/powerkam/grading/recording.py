@@ -2,10 +2,11 @@
 
 The rows come as Arrow tables (:mod:`powerkam.analytics.grading_record`); they go to the database in
 bulk — ``COPY … FROM STDIN`` on PostgreSQL, ``executemany`` on SQLite — and every change to an
-account keeps its history row exactly as django-simple-history's ``bulk_create_with_history`` and
+account keeps its history row as django-simple-history's ``bulk_create_with_history`` and
 ``bulk_update_with_history`` write it (``+`` for a new account, ``~`` for a change; same fields,
 user and change reason), but as one ``INSERT … SELECT`` from the accounts just written instead of
-a model instance per account.
+a model instance per account. A new account is written once, already with the standing the run
+gives it, so its one ``+`` row holds that standing (no ``~`` row follows).
 
 Only :mod:`powerkam.grading.services` calls these; they run inside its transaction.
 """
@@ -28,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from powerkam.accounts.models import Account
+from powerkam.analytics import grading_record
 from powerkam.analytics.grading_record import BEFORE_SCHEMA, CRM_SCHEMA, GRADE_COLUMNS, UPDATE_COLUMNS
 from powerkam.core.errors import ApplicationError
 from powerkam.grading.models import AccountGrade
@@ -224,11 +226,25 @@ def _suspects(customers: pa.Table) -> pa.Array:
     return suspect
 
 
-def create_accounts(customers: pa.Table, crm: pa.Table, *, user_id: int | None, reason: str) -> pa.Table:
-    """CRM accounts for *customers* (rows of the store's customers dataset, by customer id), each with
-    its ``+`` history row; returns them as :data:`grading_record.CRM_SCHEMA`.
+def new_accounts(customer_ids: pa.Array | pa.ChunkedArray) -> pa.Table:
+    """Accounts about to be created for *customer_ids*, with provisional negative ids and the standing
+    the model gives a new account (:func:`grading_record.provisional`), for the run's plan."""
+    default = {}
+    for name in UPDATE_COLUMNS[1:]:
+        value = _field(Account, name).get_default()
+        default[name] = str(value) if isinstance(value, str) else value  # a choice's plain value
+    return grading_record.provisional(customer_ids, default)
 
-    Parents are linked when the CRM held them before (as the per-account code did). The model's
+
+def create_accounts(
+    customers: pa.Table, crm: pa.Table, standing: pa.Table, *, user_id: int | None, reason: str
+) -> pa.Table:
+    """CRM accounts for *customers* (rows of the store's customers dataset, by customer id), each
+    already with the standing the run gives it (*standing*: :data:`grading_record.CRM_SCHEMA` rows by
+    customer id, :func:`grading_record.new_standing`) and one ``+`` history row holding it; returns
+    them as :data:`grading_record.CRM_SCHEMA` (their real ids).
+
+    Parents are linked when the CRM held them before (*crm*, as the per-account code did). The model's
     validation is checked in sets; a row that might break it is validated by the model itself, so a
     bad row is refused with the model's own message before anything is written."""
     if not customers.num_rows:
@@ -251,6 +267,11 @@ def create_accounts(customers: pa.Table, crm: pa.Table, *, user_id: int | None, 
         name: customers[name].to_pylist() for name in MASTER_DATA if name not in ("parent_id", "connected_on")
     }
     values["parent_id"] = parents.to_pylist()
+    at = pc.index_in(customers["customer_id"], value_set=standing["customer_id"])
+    if at.null_count:
+        raise ValueError("a new account has no standing")
+    for name in UPDATE_COLUMNS[1:]:
+        values[name] = pc.take(standing[name], at).to_pylist()
     values["connected_on"] = customers["connected_on"].to_pylist()
     values["voltage_kv"] = _decimals(values["voltage_kv"], 2, zero=True)
     values["contract_capacity_kva"] = _decimals(values["contract_capacity_kva"], 2, zero=True)

@@ -264,7 +264,9 @@ def _record(*, run: GradingRun, result: pa.Table, rules: GradingRules) -> None:
     with transaction.atomic():
         what_if = is_what_if(run)
         crm = recording.crm_accounts()
-        created = 0
+        # Key accounts the CRM does not hold yet: planned with provisional ids, then created once
+        # with the standing the plan gives them (one insert and one history row each, issue 21).
+        customers = new = None
         if not what_if:
             missing = pc.unique(
                 key_rows["customer_id"].filter(pc.invert(pc.is_in(key_rows["customer_id"], crm["customer_id"])))
@@ -274,10 +276,9 @@ def _record(*, run: GradingRun, result: pa.Table, rules: GradingRules) -> None:
                 # them at 1,000,000 customers) costs more than reading the file (issue 21).
                 customers = pq.read_table(store.dataset_path(_store_dir(), "customers"))
                 customers = customers.filter(pc.is_in(customers["customer_id"], value_set=missing))
-                new = recording.create_accounts(customers, crm, user_id=user_id, reason=reason)
-                created = new.num_rows
-                crm = pa.concat_tables([crm, new])
-        baseline, compared_with, before = _baseline(run, crm)
+                new = recording.new_accounts(customers["customer_id"])
+        planned_crm = crm if new is None else pa.concat_tables([crm, new])
+        baseline, compared_with, before = _baseline(run, planned_crm)
         grace = pa.table(
             {
                 "account_id": pa.array(list(new_projects := _recently_energised(run)), pa.int64()),
@@ -286,8 +287,14 @@ def _record(*, run: GradingRun, result: pa.Table, rules: GradingRules) -> None:
         )
         # Only the CRM's accounts are recorded; the rest of the base stays in the analytics store.
         planned = grading_record.plan(
-            result=result, crm=crm, before=before, grace=grace, rules=rules, what_if=what_if, as_of=run.as_of
+            result=result, crm=planned_crm, before=before, grace=grace, rules=rules, what_if=what_if, as_of=run.as_of
         )
+        created = 0
+        if customers is not None and new is not None:
+            standing = grading_record.new_standing(new, planned.updates)
+            accounts = recording.create_accounts(customers, crm, standing, user_id=user_id, reason=reason)
+            created = accounts.num_rows
+            planned = grading_record.with_real_ids(planned, new, accounts)
         for value in planned.invalid_grades:
             Grade(value)  # not a grade: refused as the per-account code refused it (ValueError)
         recording.insert_grades(run.pk, planned.grades)
