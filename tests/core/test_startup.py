@@ -55,7 +55,7 @@ def test_the_registries_still_get_every_contribution_when_read(probe: dict[str, 
 def test_a_server_process_imports_the_views_and_panels_when_it_starts(tmp_path) -> None:
     """… while a web server's process pays for them at start, not on its first user's request."""
     probe = (
-        "import json, sys\n"
+        "import gc, json, sys\n"
         "import powerkam.wsgi\n"
         "from powerkam.web import panels\n"
         "from django.template import engines\n"
@@ -65,7 +65,8 @@ def test_a_server_process_imports_the_views_and_panels_when_it_starts(tmp_path) 
         "    loader = loader.loaders[0]\n"
         "print(json.dumps({'views': 'powerkam.visits.views' in sys.modules, 'panels': bool(panels._PANELS['home']),\n"
         "    'reverse': sorted(get_resolver()._reverse_dict),\n"
-        "    'templates': 'accounts/list.html' in loader.get_template_cache}))\n"
+        "    'templates': 'accounts/list.html' in loader.get_template_cache,\n"
+        "    'frozen': gc.get_freeze_count() > 100_000}))\n"
     )
     env = {**os.environ, "POWERKAM_DATA_DIR": str(tmp_path), "POWERKAM_DEBUG": "1"}
     proc = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
@@ -74,4 +75,5 @@ def test_a_server_process_imports_the_views_and_panels_when_it_starts(tmp_path) 
         "panels": True,
         "reverse": ["en", "zh-hans"],  # the URL table built in both languages (else on the first {% url %})
         "templates": True,  # … and the templates compiled (else on the first render)
+        "frozen": True,  # … and all of it out of the garbage collector's reach (else walked by each full collection)
     }
