@@ -251,3 +251,28 @@ def test_a_row_escapes_what_it_shows_and_dashes_what_is_missing(supervisor: Clie
     assert 'href="/accounts/E%3C9%3E/"' in row
     assert '<span class="badge badge-warn"' in row  # an important user
     assert row.count(">—<") >= 4  # score, industry, district, managers
+
+
+@pytest.mark.parametrize("portfolio_ids", [2000, 10], ids=["ids-at-once", "counted-and-paged"])
+def test_a_managers_pages_hold_their_accounts_in_order_and_counted(
+    client: Client, team: Team, monkeypatch: pytest.MonkeyPatch, portfolio_ids: int
+) -> None:
+    """A manager's list is read as its ordered ids in one query (selectors/paging.py), or, beyond
+    PORTFOLIO_IDS accounts, counted and paged as the whole base is: the same pages either way."""
+    from powerkam.accounts.selectors import paging
+
+    monkeypatch.setattr(paging, "PORTFOLIO_IDS", portfolio_ids)
+    for n in range(58):
+        account = AccountFactory(
+            customer_id=f"P{n:03d}", contract_capacity_kva=Decimal(1000 + n % 7), grade="AB"[n % 2]
+        )
+        AssignmentFactory(account=account, staff=team.manager.user)
+    AccountFactory(customer_id="P999", grade="A")  # not theirs
+    client.force_login(team.manager.user)
+    mine = Account.objects.active().filter(assignments__staff=team.manager.user, assignments__active=True)
+    expected = [a.customer_id for a in mine.filter(grade="A").order_by("-contract_capacity_kva", "-customer_id")]
+    html = client.get("/accounts/", {"grade": "A", "sort": "-contract_capacity_kva"}).content.decode()
+    assert int(re.search(r'data-count="(\d+)"', html)[1]) == len(expected) == 30  # 29 of theirs and E100
+    pages = [listed(client, grade="A", sort="-contract_capacity_kva", page=str(n)) for n in (1, 2)]
+    assert pages[0] + pages[1] == expected
+    assert listed(client, grade="A", sort="-contract_capacity_kva", page="9") == expected[25:]  # past the end

@@ -144,10 +144,14 @@ def criteria_digest(filters: AccountFilters) -> str:
     return hashlib.blake2b(criteria.encode(), digest_size=16).hexdigest()
 
 
+def count_cache_key(*, user: AnyUser, filters: AccountFilters, version: str) -> str:
+    """Where the count of what ``user`` sees with ``filters`` is kept, as of ``version``."""
+    return f"accounts:count:{version}:{scope_key(user)}:{criteria_digest(filters)}"
+
+
 def account_count(*, user: AnyUser, filters: AccountFilters, version: str | None = None) -> int:
     """How many accounts ``user`` sees with ``filters`` — exact, cached per version of the accounts."""
-    version = version or accounts_version()
-    key = f"accounts:count:{version}:{scope_key(user)}:{criteria_digest(filters)}"
+    key = count_cache_key(user=user, filters=filters, version=version or accounts_version())
     count = cache.get(key)
     if count is None:
         count = account_list(user=user, filters=filters).count()
