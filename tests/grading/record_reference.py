@@ -35,7 +35,7 @@ from powerkam.grading.services import _progress, _recently_energised, _store_dir
 BATCH = 1000
 GRADE_ORDER = {Grade.C: 0, Grade.B: 1, Grade.A: 2}
 NOT_IN_CUSTOMER_BASE = "not_in_customer_base"
-STANDING = ["key_status", "key_since", "grade", "credit_score", "value_rank"]
+STANDING = ["key_status", "key_since", "grade", "credit_score"]
 
 #: An account's standing before a run: (key account, grade).
 Standing = tuple[bool, str]
@@ -174,9 +174,7 @@ def record(*, run: GradingRun, result: pa.Table, rules: GradingRules) -> None:
             change = _change(was_key, was_grade, key, grade)
             grades.append(_grade_row(run, account, row, reasons, change, was_key, was_grade, key=key, grade=grade))
             _count(counts, change, grade)
-            if not what_if and _apply(
-                account, run, key=key, grade=grade, credit=row["credit_score"], rank=row["value_rank"]
-            ):
+            if not what_if and _apply(account, run, key=key, grade=grade, credit=row["credit_score"]):
                 changed.append(account)
         # Key accounts the store no longer knows at all drop out too.
         for account in crm.values():
@@ -205,7 +203,7 @@ def record(*, run: GradingRun, result: pa.Table, rules: GradingRules) -> None:
             change = Change.LEFT if was_key else Change.NONE
             grades.append(_grade_row(run, account, {}, gone, change, was_key, was_grade))
             _count(counts, change, "")
-            if not what_if and _apply(account, run, key=False, grade="", credit=account.credit_score, rank=None):
+            if not what_if and _apply(account, run, key=False, grade="", credit=account.credit_score):
                 changed.append(account)
 
         AccountGrade.objects.bulk_create(grades, batch_size=BATCH)
@@ -295,17 +293,18 @@ def _credit(row: dict[str, Any], account: Account) -> int:
     return int(value or 0)
 
 
-def _apply(account: Account, run: GradingRun, *, key: bool, grade: str, credit: int | None, rank: float | None) -> bool:
-    """Set the account's key status and grade from the run; True when something changed."""
-    before = (account.key_status, account.key_since, account.grade, account.credit_score, account.value_rank)
+def _apply(account: Account, run: GradingRun, *, key: bool, grade: str, credit: int | None) -> bool:
+    """Set the account's key status and grade from the run; True when something changed. (The value
+    rank is the run's figure, in its grade rows only: issue 21.)"""
+    before = (account.key_status, account.key_since, account.grade, account.credit_score)
     if key:
         account.key_status = KeyStatus.KEY
         if account.key_since is None:  # the day it first became a key account
             account.key_since = run.as_of
-        account.grade, account.value_rank = grade, rank
+        account.grade = grade
     else:
         if account.key_status == KeyStatus.KEY:
             account.key_status = KeyStatus.FORMER
-        account.grade, account.value_rank = "", None
+        account.grade = ""
     account.credit_score = credit
-    return before != (account.key_status, account.key_since, account.grade, account.credit_score, account.value_rank)
+    return before != (account.key_status, account.key_since, account.grade, account.credit_score)

@@ -133,3 +133,32 @@ def test_supervisors_start_runs_others_may_not(client: Client, graded: tuple[Tea
     )
     assert bad.status_code == 422  # the schema's pattern refuses it (docs/api.md)
     assert [f["field"] for f in bad.json()["fields"]] == ["period"]
+
+
+def test_the_accounts_api_gives_the_value_rank_of_the_newest_published_run(
+    client: Client, graded: tuple[Team, GradingRun]
+) -> None:
+    """The account no longer holds its value rank (issue 21): GET /accounts reads it from the grade
+    rows, so it stays what it was before in the API (v1 unchanged)."""
+    team, run = graded
+    ranks = {g.account.customer_id: g.value_rank for g in run.grades.select_related("account")}
+    assert ranks["E100"] == 1.0
+    assert ranks["E300"] is None  # E300 is graded, but not a key account
+    listed = client.get("/api/v1/accounts/?page_size=100", **bearer("zhangwei")).json()["results"]
+    assert {a["customer_id"]: a["value_rank"] for a in listed} == {
+        cid: ranks.get(cid) for cid in [a["customer_id"] for a in listed]
+    }
+    assert client.get("/api/v1/accounts/E100", **bearer("zhangwei")).json()["value_rank"] == 1.0
+
+    # A what-if (an older month, not published) changes nothing; a newer published run is read.
+    older = grading_run_execute(run=grading_run_create(period="2026-09", by=team.supervisor.user))
+    assert older.what_if
+    assert client.get("/api/v1/accounts/E100", **bearer("zhangwei")).json()["value_rank"] == 1.0
+    # A newer run of the month (E300, 1,600 kVA, becomes a key account) moves E101's rank.
+    rules = "[key_account]\nmin_contract_capacity_kva = 1000\n"
+    newer = grading_run_execute(run=grading_run_create(period="2026-10", rules_text=rules, by=team.supervisor.user))
+    assert not newer.what_if
+    want = newer.grades.get(account__customer_id="E101").value_rank
+    assert want is not None
+    assert want != ranks["E101"]
+    assert client.get("/api/v1/accounts/E101", **bearer("zhangwei")).json()["value_rank"] == want

@@ -18,7 +18,7 @@ from powerkam.accounts.selectors import account_history
 from powerkam.analytics.rules import DEFAULT_RULES, GradingRules
 from powerkam.core.errors import ApplicationError
 from powerkam.grading.models import AccountGrade, Change, GradingRun, RunStatus
-from powerkam.grading.selectors import account_grade_history, run_changes
+from powerkam.grading.selectors import account_grade_history, latest_value_ranks, run_changes
 from powerkam.grading.services import grading_run_create, grading_run_execute
 from powerkam.imports.services import import_file
 from powerkam.staff.models import Role
@@ -64,9 +64,15 @@ def test_a_run_on_the_samples_records_every_crm_account_and_updates_the_key_acco
 
     e003 = Account.objects.get(customer_id="E003")
     assert (e003.key_status, e003.key_since, e003.grade, e003.credit_score) == (KeyStatus.KEY, run.as_of, "B", 100)
-    assert e003.value_rank == pytest.approx(0.423280423, abs=1e-9)
+    # The value rank is the run's figure, kept in its grade row (issue 21), and what the API gives.
+    assert AccountGrade.objects.get(run=run, account=e003).value_rank == pytest.approx(0.423280423, abs=1e-9)
     e013 = Account.objects.get(customer_id="E013")  # 10 kV but only 4 active months: a candidate, with reasons
-    assert (e013.key_status, e013.grade, e013.value_rank) == (KeyStatus.CANDIDATE, "", None)
+    assert (e013.key_status, e013.grade) == (KeyStatus.CANDIDATE, "")
+    assert AccountGrade.objects.get(run=run, account=e013).value_rank is None
+    ranks = latest_value_ranks([e003.pk, e013.pk, 10**9])
+    assert ranks[e003.pk] == pytest.approx(0.423280423, abs=1e-9)
+    assert ranks[e013.pk] is None
+    assert 10**9 not in ranks
     assert not Account.objects.filter(customer_id="E001").exists()  # 0.4 kV stays in the store only
 
     # One AccountGrade per CRM account, with the figures and the reasons.
@@ -136,13 +142,13 @@ def test_a_new_key_account_is_written_once_with_its_standing_and_an_existing_one
     assert (new.key_status, new.key_since, new.grade) == (KeyStatus.KEY, run.as_of, "B")
     (created,) = new.history.all()
     assert (created.history_type, created.history_change_reason, created.history_user) == ("+", reason, supervisor)
-    assert (created.key_status, created.key_since, created.grade, created.credit_score, created.value_rank) == (
+    assert (created.key_status, created.key_since, created.grade, created.credit_score) == (
         new.key_status,
         new.key_since,
         new.grade,
         new.credit_score,
-        new.value_rank,
     )
+    assert created.value_rank is None  # the run's figure: in the grade row, not the account (issue 21)
     assert AccountGrade.objects.get(run=run, account=new).change == Change.JOINED
     assert [e.what for e in account_history(account=new)] == ["Account created"]  # the 360 page
 

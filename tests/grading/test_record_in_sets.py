@@ -80,7 +80,7 @@ def base(settings, tmp_path: Path) -> pa.Table:
     for cid in key[40:45]:  # former key accounts that rejoin
         AccountFactory(customer_id=cid, key_status=KeyStatus.FORMER, credit_score=55)
     for cid in high_voltage_not_key[:8]:  # key accounts the rules now drop
-        AccountFactory(customer_id=cid, key_status=KeyStatus.KEY, grade="B", credit_score=80, value_rank=0.5)
+        AccountFactory(customer_id=cid, key_status=KeyStatus.KEY, grade="B", credit_score=80)
     for cid in low_voltage[:5]:  # candidates that stay candidates
         AccountFactory(customer_id=cid)
     for n in range(3):  # key accounts gone from the customer base

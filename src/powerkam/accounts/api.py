@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
-from powerkam.accounts import selectors, services
+from powerkam.accounts import ranks, selectors, services
 from powerkam.accounts.models import Account, Assignment, Contact
 from powerkam.api.errors import BulkRefusedOut, ErrorOut
 from powerkam.api.fields import MAX_ID, USERNAME, VOLTAGE, ApiDate, length
@@ -40,7 +40,10 @@ class AccountOut(Schema):
     name: str
     grade: str = Field(description="A, B, C, or empty when not graded")
     credit_score: int | None
-    value_rank: float | None
+    value_rank: float | None = Field(
+        description="The value rank in the newest published grading run that graded the account (null: not "
+        "a key account there, or never graded); each run's rank: GET /grading/accounts/{customer_id}/history"
+    )
     key_status: str
     voltage_kv: Decimal
     contract_capacity_kva: Decimal
@@ -146,13 +149,13 @@ def _managers(account: Account) -> list[ManagerOut]:
     return [ManagerOut(role=m.role, username=m.username, name=m.name, assignment_id=m.assignment_id) for m in rows]
 
 
-def _account_fields(account: Account) -> dict[str, Any]:
+def _account_fields(account: Account, ranks: dict[int, float | None]) -> dict[str, Any]:
     return {
         "customer_id": account.customer_id,
         "name": account.name,
         "grade": account.grade,
         "credit_score": account.credit_score,
-        "value_rank": account.value_rank,
+        "value_rank": ranks.get(account.pk),
         "key_status": account.key_status,
         "voltage_kv": account.voltage_kv,
         "contract_capacity_kva": account.contract_capacity_kva,
@@ -252,12 +255,13 @@ def accounts_list(request: HttpRequest, query: Query[AccountQuery]) -> AccountPa
         sort=selectors.normalise_sort(query.sort),
     )
     page = selectors.account_page(user=request.user, filters=filters, number=query.page, per_page=query.page_size)
+    value_ranks = ranks.value_ranks([a.pk for a in page.object_list])
     return AccountPage(
         count=page.paginator.count,
         page=page.number,
         page_size=query.page_size,
         pages=max(1, math.ceil(page.paginator.count / query.page_size)),
-        results=[AccountOut(**_account_fields(a)) for a in page.object_list],
+        results=[AccountOut(**_account_fields(a, value_ranks)) for a in page.object_list],
     )
 
 
@@ -270,7 +274,7 @@ def accounts_list(request: HttpRequest, query: Query[AccountQuery]) -> AccountPa
 def accounts_detail(request: HttpRequest, customer_id: str) -> AccountDetailOut:
     account = _get(request, customer_id)
     return AccountDetailOut(
-        **_account_fields(account),
+        **_account_fields(account, ranks.value_ranks([account.pk])),
         parent_id=account.parent.customer_id if account.parent else None,
         basic_charge_mode=account.basic_charge_mode,
         address=account.address,

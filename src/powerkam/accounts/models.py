@@ -77,6 +77,16 @@ class AreaClass(models.TextChoices):
     REMOTE = "remote", _("Remote area")
 
 
+class HistoricalValueRank(models.Model):
+    """The value rank an account's history rows carried while the account held it (until issue 21):
+    kept, never dropped; rows written since leave it empty."""
+
+    value_rank = models.FloatField(_("value rank"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
 class Account(models.Model):
     customer_id = models.CharField(_("customer id"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=200)
@@ -125,12 +135,14 @@ class Account(models.Model):
     key_since = models.DateField(_("key account since"), null=True, blank=True)
     grade = models.CharField(_("grade"), max_length=1, choices=Grade.choices, blank=True, db_index=True)
     credit_score = models.PositiveSmallIntegerField(_("credit score"), null=True, blank=True)
-    value_rank = models.FloatField(_("value rank"), null=True, blank=True)
+    # The value rank is not kept here: it is a percentile of the key accounts of one grading run,
+    # moving for every one of them every month, so each run's grade row holds it (the grading panel
+    # and GET /accounts give it from there). History rows written before kept it (HistoricalValueRank).
 
     archived = models.BooleanField(_("archived"), default=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[HistoricalValueRank])
 
     objects = AccountQuerySet.as_manager()
 

@@ -9,7 +9,7 @@ Inputs (Arrow tables):
 
 - ``result``: the engine's result (:data:`powerkam.analytics.grading.RESULT_COLUMNS`);
 - ``crm``: the CRM's accounts (``id``, ``customer_id``, ``key_status``, ``key_since``, ``grade``,
-  ``credit_score``, ``value_rank``) as they stand before the run;
+  ``credit_score``) as they stand before the run;
 - ``before``: the baseline (``account_id``, ``was_key``, ``was_grade``);
 - ``grace``: accounts in their new-project grace year (``account_id``, ``reason``: the reason as JSON).
 
@@ -30,8 +30,10 @@ and the run's counts. The rules are exactly those of the per-account code they r
 - the change compares the standing after the run with the baseline: joined, left, none (not a
   key account either way), same, up or down (A > B > C);
 - an account's new standing: a key account gets key status (``key_since`` kept, else ``as_of``),
-  the grade and rank; any other loses them (a key account becomes former); the credit score is the
-  engine's (the CRM's for a gone account).
+  the grade; any other loses it (a key account becomes former); the credit score is the engine's
+  (the CRM's for a gone account). The value rank, a percentile that moves for every key account
+  every month, is the run's figure: it stays in the grade rows, and an account is updated only when
+  its key status, grade or credit score changes (issue 21).
 
 The reasons' parameters are formatted exactly as :func:`powerkam.analytics.grading_reasons.explain`
 formats them (a test compares the two on generated rows).
@@ -72,7 +74,7 @@ GRADE_COLUMNS = (
 )
 
 #: Columns of :attr:`RecordPlan.updates`: an account's standing after the run.
-UPDATE_COLUMNS = ("id", "key_status", "key_since", "grade", "credit_score", "value_rank")
+UPDATE_COLUMNS = ("id", "key_status", "key_since", "grade", "credit_score")
 
 CRM_SCHEMA = pa.schema(
     [
@@ -82,7 +84,6 @@ CRM_SCHEMA = pa.schema(
         ("key_since", pa.date32()),
         ("grade", pa.string()),
         ("credit_score", pa.int64()),
-        ("value_rank", pa.float64()),
     ]
 )
 BEFORE_SCHEMA = pa.schema([("account_id", pa.int64()), ("was_key", pa.bool_()), ("was_grade", pa.string())])
@@ -226,7 +227,7 @@ def plan(
             """
             CREATE TEMP TABLE m AS
             SELECT c.id AS account_id, c.customer_id, c.key_status AS old_status, c.key_since AS old_since,
-                   c.grade AS old_grade, c.credit_score AS old_credit, c.value_rank AS old_rank,
+                   c.grade AS old_grade, c.credit_score AS old_credit,
                    r.* EXCLUDE (customer_id),
                    coalesce(b.was_key, false) AS was_key, coalesce(b.was_grade, '') AS was_grade,
                    g.reason AS grace_reason,
@@ -240,7 +241,7 @@ def plan(
             f"""
             CREATE TEMP TABLE rows AS
             WITH seen AS (
-              SELECT account_id, customer_id, old_status, old_since, old_grade, old_credit, old_rank, was_key,
+              SELECT account_id, customer_id, old_status, old_since, old_grade, old_credit, was_key,
                      was_grade, graced,
                      coalesce(key_account, false) OR graced AS new_key,
                      CASE WHEN graced THEN old_grade ELSE coalesce(grade, '') END AS new_grade,
@@ -266,7 +267,7 @@ def plan(
             ),
             gone AS (
               SELECT id AS account_id, customer_id, key_status AS old_status, key_since AS old_since,
-                     grade AS old_grade, credit_score AS old_credit, value_rank AS old_rank, was_key, was_grade,
+                     grade AS old_grade, credit_score AS old_credit, was_key, was_grade,
                      false AS graced, kept AS new_key, CASE WHEN kept THEN grade ELSE '' END AS new_grade,
                      coalesce(credit_score, 0) AS row_credit, credit_score AS engine_credit,
                      CAST(NULL AS DOUBLE) AS value_rank, 0.0 AS annual_kwh,
@@ -322,20 +323,17 @@ def plan(
                 f"""
                 WITH applied AS (
                   SELECT customer_id, in_result, account_id AS id, old_status, old_since, old_grade, old_credit,
-                         old_rank,
                          CASE WHEN new_key THEN 'key' WHEN old_status = 'key' THEN 'former'
                               ELSE old_status END AS key_status,
                          CASE WHEN new_key AND old_since IS NULL THEN DATE '{as_of.isoformat()}'
                               ELSE old_since END AS key_since,
                          CASE WHEN new_key THEN new_grade ELSE '' END AS grade,
-                         CASE WHEN in_result THEN engine_credit ELSE old_credit END AS credit_score,
-                         CASE WHEN new_key THEN value_rank END AS value_rank
+                         CASE WHEN in_result THEN engine_credit ELSE old_credit END AS credit_score
                   FROM rows WHERE NOT kept
                 )
-                SELECT id, key_status, key_since, grade, credit_score, value_rank FROM applied
+                SELECT id, key_status, key_since, grade, credit_score FROM applied
                 WHERE key_status IS DISTINCT FROM old_status OR key_since IS DISTINCT FROM old_since
                    OR grade IS DISTINCT FROM old_grade OR credit_score IS DISTINCT FROM old_credit
-                   OR value_rank IS DISTINCT FROM old_rank
                 ORDER BY in_result DESC, customer_id
                 """
             ).to_arrow_table()
@@ -351,7 +349,7 @@ def plan(
 def provisional(customer_ids: pa.Array | pa.ChunkedArray, default: dict[str, Any]) -> pa.Table:
     """Accounts about to be created for *customer_ids*, as :data:`CRM_SCHEMA` rows: provisional ids
     -1, -2, … (no real account has a negative id) and the *default* standing of a new account
-    (``key_status``, ``key_since``, ``grade``, ``credit_score``, ``value_rank``)."""
+    (``key_status``, ``key_since``, ``grade``, ``credit_score``)."""
     n = len(customer_ids)
     columns: dict[str, Any] = {"id": pa.array(np.arange(-1, -n - 1, -1, dtype=np.int64)), "customer_id": customer_ids}
     for name in UPDATE_COLUMNS[1:]:

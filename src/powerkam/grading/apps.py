@@ -10,3 +10,4 @@ class GradingConfig(AppConfig):
         from powerkam.core.contributions import contribute
 
         contribute("powerkam.grading.panels.register_panels")
+        contribute("powerkam.grading.selectors.register_ranks")

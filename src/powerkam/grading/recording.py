@@ -377,7 +377,6 @@ def update_accounts(updates: pa.Table, *, user_id: int | None, reason: str) -> N
         "key_since": "date",
         "grade": "varchar(1)",
         "credit_score": "integer",
-        "value_rank": "double precision",
     }
     assert tuple(types) == UPDATE_COLUMNS
     table = _qn(Account._meta.db_table)

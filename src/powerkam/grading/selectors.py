@@ -7,10 +7,12 @@ manage (the visibility rule of :mod:`powerkam.accounts.selectors`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db.models import Count, F, Max, Q, QuerySet
 
+from powerkam.accounts import ranks
 from powerkam.accounts.models import Account
 from powerkam.accounts.selectors import AnyUser, accounts_visible_to, user_sees_all_accounts
 from powerkam.grading.models import AccountGrade, Baseline, Change, GradingRun, RunStatus
@@ -128,6 +130,31 @@ def account_grade_history(*, account: Account) -> QuerySet[AccountGrade]:
         .select_related("run")
         .order_by("-run__pk")
     )
+
+
+def latest_value_ranks(account_ids: Sequence[int]) -> dict[int, float | None]:
+    """Each account's value rank in the newest published run that graded it (the first row of its
+    history); accounts never graded are left out. Usually one indexed read of the newest run's rows;
+    an account that run did not grade (created since, or archived before it) is looked up alone."""
+    ids = list(dict.fromkeys(account_ids))
+    published = AccountGrade.objects.filter(run__status=RunStatus.SUCCEEDED, run__what_if=False)
+    newest = GradingRun.objects.published().order_by("-pk").values_list("pk", flat=True).first()
+    if newest is None or not ids:
+        return {}
+    found: dict[int, float | None] = dict(
+        published.filter(run_id=newest, account_id__in=ids).values_list("account_id", "value_rank")
+    )
+    for account_id in ids:
+        if account_id not in found:
+            row = published.filter(account_id=account_id).order_by("-run__pk").values_list("value_rank").first()
+            if row is not None:
+                found[account_id] = row[0]
+    return found
+
+
+def register_ranks() -> None:
+    """Give the accounts app its value ranks (:mod:`powerkam.accounts.ranks`)."""
+    ranks.register(latest_value_ranks)
 
 
 # --- Charts of the roster page (issue 19): the grade mix and the joined/left key accounts by period ---
