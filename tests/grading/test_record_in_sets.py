@@ -34,7 +34,7 @@ from powerkam.analytics.grading import evaluate, load_tables
 from powerkam.analytics.grading_backends import connect
 from powerkam.analytics.rules import GradingRules
 from powerkam.analytics.settlement import build_settlements
-from powerkam.grading import services
+from powerkam.grading import recording, services
 from powerkam.grading.models import AccountGrade, GradingRun
 from powerkam.prospects.models import Project, Stage
 from powerkam.staff.models import Role
@@ -153,7 +153,13 @@ def _both_ways(period: str, **how: Any) -> dict[str, Any]:
 
 
 @pytest.mark.slow
-def test_recording_in_sets_writes_what_the_per_account_code_wrote(base: pa.Table) -> None:
+@pytest.mark.parametrize("bulk_load_min_rows", [recording.BULK_LOAD_MIN_ROWS, 1], ids=["indexed", "first-load"])
+def test_recording_in_sets_writes_what_the_per_account_code_wrote(
+    base: pa.Table, bulk_load_min_rows: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "first-load": the new accounts, their history and the grade rows go in without their tables'
+    # secondary indexes, built again after (recording.bulk_load), as at 1,000,000 customers.
+    monkeypatch.setattr(recording, "BULK_LOAD_MIN_ROWS", bulk_load_min_rows)
     supervisor = StaffFactory(role=Role.SUPERVISOR, user__username="zhangwei").user
 
     first = _both_ways("2026-09", by=supervisor)
