@@ -55,6 +55,65 @@ FIRST_PERIOD = "2023-11"  # 36 months ending with PERIOD
 # --- data ------------------------------------------------------------------------------------
 
 
+#: A customer from its position i in a ``range``: its id and the three draws its rows depend on.
+CUSTOMER_SQL = """'C' || lpad(CAST(i AS VARCHAR), 8, '0') AS customer_id,
+               hash(i, 'v') % 100 AS rv, hash(i, 'k') % 1000 AS rk, hash(i, 'a') % 100 AS ra"""
+
+
+def bills_sql(index: str, rows: int) -> str:
+    """Bills from ``range(rows) t(j)``; *index* maps j to the customer ``i``, the month ``m`` (0 is
+    FIRST_PERIOD) and the payment ``part``. Every value is a function of (i, m, part) only, so a month
+    generated alone equals that month of the whole store."""
+    return f"""
+        SELECT customer_id, m,
+               strftime(DATE '{FIRST_PERIOD}-01' + to_months(m), '%Y-%m') AS period,
+               CASE WHEN hash(i, m, 'z') % 20 = 0 THEN 0.0
+                    ELSE CAST(10 + (hash(i, m) % 1000) * (1 + rk) AS DOUBLE) END AS kwh,
+               CAST(DATE '{FIRST_PERIOD}-15' + to_months(m + 1) AS DATE) AS due_date,
+               ra, hash(i, m, 'p') % 100 AS rp, part
+        FROM (SELECT {index}, {CUSTOMER_SQL} FROM range({rows}) t(j))
+    """
+
+
+def billing_sql(bills: str) -> str:
+    """The billing dataset's rows of *bills* (:func:`bills_sql` with part 0)."""
+    return f"""
+          SELECT customer_id, period, kwh, NULL::DOUBLE AS kwh_peak, NULL::DOUBLE AS kwh_flat,
+                 NULL::DOUBLE AS kwh_valley, NULL::DOUBLE AS kwh_critical, NULL::DOUBLE AS kvarh,
+                 NULL::DOUBLE AS max_demand_kw, CAST(round(kwh * 0.7, 2) AS DECIMAL(18,2)) AS amount_yuan, due_date
+          FROM ({bills})"""
+
+
+def payments_sql(bills: str) -> str:
+    """The payments dataset's rows of *bills* (:func:`bills_sql` with parts 0 and 1): most bills paid
+    once before the due date; some late, some in two parts, a few never. Part 1 is the second half of a
+    bill paid in two parts, never before the first."""
+    return f"""
+          SELECT customer_id, period,
+                 CASE WHEN part = 1 THEN due_date + CAST(rp % 20 AS INTEGER)
+                      WHEN rp < 85 THEN due_date - 3 WHEN rp < 93 THEN due_date + CAST(rp % 45 AS INTEGER)
+                      ELSE due_date - 10 END AS paid_on,
+                 CAST(CASE WHEN part = 1 THEN round(kwh * 0.7, 2) - round(kwh * 0.35, 2)
+                           WHEN rp >= 93 THEN round(kwh * 0.35, 2) ELSE round(kwh * 0.7, 2) END AS DECIMAL(18,2))
+                   AS amount_yuan,
+                 0::INTEGER AS seq
+          FROM ({bills})
+          WHERE kwh > 0 AND NOT (ra < 3 AND rp >= 97) AND (part = 0 OR rp >= 93)"""
+
+
+def customers_sql(customers: int, high_voltage_pct: int) -> str:
+    return f"""
+          SELECT customer_id, '客户' || customer_id AS name, NULL::VARCHAR AS parent_id, 'C' AS industry,
+                 CAST(CASE WHEN rv < {high_voltage_pct - high_voltage_pct // 6} THEN 10.0
+                           WHEN rv < {high_voltage_pct} THEN 35.0 ELSE 0.4 END AS DOUBLE) AS voltage_kv,
+                 CAST(100 + (rk * 37) % 8000 AS DOUBLE) AS contract_capacity_kva,
+                 'large_industrial' AS tariff, NULL::VARCHAR AS basic_charge_mode, NULL::VARCHAR AS feeders,
+                 CASE WHEN rk < 5 THEN 'first' END AS important_grade, '示范区' AS district,
+                 NULL::VARCHAR AS address, NULL::DOUBLE AS latitude, NULL::DOUBLE AS longitude,
+                 NULL::DATE AS connected_on
+          FROM (SELECT {CUSTOMER_SQL} FROM range({customers}) t(i))"""
+
+
 def make_store(store_dir: Path, customers: int, high_voltage_pct: int = 12) -> dict[str, int]:
     """A deterministic pseudo-random store in the schemas of ``powerkam.analytics.store``.
 
@@ -72,63 +131,18 @@ def make_store(store_dir: Path, customers: int, high_voltage_pct: int = 12) -> d
         config={"preserve_insertion_order": True, "memory_limit": "4GB", "temp_directory": str(store_dir / ".gen")}
     )
     con.execute("SET enable_progress_bar = false")
-    customer = """'C' || lpad(CAST(i AS VARCHAR), 8, '0') AS customer_id,
-               hash(i, 'v') % 100 AS rv, hash(i, 'k') % 1000 AS rk, hash(i, 'a') % 100 AS ra"""
     con.execute(
-        f"""
-        COPY (
-          SELECT customer_id, '客户' || customer_id AS name, NULL::VARCHAR AS parent_id, 'C' AS industry,
-                 CAST(CASE WHEN rv < {high_voltage_pct - high_voltage_pct // 6} THEN 10.0
-                           WHEN rv < {high_voltage_pct} THEN 35.0 ELSE 0.4 END AS DOUBLE) AS voltage_kv,
-                 CAST(100 + (rk * 37) % 8000 AS DOUBLE) AS contract_capacity_kva,
-                 'large_industrial' AS tariff, NULL::VARCHAR AS basic_charge_mode, NULL::VARCHAR AS feeders,
-                 CASE WHEN rk < 5 THEN 'first' END AS important_grade, '示范区' AS district,
-                 NULL::VARCHAR AS address, NULL::DOUBLE AS latitude, NULL::DOUBLE AS longitude,
-                 NULL::DATE AS connected_on
-          FROM (SELECT {customer} FROM range({customers}) t(i))
-        ) TO '{store_dir / "customers.parquet"}' (FORMAT parquet, COMPRESSION zstd)
-        """
+        f"COPY ({customers_sql(customers, high_voltage_pct)}) TO '{store_dir / 'customers.parquet'}' "
+        "(FORMAT parquet, COMPRESSION zstd)"
     )
     # Bill j is customer j // MONTHS, month j % MONTHS: the range is in (customer_id, period) order.
-    bills = f"""
-        SELECT customer_id, m,
-               strftime(DATE '{FIRST_PERIOD}-01' + to_months(m), '%Y-%m') AS period,
-               CASE WHEN hash(i, m, 'z') % 20 = 0 THEN 0.0
-                    ELSE CAST(10 + (hash(i, m) % 1000) * (1 + rk) AS DOUBLE) END AS kwh,
-               CAST(DATE '{FIRST_PERIOD}-15' + to_months(m + 1) AS DATE) AS due_date,
-               ra, hash(i, m, 'p') % 100 AS rp, part
-        FROM (SELECT {{index}}, {customer} FROM range({{rows}}) t(j))
-    """
-    con.execute(
-        f"""
-        COPY (
-          SELECT customer_id, period, kwh, NULL::DOUBLE AS kwh_peak, NULL::DOUBLE AS kwh_flat,
-                 NULL::DOUBLE AS kwh_valley, NULL::DOUBLE AS kwh_critical, NULL::DOUBLE AS kvarh,
-                 NULL::DOUBLE AS max_demand_kw, CAST(round(kwh * 0.7, 2) AS DECIMAL(18,2)) AS amount_yuan, due_date
-          FROM ({bills.format(index=f"j // {MONTHS} AS i, j % {MONTHS} AS m, 0 AS part", rows=customers * MONTHS)})
-        ) TO '{store_dir / "billing.parquet"}' (FORMAT parquet, COMPRESSION zstd)
-        """
-    )
-    # Payments: most bills paid once before the due date; some late, some in two parts, a few never.
-    # Row j is part j % 2 of bill j // 2 (part 1: the second half of a bill paid in two parts,
-    # never before the first), so the range is in (customer_id, period, paid_on) order too.
+    bills = bills_sql(f"j // {MONTHS} AS i, j % {MONTHS} AS m, 0 AS part", customers * MONTHS)
+    con.execute(f"COPY ({billing_sql(bills)}) TO '{store_dir / 'billing.parquet'}' (FORMAT parquet, COMPRESSION zstd)")
+    # Row j is part j % 2 of bill j // 2, so the range is in (customer_id, period, paid_on) order too.
     rows = customers * MONTHS * 2
-    index = f"j // {2 * MONTHS} AS i, (j // 2) % {MONTHS} AS m, j % 2 AS part"
+    bills = bills_sql(f"j // {2 * MONTHS} AS i, (j // 2) % {MONTHS} AS m, j % 2 AS part", rows)
     con.execute(
-        f"""
-        COPY (
-          SELECT customer_id, period,
-                 CASE WHEN part = 1 THEN due_date + CAST(rp % 20 AS INTEGER)
-                      WHEN rp < 85 THEN due_date - 3 WHEN rp < 93 THEN due_date + CAST(rp % 45 AS INTEGER)
-                      ELSE due_date - 10 END AS paid_on,
-                 CAST(CASE WHEN part = 1 THEN round(kwh * 0.7, 2) - round(kwh * 0.35, 2)
-                           WHEN rp >= 93 THEN round(kwh * 0.35, 2) ELSE round(kwh * 0.7, 2) END AS DECIMAL(18,2))
-                   AS amount_yuan,
-                 0::INTEGER AS seq
-          FROM ({bills.format(index=index, rows=rows)})
-          WHERE kwh > 0 AND NOT (ra < 3 AND rp >= 97) AND (part = 0 OR rp >= 93)
-        ) TO '{store_dir / "payments.parquet"}' (FORMAT parquet, COMPRESSION zstd)
-        """
+        f"COPY ({payments_sql(bills)}) TO '{store_dir / 'payments.parquet'}' (FORMAT parquet, COMPRESSION zstd)"
     )
     counts = {
         "customers": customers,
