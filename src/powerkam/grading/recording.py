@@ -14,6 +14,7 @@ Only :mod:`powerkam.grading.services` calls these; they run inside its transacti
 from __future__ import annotations
 
 import datetime as dt
+import io
 import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -22,6 +23,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, models
@@ -90,6 +92,28 @@ def insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]
         iterator = iter(rows)
         while chunk := list(itertools.islice(iterator, CHUNK)):
             cursor.executemany(sql, chunk)
+
+
+def insert_table(table: str, columns: Sequence[str], data: pa.Table) -> None:
+    """Insert the rows of *data* (its columns, in order, are *columns*) into *table*.
+
+    On PostgreSQL as ``COPY … FROM STDIN`` in CSV that Arrow writes, a chunk at a time: no Python
+    object per value (at 1,000,000 customers a run writes ~430,000 grade rows of 15 columns). Arrow
+    quotes every text, so an empty text stays empty and only a missing value is NULL, as PostgreSQL's
+    CSV reads them; numbers are written in their shortest exact form. Elsewhere :func:`insert_rows`."""
+    if connection.vendor != "postgresql":
+        insert_rows(table, columns, _rows(data, data.column_names))
+        return
+    names = ", ".join(_qn(c) for c in columns)
+    options = pa_csv.WriteOptions(include_header=False, quoting_style="needed")
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {_qn(table)} ({names}) FROM STDIN (FORMAT csv)") as copy,
+    ):
+        for batch in data.to_batches(max_chunksize=CHUNK):
+            sink = io.BytesIO()
+            pa_csv.write_csv(batch, sink, options)
+            copy.write(sink.getvalue())
 
 
 def _secondary_indexes(table: str) -> list[tuple[str, str]]:
@@ -431,10 +455,10 @@ def insert_grades(run_id: int, grades: pa.Table) -> None:
         grades = grades.set_column(grades.schema.get_field_index(name), name, pc.cast(grades[name], pa.string()))
     columns = [_column(AccountGrade, "run")]
     columns += [_column(AccountGrade, f) for f in fields.values()]
+    grades = grades.select(list(GRADE_COLUMNS))
+    grades = grades.add_column(0, "run", pa.repeat(pa.scalar(run_id, pa.int64()), grades.num_rows))
     with bulk_load(AccountGrade._meta.db_table, grades.num_rows):
-        insert_rows(
-            AccountGrade._meta.db_table, columns, ((run_id, *row) for row in _rows(grades, list(GRADE_COLUMNS)))
-        )
+        insert_table(AccountGrade._meta.db_table, columns, grades)
 
 
 def update_accounts(updates: pa.Table, *, user_id: int | None, reason: str) -> None:
