@@ -93,7 +93,9 @@ def generate(data_dir: Path, customers: int, high_voltage_pct: int = 12) -> dict
         )
         kept = f"SELECT * FROM month_payments WHERE paid_on < DATE '{PAID_FROM}'"
         if con.execute(f"SELECT count(*) FROM ({kept})").fetchall()[0][0]:
-            writer._copy_period(con, f"{kept} ORDER BY {order['payments']}", folders["payments"] / store.partition_name(period))
+            writer._copy_period(
+                con, f"{kept} ORDER BY {order['payments']}", folders["payments"] / store.partition_name(period)
+            )
     con.execute("DROP TABLE month_payments")
     for kind, folder in folders.items():
         store.write_pointer(target, kind, folder)

@@ -23,7 +23,10 @@ def _the_whole_store_way(data_dir: Path, customers: int, high_voltage_pct: int) 
     (raw / "customers.parquet").rename(target / "customers.parquet")
     con = duckdb.connect()
     billing, payments = f"read_parquet('{raw / 'billing.parquet'}')", f"read_parquet('{raw / 'payments.parquet'}')"
-    wheres = {"billing": f"period < '{settle_bench.NEW_PERIOD}'", "payments": f"paid_on < DATE '{settle_bench.PAID_FROM}'"}
+    wheres = {
+        "billing": f"period < '{settle_bench.NEW_PERIOD}'",
+        "payments": f"paid_on < DATE '{settle_bench.PAID_FROM}'",
+    }
     for kind, source in (("billing", billing), ("payments", payments)):
         folder = store.new_parts_dir(target, kind)
         writer._split_into_periods(con, f"SELECT * FROM {source} WHERE {wheres[kind]}", kind, folder)
