@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
@@ -20,6 +21,7 @@ from powerkam.accounts.models import Account
 from powerkam.api.services import api_token_issue
 from powerkam.core.errors import ApplicationError
 from powerkam.insights import health, services
+from powerkam.insights.models import HealthSnapshot
 from powerkam.service import services as service_services
 from powerkam.service.models import TicketKind
 
@@ -166,6 +168,39 @@ def test_my_work_reads_this_mornings_health_check(client: Client, signals: Team)
     assert "示范新化工有限公司" in client.get("/insights/health/mine/").content.decode()
     health.health_snapshot_take(today=today)
     assert "健康度 12" not in client.get("/insights/health/mine/").content.decode()
+
+
+def test_a_night_for_another_day_prepares_that_days_panel_from_that_days_check(client: Client, signals: Team) -> None:
+    """``powerkam nightly --today D`` prepares "My work" for D: the accounts at risk come from D's
+    check, not from a live computation because the clock's day has no check (issue 21: at 190,000
+    key accounts that live computation was 80 s a language for the supervisor)."""
+    from powerkam.insights import prepare, views
+    from powerkam.web.prepare import request_for
+
+    night = timezone.localdate() - dt.timedelta(days=30)
+    assert health.health_snapshot_take(today=night) == 3
+    HealthSnapshot.objects.filter(taken_on=night, account__customer_id="E100").update(risk="high", score=12.0)
+    request = request_for(signals.manager.user, "/insights/health/mine/")
+    prepare._my_risk(request, night)  # what the night's preparation runs
+
+    prepared = views._my_risk_fragment(request, night)
+    assert f"今晨健康检查（{night.isoformat()}）" in prepared
+    assert "健康度 12" in prepared
+    assert cache.get(_my_risk_key(signals, night)) == prepared  # kept, so a visit on that day costs a read
+    # The clock's day has no check: a visit today is computed live, as before.
+    client.force_login(signals.manager.user)
+    today = client.get("/insights/health/mine/").content.decode()
+    assert "健康度 12" not in today
+    assert "今晨健康检查" not in today
+
+
+def _my_risk_key(signals: Team, day: dt.date) -> str:
+    from powerkam.accounts import selectors as account_selectors
+
+    stamp = health.snapshot_stamp(day)
+    return account_selectors.list_fragment_key(
+        "my-risk", user=signals.manager.user, version=f"{stamp}.{account_selectors.accounts_version()}", query=""
+    )
 
 
 def test_api_and_command_line(signals: Team) -> None:

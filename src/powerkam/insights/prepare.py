@@ -12,8 +12,8 @@ from powerkam.insights import views
 from powerkam.web.prepare import Preparer, register, request_for
 
 
-def _my_risk(request: HttpRequest, _today: dt.date) -> None:
-    views.prepare_my_risk(request_for(request.user, reverse("insights:my-risk")))
+def _my_risk(request: HttpRequest, today: dt.date) -> None:
+    views.prepare_my_risk(request_for(request.user, reverse("insights:my-risk")), today)
 
 
 def register_preparers() -> None:

@@ -554,28 +554,36 @@ def my_accounts_at_risk(request: HttpRequest) -> HttpResponse:
 
     From the morning's check the panel is rendered once per check, version of the accounts, user and
     language (everything it shows is in those), and prepared each morning (powerkam.web.prepare)."""
-    stamp = health.snapshot_stamp()
+    return HttpResponse(_my_risk_fragment(request, timezone.localdate()))
+
+
+def prepare_my_risk(request: HttpRequest, today: dt.date) -> None:
+    """The panel of the morning of ``today`` for ``request.user`` into the cache (the morning's
+    preparation of "My work"). ``today`` is the night's day, not the clock's: a night run for another
+    day (``powerkam nightly --today``) prepares that day's panel from that day's check, where reading
+    the clock made it compute the whole base live (80 s a language for a supervisor at 190,000 key
+    accounts, docs/benchmarks.md)."""
+    _my_risk_fragment(request, today)
+
+
+def _my_risk_fragment(request: HttpRequest, today: dt.date) -> str:
+    stamp = health.snapshot_stamp(today)
     if stamp is None:
-        return HttpResponse(_my_risk_html(request))
+        return _my_risk_html(request, today)
     key = account_selectors.list_fragment_key(
         "my-risk", user=request.user, version=f"{stamp}.{account_selectors.accounts_version()}", query=""
     )
     fragment = cache.get(key)
     if fragment is None:
-        fragment = _my_risk_html(request)
+        fragment = _my_risk_html(request, today)
         cache.set(key, fragment, account_selectors.LIST_CACHE_SECONDS)
-    return HttpResponse(fragment)
+    return str(fragment)
 
 
-def prepare_my_risk(request: HttpRequest) -> None:
-    """The panel for ``request.user`` into the cache (the morning's preparation of "My work")."""
-    my_accounts_at_risk(request)
-
-
-def _my_risk_html(request: HttpRequest) -> str:
+def _my_risk_html(request: HttpRequest, today: dt.date) -> str:
     context: dict[str, object] = {}
     try:
-        snapshot = health.snapshot_report(user=request.user)
+        snapshot = health.snapshot_report(user=request.user, today=today)
         if snapshot is not None:
             context["rows"] = [snapshot.row(s) for s in snapshot.rows.exclude(risk="low")[:8]]
             context["total"] = sum(n for _risk, n in snapshot.counts)
