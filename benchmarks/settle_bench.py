@@ -48,6 +48,7 @@ def generate(data_dir: Path, customers: int, high_voltage_pct: int = 12) -> dict
     holds more than a month. Generating the whole history first and splitting it by period held all
     of it in one DuckDB table: at 10,000,000 customers (350 M bills) that spilled 21 GB and took hours."""
     import duckdb
+    from dateutil.relativedelta import relativedelta
 
     from benchmarks.grading_bench import FIRST_PERIOD, MONTHS, billing_sql, bills_sql, customers_sql, payments_sql
     from powerkam.analytics import settlement, store
@@ -72,7 +73,7 @@ def generate(data_dir: Path, customers: int, high_voltage_pct: int = 12) -> dict
     first = dt.date.fromisoformat(f"{FIRST_PERIOD}-01")
     payments_count = 0
     for m in range(MONTHS):
-        period = f"{first.year + (first.month - 1 + m) // 12}-{(first.month - 1 + m) % 12 + 1:02d}"
+        period = (first + relativedelta(months=m)).strftime("%Y-%m")
         bills = f"SELECT * FROM ({billing_sql(bills_sql(f'j AS i, {m} AS m, 0 AS part', customers))})"
         if period < NEW_PERIOD:
             path = folders["billing"] / store.partition_name(period)

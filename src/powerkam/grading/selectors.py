@@ -135,7 +135,8 @@ def account_grade_history(*, account: Account) -> QuerySet[AccountGrade]:
 def latest_value_ranks(account_ids: Sequence[int]) -> dict[int, float | None]:
     """Each account's value rank in the newest published run that graded it (the first row of its
     history); accounts never graded are left out. Usually one indexed read of the newest run's rows;
-    an account that run did not grade (created since, or archived before it) is looked up alone."""
+    the accounts that run did not grade (created since, or archived before it) take one more read of
+    their own rows, newest run first."""
     ids = list(dict.fromkeys(account_ids))
     published = AccountGrade.objects.filter(run__status=RunStatus.SUCCEEDED, run__what_if=False)
     newest = GradingRun.objects.published().order_by("-pk").values_list("pk", flat=True).first()
@@ -144,11 +145,11 @@ def latest_value_ranks(account_ids: Sequence[int]) -> dict[int, float | None]:
     found: dict[int, float | None] = dict(
         published.filter(run_id=newest, account_id__in=ids).values_list("account_id", "value_rank")
     )
-    for account_id in ids:
-        if account_id not in found:
-            row = published.filter(account_id=account_id).order_by("-run__pk").values_list("value_rank").first()
-            if row is not None:
-                found[account_id] = row[0]
+    missing = [i for i in ids if i not in found]
+    if missing:
+        older = published.filter(account_id__in=missing).order_by("account_id", "-run__pk")
+        for account_id, rank in older.values_list("account_id", "value_rank"):
+            found.setdefault(account_id, rank)  # the first row of each account is its newest run's
     return found
 
 
